@@ -1,0 +1,43 @@
+"""placement: the Amazon ECS cluster query language and task placement, as a library.
+
+Parse constraint expressions, evaluate them on one instance (the reference) or on a whole
+columnar inventory at once (vectorized), explain which clause rejected which instance, and place
+tasks with ECS's constraints and strategy chains.
+"""
+
+from .errors import InventoryError, PlacementError, PlacementInputError, PlacementSyntaxError
+from .instance import Instance
+from .syntax import (
+    And,
+    Comparison,
+    Expression,
+    Field,
+    Not,
+    Op,
+    Or,
+    Subject,
+    SubjectKind,
+    Timestamp,
+    Version,
+    agent_connected,
+    agent_version,
+    attribute,
+    ec2_instance_id,
+    parse,
+    registered_at,
+    running_tasks_count,
+    task_group,
+)
+
+__all__ = [
+    # errors
+    "PlacementError", "PlacementSyntaxError", "InventoryError", "PlacementInputError",
+    # the language
+    "parse", "Expression", "Comparison", "And", "Or", "Not", "Op", "Subject", "SubjectKind",
+    "Version", "Timestamp", "Field", "attribute", "agent_connected", "agent_version",
+    "ec2_instance_id", "registered_at", "running_tasks_count", "task_group",
+    # instances
+    "Instance",
+]  # fmt: skip
+
+__version__ = "0.1.0"

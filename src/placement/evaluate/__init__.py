@@ -1,0 +1,1 @@
+"""Evaluators: `scalar` (one instance, the reference) and `vector` (a whole inventory)."""

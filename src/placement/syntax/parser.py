@@ -1,0 +1,459 @@
+"""Text to tree: a scanner, the LALR(1) tables Lark computes from the grammar, and typed checks.
+
+Whatever `parse` is given, the only exception that leaves it is a `PlacementError`; syntax and
+type errors are `PlacementSyntaxError`s that point at the offending character.
+
+Lark builds the LALR(1) tables from `grammar/placement.lark`; the token loop below walks them.
+Lark's own lexer and driver cost about three times the whole parse this needs (measured: about
+3,000 parses/s of a 230-character expression on the 2-core machine, against the 8,000 the
+project asks for), so the scanner is one compiled regex and the driver a tight loop.
+"""
+
+from __future__ import annotations
+
+import difflib
+import functools
+import re
+from collections.abc import Iterator
+from typing import Any, NamedTuple
+
+import lark
+
+from ..errors import PlacementError, PlacementSyntaxError
+from .ast import And, Comparison, Expression, Not, Op, Or, Subject, SubjectKind, Value
+from .grammar import grammar_text
+from .literals import (
+    PatternError,
+    compile_pattern,
+    parse_bool,
+    parse_count,
+    parse_timestamp,
+    parse_version,
+)
+
+__all__ = ["parse", "parse_uncached", "MAX_LENGTH", "MAX_DEPTH"]
+
+MAX_LENGTH = 2000
+"""ECS's limit on a `memberOf` expression; `parse(..., max_length=None)` lifts it."""
+MAX_DEPTH = 100
+"""How deeply `and`/`or`/`not` may nest (redundant parentheses do not count)."""
+
+_OPS: dict[str, Op] = {
+    "EQ": Op.EQ, "EQUALS": Op.EQ, "NE": Op.NE, "NOT_EQUALS": Op.NE,
+    "GT": Op.GT, "GREATER_THAN": Op.GT, "GE": Op.GE, "GREATER_THAN_EQUAL": Op.GE,
+    "LT": Op.LT, "LESS_THAN": Op.LT, "LE": Op.LE, "LESS_THAN_EQUAL": Op.LE,
+    "MATCH": Op.MATCHES, "MATCHES": Op.MATCHES, "NMATCH": Op.NOT_MATCHES,
+    "NOT_MATCHES": Op.NOT_MATCHES, "IN": Op.IN, "NOT_IN": Op.NOT_IN, "NOT_IN_BANG": Op.NOT_IN,
+    "EXISTS": Op.EXISTS, "NOT_EXISTS": Op.NOT_EXISTS, "NOT_EXISTS_BANG": Op.NOT_EXISTS,
+}  # fmt: skip
+
+# How each terminal reads in "expected ..." messages.
+_DESCRIBE: dict[str, str] = {
+    "WORD": "a subject or value",
+    "SQ_STRING": "a quoted value",
+    "DQ_STRING": "a quoted value",
+    "LPAR": "'('",
+    "RPAR": "')'",
+    "LSQB": "'['",
+    "RSQB": "']'",
+    "COMMA": "','",
+    "OR_KW": "'or'",
+    "OR_SYM": "'||'",
+    "AND_KW": "'and'",
+    "AND_SYM": "'&&'",
+    "NOT_KW": "'not'",
+    "BANG": "'!'",
+    "$END": "end of input",
+    **{name: f"'{text}'" for name, text in {
+        "EQ": "==", "EQUALS": "equals", "NE": "!=", "NOT_EQUALS": "not_equals", "GT": ">",
+        "GREATER_THAN": "greater_than", "GE": ">=", "GREATER_THAN_EQUAL": "greater_than_equal",
+        "LT": "<", "LESS_THAN": "less_than", "LE": "<=", "LESS_THAN_EQUAL": "less_than_equal",
+        "MATCH": "=~", "MATCHES": "matches", "NMATCH": "!~", "NOT_MATCHES": "not_matches",
+        "IN": "in", "NOT_IN": "not_in", "NOT_IN_BANG": "!in", "EXISTS": "exists",
+        "NOT_EXISTS": "not_exists", "NOT_EXISTS_BANG": "!exists",
+    }.items()},
+}  # fmt: skip
+
+_SUBJECTS = {kind.value: kind for kind in SubjectKind if kind is not SubjectKind.ATTRIBUTE}
+_SUBJECT_NAMES = (*sorted(_SUBJECTS), "attribute:NAME")
+
+
+class _Fault(Exception):
+    """A syntax or type error found while parsing, with its position in the text."""
+
+    def __init__(self, message: str, position: int, expected: tuple[str, ...] = ()) -> None:
+        super().__init__(message)
+        self.message = message
+        self.position = position
+        self.expected = expected
+
+
+# ---------------------------------------------------------------------------------------------
+# The scanner: one compiled regex tried at each position. It yields exactly the grammar's
+# terminals (a test checks every token against the grammar's own terminal patterns).
+_WORD_CHARS = r"A-Za-z0-9_.@/\\:*+?^${}\-"
+_SCAN = re.compile(
+    rf"""[ \t\r\n\f\v]*(?:
+      (?P<NOT_IN_BANG>!in(?![{_WORD_CHARS}]))
+    | (?P<NOT_EXISTS_BANG>!exists(?![{_WORD_CHARS}]))
+    | (?P<SYM>==|!=|>=|<=|=~|!~|&&|\|\||[()\[\],<>!])
+    | (?P<WORD>[{_WORD_CHARS}]+)
+    | (?P<SQ_STRING>'(?:[^'\\]|\\.)*')
+    | (?P<DQ_STRING>"(?:[^"\\]|\\.)*")
+    | (?P<ERROR>\S)
+    )""",
+    re.VERBOSE | re.DOTALL,
+)
+# Keywords: a WORD spelled exactly like one is that keyword (`notify`, `inbound` stay WORDs).
+KEYWORD_TYPES = {
+    "or": "OR_KW", "and": "AND_KW", "not": "NOT_KW", "equals": "EQUALS",
+    "not_equals": "NOT_EQUALS", "greater_than": "GREATER_THAN",
+    "greater_than_equal": "GREATER_THAN_EQUAL", "less_than": "LESS_THAN",
+    "less_than_equal": "LESS_THAN_EQUAL", "matches": "MATCHES", "not_matches": "NOT_MATCHES",
+    "in": "IN", "not_in": "NOT_IN", "exists": "EXISTS", "not_exists": "NOT_EXISTS",
+}  # fmt: skip
+_SYMBOL_TYPES = {
+    "||": "OR_SYM", "&&": "AND_SYM", "!": "BANG", "==": "EQ", "!=": "NE", ">=": "GE", ">": "GT",
+    "<=": "LE", "<": "LT", "=~": "MATCH", "!~": "NMATCH", "(": "LPAR", ")": "RPAR",
+    ",": "COMMA", "[": "LSQB", "]": "RSQB",
+}  # fmt: skip
+
+
+class Token(NamedTuple):
+    """A token: its terminal name (as the grammar names it), its text and its span."""
+
+    type: str
+    text: str
+    start: int
+    end: int
+
+
+def tokenize(text: str) -> list[Token]:
+    """Tokens of `text`, ending with `$END`; raises `_Fault` where no token starts."""
+    tokens: list[Token] = []
+    append = tokens.append
+    for m in _SCAN.finditer(text):
+        kind = m.lastgroup
+        if kind is None:  # trailing white space
+            continue
+        word = m.group(kind)
+        start = m.start(kind)
+        if kind == "WORD":
+            kind = KEYWORD_TYPES.get(word, "WORD")
+        elif kind == "SYM":
+            kind = _SYMBOL_TYPES[word]
+        elif kind == "ERROR":
+            raise _Fault(f"unexpected character {word!r}", start)
+        append(Token(kind, word, start, m.end()))
+    append(Token("$END", "", len(text), len(text)))
+    return tokens
+
+
+# ---------------------------------------------------------------------------------------------
+# Typed checks on one comparison.
+
+
+def _unquote(token: Token) -> str:
+    text = token.text
+    if token.type == "WORD":
+        return text
+    quote_char = text[0]
+    body = text[1:-1]
+    if "\\" not in body:
+        return body
+    out: list[str] = []
+    i = 0
+    while i < len(body):
+        ch = body[i]
+        # A backslash escapes the enclosing quote and itself; any other backslash is kept, so
+        # regex escapes such as '\d' read as written.
+        if ch == "\\" and i + 1 < len(body) and body[i + 1] in ("\\", quote_char):
+            out.append(body[i + 1])
+            i += 2
+        else:
+            out.append(ch)
+            i += 1
+    return "".join(out)
+
+
+def _subject(token: Token) -> Subject:
+    word = token.text
+    kind = _SUBJECTS.get(word)
+    if kind is not None:
+        return Subject(kind)
+    if word.startswith("attribute:"):
+        try:
+            return Subject(SubjectKind.ATTRIBUTE, word[len("attribute:") :])
+        except PlacementError as exc:
+            raise _Fault(str(exc), token.start + len("attribute:")) from None
+    hint = ""
+    close = difflib.get_close_matches(word, list(_SUBJECTS), n=1, cutoff=0.6)
+    if close:
+        hint = f"; did you mean {close[0]}?"
+    elif ":" not in word and any(c.isalpha() for c in word):
+        hint = f"; did you mean attribute:{word}?"
+    raise _Fault(f"unknown subject {word!r}{hint}", token.start, _SUBJECT_NAMES)
+
+
+def _check_op(subject: Subject, op_token: Token) -> Op:
+    op = _OPS[op_token.type]
+    if op not in subject.kind.operators:
+        allowed = tuple(o.value for o in Op if o in subject.kind.operators)
+        raise _Fault(
+            f"{subject.kind.value} does not take {op_token.text}", op_token.start, allowed
+        )
+    return op
+
+
+def _pattern(token: Token) -> tuple[str, Any]:
+    text = _unquote(token)
+    try:
+        return text, compile_pattern(text)
+    except PatternError as exc:
+        raise _Fault(f"invalid regular expression ({exc})", token.start) from None
+
+
+def _typed(subject: Subject, op: Op, token: Token) -> Value:
+    """The argument `token` converted to the type the subject and operator take."""
+    text = _unquote(token)
+    kind = subject.kind
+    value: Value | None
+    if kind is SubjectKind.AGENT_CONNECTED:
+        value, wanted = parse_bool(text), "true or false"
+    elif kind is SubjectKind.AGENT_VERSION:
+        value, wanted = parse_version(text), "a version of dotted integers (1.14.5)"
+    elif kind is SubjectKind.REGISTERED_AT:
+        value = parse_timestamp(text)
+        wanted = (
+            "a timestamp: 2018-06-18T22:28:28+00:00, 2018-06-18T22:28:28Z, "
+            "2018-06-18T22:28:28 or 2018-06-18"
+        )
+    elif kind is SubjectKind.RUNNING_TASKS_COUNT:
+        value, wanted = parse_count(text), "a non-negative integer"
+    else:
+        return text
+    if value is None:
+        raise _Fault(f"invalid {kind.value} argument {text!r}", token.start, (wanted,))
+    return value
+
+
+# ---------------------------------------------------------------------------------------------
+# Reductions: one function per grammar rule shape, called with the rule's children (tokens and
+# values) in order. Rules of one symbol that are not listed pass their child through.
+
+
+# Each reduction checks what the node constructor would (operator, argument type, pattern), at
+# the token at fault, then builds the node without checking twice.
+
+
+def _binary(kids: list[Any]) -> Comparison:
+    word, op_token, value = kids
+    subject = _subject(word)
+    op = _check_op(subject, op_token)
+    span = (word.start, value.end)
+    if op is Op.MATCHES or op is Op.NOT_MATCHES:
+        text, compiled = _pattern(value)
+        return Comparison._checked(subject, op, text, span, compiled)
+    return Comparison._checked(subject, op, _typed(subject, op, value), span, None)
+
+
+def _listed(kids: list[Any]) -> Comparison:
+    word, op_token, _open, values, close = kids
+    subject = _subject(word)
+    op = _check_op(subject, op_token)
+    typed = tuple(_typed(subject, op, v) for v in values)
+    return Comparison._checked(subject, op, typed, (word.start, close.end), None)
+
+
+def _unary(kids: list[Any]) -> Comparison:
+    word, op_token = kids
+    subject = _subject(word)
+    op = _check_op(subject, op_token)
+    return Comparison._checked(subject, op, None, (word.start, op_token.end), None)
+
+
+def _first(kids: list[Any]) -> list[Any]:
+    return [kids[0]]
+
+
+def _pair(kids: list[Any]) -> list[Any]:
+    return [kids[0], kids[2]]
+
+
+def _more(kids: list[Any]) -> list[Any]:
+    kids[0].append(kids[2])
+    return kids[0]  # type: ignore[no-any-return]
+
+
+def _all_of(kids: list[Any]) -> And:
+    return And(tuple(kids[0]))
+
+
+def _any_of(kids: list[Any]) -> Or:
+    return Or(tuple(kids[0]))
+
+
+def _group(kids: list[Any]) -> Any:
+    return kids[1]
+
+
+def _negation(kids: list[Any]) -> Not:
+    return Not(kids[1])
+
+
+def _reduction(origin: str, alias: str | None, expansion: tuple[str, ...]) -> Any:
+    by_alias = {
+        "binary": _binary, "listed": _listed, "unary": _unary, "group": _group,
+        "negation": _negation,
+    }  # fmt: skip
+    if alias in by_alias:
+        return by_alias[alias]
+    if origin == "values":
+        return _more if expansion[0] == "values" else _first
+    if origin in ("and_list", "or_list"):
+        return _more if expansion[0] == origin else _pair
+    if origin == "and_expr" and expansion == ("and_list",):
+        return _all_of
+    if origin == "or_expr" and expansion == ("or_list",):
+        return _any_of
+    if len(expansion) == 1:
+        return None  # pass the child through
+    raise AssertionError(f"grammar rule without a reduction: {origin} -> {expansion}")
+
+
+class _Tables(NamedTuple):
+    actions: dict[int, dict[str, tuple[bool, Any]]]
+    gotos: dict[int, dict[str, int]]
+    start: int
+    end: int
+
+
+@functools.lru_cache(maxsize=1)
+def _tables() -> _Tables:
+    """The LALR(1) tables Lark computes from the grammar, reshaped for the loop in `_run`.
+
+    Built once per process, on first use (tens of milliseconds).
+    """
+    from lark.parsers.lalr_analysis import Shift
+
+    frontend: Any = lark.Lark(grammar_text(), parser="lalr", lexer="basic").parser
+    table = frontend.parser.parser.parse_table
+    actions: dict[int, dict[str, tuple[bool, Any]]] = {}
+    gotos: dict[int, dict[str, int]] = {}
+    for state, row in table.states.items():
+        actions[state], gotos[state] = {}, {}
+        for symbol, (action, arg) in row.items():
+            name = str(symbol)
+            terminal = name == "$END" or name.isupper()
+            if action is Shift and not terminal:
+                gotos[state][name] = arg
+            elif action is Shift:
+                actions[state][name] = (True, arg)
+            else:
+                origin = str(arg.origin.name)
+                expansion = tuple(str(s.name) for s in arg.expansion)
+                reduce = _reduction(origin, arg.alias, expansion)
+                actions[state][name] = (False, (len(expansion), origin, reduce))
+    return _Tables(actions, gotos, table.start_states["start"], table.end_states["start"])
+
+
+def _unexpected(token: Token, row: dict[str, Any], text: str) -> _Fault:
+    expected = tuple(sorted({_DESCRIBE.get(n, n) for n in row}))
+    if token.type == "$END":
+        return _Fault("unexpected end of expression", len(text), expected)
+    return _Fault(f"unexpected {token.text!r}", token.start, expected)
+
+
+def _run(text: str) -> Any:
+    """Parse `text` with the LALR tables; raises `_Fault` at the first error."""
+    actions, gotos, start, end = _tables()
+    states: list[int] = [start]
+    values: list[Any] = []
+    for token in tokenize(text):
+        kind = token.type
+        while True:
+            row = actions[states[-1]]
+            step = row.get(kind)
+            if step is None:
+                raise _unexpected(token, row, text)
+            shift, arg = step
+            if shift:
+                states.append(arg)
+                values.append(token)
+                break
+            size, origin, reduce = arg
+            kids = values[-size:]
+            del values[-size:]
+            del states[-size:]
+            values.append(kids[0] if reduce is None else reduce(kids))
+            target = gotos[states[-1]][origin]
+            states.append(target)
+            if target == end and kind == "$END":
+                return values[-1]
+    raise AssertionError("unreachable: the token stream ends with $END")  # pragma: no cover
+
+
+# ---------------------------------------------------------------------------------------------
+
+
+def _too_deep(expr: Expression) -> int:
+    """Start of the first comparison nested deeper than MAX_DEPTH, else -1 (no recursion)."""
+    stack: list[tuple[Expression, int]] = [(expr, 1)]
+    while stack:
+        node, depth = stack.pop()
+        if depth > MAX_DEPTH:
+            leaf = next(node.leaves())
+            return leaf.span[0] if leaf.span else 0
+        stack.extend((child, depth + 1) for child in node.children())
+    return -1
+
+
+def _attach_sources(expr: Expression, text: str) -> None:
+    # Leaves are built without their text (the reductions are shared by every parse); fill it
+    # in from the spans. `source` takes no part in equality or hashing.
+    for leaf in expr.leaves():
+        if leaf.span is not None:
+            object.__setattr__(leaf, "source", text[leaf.span[0] : leaf.span[1]])
+
+
+def parse_uncached(text: str, *, max_length: int | None = MAX_LENGTH) -> Expression:
+    """`parse` without the compile cache (benchmarks, and callers that want fresh trees)."""
+    if not isinstance(text, str):
+        raise PlacementError(f"an expression is a str, not {type(text).__name__}")
+    if max_length is not None and len(text) > max_length:
+        raise PlacementSyntaxError(
+            f"expression is {len(text)} characters long, over the limit of {max_length}",
+            text,
+            max_length,
+        )
+    try:
+        result = _run(text)
+    except _Fault as fault:
+        raise PlacementSyntaxError(fault.message, text, fault.position, fault.expected) from None
+    except RecursionError:  # pragma: no cover - nothing above recurses; kept as a guarantee
+        raise PlacementSyntaxError("expression nests too deeply", text, 0) from None
+    if not isinstance(result, Expression):  # pragma: no cover - the grammar's start is an expr
+        raise PlacementSyntaxError("not an expression", text, 0)
+    deep = _too_deep(result)
+    if deep >= 0:
+        raise PlacementSyntaxError(f"nesting deeper than {MAX_DEPTH} levels", text, deep)
+    _attach_sources(result, text)
+    return result
+
+
+@functools.lru_cache(maxsize=2048)
+def _parse_cached(text: str, max_length: int | None) -> Expression:
+    return parse_uncached(text, max_length=max_length)
+
+
+def parse(text: str, *, max_length: int | None = MAX_LENGTH) -> Expression:
+    """Parse ECS cluster-query-language text into an expression tree.
+
+    Raises `PlacementSyntaxError` (a `PlacementError`, hence a `ValueError`) with the line, the
+    column and a caret under the fault. Results are cached: parsing the same text again returns
+    the same immutable tree. `max_length=None` lifts ECS's 2000-character limit, as
+    ListContainerInstances filters need.
+    """
+    if not isinstance(text, str):
+        raise PlacementError(f"an expression is a str, not {type(text).__name__}")
+    return _parse_cached(text, max_length)
