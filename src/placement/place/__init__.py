@@ -1,0 +1,1 @@
+"""Placing tasks: resource fit, constraints, strategy chains, two placers that agree."""

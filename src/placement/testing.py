@@ -1,0 +1,287 @@
+"""Hypothesis strategies for fuzzing schedulers built on placement (needs the `hypothesis` extra).
+
+    from placement.testing import expressions, inventories
+    @given(expressions(), inventories())
+    def test_my_scheduler(expr, inv): ...
+
+Every strategy draws from a small, overlapping vocabulary of attribute names, values and task
+groups by default, so expressions and inventories actually meet; pass your own to widen it.
+"""
+
+from __future__ import annotations
+
+import datetime as _dt
+from collections.abc import Sequence
+from typing import Any
+
+from hypothesis import strategies as st
+
+from .instance import Instance
+from .inventory import Inventory
+from .syntax.ast import And, Comparison, Expression, Not, Op, Or, Subject, SubjectKind
+from .syntax.literals import Timestamp, Version
+
+__all__ = [
+    "ATTRIBUTE_NAMES",
+    "ATTRIBUTE_VALUES",
+    "TASK_GROUPS",
+    "expressions",
+    "comparisons",
+    "instances",
+    "inventories",
+    "ecs_documents",
+    "tasks",
+    "placement_problems",
+]
+
+ATTRIBUTE_NAMES: tuple[str, ...] = (
+    "ecs.instance-type", "ecs.availability-zone", "ecs.os-type", "stack", "rack", "cap",
+)  # fmt: skip
+ATTRIBUTE_VALUES: tuple[str, ...] = (
+    "t2.small", "t2.medium", "m5.large", "us-east-1a", "us-east-1b", "us-east-1c", "linux",
+    "prod", "dev", "1", "2", "10", "1.5", "", "a b", "and", "it's",
+)  # fmt: skip
+TASK_GROUPS: tuple[str, ...] = ("service:web", "service:db", "family:batch", "databases")
+PATTERNS: tuple[str, ...] = ("t2.*", ".*", "us-east-1[ab]", "[0-9]+", "prod|dev", "service:.*", "x")
+VERSIONS: tuple[str, ...] = ("1.0.0", "1.9.0", "1.10", "1.14.5", "1.14", "1.70.2", "2")
+_EPOCH_2018 = 1_514_764_800  # 2018-01-01T00:00:00Z
+
+
+def _versions() -> st.SearchStrategy[Version]:
+    return st.sampled_from(VERSIONS).map(lambda v: Version(tuple(int(p) for p in v.split("."))))
+
+
+def _timestamps() -> st.SearchStrategy[Timestamp]:
+    # Whole seconds (the language has no fractions), some at UTC midnight (date-only form).
+    seconds = st.integers(_EPOCH_2018, _EPOCH_2018 + 3 * 365 * 86_400)
+    days = st.integers(0, 3 * 365).map(lambda d: _EPOCH_2018 + d * 86_400)
+    return st.one_of(seconds, days).map(lambda s: Timestamp(s * 1_000_000))
+
+
+def comparisons(
+    attribute_names: Sequence[str] = ATTRIBUTE_NAMES,
+    attribute_values: Sequence[str] = ATTRIBUTE_VALUES,
+    task_groups: Sequence[str] = TASK_GROUPS,
+) -> st.SearchStrategy[Comparison]:
+    """Valid comparisons over every subject and every operator it takes."""
+
+    @st.composite
+    def draw(data: st.DrawFn) -> Comparison:
+        kind = data(st.sampled_from(list(SubjectKind)))
+        name = data(st.sampled_from(attribute_names)) if kind is SubjectKind.ATTRIBUTE else None
+        subject = Subject(kind, name)
+        op = data(st.sampled_from(sorted(kind.operators, key=lambda o: o.value)))
+        if op.arity == "none":
+            return Comparison(subject, op)
+        if op in (Op.MATCHES, Op.NOT_MATCHES):
+            return Comparison(subject, op, data(st.sampled_from(PATTERNS)))
+        values: st.SearchStrategy[Any]
+        if kind is SubjectKind.AGENT_CONNECTED:
+            values = st.booleans()
+        elif kind is SubjectKind.AGENT_VERSION:
+            values = _versions()
+        elif kind is SubjectKind.REGISTERED_AT:
+            values = _timestamps()
+        elif kind is SubjectKind.RUNNING_TASKS_COUNT:
+            values = st.integers(0, 6)
+        elif kind is SubjectKind.TASK_GROUP:
+            values = st.sampled_from(task_groups)
+        elif kind is SubjectKind.EC2_INSTANCE_ID:
+            values = st.sampled_from(["i-0", "i-1", "i-2", "i-3"])
+        else:
+            values = st.sampled_from(attribute_values)
+        if op.arity == "list":
+            return Comparison(subject, op, tuple(data(st.lists(values, min_size=1, max_size=3))))
+        return Comparison(subject, op, data(values))
+
+    return draw()
+
+
+def expressions(
+    attribute_names: Sequence[str] = ATTRIBUTE_NAMES,
+    attribute_values: Sequence[str] = ATTRIBUTE_VALUES,
+    task_groups: Sequence[str] = TASK_GROUPS,
+    max_leaves: int = 8,
+) -> st.SearchStrategy[Expression]:
+    """Valid expression trees (nested `And`/`Or`/`Not` included) over every subject/operator."""
+    leaves = comparisons(attribute_names, attribute_values, task_groups)
+
+    def extend(children: st.SearchStrategy[Expression]) -> st.SearchStrategy[Expression]:
+        operands = st.lists(children, min_size=2, max_size=3).map(tuple)
+        return st.one_of(
+            operands.map(And), operands.map(Or), children.map(Not)
+        )
+
+    return st.recursive(leaves, extend, max_leaves=max_leaves)
+
+
+def instances(
+    attribute_names: Sequence[str] = ATTRIBUTE_NAMES,
+    attribute_values: Sequence[str] = ATTRIBUTE_VALUES,
+    task_groups: Sequence[str] = TASK_GROUPS,
+    arn: st.SearchStrategy[str] | None = None,
+) -> st.SearchStrategy[Instance]:
+    """Container instances with missing and name-only attributes, tasks, ports and GPUs."""
+
+    @st.composite
+    def draw(data: st.DrawFn) -> Instance:
+        attributes = data(
+            st.dictionaries(
+                st.sampled_from(attribute_names),
+                st.one_of(st.none(), st.sampled_from(attribute_values)),
+                max_size=len(attribute_names),
+            )
+        )
+        groups = data(
+            st.dictionaries(st.sampled_from(task_groups), st.integers(1, 3), max_size=3)
+        )
+        stamp = data(st.one_of(st.none(), _timestamps()))
+        return Instance(
+            arn=data(arn) if arn is not None else f"arn:aws:ecs:us-east-1:1:container-instance/{data(st.uuids()).hex[:12]}",
+            ec2_instance_id=data(st.one_of(st.none(), st.sampled_from(["i-0", "i-1", "i-2", "i-3"]))),
+            status=data(st.sampled_from(["ACTIVE", "ACTIVE", "ACTIVE", "DRAINING"])),
+            agent_connected=data(st.booleans() | st.just(True)),
+            agent_version=data(st.one_of(st.none(), st.sampled_from((*VERSIONS, "1.x")))),
+            registered_at=stamp,
+            attributes=attributes,
+            cpu=data(st.integers(0, 4096)),
+            memory=data(st.integers(0, 8192)),
+            gpus=data(st.integers(0, 4)),
+            ports=data(st.frozensets(st.sampled_from([22, 80, 443, 8080]), max_size=3)),
+            udp_ports=data(st.frozensets(st.sampled_from([53, 8125]), max_size=2)),
+            registered_cpu=4096,
+            registered_memory=8192,
+            running_tasks_count=sum(groups.values()) + data(st.integers(0, 2)),
+            task_groups=groups,
+        )
+
+    return draw()
+
+
+def inventories(
+    min_size: int = 0,
+    max_size: int = 12,
+    attribute_names: Sequence[str] = ATTRIBUTE_NAMES,
+    attribute_values: Sequence[str] = ATTRIBUTE_VALUES,
+    task_groups: Sequence[str] = TASK_GROUPS,
+) -> st.SearchStrategy[Inventory]:
+    """Inventories of `min_size` to `max_size` instances with distinct ARNs."""
+    arns = st.integers(0, 10**6).map(lambda i: f"arn:aws:ecs:us-east-1:1:container-instance/{i}")
+    return st.lists(
+        instances(attribute_names, attribute_values, task_groups, arn=arns),
+        min_size=min_size,
+        max_size=max_size,
+        unique_by=lambda i: i.arn,
+    ).map(Inventory.from_instances)
+
+
+def ecs_documents(
+    min_size: int = 0, max_size: int = 12
+) -> st.SearchStrategy[tuple[dict[str, Any], dict[str, Any]]]:
+    """(DescribeContainerInstances, DescribeTasks) responses, as the API returns them.
+
+    `registeredAt` comes as epoch seconds, ISO 8601 text or a `datetime`, at random.
+    """
+
+    @st.composite
+    def draw(data: st.DrawFn) -> tuple[dict[str, Any], dict[str, Any]]:
+        inv = data(inventories(min_size, max_size))
+        instances_json = []
+        tasks_json = []
+        for inst in inv:
+            doc = inst.to_ecs()
+            if inst.registered_at is not None:
+                moment = inst.registered_at.to_datetime()
+                doc["registeredAt"] = data(
+                    st.sampled_from(
+                        [inst.registered_at.micros / 1_000_000, moment.isoformat(), moment]
+                    )
+                )
+            instances_json.append(doc)
+            for group, count in inst.task_groups.items():
+                for k in range(count):
+                    tasks_json.append(
+                        {
+                            "taskArn": f"{inst.arn}/task/{group}/{k}",
+                            "containerInstanceArn": inst.arn,
+                            "group": group,
+                            "desiredStatus": "RUNNING",
+                            "lastStatus": "RUNNING",
+                        }
+                    )
+            if data(st.booleans()):  # a stopped task never counts
+                tasks_json.append(
+                    {
+                        "taskArn": f"{inst.arn}/task/stopped",
+                        "containerInstanceArn": inst.arn,
+                        "group": "service:stopped",
+                        "desiredStatus": "STOPPED",
+                        "lastStatus": "RUNNING",
+                    }
+                )
+        return (
+            {"containerInstances": instances_json, "failures": []},
+            {"tasks": tasks_json, "failures": []},
+        )
+
+    return draw()
+
+
+def tasks(task_groups: Sequence[str] = TASK_GROUPS) -> st.SearchStrategy[Any]:
+    """`TaskSpec`s: small CPU/memory demands, sometimes host ports, GPUs or required attributes."""
+    from .place.task import TaskSpec
+
+    return st.builds(
+        TaskSpec,
+        cpu=st.integers(0, 1024),
+        memory=st.integers(0, 2048),
+        ports=st.frozensets(st.sampled_from([80, 443, 8080]), max_size=2) | st.just(frozenset()),
+        udp_ports=st.just(frozenset()) | st.frozensets(st.sampled_from([53]), max_size=1),
+        gpus=st.sampled_from([0, 0, 0, 1, 2]),
+        group=st.sampled_from(task_groups),
+        requires_attributes=st.frozensets(st.sampled_from(["cap", "stack"]), max_size=1)
+        | st.just(frozenset()),
+    )
+
+
+def placement_problems(
+    max_instances: int = 10, max_count: int = 12, allow_random: bool = False
+) -> st.SearchStrategy[dict[str, Any]]:
+    """Whole problems: `dict(inventory=, task=, count=, constraints=, strategy=, seed=)`.
+
+    Pass them straight on: `placement.place(**problem)`. Constraints mix `memberOf` expressions
+    (some reading `runningTasksCount` and `task:group`) with `distinctInstance`; strategy chains
+    mix binpack, spread by instance and by attribute (some instances lacking it), and random
+    when `allow_random` is set.
+    """
+    from .place.rules import Binpack, DistinctInstance, MemberOf, Random, Spread
+
+    rules: list[st.SearchStrategy[Any]] = [
+        st.sampled_from(["cpu", "memory"]).map(Binpack),
+        st.sampled_from(
+            ["instanceId", "host", "attribute:ecs.availability-zone", "attribute:rack",
+             "attribute:stack"]
+        ).map(Spread),
+    ]
+    if allow_random:
+        rules.append(st.integers(0, 2**32 - 1).map(Random))
+    constraint = st.one_of(
+        st.just(DistinctInstance()),
+        expressions(max_leaves=3).map(MemberOf),
+        st.sampled_from(
+            ["runningTasksCount < 4", "not(task:group == service:web)", "task:group exists",
+             "attribute:cap exists", "attribute:ecs.availability-zone != us-east-1c"]
+        ).map(MemberOf),
+    )
+    return st.fixed_dictionaries(
+        {
+            "inventory": inventories(0, max_instances),
+            "task": tasks(),
+            "count": st.integers(0, max_count),
+            "constraints": st.lists(constraint, max_size=2),
+            "strategy": st.lists(st.one_of(*rules), max_size=3),
+            "seed": st.integers(0, 2**32 - 1),
+        }
+    )
+
+
