@@ -7,6 +7,20 @@ tasks with ECS's constraints and strategy chains.
 
 from .errors import InventoryError, PlacementError, PlacementInputError, PlacementSyntaxError
 from .instance import Instance
+from .inventory import Inventory
+from .place.api import Ranking, place, rank
+from .place.explain import PlacementExplanation, explain_placement
+from .place.result import Failure, PlacementResult
+from .place.rules import (
+    RUN_TASK_DEFAULT,
+    SERVICE_DEFAULT,
+    Binpack,
+    DistinctInstance,
+    MemberOf,
+    Random,
+    Spread,
+)
+from .place.task import TaskSpec
 from .syntax import (
     And,
     Comparison,
@@ -36,8 +50,12 @@ __all__ = [
     "parse", "Expression", "Comparison", "And", "Or", "Not", "Op", "Subject", "SubjectKind",
     "Version", "Timestamp", "Field", "attribute", "agent_connected", "agent_version",
     "ec2_instance_id", "registered_at", "running_tasks_count", "task_group",
-    # instances
-    "Instance",
+    # instances and inventories
+    "Instance", "Inventory",
+    # placement
+    "place", "rank", "Ranking", "TaskSpec", "MemberOf", "DistinctInstance", "Binpack", "Spread",
+    "Random", "SERVICE_DEFAULT", "RUN_TASK_DEFAULT", "PlacementResult", "Failure",
+    "explain_placement", "PlacementExplanation",
 ]  # fmt: skip
 
 __version__ = "0.1.0"

@@ -55,6 +55,13 @@ def _fail(where: str, field: str, problem: str) -> InventoryError:
     return InventoryError(f"{where}: field {field!r}: {problem}")
 
 
+_UTC = _dt.timezone.utc
+_MIN_MICROS = Timestamp.from_datetime(_dt.datetime.min.replace(tzinfo=_UTC)).micros
+_MAX_MICROS = Timestamp.from_datetime(_dt.datetime.max.replace(tzinfo=_UTC)).micros
+_MAX_AMOUNT = 2**53
+"""Largest resource amount or task count accepted (exact in a float, far from int64 limits)."""
+
+
 def _micros(value: Any, where: str) -> int | None:
     if value is None:
         return None
@@ -63,7 +70,11 @@ def _micros(value: Any, where: str) -> int | None:
     if isinstance(value, (int, float)):
         if not math.isfinite(value):
             raise _fail(where, "registeredAt", f"expected a finite number, got {value!r}")
-        return round(value * 1_000_000)  # epoch seconds, as the API sends them
+        micros = round(value * 1_000_000)  # epoch seconds, as the API sends them
+        # Beyond years 1-9999 the instant has no datetime (and would overflow the int64 column).
+        if not _MIN_MICROS <= micros <= _MAX_MICROS:
+            raise _fail(where, "registeredAt", f"epoch seconds out of range: {value!r}")
+        return micros
     if isinstance(value, _dt.datetime):  # boto3
         return Timestamp.from_datetime(value).micros
     if isinstance(value, str):  # AWS CLI output: ISO 8601, with fractions and offsets
@@ -95,6 +106,8 @@ def _resource_amount(resource: Mapping[str, Any], where: str, field: str) -> int
     value = resource.get(key, 0) if key else 0
     if isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value):
         raise _fail(where, field, f"expected a number, got {value!r}")
+    if not -_MAX_AMOUNT <= value <= _MAX_AMOUNT:
+        raise _fail(where, field, f"amount out of range: {value!r}")
     return int(value)
 
 
@@ -104,9 +117,12 @@ def _port_set(resource: Mapping[str, Any], where: str, field: str) -> tuple[int,
         raise _fail(where, field, "stringSetValue must be a list of ports")
     ports = []
     for item in items:
+        # Ports are decimal strings on the wire; ints are accepted, bools and floats are not.
+        if isinstance(item, bool) or not isinstance(item, (str, int)):
+            raise _fail(where, field, f"not a port: {item!r}")
         try:
             port = int(item)
-        except (TypeError, ValueError):
+        except ValueError:
             raise _fail(where, field, f"not a port: {item!r}") from None
         if not 0 <= port <= 65535:
             raise _fail(where, field, f"port out of range: {port}")
@@ -171,7 +187,9 @@ def read_instance(doc: Any, index: int = 0) -> InstanceRecord:
     registered = _resources(doc, "registeredResources", where)
     running = doc.get("runningTasksCount")
     if running is not None and (
-        isinstance(running, bool) or not isinstance(running, int) or running < 0
+        isinstance(running, bool)
+        or not isinstance(running, int)
+        or not 0 <= running <= _MAX_AMOUNT
     ):
         raise _fail(where, "runningTasksCount", f"expected a count, got {running!r}")
 

@@ -1,0 +1,136 @@
+"""The placing entry points: `place` and `rank`."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import Any, Literal
+
+import attrs
+import numpy as np
+import numpy.typing as npt
+
+from ..errors import PlacementInputError
+from ..inventory import Inventory
+from . import reasons as R
+from .batch import place_batch, place_loop
+from .masks import reason_masks, spread_zones
+from .reference import place_reference, random_generators
+from .result import PlacementResult
+from .rules import (
+    MAX_CONSTRAINTS,
+    Binpack,
+    Constraint,
+    Random,
+    Spread,
+    Strategy,
+    constraints_from,
+    strategy_from,
+)
+from .task import TaskSpec
+
+__all__ = ["place", "rank", "Ranking"]
+
+Method = Literal["batch", "loop", "reference"]
+
+
+def _inputs(
+    inventory: Any, task: Any, count: Any, constraints: Any, strategy: Any
+) -> tuple[tuple[Constraint, ...], tuple[Strategy, ...]]:
+    if not isinstance(inventory, Inventory):
+        raise PlacementInputError(f"inventory must be an Inventory, got {type(inventory).__name__}")
+    if not isinstance(task, TaskSpec):
+        raise PlacementInputError(f"task must be a TaskSpec, got {type(task).__name__}")
+    if isinstance(count, bool) or not isinstance(count, int) or count < 0:
+        raise PlacementInputError(f"count must be a non-negative int, got {count!r}")
+    rules = constraints_from(constraints)
+    if len(rules) + len(task.constraints) > MAX_CONSTRAINTS:
+        raise PlacementInputError(
+            f"at most {MAX_CONSTRAINTS} constraints, task definition's included; got "
+            f"{len(rules) + len(task.constraints)}"
+        )
+    return rules, strategy_from(strategy)
+
+
+def place(
+    inventory: Inventory,
+    task: TaskSpec,
+    count: int = 1,
+    *,
+    constraints: Iterable[Any] = (),
+    strategy: Iterable[Any] = (),
+    seed: int | None = None,
+    method: Method = "batch",
+) -> PlacementResult:
+    """Place `count` copies of `task`, as ECS would (SEMANTICS.md §3).
+
+    `constraints` and `strategy` take ECS JSON dicts, typed objects (`MemberOf`,
+    `DistinctInstance`, `Binpack`, `Spread`, `Random`) or their text (`spread(attribute:X)`).
+    Invalid input raises `PlacementError` before anything is placed; the caller's inventory is
+    never changed. `method` picks the placer: `batch` (default), `loop` (per copy, vectorized)
+    or `reference` (per copy and instance, for checking); all give the same answer.
+    """
+    rules, chain = _inputs(inventory, task, count, constraints, strategy)
+    if seed is not None and (isinstance(seed, bool) or not isinstance(seed, int) or seed < 0):
+        raise PlacementInputError(f"seed must be a non-negative int, got {seed!r}")
+    runner = {"batch": place_batch, "loop": place_loop, "reference": place_reference}.get(method)
+    if runner is None:
+        raise PlacementInputError(f"method must be batch, loop or reference, not {method!r}")
+    return runner(inventory, task, count, rules, chain, seed)
+
+
+@attrs.frozen(eq=False)
+class Ranking:
+    """Candidates for one copy, best first, and why every other instance is excluded."""
+
+    order: npt.NDArray[np.int64]
+    ids: tuple[str, ...]
+    excluded: dict[str, str]
+    masks: dict[str, npt.NDArray[np.bool_]]
+
+    @property
+    def best(self) -> str | None:
+        """The instance one copy would go to (None if there is none)."""
+        return self.ids[0] if self.ids else None
+
+
+def rank(
+    inventory: Inventory,
+    task: TaskSpec,
+    *,
+    constraints: Iterable[Any] = (),
+    strategy: Iterable[Any] = (),
+    seed: int | None = None,
+) -> Ranking:
+    """The eligible instances in preference order for one copy, vectorized.
+
+    `excluded` maps every other instance's ARN to the first reason it fails; `masks` holds
+    every reason's mask. `rank(...).best` is where `place(..., count=1)` puts the copy.
+    """
+    rules, chain = _inputs(inventory, task, 1, constraints, strategy)
+    masks = reason_masks(inventory, task, rules)
+    n = len(inventory)
+    excluded: dict[str, str] = {}
+    taken = np.zeros(n, dtype=bool)
+    for reason in R.ORDER:
+        for row in np.flatnonzero(masks[reason] & ~taken):
+            excluded[str(inventory.ids[row])] = reason
+        taken |= masks[reason]
+    rows = np.flatnonzero(~taken)
+    group = inventory.group_counts(task.group)
+    draws = iter([g.random(n) for g in random_generators(chain, seed)])
+    keys: list[npt.NDArray[Any]] = []
+    for rule in chain:
+        if isinstance(rule, Binpack):
+            keys.append((inventory.cpu if rule.field == "cpu" else inventory.memory)[rows])
+        elif isinstance(rule, Random):
+            keys.append(next(draws)[rows])
+        elif isinstance(rule, Spread) and rule.attribute is None:
+            keys.append(group[rows])
+        else:
+            assert isinstance(rule, Spread) and rule.attribute is not None
+            zones, missing = spread_zones(inventory, rule.attribute)
+            totals = np.bincount(zones, weights=group, minlength=missing + 1)
+            totals[missing] = np.inf
+            keys.append(totals[zones[rows]])
+    order = rows[np.lexsort((rows, *reversed(keys)))] if len(rows) else rows
+    return Ranking(order.astype(np.int64), tuple(str(inventory.ids[i]) for i in order), excluded, masks)

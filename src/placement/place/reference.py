@@ -1,0 +1,152 @@
+"""The reference placer: SEMANTICS.md §3 one copy at a time, one instance at a time.
+
+Meant to be checked by eye, not to be fast: the batch placer is tested against it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+import attrs
+import numpy as np
+
+from ..instance import Instance
+from ..inventory import Inventory
+from . import reasons as R
+from .result import Failure, PlacementResult
+from .rules import Binpack, Constraint, DistinctInstance, Random, Spread, Strategy
+from .task import TaskSpec
+
+__all__ = ["place_reference", "instance_reasons", "commit"]
+
+
+def instance_reasons(
+    inst: Instance, task: TaskSpec, constraints: Sequence[Constraint]
+) -> list[str]:
+    """Every ECS reason `inst` cannot take one copy of `task`, in ECS's order."""
+    found = []
+    if inst.status != "ACTIVE" or not inst.agent_connected:
+        found.append(R.AGENT)
+    if any(name not in inst.attributes for name in task.requires_attributes):
+        found.append(R.ATTRIBUTE)
+    if inst.cpu < task.cpu:
+        found.append(R.CPU)
+    if inst.memory < task.memory:
+        found.append(R.MEMORY)
+    if task.ports & inst.ports or task.udp_ports & inst.udp_ports:
+        found.append(R.PORTS)
+    if inst.gpus < task.gpus:
+        found.append(R.GPU)
+    member_of = [*task.constraints, *constraints]
+    if any(
+        not c.expression.matches(inst) for c in member_of if not isinstance(c, DistinctInstance)
+    ):
+        found.append(R.MEMBER_OF)
+    distinct = any(isinstance(c, DistinctInstance) for c in constraints)
+    if distinct and inst.task_groups.get(task.group, 0) > 0:
+        found.append(R.DISTINCT_INSTANCE)
+    return found
+
+
+def commit(inst: Instance, task: TaskSpec) -> Instance:
+    """`inst` after it takes one copy of `task`."""
+    groups = dict(inst.task_groups)
+    groups[task.group] = groups.get(task.group, 0) + 1
+    return attrs.evolve(
+        inst,
+        cpu=inst.cpu - task.cpu,
+        memory=inst.memory - task.memory,
+        gpus=inst.gpus - task.gpus,
+        ports=inst.ports | task.ports,
+        udp_ports=inst.udp_ports | task.udp_ports,
+        running_tasks_count=inst.running_tasks_count + 1,
+        task_groups=groups,
+    )
+
+
+def _key(
+    i: int,
+    state: list[Instance],
+    task: TaskSpec,
+    strategy: Sequence[Strategy],
+    draws: list[Any],
+) -> tuple[Any, ...]:
+    """The chain's ranking key of candidate `i` (lower is better), index last."""
+    inst = state[i]
+    key: list[Any] = []
+    draw = iter(draws)
+    for rule in strategy:
+        if isinstance(rule, Binpack):
+            key.append(inst.cpu if rule.field == "cpu" else inst.memory)
+        elif isinstance(rule, Random):
+            key.append(next(draw)[i])
+        elif isinstance(rule, Spread) and rule.attribute is None:
+            key.append(inst.task_groups.get(task.group, 0))
+        else:
+            assert isinstance(rule, Spread) and rule.attribute is not None
+            value = inst.attributes.get(rule.attribute)
+            if value is None:  # lacking the attribute: after every instance that has it
+                key.append((1, 0))
+            else:  # tasks of the group on *all* instances sharing the value
+                total = sum(
+                    other.task_groups.get(task.group, 0)
+                    for other in state
+                    if other.attributes.get(rule.attribute) == value
+                )
+                key.append((0, total))
+    key.append(i)
+    return tuple(key)
+
+
+def random_generators(strategy: Sequence[Strategy], seed: int | None) -> list[np.random.Generator]:
+    """One generator per `random` strategy, seeded by the strategy or else by `seed`.
+
+    Both placers draw `rng.random(len(inventory))` from each, once per copy, in chain order, so
+    they agree even on random placements.
+    """
+    out = []
+    for position, rule in enumerate(strategy):
+        if isinstance(rule, Random):
+            own = rule.seed if rule.seed is not None else seed
+            out.append(np.random.default_rng(None if own is None else [own, position]))
+    return out
+
+
+def place_reference(
+    inventory: Inventory,
+    task: TaskSpec,
+    count: int,
+    constraints: Sequence[Constraint],
+    strategy: Sequence[Strategy],
+    seed: int | None,
+) -> PlacementResult:
+    """Place `count` copies one at a time (SEMANTICS.md §3), checking every instance each time."""
+    state = list(inventory)
+    generators = random_generators(strategy, seed)
+    placements: list[str] = []
+    failures: list[Failure] = []
+    for copy in range(count):
+        draws = [g.random(len(state)) for g in generators]
+        candidates = []
+        first_reason: dict[str, int] = {}
+        for i, inst in enumerate(state):
+            found = instance_reasons(inst, task, constraints)
+            if found:
+                first_reason[found[0]] = first_reason.get(found[0], 0) + 1
+            else:
+                candidates.append(i)
+        if not candidates:
+            ordered = {r: first_reason[r] for r in R.ORDER if r in first_reason}
+            failures.append(Failure(copy, ordered))
+            continue
+        best = min(candidates, key=lambda i: _key(i, state, task, strategy, draws))
+        placements.append(state[best].arn)
+        state[best] = commit(state[best], task)
+    return PlacementResult(
+        tuple(placements),
+        tuple(failures),
+        Inventory.from_instances(state) if placements else inventory,
+        task,
+        tuple(constraints),
+    )
