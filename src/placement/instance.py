@@ -5,20 +5,21 @@ from __future__ import annotations
 import datetime as _dt
 from collections.abc import Iterable, Mapping
 from types import MappingProxyType
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import attrs
 
 from .syntax.literals import Timestamp
-
-if TYPE_CHECKING:
-    pass
 
 __all__ = ["Instance"]
 
 
 def _frozen_mapping(value: Mapping[Any, Any] | Iterable[tuple[Any, Any]]) -> Mapping[Any, Any]:
     return MappingProxyType(dict(value))
+
+
+def _int_set(value: Iterable[int]) -> frozenset[int]:
+    return frozenset(value)
 
 
 def _timestamp(value: Timestamp | _dt.datetime | None) -> Timestamp | None:
@@ -49,8 +50,8 @@ class Instance:
     cpu: int = 0
     memory: int = 0
     gpus: int = 0
-    ports: frozenset[int] = attrs.field(default=frozenset(), converter=frozenset)
-    udp_ports: frozenset[int] = attrs.field(default=frozenset(), converter=frozenset)
+    ports: frozenset[int] = attrs.field(default=frozenset(), converter=_int_set)
+    udp_ports: frozenset[int] = attrs.field(default=frozenset(), converter=_int_set)
     registered_cpu: int = 0
     registered_memory: int = 0
     running_tasks_count: int = 0
@@ -75,7 +76,7 @@ class Instance:
         return instance_from_ecs(container_instance, tasks)
 
     def to_ecs(self) -> dict[str, Any]:
-        """This instance as a DescribeContainerInstances element (round-trips `from_ecs`)."""
+        """Write the instance as a DescribeContainerInstances element (`from_ecs` reads it)."""
         from .ecs import instance_to_ecs
 
         return instance_to_ecs(self)

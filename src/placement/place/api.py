@@ -133,4 +133,5 @@ def rank(
             totals[missing] = np.inf
             keys.append(totals[zones[rows]])
     order = rows[np.lexsort((rows, *reversed(keys)))] if len(rows) else rows
-    return Ranking(order.astype(np.int64), tuple(str(inventory.ids[i]) for i in order), excluded, masks)
+    ids = tuple(str(inventory.ids[i]) for i in order)
+    return Ranking(order.astype(np.int64), ids, excluded, masks)

@@ -35,7 +35,7 @@ from ..syntax.ast import SubjectKind
 from .masks import first_reasons, member_of, reason_masks, spread_zones
 from .reference import commit, random_generators
 from .result import Failure, PlacementResult
-from .rules import Binpack, Constraint, DistinctInstance, Random, Spread, Strategy
+from .rules import Binpack, Constraint, DistinctInstance, MemberOf, Random, Spread, Strategy
 from .task import TaskSpec
 
 __all__ = ["place_batch", "place_loop", "fast_path_applies"]
@@ -50,7 +50,7 @@ _MAX_DYNAMIC_STEPS = 64
 _MAX_SLOTS = 20_000_000
 
 
-class _TooMany(Exception):
+class _TooManySlotsError(Exception):
     """The merge order would need more slots than `_MAX_SLOTS`: use the per-copy loop."""
 
 
@@ -84,7 +84,7 @@ def _result(
     )
 
 
-def _dynamic_rules(constraints: Sequence[Constraint], task: TaskSpec) -> list[object]:
+def _dynamic_rules(constraints: Sequence[Constraint], task: TaskSpec) -> list[MemberOf]:
     return [rule for rule in member_of(constraints, task) if rule.expression.reads_state]
 
 
@@ -106,7 +106,6 @@ def _capacity(
     eligible: Bools,
 ) -> Ints | None:
     """Copies each instance can take in a row (None: the per-copy loop must decide)."""
-    big = np.iinfo(np.int64).max
     k = np.where(eligible, count, 0).astype(np.int64)
     for have, need in ((inventory.cpu, task.cpu), (inventory.memory, task.memory),
                        (inventory.gpus, task.gpus)):  # fmt: skip
@@ -123,7 +122,7 @@ def _capacity(
     thresholds = [
         int(leaf.argument)  # type: ignore[arg-type]
         for rule in dynamic
-        for leaf in rule.expression.leaves()  # type: ignore[attr-defined]
+        for leaf in rule.expression.leaves()
         if leaf.subject.kind is SubjectKind.RUNNING_TASKS_COUNT
     ]
     alive = np.flatnonzero(k > 1)
@@ -140,11 +139,9 @@ def _capacity(
         later = inventory.with_placements(shifted, group=task.group, cpu=0, memory=0, gpus=0)
         holds = np.ones(len(alive), dtype=bool)
         for rule in dynamic:
-            holds &= rule.expression.evaluate(later)[alive]  # type: ignore[attr-defined]
+            holds &= rule.expression.evaluate(later)[alive]
         k[alive[~holds]] = t
-    if steps < count:
-        # Still alive after the last threshold: the expressions no longer change; k stands.
-        pass
+    # Past the last threshold the expressions no longer change: what is still alive keeps k.
     return k
 
 
@@ -206,7 +203,7 @@ def _zone_sequences(
     if lead_step == 1:
         limit = _cap_levels(zones, lead_base, limit, count)
     if int(limit.sum()) > _MAX_SLOTS:
-        raise _TooMany
+        raise _TooManySlotsError
     instance = np.repeat(index, limit)
     starts = np.repeat(np.cumsum(limit) - limit, limit)
     t = np.arange(len(instance), dtype=np.int64) - starts
@@ -265,7 +262,7 @@ def place_batch(
         zones, missing_zone = np.zeros(len(inventory), dtype=np.int64), -1
     try:
         instance, t, position = _zone_sequences(zones, k, keys, count)
-    except _TooMany:
+    except _TooManySlotsError:
         return place_loop(inventory, task, count, constraints, strategy, seed)
     zone_of = zones[instance]
     if zoned:
@@ -352,5 +349,5 @@ def place_loop(
             inst = inventory[best]
             for _ in range(int(added[best])):
                 inst = commit(inst, task)
-            member[best] = all(matches(rule.expression, inst) for rule in dynamic)  # type: ignore[attr-defined]
+            member[best] = all(matches(rule.expression, inst) for rule in dynamic)
     return _result(inventory, task, count, constraints, chosen)

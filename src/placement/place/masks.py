@@ -68,8 +68,11 @@ def first_reasons(masks: dict[str, Bools], n: int) -> tuple[Bools, dict[str, int
 
 
 def spread_zones(inv: Inventory, attribute: str) -> tuple[npt.NDArray[np.int64], int]:
-    """Per instance its zone for `spread(attribute:NAME)`: the value's code, or `k` (the number
-    of values) for instances lacking a value (absent or name-only), which rank after all."""
+    """Per instance, its zone for `spread(attribute:NAME)`, and the zone of those lacking it.
+
+    The zone is the value's code, or `k` (the number of values) for instances lacking a value
+    (absent or name-only), which rank after all others.
+    """
     column = inv.attributes.get(attribute)
     if column is None:
         return np.zeros(len(inv), dtype=np.int64), 0

@@ -58,8 +58,8 @@ def commit(inst: Instance, task: TaskSpec) -> Instance:
         cpu=inst.cpu - task.cpu,
         memory=inst.memory - task.memory,
         gpus=inst.gpus - task.gpus,
-        ports=inst.ports | task.ports,
-        udp_ports=inst.udp_ports | task.udp_ports,
+        ports=inst.ports.union(task.ports),
+        udp_ports=inst.udp_ports.union(task.udp_ports),
         running_tasks_count=inst.running_tasks_count + 1,
         task_groups=groups,
     )

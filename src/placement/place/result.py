@@ -22,10 +22,12 @@ def _frozen(value: Mapping[str, int]) -> Mapping[str, int]:
 
 @attrs.frozen
 class Failure:
-    """Copy number `index` fitted nowhere. `reasons` counts the instances each ECS reason
-    excluded, each instance under the first reason it fails (ECS's order: AGENT, ATTRIBUTE,
-    RESOURCE:CPU, RESOURCE:MEMORY, RESOURCE:PORTS, RESOURCE:GPU, MemberOf, DistinctInstance),
-    so the counts add up to the inventory's size. `explain()` on the result gives every reason.
+    """Copy number `index` fitted nowhere.
+
+    `reasons` counts the instances each ECS reason excluded, each instance under the first
+    reason it fails (ECS's order: AGENT, ATTRIBUTE, RESOURCE:CPU, RESOURCE:MEMORY,
+    RESOURCE:PORTS, RESOURCE:GPU, MemberOf, DistinctInstance), so the counts add up to the
+    inventory's size. `explain()` on the result gives every reason.
     """
 
     index: int
@@ -34,9 +36,12 @@ class Failure:
 
 @attrs.frozen(eq=False)
 class PlacementResult:
-    """`placements[k]` is the container instance ARN of the k-th placed copy, in order;
+    """Where the copies went, which did not fit, and the state afterwards.
+
+    `placements[k]` is the container instance ARN of the k-th placed copy, in order;
     `failures` lists the copies that fitted nowhere; `inventory` is the state afterwards (the
-    caller's inventory is never changed). Context for `explain` rides along."""
+    caller's inventory is never changed). The task and constraints ride along for `explain`.
+    """
 
     placements: tuple[str, ...]
     failures: tuple[Failure, ...]

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable, Mapping
-from typing import Any, Union
+from typing import Any
 
 import attrs
 
@@ -79,9 +79,12 @@ class Binpack:
 def _spread_field(value: str) -> str:
     if value in ("instanceId", "host"):
         return value
-    if isinstance(value, str) and value.startswith("attribute:"):
-        if ATTRIBUTE_NAME.fullmatch(value[len("attribute:") :]):
-            return value
+    if (
+        isinstance(value, str)
+        and value.startswith("attribute:")
+        and ATTRIBUTE_NAME.fullmatch(value[len("attribute:") :])
+    ):
+        return value
     raise PlacementInputError(
         f"spread takes instanceId, host or attribute:NAME, not {value!r}"
     )
@@ -126,8 +129,8 @@ class Random:
         return "random" if self.seed is None else f"random({self.seed})"
 
 
-Constraint = Union[MemberOf, DistinctInstance]
-Strategy = Union[Binpack, Spread, Random]
+Constraint = MemberOf | DistinctInstance
+Strategy = Binpack | Spread | Random
 
 SERVICE_DEFAULT: tuple[Strategy, ...] = (
     Spread("attribute:ecs.availability-zone"),
@@ -141,11 +144,16 @@ _CALL = re.compile(r"\s*([A-Za-z]+)\s*(?:\((.*)\))?\s*", re.DOTALL)
 
 
 def constraint_from_ecs(item: Any, *, in_task_definition: bool = False) -> Constraint:
-    """A constraint from ECS JSON, a typed object, or text (`memberOf(EXPR)`,
-    `distinctInstance`)."""
-    if isinstance(item, (MemberOf, DistinctInstance)):
-        kind, expression = ("memberOf", item) if isinstance(item, MemberOf) else (
-            "distinctInstance", None)
+    """Read a constraint: ECS JSON, a typed object, or text.
+
+    Text is `memberOf(EXPR)` or `distinctInstance`.
+    """
+    kind: Any
+    expression: Any
+    if isinstance(item, MemberOf):
+        return item
+    if isinstance(item, DistinctInstance):
+        kind, expression = "distinctInstance", None
     elif isinstance(item, str):
         m = _CALL.fullmatch(item)
         if not m:
@@ -164,8 +172,6 @@ def constraint_from_ecs(item: Any, *, in_task_definition: bool = False) -> Const
             raise PlacementInputError("distinctInstance expression should not be specified")
         return DistinctInstance()
     if kind == "memberOf":
-        if isinstance(expression, MemberOf):
-            return expression
         if not isinstance(expression, (str, Expression)) or (
             isinstance(expression, str) and not expression.strip()
         ):
@@ -180,8 +186,12 @@ def constraint_from_ecs(item: Any, *, in_task_definition: bool = False) -> Const
 
 
 def strategy_from_ecs(item: Any) -> Strategy:
-    """A strategy from ECS JSON, a typed object, or text (`spread(FIELD)`, `binpack(FIELD)`,
-    `random`, `random(SEED)`)."""
+    """Read a strategy: ECS JSON, a typed object, or text.
+
+    Text is `spread(FIELD)`, `binpack(FIELD)`, `random` or `random(SEED)`.
+    """
+    kind: Any
+    field: Any
     if isinstance(item, (Binpack, Spread, Random)):
         return item
     if isinstance(item, str):
@@ -194,9 +204,9 @@ def strategy_from_ecs(item: Any) -> Strategy:
     else:
         raise PlacementInputError(f"not a strategy: {item!r}")
     if kind == "binpack":
-        return Binpack(str(field).lower() if isinstance(field, str) else field)  # type: ignore[arg-type]
+        return Binpack(field.lower() if isinstance(field, str) else field)
     if kind == "spread":
-        return Spread(field)  # type: ignore[arg-type]
+        return Spread(field)
     if kind == "random":
         if isinstance(item, str) and field is not None:
             if not field.isdigit():

@@ -26,11 +26,17 @@ def _ports(value: Any) -> frozenset[int]:
     return ports
 
 
+def _tuple(value: Any) -> tuple[Any, ...]:
+    return tuple(value)
+
+
 @attrs.frozen
 class TaskSpec:
-    """One copy of a task: `cpu` units, `memory` MiB, host `ports` (TCP) and `udp_ports`,
-    `gpus`, the task `group` (`service:NAME`, `family:NAME`, ...), the attribute names it
-    requires, and the `memberOf` constraints its task definition carries.
+    """One copy of a task: its demands, its group, what it requires.
+
+    `cpu` units, `memory` MiB, host `ports` (TCP) and `udp_ports`, `gpus`, the task `group`
+    (`service:NAME`, `family:NAME`, ...), the attribute names it requires, and the `memberOf`
+    constraints its task definition carries.
     """
 
     cpu: int = attrs.field(default=0, validator=_non_negative)
@@ -40,7 +46,7 @@ class TaskSpec:
     gpus: int = attrs.field(default=0, validator=_non_negative)
     group: str = ""
     requires_attributes: frozenset[str] = attrs.field(default=frozenset(), converter=frozenset)
-    constraints: tuple[Any, ...] = attrs.field(default=(), converter=tuple)
+    constraints: tuple[Any, ...] = attrs.field(default=(), converter=_tuple)
 
     @classmethod
     def from_ecs(cls, task_definition: Mapping[str, Any], group: str | None = None) -> TaskSpec:
@@ -131,7 +137,7 @@ def _task_level(value: Any, field: str, big_unit: str) -> int | None:
     if m is None or m.group(2).lower() not in ("", big_unit):
         raise PlacementInputError(f"task definition: {field}: not an amount: {value!r}")
     number = float(m.group(1))
-    return int(round(number * 1024)) if m.group(2) else int(number)
+    return round(number * 1024) if m.group(2) else int(number)
 
 
 def _host_port(mapping: Any, network_mode: str, where: str) -> int:

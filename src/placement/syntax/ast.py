@@ -11,7 +11,7 @@ from __future__ import annotations
 import enum
 import re
 from collections.abc import Iterable, Iterator
-from typing import TYPE_CHECKING, Any, Union
+from typing import TYPE_CHECKING, Any
 
 import attrs
 
@@ -126,10 +126,10 @@ class Subject:
     def __str__(self) -> str:
         if self.kind is SubjectKind.ATTRIBUTE:
             return f"attribute:{self.name}"
-        return self.kind.value
+        return str(self.kind.value)
 
 
-Value = Union[str, bool, int, Version, Timestamp]
+Value = str | bool | int | Version | Timestamp
 
 # Words the lexer reads as keywords: a value spelled like one must be quoted.
 KEYWORDS = frozenset(

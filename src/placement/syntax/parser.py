@@ -14,7 +14,6 @@ from __future__ import annotations
 import difflib
 import functools
 import re
-from collections.abc import Iterator
 from typing import Any, NamedTuple
 
 import lark
@@ -78,7 +77,7 @@ _SUBJECTS = {kind.value: kind for kind in SubjectKind if kind is not SubjectKind
 _SUBJECT_NAMES = (*sorted(_SUBJECTS), "attribute:NAME")
 
 
-class _Fault(Exception):
+class _FaultError(Exception):
     """A syntax or type error found while parsing, with its position in the text."""
 
     def __init__(self, message: str, position: int, expected: tuple[str, ...] = ()) -> None:
@@ -129,7 +128,7 @@ class Token(NamedTuple):
 
 
 def tokenize(text: str) -> list[Token]:
-    """Tokens of `text`, ending with `$END`; raises `_Fault` where no token starts."""
+    """Tokens of `text`, ending with `$END`; raises `_FaultError` where no token starts."""
     tokens: list[Token] = []
     append = tokens.append
     for m in _SCAN.finditer(text):
@@ -143,7 +142,7 @@ def tokenize(text: str) -> list[Token]:
         elif kind == "SYM":
             kind = _SYMBOL_TYPES[word]
         elif kind == "ERROR":
-            raise _Fault(f"unexpected character {word!r}", start)
+            raise _FaultError(f"unexpected character {word!r}", start)
         append(Token(kind, word, start, m.end()))
     append(Token("$END", "", len(text), len(text)))
     return tokens
@@ -185,21 +184,21 @@ def _subject(token: Token) -> Subject:
         try:
             return Subject(SubjectKind.ATTRIBUTE, word[len("attribute:") :])
         except PlacementError as exc:
-            raise _Fault(str(exc), token.start + len("attribute:")) from None
+            raise _FaultError(str(exc), token.start + len("attribute:")) from None
     hint = ""
     close = difflib.get_close_matches(word, list(_SUBJECTS), n=1, cutoff=0.6)
     if close:
         hint = f"; did you mean {close[0]}?"
     elif ":" not in word and any(c.isalpha() for c in word):
         hint = f"; did you mean attribute:{word}?"
-    raise _Fault(f"unknown subject {word!r}{hint}", token.start, _SUBJECT_NAMES)
+    raise _FaultError(f"unknown subject {word!r}{hint}", token.start, _SUBJECT_NAMES)
 
 
 def _check_op(subject: Subject, op_token: Token) -> Op:
     op = _OPS[op_token.type]
     if op not in subject.kind.operators:
         allowed = tuple(o.value for o in Op if o in subject.kind.operators)
-        raise _Fault(
+        raise _FaultError(
             f"{subject.kind.value} does not take {op_token.text}", op_token.start, allowed
         )
     return op
@@ -210,7 +209,7 @@ def _pattern(token: Token) -> tuple[str, Any]:
     try:
         return text, compile_pattern(text)
     except PatternError as exc:
-        raise _Fault(f"invalid regular expression ({exc})", token.start) from None
+        raise _FaultError(f"invalid regular expression ({exc})", token.start) from None
 
 
 def _typed(subject: Subject, op: Op, token: Token) -> Value:
@@ -233,7 +232,7 @@ def _typed(subject: Subject, op: Op, token: Token) -> Value:
     else:
         return text
     if value is None:
-        raise _Fault(f"invalid {kind.value} argument {text!r}", token.start, (wanted,))
+        raise _FaultError(f"invalid {kind.value} argument {text!r}", token.start, (wanted,))
     return value
 
 
@@ -357,15 +356,15 @@ def _tables() -> _Tables:
     return _Tables(actions, gotos, table.start_states["start"], table.end_states["start"])
 
 
-def _unexpected(token: Token, row: dict[str, Any], text: str) -> _Fault:
+def _unexpected(token: Token, row: dict[str, Any], text: str) -> _FaultError:
     expected = tuple(sorted({_DESCRIBE.get(n, n) for n in row}))
     if token.type == "$END":
-        return _Fault("unexpected end of expression", len(text), expected)
-    return _Fault(f"unexpected {token.text!r}", token.start, expected)
+        return _FaultError("unexpected end of expression", len(text), expected)
+    return _FaultError(f"unexpected {token.text!r}", token.start, expected)
 
 
 def _run(text: str) -> Any:
-    """Parse `text` with the LALR tables; raises `_Fault` at the first error."""
+    """Parse `text` with the LALR tables; raises `_FaultError` at the first error."""
     actions, gotos, start, end = _tables()
     states: list[int] = [start]
     values: list[Any] = []
@@ -428,7 +427,7 @@ def parse_uncached(text: str, *, max_length: int | None = MAX_LENGTH) -> Express
         )
     try:
         result = _run(text)
-    except _Fault as fault:
+    except _FaultError as fault:
         raise PlacementSyntaxError(fault.message, text, fault.position, fault.expected) from None
     except RecursionError:  # pragma: no cover - nothing above recurses; kept as a guarantee
         raise PlacementSyntaxError("expression nests too deeply", text, 0) from None
