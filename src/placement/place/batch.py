@@ -80,7 +80,7 @@ def _result(
         failures = tuple(Failure(k, first) for k in range(len(chosen), count))
     ids = inventory.ids
     return PlacementResult(
-        tuple(str(ids[i]) for i in chosen), failures, final, task, tuple(constraints)
+        tuple(ids[chosen].tolist()), failures, final, task, tuple(constraints)
     )
 
 
@@ -145,6 +145,28 @@ def _capacity(
     return k
 
 
+def _lex_order(keys: Sequence[npt.NDArray[np.integer]]) -> npt.NDArray[np.intp]:
+    """`np.lexsort(keys)` (last key primary), faster when the keys pack into one int64.
+
+    np.lexsort makes one stable pass per key (measured 84 ms for 150,000 slots and five keys);
+    offsetting each key to start at zero and packing them mixed-radix into one integer leaves a
+    single argsort (about 8 ms).
+    """
+    keys = [np.asarray(k, dtype=np.int64) for k in keys]
+    if not keys or not len(keys[0]):
+        return np.arange(len(keys[0]) if keys else 0, dtype=np.intp)
+    packed = np.zeros(len(keys[0]), dtype=np.int64)
+    span = 1
+    for key in keys:  # least significant first, as lexsort reads them
+        low = int(key.min())
+        width = int(key.max()) - low + 1
+        if span * width >= 1 << 62:
+            return np.lexsort(keys)
+        packed += (key - low) * span
+        span *= width
+    return np.argsort(packed, kind="stable")
+
+
 def _local_keys(
     inventory: Inventory, task: TaskSpec, local: Sequence[Strategy]
 ) -> list[tuple[Ints, int]]:
@@ -177,7 +199,7 @@ def _zone_sequences(
     if direction <= 0:
         # Runs: each instance, once chosen, takes all its copies; instances by their key at t=0.
         rows = index[has]
-        order = np.lexsort((rows, *[base[rows] for base, _ in reversed(keys)], zones[rows]))
+        order = _lex_order((rows, *[base[rows] for base, _ in reversed(keys)], zones[rows]))
         rows = rows[order]
         sizes = k[rows]
         zone_of = zones[rows]
@@ -208,7 +230,7 @@ def _zone_sequences(
     starts = np.repeat(np.cumsum(limit) - limit, limit)
     t = np.arange(len(instance), dtype=np.int64) - starts
     columns = [base[instance] + step * t for base, step in keys]
-    order = np.lexsort((t, instance, *reversed(columns), zones[instance]))
+    order = _lex_order((t, instance, *reversed(columns), zones[instance]))
     instance, t = instance[order], t[order]
     zone_of = zones[instance]
     first = np.ones(len(instance), dtype=bool)
@@ -274,7 +296,9 @@ def place_batch(
         # Instances lacking the attribute come after every zone; among themselves, their order.
         level = np.where(lacking, position, level)
         columns = [base[instance] + step * t for base, step in keys]
-        order = np.lexsort((t, instance, *reversed(columns), level, lacking))
+        # Equal levels come from different zones, so (instance) settles every tie; t is not
+        # needed.
+        order = _lex_order((instance, *reversed(columns), level, lacking))
     else:
         order = np.argsort(position, kind="stable")
     return _result(inventory, task, count, constraints, instance[order][:count])
