@@ -27,8 +27,12 @@ def holds(text: str, instance: Instance) -> bool:
     return result
 
 
-T2_SMALL_1A = inst(attributes={"ecs.instance-type": "t2.small", "ecs.availability-zone": "us-east-1a"})
-T2_MEDIUM_1B = inst(attributes={"ecs.instance-type": "t2.medium", "ecs.availability-zone": "us-east-1b"})
+T2_SMALL_1A = inst(
+    attributes={"ecs.instance-type": "t2.small", "ecs.availability-zone": "us-east-1a"}
+)
+T2_MEDIUM_1B = inst(
+    attributes={"ecs.instance-type": "t2.medium", "ecs.availability-zone": "us-east-1b"}
+)
 G2_1D = inst(attributes={"ecs.instance-type": "g2.2xlarge", "ecs.availability-zone": "us-east-1d"})
 G2_1C = inst(attributes={"ecs.instance-type": "g2.8xlarge", "ecs.availability-zone": "us-east-1c"})
 M5_1A = inst(attributes={"ecs.instance-type": "m5.large", "ecs.availability-zone": "us-east-1a"})
@@ -123,7 +127,11 @@ def test_aws_9_ec2_instance_id_in() -> None:
     ("text", "yes", "no"),
     [
         ("attribute:ecs.instance-type == g2.2xlarge", [G2_1D], [G2_1C, T2_SMALL_1A, BARE]),
-        ("attribute:ecs.instance-type in [t2.small, t2.medium]", [T2_SMALL_1A, T2_MEDIUM_1B], [G2_1D, BARE]),
+        (
+            "attribute:ecs.instance-type in [t2.small, t2.medium]",
+            [T2_SMALL_1A, T2_MEDIUM_1B],
+            [G2_1D, BARE],
+        ),
         (
             "attribute:ecs.instance-type =~ t2.* and attribute:ecs.availability-zone == us-east-1a",
             [T2_SMALL_1A],
@@ -138,7 +146,11 @@ def test_aws_9_ec2_instance_id_in() -> None:
         (
             "attribute:ecs.os-type == linux",
             [inst(attributes={"ecs.os-type": "linux"})],
-            [inst(attributes={"ecs.os-type": "windows"}), inst(attributes={"ecs.os-type": "Linux"}), BARE],
+            [
+                inst(attributes={"ecs.os-type": "windows"}),
+                inst(attributes={"ecs.os-type": "Linux"}),
+                BARE,
+            ],
         ),
         (
             "attribute:ecs.instance-type == dl1.24xlarge",
@@ -189,7 +201,10 @@ def test_aws_12_13_stack() -> None:
 
 @pytest.mark.parametrize(
     ("text", "group"),
-    [("task:group == databases", "databases"), ("task:group == service:daemon-service", "service:daemon-service")],
+    [
+        ("task:group == databases", "databases"),
+        ("task:group == service:daemon-service", "service:daemon-service"),
+    ],
 )
 def test_aws_17_18_task_group(text: str, group: str) -> None:
     assert holds(text, inst(task_groups={group: 1}))
@@ -205,7 +220,10 @@ def test_aws_10_template() -> None:
         "and attribute:ecs.availability-zone == us-east-1a"
     )
     assert holds(text, T2_SMALL_1A)
-    assert holds(text, inst(attributes={"ecs.instance-type": "g2.2xlarge", "ecs.availability-zone": "us-east-1a"}))
+    assert holds(
+        text,
+        inst(attributes={"ecs.instance-type": "g2.2xlarge", "ecs.availability-zone": "us-east-1a"}),
+    )
     assert not holds(text, M5_1A)
     assert not holds(text, T2_MEDIUM_1B)
 

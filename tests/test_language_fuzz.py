@@ -46,19 +46,24 @@ def lark_parser() -> lark.Lark:
 
 def check_parse(text: str, max_length: int | None = None) -> placement.Expression | None:
     """Parse; the only exception allowed out is PlacementError, with a consistent position."""
+    error: PlacementSyntaxError | None = None
     try:
         return placement.parse(text, max_length=max_length)
-    except PlacementSyntaxError as err:
-        assert err.text == text
-        assert 0 <= err.position <= len(text)
-        before = text[: err.position]
-        assert err.line == before.count("\n") + 1
-        assert err.column == err.position - (before.rfind("\n") + 1) + 1
-        rendered = str(err)
-        assert f"at line {err.line}, column {err.column}" in rendered
-        return None
+    except PlacementSyntaxError as caught:
+        error = caught
     except PlacementError:
         return None
+    check_error(error, text)
+    return None
+
+
+def check_error(err: PlacementSyntaxError, text: str) -> None:
+    assert err.text == text
+    assert 0 <= err.position <= len(text)
+    before = text[: err.position]
+    assert err.line == before.count("\n") + 1
+    assert err.column == err.position - (before.rfind("\n") + 1) + 1
+    assert f"at line {err.line}, column {err.column}" in str(err)
 
 
 # Characters the grammar gives meaning to, heavily weighted, then anything at all.
@@ -99,7 +104,11 @@ def mutated(draw: st.DrawFn) -> str:
     for _ in range(draw(st.integers(1, 4))):
         at = draw(st.integers(0, len(text)))
         kind = draw(st.sampled_from(["insert", "delete", "replace"]))
-        piece = draw(st.one_of(st.sampled_from(list(GRAMMAR_CHARS)), st.sampled_from(GRAMMAR_WORDS), ANY_CHAR))
+        piece = draw(
+            st.one_of(
+                st.sampled_from(list(GRAMMAR_CHARS)), st.sampled_from(GRAMMAR_WORDS), ANY_CHAR
+            )
+        )
         if kind == "insert":
             text = text[:at] + piece + text[at:]
         elif kind == "delete":
@@ -173,14 +182,17 @@ def sentences() -> st.SearchStrategy[str]:
 def test_grammar_derived_text(data: st.DataObject) -> None:
     text = data.draw(sentences())
     lark_parser().parse(text)  # the grammar accepts every sentence it generates
+    error: PlacementSyntaxError | None = None
     try:
         expr = placement.parse(text, max_length=None)
-    except PlacementSyntaxError as err:
-        # the grammar accepts it, so the fault can only be a typed check, never a token
-        assert not err.message.startswith("unexpected"), (text, str(err))
-        check_parse(text)
-    else:
+    except PlacementSyntaxError as caught:
+        error = caught
+    if error is None:
         assert placement.parse(str(expr)) == expr
+        return
+    # the grammar accepts it, so the fault can only be a typed check, never a token
+    assert not error.message.startswith("unexpected"), (text, str(error))
+    check_error(error, text)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -251,7 +263,7 @@ def check_tokens(text: str) -> None:
     # no two tokens overlap, and what lies between them is grammar whitespace
     ignore = terminal_patterns()["__IGNORE_0"]
     edges = [0] + [e for t in tokens[:-1] for e in (t.start, t.end)] + [len(text)]
-    for gap_start, gap_end in zip(edges[::2], edges[1::2]):
+    for gap_start, gap_end in zip(edges[::2], edges[1::2], strict=True):
         gap = text[gap_start:gap_end]
         assert gap == "" or ignore.fullmatch(gap), (text, gap)
 

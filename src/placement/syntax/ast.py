@@ -300,7 +300,9 @@ class Comparison(Expression):
         subject: Subject,
         op: Op,
         argument: Value | tuple[Value, ...] | None,
-        span: tuple[int, int],
+        text: str,
+        start: int,
+        end: int,
         pattern: Any,
     ) -> Comparison:
         """Build a node the parser has already checked, without checking it again.
@@ -314,8 +316,8 @@ class Comparison(Expression):
         set_field(node, "subject", subject)
         set_field(node, "op", op)
         set_field(node, "argument", argument)
-        set_field(node, "source", None)
-        set_field(node, "span", span)
+        set_field(node, "source", text[start:end])
+        set_field(node, "span", (start, end))
         set_field(node, "pattern", pattern)
         return node
 

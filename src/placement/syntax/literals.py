@@ -76,12 +76,15 @@ class Timestamp:
         return _EPOCH + _dt.timedelta(microseconds=self.micros)
 
     def __str__(self) -> str:
+        # Formatted by hand: strftime does not zero-pad years before 1000.
         moment = self.to_datetime()
+        date = f"{moment.year:04d}-{moment.month:02d}-{moment.day:02d}"
         if self.micros % 86_400_000_000 == 0:
-            return moment.strftime("%Y-%m-%d")
+            return date
+        clock = f"{moment.hour:02d}:{moment.minute:02d}:{moment.second:02d}"
         if moment.microsecond:
-            return moment.strftime("%Y-%m-%dT%H:%M:%S.%fZ")
-        return moment.strftime("%Y-%m-%dT%H:%M:%SZ")
+            return f"{date}T{clock}.{moment.microsecond:06d}Z"
+        return f"{date}T{clock}Z"
 
 
 def parse_version(text: str) -> Version | None:
@@ -92,7 +95,21 @@ def parse_version(text: str) -> Version | None:
 
 
 def parse_timestamp(text: str) -> Timestamp | None:
-    """One of the four ECS forms (offset, `Z`, no zone = UTC, date only = UTC midnight)."""
+    """One of the four ECS forms (offset, `Z`, no zone = UTC, date only = UTC midnight).
+
+    None also for an instant outside years 1-9999 in UTC (`9999-12-31T23:59:59-01:00`), which
+    could not be printed back.
+    """
+    stamp = _parse_timestamp(text)
+    if stamp is not None:
+        try:
+            stamp.to_datetime()
+        except OverflowError:
+            return None
+    return stamp
+
+
+def _parse_timestamp(text: str) -> Timestamp | None:
     try:
         if m := _DATE.fullmatch(text):
             y, mo, d = (int(g) for g in m.groups())

@@ -89,7 +89,9 @@ class _FaultError(Exception):
 
 # ---------------------------------------------------------------------------------------------
 # The scanner: one compiled regex tried at each position. It yields exactly the grammar's
-# terminals (a test checks every token against the grammar's own terminal patterns).
+# terminals (a test checks every token against the grammar's own terminal patterns). Only the
+# grammar's ASCII white space is skipped: any other character, Unicode spaces included, is an
+# error token, so nothing in the text is ever silently dropped.
 _WORD_CHARS = r"A-Za-z0-9_.@/\\:*+?^${}\-"
 _SCAN = re.compile(
     rf"""[ \t\r\n\f\v]*(?:
@@ -99,7 +101,7 @@ _SCAN = re.compile(
     | (?P<WORD>[{_WORD_CHARS}]+)
     | (?P<SQ_STRING>'(?:[^'\\]|\\.)*')
     | (?P<DQ_STRING>"(?:[^"\\]|\\.)*")
-    | (?P<ERROR>\S)
+    | (?P<ERROR>[^ \t\r\n\f\v])
     )""",
     re.VERBOSE | re.DOTALL,
 )
@@ -245,58 +247,59 @@ def _typed(subject: Subject, op: Op, token: Token) -> Value:
 # the token at fault, then builds the node without checking twice.
 
 
-def _binary(kids: list[Any]) -> Comparison:
+def _binary(kids: list[Any], source: str) -> Comparison:
     word, op_token, value = kids
     subject = _subject(word)
     op = _check_op(subject, op_token)
-    span = (word.start, value.end)
+    start, end = word.start, value.end
     if op is Op.MATCHES or op is Op.NOT_MATCHES:
         text, compiled = _pattern(value)
-        return Comparison._checked(subject, op, text, span, compiled)
-    return Comparison._checked(subject, op, _typed(subject, op, value), span, None)
+        return Comparison._checked(subject, op, text, source, start, end, compiled)
+    argument = _typed(subject, op, value)
+    return Comparison._checked(subject, op, argument, source, start, end, None)
 
 
-def _listed(kids: list[Any]) -> Comparison:
+def _listed(kids: list[Any], source: str) -> Comparison:
     word, op_token, _open, values, close = kids
     subject = _subject(word)
     op = _check_op(subject, op_token)
     typed = tuple(_typed(subject, op, v) for v in values)
-    return Comparison._checked(subject, op, typed, (word.start, close.end), None)
+    return Comparison._checked(subject, op, typed, source, word.start, close.end, None)
 
 
-def _unary(kids: list[Any]) -> Comparison:
+def _unary(kids: list[Any], source: str) -> Comparison:
     word, op_token = kids
     subject = _subject(word)
     op = _check_op(subject, op_token)
-    return Comparison._checked(subject, op, None, (word.start, op_token.end), None)
+    return Comparison._checked(subject, op, None, source, word.start, op_token.end, None)
 
 
-def _first(kids: list[Any]) -> list[Any]:
+def _first(kids: list[Any], _source: str) -> list[Any]:
     return [kids[0]]
 
 
-def _pair(kids: list[Any]) -> list[Any]:
+def _pair(kids: list[Any], _source: str) -> list[Any]:
     return [kids[0], kids[2]]
 
 
-def _more(kids: list[Any]) -> list[Any]:
+def _more(kids: list[Any], _source: str) -> list[Any]:
     kids[0].append(kids[2])
     return kids[0]  # type: ignore[no-any-return]
 
 
-def _all_of(kids: list[Any]) -> And:
+def _all_of(kids: list[Any], _source: str) -> And:
     return And(tuple(kids[0]))
 
 
-def _any_of(kids: list[Any]) -> Or:
+def _any_of(kids: list[Any], _source: str) -> Or:
     return Or(tuple(kids[0]))
 
 
-def _group(kids: list[Any]) -> Any:
+def _group(kids: list[Any], _source: str) -> Any:
     return kids[1]
 
 
-def _negation(kids: list[Any]) -> Not:
+def _negation(kids: list[Any], _source: str) -> Not:
     return Not(kids[1])
 
 
@@ -368,6 +371,7 @@ def _run(text: str) -> Any:
     actions, gotos, start, end = _tables()
     states: list[int] = [start]
     values: list[Any] = []
+    push_state, push_value = states.append, values.append
     for token in tokenize(text):
         kind = token.type
         while True:
@@ -377,16 +381,20 @@ def _run(text: str) -> Any:
                 raise _unexpected(token, row, text)
             shift, arg = step
             if shift:
-                states.append(arg)
-                values.append(token)
+                push_state(arg)
+                push_value(token)
                 break
             size, origin, reduce = arg
-            kids = values[-size:]
-            del values[-size:]
-            del states[-size:]
-            values.append(kids[0] if reduce is None else reduce(kids))
-            target = gotos[states[-1]][origin]
-            states.append(target)
+            if reduce is None:
+                # A unit rule that passes its child through: only the state changes.
+                states[-1] = target = gotos[states[-2]][origin]
+            else:
+                kids = values[-size:]
+                del values[-size:]
+                del states[-size:]
+                push_value(reduce(kids, text))
+                target = gotos[states[-1]][origin]
+                push_state(target)
             if target == end and kind == "$END":
                 return values[-1]
     raise AssertionError("unreachable: the token stream ends with $END")  # pragma: no cover
@@ -407,12 +415,11 @@ def _too_deep(expr: Expression) -> int:
     return -1
 
 
-def _attach_sources(expr: Expression, text: str) -> None:
-    # Leaves are built without their text (the reductions are shared by every parse); fill it
-    # in from the spans. `source` takes no part in equality or hashing.
-    for leaf in expr.leaves():
-        if leaf.span is not None:
-            object.__setattr__(leaf, "source", text[leaf.span[0] : leaf.span[1]])
+def _may_nest_too_deep(text: str) -> bool:
+    # Only brackets and negations nest beyond and-inside-or (depth 3); each adds at most three
+    # levels. Below this bound the tree walk in `_too_deep` is skipped.
+    openers = text.count("(") + text.count("!") + text.count("not")
+    return 3 * openers + 3 > MAX_DEPTH
 
 
 def parse_uncached(text: str, *, max_length: int | None = MAX_LENGTH) -> Expression:
@@ -433,10 +440,10 @@ def parse_uncached(text: str, *, max_length: int | None = MAX_LENGTH) -> Express
         raise PlacementSyntaxError("expression nests too deeply", text, 0) from None
     if not isinstance(result, Expression):  # pragma: no cover - the grammar's start is an expr
         raise PlacementSyntaxError("not an expression", text, 0)
-    deep = _too_deep(result)
-    if deep >= 0:
-        raise PlacementSyntaxError(f"nesting deeper than {MAX_DEPTH} levels", text, deep)
-    _attach_sources(result, text)
+    if _may_nest_too_deep(text):
+        deep = _too_deep(result)
+        if deep >= 0:
+            raise PlacementSyntaxError(f"nesting deeper than {MAX_DEPTH} levels", text, deep)
     return result
 
 
