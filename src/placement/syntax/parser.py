@@ -129,10 +129,15 @@ class Token(NamedTuple):
     end: int
 
 
-def tokenize(text: str) -> list[Token]:
-    """Tokens of `text`, ending with `$END`; raises `_FaultError` where no token starts."""
-    tokens: list[Token] = []
+# Tokens travel through the parser as plain tuples (type, text, start, end): building a named
+# tuple per token cost a tenth of the parse. `tokenize` offers the named form.
+_Raw = tuple[str, str, int, int]
+
+
+def _scan(text: str) -> list[_Raw]:
+    tokens: list[_Raw] = []
     append = tokens.append
+    keyword, symbol = KEYWORD_TYPES.get, _SYMBOL_TYPES.__getitem__
     for m in _SCAN.finditer(text):
         kind = m.lastgroup
         if kind is None:  # trailing white space
@@ -140,23 +145,28 @@ def tokenize(text: str) -> list[Token]:
         word = m.group(kind)
         start = m.start(kind)
         if kind == "WORD":
-            kind = KEYWORD_TYPES.get(word, "WORD")
+            kind = keyword(word, "WORD")
         elif kind == "SYM":
-            kind = _SYMBOL_TYPES[word]
+            kind = symbol(word)
         elif kind == "ERROR":
             raise _FaultError(f"unexpected character {word!r}", start)
-        append(Token(kind, word, start, m.end()))
-    append(Token("$END", "", len(text), len(text)))
+        append((kind, word, start, m.end()))
+    append(("$END", "", len(text), len(text)))
     return tokens
+
+
+def tokenize(text: str) -> list[Token]:
+    """Tokens of `text`, ending with `$END`; raises `_FaultError` where no token starts."""
+    return [Token(*raw) for raw in _scan(text)]
 
 
 # ---------------------------------------------------------------------------------------------
 # Typed checks on one comparison.
 
 
-def _unquote(token: Token) -> str:
-    text = token.text
-    if token.type == "WORD":
+def _unquote(token: _Raw) -> str:
+    kind, text = token[0], token[1]
+    if kind == "WORD":
         return text
     quote_char = text[0]
     body = text[1:-1]
@@ -177,44 +187,59 @@ def _unquote(token: Token) -> str:
     return "".join(out)
 
 
-def _subject(token: Token) -> Subject:
-    word = token.text
+# Per subject word: its Subject and the operators it takes, by token type. Subjects are
+# immutable, so parses share them; the cache is bounded.
+_SubjectInfo = tuple[Subject, dict[str, Op]]
+_SUBJECT_CACHE: dict[str, _SubjectInfo] = {}
+_SUBJECT_CACHE_SIZE = 4096
+
+
+def _subject(token: _Raw) -> _SubjectInfo:
+    word = token[1]
+    info = _SUBJECT_CACHE.get(word)
+    if info is not None:
+        return info
     kind = _SUBJECTS.get(word)
     if kind is not None:
-        return Subject(kind)
-    if word.startswith("attribute:"):
+        subject = Subject(kind)
+    elif word.startswith("attribute:"):
         try:
-            return Subject(SubjectKind.ATTRIBUTE, word[len("attribute:") :])
+            subject = Subject(SubjectKind.ATTRIBUTE, word[len("attribute:") :])
         except PlacementError as exc:
-            raise _FaultError(str(exc), token.start + len("attribute:")) from None
-    hint = ""
-    close = difflib.get_close_matches(word, list(_SUBJECTS), n=1, cutoff=0.6)
-    if close:
-        hint = f"; did you mean {close[0]}?"
-    elif ":" not in word and any(c.isalpha() for c in word):
-        hint = f"; did you mean attribute:{word}?"
-    raise _FaultError(f"unknown subject {word!r}{hint}", token.start, _SUBJECT_NAMES)
+            raise _FaultError(str(exc), token[2] + len("attribute:")) from None
+    else:
+        hint = ""
+        close = difflib.get_close_matches(word, list(_SUBJECTS), n=1, cutoff=0.6)
+        if close:
+            hint = f"; did you mean {close[0]}?"
+        elif ":" not in word and any(c.isalpha() for c in word):
+            hint = f"; did you mean attribute:{word}?"
+        raise _FaultError(f"unknown subject {word!r}{hint}", token[2], _SUBJECT_NAMES)
+    allowed = {name: op for name, op in _OPS.items() if op in subject.kind.operators}
+    if len(_SUBJECT_CACHE) >= _SUBJECT_CACHE_SIZE:
+        _SUBJECT_CACHE.clear()
+    info = _SUBJECT_CACHE[word] = (subject, allowed)
+    return info
 
 
-def _check_op(subject: Subject, op_token: Token) -> Op:
-    op = _OPS[op_token.type]
-    if op not in subject.kind.operators:
-        allowed = tuple(o.value for o in Op if o in subject.kind.operators)
-        raise _FaultError(
-            f"{subject.kind.value} does not take {op_token.text}", op_token.start, allowed
-        )
+def _check_op(info: _SubjectInfo, op_token: _Raw) -> Op:
+    op = info[1].get(op_token[0])
+    if op is None:
+        kind = info[0].kind
+        allowed = tuple(o.value for o in Op if o in kind.operators)
+        raise _FaultError(f"{kind.value} does not take {op_token[1]}", op_token[2], allowed)
     return op
 
 
-def _pattern(token: Token) -> tuple[str, Any]:
+def _pattern(token: _Raw) -> tuple[str, Any]:
     text = _unquote(token)
     try:
         return text, compile_pattern(text)
     except PatternError as exc:
-        raise _FaultError(f"invalid regular expression ({exc})", token.start) from None
+        raise _FaultError(f"invalid regular expression ({exc})", token[2]) from None
 
 
-def _typed(subject: Subject, op: Op, token: Token) -> Value:
+def _typed(subject: Subject, op: Op, token: _Raw) -> Value:
     """The argument `token` converted to the type the subject and operator take."""
     text = _unquote(token)
     kind = subject.kind
@@ -234,7 +259,7 @@ def _typed(subject: Subject, op: Op, token: Token) -> Value:
     else:
         return text
     if value is None:
-        raise _FaultError(f"invalid {kind.value} argument {text!r}", token.start, (wanted,))
+        raise _FaultError(f"invalid {kind.value} argument {text!r}", token[2], (wanted,))
     return value
 
 
@@ -249,9 +274,10 @@ def _typed(subject: Subject, op: Op, token: Token) -> Value:
 
 def _binary(kids: list[Any], source: str) -> Comparison:
     word, op_token, value = kids
-    subject = _subject(word)
-    op = _check_op(subject, op_token)
-    start, end = word.start, value.end
+    info = _subject(word)
+    op = _check_op(info, op_token)
+    subject = info[0]
+    start, end = word[2], value[3]
     if op is Op.MATCHES or op is Op.NOT_MATCHES:
         text, compiled = _pattern(value)
         return Comparison._checked(subject, op, text, source, start, end, compiled)
@@ -261,17 +287,18 @@ def _binary(kids: list[Any], source: str) -> Comparison:
 
 def _listed(kids: list[Any], source: str) -> Comparison:
     word, op_token, _open, values, close = kids
-    subject = _subject(word)
-    op = _check_op(subject, op_token)
+    info = _subject(word)
+    op = _check_op(info, op_token)
+    subject = info[0]
     typed = tuple(_typed(subject, op, v) for v in values)
-    return Comparison._checked(subject, op, typed, source, word.start, close.end, None)
+    return Comparison._checked(subject, op, typed, source, word[2], close[3], None)
 
 
 def _unary(kids: list[Any], source: str) -> Comparison:
     word, op_token = kids
-    subject = _subject(word)
-    op = _check_op(subject, op_token)
-    return Comparison._checked(subject, op, None, source, word.start, op_token.end, None)
+    info = _subject(word)
+    op = _check_op(info, op_token)
+    return Comparison._checked(info[0], op, None, source, word[2], op_token[3], None)
 
 
 def _first(kids: list[Any], _source: str) -> list[Any]:
@@ -359,11 +386,11 @@ def _tables() -> _Tables:
     return _Tables(actions, gotos, table.start_states["start"], table.end_states["start"])
 
 
-def _unexpected(token: Token, row: dict[str, Any], text: str) -> _FaultError:
+def _unexpected(token: _Raw, row: dict[str, Any], text: str) -> _FaultError:
     expected = tuple(sorted({_DESCRIBE.get(n, n) for n in row}))
-    if token.type == "$END":
+    if token[0] == "$END":
         return _FaultError("unexpected end of expression", len(text), expected)
-    return _FaultError(f"unexpected {token.text!r}", token.start, expected)
+    return _FaultError(f"unexpected {token[1]!r}", token[2], expected)
 
 
 def _run(text: str) -> Any:
@@ -372,8 +399,8 @@ def _run(text: str) -> Any:
     states: list[int] = [start]
     values: list[Any] = []
     push_state, push_value = states.append, values.append
-    for token in tokenize(text):
-        kind = token.type
+    for token in _scan(text):
+        kind = token[0]
         while True:
             row = actions[states[-1]]
             step = row.get(kind)
