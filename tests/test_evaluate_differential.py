@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+from conftest import examples
 from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
@@ -16,9 +17,7 @@ from placement import Instance, parse
 from placement.evaluate.vector import compile_plan, evaluate, leaf_mask
 from placement.inventory import Inventory
 from placement.syntax.ast import Comparison, Expression
-from placement.testing import comparisons, ecs_documents, expressions, inventories, instances
-
-from conftest import examples
+from placement.testing import comparisons, ecs_documents, expressions, instances, inventories
 
 
 def _agree(expr: Expression, inv: Inventory) -> None:
@@ -31,39 +30,52 @@ def _agree(expr: Expression, inv: Inventory) -> None:
     assert compile_plan(expr)(inv).tolist() == expected
 
 
-@settings(max_examples=examples(8))
-@given(expressions(), inventories())
-def test_vector_equals_scalar(expr: Expression, inv: Inventory) -> None:
-    _agree(expr, inv)
+# Generating inventories costs far more than evaluating, so each example checks several
+# expressions on one inventory. `PLACEMENT_FUZZ_EXAMPLES=20000` scales every property here.
+_SEVERAL = st.lists(expressions(), min_size=1, max_size=6)
 
 
-@settings(max_examples=examples(3))
-@given(comparisons(), inventories(min_size=1, max_size=30))
-def test_every_leaf_equals_scalar(leaf: Comparison, inv: Inventory) -> None:
-    assert leaf_mask(leaf, inv).tolist() == [leaf.matches(i) for i in inv]
-
-
-@settings(max_examples=examples(3))
-@given(expressions(), ecs_documents())
-def test_vector_equals_scalar_on_loaded_json(expr: Expression, docs: tuple) -> None:  # type: ignore[type-arg]
-    inv = Inventory.from_ecs(*docs)
-    _agree(expr, inv)
-
-
-@settings(max_examples=examples(2))
-@given(expressions(), st.lists(instances(), max_size=10, unique_by=lambda i: i.arn))
-def test_inventory_rows_are_the_instances(expr: Expression, items: list[Instance]) -> None:
-    inv = Inventory.from_instances(items)
-    assert evaluate(expr, inv).tolist() == [expr.matches(i) for i in items]
+@settings(max_examples=examples(4))
+@given(_SEVERAL, inventories())
+def test_vector_equals_scalar(exprs: list[Expression], inv: Inventory) -> None:
+    for expr in exprs:
+        _agree(expr, inv)
 
 
 @settings(max_examples=examples(1))
-@given(expressions(), inventories(), st.data())
-def test_agree_after_placements(expr: Expression, inv: Inventory, data: st.DataObject) -> None:
+@given(st.lists(comparisons(), min_size=1, max_size=10), inventories(min_size=1, max_size=30))
+def test_every_leaf_equals_scalar(leaves: list[Comparison], inv: Inventory) -> None:
+    rows = list(inv)
+    for leaf in leaves:
+        assert leaf_mask(leaf, inv).tolist() == [leaf.matches(i) for i in rows], str(leaf)
+
+
+@settings(max_examples=examples(1))
+@given(_SEVERAL, ecs_documents())
+def test_vector_equals_scalar_on_loaded_json(exprs: list[Expression], docs: tuple) -> None:  # type: ignore[type-arg]
+    inv = Inventory.from_ecs(*docs)
+    for expr in exprs:
+        _agree(expr, inv)
+
+
+@settings(max_examples=examples(0.5))
+@given(_SEVERAL, st.lists(instances(), max_size=10, unique_by=lambda i: i.arn))
+def test_inventory_rows_are_the_instances(exprs: list[Expression], items: list[Instance]) -> None:
+    inv = Inventory.from_instances(items)
+    for expr in exprs:
+        assert evaluate(expr, inv).tolist() == [expr.matches(i) for i in items]
+
+
+@settings(max_examples=examples(0.5))
+@given(_SEVERAL, inventories(), st.data())
+def test_agree_after_placements(
+    exprs: list[Expression], inv: Inventory, data: st.DataObject
+) -> None:
     counts = np.array(data.draw(st.lists(st.integers(0, 2), min_size=len(inv), max_size=len(inv))))
     group = data.draw(st.sampled_from(["service:web", "service:new", "databases"]))
     after = inv.with_placements(counts, group=group, cpu=1, memory=1, gpus=0)
-    _agree(expr, after)
+    for expr in exprs:
+        _agree(expr, after)
 
 
 EDGE_INSTANCES = [
@@ -98,6 +110,7 @@ def test_edge_cases(text: str) -> None:
     _agree(parse(text), Inventory.from_instances([]))
 
 
+@settings(max_examples=examples(0.5))
 @given(expressions())
 @example(parse("attribute:a exists"))
 def test_empty_inventory(expr: Expression) -> None:

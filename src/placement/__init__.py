@@ -6,6 +6,7 @@ tasks with ECS's constraints and strategy chains.
 """
 
 from .errors import InventoryError, PlacementError, PlacementInputError, PlacementSyntaxError
+from .explain import ClauseExplanation, Explanation, explain
 from .instance import Instance
 from .inventory import Inventory
 from .place.api import Ranking, place, rank
@@ -50,8 +51,8 @@ __all__ = [
     "parse", "Expression", "Comparison", "And", "Or", "Not", "Op", "Subject", "SubjectKind",
     "Version", "Timestamp", "Field", "attribute", "agent_connected", "agent_version",
     "ec2_instance_id", "registered_at", "running_tasks_count", "task_group",
-    # instances and inventories
-    "Instance", "Inventory",
+    # instances, inventories, explanations
+    "Instance", "Inventory", "explain", "Explanation", "ClauseExplanation",
     # placement
     "place", "rank", "Ranking", "TaskSpec", "MemberOf", "DistinctInstance", "Binpack", "Spread",
     "Random", "SERVICE_DEFAULT", "RUN_TASK_DEFAULT", "PlacementResult", "Failure",

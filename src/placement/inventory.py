@@ -16,7 +16,6 @@ import numpy.typing as npt
 
 from .ecs import (
     InstanceRecord,
-    instance_from_record,
     iter_container_instances,
     read_instance,
     running_groups,
@@ -58,7 +57,9 @@ class StringColumn:
         self.index = {v: i for i, v in enumerate(values)}
 
     @classmethod
-    def encode(cls, items: Sequence[str | None], missing: Sequence[bool] | None = None) -> StringColumn:
+    def encode(
+        cls, items: Sequence[str | None], missing: Sequence[bool] | None = None
+    ) -> StringColumn:
         """Encode `items` (None: name-only if `missing` is given and False there, else absent)."""
         index: dict[str, int] = {}
         codes = np.empty(len(items), dtype=np.int32)
@@ -174,7 +175,8 @@ class _Groups:
 
     def row(self, i: int) -> dict[str, int]:
         lo, hi = int(self.indptr[i]), int(self.indptr[i + 1])
-        return {self.names[c]: int(n) for c, n in zip(self.codes[lo:hi], self.counts[lo:hi])}
+        codes, counts = self.codes[lo:hi], self.counts[lo:hi]
+        return {self.names[c]: int(n) for c, n in zip(codes, counts, strict=True)}
 
     def adding(
         self, rows: npt.NDArray[np.intp], group: str, counts: npt.NDArray[np.int64]
@@ -297,7 +299,7 @@ class Inventory:
                 r.running_tasks_count
                 if r.running_tasks_count is not None
                 else sum(g.values())
-                for r, g in zip(records, groups)
+                for r, g in zip(records, groups, strict=True)
             ),
             dtype=np.int64,
             count=n,
@@ -447,7 +449,7 @@ class Inventory:
     def __eq__(self, other: object) -> bool:
         if not isinstance(other, Inventory):
             return NotImplemented
-        return len(self) == len(other) and all(a == b for a, b in zip(self, other))
+        return len(self) == len(other) and all(a == b for a, b in zip(self, other, strict=True))
 
     __hash__ = None  # type: ignore[assignment]
 

@@ -81,18 +81,22 @@ def _string_leaf(leaf: Comparison, column: StringColumn | None, n: int) -> Bools
     op = leaf.op
     if column is None:  # no instance has the attribute
         return np.full(n, op is Op.NOT_EXISTS, dtype=bool)
+    out: Bools
     if op is Op.EXISTS:
-        return column.codes != ABSENT
-    if op is Op.NOT_EXISTS:
-        return column.codes == ABSENT
-    return _column_answers(leaf, column)[column.codes]
+        out = column.codes != ABSENT
+    elif op is Op.NOT_EXISTS:
+        out = column.codes == ABSENT
+    else:
+        out = _column_answers(leaf, column)[column.codes]
+    return out
 
 
 def _version_leaf(leaf: Comparison, column: StringColumn) -> Bools:
     versions = [parse_version(v) for v in column.values]
     lut = np.zeros(len(versions) + 2, dtype=bool)
     lut[: len(versions)] = [v is not None and compare_one(leaf, v) for v in versions]
-    return lut[column.codes]
+    out: Bools = lut[column.codes]
+    return out
 
 
 _NUMERIC = {
@@ -143,6 +147,10 @@ def leaf_mask(leaf: Comparison, inv: Inventory) -> Bools:
     if kind is SubjectKind.REGISTERED_AT:
         argument = leaf.argument
         assert isinstance(argument, Timestamp)
-        return _NUMERIC[op](inv.registered_at, argument.micros) & inv.has_registered_at  # type: ignore[no-any-return]
+        stamped: Bools = _NUMERIC[op](inv.registered_at, argument.micros) & inv.has_registered_at
+        return stamped
     assert kind is SubjectKind.RUNNING_TASKS_COUNT
-    return _NUMERIC[op](inv.running_tasks_count, leaf.argument)  # type: ignore[no-any-return]
+    count = leaf.argument
+    assert isinstance(count, int)
+    counted: Bools = _NUMERIC[op](inv.running_tasks_count, count)
+    return counted
