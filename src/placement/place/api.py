@@ -129,7 +129,7 @@ def rank(
         else:
             assert isinstance(rule, Spread) and rule.attribute is not None
             zones, missing = spread_zones(inventory, rule.attribute)
-            totals = np.bincount(zones, weights=group, minlength=missing + 1)
+            totals = np.bincount(zones, weights=group, minlength=missing + 1).astype(np.float64)
             totals[missing] = np.inf
             keys.append(totals[zones[rows]])
     order = rows[np.lexsort((rows, *reversed(keys)))] if len(rows) else rows

@@ -137,7 +137,11 @@ def _task_level(value: Any, field: str, big_unit: str) -> int | None:
     if m is None or m.group(2).lower() not in ("", big_unit):
         raise PlacementInputError(f"task definition: {field}: not an amount: {value!r}")
     number = float(m.group(1))
-    return round(number * 1024) if m.group(2) else int(number)
+    if m.group(2):
+        return round(number * 1024)
+    if not number.is_integer():  # "1.5" without a unit: not a count of units or MiB
+        raise PlacementInputError(f"task definition: {field}: not a whole amount: {value!r}")
+    return int(number)
 
 
 def _host_port(mapping: Any, network_mode: str, where: str) -> int:
