@@ -95,16 +95,17 @@ class _FaultError(Exception):
 _WORD_CHARS = r"A-Za-z0-9_.@/\\:*+?^${}\-"
 _SCAN = re.compile(
     rf"""[ \t\r\n\f\v]*(?:
-      (?P<NOT_IN_BANG>!in(?![{_WORD_CHARS}]))
+      (?P<WORD>[{_WORD_CHARS}]+)
+    | (?P<NOT_IN_BANG>!in(?![{_WORD_CHARS}]))
     | (?P<NOT_EXISTS_BANG>!exists(?![{_WORD_CHARS}]))
     | (?P<SYM>==|!=|>=|<=|=~|!~|&&|\|\||[()\[\],<>!])
-    | (?P<WORD>[{_WORD_CHARS}]+)
     | (?P<SQ_STRING>'(?:[^'\\]|\\.)*')
     | (?P<DQ_STRING>"(?:[^"\\]|\\.)*")
     | (?P<ERROR>[^ \t\r\n\f\v])
     )""",
     re.VERBOSE | re.DOTALL,
 )
+# WORD comes first: it is the commonest token and shares no first character with the others.
 # Keywords: a WORD spelled exactly like one is that keyword (`notify`, `inbound` stay WORDs).
 KEYWORD_TYPES = {
     "or": "OR_KW", "and": "AND_KW", "not": "NOT_KW", "equals": "EQUALS",
@@ -399,17 +400,18 @@ def _run(text: str) -> Any:
     states: list[int] = [start]
     values: list[Any] = []
     push_state, push_value = states.append, values.append
+    row = actions[start]  # the actions of the state on top of the stack
     for token in _scan(text):
         kind = token[0]
         while True:
-            row = actions[states[-1]]
-            step = row.get(kind)
-            if step is None:
-                raise _unexpected(token, row, text)
-            shift, arg = step
+            try:
+                shift, arg = row[kind]
+            except KeyError:
+                raise _unexpected(token, row, text) from None
             if shift:
                 push_state(arg)
                 push_value(token)
+                row = actions[arg]
                 break
             size, origin, reduce = arg
             if reduce is None:
@@ -424,6 +426,7 @@ def _run(text: str) -> Any:
                 push_state(target)
             if target == end and kind == "$END":
                 return values[-1]
+            row = actions[target]
     raise AssertionError("unreachable: the token stream ends with $END")  # pragma: no cover
 
 
