@@ -213,3 +213,18 @@ def test_result_explain_uses_final_state() -> None:
     assert explanation.reasons("arn:fits") == ("RESOURCE:CPU", "RESOURCE:MEMORY")
     assert "0 of 3 instances can take the task" in str(explanation)
     assert "arn:fits" in str(explanation)
+
+
+def test_explanation_text_breaks_member_of_down_by_clause() -> None:
+    inv = Inventory.from_instances(
+        [
+            Instance(arn="arn:linux", cpu=100, memory=100, attributes={"os": "linux"}),
+            Instance(arn="arn:windows", cpu=100, memory=100, attributes={"os": "windows"}),
+        ]
+    )
+    explanation = explain_placement(
+        inv, TaskSpec(cpu=10), constraints=["memberOf(attribute:os == linux)"]
+    )
+    text = str(explanation)
+    assert "MemberOf placement constraint unsatisfied.: 1 (e.g. arn:windows)" in text
+    assert "rejected 1 by `attribute:os == linux` (e.g. arn:windows)" in text

@@ -58,6 +58,10 @@ class PlacementExplanation:
             names = ", ".join(str(self.inventory.ids[i]) for i in rows)
             more = ", ..." if count > len(rows) else ""
             lines.append(f"  {reason}: {count} (e.g. {names}{more})")
+        if self.masks[R.MEMBER_OF].any():
+            # Which clause of which memberOf expression did the rejecting.
+            for detail in self.member_of_details():
+                lines.extend("    " + line for line in str(detail).splitlines())
         return "\n".join(lines)
 
 

@@ -65,12 +65,23 @@ def commit(inst: Instance, task: TaskSpec) -> Instance:
     )
 
 
+def _zone_totals(state: list[Instance], task: TaskSpec, attribute: str) -> dict[str, int]:
+    """Tasks of the group on *all* instances sharing each value of `attribute`."""
+    totals: dict[str, int] = {}
+    for inst in state:
+        value = inst.attributes.get(attribute)
+        if value is not None:
+            totals[value] = totals.get(value, 0) + inst.task_groups.get(task.group, 0)
+    return totals
+
+
 def _key(
     i: int,
     state: list[Instance],
     task: TaskSpec,
     strategy: Sequence[Strategy],
     draws: list[Any],
+    zone_totals: dict[str, dict[str, int]],
 ) -> tuple[Any, ...]:
     """The chain's ranking key of candidate `i` (lower is better), index last."""
     inst = state[i]
@@ -88,13 +99,8 @@ def _key(
             value = inst.attributes.get(rule.attribute)
             if value is None:  # lacking the attribute: after every instance that has it
                 key.append((1, 0))
-            else:  # tasks of the group on *all* instances sharing the value
-                total = sum(
-                    other.task_groups.get(task.group, 0)
-                    for other in state
-                    if other.attributes.get(rule.attribute) == value
-                )
-                key.append((0, total))
+            else:
+                key.append((0, zone_totals[rule.attribute][value]))
     key.append(i)
     return tuple(key)
 
@@ -140,7 +146,14 @@ def place_reference(
             ordered = {r: first_reason[r] for r in R.ORDER if r in first_reason}
             failures.append(Failure(copy, ordered))
             continue
-        best = min(candidates, key=lambda i: _key(i, state, task, strategy, draws))
+        zone_totals = {
+            rule.attribute: _zone_totals(state, task, rule.attribute)
+            for rule in strategy
+            if isinstance(rule, Spread) and rule.attribute is not None
+        }
+        best = min(
+            candidates, key=lambda i: _key(i, state, task, strategy, draws, zone_totals)
+        )
         placements.append(state[best].arn)
         state[best] = commit(state[best], task)
     return PlacementResult(
