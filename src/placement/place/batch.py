@@ -25,6 +25,7 @@ per-copy vectorized loop, which handles everything and is also the benchmarks' b
 from __future__ import annotations
 
 from collections.abc import Sequence
+from types import MappingProxyType
 
 import numpy as np
 import numpy.typing as npt
@@ -77,7 +78,8 @@ def _result(
     if len(chosen) < count:
         # Nothing changes once a copy fails, so every later copy fails the same way.
         _, first = first_reasons(reason_masks(final, task, constraints), len(final))
-        failures = tuple(Failure(k, first) for k in range(len(chosen), count))
+        shared = MappingProxyType(first)
+        failures = tuple(Failure(k, shared) for k in range(len(chosen), count))
     ids = inventory.ids
     return PlacementResult(
         tuple(ids[chosen].tolist()), failures, final, task, tuple(constraints)

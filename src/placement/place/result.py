@@ -17,6 +17,9 @@ __all__ = ["Failure", "PlacementResult"]
 
 
 def _frozen(value: Mapping[str, int]) -> Mapping[str, int]:
+    # Every copy after the first failure fails the same way: they share one read-only mapping.
+    if isinstance(value, MappingProxyType):
+        return value
     return MappingProxyType(dict(value))
 
 
