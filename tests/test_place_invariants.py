@@ -78,8 +78,6 @@ def test_result_invariants(problem: dict[str, Any], method: str) -> None:
 @given(placement_problems(allow_random=True))
 def test_rank_agrees_with_place_and_explain(problem: dict[str, Any]) -> None:
     problem = {**problem, "count": 1}
-    if not len(problem["inventory"]):  # see test_rank_empty_inventory_spread_attribute
-        problem["strategy"] = [s for s in problem["strategy"] if "attribute:" not in str(s)]
     ranking = rank(
         problem["inventory"],
         problem["task"],

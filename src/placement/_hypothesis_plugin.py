@@ -16,12 +16,13 @@ def _hypothesis_setup_hook() -> None:
     from .syntax.ast import Comparison, Expression
 
     def lazy(name: str) -> st.SearchStrategy[object]:
-        def build(_type: type) -> st.SearchStrategy[object]:
+        # placement.testing is imported on first draw, not when hypothesis loads its plugins.
+        def build() -> st.SearchStrategy[object]:
             from . import testing
 
             return getattr(testing, name)()  # type: ignore[no-any-return]
 
-        return st.deferred(lambda: build(object))
+        return st.deferred(build)
 
     st.register_type_strategy(Expression, lazy("expressions"))
     st.register_type_strategy(Comparison, lazy("comparisons"))

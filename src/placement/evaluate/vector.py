@@ -108,11 +108,9 @@ _NUMERIC = {
 def _group_leaf(leaf: Comparison, inv: Inventory) -> Bools:
     groups, n = inv.groups, len(inv)
     op = leaf.op
-    has_tasks = np.diff(groups.indptr) > 0
-    if op is Op.EXISTS:
-        return has_tasks
-    if op is Op.NOT_EXISTS:
-        return ~has_tasks
+    if op is Op.EXISTS or op is Op.NOT_EXISTS:
+        has_tasks: Bools = np.diff(groups.indptr) > 0
+        return has_tasks if op is Op.EXISTS else ~has_tasks
     # Existential: true where some group with RUNNING tasks satisfies the comparison.
     lut = np.empty(len(groups.names), dtype=bool)
     if op is Op.EQ or op is Op.IN:

@@ -13,15 +13,13 @@ from ..errors import PlacementInputError
 from ..inventory import Inventory
 from . import reasons as R
 from .batch import place_batch, place_loop
-from .masks import reason_masks, spread_zones
+from .masks import StrategyKeys, reason_masks
 from .reference import place_reference, random_generators
 from .result import PlacementResult
 from .rules import (
     MAX_CONSTRAINTS,
-    Binpack,
     Constraint,
     Random,
-    Spread,
     Strategy,
     constraints_from,
     strategy_from,
@@ -116,22 +114,12 @@ def rank(
             excluded[str(inventory.ids[row])] = reason
         taken |= masks[reason]
     rows = np.flatnonzero(~taken)
-    group = inventory.group_counts(task.group)
+    state = StrategyKeys(inventory, task, chain)
     draws = iter([g.random(n) for g in random_generators(chain, seed)])
-    keys: list[npt.NDArray[Any]] = []
-    for rule in chain:
-        if isinstance(rule, Binpack):
-            keys.append((inventory.cpu if rule.field == "cpu" else inventory.memory)[rows])
-        elif isinstance(rule, Random):
-            keys.append(next(draws)[rows])
-        elif isinstance(rule, Spread) and rule.attribute is None:
-            keys.append(group[rows])
-        else:
-            assert isinstance(rule, Spread) and rule.attribute is not None
-            zones, missing = spread_zones(inventory, rule.attribute)
-            totals = np.bincount(zones, weights=group, minlength=missing + 1).astype(np.float64)
-            totals[missing] = np.inf
-            keys.append(totals[zones[rows]])
+    keys = [
+        state.values(rule, rows, next(draws) if isinstance(rule, Random) else None)
+        for rule in chain
+    ]
     order = rows[np.lexsort((rows, *reversed(keys)))] if len(rows) else rows
     ids = tuple(str(inventory.ids[i]) for i in order)
     return Ranking(order.astype(np.int64), ids, excluded, masks)

@@ -31,9 +31,11 @@ import numpy as np
 import numpy.typing as npt
 
 from ..evaluate.scalar import matches
+from ..instance import Instance
 from ..inventory import Inventory
 from ..syntax.ast import SubjectKind
-from .masks import first_reasons, member_of, reason_masks, spread_zones
+from . import reasons as R
+from .masks import StrategyKeys, first_reasons, member_of, reason_masks, spread_zones
 from .reference import commit, random_generators
 from .result import Failure, PlacementResult
 from .rules import Binpack, Constraint, DistinctInstance, MemberOf, Random, Spread, Strategy
@@ -321,59 +323,39 @@ def place_loop(
     """
     n = len(inventory)
     masks = reason_masks(inventory, task, constraints)
-    static = ~(masks["AGENT"] | masks["ATTRIBUTE"] | masks["RESOURCE:PORTS"])
-    member = ~masks["MemberOf placement constraint unsatisfied."]
+    static = ~(masks[R.AGENT] | masks[R.ATTRIBUTE] | masks[R.PORTS])
+    member = ~masks[R.MEMBER_OF]
     dynamic = _dynamic_rules(constraints, task)
     distinct = any(isinstance(c, DistinctInstance) for c in constraints)
     has_ports = bool(task.ports or task.udp_ports)
-    cpu, memory, gpus = inventory.cpu.copy(), inventory.memory.copy(), inventory.gpus.copy()
-    group = inventory.group_counts(task.group)
+    keys = StrategyKeys(inventory, task, strategy)
+    gpus = inventory.gpus.copy()
     added = np.zeros(n, dtype=np.int64)
-    zone_info = []
-    for rule in strategy:
-        if isinstance(rule, Spread) and rule.attribute is not None:
-            zones, missing = spread_zones(inventory, rule.attribute)
-            totals = np.bincount(zones, weights=group, minlength=missing + 1).astype(np.float64)
-            totals[missing] = np.inf  # lacking the attribute: after everything that has it
-            zone_info.append((zones, totals))
+    filled: dict[int, Instance] = {}  # state of the instances a dynamic memberOf re-checks
     generators = random_generators(strategy, seed)
     chosen: list[int] = []
     for _copy in range(count):
-        draws = [g.random(n) for g in generators]
-        ok = static & member & (cpu >= task.cpu) & (memory >= task.memory) & (gpus >= task.gpus)
+        draws = iter([g.random(n) for g in generators])
+        ok = static & member & (keys.cpu >= task.cpu) & (keys.memory >= task.memory)
+        ok &= gpus >= task.gpus
         if has_ports:
             ok &= added == 0
         if distinct:
-            ok &= group == 0
+            ok &= keys.group == 0
         candidates = np.flatnonzero(ok)
         if not len(candidates):
             break
-        zone_iter, draw_iter = iter(zone_info), iter(draws)
         for rule in strategy:
-            if len(candidates) == 1:
-                break
-            if isinstance(rule, Binpack):
-                values = (cpu if rule.field == "cpu" else memory)[candidates]
-            elif isinstance(rule, Random):
-                values = next(draw_iter)[candidates]
-            elif rule.attribute is None:
-                values = group[candidates]
-            else:
-                zones, totals = next(zone_iter)
-                values = totals[zones[candidates]]
-            candidates = candidates[values == values.min()]
+            draw = next(draws) if isinstance(rule, Random) else None
+            if len(candidates) > 1:
+                values = keys.values(rule, candidates, draw)
+                candidates = candidates[values == values.min()]
         best = int(candidates[0])
         chosen.append(best)
-        cpu[best] -= task.cpu
-        memory[best] -= task.memory
+        keys.commit(best, task)
         gpus[best] -= task.gpus
-        group[best] += 1
         added[best] += 1
-        for zones, totals in zone_info:
-            totals[zones[best]] += 1
         if dynamic:
-            inst = inventory[best]
-            for _ in range(int(added[best])):
-                inst = commit(inst, task)
-            member[best] = all(matches(rule.expression, inst) for rule in dynamic)
+            filled[best] = commit(filled.get(best) or inventory[best], task)
+            member[best] = all(matches(rule.expression, filled[best]) for rule in dynamic)
     return _result(inventory, task, count, constraints, chosen)

@@ -13,10 +13,10 @@ import numpy.typing as npt
 
 from ..inventory import Inventory
 from . import reasons as R
-from .rules import Constraint, DistinctInstance, MemberOf
+from .rules import Binpack, Constraint, DistinctInstance, MemberOf, Random, Spread, Strategy
 from .task import TaskSpec
 
-__all__ = ["reason_masks", "first_reasons", "member_of", "spread_zones"]
+__all__ = ["reason_masks", "first_reasons", "member_of", "spread_zones", "StrategyKeys"]
 
 Bools = npt.NDArray[np.bool_]
 
@@ -79,3 +79,48 @@ def spread_zones(inv: Inventory, attribute: str) -> tuple[npt.NDArray[np.int64],
     k = len(column.values)
     codes = column.codes.astype(np.int64)
     return np.where(codes >= 0, codes, k), k
+
+
+class StrategyKeys:
+    """The strategy chain's ranking values over a (mutable) copy of the inventory's state.
+
+    Shared by `rank` (once) and the per-copy loop (every copy, then `commit`), so both read
+    the chain the same way. Lower is better; instances lacking a spread attribute get +inf.
+    """
+
+    def __init__(self, inventory: Inventory, task: TaskSpec, strategy: Sequence[Strategy]):
+        self.cpu = inventory.cpu.copy()
+        self.memory = inventory.memory.copy()
+        self.group = inventory.group_counts(task.group)
+        # Per attribute spread: each instance's zone, and the zone's tasks of the group
+        # (cluster-wide, ineligible instances included).
+        self.zones: dict[str, tuple[npt.NDArray[np.int64], npt.NDArray[np.float64]]] = {}
+        for rule in strategy:
+            if isinstance(rule, Spread) and rule.attribute is not None:
+                zones, missing = spread_zones(inventory, rule.attribute)
+                counted = np.bincount(zones, weights=self.group, minlength=missing + 1)
+                totals = counted.astype(np.float64)  # bincount of nothing is int64
+                totals[missing] = np.inf
+                self.zones[rule.attribute] = (zones, totals)
+
+    def values(
+        self, rule: Strategy, rows: npt.NDArray[np.intp], draw: npt.NDArray[np.float64] | None
+    ) -> npt.NDArray[np.generic]:
+        """The values `rule` ranks `rows` by (`draw`: this copy's random draw, for `random`)."""
+        if isinstance(rule, Binpack):
+            return (self.cpu if rule.field == "cpu" else self.memory)[rows]
+        if isinstance(rule, Random):
+            assert draw is not None
+            return draw[rows]
+        if rule.attribute is None:
+            return self.group[rows]
+        zones, totals = self.zones[rule.attribute]
+        return totals[zones[rows]]
+
+    def commit(self, row: int, task: TaskSpec) -> None:
+        """Instance `row` takes one copy of `task`."""
+        self.cpu[row] -= task.cpu
+        self.memory[row] -= task.memory
+        self.group[row] += 1
+        for zones, totals in self.zones.values():
+            totals[zones[row]] += 1
