@@ -23,7 +23,8 @@ import numpy as np
 
 from placement import parse
 from placement.evaluate.vector import compile_plan
-from placement.inventory import Inventory, StringColumn, _Groups, _SparseSets
+from placement.columns import GroupCounts, SparseSets, StringColumn
+from placement.inventory import Inventory, TaskTable
 from placement.syntax.literals import fullmatch, parse_timestamp, parse_version
 
 EXPRESSION = (
@@ -67,29 +68,37 @@ def build_inventory(data: dict[str, Any]) -> Inventory:
     counts_per_row[data["group_rows"]] = 1
     indptr = np.zeros(n + 1, dtype=np.int64)
     np.cumsum(counts_per_row, out=indptr[1:])
-    no_ports = _SparseSets(np.zeros(n + 1, dtype=np.int64), np.zeros(0, dtype=np.int32))
+    no_ports = SparseSets(np.zeros(n + 1, dtype=np.int64), np.zeros(0, dtype=np.int32))
     zeros = np.zeros(n, dtype=np.int64)
+    # Columns by field name (model.INSTANCE_FIELDS); the benchmark needs no task rows.
     return Inventory(
-        ids=np.array([f"arn:aws:ecs:us-east-1:1:container-instance/c/{i:08x}" for i in range(n)],
-                     dtype=object),
-        ec2_instance_ids=StringColumn(np.full(n, -1, dtype=np.int32), ()),
-        status=StringColumn(np.zeros(n, dtype=np.int32), ("ACTIVE",)),
-        agent_connected=np.ones(n, dtype=bool),
-        agent_versions=StringColumn(data["version"].copy(), tuple(VERSIONS)),
-        registered_at=data["registered"].copy(),
-        has_registered_at=np.ones(n, dtype=bool),
-        running_tasks_count=counts_per_row.copy(),
-        cpu=np.full(n, 4096, dtype=np.int64), memory=np.full(n, 8192, dtype=np.int64),
-        gpus=zeros.copy(), registered_cpu=np.full(n, 4096, dtype=np.int64),
-        registered_memory=np.full(n, 8192, dtype=np.int64),
-        ports=no_ports, udp_ports=no_ports,
-        attributes={
-            "ecs.instance-type": StringColumn(data["type"].copy(), tuple(TYPES)),
-            "ecs.availability-zone": StringColumn(data["zone"].copy(), tuple(ZONES)),
-            CAPABILITY: StringColumn(data["capability"].copy(), ()),
+        {
+            "arn": np.array(
+                [f"arn:aws:ecs:us-east-1:1:container-instance/c/{i:08x}" for i in range(n)],
+                dtype=object,
+            ),
+            "ec2_instance_id": StringColumn(np.full(n, -1, dtype=np.int32), ()),
+            "status": StringColumn(np.zeros(n, dtype=np.int32), ("ACTIVE",)),
+            "agent_connected": np.ones(n, dtype=bool),
+            "agent_version": StringColumn(data["version"].copy(), tuple(VERSIONS)),
+            "registered_at": (data["registered"].copy(), np.ones(n, dtype=bool)),
+            "attributes": {
+                "ecs.instance-type": StringColumn(data["type"].copy(), tuple(TYPES)),
+                "ecs.availability-zone": StringColumn(data["zone"].copy(), tuple(ZONES)),
+                CAPABILITY: StringColumn(data["capability"].copy(), ()),
+            },
+            "cpu": np.full(n, 4096, dtype=np.int64),
+            "memory": np.full(n, 8192, dtype=np.int64),
+            "gpus": zeros.copy(),
+            "ports": no_ports,
+            "udp_ports": no_ports,
+            "registered_cpu": np.full(n, 4096, dtype=np.int64),
+            "registered_memory": np.full(n, 8192, dtype=np.int64),
+            "running_tasks_count": counts_per_row.copy(),
+            "task_groups": GroupCounts(tuple(GROUPS), indptr, data["group_codes"].copy(),
+                                       np.ones(len(data["group_codes"]), dtype=np.int64)),
         },
-        groups=_Groups(tuple(GROUPS), indptr, data["group_codes"].copy(),
-                       np.ones(len(data["group_codes"]), dtype=np.int64)),
+        TaskTable.empty_columns(),
     )  # fmt: skip
 
 

@@ -166,7 +166,7 @@ def main() -> int:
                 len(inv),
                 count,
                 full.placed,
-                len(full.failures),
+                full.failed,
                 t_batch,
                 prefix,
                 t_loop,

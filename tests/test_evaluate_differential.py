@@ -13,7 +13,7 @@ from conftest import examples
 from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
-from placement import Instance, parse
+from placement import Instance, TaskSpec, parse
 from placement.evaluate.vector import compile_plan, evaluate, leaf_mask
 from placement.inventory import Inventory
 from placement.syntax.ast import Comparison, Expression
@@ -73,7 +73,8 @@ def test_agree_after_placements(
 ) -> None:
     counts = np.array(data.draw(st.lists(st.integers(0, 2), min_size=len(inv), max_size=len(inv))))
     group = data.draw(st.sampled_from(["service:web", "service:new", "databases"]))
-    after = inv.with_placements(counts, group=group, cpu=1, memory=1, gpus=0)
+    rows = np.repeat(np.arange(len(inv)), np.asarray(counts, dtype=np.int64))
+    after = inv.with_placements(rows, TaskSpec(group=group))
     for expr in exprs:
         _agree(expr, after)
 

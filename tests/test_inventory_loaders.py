@@ -231,7 +231,7 @@ def test_errors_name_instance_and_field() -> None:
             with_bad(remainingResources=[{"name": "PORTS", "type": "STRINGSET",
                                           "stringSetValue": bad_ports}])
         )
-        assert f"({arn2}): field 'remainingResources[0]'" in msg, msg
+        assert f"({arn2}): field 'remainingResources[0].stringSetValue'" in msg, msg
 
     for count in [-1, "3", 1.5, True, 2**70]:
         msg = _error(with_bad(runningTasksCount=count))
@@ -239,7 +239,7 @@ def test_errors_name_instance_and_field() -> None:
 
     msg = _error(with_bad(remainingResources=[{"name": "CPU", "type": "INTEGER",
                                                "integerValue": "lots"}]))  # fmt: skip
-    assert "'remainingResources[0]': expected a number" in msg
+    assert "'remainingResources[0].integerValue': expected a number" in msg
     msg = _error(with_bad(agentConnected="yes"))
     assert "'agentConnected'" in msg
     msg = _error(with_bad(versionInfo={"agentVersion": 1}))
@@ -273,4 +273,4 @@ def test_from_ecs_agrees_with_instance_from_ecs(docs: tuple) -> None:  # type: i
         for ci in instances_json["containerInstances"]
     ]
     assert list(inv) == expected
-    assert Inventory.from_instances(expected) == inv
+    assert Inventory.from_instances(expected, list(inv.tasks)) == inv

@@ -10,7 +10,7 @@ from conftest import examples
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from placement import Instance, InventoryError
+from placement import Instance, InventoryError, TaskSpec
 from placement.inventory import ABSENT, NAME_ONLY, Inventory
 from placement.testing import instances, inventories
 
@@ -102,21 +102,31 @@ def _fields(inst: Instance) -> dict[str, Any]:
 @settings(max_examples=examples(0.5))
 @given(inventories())
 def test_inventory_to_ecs_round_trip(inv: Inventory) -> None:
-    back = Inventory.from_ecs(inv.to_ecs())
-    assert [_fields(i) | {"task_groups": {}} for i in inv] == [_fields(i) for i in back]
+    # Tasks are rows of the inventory: the round trip keeps them, and everything else.
+    back = Inventory.from_ecs(*inv.to_ecs())
+    assert back == inv
+    assert list(back.tasks) == list(inv.tasks)
+    assert [_fields(i) for i in inv] == [_fields(i) for i in back]
 
 
 @settings(max_examples=examples(0.5))
 @given(inventories(), st.data())
 def test_with_placements(inv: Inventory, data: st.DataObject) -> None:
     n = len(inv)
-    counts = np.array(data.draw(st.lists(st.integers(0, 3), min_size=n, max_size=n)), np.int64)
     group = data.draw(st.sampled_from(["service:web", "family:new", "databases"]))
     ports = data.draw(st.frozensets(st.sampled_from([80, 8080]), max_size=2))
+    task = TaskSpec(cpu=10, memory=20, gpus=1, ports=ports, udp_ports={53}, group=group)
+    # Only copies the instances can hold: one per instance with free ports, within resources.
+    fits = [
+        min(i.cpu // 10, i.memory // 20, i.gpus, 3)
+        if not (i.ports & ports or 53 in i.udp_ports) else 0
+        for i in inv
+    ]
+    counts = np.array([data.draw(st.integers(0, min(f, 1))) for f in fits], np.int64)
+    rows = data.draw(st.permutations(np.repeat(np.arange(n), counts).tolist()))
     before = list(inv)
     snapshot = {k: getattr(inv, k).copy() for k in ("cpu", "memory", "gpus", "running_tasks_count")}
-    after = inv.with_placements(counts, group=group, cpu=10, memory=20, gpus=1, ports=ports,
-                                udp_ports=(53,))  # fmt: skip
+    after = inv.with_placements(rows, task)
     # The original is untouched.
     assert list(inv) == before
     for key, array in snapshot.items():
@@ -135,6 +145,11 @@ def test_with_placements(inv: Inventory, data: st.DataObject) -> None:
             })  # fmt: skip
         expected.append(inst)
     assert list(after) == expected
-    assert after == Inventory.from_instances(expected)
+    new_tasks = list(after.tasks)[len(inv.tasks):]
+    assert [t.instance for t in new_tasks] == [before[r].arn for r in rows]
+    assert all((t.cpu, t.memory, t.gpus, t.group) == (10, 20, 1, group) for t in new_tasks)
+    assert after == Inventory.from_instances(expected, list(after.tasks))
+    # Stopping the new tasks is the exact inverse.
+    assert after.without_tasks([t.arn for t in new_tasks]) == inv
     with pytest.raises(ValueError, match="read-only"):
         after.cpu[:1] = 0

@@ -1,133 +1,102 @@
-"""The ECS wire format, in and out: DescribeContainerInstances, DescribeTasks, task definitions.
+"""The ECS wire format, in and out: DescribeContainerInstances and DescribeTasks elements.
 
-Every reader here validates as it goes and raises `InventoryError` naming the instance (or task)
-and the field at fault. Nothing is kept from a document that fails.
+Reading and writing follow the field declarations in `model.py`: each field's `ecs` path says
+where it lives in the JSON, its kind how it is checked. Every reader validates as it goes and
+raises `InventoryError` naming the instance (or task) and the JSON field at fault; JSON `null`
+means absent. Nothing is kept from a document that fails. Task definitions are read in
+`place/task.py`.
 """
 
 from __future__ import annotations
 
-import datetime as _dt
-import math
 from collections.abc import Iterable, Iterator, Mapping
-from typing import Any, NamedTuple
+from typing import Any
 
 from .errors import InventoryError
-from .instance import Instance
-from .syntax.literals import Timestamp, parse_timestamp
+from .instance import Instance, Task
+from .model import (
+    INSTANCE_FIELDS,
+    MAX_AMOUNT,
+    TASK_FIELDS,
+    FieldSpec,
+    Kind,
+    check,
+    field_error,
+    spec_named,
+)
+from .syntax.literals import Timestamp
 
 __all__ = [
-    "InstanceRecord",
-    "read_instance",
-    "iter_container_instances",
-    "iter_tasks",
-    "running_groups",
-    "instance_from_ecs",
-    "instance_to_ecs",
-]
+    "read_instance", "read_task", "iter_container_instances", "iter_tasks",
+    "instance_from_ecs", "instance_to_ecs", "task_to_ecs", "INSTANCE_READ",
+]  # fmt: skip
+
+_RESOURCE_LISTS = ("remainingResources", "registeredResources")
+# The fields read from an instance document (task groups come from the tasks).
+INSTANCE_READ: tuple[FieldSpec, ...] = tuple(
+    spec for spec in INSTANCE_FIELDS if spec.kind is not Kind.GROUPS
+)
+_MAX_PORT_DIGITS = 5
+_TASK_AMOUNT = spec_named(TASK_FIELDS, "cpu")
 
 
-class InstanceRecord(NamedTuple):
-    """The fields of one container instance, read and checked (the loaders' common currency)."""
-
-    arn: str
-    ec2_instance_id: str | None
-    status: str
-    agent_connected: bool
-    agent_version: str | None
-    registered_at: int | None  # microseconds since the epoch
-    attributes: dict[str, str | None]
-    cpu: int
-    memory: int
-    gpus: int
-    ports: tuple[int, ...]
-    udp_ports: tuple[int, ...]
-    registered_cpu: int
-    registered_memory: int
-    running_tasks_count: int | None  # None: derive from the RUNNING tasks
+def _where(what: str, index: int, doc: Any, key: str) -> str:
+    arn = doc.get(key) if isinstance(doc, Mapping) else None
+    shown = f" ({arn})" if isinstance(arn, str) and len(arn) <= 2048 else ""
+    return f"{what} #{index}{shown}"
 
 
-def _where(index: int, doc: Any) -> str:
-    arn = doc.get("containerInstanceArn") if isinstance(doc, Mapping) else None
-    return f"container instance #{index}" + (f" ({arn})" if isinstance(arn, str) else "")
+def _short(value: Any) -> str:
+    text = repr(value)
+    return text if len(text) <= 80 else text[:77] + "..."
 
 
-def _fail(where: str, field: str, problem: str) -> InventoryError:
-    return InventoryError(f"{where}: field {field!r}: {problem}")
+def _number(value: Any, where: str, field: str) -> int | float:
+    """A JSON number (int or float, not bool), or a decimal string of one, as sent on the wire."""
+    if isinstance(value, str) and 0 < len(value) <= 20 and value.isascii() and value.isdigit():
+        return int(value)
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        raise field_error(where, field, f"expected a number, got {_short(value)}")
+    return value
 
 
-_UTC = _dt.timezone.utc
-_MIN_MICROS = Timestamp.from_datetime(_dt.datetime.min.replace(tzinfo=_UTC)).micros
-_MAX_MICROS = Timestamp.from_datetime(_dt.datetime.max.replace(tzinfo=_UTC)).micros
-_MAX_AMOUNT = 2**53
-"""Largest resource amount or task count accepted (exact in a float, far from int64 limits)."""
-
-
-def _micros(value: Any, where: str) -> int | None:
-    if value is None:
-        return None
-    if isinstance(value, bool):
-        raise _fail(where, "registeredAt", f"expected a timestamp, got {value!r}")
-    if isinstance(value, (int, float)):
-        if not math.isfinite(value):
-            raise _fail(where, "registeredAt", f"expected a finite number, got {value!r}")
-        micros = round(value * 1_000_000)  # epoch seconds, as the API sends them
-        # Beyond years 1-9999 the instant has no datetime (and would overflow the int64 column).
-        if not _MIN_MICROS <= micros <= _MAX_MICROS:
-            raise _fail(where, "registeredAt", f"epoch seconds out of range: {value!r}")
-        return micros
-    if isinstance(value, _dt.datetime):  # boto3
-        return Timestamp.from_datetime(value).micros
-    if isinstance(value, str):  # AWS CLI output: ISO 8601, with fractions and offsets
-        stamp = parse_timestamp(value)
-        if stamp is None:
-            try:
-                parsed = _dt.datetime.fromisoformat(value.replace("Z", "+00:00"))
-            except ValueError:
-                raise _fail(where, "registeredAt", f"not a timestamp: {value!r}") from None
-            stamp = Timestamp.from_datetime(parsed)
-        return stamp.micros
-    raise _fail(where, "registeredAt", f"expected a timestamp, got {type(value).__name__}")
-
-
-def _resource_amount(resource: Mapping[str, Any], where: str, field: str) -> int:
+def _resource(resource: Any, where: str, field: str) -> tuple[str, Any]:
+    """(name, value) of one resource entry: ports as a set, GPUs and amounts as numbers."""
+    if not isinstance(resource, Mapping) or not isinstance(resource.get("name"), str):
+        raise field_error(where, field, "expected an object with a 'name'")
+    name = resource["name"]
     kind = resource.get("type")
-    if kind == "STRINGSET" or (kind is None and "stringSetValue" in resource):
-        items = resource.get("stringSetValue") or []
+    if kind is not None and not isinstance(kind, str):
+        raise field_error(where, f"{field}.type", f"expected a string, got {_short(kind)}")
+    items = resource.get("stringSetValue")
+    if name in ("PORTS", "PORTS_UDP") or kind == "STRINGSET" or (kind is None and items):
+        if items is None:
+            items = []
         if not isinstance(items, list):
-            raise _fail(where, field, "stringSetValue must be a list")
-        return len(items)
-    key = {"INTEGER": "integerValue", "LONG": "longValue", "DOUBLE": "doubleValue"}.get(
-        kind or "", ""
-    )
-    if not key:
-        key = next(
-            (k for k in ("integerValue", "longValue", "doubleValue") if k in resource), ""
-        )
-    value = resource.get(key, 0) if key else 0
-    if isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value):
-        raise _fail(where, field, f"expected a number, got {value!r}")
-    if not -_MAX_AMOUNT <= value <= _MAX_AMOUNT:
-        raise _fail(where, field, f"amount out of range: {value!r}")
-    return int(value)
+            raise field_error(where, f"{field}.stringSetValue", "expected a list")
+        if name in ("PORTS", "PORTS_UDP"):
+            return name, _port_set(items, where, f"{field}.stringSetValue")
+        return name, len(items)  # GPUs: one id each
+    keys = {"INTEGER": "integerValue", "LONG": "longValue", "DOUBLE": "doubleValue"}
+    key = keys.get(kind or "")
+    if key is None:
+        key = next((k for k in keys.values() if resource.get(k) is not None), "integerValue")
+    value = resource.get(key)
+    if value is None:
+        return name, 0
+    return name, _number(value, where, f"{field}.{key}")
 
 
-def _port_set(resource: Mapping[str, Any], where: str, field: str) -> tuple[int, ...]:
-    items = resource.get("stringSetValue") or []
-    if not isinstance(items, list):
-        raise _fail(where, field, "stringSetValue must be a list of ports")
-    ports = []
+def _port_set(items: list[Any], where: str, field: str) -> frozenset[int]:
+    ports = set()
     for item in items:
         # Ports are decimal strings on the wire; ints are accepted, bools and floats are not.
-        if isinstance(item, bool) or not isinstance(item, (str, int)):
-            raise _fail(where, field, f"not a port: {item!r}")
-        try:
-            port = int(item)
-        except ValueError:
-            raise _fail(where, field, f"not a port: {item!r}") from None
-        if not 0 <= port <= 65535:
-            raise _fail(where, field, f"port out of range: {port}")
-        ports.append(port)
-    return tuple(sorted(set(ports)))
+        if isinstance(item, str) and 0 < len(item) <= _MAX_PORT_DIGITS and item.isdigit():
+            item = int(item)
+        if isinstance(item, bool) or not isinstance(item, int) or not 0 <= item <= 65535:
+            raise field_error(where, field, f"not a port: {_short(item)}")
+        ports.add(item)
+    return frozenset(ports)
 
 
 def _resources(doc: Mapping[str, Any], key: str, where: str) -> dict[str, Any]:
@@ -135,86 +104,74 @@ def _resources(doc: Mapping[str, Any], key: str, where: str) -> dict[str, Any]:
     if items is None:
         return {}
     if not isinstance(items, list):
-        raise _fail(where, key, "expected a list of resources")
+        raise field_error(where, key, "expected a list of resources")
     out: dict[str, Any] = {}
     for position, resource in enumerate(items):
-        field = f"{key}[{position}]"
-        if not isinstance(resource, Mapping) or not isinstance(resource.get("name"), str):
-            raise _fail(where, field, "expected an object with a 'name'")
-        name = resource["name"]
-        if name in ("PORTS", "PORTS_UDP"):
-            out[name] = _port_set(resource, where, field)
-        else:
-            out[name] = _resource_amount(resource, where, field)
+        name, value = _resource(resource, where, f"{key}[{position}]")
+        out[name] = (value, f"{key}[{position}]")
     return out
 
 
-def read_instance(doc: Any, index: int = 0) -> InstanceRecord:
-    """Read and check one DescribeContainerInstances element."""
-    where = _where(index, doc)
-    if not isinstance(doc, Mapping):
-        raise InventoryError(f"{where}: expected an object, got {type(doc).__name__}")
-    arn = doc.get("containerInstanceArn")
-    if not isinstance(arn, str) or not arn:
-        raise _fail(where, "containerInstanceArn", "required, a non-empty string")
-    ec2 = doc.get("ec2InstanceId")
-    if ec2 is not None and not isinstance(ec2, str):
-        raise _fail(where, "ec2InstanceId", "expected a string")
-    status = doc.get("status", "ACTIVE")
-    if not isinstance(status, str):
-        raise _fail(where, "status", "expected a string")
-    connected = doc.get("agentConnected", True)
-    if not isinstance(connected, bool):
-        raise _fail(where, "agentConnected", f"expected true or false, got {connected!r}")
-    version_info = doc.get("versionInfo") or {}
-    if not isinstance(version_info, Mapping):
-        raise _fail(where, "versionInfo", "expected an object")
-    version = version_info.get("agentVersion")
-    if version is not None and not isinstance(version, str):
-        raise _fail(where, "versionInfo.agentVersion", "expected a string")
-    attributes: dict[str, str | None] = {}
-    raw_attributes = doc.get("attributes") or []
-    if not isinstance(raw_attributes, list):
-        raise _fail(where, "attributes", "expected a list")
-    for position, attribute in enumerate(raw_attributes):
+def _attributes(doc: Mapping[str, Any], where: str) -> dict[str, Any]:
+    items = doc.get("attributes")
+    if items is None:
+        return {}
+    if not isinstance(items, list):
+        raise field_error(where, "attributes", "expected a list")
+    out: dict[str, Any] = {}
+    for position, attribute in enumerate(items):
         if not isinstance(attribute, Mapping) or not isinstance(attribute.get("name"), str):
-            raise _fail(where, f"attributes[{position}]", "expected an object with a 'name'")
+            raise field_error(where, f"attributes[{position}]", "expected an object with a 'name'")
         value = attribute.get("value")
         if value is not None and not isinstance(value, str):
-            raise _fail(where, f"attributes[{position}].value", "expected a string")
-        attributes[attribute["name"]] = value
-    remaining = _resources(doc, "remainingResources", where)
-    registered = _resources(doc, "registeredResources", where)
-    running = doc.get("runningTasksCount")
-    if running is not None and (
-        isinstance(running, bool)
-        or not isinstance(running, int)
-        or not 0 <= running <= _MAX_AMOUNT
-    ):
-        raise _fail(where, "runningTasksCount", f"expected a count, got {running!r}")
+            raise field_error(where, f"attributes[{position}].value", "expected a string")
+        out[attribute["name"]] = value
+    return out
 
-    def pick(name: str, default: Any) -> Any:
-        # Remaining resources are what placement needs; an instance that reports only its
-        # registered resources is taken to have all of them free.
-        return remaining.get(name, registered.get(name, default))
 
-    return InstanceRecord(
-        arn=arn,
-        ec2_instance_id=ec2,
-        status=status,
-        agent_connected=connected,
-        agent_version=version,
-        registered_at=_micros(doc.get("registeredAt"), where),
-        attributes=attributes,
-        cpu=pick("CPU", 0),
-        memory=pick("MEMORY", 0),
-        gpus=pick("GPU", 0),
-        ports=pick("PORTS", ()),
-        udp_ports=pick("PORTS_UDP", ()),
-        registered_cpu=registered.get("CPU", remaining.get("CPU", 0)),
-        registered_memory=registered.get("MEMORY", remaining.get("MEMORY", 0)),
-        running_tasks_count=running,
-    )
+def _nested(doc: Mapping[str, Any], path: str, where: str) -> Any:
+    """The value at a dotted path (`versionInfo.agentVersion`); None where anything is absent."""
+    value: Any = doc
+    walked: list[str] = []
+    for step in path.split("."):
+        if value is None:
+            return None
+        if not isinstance(value, Mapping):
+            raise field_error(where, ".".join(walked), "expected an object")
+        walked.append(step)
+        value = value.get(step)
+    return value
+
+
+def read_instance(doc: Any, index: int = 0) -> list[Any]:
+    """Read and check one DescribeContainerInstances element.
+
+    Returns the values of `INSTANCE_READ` in order; `runningTasksCount` is None when the
+    document does not say (it is then the number of RUNNING tasks).
+    """
+    where = _where("container instance", index, doc, "containerInstanceArn")
+    if not isinstance(doc, Mapping):
+        raise InventoryError(f"{where}: expected an object, got {type(doc).__name__}")
+    lists = {key: _resources(doc, key, where) for key in _RESOURCE_LISTS}
+    values: list[Any] = []
+    for spec in INSTANCE_READ:
+        label = spec.ecs
+        head, _, rest = spec.ecs.partition(".")
+        if head in lists:
+            # A resource an instance reports in one list only is taken from the other:
+            # an instance that reports only its registered resources has all of them free.
+            other = lists[_RESOURCE_LISTS[1 - _RESOURCE_LISTS.index(head)]]
+            found = lists[head].get(rest) or other.get(rest)
+            raw, label = found if found is not None else (None, spec.ecs)
+        elif spec.kind is Kind.ATTRIBUTES:
+            raw = _attributes(doc, where)
+        else:
+            raw = _nested(doc, spec.ecs, where)
+        if spec.kind is Kind.COUNT and raw is None:
+            values.append(None)  # derived from the tasks
+            continue
+        values.append(check(spec, raw, where, label))
+    return values
 
 
 def _pages(documents: Any, key: str, what: str) -> Iterator[Any]:
@@ -222,11 +179,14 @@ def _pages(documents: Any, key: str, what: str) -> Iterator[Any]:
     if isinstance(documents, Mapping):
         documents = [documents]
     if isinstance(documents, (str, bytes)) or not isinstance(documents, Iterable):
-        raise InventoryError(f"{what}: expected a response object or a list, got "
-                             f"{type(documents).__name__}")
+        raise InventoryError(
+            f"{what}: expected a response object or a list, got {type(documents).__name__}"
+        )
     for page_number, page in enumerate(documents):
         if isinstance(page, Mapping) and key in page:
             items = page[key]
+            if items is None:
+                continue
             if not isinstance(items, list):
                 raise InventoryError(f"{what} page #{page_number}: {key!r} must be a list")
             yield from items
@@ -245,73 +205,110 @@ def iter_tasks(documents: Any) -> Iterator[Any]:
     return _pages(documents, "tasks", "tasks")
 
 
-def running_groups(tasks: Any) -> dict[str, dict[str, int]]:
-    """For each container instance ARN, its RUNNING tasks counted by group.
+def _amount_text(value: Any, where: str, field: str) -> int:
+    """A task's `cpu`/`memory`: a number or a decimal string of one (DescribeTasks sends text)."""
+    number = _number(value, where, field)
+    return int(check(_TASK_AMOUNT, number, where, field))
 
-    Only tasks whose desiredStatus is RUNNING count (SEMANTICS.md §2); tasks without a container
-    instance (Fargate) are skipped. A task without a group counts under the empty group name.
+
+def _container_sums(containers: list[Any], where: str) -> tuple[int, int, int, set[int], set[int]]:
+    cpu = memory = gpus = 0
+    tcp: set[int] = set()
+    udp: set[int] = set()
+    for position, container in enumerate(containers):
+        here = f"containers[{position}]"
+        if not isinstance(container, Mapping):
+            raise field_error(where, here, "expected an object")
+        if container.get("cpu") is not None:
+            cpu += _amount_text(container["cpu"], where, f"{here}.cpu")
+        amount = container.get("memory")
+        if amount is None:
+            amount = container.get("memoryReservation")
+        if amount is not None:
+            memory += _amount_text(amount, where, f"{here}.memory")
+        ids = container.get("gpuIds")
+        if ids is not None:
+            if not isinstance(ids, list):
+                raise field_error(where, f"{here}.gpuIds", "expected a list")
+            gpus += len(ids)
+        bindings = container.get("networkBindings")
+        if bindings is None:
+            continue
+        if not isinstance(bindings, list):
+            raise field_error(where, f"{here}.networkBindings", "expected a list")
+        for k, binding in enumerate(bindings):
+            field = f"{here}.networkBindings[{k}]"
+            if not isinstance(binding, Mapping):
+                raise field_error(where, field, "expected an object")
+            port, protocol = binding.get("hostPort"), binding.get("protocol")
+            if port is None:
+                continue
+            if isinstance(port, bool) or not isinstance(port, int) or not 0 <= port <= 65535:
+                raise field_error(where, f"{field}.hostPort", f"not a port: {_short(port)}")
+            if protocol not in (None, "tcp", "udp"):
+                raise field_error(where, f"{field}.protocol", f"tcp or udp, not {_short(protocol)}")
+            (udp if protocol == "udp" else tcp).add(port)
+    if max(cpu, memory) > MAX_AMOUNT:
+        raise field_error(where, "containers", "the containers' amounts add up past 2**53")
+    return cpu, memory, gpus, tcp, udp
+
+
+def read_task(doc: Any, index: int = 0) -> list[Any] | None:
+    """Read and check one DescribeTasks element: the values of `TASK_FIELDS` in order.
+
+    None for a task that is not a RUNNING task on a container instance: only tasks whose
+    desiredStatus is RUNNING count (SEMANTICS.md §2), and tasks without a container instance
+    (Fargate) hold nothing on one. A task without a group counts under the empty group name.
     """
-    out: dict[str, dict[str, int]] = {}
-    for position, task in enumerate(iter_tasks(tasks)):
-        where = f"task #{position}"
-        if not isinstance(task, Mapping):
-            raise InventoryError(f"{where}: expected an object")
-        if isinstance(task.get("taskArn"), str):
-            where += f" ({task['taskArn']})"
-        desired = task.get("desiredStatus")
-        if desired is not None and not isinstance(desired, str):
-            raise InventoryError(f"{where}: field 'desiredStatus': expected a string")
-        if desired != "RUNNING":
-            continue
-        arn = task.get("containerInstanceArn")
-        if arn is None:
-            continue
-        if not isinstance(arn, str):
-            raise InventoryError(f"{where}: field 'containerInstanceArn': expected a string")
-        group = task.get("group", "")
-        if not isinstance(group, str):
-            raise InventoryError(f"{where}: field 'group': expected a string")
-        groups = out.setdefault(arn, {})
-        groups[group] = groups.get(group, 0) + 1
-    return out
+    where = _where("task", index, doc, "taskArn")
+    if not isinstance(doc, Mapping):
+        raise InventoryError(f"{where}: expected an object, got {type(doc).__name__}")
+    desired = doc.get("desiredStatus")
+    if desired is not None and not isinstance(desired, str):
+        raise field_error(where, "desiredStatus", "expected a string")
+    if desired != "RUNNING" or doc.get("containerInstanceArn") is None:
+        return None
+    containers = doc.get("containers")
+    if containers is None:
+        containers = []
+    if not isinstance(containers, list):
+        raise field_error(where, "containers", "expected a list")
+    cpu, memory, gpus, tcp, udp = _container_sums(containers, where)
+    # Task-level amounts win over the containers' sum, as in task definitions.
+    if doc.get("cpu") is not None:
+        cpu = _amount_text(doc["cpu"], where, "cpu")
+    if doc.get("memory") is not None:
+        memory = _amount_text(doc["memory"], where, "memory")
+    raw = {
+        "arn": doc.get("taskArn"),
+        "instance": doc.get("containerInstanceArn"),
+        "group": doc.get("group"),
+        "cpu": cpu,
+        "memory": memory,
+        "gpus": gpus,
+        "ports": tcp,
+        "udp_ports": udp,
+        "started_at": doc.get("startedAt"),
+    }
+    return [check(spec, raw[spec.name], where, spec.ecs) for spec in TASK_FIELDS]
 
 
 def instance_from_ecs(container_instance: Any, tasks: Any = ()) -> Instance:
     """One `Instance` from a DescribeContainerInstances element and the tasks on it."""
-    record = read_instance(container_instance)
-    by_instance = running_groups(list(tasks) if not isinstance(tasks, Mapping) else tasks)
-    for arn in by_instance:
-        if arn != record.arn:
-            raise InventoryError(
-                f"task on container instance {arn} given for instance {record.arn}"
-            )
-    groups = by_instance.get(record.arn, {})
-    return instance_from_record(record, groups)
-
-
-def instance_from_record(record: InstanceRecord, groups: Mapping[str, int]) -> Instance:
-    """An `Instance` from a checked record and its RUNNING task counts by group."""
-    running = record.running_tasks_count
-    if running is None:
-        running = sum(groups.values())
-    return Instance(
-        arn=record.arn,
-        ec2_instance_id=record.ec2_instance_id,
-        status=record.status,
-        agent_connected=record.agent_connected,
-        agent_version=record.agent_version,
-        registered_at=None if record.registered_at is None else Timestamp(record.registered_at),
-        attributes=record.attributes,
-        cpu=record.cpu,
-        memory=record.memory,
-        gpus=record.gpus,
-        ports=frozenset(record.ports),
-        udp_ports=frozenset(record.udp_ports),
-        registered_cpu=record.registered_cpu,
-        registered_memory=record.registered_memory,
-        running_tasks_count=running,
-        task_groups=groups,
-    )
+    values = read_instance(container_instance)
+    arn = values[0]
+    groups: dict[str, int] = {}
+    for position, task in enumerate(iter_tasks(tasks)):
+        row = read_task(task, position)
+        if row is None:
+            continue
+        if row[1] != arn:
+            raise InventoryError(f"task #{position}: runs on {row[1]}, not on instance {arn}")
+        groups[row[2]] = groups.get(row[2], 0) + 1
+    fields = dict(zip((s.name for s in INSTANCE_READ), values, strict=True))
+    if fields["running_tasks_count"] is None:
+        fields["running_tasks_count"] = sum(groups.values())
+    return Instance(**fields, task_groups=groups)
 
 
 def _integer(name: str, value: int) -> dict[str, Any]:
@@ -322,39 +319,64 @@ def _string_set(name: str, values: Iterable[str]) -> dict[str, Any]:
     return {"name": name, "type": "STRINGSET", "stringSetValue": list(values)}
 
 
-def instance_to_ecs(instance: Instance) -> dict[str, Any]:
-    """A DescribeContainerInstances element for `instance` (`registeredAt` in epoch seconds).
+def _iso(stamp: Timestamp) -> str:
+    # ISO 8601 with microseconds is exact; epoch seconds in a float are not for every year.
+    return stamp.to_datetime().isoformat()
 
-    GPUs are written as that many placeholder ids (`gpu-0`, ...): the library counts GPUs.
+
+def instance_to_ecs(instance: Instance) -> dict[str, Any]:
+    """A DescribeContainerInstances element for `instance`, written from the declarations.
+
+    `registeredAt` is ISO 8601 text (exact to the microsecond). GPUs are written as that many
+    placeholder ids (`gpu-0`, ...): the library counts GPUs.
     """
-    remaining = [
-        _integer("CPU", instance.cpu),
-        _integer("MEMORY", instance.memory),
-        _string_set("PORTS", (str(p) for p in sorted(instance.ports))),
-        _string_set("PORTS_UDP", (str(p) for p in sorted(instance.udp_ports))),
+    doc: dict[str, Any] = {}
+    lists: dict[str, list[dict[str, Any]]] = {key: [] for key in _RESOURCE_LISTS}
+    for spec in INSTANCE_READ:
+        value = getattr(instance, spec.name)
+        head, _, rest = spec.ecs.partition(".")
+        if head in lists:
+            if spec.kind is Kind.PORTS:
+                lists[head].append(_string_set(rest, (str(p) for p in sorted(value))))
+            elif rest == "GPU":
+                if value:
+                    lists[head].append(_string_set(rest, (f"gpu-{i}" for i in range(value))))
+            else:
+                lists[head].append(_integer(rest, value))
+        elif spec.kind is Kind.ATTRIBUTES:
+            doc[spec.ecs] = [
+                {"name": k} if v is None else {"name": k, "value": v} for k, v in value.items()
+            ]
+        elif value is not None:
+            written = _iso(value) if spec.kind is Kind.TIMESTAMP else value
+            target = doc
+            *parents, last = spec.ecs.split(".")
+            for step in parents:
+                target = target.setdefault(step, {})
+            target[last] = written
+    doc.update(lists)
+    return doc
+
+
+def task_to_ecs(task: Task) -> dict[str, Any]:
+    """A DescribeTasks element for a RUNNING `task` (read back by `read_task`)."""
+    bindings = [{"hostPort": p, "containerPort": p, "protocol": "tcp"} for p in sorted(task.ports)]
+    bindings += [
+        {"hostPort": p, "containerPort": p, "protocol": "udp"} for p in sorted(task.udp_ports)
     ]
-    registered = [
-        _integer("CPU", instance.registered_cpu),
-        _integer("MEMORY", instance.registered_memory),
-    ]
-    if instance.gpus:
-        remaining.append(_string_set("GPU", (f"gpu-{i}" for i in range(instance.gpus))))
+    container: dict[str, Any] = {"name": "task", "networkBindings": bindings}
+    if task.gpus:
+        container["gpuIds"] = [f"gpu-{i}" for i in range(task.gpus)]
     doc: dict[str, Any] = {
-        "containerInstanceArn": instance.arn,
-        "status": instance.status,
-        "agentConnected": instance.agent_connected,
-        "runningTasksCount": instance.running_tasks_count,
-        "attributes": [
-            {"name": k} if v is None else {"name": k, "value": v}
-            for k, v in instance.attributes.items()
-        ],
-        "remainingResources": remaining,
-        "registeredResources": registered,
+        "taskArn": task.arn,
+        "containerInstanceArn": task.instance,
+        "group": task.group,
+        "desiredStatus": "RUNNING",
+        "lastStatus": "RUNNING",
+        "cpu": str(task.cpu),
+        "memory": str(task.memory),
+        "containers": [container],
     }
-    if instance.ec2_instance_id is not None:
-        doc["ec2InstanceId"] = instance.ec2_instance_id
-    if instance.agent_version is not None:
-        doc["versionInfo"] = {"agentVersion": instance.agent_version}
-    if instance.registered_at is not None:
-        doc["registeredAt"] = instance.registered_at.micros / 1_000_000
+    if task.started_at is not None:
+        doc["startedAt"] = _iso(task.started_at)
     return doc

@@ -1,34 +1,43 @@
-"""One container instance: the reference evaluator's input and the placer's unit of state."""
+"""One container instance and one running task: the reference evaluator's inputs, one row each.
+
+Both classes take their fields, checks and defaults from the declarations in `model.py`; a
+value that does not fit its field raises `InventoryError` naming the field.
+"""
 
 from __future__ import annotations
 
-import datetime as _dt
 from collections.abc import Iterable, Mapping
-from types import MappingProxyType
 from typing import Any
 
 import attrs
 
+from .model import INSTANCE_FIELDS, TASK_FIELDS, FieldSpec, check, spec_named
 from .syntax.literals import Timestamp
 
-__all__ = ["Instance"]
+__all__ = ["Instance", "Task"]
 
 
-def _frozen_mapping(value: Mapping[Any, Any] | Iterable[tuple[Any, Any]]) -> Mapping[Any, Any]:
-    return MappingProxyType(dict(value))
+def _declared(fields: tuple[FieldSpec, ...], name: str, where: str) -> Any:
+    """An attrs field whose default and check come from the declaration of `name`."""
+    spec = spec_named(fields, name)
+
+    def convert(value: Any) -> Any:
+        return check(spec, value, where)
+
+    if spec.default is None and spec.kind.value in ("arn", "reference"):
+        return attrs.field(converter=convert)
+    return attrs.field(default=spec.default, converter=convert)
 
 
-def _int_set(value: Iterable[int]) -> frozenset[int]:
-    return frozenset(value)
+def _instance(name: str) -> Any:
+    return _declared(INSTANCE_FIELDS, name, "Instance")
 
 
-def _timestamp(value: Timestamp | _dt.datetime | None) -> Timestamp | None:
-    if isinstance(value, _dt.datetime):
-        return Timestamp.from_datetime(value)
-    return value
+def _task(name: str) -> Any:
+    return _declared(TASK_FIELDS, name, "Task")
 
 
-@attrs.frozen(eq=True)
+@attrs.frozen(eq=True, repr=False)
 class Instance:
     """A container instance as DescribeContainerInstances and DescribeTasks describe it.
 
@@ -36,31 +45,35 @@ class Instance:
     host ports already reserved (`ports` TCP, `udp_ports` UDP). `attributes` maps each name to
     its value, or to None for name-only (capability) attributes. `task_groups` counts the
     RUNNING tasks on the instance by group; `running_tasks_count` is ECS's count.
+    `registered_at` takes a `Timestamp`, a `datetime`, epoch seconds or ISO 8601 text.
     """
 
-    arn: str
-    ec2_instance_id: str | None = None
-    status: str = "ACTIVE"
-    agent_connected: bool = True
-    agent_version: str | None = None
-    registered_at: Timestamp | None = attrs.field(default=None, converter=_timestamp)
-    attributes: Mapping[str, str | None] = attrs.field(
-        factory=dict, converter=_frozen_mapping
-    )
-    cpu: int = 0
-    memory: int = 0
-    gpus: int = 0
-    ports: frozenset[int] = attrs.field(default=frozenset(), converter=_int_set)
-    udp_ports: frozenset[int] = attrs.field(default=frozenset(), converter=_int_set)
-    registered_cpu: int = 0
-    registered_memory: int = 0
-    running_tasks_count: int = 0
-    task_groups: Mapping[str, int] = attrs.field(factory=dict, converter=_frozen_mapping)
+    arn: str = _instance("arn")
+    ec2_instance_id: str | None = _instance("ec2_instance_id")
+    status: str = _instance("status")
+    agent_connected: bool = _instance("agent_connected")
+    agent_version: str | None = _instance("agent_version")
+    registered_at: Timestamp | None = _instance("registered_at")
+    attributes: Mapping[str, str | None] = _instance("attributes")
+    cpu: int = _instance("cpu")
+    memory: int = _instance("memory")
+    gpus: int = _instance("gpus")
+    ports: frozenset[int] = _instance("ports")
+    udp_ports: frozenset[int] = _instance("udp_ports")
+    registered_cpu: int = _instance("registered_cpu")
+    registered_memory: int = _instance("registered_memory")
+    running_tasks_count: int = _instance("running_tasks_count")
+    task_groups: Mapping[str, int] = _instance("task_groups")
 
     @property
     def id(self) -> str:
         """The container instance ARN (what placements name)."""
         return self.arn
+
+    @property
+    def name(self) -> str:
+        """A short name: the EC2 instance id, else the ARN's last part."""
+        return self.ec2_instance_id or self.arn.rsplit("/", 1)[-1]
 
     @classmethod
     def from_ecs(
@@ -80,3 +93,58 @@ class Instance:
         from .ecs import instance_to_ecs
 
         return instance_to_ecs(self)
+
+    def __repr__(self) -> str:
+        parts = [repr(self.name), self.status, f"cpu={self.cpu}", f"memory={self.memory}"]
+        if self.gpus:
+            parts.append(f"gpus={self.gpus}")
+        parts.append(f"{self.running_tasks_count} tasks")
+        zone = self.attributes.get("ecs.availability-zone")
+        if zone:
+            parts.append(zone)
+        text = "<Instance " + " ".join(parts) + ">"
+        return text if len(text) <= 200 else text[:196] + "...>"
+
+
+@attrs.frozen(eq=True, repr=False)
+class Task:
+    """One RUNNING task: its ARN, the instance it runs on, its group, what it holds, since when.
+
+    `cpu` units, `memory` MiB, `gpus`, and the host `ports`/`udp_ports` it binds are returned
+    to the instance when the task stops. `started_at` is None for a copy placed here and not
+    yet started (it then counts as the most recently started).
+    """
+
+    arn: str = _task("arn")
+    instance: str = _task("instance")
+    group: str = _task("group")
+    cpu: int = _task("cpu")
+    memory: int = _task("memory")
+    gpus: int = _task("gpus")
+    ports: frozenset[int] = _task("ports")
+    udp_ports: frozenset[int] = _task("udp_ports")
+    started_at: Timestamp | None = _task("started_at")
+
+    def to_ecs(self) -> dict[str, Any]:
+        """Write the task as a DescribeTasks element (RUNNING; `from_ecs` reads it back)."""
+        from .ecs import task_to_ecs
+
+        return task_to_ecs(self)
+
+    def __repr__(self) -> str:
+        name = self.arn.rsplit("/", 1)[-1]
+        on = self.instance.rsplit("/", 1)[-1]
+        text = f"<Task {name!r} {self.group!r} on {on!r} cpu={self.cpu} memory={self.memory}>"
+        return text if len(text) <= 200 else text[:196] + "...>"
+
+
+def _check_declared(cls: type, fields: tuple[FieldSpec, ...]) -> None:
+    # The classes above must list exactly the declared fields, in order: fail at import if not.
+    names = tuple(a.name for a in attrs.fields(cls))
+    declared = tuple(spec.name for spec in fields)
+    if names != declared:  # pragma: no cover - a programming error, caught by any test run
+        raise RuntimeError(f"{cls.__name__} fields {names} differ from the model's {declared}")
+
+
+_check_declared(Instance, INSTANCE_FIELDS)
+_check_declared(Task, TASK_FIELDS)

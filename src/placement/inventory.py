@@ -1,337 +1,283 @@
-"""The columnar inventory: an immutable snapshot of many container instances.
+"""The columnar inventory: an immutable snapshot of container instances and their running tasks.
 
-Strings are dictionary-encoded once (a code per instance into a table of distinct values), so an
-evaluator works once per distinct value and gathers by code. Numbers, versions and timestamps are
-numeric columns; task groups are a sparse count matrix (compressed rows). Every array is
-read-only: placing tasks builds a new inventory and never touches this one.
+Instances are rows of one table and RUNNING tasks rows of a second; both tables' columns are
+derived from the field declarations in `model.py` (`columns.py` says how each kind of field is
+stored). Every array is read-only: placing tasks builds a new inventory and never touches this
+one. `with_placements` and `without_tasks` are the one state update every placer shares; the
+reference placer keeps its own, independent one.
 """
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable, Iterator, Mapping, Sequence
-from typing import Any, overload
+from typing import TYPE_CHECKING, Any, overload
 
 import numpy as np
 import numpy.typing as npt
 
-from .ecs import (
-    InstanceRecord,
-    iter_container_instances,
-    read_instance,
-    running_groups,
+from .columns import (
+    ABSENT,
+    NAME_ONLY,
+    GroupCounts,
+    SparseSets,
+    StringColumn,
+    build_column,
+    column_value,
+    frozen,
+    take_column,
 )
-from .errors import InventoryError
-from .instance import Instance
-from .syntax.literals import Timestamp
+from .ecs import INSTANCE_READ, iter_container_instances, iter_tasks, read_instance, read_task
+from .errors import InventoryError, PlacementInputError
+from .instance import Instance, Task
+from .model import INSTANCE_FIELDS, TASK_FIELDS, FieldSpec, Kind
 
-__all__ = ["Inventory", "StringColumn", "ABSENT", "NAME_ONLY"]
+if TYPE_CHECKING:
+    from .place.task import TaskSpec
+    from .syntax.ast import Expression
 
-ABSENT = -1
-"""Code of an instance that lacks the attribute (or the id)."""
-NAME_ONLY = -2
-"""Code of an instance that has the attribute with no value (capability attributes)."""
+__all__ = ["Inventory", "TaskTable", "StringColumn", "ABSENT", "NAME_ONLY", "LOCAL_TASK_PREFIX"]
 
 Bools = npt.NDArray[np.bool_]
 Ints = npt.NDArray[np.int64]
-Codes = npt.NDArray[np.int32]
+
+LOCAL_TASK_PREFIX = "placement:task/"
+"""Tasks placed here, without an ARN from ECS, are named `placement:task/<n>`, n = 1, 2, ..."""
+_LOCAL = re.compile(re.escape(LOCAL_TASK_PREFIX) + r"([0-9]{1,18})")
+
+# Column attribute names that differ from the field names (kept for the evaluators' sake).
+_INSTANCE_COLUMNS = {
+    "arn": "ids", "ec2_instance_id": "ec2_instance_ids", "agent_version": "agent_versions",
+    "task_groups": "groups",
+}  # fmt: skip
+_TASK_COLUMNS = {"arn": "arns", "group": "groups", "instance": "instances"}
 
 
-def _frozen(array: npt.NDArray[Any]) -> npt.NDArray[Any]:
-    array.flags.writeable = False
-    return array
+def _attribute_names(fields: tuple[FieldSpec, ...], renames: Mapping[str, str]) -> list[str]:
+    names = []
+    for spec in fields:
+        name = renames.get(spec.name, spec.name)
+        names.append(name)
+        if spec.kind is Kind.TIMESTAMP:
+            names.append(f"has_{name}")
+    return names
 
 
-class StringColumn:
-    """A dictionary-encoded string column.
+def _set_columns(
+    target: Any,
+    fields: tuple[FieldSpec, ...],
+    renames: Mapping[str, str],
+    columns: Mapping[str, Any],
+) -> None:
+    for spec in fields:
+        name = renames.get(spec.name, spec.name)
+        column = columns[spec.name]
+        if spec.kind is Kind.TIMESTAMP:
+            micros, present = column
+            object.__setattr__(target, name, frozen(micros))
+            object.__setattr__(target, f"has_{name}", frozen(present))
+        else:
+            # Arrays are frozen here too: an unpickled inventory must stay read-only.
+            object.__setattr__(
+                target, name, frozen(column) if isinstance(column, np.ndarray) else column
+            )
 
-    `codes[i]` indexes `values`, or is `ABSENT` (-1) or `NAME_ONLY` (-2). A lookup table of
-    `len(values) + 2` answers, indexed by `codes`, answers a question for every instance: the
-    last slot (-1) is the answer for absent, the one before (-2) for name-only.
+
+def _get_columns(
+    source: Any, fields: tuple[FieldSpec, ...], renames: Mapping[str, str]
+) -> dict[str, Any]:
+    out: dict[str, Any] = {}
+    for spec in fields:
+        name = renames.get(spec.name, spec.name)
+        if spec.kind is Kind.TIMESTAMP:
+            out[spec.name] = (getattr(source, name), getattr(source, f"has_{name}"))
+        else:
+            out[spec.name] = getattr(source, name)
+    return out
+
+
+class TaskTable:
+    """The RUNNING tasks of an inventory, one row each, in load order then placement order.
+
+    Columns: `arns`, `instances` (each task's instance row), `groups` (dictionary-encoded),
+    `cpu`, `memory`, `gpus`, `ports`, `udp_ports`, `started_at`/`has_started_at`.
+    `len()`, `table[j]` (a `Task`) and iteration read it back.
     """
 
-    __slots__ = ("codes", "values", "index")
+    __slots__ = (*_attribute_names(TASK_FIELDS, _TASK_COLUMNS), "_instance_ids", "_row_of")
 
-    def __init__(self, codes: Codes, values: tuple[str, ...]) -> None:
-        self.codes = _frozen(codes)
-        self.values = values
-        self.index = {v: i for i, v in enumerate(values)}
+    arns: npt.NDArray[np.object_]
+    instances: Ints
+    groups: StringColumn
+    cpu: Ints
+    memory: Ints
+    gpus: Ints
+    ports: SparseSets
+    udp_ports: SparseSets
+    started_at: Ints
+    has_started_at: Bools
+
+    def __init__(self, columns: Mapping[str, Any], instance_ids: npt.NDArray[np.object_]) -> None:
+        _set_columns(self, TASK_FIELDS, _TASK_COLUMNS, columns)
+        self._instance_ids = instance_ids
+        self._row_of: dict[str, int] | None = None
 
     @classmethod
-    def encode(
-        cls, items: Sequence[str | None], missing: Sequence[bool] | None = None
-    ) -> StringColumn:
-        """Encode `items` (None: name-only if `missing` is given and False there, else absent)."""
-        index: dict[str, int] = {}
-        codes = np.empty(len(items), dtype=np.int32)
-        for row, item in enumerate(items):
-            if item is None:
-                codes[row] = ABSENT if missing is None or missing[row] else NAME_ONLY
-            else:
-                code = index.get(item)
-                if code is None:
-                    code = index[item] = len(index)
-                codes[row] = code
-        return cls(codes, tuple(index))
+    def build(
+        cls, rows: Sequence[Sequence[Any]], instance_ids: npt.NDArray[np.object_]
+    ) -> TaskTable:
+        """From checked task values (TASK_FIELDS order, the instance as a row number)."""
+        columns = {
+            spec.name: build_column(spec, [row[k] for row in rows])
+            for k, spec in enumerate(TASK_FIELDS)
+        }
+        return cls(columns, instance_ids)
 
-    def get(self, row: int) -> str | None:
-        """The value at `row`, None when absent or name-only."""
-        code = int(self.codes[row])
-        return self.values[code] if code >= 0 else None
+    def columns(self) -> dict[str, Any]:
+        """The columns by field name."""
+        return _get_columns(self, TASK_FIELDS, _TASK_COLUMNS)
+
+    @staticmethod
+    def empty_columns() -> dict[str, Any]:
+        """The columns of a table with no tasks."""
+        return {spec.name: build_column(spec, []) for spec in TASK_FIELDS}
+
+    def __len__(self) -> int:
+        return len(self.arns)
+
+    def __getitem__(self, j: int) -> Task:
+        n = len(self)
+        if isinstance(j, bool) or not isinstance(j, (int, np.integer)) or not -n <= j < n:
+            raise IndexError(f"task index {j!r} out of range for {n} tasks")
+        j = int(j) % n
+        columns = self.columns()
+        values = {spec.name: column_value(spec, columns[spec.name], j) for spec in TASK_FIELDS}
+        values["instance"] = str(self._instance_ids[values["instance"]])
+        return Task(**values)
+
+    def __iter__(self) -> Iterator[Task]:
+        for j in range(len(self)):
+            yield self[j]
+
+    def index_of(self, arn: str) -> int:
+        """The row of the task with this ARN (KeyError if there is none)."""
+        if self._row_of is None:
+            self._row_of = {str(a): j for j, a in enumerate(self.arns)}
+        return self._row_of[arn]
+
+    def __contains__(self, arn: object) -> bool:
+        try:
+            self.index_of(arn)  # type: ignore[arg-type]
+        except (KeyError, TypeError):
+            return False
+        return True
+
+    def __repr__(self) -> str:
+        return f"<TaskTable {len(self)} tasks>"
 
     @property
     def nbytes(self) -> int:
-        """Bytes held by the codes and the dictionary's strings."""
-        return int(self.codes.nbytes) + sum(len(v) + 49 for v in self.values)
-
-
-class _SparseSets:
-    """Per-row sets of small integers (reserved ports), compressed rows."""
-
-    __slots__ = ("indptr", "items", "rows")
-
-    def __init__(self, indptr: Ints, items: npt.NDArray[np.int32]) -> None:
-        self.indptr = _frozen(indptr)
-        self.items = _frozen(items)
-        self.rows = _frozen(np.repeat(np.arange(len(indptr) - 1), np.diff(indptr)))
-
-    @classmethod
-    def build(cls, sets: Sequence[Iterable[int]]) -> _SparseSets:
-        lengths = np.fromiter((len(s) for s in sets), dtype=np.int64, count=len(sets))  # type: ignore[arg-type]
-        indptr = np.zeros(len(sets) + 1, dtype=np.int64)
-        np.cumsum(lengths, out=indptr[1:])
-        flat = [p for s in sets for p in sorted(s)]
-        return cls(indptr, np.asarray(flat, dtype=np.int32))
-
-    def row(self, i: int) -> frozenset[int]:
-        return frozenset(int(p) for p in self.items[self.indptr[i] : self.indptr[i + 1]])
-
-    def any_of(self, wanted: Iterable[int], n: int) -> Bools:
-        """Rows whose set holds any of `wanted`."""
-        out = np.zeros(n, dtype=bool)
-        wanted = list(wanted)
-        if wanted and len(self.items):
-            out[self.rows[np.isin(self.items, wanted)]] = True
-        return out
-
-    def adding(self, rows: npt.NDArray[np.intp], extra: tuple[int, ...]) -> _SparseSets:
-        """A copy where each of `rows` also holds every item of `extra`."""
-        if not extra or not len(rows):
-            return self
-        n = len(self.indptr) - 1
-        all_rows = np.concatenate([self.rows, np.repeat(rows, len(extra))])
-        extra_items = np.tile(np.asarray(extra, np.int32), len(rows))
-        all_items = np.concatenate([self.items, extra_items])
-        order = np.lexsort((all_items, all_rows))
-        all_rows, all_items = all_rows[order], all_items[order]
-        keep = np.ones(len(all_rows), dtype=bool)
-        keep[1:] = (all_rows[1:] != all_rows[:-1]) | (all_items[1:] != all_items[:-1])
-        all_rows, all_items = all_rows[keep], all_items[keep]
-        indptr = np.zeros(n + 1, dtype=np.int64)
-        np.cumsum(np.bincount(all_rows, minlength=n), out=indptr[1:])
-        return _SparseSets(indptr, all_items.astype(np.int32))
-
-    @property
-    def nbytes(self) -> int:
-        return int(self.indptr.nbytes + self.items.nbytes + self.rows.nbytes)
-
-
-class _Groups:
-    """RUNNING task counts by (instance, group): a sparse matrix in compressed rows."""
-
-    __slots__ = ("names", "index", "indptr", "codes", "counts", "rows")
-
-    def __init__(
-        self, names: tuple[str, ...], indptr: Ints, codes: Codes, counts: Ints
-    ) -> None:
-        self.names = names
-        self.index = {g: i for i, g in enumerate(names)}
-        self.indptr = _frozen(indptr)
-        self.codes = _frozen(codes)
-        self.counts = _frozen(counts)
-        self.rows = _frozen(np.repeat(np.arange(len(indptr) - 1), np.diff(indptr)))
-
-    @classmethod
-    def build(cls, per_row: Sequence[Mapping[str, int]]) -> _Groups:
-        index: dict[str, int] = {}
-        indptr = np.zeros(len(per_row) + 1, dtype=np.int64)
-        codes: list[int] = []
-        counts: list[int] = []
-        for row, groups in enumerate(per_row):
-            for group, count in groups.items():
-                if count <= 0:
-                    continue
-                code = index.get(group)
-                if code is None:
-                    code = index[group] = len(index)
-                codes.append(code)
-                counts.append(count)
-            indptr[row + 1] = len(codes)
-        return cls(
-            tuple(index),
-            indptr,
-            np.asarray(codes, dtype=np.int32),
-            np.asarray(counts, dtype=np.int64),
-        )
-
-    def row(self, i: int) -> dict[str, int]:
-        lo, hi = int(self.indptr[i]), int(self.indptr[i + 1])
-        codes, counts = self.codes[lo:hi], self.counts[lo:hi]
-        return {self.names[c]: int(n) for c, n in zip(codes, counts, strict=True)}
-
-    def adding(
-        self, rows: npt.NDArray[np.intp], group: str, counts: npt.NDArray[np.int64]
-    ) -> _Groups:
-        """A copy where each of `rows` runs `counts` more tasks of `group`."""
-        names = self.names
-        code = self.index.get(group)
-        if code is None:
-            code, names = len(names), (*names, group)
-        n = len(self.indptr) - 1
-        all_rows = np.concatenate([self.rows, rows])
-        all_codes = np.concatenate([self.codes, np.full(len(rows), code, dtype=np.int32)])
-        all_counts = np.concatenate([self.counts, counts.astype(np.int64)])
-        order = np.lexsort((all_codes, all_rows))
-        all_rows, all_codes, all_counts = all_rows[order], all_codes[order], all_counts[order]
-        first = np.ones(len(all_rows), dtype=bool)
-        first[1:] = (all_rows[1:] != all_rows[:-1]) | (all_codes[1:] != all_codes[:-1])
-        starts = np.flatnonzero(first)
-        summed = np.add.reduceat(all_counts, starts) if len(starts) else all_counts
-        indptr = np.zeros(n + 1, dtype=np.int64)
-        np.cumsum(np.bincount(all_rows[starts], minlength=n), out=indptr[1:])
-        return _Groups(names, indptr, all_codes[starts].astype(np.int32), summed.astype(np.int64))
-
-    def count_of(self, group: str, n: int) -> Ints:
-        """Per row, the RUNNING tasks of `group`."""
-        out = np.zeros(n, dtype=np.int64)
-        code = self.index.get(group)
-        if code is not None:
-            hit = self.codes == code
-            out[self.rows[hit]] = self.counts[hit]
-        return out
-
-    @property
-    def nbytes(self) -> int:
-        arrays = (self.indptr, self.codes, self.counts, self.rows)
-        return sum(int(a.nbytes) for a in arrays) + sum(len(g) + 49 for g in self.names)
+        """Bytes held by the columns (ARNs counted as their string lengths)."""
+        arrays = (self.instances, self.cpu, self.memory, self.gpus, self.started_at,
+                  self.has_started_at)  # fmt: skip
+        total = sum(int(a.nbytes) for a in arrays)
+        total += int(self.arns.nbytes) + sum(len(a) + 49 for a in self.arns)
+        return total + self.groups.nbytes + self.ports.nbytes + self.udp_ports.nbytes
 
 
 class Inventory:
-    """An immutable, columnar snapshot of container instances, in input order.
+    """An immutable, columnar snapshot of container instances and their RUNNING tasks.
 
     Build one with `Inventory.from_ecs` (DescribeContainerInstances and DescribeTasks responses),
     `Inventory.from_instances` or `Inventory.from_boto3`. `len(inv)`, `inv[i]` (an `Instance`),
-    iteration and `inv.ids` (the container instance ARNs) read it back.
+    iteration and `inv.ids` (the container instance ARNs) read the instances back; `inv.tasks`
+    holds the RUNNING tasks as rows. `Inventory.from_ecs(*inv.to_ecs())` reproduces `inv`.
     """
 
     __slots__ = (
-        "ids", "ec2_instance_ids", "status", "agent_connected", "agent_versions",
-        "registered_at", "has_registered_at", "running_tasks_count", "cpu", "memory", "gpus",
-        "registered_cpu", "registered_memory", "ports", "udp_ports", "attributes", "groups",
-        "_row_of",
+        *_attribute_names(INSTANCE_FIELDS, _INSTANCE_COLUMNS), "tasks", "_row_of", "_serial",
     )  # fmt: skip
 
-    def __init__(
-        self,
-        *,
-        ids: npt.NDArray[np.object_],
-        ec2_instance_ids: StringColumn,
-        status: StringColumn,
-        agent_connected: Bools,
-        agent_versions: StringColumn,
-        registered_at: Ints,
-        has_registered_at: Bools,
-        running_tasks_count: Ints,
-        cpu: Ints,
-        memory: Ints,
-        gpus: Ints,
-        registered_cpu: Ints,
-        registered_memory: Ints,
-        ports: _SparseSets,
-        udp_ports: _SparseSets,
-        attributes: dict[str, StringColumn],
-        groups: _Groups,
-    ) -> None:
-        self.ids = _frozen(ids)
-        self.ec2_instance_ids = ec2_instance_ids
-        self.status = status
-        self.agent_connected = _frozen(agent_connected)
-        self.agent_versions = agent_versions
-        self.registered_at = _frozen(registered_at)
-        self.has_registered_at = _frozen(has_registered_at)
-        self.running_tasks_count = _frozen(running_tasks_count)
-        self.cpu = _frozen(cpu)
-        self.memory = _frozen(memory)
-        self.gpus = _frozen(gpus)
-        self.registered_cpu = _frozen(registered_cpu)
-        self.registered_memory = _frozen(registered_memory)
-        self.ports = ports
-        self.udp_ports = udp_ports
-        self.attributes = attributes
-        self.groups = groups
+    ids: npt.NDArray[np.object_]
+    ec2_instance_ids: StringColumn
+    status: StringColumn
+    agent_connected: Bools
+    agent_versions: StringColumn
+    registered_at: Ints
+    has_registered_at: Bools
+    attributes: dict[str, StringColumn]
+    cpu: Ints
+    memory: Ints
+    gpus: Ints
+    ports: SparseSets
+    udp_ports: SparseSets
+    registered_cpu: Ints
+    registered_memory: Ints
+    running_tasks_count: Ints
+    groups: GroupCounts
+    tasks: TaskTable
+
+    def __init__(self, columns: Mapping[str, Any], tasks: Mapping[str, Any]) -> None:
+        """From columns by field name (see `model.INSTANCE_FIELDS` and `TASK_FIELDS`)."""
+        _set_columns(self, INSTANCE_FIELDS, _INSTANCE_COLUMNS, columns)
+        self.tasks = TaskTable(tasks, self.ids)
         self._row_of: dict[str, int] | None = None
+        self._serial: int | None = None
+
+    def columns(self) -> dict[str, Any]:
+        """The instance columns by field name."""
+        return _get_columns(self, INSTANCE_FIELDS, _INSTANCE_COLUMNS)
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        # Columns pickle as plain arrays; the constructor makes them read-only again.
+        return (Inventory, (self.columns(), self.tasks.columns()))
 
     # -- construction -------------------------------------------------------------------------
 
     @classmethod
-    def _from_records(
-        cls, records: Sequence[InstanceRecord], groups: Sequence[Mapping[str, int]]
+    def _build(
+        cls,
+        records: Sequence[Sequence[Any]],
+        task_rows: Sequence[list[Any]],
+        where: str = "container instance",
     ) -> Inventory:
-        n = len(records)
-        seen: set[str] = set()
+        """From checked instance values (INSTANCE_READ order) and task values (TASK_FIELDS).
+
+        A None `runningTasksCount` becomes the number of RUNNING tasks; each task's instance
+        ARN becomes its instance's row; tasks on instances not in the inventory are dropped.
+        """
+        row_of: dict[str, int] = {}
         for position, record in enumerate(records):
-            if record.arn in seen:
+            if row_of.setdefault(record[0], position) != position:
                 raise InventoryError(
-                    f"container instance #{position} ({record.arn}): field "
-                    "'containerInstanceArn': appears twice"
+                    f"{where} #{position} ({record[0]}): field 'containerInstanceArn': "
+                    "appears twice"
                 )
-            seen.add(record.arn)
-        # Attribute names in first-seen order; each column built in one pass.
-        names: dict[str, None] = {}
-        for record in records:
-            names.update(dict.fromkeys(record.attributes))
-        attributes: dict[str, StringColumn] = {}
-        for name in names:
-            values = [r.attributes.get(name) for r in records]
-            missing = [name not in r.attributes for r in records]
-            attributes[name] = StringColumn.encode(values, missing)
-        running = np.fromiter(
-            (
-                r.running_tasks_count
-                if r.running_tasks_count is not None
-                else sum(g.values())
-                for r, g in zip(records, groups, strict=True)
-            ),
-            dtype=np.int64,
-            count=n,
-        )
-        stamps = [r.registered_at for r in records]
-
-        def ints(field: str) -> Ints:
-            return np.fromiter((getattr(r, field) for r in records), dtype=np.int64, count=n)
-
-        return cls(
-            ids=np.array([r.arn for r in records], dtype=object),
-            ec2_instance_ids=StringColumn.encode([r.ec2_instance_id for r in records]),
-            status=StringColumn.encode([r.status for r in records]),
-            agent_connected=np.fromiter(
-                (r.agent_connected for r in records), dtype=bool, count=n
-            ),
-            agent_versions=StringColumn.encode([r.agent_version for r in records]),
-            registered_at=np.fromiter(
-                (0 if s is None else s for s in stamps), dtype=np.int64, count=n
-            ),
-            has_registered_at=np.fromiter((s is not None for s in stamps), dtype=bool, count=n),
-            running_tasks_count=running,
-            cpu=ints("cpu"),
-            memory=ints("memory"),
-            gpus=ints("gpus"),
-            registered_cpu=ints("registered_cpu"),
-            registered_memory=ints("registered_memory"),
-            ports=_SparseSets.build([r.ports for r in records]),
-            udp_ports=_SparseSets.build([r.udp_ports for r in records]),
-            attributes=attributes,
-            groups=_Groups.build(groups),
-        )
+        groups: list[dict[str, int]] = [{} for _ in records]
+        kept: list[list[Any]] = []
+        seen: set[str] = set()
+        for position, row in enumerate(task_rows):
+            instance = row_of.get(row[1])
+            if instance is None:
+                continue  # a task on an instance outside this inventory
+            if row[0] in seen:
+                raise InventoryError(f"task #{position} ({row[0]}): field 'taskArn': appears twice")
+            seen.add(row[0])
+            group = row[2]
+            groups[instance][group] = groups[instance].get(group, 0) + 1
+            kept.append([row[0], instance, *row[2:]])
+        columns: dict[str, Any] = {}
+        for k, spec in enumerate(INSTANCE_READ):
+            values = [record[k] for record in records]
+            if spec.kind is Kind.COUNT:
+                values = [
+                    sum(g.values()) if v is None else v for v, g in zip(values, groups, strict=True)
+                ]
+            columns[spec.name] = build_column(spec, values)
+        columns["task_groups"] = GroupCounts.build(groups)
+        ids = columns["arn"]
+        task_columns = TaskTable.build(kept, ids).columns()
+        return cls(columns, task_columns)
 
     @classmethod
     def from_ecs(cls, container_instances: Any, tasks: Any = ()) -> Inventory:
@@ -339,49 +285,79 @@ class Inventory:
 
         Each argument is one response (a dict with `containerInstances` / `tasks`), a list of
         response pages, or a plain list of elements, as boto3 and the AWS CLI return them.
-        `registeredAt` may be epoch seconds, ISO 8601 text or a `datetime`. Only tasks whose
-        desiredStatus is RUNNING count; tasks on instances not in the inventory are ignored.
-        Malformed input raises `InventoryError` naming the instance and field, and loads nothing.
+        `registeredAt` and `startedAt` may be epoch seconds, ISO 8601 text or a `datetime`.
+        Only tasks whose desiredStatus is RUNNING count, each a row of `inv.tasks`; tasks on
+        instances not in the inventory are ignored. JSON null means absent. Malformed input
+        raises `InventoryError` naming the instance (or task) and field, and loads nothing.
         """
         records = [
             read_instance(doc, position)
             for position, doc in enumerate(iter_container_instances(container_instances))
         ]
-        by_instance = running_groups(tasks)
-        empty: dict[str, int] = {}
-        groups = [by_instance.get(r.arn, empty) for r in records]
-        return cls._from_records(records, groups)
+        task_rows = []
+        for position, doc in enumerate(iter_tasks(tasks)):
+            row = read_task(doc, position)
+            if row is not None:
+                task_rows.append(row)
+        return cls._build(records, task_rows)
 
     @classmethod
-    def from_instances(cls, instances: Iterable[Instance]) -> Inventory:
-        """Build from `Instance` objects, in order."""
+    def from_instances(
+        cls, instances: Iterable[Instance], tasks: Iterable[Task] | None = None
+    ) -> Inventory:
+        """Build from `Instance` objects, in order, and their RUNNING `Task`s.
+
+        Without `tasks`, each instance's `task_groups` become tasks that hold nothing, named
+        `<instance ARN>#<group>#<k>`. With `tasks`, every task must run on one of the
+        instances, and each instance's `task_groups` must count exactly its tasks.
+        """
+        if isinstance(instances, (str, bytes, Mapping)) or not isinstance(instances, Iterable):
+            raise InventoryError(f"instances: expected Instance objects, got "
+                                 f"{type(instances).__name__}")  # fmt: skip
         items = list(instances)
-        records = []
         for position, inst in enumerate(items):
             if not isinstance(inst, Instance):
                 raise InventoryError(
                     f"item #{position}: expected an Instance, got {type(inst).__name__}"
                 )
-            records.append(
-                InstanceRecord(
-                    arn=inst.arn,
-                    ec2_instance_id=inst.ec2_instance_id,
-                    status=inst.status,
-                    agent_connected=inst.agent_connected,
-                    agent_version=inst.agent_version,
-                    registered_at=None if inst.registered_at is None else inst.registered_at.micros,
-                    attributes=dict(inst.attributes),
-                    cpu=inst.cpu,
-                    memory=inst.memory,
-                    gpus=inst.gpus,
-                    ports=tuple(sorted(inst.ports)),
-                    udp_ports=tuple(sorted(inst.udp_ports)),
-                    registered_cpu=inst.registered_cpu,
-                    registered_memory=inst.registered_memory,
-                    running_tasks_count=inst.running_tasks_count,
-                )
-            )
-        return cls._from_records(records, [dict(inst.task_groups) for inst in items])
+        records = [[getattr(inst, spec.name) for spec in INSTANCE_READ] for inst in items]
+        task_rows: list[list[Any]] = []
+        if tasks is None:
+            # Tasks known only by their group's count: placeholders that hold nothing.
+            for inst in items:
+                for group, count in inst.task_groups.items():
+                    for k in range(count):
+                        given = {"arn": f"{inst.arn}#{group}#{k}", "instance": inst.arn,
+                                 "group": group}  # fmt: skip
+                        task_rows.append(
+                            [given.get(spec.name, spec.default) for spec in TASK_FIELDS]
+                        )
+        else:
+            if isinstance(tasks, (str, bytes, Mapping)) or not isinstance(tasks, Iterable):
+                raise InventoryError(f"tasks: expected Task objects, got {type(tasks).__name__}")
+            known = {inst.arn for inst in items}
+            counted: dict[str, dict[str, int]] = {}
+            for position, task in enumerate(tasks):
+                if not isinstance(task, Task):
+                    raise InventoryError(
+                        f"task #{position}: expected a Task, got {type(task).__name__}"
+                    )
+                if task.instance not in known:
+                    raise InventoryError(
+                        f"task #{position} ({task.arn}): field 'instance': no instance "
+                        f"{task.instance} in the inventory"
+                    )
+                per = counted.setdefault(task.instance, {})
+                per[task.group] = per.get(task.group, 0) + 1
+                task_rows.append([getattr(task, spec.name) for spec in TASK_FIELDS])
+            for position, inst in enumerate(items):
+                if dict(inst.task_groups) != counted.get(inst.arn, {}):
+                    raise InventoryError(
+                        f"instance #{position} ({inst.arn}): field 'task_groups': "
+                        f"{dict(inst.task_groups)} does not count its tasks "
+                        f"{counted.get(inst.arn, {})}"
+                    )
+        return cls._build(records, task_rows, where="instance")
 
     @classmethod
     def from_boto3(cls, ecs_client: Any, cluster: str) -> Inventory:
@@ -410,46 +386,38 @@ class Inventory:
         if isinstance(i, slice):
             return [self[j] for j in range(*i.indices(len(self)))]
         n = len(self)
-        if not -n <= i < n:
-            raise IndexError(f"instance index {i} out of range for {n} instances")
-        i %= n
-        attributes: dict[str, str | None] = {}
-        for name, column in self.attributes.items():
-            code = int(column.codes[i])
-            if code != ABSENT:
-                attributes[name] = column.values[code] if code >= 0 else None
+        if isinstance(i, bool) or not isinstance(i, (int, np.integer)) or not -n <= i < n:
+            raise IndexError(f"instance index {i!r} out of range for {n} instances")
+        i = int(i) % n
+        columns = self.columns()
         return Instance(
-            arn=str(self.ids[i]),
-            ec2_instance_id=self.ec2_instance_ids.get(i),
-            status=self.status.get(i) or "",
-            agent_connected=bool(self.agent_connected[i]),
-            agent_version=self.agent_versions.get(i),
-            registered_at=Timestamp(int(self.registered_at[i]))
-            if self.has_registered_at[i]
-            else None,
-            attributes=attributes,
-            cpu=int(self.cpu[i]),
-            memory=int(self.memory[i]),
-            gpus=int(self.gpus[i]),
-            ports=self.ports.row(i),
-            udp_ports=self.udp_ports.row(i),
-            registered_cpu=int(self.registered_cpu[i]),
-            registered_memory=int(self.registered_memory[i]),
-            running_tasks_count=int(self.running_tasks_count[i]),
-            task_groups=self.groups.row(i),
+            **{spec.name: column_value(spec, columns[spec.name], i) for spec in INSTANCE_FIELDS}
         )
 
     def __iter__(self) -> Iterator[Instance]:
         for i in range(len(self)):
             yield self[i]
 
+    @property
+    def zones(self) -> int:
+        """How many distinct availability zones the instances are in."""
+        column = self.attributes.get("ecs.availability-zone")
+        return 0 if column is None else len(np.unique(column.codes[column.codes >= 0]))
+
     def __repr__(self) -> str:
-        return f"<Inventory of {len(self)} instances, {len(self.attributes)} attributes>"
+        return (
+            f"<Inventory {len(self)} instances, {self.zones} zones, {len(self.tasks)} tasks>"
+        )
 
     def __eq__(self, other: object) -> bool:
         if not isinstance(other, Inventory):
             return NotImplemented
-        return len(self) == len(other) and all(a == b for a, b in zip(self, other, strict=True))
+        return (
+            len(self) == len(other)
+            and len(self.tasks) == len(other.tasks)
+            and all(a == b for a, b in zip(self, other, strict=True))
+            and all(a == b for a, b in zip(self.tasks, other.tasks, strict=True))
+        )
 
     __hash__ = None  # type: ignore[assignment]
 
@@ -459,9 +427,15 @@ class Inventory:
             self._row_of = {str(a): i for i, a in enumerate(self.ids)}
         return self._row_of[arn]
 
-    def to_ecs(self) -> dict[str, Any]:
-        """A DescribeContainerInstances response for this inventory."""
-        return {"containerInstances": [inst.to_ecs() for inst in self], "failures": []}
+    def to_ecs(self) -> tuple[dict[str, Any], dict[str, Any]]:
+        """(DescribeContainerInstances response, DescribeTasks response) for this inventory.
+
+        `Inventory.from_ecs(*inv.to_ecs())` reproduces `inv`, tasks included.
+        """
+        return (
+            {"containerInstances": [inst.to_ecs() for inst in self], "failures": []},
+            {"tasks": [task.to_ecs() for task in self.tasks], "failures": []},
+        )
 
     def group_counts(self, group: str) -> Ints:
         """Per instance, its RUNNING tasks of `group`."""
@@ -470,57 +444,239 @@ class Inventory:
     @property
     def nbytes(self) -> int:
         """Bytes held by the columns (ids counted as their string lengths)."""
-        arrays = (
-            self.agent_connected, self.registered_at, self.has_registered_at,
-            self.running_tasks_count, self.cpu, self.memory, self.gpus, self.registered_cpu,
-            self.registered_memory,
-        )  # fmt: skip
-        total = sum(int(a.nbytes) for a in arrays)
-        total += int(self.ids.nbytes) + sum(len(a) + 49 for a in self.ids)
-        columns = (self.ec2_instance_ids, self.status, self.agent_versions)
-        total += sum(c.nbytes for c in columns)
-        total += sum(c.nbytes for c in self.attributes.values())
-        return total + self.ports.nbytes + self.udp_ports.nbytes + self.groups.nbytes
+        total = 0
+        for value in self.columns().values():
+            parts = value if isinstance(value, tuple) else (value,)
+            for part in parts:
+                if isinstance(part, dict):
+                    total += sum(c.nbytes for c in part.values())
+                elif isinstance(part, np.ndarray) and part.dtype == object:
+                    total += int(part.nbytes) + sum(len(a) + 49 for a in part)
+                else:
+                    total += int(part.nbytes)
+        return total + self.tasks.nbytes
+
+    # -- sub-inventories ----------------------------------------------------------------------
+
+    def select(self, rows: Iterable[int] | npt.NDArray[np.integer]) -> Inventory:
+        """The instances at `rows` (in that order), with their tasks."""
+        picked = np.asarray(list(rows) if not isinstance(rows, np.ndarray) else rows)
+        if picked.dtype == bool:
+            if len(picked) != len(self):
+                raise PlacementInputError(f"a mask of {len(picked)} for {len(self)} instances")
+            picked = np.flatnonzero(picked)
+        if len(picked) and not np.issubdtype(picked.dtype, np.integer):
+            raise PlacementInputError("rows must be integers or a boolean mask")
+        picked = picked.astype(np.intp)
+        if len(picked) and (picked.min() < -len(self) or picked.max() >= len(self)):
+            raise PlacementInputError(f"row out of range for {len(self)} instances")
+        picked %= max(len(self), 1)
+        if len(np.unique(picked)) != len(picked):
+            raise PlacementInputError("rows must not repeat")
+        columns = {
+            spec.name: take_column(spec, column, picked)
+            for spec, column in zip(INSTANCE_FIELDS, self.columns().values(), strict=True)
+        }
+        new_row = np.full(len(self) + 1, -1, dtype=np.int64)
+        new_row[picked] = np.arange(len(picked))
+        keep = np.flatnonzero(new_row[self.tasks.instances] >= 0)
+        task_columns = {
+            spec.name: take_column(spec, column, keep)
+            for spec, column in zip(TASK_FIELDS, self.tasks.columns().values(), strict=True)
+        }
+        task_columns["instance"] = frozen(new_row[self.tasks.instances[keep]])
+        return Inventory(columns, task_columns)
+
+    def filter(self, expression: Expression | str) -> Inventory:
+        """The instances that satisfy `expression` (an expression or its text), with their tasks."""
+        from .syntax.ast import Expression as _Expression
+        from .syntax.parser import parse
+
+        if isinstance(expression, str):
+            expression = parse(expression)
+        if not isinstance(expression, _Expression):
+            raise PlacementInputError(
+                f"filter takes an expression or its text, got {type(expression).__name__}"
+            )
+        return self.select(np.flatnonzero(expression.evaluate(self)))
 
     # -- new states ---------------------------------------------------------------------------
 
+    def next_task_serial(self) -> int:
+        """The n of the next `placement:task/<n>` name (one past the largest in use)."""
+        if self._serial is None:
+            largest = 0
+            for arn in self.tasks.arns:
+                if arn.startswith(LOCAL_TASK_PREFIX):
+                    m = _LOCAL.fullmatch(arn)
+                    if m:
+                        largest = max(largest, int(m.group(1)))
+            self._serial = largest + 1
+        return self._serial
+
     def with_placements(
         self,
-        counts: npt.NDArray[np.int64],
+        rows: Sequence[int] | npt.NDArray[np.integer],
+        task: TaskSpec,
         *,
-        group: str,
-        cpu: int,
-        memory: int,
-        gpus: int,
-        ports: Iterable[int] = (),
-        udp_ports: Iterable[int] = (),
+        task_arns: Sequence[str] | None = None,
     ) -> Inventory:
-        """A new inventory where instance i runs `counts[i]` more tasks of `group`.
+        """A new inventory where instance `rows[k]` runs the k-th new copy of `task`.
 
-        Each task takes `cpu`, `memory` and `gpus` and reserves the host `ports`/`udp_ports`.
-        This inventory is left as it is.
+        Each copy takes the task's CPU, memory and GPUs from its instance, reserves its host
+        ports, counts as one more RUNNING task of its group and becomes a task row, named by
+        `task_arns` or `placement:task/<n>`. This inventory is left as it is.
         """
-        counts = np.asarray(counts, dtype=np.int64)
-        placed = counts > 0
-        if not placed.any():
+        rows = np.asarray(rows, dtype=np.int64)
+        if not len(rows):
             return self
-        rows = np.flatnonzero(placed)
-        return Inventory(
-            ids=self.ids,
-            ec2_instance_ids=self.ec2_instance_ids,
-            status=self.status,
-            agent_connected=self.agent_connected,
-            agent_versions=self.agent_versions,
-            registered_at=self.registered_at,
-            has_registered_at=self.has_registered_at,
-            running_tasks_count=self.running_tasks_count + counts,
-            cpu=self.cpu - counts * cpu,
-            memory=self.memory - counts * memory,
-            gpus=self.gpus - counts * gpus,
-            registered_cpu=self.registered_cpu,
-            registered_memory=self.registered_memory,
-            ports=self.ports.adding(rows, tuple(ports)),
-            udp_ports=self.udp_ports.adding(rows, tuple(udp_ports)),
-            attributes=self.attributes,
-            groups=self.groups.adding(rows, group, counts[rows]),
+        start = self.next_task_serial()
+        generated = task_arns is None
+        if task_arns is None:
+            task_arns = [f"{LOCAL_TASK_PREFIX}{start + k}" for k in range(len(rows))]
+        else:
+            task_arns = list(task_arns)
+            if len(task_arns) != len(rows) or len(set(task_arns)) != len(task_arns):
+                raise PlacementInputError("task_arns: one distinct ARN per placed copy")
+            for arn in task_arns:
+                if not isinstance(arn, str) or not arn or arn in self.tasks:
+                    raise PlacementInputError(f"task_arns: {arn!r} is not a new task ARN")
+        k = len(rows)
+        new_tasks: dict[str, Any] = {
+            "arn": task_arns,
+            "instance": rows,
+            "group": task.group,
+            "cpu": np.full(k, task.cpu, dtype=np.int64),
+            "memory": np.full(k, task.memory, dtype=np.int64),
+            "gpus": np.full(k, task.gpus, dtype=np.int64),
+            "ports": tuple(task.ports),
+            "udp_ports": tuple(task.udp_ports),
+        }
+        self._check_fit(rows.astype(np.int64), task)
+        out = self._adding_tasks(new_tasks, consume=True)
+        # Names given by the caller may be anything: the next free number is found again.
+        out._serial = start + k if generated else None
+        return out
+
+    def _check_fit(self, rows: Ints, task: TaskSpec) -> None:
+        """Refuse copies their instances cannot hold (nothing is half-applied)."""
+        n = len(self)
+        if rows.min() < 0 or rows.max() >= n:
+            raise PlacementInputError(f"rows: an instance row out of range for {n} instances")
+        counts = np.bincount(rows, minlength=n)
+        hit = np.flatnonzero(counts)
+        for have, need, what in ((self.cpu, task.cpu, "CPU"), (self.memory, task.memory, "memory"),
+                                 (self.gpus, task.gpus, "GPUs")):  # fmt: skip
+            short = hit[have[hit] < counts[hit] * need]
+            if len(short):
+                raise PlacementInputError(
+                    f"instance {self.ids[short[0]]} has too little {what} for "
+                    f"{counts[short[0]]} more copies"
+                )
+        if task.ports or task.udp_ports:
+            taken = self.ports.any_of(task.ports, n) | self.udp_ports.any_of(task.udp_ports, n)
+            clash = hit[taken[hit] | (counts[hit] > 1)]
+            if len(clash):
+                raise PlacementInputError(
+                    f"instance {self.ids[clash[0]]} cannot bind the task's host ports again"
+                )
+
+    def _adding_tasks(self, new: Mapping[str, Any], *, consume: bool) -> Inventory:
+        """The one state update for new tasks.
+
+        `new` holds per-task columns (a group and port tuples shared by all). With `consume`,
+        instances give up the tasks' resources.
+        """
+        n, rows = len(self), np.asarray(new["instance"], dtype=np.int64)
+        counts = np.bincount(rows, minlength=n).astype(np.int64)
+        placed = np.flatnonzero(counts)
+        columns = self.columns()
+        for spec in INSTANCE_FIELDS:
+            how = spec.consumed_by
+            if how is None:
+                continue
+            column = columns[spec.name]
+            if how == "+":
+                columns[spec.name] = column + counts
+            elif how == "+group":
+                columns[spec.name] = column.adding(placed, new["group"], counts[placed])
+            elif not consume:
+                continue
+            elif how.startswith("-"):
+                taken = np.bincount(rows, weights=new[how[1:]], minlength=n)
+                columns[spec.name] = column - taken.astype(np.int64)
+            elif how.startswith("|"):
+                columns[spec.name] = column.adding(placed, new[how[1:]])
+        tasks = self.tasks.columns()
+        k = len(rows)
+        tasks["arn"] = frozen(np.concatenate([tasks["arn"], np.array(new["arn"], dtype=object)]))
+        tasks["instance"] = frozen(np.concatenate([tasks["instance"], rows]))
+        tasks["group"] = tasks["group"].appending([new["group"]] * k)
+        for name in ("cpu", "memory", "gpus"):
+            tasks[name] = frozen(np.concatenate([tasks[name], new[name]]))
+        for name in ("ports", "udp_ports"):
+            tasks[name] = tasks[name].appending([new[name]] * k)
+        micros, present = tasks["started_at"]
+        tasks["started_at"] = (
+            np.concatenate([micros, np.zeros(k, dtype=np.int64)]),
+            np.concatenate([present, np.zeros(k, dtype=bool)]),
         )
+        return Inventory(columns, tasks)
+
+    def without_tasks(self, arns: Iterable[str]) -> Inventory:
+        """A new inventory where the tasks named by `arns` have stopped.
+
+        The exact inverse of placing them: their instances regain their CPU, memory, GPUs and
+        host ports, and count one RUNNING task fewer. An unknown ARN is a `PlacementInputError`.
+        """
+        gone = []
+        for arn in arns:
+            try:
+                gone.append(self.tasks.index_of(arn))
+            except (KeyError, TypeError):
+                raise PlacementInputError(f"no running task {arn!r} in the inventory") from None
+        if len(set(gone)) != len(gone):
+            raise PlacementInputError("a task to stop is named twice")
+        if not gone:
+            return self
+        drop = np.asarray(gone, dtype=np.int64)
+        n, table = len(self), self.tasks
+        rows = table.instances[drop]
+        counts = np.bincount(rows, minlength=n).astype(np.int64)
+        columns = self.columns()
+        for spec in INSTANCE_FIELDS:
+            how = spec.consumed_by
+            if how is None:
+                continue
+            column = columns[spec.name]
+            if how == "+":
+                columns[spec.name] = column - counts
+            elif how == "+group":
+                codes = table.groups.codes[drop]
+                for code in np.unique(codes):
+                    mine = rows[codes == code]
+                    per = np.bincount(mine, minlength=n).astype(np.int64)
+                    hit = np.flatnonzero(per)
+                    column = column.adding(hit, table.groups.values[code], -per[hit])
+                columns[spec.name] = column
+            elif how.startswith("-"):
+                amounts = getattr(table, how[1:])[drop]
+                columns[spec.name] = column + np.bincount(
+                    rows, weights=amounts, minlength=n
+                ).astype(np.int64)
+            elif how.startswith("|"):
+                sets: SparseSets = getattr(table, how[1:])
+                starts, ends = sets.indptr[drop], sets.indptr[drop + 1]
+                lengths = ends - starts
+                pick = np.repeat(starts, lengths) + (
+                    np.arange(int(lengths.sum())) - np.repeat(np.cumsum(lengths) - lengths, lengths)
+                )
+                columns[spec.name] = column.removing(np.repeat(rows, lengths), sets.items[pick])
+        keep = np.setdiff1d(np.arange(len(table)), drop)
+        tasks = {
+            spec.name: take_column(spec, column, keep)
+            for spec, column in zip(TASK_FIELDS, table.columns().values(), strict=True)
+        }
+        out = Inventory(columns, tasks)
+        out._serial = self._serial
+        return out

@@ -13,8 +13,9 @@ from ..errors import PlacementInputError
 from ..inventory import Inventory
 from . import reasons as R
 from .batch import place_batch, place_loop
+from .draws import random_generators
 from .masks import StrategyKeys, reason_masks
-from .reference import place_reference, random_generators
+from .reference import place_reference
 from .result import PlacementResult
 from .rules import (
     MAX_CONSTRAINTS,

@@ -25,18 +25,15 @@ per-copy vectorized loop, which handles everything and is also the benchmarks' b
 from __future__ import annotations
 
 from collections.abc import Sequence
-from types import MappingProxyType
 
 import numpy as np
 import numpy.typing as npt
 
-from ..evaluate.scalar import matches
-from ..instance import Instance
 from ..inventory import Inventory
 from ..syntax.ast import SubjectKind
 from . import reasons as R
+from .draws import random_generators
 from .masks import StrategyKeys, first_reasons, member_of, reason_masks, spread_zones
-from .reference import commit, random_generators
 from .result import Failure, PlacementResult
 from .rules import Binpack, Constraint, DistinctInstance, MemberOf, Random, Spread, Strategy
 from .task import TaskSpec
@@ -66,25 +63,20 @@ def _result(
 ) -> PlacementResult:
     """Commit the chosen instances (in order) and report the copies that did not fit."""
     chosen = np.asarray(chosen, dtype=np.int64)
-    counts = np.bincount(chosen, minlength=len(inventory)).astype(np.int64)
-    final = inventory.with_placements(
-        counts,
-        group=task.group,
-        cpu=task.cpu,
-        memory=task.memory,
-        gpus=task.gpus,
-        ports=task.ports,
-        udp_ports=task.udp_ports,
-    )
+    final = inventory.with_placements(chosen, task)
     failures: tuple[Failure, ...] = ()
     if len(chosen) < count:
-        # Nothing changes once a copy fails, so every later copy fails the same way.
+        # Nothing changes once a copy fails, so every later copy fails the same way: one record.
         _, first = first_reasons(reason_masks(final, task, constraints), len(final))
-        shared = MappingProxyType(first)
-        failures = tuple(Failure(k, shared) for k in range(len(chosen), count))
-    ids = inventory.ids
+        failures = (Failure(len(chosen), first, count - len(chosen)),)
+    placed = len(chosen)
     return PlacementResult(
-        tuple(ids[chosen].tolist()), failures, final, task, tuple(constraints)
+        tuple(inventory.ids[chosen].tolist()),
+        failures,
+        final,
+        task,
+        tuple(constraints),
+        tuple(final.tasks.arns[len(final.tasks) - placed :].tolist()) if placed else (),
     )
 
 
@@ -138,12 +130,13 @@ def _capacity(
         alive = alive[k[alive] > t]
         if not len(alive):
             break
-        shifted = np.zeros(len(inventory), dtype=np.int64)
-        shifted[alive] = t
-        later = inventory.with_placements(shifted, group=task.group, cpu=0, memory=0, gpus=0)
+        # The alive instances as they would be after t copies (only the counts matter here).
+        later = inventory.select(alive).with_placements(
+            np.repeat(np.arange(len(alive)), t), TaskSpec(group=task.group)
+        )
         holds = np.ones(len(alive), dtype=bool)
         for rule in dynamic:
-            holds &= rule.expression.evaluate(later)[alive]
+            holds &= rule.expression.evaluate(later)
         k[alive[~holds]] = t
     # Past the last threshold the expressions no longer change: what is still alive keeps k.
     return k
@@ -331,7 +324,6 @@ def place_loop(
     keys = StrategyKeys(inventory, task, strategy)
     gpus = inventory.gpus.copy()
     added = np.zeros(n, dtype=np.int64)
-    filled: dict[int, Instance] = {}  # state of the instances a dynamic memberOf re-checks
     generators = random_generators(strategy, seed)
     chosen: list[int] = []
     for _copy in range(count):
@@ -356,6 +348,8 @@ def place_loop(
         gpus[best] -= task.gpus
         added[best] += 1
         if dynamic:
-            filled[best] = commit(filled.get(best) or inventory[best], task)
-            member[best] = all(matches(rule.expression, filled[best]) for rule in dynamic)
+            # Re-check the state-reading expressions on the one instance that changed, through
+            # the shared state update.
+            here = inventory.select([best]).with_placements([0] * int(added[best]), task)
+            member[best] = all(bool(rule.expression.evaluate(here)[0]) for rule in dynamic)
     return _result(inventory, task, count, constraints, chosen)

@@ -9,16 +9,18 @@ from collections.abc import Sequence
 from typing import Any
 
 import attrs
-import numpy as np
 
-from ..instance import Instance
-from ..inventory import Inventory
+from ..instance import Instance, Task
+from ..inventory import LOCAL_TASK_PREFIX, Inventory
 from . import reasons as R
+from .draws import random_generators
 from .result import Failure, PlacementResult
 from .rules import Binpack, Constraint, DistinctInstance, Random, Spread, Strategy
 from .task import TaskSpec
 
 __all__ = ["place_reference", "instance_reasons", "commit"]
+
+
 
 
 def instance_reasons(
@@ -105,20 +107,6 @@ def _key(
     return tuple(key)
 
 
-def random_generators(strategy: Sequence[Strategy], seed: int | None) -> list[np.random.Generator]:
-    """One generator per `random` strategy, seeded by the strategy or else by `seed`.
-
-    Both placers draw `rng.random(len(inventory))` from each, once per copy, in chain order, so
-    they agree even on random placements.
-    """
-    out = []
-    for position, rule in enumerate(strategy):
-        if isinstance(rule, Random):
-            own = rule.seed if rule.seed is not None else seed
-            out.append(np.random.default_rng(None if own is None else [own, position]))
-    return out
-
-
 def place_reference(
     inventory: Inventory,
     task: TaskSpec,
@@ -132,6 +120,8 @@ def place_reference(
     generators = random_generators(strategy, seed)
     placements: list[str] = []
     failures: list[Failure] = []
+    new_tasks: list[Task] = []
+    serial = inventory.next_task_serial()
     for copy in range(count):
         draws = [g.random(len(state)) for g in generators]
         candidates = []
@@ -144,7 +134,11 @@ def place_reference(
                 candidates.append(i)
         if not candidates:
             ordered = {r: first_reason[r] for r in R.ORDER if r in first_reason}
-            failures.append(Failure(copy, ordered))
+            last = failures[-1] if failures else None
+            if last is not None and last.index + last.count == copy and last.reasons == ordered:
+                failures[-1] = Failure(last.index, ordered, last.count + 1)
+            else:
+                failures.append(Failure(copy, ordered))
             continue
         zone_totals = {
             rule.attribute: _zone_totals(state, task, rule.attribute)
@@ -156,10 +150,26 @@ def place_reference(
         )
         placements.append(state[best].arn)
         state[best] = commit(state[best], task)
+        new_tasks.append(
+            Task(
+                arn=f"{LOCAL_TASK_PREFIX}{serial + len(new_tasks)}",
+                instance=state[best].arn,
+                group=task.group,
+                cpu=task.cpu,
+                memory=task.memory,
+                gpus=task.gpus,
+                ports=task.ports,
+                udp_ports=task.udp_ports,
+            )
+        )
+    final = (
+        Inventory.from_instances(state, [*inventory.tasks, *new_tasks]) if placements else inventory
+    )
     return PlacementResult(
         tuple(placements),
         tuple(failures),
-        Inventory.from_instances(state) if placements else inventory,
+        final,
         task,
         tuple(constraints),
+        tuple(t.arn for t in new_tasks),
     )

@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from types import MappingProxyType
 from typing import TYPE_CHECKING, Any
 
 import attrs
 
+from ..errors import PlacementInputError
 from ..inventory import Inventory
+from ..model import FrozenMap
 
 if TYPE_CHECKING:
     from .explain import PlacementExplanation
@@ -17,51 +18,101 @@ __all__ = ["Failure", "PlacementResult"]
 
 
 def _frozen(value: Mapping[str, int]) -> Mapping[str, int]:
-    # Every copy after the first failure fails the same way: they share one read-only mapping.
-    if isinstance(value, MappingProxyType):
-        return value
-    return MappingProxyType(dict(value))
+    return value if isinstance(value, FrozenMap) else FrozenMap(value)
+
+
+def _positive(_instance: Any, attribute: Any, value: Any) -> None:
+    if isinstance(value, bool) or not isinstance(value, int) or value < 1:
+        raise PlacementInputError(f"{attribute.name} must be a positive int, got {value!r}")
 
 
 @attrs.frozen
 class Failure:
-    """Copy number `index` fitted nowhere.
+    """Copies `index` to `index + count - 1` fitted nowhere.
+
+    A copy that fits nowhere changes nothing, so every later copy fails the same way: a
+    placement has at most one failure record, however many copies were asked for (memory grows
+    with the copies placed, not with the copies asked for).
 
     `reasons` counts the instances each ECS reason excluded, each instance under the first
     reason it fails (ECS's order: AGENT, ATTRIBUTE, RESOURCE:CPU, RESOURCE:MEMORY,
     RESOURCE:PORTS, RESOURCE:GPU, MemberOf, DistinctInstance), so the counts add up to the
-    inventory's size. `explain()` on the result gives every reason.
+    inventory's size. `explain()` on the result gives every reason of every instance.
     """
 
     index: int
     reasons: Mapping[str, int] = attrs.field(converter=_frozen)
+    count: int = attrs.field(default=1, validator=_positive)
+
+    def to_dict(self) -> dict[str, Any]:
+        """Plain JSON-ready data: `index`, `count` and `reasons` (first reason per instance)."""
+        return {"index": self.index, "count": self.count, "reasons": dict(self.reasons)}
 
 
-@attrs.frozen(eq=False)
+@attrs.frozen(eq=False, repr=False)
 class PlacementResult:
     """Where the copies went, which did not fit, and the state afterwards.
 
-    `placements[k]` is the container instance ARN of the k-th placed copy, in order;
-    `failures` lists the copies that fitted nowhere; `inventory` is the state afterwards (the
+    `placements[k]` is the container instance ARN of the k-th placed copy, in order, and
+    `task_arns[k]` the ARN the new task was given in `inventory`; `failures` holds at most one
+    record, for the copies that fitted nowhere; `inventory` is the state afterwards (the
     caller's inventory is never changed). The task and constraints ride along for `explain`.
     """
 
     placements: tuple[str, ...]
     failures: tuple[Failure, ...]
     inventory: Inventory
-    task: Any = attrs.field(repr=False)
-    constraints: tuple[Any, ...] = attrs.field(repr=False)
+    task: Any
+    constraints: tuple[Any, ...]
+    task_arns: tuple[str, ...] = ()
 
     @property
     def placed(self) -> int:
         """How many copies were placed."""
         return len(self.placements)
 
+    @property
+    def failed(self) -> int:
+        """How many copies fitted nowhere."""
+        return sum(f.count for f in self.failures)
+
+    @property
+    def requested(self) -> int:
+        """How many copies were asked for."""
+        return self.placed + self.failed
+
     def explain(self) -> PlacementExplanation:
         """Every reason each instance of the final state rejects one more copy."""
         from .explain import explain_placement
 
         return explain_placement(self.inventory, self.task, self.constraints)
+
+    def to_dict(self) -> dict[str, Any]:
+        """Plain JSON-ready data: the task, the placements, the failures with reason counts.
+
+        `json.dumps(result.to_dict())` works; placements are full container instance ARNs.
+        """
+        return {
+            "requested": self.requested,
+            "placed": self.placed,
+            "failed": self.failed,
+            "placements": [
+                {"instance": arn, "task": task}
+                for arn, task in zip(self.placements, self.task_arns, strict=False)
+            ]
+            if self.task_arns
+            else [{"instance": arn} for arn in self.placements],
+            "failures": [f.to_dict() for f in self.failures],
+            "task": self.task.to_dict() if hasattr(self.task, "to_dict") else None,
+            "constraints": [str(c) for c in self.constraints],
+        }
+
+    def __repr__(self) -> str:
+        return (
+            f"<PlacementResult placed {self.placed} of {self.requested}"
+            + (f", {self.failed} failed" if self.failed else "")
+            + f", {self.inventory!r}>"
+        )
 
     def __eq__(self, other: object) -> bool:
         if not isinstance(other, PlacementResult):

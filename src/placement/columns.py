@@ -1,0 +1,378 @@
+"""Column types, and how each kind of declared field becomes a column and is read back.
+
+Strings are dictionary-encoded once (a code per row into a table of distinct values), so an
+evaluator works once per distinct value and gathers by code. Port sets and task-group counts are
+sparse (compressed rows). Every array is read-only; every column pickles to a read-only copy.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping, Sequence
+from typing import Any
+
+import numpy as np
+import numpy.typing as npt
+
+from .model import FieldSpec, FrozenMap, Kind
+from .syntax.literals import Timestamp
+
+__all__ = [
+    "StringColumn", "SparseSets", "GroupCounts", "ABSENT", "NAME_ONLY", "frozen",
+    "build_column", "column_value", "take_column",
+]  # fmt: skip
+
+ABSENT = -1
+"""Code of a row that lacks the value (or the attribute)."""
+NAME_ONLY = -2
+"""Code of an instance that has the attribute with no value (capability attributes)."""
+
+Bools = npt.NDArray[np.bool_]
+Ints = npt.NDArray[np.int64]
+Codes = npt.NDArray[np.int32]
+
+
+def frozen(array: npt.NDArray[Any]) -> npt.NDArray[Any]:
+    """`array`, made read-only (placing builds new arrays and never touches these)."""
+    array.flags.writeable = False
+    return array
+
+
+class StringColumn:
+    """A dictionary-encoded string column.
+
+    `codes[i]` indexes `values`, or is `ABSENT` (-1) or `NAME_ONLY` (-2). A lookup table of
+    `len(values) + 2` answers, indexed by `codes`, answers a question for every row: the last
+    slot (-1) is the answer for absent, the one before (-2) for name-only.
+    """
+
+    __slots__ = ("codes", "values", "index")
+
+    def __init__(self, codes: Codes, values: tuple[str, ...]) -> None:
+        self.codes = frozen(codes)
+        self.values = values
+        self.index = {v: i for i, v in enumerate(values)}
+
+    @classmethod
+    def encode(
+        cls, items: Sequence[str | None], missing: Sequence[bool] | None = None
+    ) -> StringColumn:
+        """Encode `items` (None: name-only if `missing` is given and False there, else absent)."""
+        index: dict[str, int] = {}
+        codes = np.empty(len(items), dtype=np.int32)
+        for row, item in enumerate(items):
+            if item is None:
+                codes[row] = ABSENT if missing is None or missing[row] else NAME_ONLY
+            else:
+                code = index.get(item)
+                if code is None:
+                    code = index[item] = len(index)
+                codes[row] = code
+        return cls(codes, tuple(index))
+
+    def get(self, row: int) -> str | None:
+        """The value at `row`, None when absent or name-only."""
+        code = int(self.codes[row])
+        return self.values[code] if code >= 0 else None
+
+    def take(self, rows: npt.NDArray[np.intp]) -> StringColumn:
+        """The rows `rows`, in that order (the dictionary is kept as it is)."""
+        return StringColumn(self.codes[rows], self.values)
+
+    def code_of(self, value: str) -> int:
+        """The code of `value`, added to the dictionary when new (returns a new column)."""
+        return self.index.get(value, len(self.values))
+
+    def appending(self, items: Sequence[str]) -> StringColumn:
+        """A column with `items` appended as new rows."""
+        index = dict(self.index)
+        codes = np.empty(len(items), dtype=np.int32)
+        for row, item in enumerate(items):
+            code = index.get(item)
+            if code is None:
+                code = index[item] = len(index)
+            codes[row] = code
+        return StringColumn(np.concatenate([self.codes, codes]), tuple(index))
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        return (StringColumn, (np.array(self.codes), self.values))
+
+    @property
+    def nbytes(self) -> int:
+        """Bytes held by the codes and the dictionary's strings."""
+        return int(self.codes.nbytes) + sum(len(v) + 49 for v in self.values)
+
+
+class SparseSets:
+    """Per-row sets of small integers (reserved ports), compressed rows."""
+
+    __slots__ = ("indptr", "items", "rows")
+
+    def __init__(self, indptr: Ints, items: npt.NDArray[np.int32]) -> None:
+        self.indptr = frozen(indptr)
+        self.items = frozen(items)
+        self.rows = frozen(np.repeat(np.arange(len(indptr) - 1), np.diff(indptr)))
+
+    @classmethod
+    def build(cls, sets: Sequence[Iterable[int]]) -> SparseSets:
+        """From one collection of integers per row."""
+        lengths = np.fromiter((len(s) for s in sets), dtype=np.int64, count=len(sets))  # type: ignore[arg-type]
+        indptr = np.zeros(len(sets) + 1, dtype=np.int64)
+        np.cumsum(lengths, out=indptr[1:])
+        flat = [p for s in sets for p in sorted(s)]
+        return cls(indptr, np.asarray(flat, dtype=np.int32))
+
+    @classmethod
+    def from_pairs(cls, rows: npt.NDArray[np.int64], items: npt.NDArray[Any], n: int) -> SparseSets:
+        """From (row, item) pairs in any order, duplicates dropped, over `n` rows."""
+        order = np.lexsort((items, rows))
+        rows, items = rows[order], items[order]
+        keep = np.ones(len(rows), dtype=bool)
+        keep[1:] = (rows[1:] != rows[:-1]) | (items[1:] != items[:-1])
+        rows, items = rows[keep], items[keep]
+        indptr = np.zeros(n + 1, dtype=np.int64)
+        np.cumsum(np.bincount(rows, minlength=n), out=indptr[1:])
+        return cls(indptr, items.astype(np.int32))
+
+    def __len__(self) -> int:
+        return len(self.indptr) - 1
+
+    def row(self, i: int) -> frozenset[int]:
+        """The set of row `i`."""
+        return frozenset(int(p) for p in self.items[self.indptr[i] : self.indptr[i + 1]])
+
+    def any_of(self, wanted: Iterable[int], n: int) -> Bools:
+        """Rows whose set holds any of `wanted`."""
+        out = np.zeros(n, dtype=bool)
+        wanted = list(wanted)
+        if wanted and len(self.items):
+            out[self.rows[np.isin(self.items, wanted)]] = True
+        return out
+
+    def adding(self, rows: npt.NDArray[np.intp], extra: Iterable[int]) -> SparseSets:
+        """A copy where each of `rows` also holds every item of `extra`."""
+        extra = tuple(extra)
+        if not extra or not len(rows):
+            return self
+        all_rows = np.concatenate([self.rows, np.repeat(np.asarray(rows), len(extra))])
+        extra_items = np.tile(np.asarray(extra, np.int32), len(rows))
+        all_items = np.concatenate([self.items, extra_items])
+        return SparseSets.from_pairs(all_rows, all_items, len(self))
+
+    def removing(self, rows: npt.NDArray[np.intp], items: npt.NDArray[np.int32]) -> SparseSets:
+        """A copy where row `rows[j]` no longer holds `items[j]` (pairs)."""
+        if not len(rows):
+            return self
+        n = len(self)
+        width = 1 << 17  # ports are below 2**16
+        gone = np.asarray(rows, dtype=np.int64) * width + np.asarray(items, dtype=np.int64)
+        have = self.rows.astype(np.int64) * width + self.items
+        keep = ~np.isin(have, gone)
+        return SparseSets.from_pairs(self.rows[keep], self.items[keep], n)
+
+    def take(self, rows: npt.NDArray[np.intp]) -> SparseSets:
+        """The sets of `rows`, in that order."""
+        starts, ends = self.indptr[rows], self.indptr[np.asarray(rows) + 1]
+        lengths = ends - starts
+        indptr = np.zeros(len(rows) + 1, dtype=np.int64)
+        np.cumsum(lengths, out=indptr[1:])
+        pick = np.repeat(starts - indptr[:-1], lengths) + np.arange(int(indptr[-1]))
+        return SparseSets(indptr, self.items[pick])
+
+    def appending(self, sets: Sequence[Iterable[int]]) -> SparseSets:
+        """A copy with one more row per item of `sets`."""
+        more = SparseSets.build(sets)
+        indptr = np.concatenate([self.indptr, more.indptr[1:] + self.indptr[-1]])
+        return SparseSets(indptr, np.concatenate([self.items, more.items]))
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        return (SparseSets, (np.array(self.indptr), np.array(self.items)))
+
+    @property
+    def nbytes(self) -> int:
+        """Bytes held by the arrays."""
+        return int(self.indptr.nbytes + self.items.nbytes + self.rows.nbytes)
+
+
+class GroupCounts:
+    """RUNNING task counts by (instance, group): a sparse matrix in compressed rows."""
+
+    __slots__ = ("names", "index", "indptr", "codes", "counts", "rows")
+
+    def __init__(
+        self, names: tuple[str, ...], indptr: Ints, codes: Codes, counts: Ints
+    ) -> None:
+        self.names = names
+        self.index = {g: i for i, g in enumerate(names)}
+        self.indptr = frozen(indptr)
+        self.codes = frozen(codes)
+        self.counts = frozen(counts)
+        self.rows = frozen(np.repeat(np.arange(len(indptr) - 1), np.diff(indptr)))
+
+    @classmethod
+    def build(cls, per_row: Sequence[Mapping[str, int]]) -> GroupCounts:
+        """From one mapping group -> count per row."""
+        index: dict[str, int] = {}
+        indptr = np.zeros(len(per_row) + 1, dtype=np.int64)
+        codes: list[int] = []
+        counts: list[int] = []
+        for row, groups in enumerate(per_row):
+            for group, count in groups.items():
+                if count <= 0:
+                    continue
+                code = index.get(group)
+                if code is None:
+                    code = index[group] = len(index)
+                codes.append(code)
+                counts.append(count)
+            indptr[row + 1] = len(codes)
+        return cls(
+            tuple(index),
+            indptr,
+            np.asarray(codes, dtype=np.int32),
+            np.asarray(counts, dtype=np.int64),
+        )
+
+    def __len__(self) -> int:
+        return len(self.indptr) - 1
+
+    def row(self, i: int) -> FrozenMap:
+        """The groups of row `i` with their counts."""
+        lo, hi = int(self.indptr[i]), int(self.indptr[i + 1])
+        codes, counts = self.codes[lo:hi], self.counts[lo:hi]
+        return FrozenMap({self.names[c]: int(n) for c, n in zip(codes, counts, strict=True)})
+
+    def adding(
+        self, rows: npt.NDArray[np.intp], group: str, counts: npt.NDArray[np.int64]
+    ) -> GroupCounts:
+        """A copy where each of `rows` runs `counts` more (or, negative, fewer) of `group`."""
+        names = self.names
+        code = self.index.get(group)
+        if code is None:
+            code, names = len(names), (*names, group)
+        n = len(self)
+        all_rows = np.concatenate([self.rows, np.asarray(rows, dtype=np.int64)])
+        all_codes = np.concatenate([self.codes, np.full(len(rows), code, dtype=np.int32)])
+        all_counts = np.concatenate([self.counts, np.asarray(counts, dtype=np.int64)])
+        order = np.lexsort((all_codes, all_rows))
+        all_rows, all_codes, all_counts = all_rows[order], all_codes[order], all_counts[order]
+        first = np.ones(len(all_rows), dtype=bool)
+        first[1:] = (all_rows[1:] != all_rows[:-1]) | (all_codes[1:] != all_codes[:-1])
+        starts = np.flatnonzero(first)
+        summed = np.add.reduceat(all_counts, starts) if len(starts) else all_counts
+        rows_kept, codes_kept = all_rows[starts], all_codes[starts]
+        live = summed > 0  # a group whose last task stopped leaves the row
+        indptr = np.zeros(n + 1, dtype=np.int64)
+        np.cumsum(np.bincount(rows_kept[live], minlength=n), out=indptr[1:])
+        return GroupCounts(
+            names, indptr, codes_kept[live].astype(np.int32), summed[live].astype(np.int64)
+        )
+
+    def count_of(self, group: str, n: int) -> Ints:
+        """Per row, the RUNNING tasks of `group`."""
+        out = np.zeros(n, dtype=np.int64)
+        code = self.index.get(group)
+        if code is not None:
+            hit = self.codes == code
+            out[self.rows[hit]] = self.counts[hit]
+        return out
+
+    def take(self, rows: npt.NDArray[np.intp]) -> GroupCounts:
+        """The rows `rows`, in that order."""
+        starts, ends = self.indptr[rows], self.indptr[np.asarray(rows) + 1]
+        lengths = ends - starts
+        indptr = np.zeros(len(rows) + 1, dtype=np.int64)
+        np.cumsum(lengths, out=indptr[1:])
+        pick = np.repeat(starts - indptr[:-1], lengths) + np.arange(int(indptr[-1]))
+        return GroupCounts(self.names, indptr, self.codes[pick], self.counts[pick])
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        return (
+            GroupCounts,
+            (self.names, np.array(self.indptr), np.array(self.codes), np.array(self.counts)),
+        )
+
+    @property
+    def nbytes(self) -> int:
+        """Bytes held by the arrays and the group names."""
+        arrays = (self.indptr, self.codes, self.counts, self.rows)
+        return sum(int(a.nbytes) for a in arrays) + sum(len(g) + 49 for g in self.names)
+
+
+def _ints(values: Sequence[int]) -> Ints:
+    return np.fromiter(values, dtype=np.int64, count=len(values))
+
+
+def build_column(spec: FieldSpec, values: Sequence[Any]) -> Any:
+    """The column of `spec`'s kind holding `values` (one checked value per row).
+
+    TIMESTAMP columns are a pair (microseconds, present); ATTRIBUTES a dict of string columns.
+    """
+    kind = spec.kind
+    if kind is Kind.ARN:
+        out = np.empty(len(values), dtype=object)
+        out[:] = values
+        return frozen(out)
+    if kind in (Kind.TEXT, Kind.STATUS, Kind.VERSION):
+        return StringColumn.encode(values)
+    if kind is Kind.FLAG:
+        return frozen(np.fromiter(values, dtype=bool, count=len(values)))
+    if kind in (Kind.AMOUNT, Kind.COUNT, Kind.REFERENCE):
+        return frozen(_ints(values))
+    if kind is Kind.PORTS:
+        return SparseSets.build(values)
+    if kind is Kind.TIMESTAMP:
+        micros = _ints([0 if v is None else v.micros for v in values])
+        present = np.fromiter((v is not None for v in values), dtype=bool, count=len(values))
+        return frozen(micros), frozen(present)
+    if kind is Kind.ATTRIBUTES:
+        names: dict[str, None] = {}
+        for mapping in values:
+            names.update(dict.fromkeys(mapping))
+        return {
+            name: StringColumn.encode(
+                [m.get(name) for m in values], [name not in m for m in values]
+            )
+            for name in names
+        }
+    return GroupCounts.build(values)
+
+
+def column_value(spec: FieldSpec, column: Any, row: int) -> Any:
+    """Row `row` of a column built by `build_column`, as the field's Python value."""
+    kind = spec.kind
+    if kind is Kind.ARN:
+        return str(column[row])
+    if kind in (Kind.TEXT, Kind.VERSION):
+        return column.get(row)
+    if kind is Kind.STATUS:
+        value = column.get(row)
+        return spec.default if value is None else value
+    if kind is Kind.FLAG:
+        return bool(column[row])
+    if kind in (Kind.AMOUNT, Kind.COUNT, Kind.REFERENCE):
+        return int(column[row])
+    if kind is Kind.PORTS:
+        return column.row(row)
+    if kind is Kind.TIMESTAMP:
+        micros, present = column
+        return Timestamp(int(micros[row])) if present[row] else None
+    if kind is Kind.ATTRIBUTES:
+        out: dict[str, str | None] = {}
+        for name, strings in column.items():
+            code = int(strings.codes[row])
+            if code != ABSENT:
+                out[name] = strings.values[code] if code >= 0 else None
+        return FrozenMap(out)
+    return column.row(row)
+
+
+def take_column(spec: FieldSpec, column: Any, rows: npt.NDArray[np.intp]) -> Any:
+    """The rows `rows` of a column, in that order."""
+    kind = spec.kind
+    if kind is Kind.TIMESTAMP:
+        return frozen(column[0][rows]), frozen(column[1][rows])
+    if kind is Kind.ATTRIBUTES:
+        return {name: strings.take(rows) for name, strings in column.items()}
+    if isinstance(column, np.ndarray):
+        return frozen(column[rows])
+    return column.take(rows)
