@@ -232,7 +232,7 @@ def _attributes(value: Any, where: str, field: str) -> Mapping[str, str | None]:
     for name, item in value.items():
         key = _text(name, where, f"{field} name", required=True)
         assert key is not None  # required=True never returns None
-        out[key] = _text(item, where, f"{field}[{key!r}]")
+        out[key] = _text(item, where, f"{field}[{key}]")
     return FrozenMap(out)
 
 
@@ -246,7 +246,7 @@ def _groups(value: Any, where: str, field: str) -> Mapping[str, int]:
         assert group is not None or name is None
         if group is None:
             raise field_error(where, field, "a group name must be a string")
-        number = _integer(count, where, f"{field}[{group!r}]")
+        number = _integer(count, where, f"{field}[{group}]")
         if number:
             out[group] = number
     return FrozenMap(out)

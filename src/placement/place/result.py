@@ -49,6 +49,20 @@ class Failure:
         return {"index": self.index, "count": self.count, "reasons": dict(self.reasons)}
 
 
+def _task_dict(task: Any) -> dict[str, Any]:
+    """A `TaskSpec` as plain data (sets become sorted lists, constraints their text)."""
+    return {
+        "cpu": task.cpu,
+        "memory": task.memory,
+        "gpus": task.gpus,
+        "ports": sorted(task.ports),
+        "udp_ports": sorted(task.udp_ports),
+        "group": task.group,
+        "requires_attributes": sorted(task.requires_attributes),
+        "constraints": [str(c) for c in task.constraints],
+    }
+
+
 @attrs.frozen(eq=False, repr=False)
 class PlacementResult:
     """Where the copies went, which did not fit, and the state afterwards.
@@ -98,12 +112,10 @@ class PlacementResult:
             "failed": self.failed,
             "placements": [
                 {"instance": arn, "task": task}
-                for arn, task in zip(self.placements, self.task_arns, strict=False)
-            ]
-            if self.task_arns
-            else [{"instance": arn} for arn in self.placements],
+                for arn, task in zip(self.placements, self.task_arns, strict=True)
+            ],
             "failures": [f.to_dict() for f in self.failures],
-            "task": self.task.to_dict() if hasattr(self.task, "to_dict") else None,
+            "task": _task_dict(self.task),
             "constraints": [str(c) for c in self.constraints],
         }
 
