@@ -208,7 +208,7 @@ def test_select_and_filter_keep_their_tasks() -> None:
 
 @settings(max_examples=examples(0.3))
 @given(inventories(), st.data())
-def test_without_tasks_is_the_inverse_of_with_placements(inv: Inventory, data: st.DataObject) -> None:
+def test_without_tasks_is_the_inverse_of_placing(inv: Inventory, data: st.DataObject) -> None:
     fits = [i for i, inst in enumerate(inv) if inst.cpu >= 1 and inst.memory >= 1]
     rows = data.draw(st.lists(st.sampled_from(fits), max_size=5)) if fits else []
     task = TaskSpec(cpu=1, memory=1, group="service:x")
