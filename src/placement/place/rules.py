@@ -59,6 +59,11 @@ def _expression(value: Expression | str) -> Expression:
     if isinstance(value, Expression):
         return value
     if isinstance(value, str):
+        if len(value) > MAX_LENGTH:  # measured here so the error is an input error, not syntax
+            raise PlacementInputError(
+                f"memberOf expression is {len(value)} characters long, over ECS's limit of "
+                f"{MAX_LENGTH}"
+            )
         return parse(value)
     raise PlacementInputError(f"memberOf takes an expression or its text, got {shown(value)}")
 

@@ -231,11 +231,11 @@ class _Demand:
         container = _object(container, where)
         cpu = container.get("cpu")
         self.cpu += 0 if cpu is None else _count(cpu, f"{where}.cpu")
-        for key in ("memory", "memoryReservation"):  # `memory` wins when both are set
-            amount = container.get(key)
-            if amount is not None:
-                self.memory += _count(amount, f"{where}.{key}")
-                break
+        # `memory` (the hard limit) wins over `memoryReservation`; both are checked either way.
+        hard, soft = (container.get(key) for key in ("memory", "memoryReservation"))
+        hard = None if hard is None else _count(hard, f"{where}.memory")
+        soft = None if soft is None else _count(soft, f"{where}.memoryReservation")
+        self.memory += hard if hard is not None else soft or 0
         for position, mapping in enumerate(_list(container, "portMappings", f"{where}.")):
             self.add_port(mapping, f"{where}.portMappings[{position}]", network_mode)
         for position, item in enumerate(_list(container, "resourceRequirements", f"{where}.")):
