@@ -61,8 +61,8 @@ def _expression(value: Expression | str) -> Expression:
     if isinstance(value, str):
         if len(value) > MAX_LENGTH:  # measured here so the error is an input error, not syntax
             raise PlacementInputError(
-                f"memberOf expression is {len(value)} characters long, over ECS's limit of "
-                f"{MAX_LENGTH}"
+                f"memberOf: text of {len(value)} characters, over ECS's limit of {MAX_LENGTH} "
+                "for an expression"
             )
         return parse(value)
     raise PlacementInputError(f"memberOf takes an expression or its text, got {shown(value)}")
@@ -216,6 +216,7 @@ def constraint_from_ecs(item: Any, *, in_task_definition: bool = False) -> Const
         kind, expression = "distinctInstance", None
     elif isinstance(item, str):
         kind, expression = _call(item, "constraint", MAX_CONSTRAINT_TEXT)
+        expression = expression and expression.strip()  # `memberOf( x )`: spaces are not in x
     elif isinstance(item, Mapping):
         # JSON null reads as absent (SEMANTICS.md §2), which is what .get gives for a missing key.
         kind, expression = item.get("type"), item.get("expression")
