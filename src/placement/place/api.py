@@ -19,28 +19,41 @@ from .reference import place_reference
 from .result import PlacementResult
 from .rules import (
     MAX_CONSTRAINTS,
+    MAX_SEED,
     Constraint,
     Random,
     Strategy,
     constraints_from,
+    shown,
     strategy_from,
 )
 from .task import TaskSpec
 
-__all__ = ["place", "rank", "Ranking"]
+__all__ = ["place", "rank", "Ranking", "MAX_COUNT"]
 
 Method = Literal["batch", "loop", "reference"]
 
 
+MAX_COUNT = 2**31 - 1
+"""The most copies one call places (ECS places at most 10 per RunTask; this bounds the arrays)."""
+
+
 def _inputs(
-    inventory: Any, task: Any, count: Any, constraints: Any, strategy: Any
+    inventory: Any, task: Any, count: Any, constraints: Any, strategy: Any, seed: Any
 ) -> tuple[tuple[Constraint, ...], tuple[Strategy, ...]]:
+    """Check every argument of `place`/`rank` and read the rules; nothing is trusted yet."""
     if not isinstance(inventory, Inventory):
-        raise PlacementInputError(f"inventory must be an Inventory, got {type(inventory).__name__}")
+        raise PlacementInputError(f"inventory must be an Inventory, got {shown(inventory)}")
     if not isinstance(task, TaskSpec):
-        raise PlacementInputError(f"task must be a TaskSpec, got {type(task).__name__}")
-    if isinstance(count, bool) or not isinstance(count, int) or count < 0:
-        raise PlacementInputError(f"count must be a non-negative int, got {count!r}")
+        raise PlacementInputError(f"task must be a TaskSpec, got {shown(task)}")
+    if isinstance(count, bool) or not isinstance(count, int) or not 0 <= count <= MAX_COUNT:
+        raise PlacementInputError(
+            f"count must be an int from 0 to MAX_COUNT (2**31 - 1), got {shown(count)}"
+        )
+    if seed is not None and (
+        isinstance(seed, bool) or not isinstance(seed, int) or not 0 <= seed <= MAX_SEED
+    ):
+        raise PlacementInputError(f"seed must be an int from 0 to 2**128 - 1, got {shown(seed)}")
     rules = constraints_from(constraints)
     if len(rules) + len(task.constraints) > MAX_CONSTRAINTS:
         raise PlacementInputError(
@@ -68,12 +81,11 @@ def place(
     never changed. `method` picks the placer: `batch` (default), `loop` (per copy, vectorized)
     or `reference` (per copy and instance, for checking); all give the same answer.
     """
-    rules, chain = _inputs(inventory, task, count, constraints, strategy)
-    if seed is not None and (isinstance(seed, bool) or not isinstance(seed, int) or seed < 0):
-        raise PlacementInputError(f"seed must be a non-negative int, got {seed!r}")
-    runner = {"batch": place_batch, "loop": place_loop, "reference": place_reference}.get(method)
+    rules, chain = _inputs(inventory, task, count, constraints, strategy, seed)
+    runners = {"batch": place_batch, "loop": place_loop, "reference": place_reference}
+    runner = runners.get(method) if isinstance(method, str) else None  # a list is unhashable
     if runner is None:
-        raise PlacementInputError(f"method must be batch, loop or reference, not {method!r}")
+        raise PlacementInputError(f"method must be batch, loop or reference, not {shown(method)}")
     return runner(inventory, task, count, rules, chain, seed)
 
 
@@ -105,7 +117,7 @@ def rank(
     `excluded` maps every other instance's ARN to the first reason it fails; `masks` holds
     every reason's mask. `rank(...).best` is where `place(..., count=1)` puts the copy.
     """
-    rules, chain = _inputs(inventory, task, 1, constraints, strategy)
+    rules, chain = _inputs(inventory, task, 1, constraints, strategy, seed)
     masks = reason_masks(inventory, task, rules)
     n = len(inventory)
     excluded: dict[str, str] = {}

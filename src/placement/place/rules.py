@@ -1,33 +1,71 @@
-"""Placement constraints and strategies: typed objects, ECS JSON, text, limits and presets."""
+"""Placement constraints and strategies: typed objects, ECS JSON, text, limits and presets.
+
+Everything here is an edge: callers hand in text, ECS JSON or typed objects, and every reader
+refuses junk with a `PlacementInputError` that names what it read, in time linear in the input
+(text is measured against a length limit before it is scanned).
+"""
 
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Mapping
-from typing import Any
+from collections.abc import Callable, Iterable, Mapping
+from typing import Any, TypeVar
 
 import attrs
 
 from ..errors import PlacementError, PlacementInputError
 from ..syntax.ast import ATTRIBUTE_NAME, Expression
-from ..syntax.parser import parse
+from ..syntax.parser import MAX_LENGTH, parse
 
 __all__ = [
     "MemberOf", "DistinctInstance", "Binpack", "Spread", "Random", "Constraint", "Strategy",
     "constraint_from_ecs", "strategy_from_ecs", "constraints_from", "strategy_from",
-    "SERVICE_DEFAULT", "RUN_TASK_DEFAULT", "MAX_CONSTRAINTS", "MAX_STRATEGIES",
+    "task_constraints_from", "shown",
+    "SERVICE_DEFAULT", "RUN_TASK_DEFAULT", "MAX_CONSTRAINTS", "MAX_STRATEGIES", "MAX_SEED",
+    "MAX_CONSTRAINT_TEXT", "MAX_STRATEGY_TEXT",
 ]  # fmt: skip
 
 MAX_CONSTRAINTS = 10
 MAX_STRATEGIES = 5
+MAX_SEED = 2**128 - 1
+"""Seeds above this are refused: they would print as thousands of digits (or not at all)."""
+MAX_CONSTRAINT_TEXT = MAX_LENGTH + 64
+"""`memberOf(EXPR)` text: ECS's 2000-character expression plus the wrapper and some spaces."""
+MAX_STRATEGY_TEXT = 256
+"""The longest strategy text, `spread(attribute:NAME)` with a 128-character name, fits easily."""
+
+T = TypeVar("T")
+
+
+def shown(value: Any) -> str:
+    """Caller input as an error message shows it: short, and never raising.
+
+    A 10 MB string, a 5000-digit int (whose `repr` Python refuses) or a deeply nested list
+    (whose `repr` recurses) must not turn an input error into a different failure.
+    """
+    if value is None or isinstance(value, (bool, float)):
+        return repr(value)
+    if isinstance(value, int):
+        bits = value.bit_length()
+        return repr(int(value)) if bits <= 64 else f"an int of {bits} bits"
+    if isinstance(value, str):
+        if len(value) <= 60:
+            return repr(str(value))
+        return f"{value[:40]!r}... ({len(value)} characters)"
+    return f"a {type(value).__name__}"
 
 
 def _expression(value: Expression | str) -> Expression:
     if isinstance(value, Expression):
         return value
     if isinstance(value, str):
+        if len(value) > MAX_LENGTH:  # measured here so the error is an input error, not syntax
+            raise PlacementInputError(
+                f"memberOf: text of {len(value)} characters, over ECS's limit of {MAX_LENGTH} "
+                "for an expression"
+            )
         return parse(value)
-    raise PlacementInputError(f"memberOf takes an expression or its text, got {value!r}")
+    raise PlacementInputError(f"memberOf takes an expression or its text, got {shown(value)}")
 
 
 @attrs.frozen
@@ -57,8 +95,8 @@ class DistinctInstance:
 
 
 def _binpack_field(value: str) -> str:
-    if value not in ("cpu", "memory"):
-        raise PlacementInputError(f"binpack takes cpu or memory, not {value!r}")
+    if not isinstance(value, str) or value not in ("cpu", "memory"):
+        raise PlacementInputError(f"binpack takes cpu or memory, not {shown(value)}")
     return value
 
 
@@ -77,16 +115,16 @@ class Binpack:
 
 
 def _spread_field(value: str) -> str:
-    if value in ("instanceId", "host"):
-        return value
-    if (
-        isinstance(value, str)
-        and value.startswith("attribute:")
-        and ATTRIBUTE_NAME.fullmatch(value[len("attribute:") :])
+    if isinstance(value, str) and (
+        value in ("instanceId", "host")
+        or (
+            value.startswith("attribute:")
+            and ATTRIBUTE_NAME.fullmatch(value[len("attribute:") :]) is not None
+        )
     ):
         return value
     raise PlacementInputError(
-        f"spread takes instanceId, host or attribute:NAME, not {value!r}"
+        f"spread takes instanceId, host or attribute:NAME, not {shown(value)}"
     )
 
 
@@ -110,9 +148,13 @@ class Spread:
 
 
 def _seed(value: Any) -> int | None:
-    if value is None or (isinstance(value, int) and not isinstance(value, bool) and value >= 0):
+    if value is None or (
+        isinstance(value, int) and not isinstance(value, bool) and 0 <= value <= MAX_SEED
+    ):
         return value
-    raise PlacementInputError(f"random takes a non-negative int seed, got {value!r}")
+    raise PlacementInputError(
+        f"random takes an int seed from 0 to 2**128 - 1 (or None), got {shown(value)}"
+    )
 
 
 @attrs.frozen
@@ -140,13 +182,31 @@ SERVICE_DEFAULT: tuple[Strategy, ...] = (
 RUN_TASK_DEFAULT: tuple[Strategy, ...] = (Random(),)
 """ECS's placement for RunTask with no strategy."""
 
-_CALL = re.compile(r"\s*([A-Za-z]+)\s*(?:\((.*)\))?\s*", re.DOTALL)
+_NAME = re.compile(r"[A-Za-z]+")  # one character class, matched at the start: linear
+
+
+def _call(text: str, what: str, limit: int) -> tuple[str, str | None]:
+    """Split `name` or `name(argument)` text, in one pass over text no longer than `limit`.
+
+    The length is checked first so junk is refused at once; the scan itself never backtracks.
+    """
+    if len(text) > limit:
+        raise PlacementInputError(
+            f"{what} text is {len(text)} characters long, over the limit of {limit}"
+        )
+    body = text.strip()
+    name = _NAME.match(body)
+    rest = body[name.end() :].lstrip() if name else body
+    if name is None or (rest and (rest[0] != "(" or rest[-1] != ")")):
+        raise PlacementInputError(f"not a {what}: {shown(text)}")
+    return name.group(), (rest[1:-1] if rest else None)
 
 
 def constraint_from_ecs(item: Any, *, in_task_definition: bool = False) -> Constraint:
     """Read a constraint: ECS JSON, a typed object, or text.
 
-    Text is `memberOf(EXPR)` or `distinctInstance`.
+    Text is `memberOf(EXPR)` or `distinctInstance`. With `in_task_definition`, only `memberOf`
+    is accepted (ECS refuses `distinctInstance` there).
     """
     kind: Any
     expression: Any
@@ -155,14 +215,13 @@ def constraint_from_ecs(item: Any, *, in_task_definition: bool = False) -> Const
     if isinstance(item, DistinctInstance):
         kind, expression = "distinctInstance", None
     elif isinstance(item, str):
-        m = _CALL.fullmatch(item)
-        if not m:
-            raise PlacementInputError(f"not a constraint: {item!r}")
-        kind, expression = m.group(1), m.group(2)
+        kind, expression = _call(item, "constraint", MAX_CONSTRAINT_TEXT)
+        expression = expression and expression.strip()  # `memberOf( x )`: spaces are not in x
     elif isinstance(item, Mapping):
+        # JSON null reads as absent (SEMANTICS.md §2), which is what .get gives for a missing key.
         kind, expression = item.get("type"), item.get("expression")
     else:
-        raise PlacementInputError(f"not a constraint: {item!r}")
+        raise PlacementInputError(f"not a constraint: {shown(item)}")
     if kind == "distinctInstance":
         if in_task_definition:
             raise PlacementInputError(
@@ -172,17 +231,21 @@ def constraint_from_ecs(item: Any, *, in_task_definition: bool = False) -> Const
             raise PlacementInputError("distinctInstance expression should not be specified")
         return DistinctInstance()
     if kind == "memberOf":
-        if not isinstance(expression, (str, Expression)) or (
-            isinstance(expression, str) and not expression.strip()
-        ):
-            raise PlacementInputError("memberOf needs an expression")
-        try:
-            return MemberOf(expression)
-        except PlacementError as exc:
-            raise PlacementInputError(f"memberOf expression: {exc}") from exc
+        return _member_of(expression)
     raise PlacementInputError(
-        f"constraint type must be memberOf or distinctInstance, not {kind!r}"
+        f"constraint type must be memberOf or distinctInstance, not {shown(kind)}"
     )
+
+
+def _member_of(expression: Any) -> MemberOf:
+    if isinstance(expression, str) and not expression.strip():
+        raise PlacementInputError("memberOf needs an expression, got an empty one")
+    if not isinstance(expression, (str, Expression)):
+        raise PlacementInputError(f"memberOf needs an expression, got {shown(expression)}")
+    try:
+        return MemberOf(expression)
+    except PlacementError as exc:
+        raise PlacementInputError(f"memberOf expression: {exc}") from exc
 
 
 def strategy_from_ecs(item: Any) -> Strategy:
@@ -195,42 +258,86 @@ def strategy_from_ecs(item: Any) -> Strategy:
     if isinstance(item, (Binpack, Spread, Random)):
         return item
     if isinstance(item, str):
-        m = _CALL.fullmatch(item)
-        if not m:
-            raise PlacementInputError(f"not a strategy: {item!r}")
-        kind, field = m.group(1), (m.group(2) or "").strip() or None
+        kind, argument = _call(item, "strategy", MAX_STRATEGY_TEXT)
+        field = (argument or "").strip() or None
     elif isinstance(item, Mapping):
         kind, field = item.get("type"), item.get("field")
     else:
-        raise PlacementInputError(f"not a strategy: {item!r}")
+        raise PlacementInputError(f"not a strategy: {shown(item)}")
     if kind == "binpack":
-        return Binpack(field.lower() if isinstance(field, str) else field)
+        # ECS's own examples write the field in either case; only short text is worth lowering.
+        short = isinstance(field, str) and len(field) <= len("memory")
+        return Binpack(field.lower() if short else field)
     if kind == "spread":
         return Spread(field)
     if kind == "random":
         if isinstance(item, str) and field is not None:
-            if not field.isdigit():
-                raise PlacementInputError(f"random takes an integer seed, not {field!r}")
-            return Random(int(field))
+            return Random(_seed_text(field))
         return Random()
-    raise PlacementInputError(f"strategy type must be binpack, spread or random, not {kind!r}")
+    raise PlacementInputError(f"strategy type must be binpack, spread or random, not {shown(kind)}")
+
+
+def _seed_text(text: str) -> int:
+    # str.isdigit() accepts '²' and other digits int() refuses: check ASCII digits explicitly.
+    if not text or len(text) > len(str(MAX_SEED)) or not all(c in "0123456789" for c in text):
+        raise PlacementInputError(f"random takes an integer seed, not {shown(text)}")
+    return int(text)
+
+
+def _read_all(
+    items: Any, what: str, single: tuple[type, ...], limit: int, read: Callable[[Any], T]
+) -> tuple[T, ...]:
+    """Read a list of rules, naming the position of a bad one; stops past `limit` items.
+
+    One item of a `single` type stands for a list of one. Iteration stops as soon as the limit
+    is passed, so an endless generator is refused rather than consumed.
+    """
+    if isinstance(items, single):
+        items = (items,)
+    if items is None or isinstance(items, (bytes, bytearray, memoryview)):
+        raise PlacementInputError(f"{what} must be a list, got {shown(items)}")
+    try:
+        iterator = iter(items)
+    except TypeError:
+        raise PlacementInputError(f"{what} must be a list, got {shown(items)}") from None
+    out: list[T] = []
+    for position, item in enumerate(iterator):
+        if position == limit:
+            raise PlacementInputError(f"{what}: at most {limit} allowed, got more")
+        try:
+            out.append(read(item))
+        except PlacementError as exc:
+            raise PlacementInputError(f"{what}[{position}]: {exc}") from exc
+    return tuple(out)
+
+
+_CONSTRAINT_FORMS = (str, Mapping, MemberOf, DistinctInstance)
+_STRATEGY_FORMS = (str, Mapping, Binpack, Spread, Random)
 
 
 def constraints_from(items: Iterable[Any]) -> tuple[Constraint, ...]:
-    """Constraints from any mix of forms, checked against ECS's limit of 10."""
-    if isinstance(items, (str, Mapping)):
-        items = [items]
-    out = tuple(constraint_from_ecs(item) for item in items)
-    if len(out) > MAX_CONSTRAINTS:
-        raise PlacementInputError(f"at most {MAX_CONSTRAINTS} constraints, got {len(out)}")
-    return out
+    """Constraints from any mix of forms, checked against ECS's limit of 10.
+
+    A single constraint (text, JSON object or typed object) counts as a list of one.
+    """
+    return _read_all(items, "constraints", _CONSTRAINT_FORMS, MAX_CONSTRAINTS, constraint_from_ecs)
+
+
+def task_constraints_from(items: Iterable[Any], what: str = "constraints") -> tuple[MemberOf, ...]:
+    """A task definition's constraints: `memberOf` only (as ECS), at most 10."""
+    return _read_all(items, what, _CONSTRAINT_FORMS, MAX_CONSTRAINTS, _task_constraint)
+
+
+def _task_constraint(item: Any) -> MemberOf:
+    rule = constraint_from_ecs(item, in_task_definition=True)
+    if not isinstance(rule, MemberOf):  # pragma: no cover - in_task_definition refuses the rest
+        raise PlacementInputError(f"not a memberOf constraint: {rule}")
+    return rule
 
 
 def strategy_from(items: Iterable[Any]) -> tuple[Strategy, ...]:
-    """A strategy chain from any mix of forms, checked against ECS's limit of 5."""
-    if isinstance(items, (str, Mapping)):
-        items = [items]
-    out = tuple(strategy_from_ecs(item) for item in items)
-    if len(out) > MAX_STRATEGIES:
-        raise PlacementInputError(f"at most {MAX_STRATEGIES} strategies, got {len(out)}")
-    return out
+    """A strategy chain from any mix of forms, checked against ECS's limit of 5.
+
+    A single strategy (text, JSON object or typed object) counts as a chain of one.
+    """
+    return _read_all(items, "strategy", _STRATEGY_FORMS, MAX_STRATEGIES, strategy_from_ecs)
