@@ -52,13 +52,15 @@ def register() -> None:
     from hypothesis import strategies as st
 
     def lazy(name: str) -> Any:
-        # placement.testing is imported on first draw, not when the strategies are registered.
-        def build() -> Any:
+        # A function, not a strategy: hypothesis calls it when `from_type` first needs it, so
+        # placement.testing is imported then, not at registration (a strategy, deferred or not,
+        # is built at once: registering checks whether it is empty).
+        def build(_kind: type) -> Any:
             from . import testing
 
             return getattr(testing, name)()
 
-        return st.deferred(build)
+        return build
 
     for module, type_name, strategy in _STRATEGIES:
         st.register_type_strategy(

@@ -46,8 +46,8 @@ def shorten(text: str, limit: int = MAX_CELL) -> str:
 
 
 def short_repr(text: str) -> str:
-    """A repr cut to at most 200 characters, still closed by `>`."""
-    return text if len(text) <= 200 else text[:196] + "...>"
+    """A repr cut to under 200 characters, still closed by `>`."""
+    return text if len(text) < 200 else text[:195] + "...>"
 
 
 def reason_counts(counts: Mapping[str, int]) -> str:

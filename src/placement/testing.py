@@ -15,6 +15,7 @@ from typing import Any
 
 from hypothesis import strategies as st
 
+from ._hypothesis_plugin import register as _register
 from .instance import Instance, Task
 from .inventory import Inventory
 from .place.rules import Binpack, DistinctInstance, MemberOf, Random, Spread
@@ -35,6 +36,10 @@ __all__ = [
     "running_tasks", "member_ofs", "distinct_instances", "binpacks", "spreads", "randoms",
     "placement_problems",
 ]
+
+# Importing this module is asking for the strategies: register them for `st.from_type` even
+# where hypothesis' plugins are off (HYPOTHESIS_NO_PLUGINS) and placement came first.
+_register()
 
 ATTRIBUTE_NAMES: tuple[str, ...] = (
     "ecs.instance-type", "ecs.availability-zone", "ecs.os-type", "stack", "rack", "cap",
