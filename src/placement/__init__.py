@@ -60,3 +60,17 @@ __all__ = [
 ]  # fmt: skip
 
 __version__ = "0.1.0"
+
+
+def _register_hypothesis_strategies() -> None:
+    # Hypothesis' plugin hook registers only when placement is already imported (so importing
+    # hypothesis stays cheap); when hypothesis came first, placement registers here instead.
+    import sys
+
+    if "hypothesis" in sys.modules:
+        from ._hypothesis_plugin import register
+
+        register()
+
+
+_register_hypothesis_strategies()

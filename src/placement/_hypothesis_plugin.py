@@ -1,30 +1,68 @@
-"""Hypothesis plugin: lets `st.from_type(placement.Expression)` (and friends) work.
+"""Hypothesis strategies for every public type: `st.from_type(placement.Inventory)` works.
 
-Hypothesis calls the hook at import time (through the `hypothesis` entry point), unless
-HYPOTHESIS_NO_PLUGINS is set. It only registers strategies; the strategies themselves are built
-lazily, so importing hypothesis stays cheap for users.
+`register()` runs once per process, whichever comes first: hypothesis' entry point
+(`_placement_hypothesis`, a top-level module, so that importing hypothesis does not import
+placement) when placement is already imported, or `placement/__init__.py` when hypothesis is.
+The strategies themselves are built on first draw, from `placement.testing`.
 """
 
 from __future__ import annotations
 
+import sys
+from typing import Any
+
+_registered = False
+
 
 def _hypothesis_setup_hook() -> None:
+    # Installs made when the entry point named this function still call it; same behaviour.
+    if "placement" in sys.modules:
+        register()
+
+
+# Each public type and the `placement.testing` function that draws it.
+_STRATEGIES: tuple[tuple[str, str, str], ...] = (
+    ("placement.syntax.ast", "Expression", "expressions"),
+    ("placement.syntax.ast", "Comparison", "comparisons"),
+    ("placement.syntax.ast", "And", "and_expressions"),
+    ("placement.syntax.ast", "Or", "or_expressions"),
+    ("placement.syntax.ast", "Not", "not_expressions"),
+    ("placement.syntax.literals", "Version", "versions"),
+    ("placement.syntax.literals", "Timestamp", "timestamps"),
+    ("placement.instance", "Instance", "instances"),
+    ("placement.instance", "Task", "running_tasks"),
+    ("placement.inventory", "Inventory", "inventories"),
+    ("placement.place.task", "TaskSpec", "tasks"),
+    ("placement.place.rules", "MemberOf", "member_ofs"),
+    ("placement.place.rules", "DistinctInstance", "distinct_instances"),
+    ("placement.place.rules", "Binpack", "binpacks"),
+    ("placement.place.rules", "Spread", "spreads"),
+    ("placement.place.rules", "Random", "randoms"),
+)
+
+
+def register() -> None:
+    """Register a strategy for every public placement type with `st.from_type` (once)."""
+    global _registered
+    if _registered:
+        return
+    _registered = True
+    import importlib
+
     from hypothesis import strategies as st
 
-    from .instance import Instance
-    from .inventory import Inventory
-    from .syntax.ast import Comparison, Expression
-
-    def lazy(name: str) -> st.SearchStrategy[object]:
-        # placement.testing is imported on first draw, not when hypothesis loads its plugins.
-        def build() -> st.SearchStrategy[object]:
+    def lazy(name: str) -> Any:
+        # A function, not a strategy: hypothesis calls it when `from_type` first needs it, so
+        # placement.testing is imported then, not at registration (a strategy, deferred or not,
+        # is built at once: registering checks whether it is empty).
+        def build(_kind: type) -> Any:
             from . import testing
 
-            return getattr(testing, name)()  # type: ignore[no-any-return]
+            return getattr(testing, name)()
 
-        return st.deferred(build)
+        return build
 
-    st.register_type_strategy(Expression, lazy("expressions"))
-    st.register_type_strategy(Comparison, lazy("comparisons"))
-    st.register_type_strategy(Instance, lazy("instances"))
-    st.register_type_strategy(Inventory, lazy("inventories"))
+    for module, type_name, strategy in _STRATEGIES:
+        st.register_type_strategy(
+            getattr(importlib.import_module(module), type_name), lazy(strategy)
+        )

@@ -57,6 +57,13 @@ class ClauseExplanation:
     rejected_count: int
     negated: bool = False
 
+    def __repr__(self) -> str:
+        from .render import shorten
+
+        under = " (under not)" if self.negated else ""
+        text = shorten(self.text, 120)
+        return f"<ClauseExplanation {text!r}{under} rejected {self.rejected_count}>"
+
 
 @attrs.frozen(eq=False)
 class Explanation:
@@ -117,6 +124,18 @@ class Explanation:
             more = f", +{len(rows) - _EXAMPLES} more" if len(rows) > _EXAMPLES else ""
             lines.append(f"  rejected {clause.rejected_count} by {shown} (e.g. {examples}{more})")
         return "\n".join(lines)
+
+    def __repr__(self) -> str:
+        from .render import shorten
+
+        return (f"<Explanation {shorten(str(self.expression), 100)!r}: {self.matches_count} of "
+                f"{len(self)} match, {len(self.clauses)} clauses>")  # fmt: skip
+
+    def _repr_html_(self) -> str:
+        """An HTML table for notebooks: each clause and the instances it rejected."""
+        from .render import explanation_html
+
+        return explanation_html(self)
 
 
 @attrs.frozen

@@ -680,3 +680,9 @@ class Inventory:
         out = Inventory(columns, tasks)
         out._serial = self._serial
         return out
+
+    def _repr_html_(self) -> str:
+        """An HTML table for notebooks: the first instances, with CPU and memory used."""
+        from .render import inventory_html
+
+        return inventory_html(self)

@@ -15,8 +15,10 @@ from typing import Any
 
 from hypothesis import strategies as st
 
-from .instance import Instance
+from ._hypothesis_plugin import register as _register
+from .instance import Instance, Task
 from .inventory import Inventory
+from .place.rules import Binpack, DistinctInstance, MemberOf, Random, Spread
 from .syntax.ast import And, Comparison, Expression, Not, Op, Or, Subject, SubjectKind
 from .syntax.literals import Timestamp, Version
 
@@ -30,8 +32,14 @@ __all__ = [
     "inventories",
     "ecs_documents",
     "tasks",
+    "and_expressions", "or_expressions", "not_expressions", "versions", "timestamps",
+    "running_tasks", "member_ofs", "distinct_instances", "binpacks", "spreads", "randoms",
     "placement_problems",
 ]
+
+# Importing this module is asking for the strategies: register them for `st.from_type` even
+# where hypothesis' plugins are off (HYPOTHESIS_NO_PLUGINS) and placement came first.
+_register()
 
 ATTRIBUTE_NAMES: tuple[str, ...] = (
     "ecs.instance-type", "ecs.availability-zone", "ecs.os-type", "stack", "rack", "cap",
@@ -255,6 +263,83 @@ def tasks(task_groups: Sequence[str] = TASK_GROUPS) -> st.SearchStrategy[Any]:
         requires_attributes=st.frozensets(st.sampled_from(["cap", "stack"]), max_size=1)
         | st.just(frozenset()),
     )
+
+
+# One strategy per public type, so `st.from_type(T)` can draw every one of them (the plugin in
+# `_hypothesis_plugin.py` registers these).
+
+
+def and_expressions(max_leaves: int = 8) -> st.SearchStrategy[And]:
+    """`And` nodes of two or three generated operands."""
+    return _operands(max_leaves).map(And)
+
+
+def or_expressions(max_leaves: int = 8) -> st.SearchStrategy[Or]:
+    """`Or` nodes of two or three generated operands."""
+    return _operands(max_leaves).map(Or)
+
+
+def not_expressions(max_leaves: int = 8) -> st.SearchStrategy[Not]:
+    """`Not` nodes over a generated expression."""
+    return expressions(max_leaves=max_leaves).map(Not)
+
+
+def _operands(max_leaves: int) -> st.SearchStrategy[tuple[Expression, ...]]:
+    operand = expressions(max_leaves=max(1, max_leaves // 2))
+    return st.lists(operand, min_size=2, max_size=3).map(tuple)
+
+
+def versions() -> st.SearchStrategy[Version]:
+    """Agent versions, with and without a patch part (`1.14`, `1.14.5`, `2`)."""
+    return _versions()
+
+
+def timestamps() -> st.SearchStrategy[Timestamp]:
+    """Whole-second UTC timestamps in 2018-2020, some at midnight."""
+    return _timestamps()
+
+
+def running_tasks(task_groups: Sequence[str] = TASK_GROUPS) -> st.SearchStrategy[Task]:
+    """RUNNING `Task` records: a group, what they hold, when they started (or None)."""
+    serials = st.integers(0, 10**6)
+    return st.builds(
+        Task,
+        arn=serials.map(lambda i: f"arn:aws:ecs:us-east-1:1:task/c/{i}"),
+        instance=serials.map(lambda i: f"arn:aws:ecs:us-east-1:1:container-instance/{i}"),
+        group=st.sampled_from(task_groups),
+        cpu=st.integers(0, 1024),
+        memory=st.integers(0, 2048),
+        gpus=st.integers(0, 2),
+        ports=st.frozensets(st.sampled_from([80, 443, 8080]), max_size=2),
+        udp_ports=st.frozensets(st.sampled_from([53]), max_size=1),
+        started_at=st.none() | _timestamps(),
+    )
+
+
+def member_ofs(max_leaves: int = 3) -> st.SearchStrategy[MemberOf]:
+    """`MemberOf` constraints over generated expressions."""
+    return expressions(max_leaves=max_leaves).map(MemberOf)
+
+
+def distinct_instances() -> st.SearchStrategy[DistinctInstance]:
+    """`DistinctInstance()` (it has no parameters)."""
+    return st.just(DistinctInstance())
+
+
+def binpacks() -> st.SearchStrategy[Binpack]:
+    """`Binpack` on `cpu` or `memory`."""
+    return st.sampled_from(["cpu", "memory"]).map(Binpack)
+
+
+def spreads(attribute_names: Sequence[str] = ATTRIBUTE_NAMES) -> st.SearchStrategy[Spread]:
+    """`Spread` over `instanceId`, `host` or an attribute."""
+    fields = [*("instanceId", "host"), *(f"attribute:{name}" for name in attribute_names)]
+    return st.sampled_from(fields).map(Spread)
+
+
+def randoms() -> st.SearchStrategy[Random]:
+    """`Random` with no seed or a 32-bit one."""
+    return st.builds(Random, st.none() | st.integers(0, 2**32 - 1))
 
 
 def placement_problems(

@@ -103,6 +103,12 @@ class Ranking:
         """The instance one copy would go to (None if there is none)."""
         return self.ids[0] if self.ids else None
 
+    def __repr__(self) -> str:
+        from ..render import shorten
+
+        best = "" if self.best is None else f", best {shorten(self.best, 100)!r}"
+        return f"<Ranking {len(self.ids)} candidates{best}, {len(self.excluded)} excluded>"
+
 
 def rank(
     inventory: Inventory,

@@ -64,6 +64,20 @@ class PlacementExplanation:
                 lines.extend("    " + line for line in str(detail).splitlines())
         return "\n".join(lines)
 
+    def __repr__(self) -> str:
+        from ..render import reason_counts, short_repr
+
+        n, eligible = len(self.inventory), int(self.eligible.sum())
+        counts = reason_counts(self.counts())
+        tail = f"; {counts}>" if counts else ">"
+        return short_repr(f"<PlacementExplanation {eligible} of {n} eligible{tail}")
+
+    def _repr_html_(self) -> str:
+        """An HTML report for notebooks: each reason's count and each instance's reasons."""
+        from ..render import placement_explanation_html
+
+        return placement_explanation_html(self)
+
 
 def explain_placement(
     inventory: Inventory, task: TaskSpec, constraints: Sequence[Constraint] = ()

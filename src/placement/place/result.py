@@ -48,6 +48,13 @@ class Failure:
         """Plain JSON-ready data: `index`, `count` and `reasons` (first reason per instance)."""
         return {"index": self.index, "count": self.count, "reasons": dict(self.reasons)}
 
+    def __repr__(self) -> str:
+        from ..render import reason_counts, short_repr
+
+        last = self.index + self.count - 1
+        span = f"copy {self.index}" if self.count == 1 else f"copies {self.index}-{last}"
+        return short_repr(f"<Failure {span}: {reason_counts(self.reasons) or 'no instances'}>")
+
 
 def _task_dict(task: Any) -> dict[str, Any]:
     """A `TaskSpec` as plain data (sets become sorted lists, constraints their text)."""
@@ -136,3 +143,9 @@ class PlacementResult:
         )
 
     __hash__ = None  # type: ignore[assignment]
+
+    def _repr_html_(self) -> str:
+        """An HTML report for notebooks: copies per instance, the failure, the state after."""
+        from ..render import result_html
+
+        return result_html(self)

@@ -81,6 +81,11 @@ class MemberOf:
     def __str__(self) -> str:
         return f"memberOf({self.expression})"
 
+    def __repr__(self) -> str:
+        from ..render import shorten
+
+        return f"<MemberOf {shorten(str(self.expression), 180)}>"
+
 
 @attrs.frozen
 class DistinctInstance:
@@ -92,6 +97,9 @@ class DistinctInstance:
 
     def __str__(self) -> str:
         return "distinctInstance"
+
+    def __repr__(self) -> str:
+        return "<DistinctInstance>"
 
 
 def _binpack_field(value: str) -> str:
@@ -112,6 +120,9 @@ class Binpack:
 
     def __str__(self) -> str:
         return f"binpack({self.field})"
+
+    def __repr__(self) -> str:
+        return f"<Binpack {self.field}>"
 
 
 def _spread_field(value: str) -> str:
@@ -146,6 +157,11 @@ class Spread:
     def __str__(self) -> str:
         return f"spread({self.field})"
 
+    def __repr__(self) -> str:
+        from ..render import shorten
+
+        return f"<Spread {shorten(self.field, 180)}>"
+
 
 def _seed(value: Any) -> int | None:
     if value is None or (
@@ -169,6 +185,11 @@ class Random:
 
     def __str__(self) -> str:
         return "random" if self.seed is None else f"random({self.seed})"
+
+    def __repr__(self) -> str:
+        from ..render import short_repr
+
+        return short_repr("<Random>" if self.seed is None else f"<Random seed={self.seed}>")
 
 
 Constraint = MemberOf | DistinctInstance

@@ -141,6 +141,22 @@ class TaskSpec:
             constraints=_placement_constraints(doc),
         )
 
+    def __repr__(self) -> str:
+        from ..render import short_repr, shorten
+
+        parts = [repr(shorten(self.group, 60)), f"cpu={self.cpu}", f"memory={self.memory}"]
+        if self.gpus:
+            parts.append(f"gpus={self.gpus}")
+        for name, ports in (("ports", self.ports), ("udp_ports", self.udp_ports)):
+            if ports:
+                shown = sorted(ports)[:4]
+                parts.append(f"{name}={shown}"[:-1] + (", ...]" if len(ports) > 4 else "]"))
+        for count, noun in ((len(self.requires_attributes), "required attribute"),
+                            (len(self.constraints), "constraint")):  # fmt: skip
+            if count:
+                parts.append(f"{count} {noun}" + ("s" if count > 1 else ""))
+        return short_repr("<TaskSpec " + " ".join(parts) + ">")
+
 
 def _bad(where: str, problem: str) -> PlacementInputError:
     return PlacementInputError(f"task definition: {where}: {problem}")

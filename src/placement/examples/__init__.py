@@ -1,0 +1,39 @@
+"""The bundled example: a 12-instance cluster in 3 zones, its running tasks, a task definition.
+
+`placement demo` places this task on this cluster. Each name is a `pathlib.Path` to a JSON file
+shipped inside the package, in the shape the ECS API returns:
+
+    import json
+    from placement import Inventory, TaskSpec, examples
+
+    inv = Inventory.from_ecs(json.loads(examples.CONTAINER_INSTANCES.read_text()),
+                             json.loads(examples.TASKS.read_text()))
+    task = TaskSpec.from_ecs(json.loads(examples.TASK_DEFINITION.read_text()))
+"""
+
+from __future__ import annotations
+
+import atexit
+import contextlib
+from importlib import resources
+from pathlib import Path
+
+__all__ = ["CONTAINER_INSTANCES", "TASKS", "TASK_DEFINITION"]
+
+
+def _path(name: str) -> Path:
+    resource = resources.files(__name__) / name
+    if isinstance(resource, Path):
+        return resource
+    # Installed inside a zip: extract once, for the life of the process, so callers get a Path.
+    stack = contextlib.ExitStack()
+    atexit.register(stack.close)
+    return stack.enter_context(resources.as_file(resource))
+
+
+CONTAINER_INSTANCES: Path = _path("container-instances.json")
+"""A DescribeContainerInstances response: 12 instances in us-east-1a/b/c."""
+TASKS: Path = _path("tasks.json")
+"""A DescribeTasks response: the tasks already RUNNING on those instances."""
+TASK_DEFINITION: Path = _path("task-definition.json")
+"""A task definition (family `web`) with a `memberOf` constraint and a required attribute."""
