@@ -33,14 +33,27 @@ WEB = "service:web"
 def _port_80_cluster(n: int = 4) -> Inventory:
     """Every instance runs one old task of the service on host port 80, with room for another."""
     instances = [
-        Instance(arn=f"{ARN}{i}", ec2_instance_id=f"i-{i}", cpu=3072, memory=6144,
-                 ports=frozenset({80}), running_tasks_count=1, task_groups={WEB: 1},
-                 attributes={"ecs.availability-zone": f"us-east-1{'ab'[i % 2]}"})  # fmt: skip
+        Instance(
+            arn=f"{ARN}{i}",
+            ec2_instance_id=f"i-{i}",
+            cpu=3072,
+            memory=6144,
+            ports=frozenset({80}),
+            running_tasks_count=1,
+            task_groups={WEB: 1},
+            attributes={"ecs.availability-zone": f"us-east-1{'ab'[i % 2]}"},
+        )
         for i in range(n)
     ]
     old = [
-        Task(arn=f"arn:aws:ecs:us-east-1:1:task/c/old-{i}", instance=f"{ARN}{i}", group=WEB,
-             cpu=1024, memory=2048, ports=frozenset({80}))  # fmt: skip
+        Task(
+            arn=f"arn:aws:ecs:us-east-1:1:task/c/old-{i}",
+            instance=f"{ARN}{i}",
+            group=WEB,
+            cpu=1024,
+            memory=2048,
+            ports=frozenset({80}),
+        )
         for i in range(n)
     ]
     return Inventory.from_instances(instances, old)
@@ -63,8 +76,9 @@ def test_port_80_trap_is_stuck_with_the_defaults() -> None:
 
 def test_port_80_trap_completes_at_50_percent() -> None:
     inv = _port_80_cluster()
-    result = deploy(inv, WEB, NEW, desired_count=4, minimum_healthy_percent=50,
-                    strategy=SERVICE_DEFAULT)  # fmt: skip
+    result = deploy(
+        inv, WEB, NEW, desired_count=4, minimum_healthy_percent=50, strategy=SERVICE_DEFAULT
+    )
     assert result.completed and not result.pending_reasons
     shape = [(len(r.started), len(r.stopped), r.pending, r.old, r.new) for r in result.rounds]
     assert shape == [(0, 2, 4, 2, 0), (2, 2, 2, 0, 2), (2, 0, 0, 0, 4)]
@@ -72,7 +86,9 @@ def test_port_80_trap_completes_at_50_percent() -> None:
     assert [i for _, i in result.rounds[0].stopped] == [f"{ARN}3", f"{ARN}2"]
     groups = Counter(t.group for t in result.inventory.tasks)
     assert groups == {WEB: 4}
-    assert not any(t.arn.startswith("arn:aws:ecs:us-east-1:1:task/c/old") for t in result.inventory.tasks)
+    assert not any(
+        t.arn.startswith("arn:aws:ecs:us-east-1:1:task/c/old") for t in result.inventory.tasks
+    )
     assert result.minimum == 2 and result.maximum == 8
 
 
@@ -101,8 +117,9 @@ def test_results_are_json_ready_and_pickle() -> None:
     data = json.loads(json.dumps(result.to_dict()))
     assert data["completed"] is True and len(data["rounds"]) == 3
     assert data["rounds"][0]["stopped"][0] == {
-        "task": "arn:aws:ecs:us-east-1:1:task/c/old-3", "instance": f"{ARN}3",
-    }  # fmt: skip
+        "task": "arn:aws:ecs:us-east-1:1:task/c/old-3",
+        "instance": f"{ARN}3",
+    }
     back = pickle.loads(pickle.dumps(result))
     assert back.rounds == result.rounds and back.inventory == result.inventory
 
@@ -125,8 +142,12 @@ def test_results_are_json_ready_and_pickle() -> None:
     ],
 )
 def test_deploy_refuses_bad_input_cleanly(bad: dict[str, Any]) -> None:
-    args: dict[str, Any] = {"inventory": _port_80_cluster(), "group": WEB, "new_task": NEW,
-                            "desired_count": 2}  # fmt: skip
+    args: dict[str, Any] = {
+        "inventory": _port_80_cluster(),
+        "group": WEB,
+        "new_task": NEW,
+        "desired_count": 2,
+    }
     args.update(bad)
     with pytest.raises(PlacementInputError):
         deploy(args.pop("inventory"), args.pop("group"), args.pop("new_task"), **args)
@@ -138,14 +159,17 @@ def services(draw: st.DrawFn) -> dict[str, Any]:
     problem = draw(placement_problems(allow_random=True))
     old_task = draw(tasks())
     group = old_task.group
-    inv = place(problem["inventory"], old_task, draw(st.integers(0, 8)),
-                seed=problem["seed"]).inventory  # fmt: skip
+    inv = place(
+        problem["inventory"], old_task, draw(st.integers(0, 8)), seed=problem["seed"]
+    ).inventory
     return {
         "inventory": inv,
         "group": group,
         "new_task": draw(tasks()),
         "desired_count": draw(st.integers(0, 8)),
-        "minimum_healthy_percent": draw(st.sampled_from([0, 25, 50, 75, 100]) | st.integers(0, 100)),
+        "minimum_healthy_percent": draw(
+            st.sampled_from([0, 25, 50, 75, 100]) | st.integers(0, 100)
+        ),
         "maximum_percent": draw(st.sampled_from([100, 150, 200]) | st.integers(100, 300)),
         "constraints": problem["constraints"],
         "strategy": problem["strategy"],

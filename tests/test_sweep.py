@@ -25,8 +25,13 @@ ARN = "arn:aws:ecs:us-east-1:1:container-instance/c/"
 
 def _inventory(n: int) -> Inventory:
     return Inventory.from_instances(
-        Instance(arn=f"{ARN}{i:08x}", ec2_instance_id=f"i-{i:017x}", cpu=4096, memory=8192,
-                 attributes={"ecs.availability-zone": f"us-east-1{'abc'[i % 3]}"})  # fmt: skip
+        Instance(
+            arn=f"{ARN}{i:08x}",
+            ec2_instance_id=f"i-{i:017x}",
+            cpu=4096,
+            memory=8192,
+            attributes={"ecs.availability-zone": f"us-east-1{'abc'[i % 3]}"},
+        )
         for i in range(n)
     )
 
@@ -74,8 +79,9 @@ def test_sweep_on_dask(inv: Inventory) -> None:
     from dask.distributed import Client, LocalCluster
 
     with (
-        LocalCluster(n_workers=1, processes=False, threads_per_worker=1,
-                     dashboard_address=None) as cluster,  # fmt: skip
+        LocalCluster(
+            n_workers=1, processes=False, threads_per_worker=1, dashboard_address=None
+        ) as cluster,
         Client(cluster) as client,
     ):
         answers = sweep(functools.partial(room_for, inv), SIZES, executor=client.get_executor())

@@ -42,9 +42,13 @@ def _bounded(task: TaskSpec) -> TaskSpec:
 
 def _reserves_nothing(task: TaskSpec, constraints: list[Any]) -> bool:
     return not (
-        task.cpu or task.memory or task.gpus or task.ports or task.udp_ports
+        task.cpu
+        or task.memory
+        or task.gpus
+        or task.ports
+        or task.udp_ports
         or any(isinstance(c, DistinctInstance) for c in constraints_from(constraints))
-    )  # fmt: skip
+    )
 
 
 @settings(max_examples=examples(2))
@@ -67,8 +71,12 @@ def test_headroom_is_what_place_places(problem: dict[str, Any]) -> None:
 
 
 def _web(i: int, **fields: Any) -> Instance:
-    defaults: dict[str, Any] = {"arn": f"{ARN}{i}", "ec2_instance_id": f"i-{i}", "cpu": 1024,
-                                "memory": 2048}  # fmt: skip
+    defaults: dict[str, Any] = {
+        "arn": f"{ARN}{i}",
+        "ec2_instance_id": f"i-{i}",
+        "cpu": 1024,
+        "memory": 2048,
+    }
     return Instance(**{**defaults, **fields})
 
 
@@ -119,8 +127,10 @@ def test_headroom_does_not_place_its_copies() -> None:
 def test_headroom_results_are_json_ready_and_pickle() -> None:
     room = headroom(Inventory.from_instances([_web(0)]), TaskSpec(cpu=300))
     assert json.loads(json.dumps(room.to_dict())) == {
-        "copies": 3, "unbounded": False, "reasons": {R.CPU: 1},
-    }  # fmt: skip
+        "copies": 3,
+        "unbounded": False,
+        "reasons": {R.CPU: 1},
+    }
     assert pickle.loads(pickle.dumps(room)) == room
 
 
@@ -149,8 +159,15 @@ def _grown(inv: Inventory, templates: list[Instance], k: int) -> Inventory:
     for j in range(k):
         template = templates[j % len(templates)]
         base = template.arn.rsplit("/", 1)[0]
-        new.append(attrs.evolve(template, arn=f"{base}/new-{j + 1}", ec2_instance_id=f"i-new-{j + 1}",
-                                running_tasks_count=0, task_groups={}))  # fmt: skip
+        new.append(
+            attrs.evolve(
+                template,
+                arn=f"{base}/new-{j + 1}",
+                ec2_instance_id=f"i-new-{j + 1}",
+                running_tasks_count=0,
+                task_groups={},
+            )
+        )
     return Inventory.from_instances([*inv, *new], list(inv.tasks))
 
 
@@ -176,8 +193,12 @@ def test_instances_needed_is_the_smallest_that_works(
     json.dumps(answer.to_dict())
 
     def fits(k: int) -> bool:
-        return place(_grown(inv, templates, k), task, count, constraints=rules,
-                     strategy=chain, seed=0).failed == 0  # fmt: skip
+        return (
+            place(
+                _grown(inv, templates, k), task, count, constraints=rules, strategy=chain, seed=0
+            ).failed
+            == 0
+        )
 
     if answer.instances is None:
         assert answer.placements is None
@@ -189,8 +210,8 @@ def test_instances_needed_is_the_smallest_that_works(
     assert answer.placements is not None
     assert answer.placements.placed == count and answer.placements.failed == 0
     assert len(answer.placements.inventory) == len(inv) + k
-    assert answer.placements.inventory.ids.tolist()[len(inv):] == [
-        str(i.arn) for i in list(_grown(inv, templates, k))[len(inv):]
+    assert answer.placements.inventory.ids.tolist()[len(inv) :] == [
+        str(i.arn) for i in list(_grown(inv, templates, k))[len(inv) :]
     ]
     assert fits(k)
     if k:

@@ -152,8 +152,9 @@ def deploy(
         return None if seeds is None else int(seeds.integers(1 << 62))
 
     state = inventory
-    old = [str(arn) for arn, g in zip(state.tasks.arns, _task_groups(state), strict=True)
-           if g == group]  # fmt: skip
+    old = [
+        str(arn) for arn, g in zip(state.tasks.arns, _task_groups(state), strict=True) if g == group
+    ]
     new = 0
     rounds: list[DeploymentRound] = []
     while not (new == desired and not old):
@@ -221,8 +222,9 @@ def _choose_stops(
             counted = np.bincount(codes, weights=per_instance, minlength=lacking + 1)
             zones[rule.attribute] = (codes, counted.astype(np.float64), lacking)
     # Ties: the instance last in the inventory, then the latest start (None: just placed).
-    started = np.where(table.has_started_at[rows], table.started_at[rows].astype(np.float64),
-                       np.inf)  # fmt: skip
+    started = np.where(
+        table.has_started_at[rows], table.started_at[rows].astype(np.float64), np.inf
+    )
     generators = random_generators(strategy, seed)
     alive = np.ones(len(rows), dtype=bool)
     chosen: list[str] = []

@@ -99,9 +99,7 @@ class InstancesNeeded:
 # -- capacities ---------------------------------------------------------------------------------
 
 
-def capacities(
-    inventory: Inventory, task: TaskSpec, constraints: Sequence[Constraint]
-) -> Ints:
+def capacities(inventory: Inventory, task: TaskSpec, constraints: Sequence[Constraint]) -> Ints:
     """Per instance, how many more copies of `task` it takes (`UNLIMITED`: for ever).
 
     `constraints` are typed (`constraints_from`); the task definition's own are added here.
@@ -109,8 +107,11 @@ def capacities(
     n = len(inventory)
     eligible, _ = first_reasons(reason_masks(inventory, task, constraints), n)
     k = np.where(eligible, UNLIMITED, 0).astype(np.int64)
-    for have, need in ((inventory.cpu, task.cpu), (inventory.memory, task.memory),
-                       (inventory.gpus, task.gpus)):  # fmt: skip
+    for have, need in (
+        (inventory.cpu, task.cpu),
+        (inventory.memory, task.memory),
+        (inventory.gpus, task.gpus),
+    ):
         if need:
             np.minimum(k, have // need, out=k)
     if task.ports or task.udp_ports or any(isinstance(r, DistinctInstance) for r in constraints):
@@ -265,8 +266,13 @@ class _Fresh:
                 if arn not in self.used:
                     break
             self.used.add(arn)
-            new = attrs.evolve(template, arn=arn, ec2_instance_id=f"i-new-{self._serial}",
-                               running_tasks_count=0, task_groups={})  # fmt: skip
+            new = attrs.evolve(
+                template,
+                arn=arn,
+                ec2_instance_id=f"i-new-{self._serial}",
+                running_tasks_count=0,
+                task_groups={},
+            )
             self.made.append(new)
         return self.made[:k]
 
