@@ -9,6 +9,9 @@ from .errors import InventoryError, PlacementError, PlacementInputError, Placeme
 from .explain import ClauseExplanation, Explanation, explain
 from .instance import Instance
 from .inventory import Inventory
+from .ops.deploy import Deployment, DeploymentRound, deploy
+from .ops.sweep import sweep
+from .ops.whatif import Headroom, InstancesNeeded, headroom, instances_needed
 from .place.api import Ranking, place, rank
 from .place.explain import PlacementExplanation, explain_placement
 from .place.result import Failure, PlacementResult
@@ -57,6 +60,9 @@ __all__ = [
     "place", "rank", "Ranking", "TaskSpec", "MemberOf", "DistinctInstance", "Binpack", "Spread",
     "Random", "SERVICE_DEFAULT", "RUN_TASK_DEFAULT", "PlacementResult", "Failure",
     "explain_placement", "PlacementExplanation",
+    # what-if
+    "headroom", "Headroom", "instances_needed", "InstancesNeeded", "deploy", "Deployment",
+    "DeploymentRound", "sweep",
 ]  # fmt: skip
 
 __version__ = "0.1.0"

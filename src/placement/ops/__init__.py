@@ -1,0 +1,1 @@
+"""Operations over an inventory beside placing: what-if questions, deployments, sweeps."""

@@ -1,0 +1,257 @@
+"""Rolling deployments of a service, round by round (SEMANTICS.md §7, stops per §4).
+
+Each round starts as many copies of the new task as `maximumPercent` allows (those that fit
+nowhere stay pending), then stops as many old tasks as `minimumHealthyPercent` allows. New
+copies count as healthy once placed, and join the service's group, so spread strategies see old
+and new tasks alike. The deployment completes when the desired count runs the new task and no
+old task is left; it is stuck when a round starts nothing and stops nothing.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping, Sequence
+from typing import Any
+
+import attrs
+import numpy as np
+import numpy.typing as npt
+
+from ..errors import PlacementInputError
+from ..inventory import Inventory
+from ..model import FrozenMap
+from ..place.api import _inputs as _place_inputs
+from ..place.api import place
+from ..place.draws import random_generators
+from ..place.masks import spread_zones
+from ..place.rules import Binpack, Random, Spread, Strategy
+from ..place.task import TaskSpec
+
+__all__ = ["Deployment", "DeploymentRound", "deploy"]
+
+Ints = npt.NDArray[np.int64]
+
+
+@attrs.frozen
+class DeploymentRound:
+    """One round: the copies started and the old tasks stopped, in order.
+
+    `started` and `stopped` hold `(task ARN, container instance ARN)` pairs; `pending` counts
+    the copies this round tried to start that fitted nowhere, and `reasons` why (per ECS reason,
+    the instances that refused them). `old` and `new` are the service's tasks after the round.
+    """
+
+    started: tuple[tuple[str, str], ...]
+    stopped: tuple[tuple[str, str], ...]
+    pending: int
+    reasons: Mapping[str, int] = attrs.field(converter=FrozenMap)
+    old: int = 0
+    new: int = 0
+
+    def to_dict(self) -> dict[str, Any]:
+        """Plain JSON-ready data."""
+        return {
+            "started": [{"task": t, "instance": i} for t, i in self.started],
+            "stopped": [{"task": t, "instance": i} for t, i in self.stopped],
+            "pending": self.pending,
+            "reasons": dict(self.reasons),
+            "old": self.old,
+            "new": self.new,
+        }
+
+
+@attrs.frozen(eq=False)
+class Deployment:
+    """How a rolling deployment goes: its rounds, whether it completes, the state at the end.
+
+    `completed` is True when `desired_count` copies of the new task run and no old task does;
+    False when it is stuck, with `pending_reasons` saying why the copies it still needs fit
+    nowhere (empty when nothing was tried: `maximumPercent` left no room to start one).
+    `minimum` and `maximum` are the task counts the percents allow (lo and hi of §7).
+    """
+
+    rounds: tuple[DeploymentRound, ...]
+    completed: bool
+    pending_reasons: Mapping[str, int] = attrs.field(converter=FrozenMap)
+    inventory: Inventory = attrs.field(repr=False)
+    group: str = ""
+    desired_count: int = 0
+    minimum: int = 0
+    maximum: int = 0
+
+    @property
+    def new(self) -> int:
+        """Copies of the new task running at the end."""
+        return self.rounds[-1].new if self.rounds else 0
+
+    @property
+    def old(self) -> int:
+        """Old tasks still running at the end."""
+        return self.rounds[-1].old if self.rounds else 0
+
+    def to_dict(self) -> dict[str, Any]:
+        """Plain JSON-ready data (the final inventory is left out)."""
+        return {
+            "group": self.group,
+            "desired_count": self.desired_count,
+            "minimum": self.minimum,
+            "maximum": self.maximum,
+            "completed": self.completed,
+            "new": self.new,
+            "old": self.old,
+            "pending_reasons": dict(self.pending_reasons),
+            "rounds": [r.to_dict() for r in self.rounds],
+        }
+
+
+def _int(value: Any, name: str, low: int, high: int | None = None) -> int:
+    if (
+        isinstance(value, bool)
+        or not isinstance(value, int)
+        or value < low
+        or (high is not None and value > high)
+    ):
+        bounds = f"between {low} and {high}" if high is not None else f"at least {low}"
+        raise PlacementInputError(f"{name} must be an int {bounds}, got {value!r}")
+    return value
+
+
+def deploy(
+    inventory: Inventory,
+    group: str,
+    new_task: TaskSpec,
+    *,
+    desired_count: int,
+    minimum_healthy_percent: int = 100,
+    maximum_percent: int = 200,
+    constraints: Iterable[Any] = (),
+    strategy: Iterable[Any] = (),
+    seed: int | None = None,
+) -> Deployment:
+    """Roll the service whose RUNNING tasks form `group` over to `new_task`, round by round.
+
+    The old tasks are the group's RUNNING tasks in `inventory`. New copies are placed in
+    `group` whatever `new_task.group` says (ECS puts every task of a service in its group).
+    Percents are checked as ECS checks them: `minimum_healthy_percent` 0-100,
+    `maximum_percent` at least 100, `desired_count` at least 0. Old tasks to stop are chosen
+    among the old ones by §4 with the service's strategy. `seed` feeds `random` strategies.
+    """
+    rules, chain = _place_inputs(inventory, new_task, 0, constraints, strategy)
+    if not isinstance(group, str) or not group:
+        raise PlacementInputError(f"group must be a non-empty string, got {group!r}")
+    desired = _int(desired_count, "desired_count", 0)
+    low_percent = _int(minimum_healthy_percent, "minimum_healthy_percent", 0, 100)
+    high_percent = _int(maximum_percent, "maximum_percent", 100)
+    if seed is not None:
+        _int(seed, "seed", 0)
+    task = new_task if new_task.group == group else attrs.evolve(new_task, group=group)
+    lo = -(-desired * low_percent // 100)
+    hi = desired * high_percent // 100
+    seeds = np.random.default_rng(seed) if seed is not None else None
+
+    def next_seed() -> int | None:
+        return None if seeds is None else int(seeds.integers(1 << 62))
+
+    state = inventory
+    old = [
+        str(arn) for arn, g in zip(state.tasks.arns, _task_groups(state), strict=True) if g == group
+    ]
+    new = 0
+    rounds: list[DeploymentRound] = []
+    while not (new == desired and not old):
+        start = min(desired - new, hi - (len(old) + new))
+        started: tuple[tuple[str, str], ...] = ()
+        pending, reasons = 0, {}
+        if start > 0:
+            result = place(state, task, start, constraints=rules, strategy=chain, seed=next_seed())
+            state, new = result.inventory, new + result.placed
+            started = tuple(zip(result.task_arns, result.placements, strict=True))
+            pending = result.failed
+            reasons = dict(result.failures[0].reasons) if result.failures else {}
+        stop = min(len(old), len(old) + new - lo)
+        stopped: tuple[tuple[str, str], ...] = ()
+        if stop > 0:
+            arns = _choose_stops(state, old, stop, chain, next_seed())
+            stopped = tuple((arn, _instance_of(state, arn)) for arn in arns)
+            state = state.without_tasks(arns)
+            gone = set(arns)
+            old = [arn for arn in old if arn not in gone]
+        rounds.append(DeploymentRound(started, stopped, pending, reasons, len(old), new))
+        if not started and not stopped:
+            return Deployment(tuple(rounds), False, reasons, state, group, desired, lo, hi)
+    return Deployment(tuple(rounds), True, {}, state, group, desired, lo, hi)
+
+
+def _task_groups(inventory: Inventory) -> list[str]:
+    table = inventory.tasks.groups
+    return [table.values[c] if c >= 0 else "" for c in table.codes.tolist()]
+
+
+def _instance_of(inventory: Inventory, task_arn: str) -> str:
+    row = inventory.tasks.instances[inventory.tasks.index_of(task_arn)]
+    return str(inventory.ids[row])
+
+
+# -- which old tasks to stop (§4 over a set of candidates) ----------------------------------------
+# A small stand-in for `placement.scale_in` restricted to candidate tasks: when scale-in takes a
+# candidate set, `deploy` calls it instead and this goes.
+
+
+def _choose_stops(
+    inventory: Inventory,
+    candidates: Sequence[str],
+    count: int,
+    strategy: Sequence[Strategy],
+    seed: int | None,
+) -> list[str]:
+    """`count` of the `candidates` (task ARNs of one group) to stop, in order, as §4 ranks them.
+
+    Each step ranks the candidates still running by the chain applied to their instances,
+    stops the first and updates what the chain reads (remaining CPU and memory, the group's
+    tasks per instance and per attribute value, which count every task of the group).
+    """
+    table = inventory.tasks
+    rows = np.array([table.index_of(arn) for arn in candidates], dtype=np.int64)
+    where = table.instances[rows]
+    group = table.groups.get(int(rows[0])) or ""  # count > 0: there are candidates
+    remaining = {"cpu": inventory.cpu.copy(), "memory": inventory.memory.copy()}
+    per_instance = inventory.group_counts(group).copy()
+    zones: dict[str, tuple[Ints, npt.NDArray[np.float64], int]] = {}
+    for rule in strategy:
+        if isinstance(rule, Spread) and rule.attribute is not None:
+            codes, lacking = spread_zones(inventory, rule.attribute)
+            counted = np.bincount(codes, weights=per_instance, minlength=lacking + 1)
+            zones[rule.attribute] = (codes, counted.astype(np.float64), lacking)
+    # Ties: the instance last in the inventory, then the latest start (None: just placed).
+    started = np.where(
+        table.has_started_at[rows], table.started_at[rows].astype(np.float64), np.inf
+    )
+    generators = random_generators(strategy, seed)
+    alive = np.ones(len(rows), dtype=bool)
+    chosen: list[str] = []
+    for _ in range(count):
+        draws = iter([g.random(len(table)) for g in generators])
+        live = np.flatnonzero(alive)
+        keys: list[npt.NDArray[Any]] = []
+        for rule in strategy:
+            inst = where[live]
+            if isinstance(rule, Binpack):
+                amount = getattr(table, rule.field)[rows[live]]
+                keys.append(-(remaining[rule.field][inst] + amount))
+            elif isinstance(rule, Random):
+                keys.append(next(draws)[rows[live]])
+            elif rule.attribute is None:
+                keys.append(-per_instance[inst])
+            else:
+                zone, totals, missing = zones[rule.attribute]
+                keys.append(np.where(zone[inst] == missing, -np.inf, -totals[zone[inst]]))
+        order = np.lexsort((-rows[live], -started[live], -where[live], *reversed(keys)))
+        pick = int(live[order[0]])
+        alive[pick] = False
+        chosen.append(candidates[pick])
+        inst_row, task_row = int(where[pick]), int(rows[pick])
+        for field in ("cpu", "memory"):
+            remaining[field][inst_row] += int(getattr(table, field)[task_row])
+        per_instance[inst_row] -= 1
+        for zone, totals, _missing in zones.values():
+            totals[zone[inst_row]] -= 1
+    return chosen

@@ -1,0 +1,383 @@
+"""What-if questions (SEMANTICS.md §7): how many more copies fit, how many instances a count needs.
+
+Both rest on one property of §3: a placed copy changes only the instance it goes to (its
+resources, host ports, `runningTasksCount` and task groups), and whether an instance takes a
+copy reads only that instance. So every instance can take a fixed number of copies `c_i`,
+whatever the order or the strategy, and placing stops exactly when every instance is full:
+`place` with any count places `min(count, sum(c_i))` copies. The capacities are computed at
+once, over columns: from resources (`cpu // task.cpu`, ..., one copy when the task binds host
+ports or under `distinctInstance`) and, for `memberOf` expressions that read
+`runningTasksCount` or `task:group`, from the instance's state after its j-th copy, probed only
+where those expressions can change value. `place` is the oracle the tests hold this to.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping, Sequence
+from typing import Any
+
+import attrs
+import numpy as np
+import numpy.typing as npt
+
+from ..errors import PlacementError, PlacementInputError
+from ..instance import Instance
+from ..inventory import Inventory
+from ..model import INSTANCE_FIELDS, FrozenMap
+from ..place.api import _inputs as _place_inputs
+from ..place.api import place
+from ..place.masks import first_reasons, member_of, reason_masks
+from ..place.result import PlacementResult
+from ..place.rules import Constraint, DistinctInstance, MemberOf
+from ..place.task import TaskSpec
+from ..syntax.ast import SubjectKind
+
+__all__ = ["Headroom", "InstancesNeeded", "headroom", "instances_needed", "capacities"]
+
+Ints = npt.NDArray[np.int64]
+
+UNLIMITED = np.iinfo(np.int64).max
+"""The capacity of an instance that takes copies for ever (a task that reserves nothing)."""
+# runningTasksCount thresholds past this are never reached (the column holds int64; no instance
+# runs 2**62 tasks): an instance still taking copies there takes them for ever.
+_FAR = 1 << 62
+
+
+@attrs.frozen
+class Headroom:
+    """How many more copies of a task would still place, and why the next one fits nowhere.
+
+    `copies` is what `place` with a large count would place; `reasons` counts, per ECS reason,
+    the instances that refuse the copy after those (each under its first reason, ECS's order),
+    as the failure record of that placement would. A task that reserves nothing (no CPU,
+    memory, GPU, host port, no `distinctInstance`) on an instance that keeps accepting it has
+    `unbounded` headroom: `copies` is then None and `reasons` empty.
+    """
+
+    copies: int | None
+    reasons: Mapping[str, int] = attrs.field(converter=FrozenMap)
+    unbounded: bool = False
+
+    def to_dict(self) -> dict[str, Any]:
+        """Plain JSON-ready data: `copies` (null when unbounded), `unbounded`, `reasons`."""
+        return {"copies": self.copies, "unbounded": self.unbounded, "reasons": dict(self.reasons)}
+
+
+@attrs.frozen(eq=False)
+class InstancesNeeded:
+    """The fewest new instances (from templates) that let all `count` copies place.
+
+    `instances` is that number k (0 when the inventory suffices) and `placements` the
+    `PlacementResult` of placing the copies on the inventory plus those k instances. When no k
+    up to `limit` works, `instances` and `placements` are None and `reasons` counts why the
+    template instances refuse the task (each filled with the copies it can take, under the
+    first reason it refuses one more).
+    """
+
+    instances: int | None
+    placements: PlacementResult | None
+    count: int
+    limit: int
+    reasons: Mapping[str, int] = attrs.field(factory=FrozenMap, converter=FrozenMap)
+
+    def to_dict(self) -> dict[str, Any]:
+        """Plain JSON-ready data; `placements` is the placement's own `to_dict()`, or null."""
+        return {
+            "instances": self.instances,
+            "count": self.count,
+            "limit": self.limit,
+            "reasons": dict(self.reasons),
+            "placements": None if self.placements is None else self.placements.to_dict(),
+        }
+
+    def __repr__(self) -> str:
+        if self.instances is None:
+            return f"<InstancesNeeded none up to {self.limit} for {self.count} copies>"
+        return f"<InstancesNeeded {self.instances} new instances for {self.count} copies>"
+
+
+# -- capacities ---------------------------------------------------------------------------------
+
+
+def capacities(inventory: Inventory, task: TaskSpec, constraints: Sequence[Constraint]) -> Ints:
+    """Per instance, how many more copies of `task` it takes (`UNLIMITED`: for ever).
+
+    `constraints` are typed (`constraints_from`); the task definition's own are added here.
+    """
+    n = len(inventory)
+    eligible, _ = first_reasons(reason_masks(inventory, task, constraints), n)
+    k = np.where(eligible, UNLIMITED, 0).astype(np.int64)
+    for have, need in (
+        (inventory.cpu, task.cpu),
+        (inventory.memory, task.memory),
+        (inventory.gpus, task.gpus),
+    ):
+        if need:
+            np.minimum(k, have // need, out=k)
+    if task.ports or task.udp_ports or any(isinstance(r, DistinctInstance) for r in constraints):
+        np.minimum(k, 1, out=k)  # host ports bind once; distinctInstance allows one copy
+    dynamic = [rule for rule in member_of(constraints, task) if rule.expression.reads_state]
+    alive = np.flatnonzero(k > 1)
+    if dynamic and len(alive):
+        k[alive] = np.minimum(k[alive], _first_refusal(inventory.select(alive), task, dynamic))
+    return k
+
+
+def _thresholds(rules: Sequence[MemberOf]) -> list[int]:
+    """The runningTasksCount values at which the expressions can change value (v and v + 1)."""
+    points: set[int] = set()
+    for rule in rules:
+        for leaf in rule.expression.leaves():
+            if leaf.subject.kind is SubjectKind.RUNNING_TASKS_COUNT:
+                value = int(leaf.argument)  # type: ignore[arg-type]
+                points.update(p for p in (value, value + 1) if p < _FAR)
+    return sorted(points)
+
+
+def _first_refusal(sub: Inventory, task: TaskSpec, rules: Sequence[MemberOf]) -> Ints:
+    """Per instance of `sub`, the first j >= 1 whose state refuses copy j + 1 (else UNLIMITED).
+
+    After j >= 1 copies an instance runs the task's group and `runningTasksCount + j` tasks;
+    nothing else the expressions read has moved. As a function of that count each expression
+    is constant between its thresholds, so probing the count just after the first copy and at
+    each threshold finds the first j that refuses.
+    """
+    running = sub.running_tasks_count
+    columns = sub.columns()
+    lacking = np.flatnonzero(sub.group_counts(task.group) == 0)
+    columns["task_groups"] = sub.groups.adding(lacking, task.group, np.ones(len(lacking), np.int64))
+    tasks = sub.tasks.columns()
+    first = np.full(len(sub), UNLIMITED, dtype=np.int64)
+    for point in [None, *_thresholds(rules)]:
+        count = running + 1 if point is None else np.maximum(point, running + 1)
+        columns["running_tasks_count"] = count
+        probe = Inventory(columns, tasks)  # only the columns the expressions read differ
+        holds = np.ones(len(sub), dtype=bool)
+        for rule in rules:
+            holds &= rule.expression.evaluate(probe)
+        np.minimum(first, np.where(holds, UNLIMITED, count - running), out=first)
+    return first
+
+
+def _full_state(inventory: Inventory, task: TaskSpec, copies: Ints) -> Inventory:
+    """The instances' state after each took `copies[i]` copies (the task rows left out).
+
+    Derived from the declared fields' `consumed_by`, as the state update is; the task table is
+    not extended, since this state is only read for its reasons.
+    """
+    rows = np.flatnonzero(copies)
+    columns = inventory.columns()
+    for spec in INSTANCE_FIELDS:
+        how, column = spec.consumed_by, columns[spec.name]
+        if how is None:
+            continue
+        if how == "+":
+            columns[spec.name] = column + copies
+        elif how == "+group":
+            columns[spec.name] = column.adding(rows, task.group, copies[rows])
+        elif how.startswith("-"):
+            columns[spec.name] = column - copies * getattr(task, how[1:])
+        elif how.startswith("|"):
+            columns[spec.name] = column.adding(rows, getattr(task, how[1:]))
+    return Inventory(columns, inventory.tasks.columns())
+
+
+def _reasons_when_full(
+    inventory: Inventory, task: TaskSpec, rules: Sequence[Constraint], copies: Ints
+) -> dict[str, int]:
+    full = _full_state(inventory, task, copies)
+    return first_reasons(reason_masks(full, task, rules), len(full))[1]
+
+
+# -- headroom -----------------------------------------------------------------------------------
+
+
+def headroom(
+    inventory: Inventory,
+    task: TaskSpec,
+    *,
+    constraints: Iterable[Any] = (),
+    strategy: Iterable[Any] = (),
+) -> Headroom:
+    """How many more copies of `task` would place, and why the next one would fit nowhere.
+
+    Equal to `place(inventory, task, count, ...).placed` for any count past it, with that
+    placement's failure reasons (SEMANTICS.md §7). The strategy is checked but cannot change
+    the answer: each copy changes only its own instance, so every order fills the same
+    instances. Computed over columns, without placing: its cost does not grow with the copies.
+    """
+    rules, _chain = _place_inputs(inventory, task, 0, constraints, strategy)
+    caps = capacities(inventory, task, rules)
+    if (caps == UNLIMITED).any():
+        return Headroom(None, {}, unbounded=True)
+    copies = sum(caps.tolist())  # Python ints: 100,000 capacities near 2**53 overflow int64
+    return Headroom(copies, _reasons_when_full(inventory, task, rules, caps))
+
+
+# -- instances needed ---------------------------------------------------------------------------
+
+
+def _template_list(templates: Any) -> list[Instance]:
+    if isinstance(templates, (Instance, Mapping)):
+        if isinstance(templates, Mapping) and "containerInstances" in templates:
+            templates = templates["containerInstances"]
+        else:
+            templates = [templates]
+    if isinstance(templates, (str, bytes)) or not isinstance(templates, Iterable):
+        raise PlacementInputError(
+            "templates: expected container instance documents or Instances, got "
+            f"{type(templates).__name__}"
+        )
+    out: list[Instance] = []
+    for position, item in enumerate(templates):
+        if isinstance(item, Instance):
+            out.append(item)
+        elif isinstance(item, Mapping):
+            try:
+                out.append(Instance.from_ecs(item))
+            except PlacementError as exc:
+                raise PlacementInputError(f"templates[{position}]: {exc}") from None
+        else:
+            raise PlacementInputError(
+                f"templates[{position}]: expected a container instance document or an "
+                f"Instance, got {type(item).__name__}"
+            )
+    if not out:
+        raise PlacementInputError("templates: at least one template is needed")
+    return out
+
+
+class _Fresh:
+    """New instances from templates, round-robin, each with an ARN and EC2 id not in use."""
+
+    def __init__(self, inventory: Inventory, templates: list[Instance]) -> None:
+        self.templates = templates
+        self.used = {str(arn) for arn in inventory.ids}
+        self.made: list[Instance] = []
+        self._serial = 0
+
+    def first(self, k: int) -> list[Instance]:
+        while len(self.made) < k:
+            template = self.templates[len(self.made) % len(self.templates)]
+            base = template.arn.rsplit("/", 1)[0] if "/" in template.arn else template.arn
+            while True:
+                self._serial += 1
+                arn = f"{base}/new-{self._serial}"
+                if arn not in self.used:
+                    break
+            self.used.add(arn)
+            new = attrs.evolve(
+                template,
+                arn=arn,
+                ec2_instance_id=f"i-new-{self._serial}",
+                running_tasks_count=0,
+                task_groups={},
+            )
+            self.made.append(new)
+        return self.made[:k]
+
+
+class _Grown:
+    """The inventory plus k new instances, built once for the largest k asked so far."""
+
+    def __init__(self, inventory: Inventory, fresh: _Fresh) -> None:
+        self.inventory = inventory
+        self.fresh = fresh
+        self.built = -1
+        self.whole = inventory
+        self._old: tuple[list[Instance], list[Any]] | None = None
+
+    def with_new(self, k: int) -> Inventory:
+        n = len(self.inventory)
+        if k == 0:
+            return self.inventory
+        if k > self.built:
+            if self._old is None:
+                self._old = (list(self.inventory), list(self.inventory.tasks))
+            instances, tasks = self._old
+            size = max(k, 2 * self.built)
+            self.whole = Inventory.from_instances([*instances, *self.fresh.first(size)], tasks)
+            self.built = size
+        if k == self.built:
+            return self.whole
+        return self.whole.select(np.arange(n + k))
+
+
+def _smallest_k(have: int, count: int, caps: Sequence[int]) -> int:
+    """Fewest round-robin instances with capacities `caps` (some positive) to reach `count`."""
+    need = count - have
+    per_cycle = sum(caps)
+    cycles = max(0, (need - 1) // per_cycle)
+    k, have = cycles * len(caps), have + cycles * per_cycle
+    while have < count:
+        have += caps[k % len(caps)]
+        k += 1
+    return k
+
+
+def _count(value: Any, name: str) -> int:
+    if isinstance(value, bool) or not isinstance(value, int) or value < 0:
+        raise PlacementInputError(f"{name} must be a non-negative int, got {value!r}")
+    return value
+
+
+def instances_needed(
+    inventory: Inventory,
+    task: TaskSpec,
+    count: int,
+    templates: Any,
+    *,
+    constraints: Iterable[Any] = (),
+    strategy: Iterable[Any] = (),
+    limit: int = 10_000,
+) -> InstancesNeeded:
+    """The fewest new instances such that all `count` copies of `task` place (SEMANTICS.md §7).
+
+    `templates` are DescribeContainerInstances elements (or a whole response) or `Instance`s.
+    The i-th new instance copies template i mod t with a fresh ARN (`<template's prefix>/new-N`)
+    and EC2 id (`i-new-N`) and no tasks, and is appended after the existing instances; its
+    remaining resources and reserved ports are the template's as given. The answer is computed
+    from capacities, then checked by placing: k copies place, k - 1 do not. When no k up to
+    `limit` works, `instances` is None and `reasons` says why the template instances refuse.
+    """
+    rules, chain = _place_inputs(inventory, task, _count(count, "count"), constraints, strategy)
+    limit = _count(limit, "limit")
+    fresh = _Fresh(inventory, _template_list(templates))
+    caps = capacities(inventory, task, rules)
+    have = sum(caps.tolist()) if not (caps == UNLIMITED).any() else count
+    k = 0
+    if have < count:
+        # One new instance per template: what each takes (new instances differ only by name).
+        sample = Inventory.from_instances(fresh.first(len(fresh.templates)))
+        sample_caps = np.minimum(capacities(sample, task, rules), count)  # UNLIMITED: all
+        if (sample_caps > 0).any():
+            k = _smallest_k(have, count, sample_caps.tolist())
+        if not (sample_caps > 0).any() or k > limit:
+            reasons = _reasons_when_full(sample, task, rules, sample_caps)
+            return InstancesNeeded(None, None, count, limit, reasons)
+    grown = _Grown(inventory, fresh)
+
+    def attempt(k: int) -> PlacementResult:
+        return place(grown.with_new(k), task, count, constraints=rules, strategy=chain, seed=0)
+
+    result = attempt(k)
+    if result.failed or (k and not attempt(k - 1).failed):
+        # The capacities missed something only placing shows (a memberOf telling new instances
+        # apart by their ids): search by placing, which is monotone in k.
+        return _search(attempt, count, limit)
+    return InstancesNeeded(k, result, count, limit)
+
+
+def _search(attempt: Any, count: int, limit: int) -> InstancesNeeded:
+    last = attempt(limit)
+    if last.failed:
+        return InstancesNeeded(None, None, count, limit, last.failures[0].reasons)
+    lo, hi, best = 0, limit, last
+    while lo < hi:
+        mid = (lo + hi) // 2
+        result = attempt(mid)
+        if result.failed:
+            lo = mid + 1
+        else:
+            hi, best = mid, result
+    return InstancesNeeded(hi, best, count, limit)
