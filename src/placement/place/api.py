@@ -39,7 +39,7 @@ MAX_COUNT = 2**31 - 1
 
 
 def _inputs(
-    inventory: Any, task: Any, count: Any, constraints: Any, strategy: Any, seed: Any
+    inventory: Any, task: Any, count: Any, constraints: Any, strategy: Any, seed: Any = None
 ) -> tuple[tuple[Constraint, ...], tuple[Strategy, ...]]:
     """Check every argument of `place`/`rank` and read the rules; nothing is trusted yet."""
     if not isinstance(inventory, Inventory):
