@@ -143,7 +143,7 @@ def test_filter_lists_matching_instances(capsys: pytest.CaptureFixture[str]) -> 
     assert main(["filter", expr, "--inventory", str(INSTANCES)]) == 0
     out = capsys.readouterr().out
     inv = inventory()
-    expected = [inst.name for inst in inv if inst.attributes.get("ecs.instance-type") == "m5.xlarge"]
+    expected = [i.name for i in inv if i.attributes.get("ecs.instance-type") == "m5.xlarge"]
     assert out.splitlines()[0] == f"{len(expected)} of 12 instances match {expr}"
     assert [line.split()[0] for line in out.splitlines()[2:]] == expected
 
@@ -212,3 +212,28 @@ def test_readme_commands_are_what_ci_runs() -> None:
     ci = (ROOT / ".ci" / "run").read_text()
     for command in commands:
         assert command in ci
+
+
+def test_place_with_a_service_file(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
+    service = EXAMPLES / "service.json"
+    assert main(place_args("--service-file", str(service), "-o", "json")) == 0
+    captured = capsys.readouterr()
+    printed = json.loads(captured.out)
+    described = json.loads(service.read_text())["services"][0]
+    running = int(inventory().group_counts("service:web").sum())
+    assert printed["requested"] == described["desiredCount"] - running
+    assert f"desired 12, running {running}" in captured.err
+    assert printed["group"] == "service:web"
+    assert printed["strategy"] == ["spread(attribute:ecs.availability-zone)", "binpack(memory)"]
+    assert printed["constraints"][-1] == "memberOf(attribute:stack == prod)"
+    prod = {str(i.arn) for i in inventory() if i.attributes.get("stack") == "prod"}
+    assert {p["instance"] for p in printed["placements"]} <= prod
+    described["desiredCount"] = 1e20
+    bad = tmp_path / "service.json"
+    bad.write_text(json.dumps(described))
+    assert main(place_args("--service-file", str(bad))) == 1
+    assert "desiredCount must be a whole number" in capsys.readouterr().err
+    described["placementStrategy"] = 5
+    bad.write_text(json.dumps(described))
+    assert main(place_args("--service-file", str(bad), "--count", "1")) == 1
+    assert "placementStrategy must be a list" in capsys.readouterr().err

@@ -36,8 +36,10 @@ def build_cluster() -> dict[str, Any]:
     ecs = boto3.client("ecs", region_name=REGION)
     ec2 = boto3.resource("ec2", region_name=REGION)
     ecs.create_cluster(clusterName="prod")
-    for instance in ec2.create_instances(ImageId="ami-12c6146b", MinCount=N_INSTANCES,
-                                         MaxCount=N_INSTANCES, InstanceType="t2.small"):  # fmt: skip
+    instances = ec2.create_instances(
+        ImageId="ami-12c6146b", MinCount=N_INSTANCES, MaxCount=N_INSTANCES, InstanceType="t2.small"
+    )
+    for instance in instances:
         document = ec2_utils.generate_instance_identity_document(instance)
         ecs.register_container_instance(
             cluster="prod", instanceIdentityDocument=json.dumps(document)
@@ -117,7 +119,7 @@ def cluster(monkeypatch: pytest.MonkeyPatch) -> Iterator[dict[str, Any]]:
 
 
 def test_place_service_explain_as_a_process() -> None:
-    """`placement place --cluster C --service S --count 5 --explain`: would 5 more fit, and why not."""
+    """`placement place --cluster C --service S --count 5 --explain`: would 5 more fit? Why not?"""
     result = run_in_moto("place", "--cluster", "prod", "--service", "web", "--count", "5",
                          "--explain")  # fmt: skip
     assert result.returncode == 3, result.stderr
@@ -206,8 +208,9 @@ def test_service_strategy_and_constraints_are_read(
     assert printed["constraints"] == ["memberOf(attribute:ecs.instance-type =~ t2.*)",
                                       "distinctInstance"]  # fmt: skip
     # --strategy replaces the service's chain; --constraint adds to its constraints.
-    assert main(["place", "--cluster", "prod", "--service", "web", "-o", "json",
-                 "--strategy", "random(3)", "--constraint", "memberOf(attribute:a !exists)"]) == 3  # fmt: skip
+    argv = ["place", "--cluster", "prod", "--service", "web", "-o", "json",
+            "--strategy", "random(3)", "--constraint", "memberOf(attribute:a !exists)"]  # fmt: skip
+    assert main(argv) == 3
     printed = json.loads(capsys.readouterr().out)
     assert printed["strategy"] == ["random(3)"]
     assert printed["constraints"][-1] == "memberOf(attribute:a !exists)"

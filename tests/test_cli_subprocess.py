@@ -112,8 +112,9 @@ def test_filter_json_feeds_back_as_inventory_and_tasks(tmp_path: Path) -> None:
     subset.write_text(first.stdout)
     again = _json(run("filter", "task:group == service:web", "--inventory", str(subset),
                       "--tasks", str(subset), "-o", "json"))  # fmt: skip
-    direct = _json(run("filter", "attribute:stack == prod and task:group == service:web",
-                       "--inventory", str(INSTANCES), "--tasks", str(TASKS), "-o", "json"))  # fmt: skip
+    both = "attribute:stack == prod and task:group == service:web"
+    direct = _json(run("filter", both, "--inventory", str(INSTANCES), "--tasks", str(TASKS),
+                       "-o", "json"))  # fmt: skip
     assert again["instances"] == json.loads(first.stdout)["matched"] == 6
     assert again["containerInstances"] == direct["containerInstances"]
     assert again["tasks"] == direct["tasks"]
@@ -252,8 +253,8 @@ def test_json_nested_100k_deep(tmp_path: Path) -> None:
 def test_task_definition_that_is_a_list(tmp_path: Path) -> None:
     listed = tmp_path / "td.json"
     listed.write_text(json.dumps([json.loads(TASK_DEFINITION.read_text())]))
-    assert_clean_failure(run("place", "--inventory", str(INSTANCES), "--task-definition",
-                             str(listed)), "task definition", "expected an object, got a list")  # fmt: skip
+    result = run("place", "--inventory", str(INSTANCES), "--task-definition", str(listed))
+    assert_clean_failure(result, "task definition", "expected an object, got a list")
 
 
 def test_malformed_constraint_json() -> None:
@@ -276,8 +277,9 @@ def test_a_directory_and_a_missing_file(tmp_path: Path) -> None:
     assert_clean_failure(run(*place_args()[:1], "--inventory", str(missing),
                              "--task-definition", str(TASK_DEFINITION)),
                          "cannot read inventory", "nope.json", "No such file")  # fmt: skip
-    assert_clean_failure(run("place", "--inventory", str(INSTANCES), "--tasks", str(missing),
-                             "--task-definition", str(TASK_DEFINITION)), "cannot read tasks")  # fmt: skip
+    result = run("place", "--inventory", str(INSTANCES), "--tasks", str(missing),
+                 "--task-definition", str(TASK_DEFINITION))  # fmt: skip
+    assert_clean_failure(result, "cannot read tasks")
 
 
 def test_a_10_mb_expression_from_stdin() -> None:
@@ -315,8 +317,10 @@ def _on_a_terminal(args: list[str], env: dict[str, str]) -> str:
 
     leader, follower = pty.openpty()
     try:
-        process = subprocess.run([sys.executable, "-m", "placement", *args], stdout=follower,
-                                 stderr=subprocess.PIPE, env=env, timeout=300, check=False)  # fmt: skip
+        process = subprocess.run(
+            [sys.executable, "-m", "placement", *args], stdout=follower,
+            stderr=subprocess.PIPE, env=env, timeout=300, check=False,
+        )  # fmt: skip
         os.close(follower)
         follower = -1
         chunks = []
@@ -346,10 +350,14 @@ def test_colour_only_on_a_terminal_and_never_with_no_color() -> None:
 
 
 def test_table_fits_100_columns_and_wide_shows_full_arns() -> None:
-    for args in (["demo", "--explain"], place_args("--count", "40", "--explain"),
-                 ["explain", "attribute:stack == prod and not(task:group == service:web)",
-                  "--inventory", str(INSTANCES), "--tasks", str(TASKS)],
-                 ["filter", "attribute:ecs.os-type exists", "--inventory", str(INSTANCES)]):  # fmt: skip
+    commands = [
+        ["demo", "--explain"],
+        place_args("--count", "40", "--explain"),
+        ["explain", "attribute:stack == prod and not(task:group == service:web)",
+         "--inventory", str(INSTANCES), "--tasks", str(TASKS)],
+        ["filter", "attribute:ecs.os-type exists", "--inventory", str(INSTANCES)],
+    ]  # fmt: skip
+    for args in commands:
         table = run(*args)
         assert table.returncode in (0, 3), table.stderr
         assert max(len(line) for line in table.stdout.splitlines()) <= 100

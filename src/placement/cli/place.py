@@ -97,6 +97,11 @@ def add_parser(commands: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     command.add_argument("--task-definition", metavar="FILE",
                          help="RegisterTaskDefinition / DescribeTaskDefinition JSON "
                               "('-': stdin); not needed with --service")  # fmt: skip
+    command.add_argument(
+        "--service-file", metavar="FILE",
+        help="DescribeServices JSON ('-': stdin): constraints, strategy, group and desired "
+             "count from a service, as --service reads them live",
+    )  # fmt: skip
     add_place_options(command)
     command.set_defaults(run=run, parser=command)
 
@@ -113,30 +118,64 @@ def _task(document: Any, group: str | None) -> TaskSpec:
     return TaskSpec.from_ecs(document, group)
 
 
-def _service_request(args: argparse.Namespace, out: Output, inventory: Inventory) -> Request:
-    """The task, constraints, strategy, group and count of `--service`, with the overrides."""
-    from .live import read_service
+def _service_document(document: Any, where: str) -> dict[str, Any]:
+    """One service: a DescribeServices response with one service, or the element itself."""
+    if isinstance(document, dict) and "services" in document:
+        services = document["services"]
+        if not isinstance(services, list) or len(services) != 1:
+            raise PlacementError(f"{where}: 'services' must list exactly one service")
+        document = services[0]
+    if not isinstance(document, dict):
+        raise PlacementError(f"{where}: expected a service object")
+    return document
 
-    service, definition = read_service(args)
-    name = service.get("serviceName") or args.service
+
+def _service_list(service: dict[str, Any], field: str, where: str) -> list[Any]:
+    value = service.get(field) or []
+    if not isinstance(value, list):
+        raise PlacementError(f"{where}: {field} must be a list")
+    return value
+
+
+def _service_request(args: argparse.Namespace, out: Output, inventory: Inventory) -> Request:
+    """The task, constraints, strategy, group and count of a service, with the overrides.
+
+    The service is `--service` (DescribeServices on `--cluster`) or `--service-file`; options
+    win: `--task-definition` replaces its task definition, `--strategy` its chain, `--group`
+    its group; `--constraint` adds to its constraints.
+    """
+    if args.service:
+        from .live import read_service
+
+        where = f"service {args.service!r}"
+        service, definition = read_service(args)
+    else:
+        where = f"service file {args.service_file!r}"
+        service = _service_document(read_json(args.service_file, "service file", (dict,)), where)
+        definition = None
+    name = service.get("serviceName") or args.service or "?"
     if service.get("schedulingStrategy") == "DAEMON":
-        raise PlacementError(f"service {name!r} is a DAEMON service; place models REPLICA services")
+        raise PlacementError(f"{where} is a DAEMON service; place models REPLICA services")
     if service.get("launchType") == "FARGATE":
-        raise PlacementError(f"service {name!r} runs on FARGATE, not on container instances")
+        raise PlacementError(f"{where} runs on FARGATE, not on container instances")
     if args.task_definition:
         definition = read_json(args.task_definition, "task definition", (dict,))
+    if definition is None:
+        args.parser.error("--service-file needs --task-definition")
     group = args.group or f"service:{name}"
     task = _task(definition, group)
     constraints, strategy = _options(args)
-    constraints = [*(service.get("placementConstraints") or ()), *constraints]
+    constraints = [*_service_list(service, "placementConstraints", where), *constraints]
     if not strategy:
-        strategy = list(service.get("placementStrategy") or ()) or list(SERVICE_DEFAULT)
+        strategy = _service_list(service, "placementStrategy", where) or list(SERVICE_DEFAULT)
     if args.count is not None:
         count = parse_count(args.count)
     else:
         desired = service.get("desiredCount") or 0
+        if isinstance(desired, bool) or not isinstance(desired, int) or desired < 0:
+            raise PlacementError(f"{where}: desiredCount must be a whole number, got {desired!r}")
         running = int(inventory.group_counts(group).sum())
-        count = max(int(desired) - running, 0)
+        count = parse_count(str(max(desired - running, 0)))
         out.note(f"placement: note: service {name}: desired {desired}, running {running}: "
                  f"placing the {count} missing (--count N asks for N more)")  # fmt: skip
     return Request(inventory, task, count, tuple(constraints), tuple(strategy),
@@ -167,15 +206,15 @@ def file_request(
 def run(args: argparse.Namespace, out: Output) -> int:
     """Gather the request from files or AWS, place, print; exit 3 when copies did not fit."""
     check_live_options(args)
-    if args.cluster is None and args.service is None and not args.task_definition:
+    if args.service and args.service_file:
+        args.parser.error("--service and --service-file: give one")
+    if not (args.service or args.task_definition):
         args.parser.error("--task-definition is required (or --cluster with --service)")
-    check_one_stdin(args.inventory, args.tasks, args.task_definition)
+    check_one_stdin(args.inventory, args.tasks, args.task_definition, args.service_file)
     inventory = load_inventory(args, out, tasks_matter=True)
-    if args.service:
+    if args.service or args.service_file:
         request = _service_request(args, out, inventory)
     else:
-        if not args.task_definition:
-            args.parser.error("--task-definition is required (or --service)")
         document = read_json(args.task_definition, "task definition", (dict,))
         request = file_request(args, out, inventory, document, default_count=1)
     result = run_request(request, out, explain=args.explain)
