@@ -8,6 +8,7 @@ from collections.abc import Sequence
 from typing import Any
 
 import attrs
+import numpy as np
 
 from ..errors import PlacementError
 from ..inventory import Inventory
@@ -278,12 +279,21 @@ def explain_json(explanation: PlacementExplanation) -> dict[str, Any]:
         "eligible": int(explanation.eligible.sum()),
         "reasons": explanation.counts(),
         "instances": [
-            {"instance": ids[row], "reasons": list(explanation.reasons(row))}
-            for row in range(len(inventory))
-            if not explanation.eligible[row]
+            {"instance": ids[row], "reasons": reasons}
+            for row, reasons in enumerate(_every_reason(explanation))
+            if reasons
         ],
         "member_of": [explanation_json(d) for d in _member_of(explanation)],
     }
+
+
+def _every_reason(explanation: PlacementExplanation) -> list[list[str]]:
+    """Per row, every reason in ECS's order (one pass per reason, not per instance)."""
+    out: list[list[str]] = [[] for _ in range(len(explanation.inventory))]
+    for reason in R.ORDER:
+        for row in np.flatnonzero(explanation.masks[reason]).tolist():
+            out[row].append(reason)
+    return out
 
 
 def _member_of(explanation: PlacementExplanation) -> list[Any]:
@@ -401,12 +411,12 @@ def _explain_lines(explanation: PlacementExplanation, out: Output) -> list[str]:
     counts = explanation.counts()
     if counts:
         lines += _reason_table(counts, out)
-    refusing = [row for row in range(n) if not explanation.eligible[row]]
+    every = _every_reason(explanation)
+    refusing = [row for row in range(n) if every[row]]
     if refusing:
         shown = refusing if out.wide else refusing[:TABLE_ROWS]
         names, zones = instance_names(inventory, out.wide), zone_of(inventory)
-        rows = [[names[r], zones[r],
-                 ", ".join(_SHORT_CODES.get(c, c) for c in explanation.reasons(r))]
+        rows = [[names[r], zones[r], ", ".join(_SHORT_CODES.get(c, c) for c in every[r])]
                 for r in shown]  # fmt: skip
         lines += ["", *table(["INSTANCE", "ZONE", "REASONS"], rows, shrink=2, width=out.width,
                              indent="  ")]  # fmt: skip
