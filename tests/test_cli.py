@@ -49,6 +49,7 @@ def test_check_length_limit_can_be_lifted(capsys: pytest.CaptureFixture[str]) ->
     assert main(["check", long]) == 1
     assert "over the limit of 2000" in capsys.readouterr().err
     assert main(["check", "--no-limit", long]) == 0
+    assert capsys.readouterr().out == str(placement.parse(long, max_length=None)) + "\n"
 
 
 def test_a_10_mb_expression_argument_is_one_clean_error(

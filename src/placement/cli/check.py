@@ -28,5 +28,5 @@ def run(args: argparse.Namespace, out: Output) -> int:
     if out.json:
         out.print_json({"expression": str(expression)})
     else:
-        out.print(str(expression))
+        out.print(str(expression), cut=False)  # the canonical text is data: never cut
     return 0

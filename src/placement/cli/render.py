@@ -121,11 +121,15 @@ class Output:
         """The table width limit (None: unlimited)."""
         return None if self.wide else TABLE_WIDTH
 
-    def print(self, text: str = "") -> None:
-        """Write a line (or several) of results to stdout (cut to 100 columns in table mode)."""
+    def print(self, text: str = "", *, cut: bool = True) -> None:
+        """Write a line (or several) of results to stdout.
+
+        In table mode, lines are cut to 100 columns unless `cut` is False (data that must
+        stay whole, such as `check`'s canonical text).
+        """
         if self.closed:
             return
-        if self.mode == "table":
+        if cut and self.mode == "table":
             text = "\n".join(fit(line, TABLE_WIDTH) for line in text.split("\n"))
         try:
             self.stdout.write(text + "\n")
@@ -135,7 +139,7 @@ class Output:
 
     def print_json(self, document: Any) -> None:
         """Write the one JSON document (ASCII, so any terminal encoding takes it)."""
-        self.print(json.dumps(document, indent=2))
+        self.print(json.dumps(document, indent=2), cut=False)
 
     def note(self, text: str) -> None:
         """A note for people (stderr): banners, hints, warnings; never part of the results."""
