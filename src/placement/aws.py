@@ -11,7 +11,7 @@ from typing import Any
 
 from .errors import InventoryError
 
-__all__ = ["fetch_cluster", "DESCRIBE_BATCH"]
+__all__ = ["fetch_cluster", "fetch_service", "DESCRIBE_BATCH"]
 
 DESCRIBE_BATCH = 100
 """The most ARNs DescribeContainerInstances and DescribeTasks accept in one call."""
@@ -68,3 +68,30 @@ def fetch_cluster(
         _check_failures(response, "DescribeTasks", cluster)
         tasks.extend(response.get("tasks") or ())
     return instances, tasks
+
+
+def fetch_service(
+    ecs_client: Any, cluster: str, service: str
+) -> tuple[dict[str, Any], dict[str, Any]]:
+    """Read one service of `cluster` and its task definition, as boto3 returns them.
+
+    DescribeServices for `service` (a name or an ARN), then DescribeTaskDefinition for the
+    task definition the service runs. Returns (the `services` element, the `taskDefinition`
+    element). A service that is missing or INACTIVE (deleted) raises `InventoryError`; AWS
+    errors (botocore's `ClientError`) propagate.
+    """
+    response = ecs_client.describe_services(cluster=cluster, services=[service])
+    found = [s for s in response.get("services") or () if s.get("status") != "INACTIVE"]
+    if not found:
+        reasons = {f.get("reason") for f in response.get("failures") or ()}
+        why = f" ({', '.join(sorted(r for r in reasons if r))})" if reasons - {None} else ""
+        raise InventoryError(f"cluster {cluster!r} has no active service {service!r}{why}")
+    described = found[0]
+    definition = described.get("taskDefinition")
+    if not isinstance(definition, str) or not definition:
+        raise InventoryError(f"service {service!r} in cluster {cluster!r} has no task definition")
+    task_definition = ecs_client.describe_task_definition(taskDefinition=definition)
+    document = task_definition.get("taskDefinition")
+    if not isinstance(document, dict):
+        raise InventoryError(f"DescribeTaskDefinition {definition!r} returned no task definition")
+    return described, document

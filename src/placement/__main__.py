@@ -1,0 +1,7 @@
+"""`python -m placement`: the `placement` command."""
+
+import sys
+
+from .cli import main
+
+sys.exit(main())

@@ -1,0 +1,204 @@
+"""Reading the command's inputs: files or stdin, JSON, numbers, expressions, inventories.
+
+Every failure here is a `PlacementError` whose message names the option and the file, so the
+command prints one `placement: ...` line and exits 1, whatever the input (not UTF-8, nested
+100,000 deep, a directory, missing, the wrong JSON type).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import re
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+from ..errors import PlacementError
+from ..inventory import Inventory
+from ..syntax.ast import Expression, SubjectKind
+from ..syntax.parser import parse
+from .render import Output
+
+__all__ = [
+    "STDIN", "MAX_COUNT", "read_text", "read_json", "parse_json_option", "parse_count",
+    "parse_seed", "parse_expression", "check_one_stdin", "load_inventory",
+]  # fmt: skip
+
+STDIN = "-"
+MAX_COUNT = 1_000_000_000
+"""The most copies one command places (far above any cluster's capacity)."""
+
+EXPRESSION_LIMIT = 2000
+"""ECS's limit on an expression's length; `--no-limit` lifts it."""
+
+
+def _describe(path: str) -> str:
+    return "stdin" if path == STDIN else repr(path)
+
+
+def read_text(path: str, what: str) -> str:
+    """The UTF-8 text of `path` (`-`: stdin); a leading byte-order mark is dropped."""
+    try:
+        data = sys.stdin.buffer.read() if path == STDIN else Path(path).read_bytes()
+    except OSError as exc:
+        reason = exc.strerror or type(exc).__name__
+        raise PlacementError(f"cannot read {what} {_describe(path)}: {reason}") from None
+    except (AttributeError, ValueError):  # stdin closed or not a byte stream
+        raise PlacementError(f"cannot read {what} from stdin") from None
+    try:
+        return data.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        bad = data[exc.start : exc.start + 1].hex()
+        raise PlacementError(
+            f"{what} {_describe(path)} is not UTF-8 text (byte 0x{bad} at offset {exc.start})"
+        ) from None
+
+
+def _loads(text: str, what: str) -> Any:
+    try:
+        return json.loads(text)
+    except json.JSONDecodeError as exc:
+        raise PlacementError(f"{what} is not JSON: {exc}") from None
+    except RecursionError:
+        raise PlacementError(f"{what}: JSON nested too deeply to read") from None
+
+
+def read_json(path: str, what: str, expect: tuple[type, ...] = (dict, list)) -> Any:
+    """The JSON document in `path` (`-`: stdin), which must be one of `expect`'s types."""
+    document = _loads(read_text(path, what), f"{what} {_describe(path)}")
+    if not isinstance(document, expect):
+        wanted = " or ".join(_json_type(t()) for t in expect)
+        raise PlacementError(
+            f"{what} {_describe(path)}: expected {wanted}, got {_json_type(document)}"
+        )
+    return document
+
+
+def _json_type(value: Any) -> str:
+    names = {dict: "an object", list: "a list", str: "a string", bool: "a boolean",
+             int: "a number", float: "a number", type(None): "null"}  # fmt: skip
+    return names.get(type(value), type(value).__name__)
+
+
+def parse_json_option(text: str, option: str) -> Any:
+    """`--constraint`/`--strategy`: ECS JSON when it starts with `{`, else the text form."""
+    if text.lstrip().startswith("{"):
+        return _loads(text, option)
+    return text
+
+
+_WHOLE = re.compile(r"\s*\+?([0-9]{1,30})\s*")
+
+
+def _whole(text: str, option: str, example: str) -> int:
+    m = _WHOLE.fullmatch(text)
+    if m is None:
+        shown = text if len(text) <= 40 else text[:40] + "..."
+        raise PlacementError(f"{option}: expected a whole number such as {example}, got {shown!r}")
+    return int(m.group(1))
+
+
+def parse_count(text: str) -> int:
+    """`--count`: a whole number of copies, at most MAX_COUNT (`1e20` is refused)."""
+    count = _whole(text, "--count", "5")
+    if count > MAX_COUNT:
+        raise PlacementError(f"--count: at most {MAX_COUNT:,} copies, got {text.strip()}")
+    return count
+
+
+def parse_seed(text: str | None) -> int | None:
+    """`--seed`: a non-negative whole number (None when not given)."""
+    return None if text is None else _whole(text, "--seed", "42")
+
+
+def parse_expression(args: argparse.Namespace) -> Expression:
+    """The EXPR argument (`-`: read it from stdin), parsed with ECS's length limit."""
+    text = args.expression
+    if text == STDIN:
+        text = read_text(STDIN, "expression").rstrip("\r\n")
+    return parse(text, max_length=None if args.no_limit else EXPRESSION_LIMIT)
+
+
+def check_one_stdin(*values: str | None) -> None:
+    """At most one argument can be `-`: stdin can be read once."""
+    if sum(value == STDIN for value in values) > 1:
+        raise PlacementError("only one argument can read stdin ('-')")
+
+
+def reads_task_groups(expressions: Sequence[Expression]) -> bool:
+    """Whether any of the expressions asks about running tasks' groups."""
+    return any(
+        leaf.subject.kind is SubjectKind.TASK_GROUP for e in expressions for leaf in e.leaves()
+    )
+
+
+def load_inventory(args: argparse.Namespace, out: Output, *, tasks_matter: bool) -> Inventory:
+    """The inventory: `--inventory FILE` (+ `--tasks FILE`), or a live `--cluster`.
+
+    Without `--tasks`, a note on stderr says that running tasks are unknown when
+    `tasks_matter` (their groups would change the answer).
+    """
+    if getattr(args, "cluster", None):
+        from .live import read_cluster
+
+        return read_cluster(args)
+    instances = read_json(args.inventory, "inventory")
+    if args.tasks:
+        tasks: Any = read_json(args.tasks, "tasks")
+    else:
+        tasks = ()
+        if tasks_matter:
+            out.note(
+                "placement: note: no --tasks given, so running tasks are unknown: task:group, "
+                "distinctInstance and spread count none"
+            )
+    return Inventory.from_ecs(instances, tasks)
+
+
+def add_inventory_options(command: argparse.ArgumentParser, *, service: bool = False) -> None:
+    """`--inventory FILE [--tasks FILE]` or `--cluster NAME` (+ region and profile)."""
+    source = command.add_mutually_exclusive_group(required=True)
+    source.add_argument("--inventory", metavar="FILE",
+                        help="DescribeContainerInstances JSON ('-': stdin)")  # fmt: skip
+    source.add_argument("--cluster", metavar="NAME",
+                        help="read a live ECS cluster through boto3 (the 'aws' extra)")  # fmt: skip
+    command.add_argument("--tasks", metavar="FILE",
+                         help="DescribeTasks JSON: the running tasks ('-': stdin)")  # fmt: skip
+    if service:
+        command.add_argument(
+            "--service", metavar="NAME",
+            help="with --cluster: take the task definition, constraints, strategy, group and "
+                 "desired count from this ECS service",
+        )  # fmt: skip
+    command.add_argument("--region", help="AWS region for --cluster (default: the AWS config)")
+    command.add_argument("--profile", help="AWS profile for --cluster (default: the AWS config)")
+
+
+def add_output_option(command: argparse.ArgumentParser) -> None:
+    """`--output/-o table|json|wide`."""
+    command.add_argument(
+        "-o", "--output", choices=("table", "json", "wide"), default="table",
+        help="table (fits 100 columns), json (one document on stdout, full ARNs) or wide "
+             "(full ARNs)",
+    )  # fmt: skip
+
+
+def add_expression_arguments(command: argparse.ArgumentParser) -> None:
+    """EXPR and `--no-limit`."""
+    command.add_argument("expression", metavar="EXPR",
+                         help="a cluster query language expression ('-': read stdin)")  # fmt: skip
+    command.add_argument("--no-limit", action="store_true",
+                         help="lift ECS's 2000-character limit on expressions")  # fmt: skip
+
+
+def check_live_options(args: argparse.Namespace) -> None:
+    """`--tasks`, `--region`, `--profile`, `--service` each go with one input form only."""
+    # Usage errors (exit 2, with the usage line), like argparse's own.
+    if args.cluster and args.tasks:
+        args.parser.error("--tasks goes with --inventory; --cluster reads the running tasks")
+    if not args.cluster and (args.region or args.profile):
+        args.parser.error("--region and --profile go with --cluster")
+    if not args.cluster and getattr(args, "service", None):
+        args.parser.error("--service goes with --cluster")

@@ -1,0 +1,443 @@
+"""`placement place`: place copies of a task, from files or a live cluster, and say why not."""
+
+from __future__ import annotations
+
+import argparse
+from collections import Counter
+from collections.abc import Sequence
+from typing import Any
+
+import attrs
+import numpy as np
+
+from ..errors import PlacementError
+from ..inventory import Inventory
+from ..place import reasons as R
+from ..place.api import place
+from ..place.explain import PlacementExplanation
+from ..place.result import PlacementResult
+from ..place.rules import SERVICE_DEFAULT, constraints_from, strategy_from
+from ..place.task import TaskSpec
+from .explain import explanation_json, explanation_lines
+from .inputs import (
+    add_inventory_options,
+    add_output_option,
+    check_live_options,
+    check_one_stdin,
+    load_inventory,
+    parse_count,
+    parse_json_option,
+    parse_seed,
+    read_json,
+)
+from .render import (
+    Output,
+    bar,
+    instance_names,
+    ints,
+    percent,
+    reason_phrase,
+    table,
+    zone_of,
+)
+
+__all__ = ["add_parser", "add_place_options", "run", "Request", "run_request"]
+
+TABLE_ROWS = 20
+"""The most per-instance rows `--output table` prints (`wide` and `json` print every one)."""
+
+_SHORT_CODES = {R.MEMBER_OF: "MemberOf", R.DISTINCT_INSTANCE: "DistinctInstance"}
+
+
+@attrs.frozen
+class Request:
+    """Everything one placement needs, however it was gathered (files, AWS, the demo)."""
+
+    inventory: Inventory
+    task: TaskSpec
+    count: int
+    constraints: tuple[Any, ...]
+    strategy: tuple[Any, ...]
+    seed: int | None
+
+
+def add_place_options(command: argparse.ArgumentParser) -> None:
+    """The options `place` and `demo` share."""
+    command.add_argument("--count", metavar="N",
+                         help="copies to place (a whole number)")  # fmt: skip
+    command.add_argument("--group", help="task group (default: family:<family>, "
+                                         "or service:<name> with --service)")  # fmt: skip
+    command.add_argument(
+        "--constraint", action="append", default=[], metavar="C",
+        help="memberOf(EXPR), distinctInstance, or ECS JSON; repeat for several",
+    )  # fmt: skip
+    command.add_argument(
+        "--strategy", action="append", default=[], metavar="S",
+        help="spread(FIELD), binpack(cpu|memory), random, or ECS JSON; repeat to chain",
+    )  # fmt: skip
+    command.add_argument("--seed", help="seed for the random strategy")
+    command.add_argument(
+        "--explain", action="store_true",
+        help="also show every reason each instance refuses one more copy",
+    )  # fmt: skip
+    add_output_option(command)
+    # Kept from the first CLI: --json is -o json.
+    command.add_argument("--json", action="store_const", const="json", dest="output",
+                         help=argparse.SUPPRESS)  # fmt: skip
+
+
+def add_parser(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    """Register the `place` command."""
+    command = commands.add_parser(
+        "place", help="place copies of a task (exit 3 when some do not fit)",
+        description="Place --count copies of a task on an inventory (files, or a live --cluster) "
+                    "as ECS would, and say where each went and why the rest fit nowhere. "
+                    "Exit 3 when some copies did not fit.",
+    )  # fmt: skip
+    add_inventory_options(command, service=True)
+    command.add_argument("--task-definition", metavar="FILE",
+                         help="RegisterTaskDefinition / DescribeTaskDefinition JSON "
+                              "('-': stdin); not needed with --service")  # fmt: skip
+    command.add_argument(
+        "--service-file", metavar="FILE",
+        help="DescribeServices JSON ('-': stdin): constraints, strategy, group and desired "
+             "count from a service, as --service reads them live",
+    )  # fmt: skip
+    add_place_options(command)
+    command.set_defaults(run=run, parser=command)
+
+
+def _options(args: argparse.Namespace) -> tuple[list[Any], list[Any]]:
+    constraints = [parse_json_option(c, "--constraint") for c in args.constraint]
+    strategy = [parse_json_option(s, "--strategy") for s in args.strategy]
+    return constraints, strategy
+
+
+def _task(document: Any, group: str | None) -> TaskSpec:
+    if not isinstance(document, dict):
+        raise PlacementError("task definition: expected a JSON object")
+    return TaskSpec.from_ecs(document, group)
+
+
+def _service_document(document: Any, where: str) -> dict[str, Any]:
+    """One service: a DescribeServices response with one service, or the element itself."""
+    if isinstance(document, dict) and "services" in document:
+        services = document["services"]
+        if not isinstance(services, list) or len(services) != 1:
+            raise PlacementError(f"{where}: 'services' must list exactly one service")
+        document = services[0]
+    if not isinstance(document, dict):
+        raise PlacementError(f"{where}: expected a service object")
+    return document
+
+
+def _service_list(service: dict[str, Any], field: str, where: str) -> list[Any]:
+    value = service.get(field) or []
+    if not isinstance(value, list):
+        raise PlacementError(f"{where}: {field} must be a list")
+    return value
+
+
+def _service_request(args: argparse.Namespace, out: Output, inventory: Inventory) -> Request:
+    """The task, constraints, strategy, group and count of a service, with the overrides.
+
+    The service is `--service` (DescribeServices on `--cluster`) or `--service-file`; options
+    win: `--task-definition` replaces its task definition, `--strategy` its chain, `--group`
+    its group; `--constraint` adds to its constraints.
+    """
+    if args.service:
+        from .live import read_service
+
+        where = f"service {args.service!r}"
+        service, definition = read_service(args)
+    else:
+        where = f"service file {args.service_file!r}"
+        service = _service_document(read_json(args.service_file, "service file", (dict,)), where)
+        definition = None
+    name = service.get("serviceName") or args.service or "?"
+    if service.get("schedulingStrategy") == "DAEMON":
+        raise PlacementError(f"{where} is a DAEMON service; place models REPLICA services")
+    if service.get("launchType") == "FARGATE":
+        raise PlacementError(f"{where} runs on FARGATE, not on container instances")
+    if args.task_definition:
+        definition = read_json(args.task_definition, "task definition", (dict,))
+    if definition is None:
+        args.parser.error("--service-file needs --task-definition")
+    group = args.group or f"service:{name}"
+    task = _task(definition, group)
+    constraints, strategy = _options(args)
+    constraints = [*_service_list(service, "placementConstraints", where), *constraints]
+    if not strategy:
+        strategy = _service_list(service, "placementStrategy", where) or list(SERVICE_DEFAULT)
+    if args.count is not None:
+        count = parse_count(args.count)
+    else:
+        desired = service.get("desiredCount") or 0
+        if isinstance(desired, bool) or not isinstance(desired, int) or desired < 0:
+            raise PlacementError(f"{where}: desiredCount must be a whole number, got {desired!r}")
+        running = int(inventory.group_counts(group).sum())
+        count = parse_count(str(max(desired - running, 0)))
+        out.note(f"placement: note: service {name}: desired {desired}, running {running}: "
+                 f"placing the {count} missing (--count N asks for N more)")  # fmt: skip
+    return Request(inventory, task, count, tuple(constraints), tuple(strategy),
+                   parse_seed(args.seed))  # fmt: skip
+
+
+def file_request(
+    args: argparse.Namespace,
+    out: Output,
+    inventory: Inventory,
+    task_definition: Any,
+    *,
+    default_count: int,
+    default_strategy: Sequence[Any] = (),
+) -> Request:
+    """A request from a task definition document and the command-line options."""
+    constraints, strategy = _options(args)
+    return Request(
+        inventory,
+        _task(task_definition, args.group),
+        default_count if args.count is None else parse_count(args.count),
+        tuple(constraints),
+        tuple(strategy or default_strategy),
+        parse_seed(args.seed),
+    )
+
+
+def run(args: argparse.Namespace, out: Output) -> int:
+    """Gather the request from files or AWS, place, print; exit 3 when copies did not fit."""
+    check_live_options(args)
+    if args.service and args.service_file:
+        args.parser.error("--service and --service-file: give one")
+    if not (args.service or args.task_definition):
+        args.parser.error("--task-definition is required (or --cluster with --service)")
+    check_one_stdin(args.inventory, args.tasks, args.task_definition, args.service_file)
+    inventory = load_inventory(args, out, tasks_matter=True)
+    if args.service or args.service_file:
+        request = _service_request(args, out, inventory)
+    else:
+        document = read_json(args.task_definition, "task definition", (dict,))
+        request = file_request(args, out, inventory, document, default_count=1)
+    result = run_request(request, out, explain=args.explain)
+    return 3 if result.failures else 0
+
+
+def run_request(request: Request, out: Output, *, explain: bool) -> PlacementResult:
+    """Place and print the result (table or JSON)."""
+    result = place(
+        request.inventory, request.task, request.count,
+        constraints=request.constraints, strategy=request.strategy, seed=request.seed,
+    )  # fmt: skip
+    explanation = result.explain() if explain else None
+    if out.json:
+        out.print_json(result_json(request, result, explanation))
+    else:
+        out.print("\n".join(result_lines(request, result, explanation, out)))
+    return result
+
+
+# -- numbers ---------------------------------------------------------------------------------
+
+
+def _copies_per_row(inventory: Inventory, result: PlacementResult) -> list[int]:
+    counts = Counter(inventory.index_of(arn) for arn in result.placements)
+    return [counts.get(row, 0) for row in range(len(inventory))]
+
+
+def zone_rows(request: Request, result: PlacementResult) -> list[dict[str, Any]]:
+    """Per zone: copies placed, instances, CPU and memory used before and after."""
+    before, after = request.inventory, result.inventory
+    zones = zone_of(before)
+    copies = _copies_per_row(before, result)
+    columns = {
+        "cpu_total": ints(before.registered_cpu),
+        "memory_total": ints(before.registered_memory),
+        "cpu_before": ints(before.registered_cpu - before.cpu),
+        "cpu_after": ints(after.registered_cpu - after.cpu),
+        "memory_before": ints(before.registered_memory - before.memory),
+        "memory_after": ints(after.registered_memory - after.memory),
+    }
+    summary: dict[str, dict[str, Any]] = {}
+    for row, zone in enumerate(zones):
+        entry = summary.setdefault(zone, {"zone": zone, "copies": 0, "instances": 0,
+                                          **dict.fromkeys(columns, 0)})  # fmt: skip
+        entry["copies"] += copies[row]
+        entry["instances"] += 1
+        for key, values in columns.items():
+            entry[key] += values[row]
+    return [summary[zone] for zone in sorted(summary)]
+
+
+# -- JSON ------------------------------------------------------------------------------------
+
+
+def explain_json(explanation: PlacementExplanation) -> dict[str, Any]:
+    """Every reason per instance, their counts, and the memberOf clause detail."""
+    inventory = explanation.inventory
+    ids = [str(arn) for arn in inventory.ids]
+    return {
+        "eligible": int(explanation.eligible.sum()),
+        "reasons": explanation.counts(),
+        "instances": [
+            {"instance": ids[row], "reasons": reasons}
+            for row, reasons in enumerate(_every_reason(explanation))
+            if reasons
+        ],
+        "member_of": [explanation_json(d) for d in _member_of(explanation)],
+    }
+
+
+def _every_reason(explanation: PlacementExplanation) -> list[list[str]]:
+    """Per row, every reason in ECS's order (one pass per reason, not per instance)."""
+    out: list[list[str]] = [[] for _ in range(len(explanation.inventory))]
+    for reason in R.ORDER:
+        for row in np.flatnonzero(explanation.masks[reason]).tolist():
+            out[row].append(reason)
+    return out
+
+
+def _member_of(explanation: PlacementExplanation) -> list[Any]:
+    if not explanation.masks[R.MEMBER_OF].any():
+        return []
+    return explanation.member_of_details()
+
+
+def result_json(
+    request: Request, result: PlacementResult, explanation: PlacementExplanation | None
+) -> dict[str, Any]:
+    """`result.to_dict()` plus the group, strategy, zone summary and (asked) explanation."""
+    document = result.to_dict()
+    document["group"] = request.task.group
+    document["strategy"] = [str(s) for s in strategy_from(request.strategy)]
+    rules = (*request.task.constraints, *constraints_from(request.constraints))
+    document["constraints"] = [str(c) for c in rules]
+    document["zones"] = zone_rows(request, result)
+    if explanation is not None:
+        document["explain"] = explain_json(explanation)
+    return document
+
+
+# -- tables ----------------------------------------------------------------------------------
+
+
+def _span(result: PlacementResult) -> str:
+    failure = result.failures[0]
+    last = failure.index + failure.count - 1
+    if failure.count == 1:
+        return f"copy {failure.index} (1 copy)"
+    return f"copies {failure.index}-{last} ({failure.count} copies)"
+
+
+def _more(out: Output, shown: int, total: int, what: str) -> list[str]:
+    if shown >= total:
+        return []
+    return [out.style.dim(f"  ... {total - shown} more {what} (-o wide lists every one)")]
+
+
+def _header(request: Request, result: PlacementResult, out: Output) -> list[str]:
+    task = request.task
+    what = f"{task.group or 'the task'} (CPU {task.cpu}, memory {task.memory} MiB)"
+    head = f"placed {result.placed} of {result.requested} copies of {what}"
+    paint = out.style.green if not result.failures else out.style.yellow
+    chain = ", ".join(str(s) for s in strategy_from(request.strategy)) or "none (inventory order)"
+    rules = [str(c) for c in (*task.constraints, *constraints_from(request.constraints))]
+    return [
+        out.style.bold(paint(head)),
+        out.style.dim(f"strategy: {chain}"),
+        out.style.dim(f"constraints: {', '.join(rules) or 'none'}"),
+    ]
+
+
+def _instance_lines(request: Request, result: PlacementResult, out: Output) -> list[str]:
+    before, after = request.inventory, result.inventory
+    copies = _copies_per_row(before, result)
+    rows_with = [row for row in range(len(before)) if copies[row]]
+    if not rows_with:
+        return []
+    shown = rows_with if out.wide else rows_with[:TABLE_ROWS]
+    names, zones = instance_names(before, out.wide), zone_of(before)
+    cpu0, cpu1 = ints(before.cpu), ints(after.cpu)
+    mem0, mem1 = ints(before.memory), ints(after.memory)
+    rows = [[names[r], zones[r], str(copies[r]), f"{cpu0[r]} -> {cpu1[r]}",
+             f"{mem0[r]} -> {mem1[r]}"] for r in shown]  # fmt: skip
+    lines = table(["INSTANCE", "ZONE", "COPIES", "CPU FREE", "MEMORY FREE"], rows,
+                  right=(2, 3, 4), shrink=0, width=out.width)  # fmt: skip
+    return ["", *lines, *_more(out, len(shown), len(rows_with), "instances")]
+
+
+def _zone_lines(request: Request, result: PlacementResult, out: Output) -> list[str]:
+    rows = []
+    for z in zone_rows(request, result):
+        cpu = (f"{bar(z['cpu_before'], z['cpu_after'], z['cpu_total'])} "
+               f"{percent(z['cpu_before'], z['cpu_total'])} -> "
+               f"{percent(z['cpu_after'], z['cpu_total'])}")  # fmt: skip
+        memory = (f"{bar(z['memory_before'], z['memory_after'], z['memory_total'])} "
+                  f"{percent(z['memory_before'], z['memory_total'])} -> "
+                  f"{percent(z['memory_after'], z['memory_total'])}")  # fmt: skip
+        rows.append([z["zone"], str(z["copies"]), str(z["instances"]), cpu, memory])
+    lines = table(["ZONE", "COPIES", "INSTANCES", "CPU USED", "MEMORY USED"], rows,
+                  right=(1, 2), shrink=0, width=out.width)  # fmt: skip
+    legend = out.style.dim("  used before -> after: # before, + the new copies, . free")
+    return ["", *lines, legend]
+
+
+def _reason_table(counts: dict[str, int], out: Output) -> list[str]:
+    rows = [[code, str(n), reason_phrase(code)] for code, n in counts.items()]
+    return table(["REASON", "INSTANCES", "MEANING"], rows, right=(1,), shrink=2,
+                 width=out.width, indent="  ", paint={0: out.style.yellow})  # fmt: skip
+
+
+def _failure_lines(request: Request, result: PlacementResult, out: Output) -> list[str]:
+    if not result.failures:
+        return []
+    failure = result.failures[0]
+    n = len(request.inventory)
+    head = out.style.red(f"{_span(result)} fit nowhere.")
+    if not failure.reasons:
+        return ["", head + " The inventory has no instances."]
+    label = f"Instances excluded, each counted under its first reason (adds up to {n}):"
+    return ["", head, label, *_reason_table(dict(failure.reasons), out)]
+
+
+def _explain_lines(explanation: PlacementExplanation, out: Output) -> list[str]:
+    inventory = explanation.inventory
+    n = len(inventory)
+    eligible = int(explanation.eligible.sum())
+    lines = [
+        "",
+        out.style.bold(f"After placing, {eligible} of {n} instances can take one more copy."),
+        "Every reason (an instance counts under each of its reasons):",
+    ]
+    counts = explanation.counts()
+    if counts:
+        lines += _reason_table(counts, out)
+    every = _every_reason(explanation)
+    refusing = [row for row in range(n) if every[row]]
+    if refusing:
+        shown = refusing if out.wide else refusing[:TABLE_ROWS]
+        names, zones = instance_names(inventory, out.wide), zone_of(inventory)
+        rows = [[names[r], zones[r], ", ".join(_SHORT_CODES.get(c, c) for c in every[r])]
+                for r in shown]  # fmt: skip
+        lines += ["", *table(["INSTANCE", "ZONE", "REASONS"], rows, shrink=2, width=out.width,
+                             indent="  ")]  # fmt: skip
+        lines += _more(out, len(shown), len(refusing), "instances")
+    for detail in _member_of(explanation):
+        lines += ["", *explanation_lines(detail, inventory, out, indent="  ")]
+    return lines
+
+
+def result_lines(
+    request: Request,
+    result: PlacementResult,
+    explanation: PlacementExplanation | None,
+    out: Output,
+) -> list[str]:
+    """The report people read: header, instances, zones, failures, and the explanation."""
+    lines = _header(request, result, out)
+    lines += _instance_lines(request, result, out)
+    if len(request.inventory):
+        lines += _zone_lines(request, result, out)
+    lines += _failure_lines(request, result, out)
+    if explanation is not None:
+        lines += _explain_lines(explanation, out)
+    return lines
