@@ -259,10 +259,22 @@ class PatternError(Exception):
     """A pattern the linear-time engine cannot compile (message says why)."""
 
 
-@functools.lru_cache(maxsize=4096)
+_PATTERN_CACHE_TEXT = 1024
+"""Patterns longer than this are compiled each time: the cache holds 4096 texts at most."""
+
+
 def compile_pattern(pattern: str) -> Any:
     """Compile `pattern` with RE2 (linear time, no backreferences or lookaround)."""
+    if not isinstance(pattern, str):
+        raise PatternError(f"a pattern is a str, not {type(pattern).__name__}")
+    if len(pattern) > _PATTERN_CACHE_TEXT:
+        return _compile(pattern)
+    return _compile_cached(pattern)
+
+
+def _compile(pattern: str) -> Any:
     try:
+        # `log_errors` off: RE2 would print every rejected pattern to stderr from C++.
         return re2.compile(pattern, _RE2_OPTIONS)
     except re2.error as exc:
         detail = exc.args[0] if exc.args else exc
@@ -271,6 +283,9 @@ def compile_pattern(pattern: str) -> Any:
         raise PatternError(str(detail)) from None
     except (UnicodeError, TypeError, ValueError) as exc:
         raise PatternError(str(exc)) from None
+
+
+_compile_cached = functools.lru_cache(maxsize=4096)(_compile)
 
 
 def fullmatch(compiled: Any, value: str) -> bool:

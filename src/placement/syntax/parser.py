@@ -253,10 +253,31 @@ def _pattern(token: _Raw) -> tuple[str, Any]:
         raise _FaultError(f"invalid regular expression ({exc})", token[2]) from None
 
 
+# Typed arguments by (subject kind, text), for short texts: parses share the values (a large
+# filter repeats the same few, and each str or Version held per comparison cost 50-100 bytes)
+# and skip converting them again. Values are immutable; the cache is bounded.
+_VALUE_CACHE: dict[tuple[SubjectKind, str], Value] = {}
+_VALUE_CACHE_SIZE = 4096
+_VALUE_CACHE_TEXT = 64
+
+
 def _typed(subject: Subject, op: Op, token: _Raw) -> Value:
     """The argument `token` converted to the type the subject and operator take."""
     text = _unquote(token)
     kind = subject.kind
+    if len(text) > _VALUE_CACHE_TEXT:
+        return _convert(kind, text, token)
+    key = (kind, text)
+    value = _VALUE_CACHE.get(key)
+    if value is None:
+        value = _convert(kind, text, token)
+        if len(_VALUE_CACHE) >= _VALUE_CACHE_SIZE:
+            _VALUE_CACHE.clear()
+        _VALUE_CACHE[key] = value
+    return value
+
+
+def _convert(kind: SubjectKind, text: str, token: _Raw) -> Value:
     value: Value | None
     if kind is SubjectKind.AGENT_CONNECTED:
         value, wanted = parse_bool(text), "true or false"
