@@ -375,7 +375,7 @@ def _check_item(subject: Subject, op: Op, expected: type, item: Any) -> None:
         # The language writes whole seconds only; printing a fraction would give text that
         # `parse` refuses. Say how to drop it rather than rounding silently.
         raise ExpressionError(
-            f"{subject} {op} takes whole seconds (the language has no fractions), got "
+            f"{subject} arguments are whole seconds (the language has no fractions), got "
             f"{item}; truncate first: value.replace(microsecond=0) for a datetime, "
             "Timestamp(t.micros - t.micros % 1_000_000) for a Timestamp"
         )
