@@ -408,6 +408,17 @@ def test_parsed_comparisons_know_their_source() -> None:
     assert [leaf.span for leaf in leaves] == [(2, 16), (23, 40)]
 
 
+def test_evolving_a_parsed_comparison_gives_a_built_one() -> None:
+    import attrs
+
+    leaf = parse_uncached("attribute:a == b and attribute:c exists").children()[0]
+    assert isinstance(leaf, Comparison)
+    changed = attrs.evolve(leaf, argument="z")
+    assert changed == (placement.attribute("a") == "z")
+    assert changed.source is None and changed.span is None
+    assert attrs.evolve(leaf) == leaf
+
+
 def test_max_length_checked() -> None:
     for junk in ("10", 1.5, True):
         with pytest.raises(PlacementError, match="max_length"):

@@ -411,17 +411,19 @@ class Comparison(Expression):
     subject: Subject
     op: Op
     argument: Value | tuple[Value, ...] | None = None
-    # Parsed nodes (`_in_text`) keep one reference to the whole text and their span packed in
-    # one int, and make `source` and `span` on demand: a slice and a tuple of two ints per node
-    # cost 190 of the 360 bytes a comparison held in large filters.
+    # Built nodes hold what they were given. Parsed nodes hold one reference to the whole text
+    # (`_parsed_from`) and their span packed in one int (`_where`), and make `source` and `span` on
+    # demand: a slice and a tuple of two ints per node cost 190 of the 360 bytes a comparison
+    # held in large filters. (`attrs.evolve` on a parsed node gives a built one, without source.)
     _source: str | None = attrs.field(
         default=None, eq=False, alias="source", validator=_check_source
     )
-    _span: tuple[int, int] | int | None = attrs.field(
+    _span: tuple[int, int] | None = attrs.field(
         default=None, eq=False, alias="span", validator=_check_span
     )
     pattern: Any = attrs.field(default=None, eq=False, init=False)
-    _in_text: bool = attrs.field(default=False, eq=False, init=False)
+    _parsed_from: str | None = attrs.field(default=None, eq=False, init=False)
+    _where: int = attrs.field(default=0, eq=False, init=False)
     depth: int = attrs.field(default=1, eq=False, init=False)
 
     def __attrs_post_init__(self) -> None:
@@ -467,30 +469,28 @@ class Comparison(Expression):
         set_field(node, "subject", subject)
         set_field(node, "op", op)
         set_field(node, "argument", argument)
-        set_field(node, "_source", text)
-        set_field(node, "_span", start * (len(text) + 1) + end)
+        set_field(node, "_source", None)
+        set_field(node, "_span", None)
         set_field(node, "pattern", pattern)
-        set_field(node, "_in_text", True)
+        set_field(node, "_parsed_from", text)
+        set_field(node, "_where", start * (len(text) + 1) + end)
         set_field(node, "depth", 1)
         return node
 
     @property
     def span(self) -> tuple[int, int] | None:
         """(start, end) of this comparison in the text it was parsed from (None if built)."""
-        if self._in_text:
-            assert self._source is not None and isinstance(self._span, int)
-            start, end = divmod(self._span, len(self._source) + 1)
+        if self._parsed_from is not None:
+            start, end = divmod(self._where, len(self._parsed_from) + 1)
             return (start, end)
-        assert not isinstance(self._span, int)
         return self._span
 
     @property
     def source(self) -> str | None:
         """The text this comparison was parsed from (None when built in code)."""
-        if self._in_text:
-            assert self._source is not None and isinstance(self._span, int)
-            start, end = divmod(self._span, len(self._source) + 1)
-            return self._source[start:end]
+        if self._parsed_from is not None:
+            start, end = divmod(self._where, len(self._parsed_from) + 1)
+            return self._parsed_from[start:end]
         return self._source
 
     def __reduce__(self) -> tuple[Any, ...]:
