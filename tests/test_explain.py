@@ -8,7 +8,7 @@ from conftest import examples
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from placement import Instance, parse
+from placement import Instance, PlacementInputError, PlacementSyntaxError, parse
 from placement.explain import ClauseExplanation, Explanation, explain
 from placement.inventory import Inventory
 from placement.syntax.ast import Comparison, Expression, Not
@@ -130,9 +130,29 @@ def test_errors_and_immutability() -> None:
         e.matched[0] = False
     with pytest.raises(ValueError, match="read-only"):
         e.clauses[0].rejected[0] = True
-    with pytest.raises(TypeError):
-        explain("attribute:zone == a", INV)  # type: ignore[arg-type]
+    with pytest.raises(PlacementInputError, match="`expr`"):
+        explain(5, INV)  # type: ignore[arg-type]
+    with pytest.raises(PlacementInputError, match="`inventory`"):
+        explain(parse("attribute:zone == a"), [])  # type: ignore[arg-type]
     assert isinstance(e, Explanation)
+
+
+def test_reasons_errors_are_placement_errors_and_builtin_kinds() -> None:
+    e = explain(parse("attribute:zone == a"), INV)
+    for bad, kind in ((5, IndexError), (-99, IndexError), ("arn:zzz", KeyError), (1.5, TypeError)):
+        with pytest.raises(PlacementInputError) as info:
+            e.reasons(bad)  # type: ignore[arg-type]
+        assert isinstance(info.value, kind)
+
+
+def test_explain_accepts_text() -> None:
+    text = "attribute:zone == a and not(attribute:cap exists)"
+    by_text, by_tree = explain(text, INV), explain(parse(text), INV)
+    assert by_text.expression == by_tree.expression
+    assert by_text.matched.tolist() == by_tree.matched.tolist()
+    assert [c.text for c in by_text.clauses] == ["attribute:zone == a", "attribute:cap exists"]
+    with pytest.raises(PlacementSyntaxError):
+        explain("attribute:zone ==", INV)
 
 
 def _parity_of_nots(expr: Expression) -> list[bool]:

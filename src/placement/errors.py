@@ -4,7 +4,14 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-__all__ = ["PlacementError", "PlacementSyntaxError", "InventoryError", "PlacementInputError"]
+__all__ = [
+    "PlacementError",
+    "PlacementSyntaxError",
+    "ExpressionError",
+    "ExpressionTypeError",
+    "InventoryError",
+    "PlacementInputError",
+]
 
 
 class PlacementError(ValueError):
@@ -59,6 +66,20 @@ def _one_of(items: tuple[str, ...]) -> str:
     if len(items) == 1:
         return items[0]
     return "one of: " + ", ".join(items)
+
+
+class ExpressionError(PlacementError):
+    """An expression or literal built in code that the language cannot hold or print back.
+
+    Raised by the node constructors and the builders (`attribute("x") == v`, `&`, `|`, `~`):
+    a value of the wrong type, a sub-second timestamp, a version component over 18 digits, a
+    tree nested deeper than the parser accepts. Text goes through `parse` and its
+    `PlacementSyntaxError` instead.
+    """
+
+
+class ExpressionTypeError(ExpressionError, TypeError):
+    """An operand of `&`, `|` or `~` that is not an expression (also a `TypeError`)."""
 
 
 class InventoryError(PlacementError):

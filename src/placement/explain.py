@@ -23,11 +23,35 @@ import attrs
 import numpy as np
 import numpy.typing as npt
 
+from .errors import PlacementInputError
 from .evaluate.vector import leaf_mask
 from .inventory import Inventory
 from .syntax.ast import And, Comparison, Expression, Not, Or
+from .syntax.literals import shown
+from .syntax.parser import parse
 
-__all__ = ["explain", "Explanation", "ClauseExplanation"]
+__all__ = [
+    "explain",
+    "Explanation",
+    "ClauseExplanation",
+    "InstanceNotFoundError",
+    "RowOutOfRangeError",
+    "RowTypeError",
+]
+
+
+# `reasons()` raised the built-in KeyError/IndexError/TypeError; these keep those types (callers
+# catching them still do) and are PlacementErrors as every error of the library is.
+class InstanceNotFoundError(PlacementInputError, KeyError):
+    """`Explanation.reasons` was given an ARN the inventory does not hold."""
+
+
+class RowOutOfRangeError(PlacementInputError, IndexError):
+    """`Explanation.reasons` was given a row outside the inventory."""
+
+
+class RowTypeError(PlacementInputError, TypeError):
+    """`Explanation.reasons` was given neither a row (int) nor an ARN (str)."""
 
 Bools = npt.NDArray[np.bool_]
 
@@ -93,19 +117,24 @@ class Explanation:
         if isinstance(instance, str):
             rows = np.flatnonzero(self.ids == instance)
             if not len(rows):
-                raise KeyError(instance)
+                raise InstanceNotFoundError(f"no instance {shown(instance)} in the inventory")
             return int(rows[0])
         if isinstance(instance, (bool, np.bool_)) or not isinstance(instance, (int, np.integer)):
-            raise TypeError(f"expected a row or an ARN, got {type(instance).__name__}")
+            raise RowTypeError(
+                f"reasons() takes a row or an ARN as `instance`, got {shown(instance)}"
+            )
         if not -n <= instance < n:
-            raise IndexError(f"instance index {instance} out of range for {n} instances")
+            raise RowOutOfRangeError(
+                f"instance index {shown(instance)} out of range for {n} instances"
+            )
         return int(instance) % n
 
     def reasons(self, instance: int | str) -> tuple[ClauseExplanation, ...]:
         """List the clauses that rejected `instance` (a row, negative from the end, or an ARN).
 
-        Empty when the instance matches. Raises IndexError for a row out of range and KeyError
-        for an unknown ARN.
+        Empty when the instance matches. Raises `RowOutOfRangeError` (an IndexError) for a row
+        out of range and `InstanceNotFoundError` (a KeyError) for an unknown ARN; both are
+        `PlacementInputError`s.
         """
         row = self._row(instance)
         return tuple(c for c in self.clauses if c.rejected[row])
@@ -183,8 +212,12 @@ def _decisive_leaves(
         yield from _decisive_leaves(child, child_decisive, negated)
 
 
-def explain(expr: Expression, inventory: Inventory) -> Explanation:
+def explain(expr: Expression | str, inventory: Inventory) -> Explanation:
     """Which clauses of `expr` rejected which instances of `inventory` (vectorized).
+
+    `expr` is an expression or its text (parsed with `parse`, so within ECS's 2000-character
+    limit; parse longer filters with `max_length=None` and pass the tree). Anything else, or an
+    `inventory` that is not an `Inventory`, raises `PlacementInputError`.
 
     >>> print(explain(parse("attribute:stack == prod and runningTasksCount < 3"), inv))
     ... # doctest: +SKIP
@@ -192,10 +225,16 @@ def explain(expr: Expression, inventory: Inventory) -> Explanation:
       rejected 2 by `attribute:stack == prod` (e.g. arn:...:container-instance/b, ...)
       rejected none by `runningTasksCount < 3`
     """
-    if not isinstance(expr, Expression):
-        raise TypeError(f"explain takes an Expression, got {type(expr).__name__}")
+    if isinstance(expr, str):
+        expr = parse(expr)
+    elif not isinstance(expr, Expression):
+        raise PlacementInputError(
+            f"explain() takes an Expression or its text as `expr`, got {shown(expr)}"
+        )
     if not isinstance(inventory, Inventory):
-        raise TypeError(f"explain takes an Inventory, got {type(inventory).__name__}")
+        raise PlacementInputError(
+            f"explain() takes an Inventory as `inventory`, got {shown(inventory)}"
+        )
     root = _evaluate_tree(expr, inventory, {})
     failed = ~root.value
     everywhere = np.ones(len(inventory), dtype=bool)

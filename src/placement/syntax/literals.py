@@ -1,7 +1,9 @@
 """Typed literals of the language: agent versions, timestamps, booleans, numbers, regexes.
 
 Each parser here returns `None` on text it does not accept, so the parser can raise one
-positioned syntax error and the loaders can name the field at fault.
+positioned syntax error and the loaders can name the field at fault. The `Version` and
+`Timestamp` constructors check their values: a literal that exists can always be printed,
+parsed back and compared.
 """
 
 from __future__ import annotations
@@ -14,7 +16,11 @@ from typing import Any
 import attrs
 import re2
 
+from ..errors import ExpressionError
+
 __all__ = [
+    "MAX_VERSION_DIGITS",
+    "MAX_COUNT",
     "Version",
     "Timestamp",
     "parse_version",
@@ -24,9 +30,15 @@ __all__ = [
     "as_number",
     "compile_pattern",
     "fullmatch",
+    "shown",
 ]
 
-_VERSION = re.compile(r"[0-9]+(?:\.[0-9]+)*")
+MAX_VERSION_DIGITS = 18
+"""Digits in one version component: 18 always fit a signed 64-bit integer (19 may not)."""
+MAX_COUNT = 2**63 - 1
+"""The largest `runningTasksCount` argument: what a signed 64-bit count column holds."""
+
+_VERSION = re.compile(rf"[0-9]{{1,{MAX_VERSION_DIGITS}}}(?:\.[0-9]{{1,{MAX_VERSION_DIGITS}}})*")
 # ECS lists exactly four timestamp forms; nothing else (no fractions, no week dates) is accepted.
 _DATE = re.compile(r"([0-9]{4})-([0-9]{2})-([0-9]{2})")
 _DATETIME = re.compile(
@@ -35,20 +47,62 @@ _DATETIME = re.compile(
 # Decimal literals only: Python's float() would also take "nan", "inf" and "1_000".
 _NUMBER = re.compile(r"[+-]?(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)(?:[eE][+-]?[0-9]+)?")
 _EPOCH = _dt.datetime(1970, 1, 1, tzinfo=_dt.timezone.utc)
+_SHOWN = 60
+
+
+def shown(value: object) -> str:
+    """`value` as error messages quote it: its repr, cut to a readable length, never raising.
+
+    `repr` itself may fail (an int of more than 4300 digits) or be huge (a 10 MB string).
+    """
+    if isinstance(value, int) and not isinstance(value, bool) and value.bit_length() > 64:
+        return f"an int of {value.bit_length()} bits"
+    try:
+        text = repr(value)
+    except Exception:  # a broken __repr__ must not hide the error being reported
+        return f"a {type(value).__name__}"
+    if len(text) > _SHOWN:
+        return text[: _SHOWN - 3] + "..."
+    return text
+
+
+def _version_parts(value: Any) -> tuple[int, ...]:
+    return tuple(value) if isinstance(value, list) else value
+
+
+def _check_parts(_instance: Any, _attribute: Any, parts: Any) -> None:
+    ok = isinstance(parts, tuple) and len(parts) > 0
+    for part in parts if ok else ():
+        if isinstance(part, bool) or not isinstance(part, int):
+            ok = False
+        elif not 0 <= part < 10**MAX_VERSION_DIGITS:
+            raise ExpressionError(
+                f"version component {shown(part)} is out of range: at most "
+                f"{MAX_VERSION_DIGITS} digits"
+            )
+    if not ok:
+        raise ExpressionError(
+            f"a Version is a non-empty tuple of non-negative ints, got {shown(parts)}"
+        )
 
 
 @attrs.frozen(order=False)
 class Version:
     """A dotted-integer agent version; compares component-wise with missing components as 0."""
 
-    parts: tuple[int, ...]
+    parts: tuple[int, ...] = attrs.field(converter=_version_parts, validator=_check_parts)
 
     def key(self, width: int) -> tuple[int, ...]:
         """The parts padded with zeros to `width` components, for ordering."""
         return self.parts + (0,) * (width - len(self.parts))
 
     def compare(self, other: Version) -> int:
-        """-1, 0 or 1 as self is below, equal to or above `other` (`1.14` equals `1.14.0`)."""
+        """-1, 0 or 1 as self is below, equal to or above `other` (`1.14` equals `1.14.0`).
+
+        Never raises for two versions: the constructor admits only tuples of bounded ints.
+        """
+        if not isinstance(other, Version):
+            raise ExpressionError(f"a version compares with a Version, not {shown(other)}")
         width = max(len(self.parts), len(other.parts))
         a, b = self.key(width), other.key(width)
         return (a > b) - (a < b)
@@ -56,19 +110,43 @@ class Version:
     def __str__(self) -> str:
         return ".".join(str(p) for p in self.parts)
 
+    def __repr__(self) -> str:
+        text = str(self)
+        if len(text) > 100:  # thousands of components: keep the repr short
+            text = text[:97] + "..."
+        return f"<Version {text}>"
 
-@attrs.frozen(order=True)
+
+def _check_micros(_instance: Any, _attribute: Any, micros: Any) -> None:
+    if isinstance(micros, bool) or not isinstance(micros, int):
+        raise ExpressionError(f"a Timestamp holds an int of microseconds, got {shown(micros)}")
+    if not MIN_MICROS <= micros <= MAX_MICROS:
+        raise ExpressionError(
+            f"timestamp {shown(micros)} microseconds since the epoch is outside years 1-9999"
+        )
+
+
+@attrs.frozen(order=True, repr=False)
 class Timestamp:
-    """An instant, as whole microseconds since the Unix epoch (UTC)."""
+    """An instant, as whole microseconds since the Unix epoch (UTC), in years 1-9999.
 
-    micros: int
+    Instances carry microseconds (ECS reports fractional `registeredAt`); an expression's
+    argument is whole seconds, since the language has no fractions.
+    """
+
+    micros: int = attrs.field(validator=_check_micros)
 
     @classmethod
     def from_datetime(cls, value: _dt.datetime) -> Timestamp:
         """An aware datetime as is; a naive one is read as UTC."""
-        if value.tzinfo is None:
-            value = value.replace(tzinfo=_dt.timezone.utc)
-        delta = value - _EPOCH
+        if not isinstance(value, _dt.datetime):
+            raise ExpressionError(f"a timestamp is a datetime, got {shown(value)}")
+        try:
+            if value.tzinfo is None:
+                value = value.replace(tzinfo=_dt.timezone.utc)
+            delta = value - _EPOCH
+        except (ArithmeticError, TypeError, ValueError) as exc:  # a tzinfo that misbehaves
+            raise ExpressionError(f"cannot read datetime {shown(value)}: {exc}") from None
         return cls((delta.days * 86_400 + delta.seconds) * 1_000_000 + delta.microseconds)
 
     def to_datetime(self) -> _dt.datetime:
@@ -86,30 +164,49 @@ class Timestamp:
             return f"{date}T{clock}.{moment.microsecond:06d}Z"
         return f"{date}T{clock}Z"
 
+    def __repr__(self) -> str:
+        # Always the full ISO form, even at UTC midnight, so the repr reads as an instant.
+        text = str(self)
+        return f"<Timestamp {text if 'T' in text else text + 'T00:00:00Z'}>"
 
-def parse_version(text: str) -> Version | None:
-    """`1.14.5` -> Version((1, 14, 5)); None for anything but dotted integers."""
-    if not _VERSION.fullmatch(text):
+
+MIN_MICROS = -62_135_596_800_000_000
+"""0001-01-01T00:00:00Z, in microseconds since the epoch: the first printable instant."""
+MAX_MICROS = 253_402_300_799_999_999
+"""9999-12-31T23:59:59.999999Z: the last printable instant."""
+
+
+def parse_version(text: object) -> Version | None:
+    """`1.14.5` -> Version((1, 14, 5)); None for anything but dotted integers.
+
+    None too for a component of more than `MAX_VERSION_DIGITS` digits (leading zeros count)
+    and for anything that is not a str, so loaders can report the field and never see an
+    exception.
+    """
+    if not isinstance(text, str) or not _VERSION.fullmatch(text):
         return None
     return Version(tuple(int(p) for p in text.split(".")))
 
 
-def parse_timestamp(text: str) -> Timestamp | None:
+def version_fault(text: object) -> str:
+    """Why `parse_version(text)` refused `text`, for messages (call only when it did)."""
+    if isinstance(text, str) and re.fullmatch(r"[0-9]+(?:\.[0-9]+)*", text):
+        return f"a version component has more than {MAX_VERSION_DIGITS} digits"
+    return "not dotted integers"
+
+
+def parse_timestamp(text: object) -> Timestamp | None:
     """One of the four ECS forms (offset, `Z`, no zone = UTC, date only = UTC midnight).
 
     None also for an instant outside years 1-9999 in UTC (`9999-12-31T23:59:59-01:00`), which
-    could not be printed back.
+    could not be printed back (the `Timestamp` constructor refuses it).
     """
-    stamp = _parse_timestamp(text)
-    if stamp is not None:
-        try:
-            stamp.to_datetime()
-        except OverflowError:
-            return None
-    return stamp
+    return _parse_timestamp(text)
 
 
-def _parse_timestamp(text: str) -> Timestamp | None:
+def _parse_timestamp(text: object) -> Timestamp | None:
+    if not isinstance(text, str):
+        return None
     try:
         if m := _DATE.fullmatch(text):
             y, mo, d = (int(g) for g in m.groups())
@@ -123,21 +220,27 @@ def _parse_timestamp(text: str) -> Timestamp | None:
                 offset = _dt.timedelta(hours=int(zone[1:3]), minutes=int(zone[4:6]))
                 tz = _dt.timezone(sign * offset)
             return Timestamp.from_datetime(_dt.datetime(y, mo, d, h, mi, s, tzinfo=tz))
-    except ValueError:  # out-of-range month, day, hour, offset...
+    except (ValueError, ExpressionError):  # out-of-range month, day, hour, offset, instant
         return None
     return None
 
 
-def parse_bool(text: str) -> bool | None:
+def parse_bool(text: object) -> bool | None:
     """`true` or `false`, lower case only."""
+    if not isinstance(text, str):
+        return None
     return {"true": True, "false": False}.get(text)
 
 
-def parse_count(text: str) -> int | None:
-    """A non-negative decimal integer."""
-    if text.isascii() and text.isdigit():
-        return int(text)
-    return None
+def parse_count(text: object) -> int | None:
+    """A non-negative decimal integer up to `MAX_COUNT` (leading zeros allowed)."""
+    if not isinstance(text, str) or not (text.isascii() and text.isdigit()):
+        return None
+    # int() refuses strings of over 4300 digits with a ValueError: check the length first.
+    if len(text.lstrip("0")) > len(str(MAX_COUNT)):
+        return None
+    count = int(text)
+    return count if count <= MAX_COUNT else None
 
 
 @functools.lru_cache(maxsize=4096)
@@ -156,10 +259,22 @@ class PatternError(Exception):
     """A pattern the linear-time engine cannot compile (message says why)."""
 
 
-@functools.lru_cache(maxsize=4096)
+_PATTERN_CACHE_TEXT = 1024
+"""Patterns longer than this are compiled each time: the cache holds 4096 texts at most."""
+
+
 def compile_pattern(pattern: str) -> Any:
     """Compile `pattern` with RE2 (linear time, no backreferences or lookaround)."""
+    if not isinstance(pattern, str):
+        raise PatternError(f"a pattern is a str, not {type(pattern).__name__}")
+    if len(pattern) > _PATTERN_CACHE_TEXT:
+        return _compile(pattern)
+    return _compile_cached(pattern)
+
+
+def _compile(pattern: str) -> Any:
     try:
+        # `log_errors` off: RE2 would print every rejected pattern to stderr from C++.
         return re2.compile(pattern, _RE2_OPTIONS)
     except re2.error as exc:
         detail = exc.args[0] if exc.args else exc
@@ -168,6 +283,9 @@ def compile_pattern(pattern: str) -> Any:
         raise PatternError(str(detail)) from None
     except (UnicodeError, TypeError, ValueError) as exc:
         raise PatternError(str(exc)) from None
+
+
+_compile_cached = functools.lru_cache(maxsize=4096)(_compile)
 
 
 def fullmatch(compiled: Any, value: str) -> bool:

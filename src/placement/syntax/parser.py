@@ -14,28 +14,43 @@ from __future__ import annotations
 import difflib
 import functools
 import re
+from collections.abc import Iterator
 from typing import Any, NamedTuple
 
 import lark
 
-from ..errors import PlacementError, PlacementSyntaxError
-from .ast import And, Comparison, Expression, Not, Op, Or, Subject, SubjectKind, Value
+from ..errors import ExpressionError, PlacementError, PlacementSyntaxError
+from .ast import MAX_DEPTH, And, Comparison, Expression, Not, Op, Or, Subject, SubjectKind, Value
 from .grammar import grammar_text
 from .literals import (
+    MAX_COUNT,
     PatternError,
     compile_pattern,
     parse_bool,
     parse_count,
     parse_timestamp,
     parse_version,
+    version_fault,
 )
 
-__all__ = ["parse", "parse_uncached", "MAX_LENGTH", "MAX_DEPTH"]
+__all__ = [
+    "parse",
+    "parse_uncached",
+    "MAX_LENGTH",
+    "MAX_DEPTH",
+    "CACHE_ENTRIES",
+    "CACHE_LONG_ENTRIES",
+    "CACHE_LONG_TEXT",
+]
 
 MAX_LENGTH = 2000
 """ECS's limit on a `memberOf` expression; `parse(..., max_length=None)` lifts it."""
-MAX_DEPTH = 100
-"""How deeply `and`/`or`/`not` may nest (redundant parentheses do not count)."""
+CACHE_ENTRIES = 2048
+"""How many trees of texts up to MAX_LENGTH characters `parse` keeps (4 M characters at most)."""
+CACHE_LONG_ENTRIES = 32
+"""How many trees of longer texts, up to CACHE_LONG_TEXT characters, it keeps (2 M at most)."""
+CACHE_LONG_TEXT = 64 * 1024
+"""Texts longer than this are parsed afresh each time: their trees are never cached."""
 
 _OPS: dict[str, Op] = {
     "EQ": Op.EQ, "EQUALS": Op.EQ, "NE": Op.NE, "NOT_EQUALS": Op.NE,
@@ -135,9 +150,8 @@ class Token(NamedTuple):
 _Raw = tuple[str, str, int, int]
 
 
-def _scan(text: str) -> list[_Raw]:
-    tokens: list[_Raw] = []
-    append = tokens.append
+def _scan(text: str) -> Iterator[_Raw]:
+    # A generator, not a list: the tokens of a 10 MB filter took 270 MB held all at once.
     keyword, symbol = KEYWORD_TYPES.get, _SYMBOL_TYPES.__getitem__
     for m in _SCAN.finditer(text):
         kind = m.lastgroup
@@ -151,9 +165,8 @@ def _scan(text: str) -> list[_Raw]:
             kind = symbol(word)
         elif kind == "ERROR":
             raise _FaultError(f"unexpected character {word!r}", start)
-        append((kind, word, start, m.end()))
-    append(("$END", "", len(text), len(text)))
-    return tokens
+        yield (kind, word, start, m.end())
+    yield ("$END", "", len(text), len(text))
 
 
 def tokenize(text: str) -> list[Token]:
@@ -240,15 +253,43 @@ def _pattern(token: _Raw) -> tuple[str, Any]:
         raise _FaultError(f"invalid regular expression ({exc})", token[2]) from None
 
 
+# Typed arguments by (subject kind, text), for short texts: parses share the values (a large
+# filter repeats the same few, and each str or Version held per comparison cost 50-100 bytes)
+# and skip converting them again. Values are immutable; the cache is bounded.
+_VALUE_CACHE: dict[tuple[SubjectKind, str], Value] = {}
+_VALUE_CACHE_SIZE = 4096
+_VALUE_CACHE_TEXT = 64
+
+
 def _typed(subject: Subject, op: Op, token: _Raw) -> Value:
     """The argument `token` converted to the type the subject and operator take."""
     text = _unquote(token)
     kind = subject.kind
+    if len(text) > _VALUE_CACHE_TEXT:
+        return _convert(kind, text, token)
+    key = (kind, text)
+    value = _VALUE_CACHE.get(key)
+    if value is None:
+        value = _convert(kind, text, token)
+        if len(_VALUE_CACHE) >= _VALUE_CACHE_SIZE:
+            _VALUE_CACHE.clear()
+        _VALUE_CACHE[key] = value
+    return value
+
+
+def _convert(kind: SubjectKind, text: str, token: _Raw) -> Value:
     value: Value | None
     if kind is SubjectKind.AGENT_CONNECTED:
         value, wanted = parse_bool(text), "true or false"
     elif kind is SubjectKind.AGENT_VERSION:
-        value, wanted = parse_version(text), "a version of dotted integers (1.14.5)"
+        value = parse_version(text)
+        if value is None:
+            raise _FaultError(
+                f"invalid agentVersion argument {_shown(text)}: {version_fault(text)}",
+                token[2],
+                ("a version of dotted integers (1.14.5), each at most 18 digits",),
+            )
+        return value
     elif kind is SubjectKind.REGISTERED_AT:
         value = parse_timestamp(text)
         wanted = (
@@ -257,11 +298,18 @@ def _typed(subject: Subject, op: Op, token: _Raw) -> Value:
         )
     elif kind is SubjectKind.RUNNING_TASKS_COUNT:
         value, wanted = parse_count(text), "a non-negative integer"
+        if value is None and text.isascii() and text.isdigit():
+            wanted = f"a non-negative integer up to {MAX_COUNT}"
     else:
         return text
     if value is None:
-        raise _FaultError(f"invalid {kind.value} argument {text!r}", token[2], (wanted,))
+        raise _FaultError(f"invalid {kind.value} argument {_shown(text)}", token[2], (wanted,))
     return value
+
+
+def _shown(text: str) -> str:
+    # Arguments are quoted in messages; a 10 MB one is cut (the caret shows where it starts).
+    return repr(text) if len(text) <= 60 else repr(text[:57]) + "..."
 
 
 # ---------------------------------------------------------------------------------------------
@@ -315,12 +363,33 @@ def _more(kids: list[Any], _source: str) -> list[Any]:
     return kids[0]  # type: ignore[no-any-return]
 
 
+def _deepest_leaf(nodes: list[Expression]) -> Comparison:
+    """The first comparison on a longest path down from `nodes` (no recursion)."""
+    node = max(nodes, key=lambda n: n.depth)  # max keeps the first of equals
+    while not isinstance(node, Comparison):
+        node = max(node.children(), key=lambda n: n.depth)
+    return node
+
+
+def _too_deep(nodes: list[Expression]) -> _FaultError:
+    # The node constructors refuse trees deeper than MAX_DEPTH, exactly as deep as the parser
+    # counts; point at the comparison that nests deepest.
+    span = _deepest_leaf(nodes).span
+    return _FaultError(f"nesting deeper than {MAX_DEPTH} levels", span[0] if span else 0)
+
+
 def _all_of(kids: list[Any], _source: str) -> And:
-    return And(tuple(kids[0]))
+    try:
+        return And(tuple(kids[0]))
+    except ExpressionError:
+        raise _too_deep(kids[0]) from None
 
 
 def _any_of(kids: list[Any], _source: str) -> Or:
-    return Or(tuple(kids[0]))
+    try:
+        return Or(tuple(kids[0]))
+    except ExpressionError:
+        raise _too_deep(kids[0]) from None
 
 
 def _group(kids: list[Any], _source: str) -> Any:
@@ -328,7 +397,10 @@ def _group(kids: list[Any], _source: str) -> Any:
 
 
 def _negation(kids: list[Any], _source: str) -> Not:
-    return Not(kids[1])
+    try:
+        return Not(kids[1])
+    except ExpressionError:
+        raise _too_deep([kids[1]]) from None
 
 
 def _reduction(origin: str, alias: str | None, expansion: tuple[str, ...]) -> Any:
@@ -433,29 +505,11 @@ def _run(text: str) -> Any:
 # ---------------------------------------------------------------------------------------------
 
 
-def _too_deep(expr: Expression) -> int:
-    """Start of the first comparison nested deeper than MAX_DEPTH, else -1 (no recursion)."""
-    stack: list[tuple[Expression, int]] = [(expr, 1)]
-    while stack:
-        node, depth = stack.pop()
-        if depth > MAX_DEPTH:
-            leaf = next(node.leaves())
-            return leaf.span[0] if leaf.span else 0
-        stack.extend((child, depth + 1) for child in node.children())
-    return -1
-
-
-def _may_nest_too_deep(text: str) -> bool:
-    # Only brackets and negations nest beyond and-inside-or (depth 3); each adds at most three
-    # levels. Below this bound the tree walk in `_too_deep` is skipped.
-    openers = text.count("(") + text.count("!") + text.count("not")
-    return 3 * openers + 3 > MAX_DEPTH
-
-
 def parse_uncached(text: str, *, max_length: int | None = MAX_LENGTH) -> Expression:
     """`parse` without the compile cache (benchmarks, and callers that want fresh trees)."""
     if not isinstance(text, str):
         raise PlacementError(f"an expression is a str, not {type(text).__name__}")
+    _check_max_length(max_length)
     if max_length is not None and len(text) > max_length:
         raise PlacementSyntaxError(
             f"expression is {len(text)} characters long, over the limit of {max_length}",
@@ -470,15 +524,19 @@ def parse_uncached(text: str, *, max_length: int | None = MAX_LENGTH) -> Express
         raise PlacementSyntaxError("expression nests too deeply", text, 0) from None
     if not isinstance(result, Expression):  # pragma: no cover - the grammar's start is an expr
         raise PlacementSyntaxError("not an expression", text, 0)
-    if _may_nest_too_deep(text):
-        deep = _too_deep(result)
-        if deep >= 0:
-            raise PlacementSyntaxError(f"nesting deeper than {MAX_DEPTH} levels", text, deep)
     return result
 
 
-@functools.lru_cache(maxsize=2048)
+# Two caches bounded by entries, hence by text: the common case (texts within ECS's limit) and
+# a few longer filters. A tree holds about ten times its text, so caching every 10 MB filter
+# held a hundred megabytes or more per distinct text; texts over CACHE_LONG_TEXT are not cached.
+@functools.lru_cache(maxsize=CACHE_ENTRIES)
 def _parse_cached(text: str, max_length: int | None) -> Expression:
+    return parse_uncached(text, max_length=max_length)
+
+
+@functools.lru_cache(maxsize=CACHE_LONG_ENTRIES)
+def _parse_cached_long(text: str, max_length: int | None) -> Expression:
     return parse_uncached(text, max_length=max_length)
 
 
@@ -487,9 +545,20 @@ def parse(text: str, *, max_length: int | None = MAX_LENGTH) -> Expression:
 
     Raises `PlacementSyntaxError` (a `PlacementError`, hence a `ValueError`) with the line, the
     column and a caret under the fault. Results are cached: parsing the same text again returns
-    the same immutable tree. `max_length=None` lifts ECS's 2000-character limit, as
-    ListContainerInstances filters need.
+    the same immutable tree (texts up to CACHE_LONG_TEXT characters; longer ones are parsed
+    each time). `max_length=None` lifts ECS's 2000-character limit, as ListContainerInstances
+    filters need.
     """
     if not isinstance(text, str):
         raise PlacementError(f"an expression is a str, not {type(text).__name__}")
-    return _parse_cached(text, max_length)
+    _check_max_length(max_length)
+    if len(text) <= MAX_LENGTH:
+        return _parse_cached(text, max_length)
+    if len(text) <= CACHE_LONG_TEXT:
+        return _parse_cached_long(text, max_length)
+    return parse_uncached(text, max_length=max_length)
+
+
+def _check_max_length(max_length: Any) -> None:
+    if max_length is not None and (isinstance(max_length, bool) or not isinstance(max_length, int)):
+        raise PlacementError(f"max_length is an int or None, not {type(max_length).__name__}")
