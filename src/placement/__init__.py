@@ -5,7 +5,13 @@ columnar inventory at once (vectorized), explain which clause rejected which ins
 tasks with ECS's constraints and strategy chains.
 """
 
-from .errors import InventoryError, PlacementError, PlacementInputError, PlacementSyntaxError
+from .errors import (
+    ExpressionError,
+    InventoryError,
+    PlacementError,
+    PlacementInputError,
+    PlacementSyntaxError,
+)
 from .explain import ClauseExplanation, Explanation, explain
 from .instance import Instance
 from .inventory import Inventory
@@ -50,6 +56,7 @@ from .syntax import (
 __all__ = [
     # errors
     "PlacementError", "PlacementSyntaxError", "InventoryError", "PlacementInputError",
+    "ExpressionError",
     # the language
     "parse", "Expression", "Comparison", "And", "Or", "Not", "Op", "Subject", "SubjectKind",
     "Version", "Timestamp", "Field", "attribute", "agent_connected", "agent_version",
