@@ -218,3 +218,26 @@ def test_without_tasks_is_the_inverse_of_placing(inv: Inventory, data: st.DataOb
         return  # more copies than an instance can hold: refused, nothing changed
     new = [str(a) for a in after.tasks.arns[len(inv.tasks):]]
     assert after.without_tasks(new) == inv
+
+
+@settings(max_examples=examples(0.3))
+@given(inventories(), inventories())
+def test_appending_is_building_from_both(a: Inventory, b: Inventory) -> None:
+    # Rename b's instances and tasks so the two never clash, then compare with one load.
+    docs, tasks = b.to_ecs()
+    for doc in docs["containerInstances"]:
+        doc["containerInstanceArn"] += "/b"
+    for task in tasks["tasks"]:
+        task["taskArn"] += "/b"
+        task["containerInstanceArn"] += "/b"
+    b = Inventory.from_ecs(docs, tasks)
+    joined = a.appending(b)
+    da, ta = a.to_ecs()
+    expected = Inventory.from_ecs(
+        da["containerInstances"] + docs["containerInstances"], ta["tasks"] + tasks["tasks"]
+    )
+    assert joined == expected
+    assert not joined.cpu.flags.writeable
+    if len(a):
+        with pytest.raises(InventoryError, match="appears twice"):
+            a.appending(a)

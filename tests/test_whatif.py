@@ -109,7 +109,7 @@ def test_headroom_of_a_task_that_reserves_nothing_is_unbounded_unless_state_boun
     # Far thresholds are counted, not looped over; past 2**62 tasks is out of reach: unbounded.
     far = headroom(inv, free, constraints=[MemberOf("runningTasksCount < 99999999999999")])
     assert far.copies == 99999999999999
-    assert headroom(inv, free, constraints=[MemberOf(f"runningTasksCount < {10**30}")]).unbounded
+    assert headroom(inv, free, constraints=[MemberOf(f"runningTasksCount < {2**63 - 1}")]).unbounded
     # !=, >, == thresholds are followed exactly.
     assert headroom(inv, free, constraints=[MemberOf("runningTasksCount != 3")]).copies == 3
     assert headroom(inv, free, constraints=[MemberOf("runningTasksCount > 2")]).copies == 0

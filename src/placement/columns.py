@@ -376,3 +376,47 @@ def take_column(spec: FieldSpec, column: Any, rows: npt.NDArray[np.intp]) -> Any
     if isinstance(column, np.ndarray):
         return frozen(column[rows])
     return column.take(rows)
+
+
+def _merged_strings(a: StringColumn, b: StringColumn) -> StringColumn:
+    """`a`'s rows then `b`'s, one dictionary (`a`'s values keep their codes)."""
+    index = dict(a.index)
+    lut = np.empty(len(b.values), dtype=np.int32)
+    for code, value in enumerate(b.values):
+        lut[code] = index.setdefault(value, len(index))
+    codes = b.codes.copy()
+    known = codes >= 0
+    codes[known] = lut[codes[known]]
+    return StringColumn(np.concatenate([a.codes, codes]), tuple(index))
+
+
+def _absent(n: int) -> StringColumn:
+    return StringColumn(np.full(n, ABSENT, dtype=np.int32), ())
+
+
+def concat_columns(spec: FieldSpec, a: Any, b: Any, rows_a: int, rows_b: int) -> Any:
+    """The rows of column `a` then those of column `b` (both of `spec`'s kind).
+
+    `rows_a`/`rows_b` are the tables' lengths (an attribute column may be missing on one side).
+    """
+    kind = spec.kind
+    if kind is Kind.TIMESTAMP:
+        return frozen(np.concatenate([a[0], b[0]])), frozen(np.concatenate([a[1], b[1]]))
+    if kind is Kind.ATTRIBUTES:
+        names = dict.fromkeys([*a, *b])
+        return {
+            name: _merged_strings(a.get(name) or _absent(rows_a), b.get(name) or _absent(rows_b))
+            for name in names
+        }
+    if isinstance(a, np.ndarray):
+        return frozen(np.concatenate([a, b]))
+    if isinstance(a, StringColumn):
+        return _merged_strings(a, b)
+    if isinstance(a, SparseSets):
+        indptr = np.concatenate([a.indptr, b.indptr[1:] + a.indptr[-1]])
+        return SparseSets(indptr, np.concatenate([a.items, b.items]))
+    index = dict(a.index)
+    lut = np.array([index.setdefault(g, len(index)) for g in b.names], dtype=np.int32)
+    indptr = np.concatenate([a.indptr, b.indptr[1:] + a.indptr[-1]])
+    codes = np.concatenate([a.codes, lut[b.codes] if len(b.codes) else b.codes])
+    return GroupCounts(tuple(index), indptr, codes, np.concatenate([a.counts, b.counts]))

@@ -24,6 +24,7 @@ from .columns import (
     StringColumn,
     build_column,
     column_value,
+    concat_columns,
     frozen,
     take_column,
 )
@@ -499,6 +500,36 @@ class Inventory:
                 f"filter takes an expression or its text, got {type(expression).__name__}"
             )
         return self.select(np.flatnonzero(expression.evaluate(self)))
+
+    def appending(self, other: Inventory) -> Inventory:
+        """A new inventory: these instances and tasks, then `other`'s (ARNs must not repeat).
+
+        Columnar: no per-instance objects, so adding instances to a large inventory (what-if
+        questions, new instances from events) costs what the new rows cost plus one copy.
+        """
+        if not isinstance(other, Inventory):
+            raise PlacementInputError(f"appending takes an Inventory, got {type(other).__name__}")
+        clash = set(self.ids.tolist()).intersection(other.ids.tolist())
+        if clash:
+            raise InventoryError(f"instance {min(clash)}: field 'containerInstanceArn': "
+                                 "appears twice")  # fmt: skip
+        task_clash = set(self.tasks.arns.tolist()).intersection(other.tasks.arns.tolist())
+        if task_clash:
+            raise InventoryError(f"task {min(task_clash)}: field 'taskArn': appears twice")
+        n, m = len(self), len(other)
+        mine, theirs = self.columns(), other.columns()
+        columns = {
+            spec.name: concat_columns(spec, mine[spec.name], theirs[spec.name], n, m)
+            for spec in INSTANCE_FIELDS
+        }
+        t_mine, t_theirs = self.tasks.columns(), other.tasks.columns()
+        t_theirs["instance"] = t_theirs["instance"] + n
+        k, j = len(self.tasks), len(other.tasks)
+        tasks = {
+            spec.name: concat_columns(spec, t_mine[spec.name], t_theirs[spec.name], k, j)
+            for spec in TASK_FIELDS
+        }
+        return Inventory(columns, tasks)
 
     # -- new states ---------------------------------------------------------------------------
 

@@ -285,18 +285,15 @@ class _Grown:
         self.fresh = fresh
         self.built = -1
         self.whole = inventory
-        self._old: tuple[list[Instance], list[Any]] | None = None
 
     def with_new(self, k: int) -> Inventory:
         n = len(self.inventory)
         if k == 0:
             return self.inventory
         if k > self.built:
-            if self._old is None:
-                self._old = (list(self.inventory), list(self.inventory.tasks))
-            instances, tasks = self._old
             size = max(k, 2 * self.built)
-            self.whole = Inventory.from_instances([*instances, *self.fresh.first(size)], tasks)
+            # Columnar append: the existing inventory is never turned into objects.
+            self.whole = self.inventory.appending(Inventory.from_instances(self.fresh.first(size)))
             self.built = size
         if k == self.built:
             return self.whole
