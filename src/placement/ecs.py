@@ -9,7 +9,7 @@ means absent. Nothing is kept from a document that fails. Task definitions are r
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from typing import Any
 
 from .errors import InventoryError
@@ -568,7 +568,7 @@ def fast_task(doc: Any) -> tuple[Any, ...] | None:
     return arn, instance, group, cpu, memory, gpus, tcp, udp, fast_micros(get("startedAt"))
 
 
-def transpose(records: list[tuple[Any, ...]]) -> list[Any]:
+def transpose(records: Sequence[Sequence[Any]]) -> list[Any]:
     """Instance records as one sequence per `INSTANCE_READ` field (zip does it in C)."""
     return list(zip(*records, strict=True)) if records else [() for _ in INSTANCE_READ]
 

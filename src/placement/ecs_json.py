@@ -93,23 +93,24 @@ def load_json(container_instances: Any, tasks: Any = None) -> tuple[Fields, Reco
 # documents have them; a document of another shape fails the decode and takes the plain way.
 
 if msgspec is not None:
+    # The ignores: mypy without msgspec installed sees `Struct` as Any.
     from msgspec import UNSET, Struct, UnsetType
 
-    class _Resource(Struct, gc=False):
+    class _Resource(Struct, gc=False):  # type: ignore[misc, call-arg, unused-ignore]
         name: str
         type: str | None = None
         integerValue: int | None = None  # noqa: N815 - the JSON's names
         longValue: int | None = None  # noqa: N815
         stringSetValue: list[str] | None = None  # noqa: N815
 
-    class _Attribute(Struct, gc=False):
+    class _Attribute(Struct, gc=False):  # type: ignore[misc, call-arg, unused-ignore]
         name: str
         value: str | None = None
 
-    class _VersionInfo(Struct, gc=False):
+    class _VersionInfo(Struct, gc=False):  # type: ignore[misc, call-arg, unused-ignore]
         agentVersion: str | None = None  # noqa: N815
 
-    class _Instance(Struct, gc=False):
+    class _Instance(Struct, gc=False):  # type: ignore[misc, call-arg, unused-ignore]
         containerInstanceArn: str | None = None  # noqa: N815
         ec2InstanceId: str | None = None  # noqa: N815
         status: str | None = None
@@ -121,22 +122,22 @@ if msgspec is not None:
         remainingResources: list[_Resource] | None = None  # noqa: N815
         registeredResources: list[_Resource] | None = None  # noqa: N815
 
-    class _InstancePage(_Instance, gc=False):
+    class _InstancePage(_Instance, gc=False):  # type: ignore[misc, call-arg, unused-ignore]
         # Present (even null) makes the object a response page, as in `ecs._pages`.
         containerInstances: list[_Instance] | UnsetType | None = UNSET  # noqa: N815
 
-    class _Binding(Struct, gc=False):
+    class _Binding(Struct, gc=False):  # type: ignore[misc, call-arg, unused-ignore]
         hostPort: int | None = None  # noqa: N815
         protocol: str | None = None
 
-    class _Container(Struct, gc=False):
+    class _Container(Struct, gc=False):  # type: ignore[misc, call-arg, unused-ignore]
         cpu: int | str | None = None
         memory: int | str | None = None
         memoryReservation: int | str | None = None  # noqa: N815
         gpuIds: list[str] | None = None  # noqa: N815
         networkBindings: list[_Binding] | None = None  # noqa: N815
 
-    class _Task(Struct, gc=False):
+    class _Task(Struct, gc=False):  # type: ignore[misc, call-arg, unused-ignore]
         taskArn: str | None = None  # noqa: N815
         containerInstanceArn: str | None = None  # noqa: N815
         group: str | None = None
@@ -146,7 +147,7 @@ if msgspec is not None:
         startedAt: int | float | str | None = None  # noqa: N815
         containers: list[_Container] | None = None
 
-    class _TaskPage(_Task, gc=False):
+    class _TaskPage(_Task, gc=False):  # type: ignore[misc, call-arg, unused-ignore]
         tasks: list[_Task] | UnsetType | None = UNSET
 
     _INSTANCES = msgspec.json.Decoder(_InstancePage | list[_InstancePage])
