@@ -410,7 +410,7 @@ def test_huge_strings_are_refused_cleanly() -> None:
                    f"{MAX_TEXT} characters")  # fmt: skip
     assert "field 'ec2InstanceId': longer than" in error_of([cli_instance(0, ec2InstanceId=huge)])
     msg = error_of([cli_instance(0, attributes=[{"name": "stack", "value": huge}])])
-    assert "field \"attributes['stack']\": longer than" in msg
+    assert "attributes[" in msg and "stack" in msg and "longer than" in msg  # the value's field
     assert "field 'taskArn': longer than" in error_of([cli_instance(0)], [task(0, 0, "g") | {
         "taskArn": huge}])  # fmt: skip
     # Exactly MAX_TEXT loads.

@@ -99,8 +99,8 @@ def _check(docs: tuple[Any, Any], which: int, path: tuple[Any, ...], value: Any)
         assert "field '" in message or 'field "' in message, (path, message)
         # The field named is the one changed, or the one it sits in.
         assert str(path[2]) in message, (path, message)
-    elif not other_arns:
-        assert "expected an object" in message, (path, message)
+    else:  # the element replaced whole: not an object, or an object lacking a field
+        assert "expected an object" in message or "field '" in message, (path, message)
 
 
 def _mutation_case(draw: st.DrawFn, docs: tuple[Any, Any]) -> None:
@@ -111,21 +111,22 @@ def _mutation_case(draw: st.DrawFn, docs: tuple[Any, Any]) -> None:
     _check(docs, which, path, value)
 
 
-@settings(max_examples=examples(1.0))
+@settings(max_examples=examples(4))
 @given(st.data())
 def test_mutated_examples(data: st.DataObject) -> None:
     _mutation_case(data.draw, EXAMPLES)
 
 
-@settings(max_examples=examples(0.5))
+@settings(max_examples=examples(2))
 @given(ecs_documents(min_size=1, max_size=5), st.data())
 def test_mutated_generated_documents(docs: Any, data: st.DataObject) -> None:
     _mutation_case(data.draw, docs)
 
 
 def test_every_field_of_the_examples_once() -> None:
-    # Deterministic sweep: every node of both example documents, a few mutations each.
+    # Deterministic sweep: every node of both example documents, null, -1 and one of the
+    # other mutations in turn (the property tests above draw the rest).
     for which in (0, 1):
         for k, path in enumerate(_paths(EXAMPLES[which])):
-            for value in (None, "x", -1, [], MUTATIONS[k % len(MUTATIONS)]):
+            for value in (None, -1, MUTATIONS[k % len(MUTATIONS)]):
                 _check(EXAMPLES, which, path, value)

@@ -27,7 +27,7 @@ __all__ = ["load_json", "HAVE_MSGSPEC"]
 try:
     import msgspec
 except ImportError:  # pragma: no cover - exercised by the tests' fallback run
-    msgspec = None
+    msgspec = None  # type: ignore[assignment, unused-ignore]
 
 HAVE_MSGSPEC = msgspec is not None
 """Whether JSON is decoded with msgspec (else with `json.loads` and the checked readers)."""
@@ -67,7 +67,7 @@ def _parse(data: bytes | str, what: str) -> Any:
     except RecursionError:
         raise InventoryError(f"{what}: not valid JSON: nested too deeply") from None
     except ValueError as exc:  # JSONDecodeError, bad UTF-8, integers past the digit limit
-        raise InventoryError(f"{what}: not valid JSON: {short_repr(str(exc))}") from None
+        raise InventoryError(f"{what}: not valid JSON: {str(exc)[:200]}") from None
 
 
 def load_json(container_instances: Any, tasks: Any = None) -> tuple[Fields, Records]:
