@@ -117,7 +117,7 @@ def test_mutated_examples(data: st.DataObject) -> None:
     _mutation_case(data.draw, EXAMPLES)
 
 
-@settings(max_examples=examples(2))
+@settings(max_examples=examples(1))
 @given(ecs_documents(min_size=1, max_size=5), st.data())
 def test_mutated_generated_documents(docs: Any, data: st.DataObject) -> None:
     _mutation_case(data.draw, docs)
