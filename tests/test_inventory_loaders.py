@@ -2,16 +2,23 @@
 
 from __future__ import annotations
 
+import contextlib
 import copy
 import datetime as dt
+import json
+from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 
 import pytest
 from conftest import examples
 from hypothesis import given, settings
 
-from placement import Instance, InventoryError, parse
+from placement import Instance, InventoryError, ecs_json, parse
+from placement.ecs import iter_container_instances, iter_tasks, read_instance, read_task
+from placement.instance import Task
 from placement.inventory import ABSENT, NAME_ONLY, Inventory
+from placement.model import MAX_TEXT
 from placement.testing import ecs_documents
 
 ARN = "arn:aws:ecs:us-east-1:123456789012:container-instance/prod/{}"
@@ -274,3 +281,249 @@ def test_from_ecs_agrees_with_instance_from_ecs(docs: tuple) -> None:  # type: i
     ]
     assert list(inv) == expected
     assert Inventory.from_instances(expected, list(inv.tasks)) == inv
+
+
+# -- from_ecs_json, and the defects of issue 7 ------------------------------------------------
+
+
+def outcome(load: Any) -> tuple[str, Any]:
+    """("ok", inventory) or ("error", message); anything but an InventoryError escapes."""
+    try:
+        return "ok", load()
+    except InventoryError as exc:
+        return "error", str(exc)
+
+
+def checked_only(instances: Any, tasks: Any = ()) -> Inventory:
+    """`from_ecs` with the fast paths bypassed: the checked readers read every element."""
+    records = [
+        tuple(read_instance(doc, k)) for k, doc in enumerate(iter_container_instances(instances))
+    ]
+    rows = [read_task(doc, k) for k, doc in enumerate(iter_tasks(tasks))]
+    return Inventory._build(records, [tuple(row) for row in rows if row is not None])
+
+
+def same_everywhere(instances: Any, tasks: Any = ()) -> tuple[str, Any]:
+    """The outcome of `from_ecs`, checked equal to the checked readers' and, through JSON text,
+    to `from_ecs_json`'s (typed decode and plain way alike)."""
+    expected = outcome(lambda: Inventory.from_ecs(instances, tasks))
+    assert outcome(lambda: checked_only(instances, tasks)) == expected
+    try:
+        text = json.dumps(instances), json.dumps(tasks)
+    except (TypeError, ValueError, RecursionError):
+        return expected  # not JSON (datetimes, sets): from_ecs only
+    via_text = outcome(lambda: Inventory.from_ecs(json.loads(text[0]), json.loads(text[1])))
+    data = text[0].encode(), text[1].encode()
+    assert outcome(lambda: Inventory.from_ecs_json(*data)) == via_text
+    with plain_json():
+        assert outcome(lambda: Inventory.from_ecs_json(*data)) == via_text
+    if all(t.startswith(("{", "[")) for t in text):  # other text is a path
+        assert outcome(lambda: Inventory.from_ecs_json(*text)) == via_text
+    return expected
+
+
+@contextlib.contextmanager
+def plain_json() -> Iterator[None]:
+    """from_ecs_json as it runs without msgspec: json.loads and the readers."""
+    saved = ecs_json.msgspec
+    ecs_json.msgspec = None
+    try:
+        yield
+    finally:
+        ecs_json.msgspec = saved
+
+
+def error_of(instances: Any, tasks: Any = ()) -> str:
+    kind, message = same_everywhere(instances, tasks)
+    assert kind == "error", message
+    assert len(message) < 400  # a 10 MB value never makes a 10 MB message
+    return str(message)
+
+
+def test_msgspec_is_installed_for_the_tests() -> None:
+    # The test extra installs it, so both ways of from_ecs_json are exercised.
+    assert ecs_json.HAVE_MSGSPEC
+
+
+def test_registered_at_far_out_of_range() -> None:
+    for stamp in [1e303, -1e303, 2**70, 1e16, 253402300800, float("inf"), float("nan")]:
+        msg = error_of([cli_instance(0, registeredAt=stamp)])
+        assert msg.startswith(f"container instance #0 ({ARN.format(0)}): field 'registeredAt'")
+
+
+def test_resource_type_that_is_not_a_string() -> None:
+    doc = cli_instance(0, remainingResources=[{"name": "CPU", "type": ["INTEGER"],
+                                               "integerValue": 1}])  # fmt: skip
+    assert "field 'remainingResources[0].type': expected a string" in error_of([doc])
+
+
+def test_agent_version_with_thousands_of_digits() -> None:
+    doc = cli_instance(0, versionInfo={"agentVersion": "1." + "9" * 5000})
+    assert "field 'versionInfo.agentVersion': a version component longer than 18" in error_of(
+        [doc]
+    )
+    # 18 digits load (the version column holds them).
+    (inst,) = Inventory.from_ecs([cli_instance(0, versionInfo={"agentVersion": "1." + "9" * 18})])
+    assert inst.agent_version == "1." + "9" * 18
+
+
+def test_null_in_every_field_means_absent() -> None:
+    nulls = dict.fromkeys(cli_instance(0))
+    nulls["containerInstanceArn"] = "arn:x"
+    kind, inv = same_everywhere([nulls])
+    assert kind == "ok"
+    assert list(inv) == [Instance("arn:x")]
+    nested = {"containerInstanceArn": "arn:x", "versionInfo": {"agentVersion": None},
+              "attributes": [{"name": "cap", "value": None}],
+              "remainingResources": [{"name": "CPU", "type": "INTEGER", "integerValue": None},
+                                     {"name": "PORTS", "type": "STRINGSET",
+                                      "stringSetValue": None}]}  # fmt: skip
+    kind, inv = same_everywhere([nested])
+    assert kind == "ok"
+    assert inv[0] == Instance("arn:x", attributes={"cap": None})
+    a_task = dict.fromkeys(["group", "cpu", "memory", "startedAt", "containers"])
+    a_task |= {"taskArn": "arn:t", "containerInstanceArn": "arn:x", "desiredStatus": "RUNNING"}
+    kind, inv = same_everywhere([nested], [a_task])
+    assert kind == "ok"
+    assert inv.tasks[0] == Task("arn:t", "arn:x")
+    # A null page of elements is an empty page.
+    assert same_everywhere({"containerInstances": None})[1] == Inventory.from_ecs([])
+
+
+@pytest.mark.parametrize("number", [2**70, -1, 1e20, 2.5, float("nan"), float("inf"), True])
+def test_numbers_out_of_range(number: Any) -> None:
+    resources = [{"name": "CPU", "type": "INTEGER", "integerValue": number}]
+    msg = error_of([cli_instance(0, remainingResources=resources)])
+    assert "field 'remainingResources[0]" in msg, msg
+    msg = error_of([cli_instance(0, runningTasksCount=number)])
+    assert "field 'runningTasksCount'" in msg
+    bad_task = task(0, 0, "g") | {"cpu": number}
+    assert "task #0 (arn:aws:ecs:us-east-1:123456789012:task/prod/0): field 'cpu'" in error_of(
+        [cli_instance(0)], [bad_task]
+    )
+
+
+def test_huge_strings_are_refused_cleanly() -> None:
+    huge = "a" * (10 * 2**20)
+    msg = error_of([cli_instance(0, containerInstanceArn=huge)])
+    assert msg == (f"container instance #0: field 'containerInstanceArn': longer than "
+                   f"{MAX_TEXT} characters")  # fmt: skip
+    assert "field 'ec2InstanceId': longer than" in error_of([cli_instance(0, ec2InstanceId=huge)])
+    msg = error_of([cli_instance(0, attributes=[{"name": "stack", "value": huge}])])
+    assert "attributes[" in msg and "stack" in msg and "longer than" in msg  # the value's field
+    assert "field 'taskArn': longer than" in error_of([cli_instance(0)], [task(0, 0, "g") | {
+        "taskArn": huge}])  # fmt: skip
+    # Exactly MAX_TEXT loads.
+    (inst,) = Inventory.from_ecs([cli_instance(0, ec2InstanceId="i" * MAX_TEXT)])
+    assert len(inst.ec2_instance_id or "") == MAX_TEXT
+
+
+def test_values_whose_repr_fails() -> None:
+    # A 5,000-digit integer has no repr; a deeply nested list's repr recurses too deep.
+    assert "field 'ec2InstanceId': expected a string, got an integer of" in error_of(
+        [cli_instance(0, ec2InstanceId=10**5000)]
+    )
+    deep: list[Any] = []
+    for _ in range(20_000):
+        deep = [deep]
+    for over in [{"ec2InstanceId": deep}, {"attributes": [{"name": "a", "value": deep}]},
+                 {"remainingResources": [{"name": "CPU", "type": "INTEGER",
+                                          "integerValue": deep}]},
+                 {"remainingResources": [{"name": "PORTS", "type": "STRINGSET",
+                                          "stringSetValue": [deep]}]}]:  # fmt: skip
+        with pytest.raises(InventoryError, match="container instance #0"):
+            Inventory.from_ecs([cli_instance(0, **over)])
+
+
+def test_unicode_digits_are_not_ports() -> None:
+    for port in ["²", "٣", "8\u0660"]:
+        resources = [{"name": "PORTS", "type": "STRINGSET", "stringSetValue": [port]}]
+        msg = error_of([cli_instance(0, remainingResources=resources)])
+        assert "field 'remainingResources[0].stringSetValue': not a port" in msg
+
+
+def test_deep_nesting_in_json_text() -> None:
+    deep = "[" * 100_000 + "]" * 100_000
+    for text in [deep, '{"containerInstances": [{"containerInstanceArn": "a", "attributes": '
+                 + deep + "}]}"]:  # fmt: skip
+        with pytest.raises(InventoryError, match="container instances: not valid JSON"):
+            Inventory.from_ecs_json(text)
+    nested = '{"containerInstanceArn": "a", "attributes": [{"name": "n", "value": ' + \
+        "[" * 50 + "]" * 50 + "}]}"  # fmt: skip
+    with pytest.raises(InventoryError, match=r"field 'attributes\[0\].value'"):
+        Inventory.from_ecs_json("[" + nested + "]")
+
+
+@pytest.mark.parametrize(
+    ("over", "field"),
+    [
+        ({"cpu": "lots"}, "cpu"),
+        ({"cpu": -5}, "cpu"),
+        ({"memory": [1]}, "memory"),
+        ({"memory": "99999999999999999999"}, "memory"),
+        ({"startedAt": "soon"}, "startedAt"),
+        ({"startedAt": 1e303}, "startedAt"),
+        ({"containers": [{"networkBindings": [{"hostPort": 70000}]}]},
+         "containers[0].networkBindings[0].hostPort"),
+        ({"containers": [{"networkBindings": [{"hostPort": 80, "protocol": "sctp"}]}]},
+         "containers[0].networkBindings[0].protocol"),
+        ({"containers": [{"networkBindings": "80"}]}, "containers[0].networkBindings"),
+        ({"containers": [{"gpuIds": "GPU-1"}]}, "containers[0].gpuIds"),
+        ({"containers": [{"cpu": 2**52}, {"cpu": 2**52 + 1}]}, "containers"),
+        ({"containers": {"cpu": 1}}, "containers"),
+        ({"group": 5}, "group"),
+        ({"desiredStatus": 1}, "desiredStatus"),
+    ],
+)
+def test_bad_task_fields(over: dict[str, Any], field: str) -> None:
+    bad = task(3, 0, "g") | over
+    msg = error_of([cli_instance(0)], [task(0, 0, "g"), bad])
+    assert msg.startswith(f"task #1 (arn:aws:ecs:us-east-1:123456789012:task/prod/3): "
+                          f"field {field!r}"), msg  # fmt: skip
+
+
+def test_task_fields_that_load() -> None:
+    busy = task(1, 0, "service:web") | {
+        "cpu": "256", "memory": 512, "startedAt": "2024-06-01T00:00:00Z",
+        "containers": [{"cpu": 999, "memoryReservation": "64", "gpuIds": ["GPU-a", "GPU-b"],
+                        "networkBindings": [{"hostPort": 80, "protocol": "tcp"},
+                                            {"hostPort": 53, "protocol": "udp"},
+                                            {"containerPort": 9}]}],
+    }  # fmt: skip
+    kind, inv = same_everywhere([cli_instance(0)], [busy])
+    assert kind == "ok"
+    (row,) = inv.tasks
+    assert (row.cpu, row.memory, row.gpus) == (256, 512, 2)  # task-level amounts win
+    assert (row.ports, row.udp_ports) == (frozenset({80}), frozenset({53}))
+    assert row.started_at is not None and str(row.started_at) == "2024-06-01"
+
+
+def test_from_ecs_json_sources(tmp_path: Path) -> None:
+    docs = {"containerInstances": [cli_instance(i) for i in range(3)]}
+    tasks = {"tasks": [task(0, 1, "service:web")]}
+    expected = Inventory.from_ecs(docs, tasks)
+    text, task_text = json.dumps(docs), json.dumps(tasks)
+    (tmp_path / "ci.json").write_text(text)
+    (tmp_path / "t.json").write_text(task_text)
+    assert Inventory.from_ecs_json(text, task_text) == expected
+    assert Inventory.from_ecs_json(text.encode(), bytearray(task_text.encode())) == expected
+    assert Inventory.from_ecs_json(tmp_path / "ci.json", str(tmp_path / "t.json")) == expected
+    assert Inventory.from_ecs_json(" \n\t" + text, task_text) == expected  # JSON text
+    assert Inventory.from_ecs_json(text) == Inventory.from_ecs(docs)  # tasks=None: none
+    pages = json.dumps([{"containerInstances": docs["containerInstances"][:1]},
+                        {"containerInstances": docs["containerInstances"][1:]}])  # fmt: skip
+    assert Inventory.from_ecs_json(pages, json.dumps(tasks["tasks"])) == expected
+    with pytest.raises(InventoryError, match=r"container instances: cannot read 'no-such\.json'"):
+        Inventory.from_ecs_json("no-such.json")
+    with pytest.raises(InventoryError, match="tasks: cannot read"):
+        Inventory.from_ecs_json(text, str(tmp_path))  # a folder
+    with pytest.raises(InventoryError, match="container instances: cannot read"):
+        Inventory.from_ecs_json("a\0b")
+    with pytest.raises(InventoryError, match="expected JSON bytes, JSON text or a path, got"):
+        Inventory.from_ecs_json(5)
+    with pytest.raises(InventoryError, match="tasks: expected JSON bytes"):
+        Inventory.from_ecs_json(text, {"tasks": []})
+    for broken in ["{", "[1,]", b"\xff\xfe{", "[" + "1" * 5000 + "]"]:
+        with pytest.raises(InventoryError, match="container instances: not valid JSON"):
+            Inventory.from_ecs_json(broken)
+    assert "expected a response object or a list" in error_of("oops")

@@ -18,7 +18,7 @@ from .syntax.literals import Timestamp
 
 __all__ = [
     "StringColumn", "SparseSets", "GroupCounts", "ABSENT", "NAME_ONLY", "frozen",
-    "build_column", "column_value", "take_column",
+    "build_column", "column_value", "take_column", "attribute_columns",
 ]  # fmt: skip
 
 ABSENT = -1
@@ -57,17 +57,14 @@ class StringColumn:
         cls, items: Sequence[str | None], missing: Sequence[bool] | None = None
     ) -> StringColumn:
         """Encode `items` (None: name-only if `missing` is given and False there, else absent)."""
-        index: dict[str, int] = {}
-        codes = np.empty(len(items), dtype=np.int32)
-        for row, item in enumerate(items):
-            if item is None:
-                codes[row] = ABSENT if missing is None or missing[row] else NAME_ONLY
-            else:
-                code = index.get(item)
-                if code is None:
-                    code = index[item] = len(index)
-                codes[row] = code
-        return cls(codes, tuple(index))
+        if missing is not None:
+            absent = np.fromiter(
+                (item is None and gone for item, gone in zip(items, missing, strict=True)),
+                dtype=bool,
+                count=len(items),
+            )
+            return _encode(items, NAME_ONLY, absent)
+        return _encode(items, ABSENT)
 
     def get(self, row: int) -> str | None:
         """The value at `row`, None when absent or name-only."""
@@ -298,6 +295,51 @@ class GroupCounts:
         return sum(int(a.nbytes) for a in arrays) + sum(len(g) + 49 for g in self.names)
 
 
+def _encode(
+    items: Sequence[str | None], none_code: int, absent: Bools | None = None
+) -> StringColumn:
+    """Dictionary-encode `items` in one pass: None gets `none_code`; rows in `absent`, ABSENT."""
+    # The dictionary starts with None, so a new value's code is its position after it.
+    index: dict[str | None, int] = {None: none_code}
+    codes = np.fromiter(
+        (index.setdefault(item, len(index) - 1) for item in items), dtype=np.int32, count=len(items)
+    )
+    if absent is not None and len(absent):
+        codes[absent] = ABSENT
+    del index[None]
+    return StringColumn(codes, tuple(index))  # type: ignore[arg-type]
+
+
+def _attribute_columns(maps: Sequence[Mapping[str, str | None]]) -> dict[str, StringColumn]:
+    """One column per attribute name, from one name -> value mapping per row."""
+    per_name: dict[str, tuple[list[int], list[str | None]]] = {}
+    for row, mapping in enumerate(maps):
+        for name, value in mapping.items():
+            entry = per_name.get(name)
+            if entry is None:
+                entry = per_name[name] = ([], [])
+            entry[0].append(row)
+            entry[1].append(value)
+    return attribute_columns(per_name, len(maps))
+
+
+def attribute_columns(
+    per_name: Mapping[str, tuple[Sequence[int], Sequence[str | None]]], n: int
+) -> dict[str, StringColumn]:
+    """The attribute columns of `n` rows from, per name, the rows that have it and its values.
+
+    Sparse: the work is the number of attributes, not names times rows. Rows must not repeat
+    within a name.
+    """
+    out: dict[str, StringColumn] = {}
+    for name, (rows, values) in per_name.items():
+        encoded = _encode(values, NAME_ONLY)
+        codes = np.full(n, ABSENT, dtype=np.int32)
+        codes[np.asarray(rows, dtype=np.intp)] = encoded.codes
+        out[name] = StringColumn(codes, encoded.values)
+    return out
+
+
 def _ints(values: Sequence[int]) -> Ints:
     return np.fromiter(values, dtype=np.int64, count=len(values))
 
@@ -321,19 +363,16 @@ def build_column(spec: FieldSpec, values: Sequence[Any]) -> Any:
     if kind is Kind.PORTS:
         return SparseSets.build(values)
     if kind is Kind.TIMESTAMP:
-        micros = _ints([0 if v is None else v.micros for v in values])
+        # Each value a Timestamp, whole microseconds (the fast readers' form) or None.
+        micros = np.fromiter(
+            (0 if v is None else v if type(v) is int else v.micros for v in values),
+            dtype=np.int64,
+            count=len(values),
+        )
         present = np.fromiter((v is not None for v in values), dtype=bool, count=len(values))
         return frozen(micros), frozen(present)
     if kind is Kind.ATTRIBUTES:
-        names: dict[str, None] = {}
-        for mapping in values:
-            names.update(dict.fromkeys(mapping))
-        return {
-            name: StringColumn.encode(
-                [m.get(name) for m in values], [name not in m for m in values]
-            )
-            for name in names
-        }
+        return _attribute_columns(values)
     return GroupCounts.build(values)
 
 

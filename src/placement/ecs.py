@@ -9,26 +9,33 @@ means absent. Nothing is kept from a document that fails. Task definitions are r
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from typing import Any
 
 from .errors import InventoryError
 from .instance import Instance, Task
 from .model import (
     INSTANCE_FIELDS,
+    LONG_DIGITS,
     MAX_AMOUNT,
+    MAX_TEXT,
     TASK_FIELDS,
+    TIMESTAMP_RANGE,
     FieldSpec,
     Kind,
     check,
     field_error,
+    short_repr,
     spec_named,
+    timestamp_of,
 )
 from .syntax.literals import Timestamp
 
 __all__ = [
     "read_instance", "read_task", "iter_container_instances", "iter_tasks",
     "instance_from_ecs", "instance_to_ecs", "task_to_ecs", "INSTANCE_READ",
+    "read_instances", "read_tasks", "fast_instance", "fast_task", "Unusual",
+    "fast_text", "fast_micros", "fast_ports", "transpose",
 ]  # fmt: skip
 
 _RESOURCE_LISTS = ("remainingResources", "registeredResources")
@@ -46,17 +53,17 @@ def _where(what: str, index: int, doc: Any, key: str) -> str:
     return f"{what} #{index}{shown}"
 
 
-def _short(value: Any) -> str:
-    text = repr(value)
-    return text if len(text) <= 80 else text[:77] + "..."
+def _decimal(text: str) -> bool:
+    """ASCII decimal digits only: "²".isdigit() is true, and int() refuses it."""
+    return text.isascii() and text.isdigit()
 
 
 def _number(value: Any, where: str, field: str) -> int | float:
     """A JSON number (int or float, not bool), or a decimal string of one, as sent on the wire."""
-    if isinstance(value, str) and 0 < len(value) <= 20 and value.isascii() and value.isdigit():
+    if isinstance(value, str) and 0 < len(value) <= 20 and _decimal(value):
         return int(value)
     if isinstance(value, bool) or not isinstance(value, (int, float)):
-        raise field_error(where, field, f"expected a number, got {_short(value)}")
+        raise field_error(where, field, f"expected a number, got {short_repr(value)}")
     return value
 
 
@@ -67,7 +74,7 @@ def _resource(resource: Any, where: str, field: str) -> tuple[str, Any]:
     name = resource["name"]
     kind = resource.get("type")
     if kind is not None and not isinstance(kind, str):
-        raise field_error(where, f"{field}.type", f"expected a string, got {_short(kind)}")
+        raise field_error(where, f"{field}.type", f"expected a string, got {short_repr(kind)}")
     items = resource.get("stringSetValue")
     if name in ("PORTS", "PORTS_UDP") or kind == "STRINGSET" or (kind is None and items):
         if items is None:
@@ -91,10 +98,10 @@ def _port_set(items: list[Any], where: str, field: str) -> frozenset[int]:
     ports = set()
     for item in items:
         # Ports are decimal strings on the wire; ints are accepted, bools and floats are not.
-        if isinstance(item, str) and 0 < len(item) <= _MAX_PORT_DIGITS and item.isdigit():
+        if isinstance(item, str) and 0 < len(item) <= _MAX_PORT_DIGITS and _decimal(item):
             item = int(item)
         if isinstance(item, bool) or not isinstance(item, int) or not 0 <= item <= 65535:
-            raise field_error(where, field, f"not a port: {_short(item)}")
+            raise field_error(where, field, f"not a port: {short_repr(item)}")
         ports.add(item)
     return frozenset(ports)
 
@@ -244,9 +251,11 @@ def _container_sums(containers: list[Any], where: str) -> tuple[int, int, int, s
             if port is None:
                 continue
             if isinstance(port, bool) or not isinstance(port, int) or not 0 <= port <= 65535:
-                raise field_error(where, f"{field}.hostPort", f"not a port: {_short(port)}")
+                raise field_error(where, f"{field}.hostPort", f"not a port: {short_repr(port)}")
             if protocol not in (None, "tcp", "udp"):
-                raise field_error(where, f"{field}.protocol", f"tcp or udp, not {_short(protocol)}")
+                raise field_error(
+                    where, f"{field}.protocol", f"tcp or udp, not {short_repr(protocol)}"
+                )
             (udp if protocol == "udp" else tcp).add(port)
     if max(cpu, memory) > MAX_AMOUNT:
         raise field_error(where, "containers", "the containers' amounts add up past 2**53")
@@ -291,6 +300,311 @@ def read_task(doc: Any, index: int = 0) -> list[Any] | None:
         "started_at": doc.get("startedAt"),
     }
     return [check(spec, raw[spec.name], where, spec.ecs) for spec in TASK_FIELDS]
+
+
+# -- the fast paths ---------------------------------------------------------------------------
+# The readers above check every field through `check` and name what is wrong. Most documents
+# are well formed, so `fast_instance` and `fast_task` read the usual shapes with exact type
+# tests (no ABC isinstance, no dispatch per field) and raise `Unusual` at the first thing they
+# do not recognise: anything the checked readers refuse, and rare but valid forms (decimal-text
+# amounts, DOUBLE resources, datetimes). The checked reader then reads that element again and
+# gives its answer or its error. So a fast path must accept nothing the checked reader refuses
+# and give the same values (tests/test_loader_fuzz.py compares them on mutated documents).
+# Timestamps come out as microseconds, not `Timestamp`s (`build_column` takes both).
+
+
+class Unusual(Exception):  # noqa: N818 - not an error: a signal to take the checked path
+    """A fast path met something it leaves to the checked reader."""
+
+
+_PORT_NAMES = frozenset({"PORTS", "PORTS_UDP"})
+_NUMERIC_KEYS = {"INTEGER": "integerValue", "LONG": "longValue"}
+_MIN_MICROS, _MAX_MICROS = TIMESTAMP_RANGE
+
+
+def fast_text(value: Any) -> str | None:
+    """An optional string of at most MAX_TEXT characters, as it is."""
+    if value is not None and (type(value) is not str or len(value) > MAX_TEXT):
+        raise Unusual
+    return value
+
+
+def fast_micros(value: Any) -> int | None:
+    """A timestamp given as epoch seconds or ISO 8601 text, in microseconds; None if absent."""
+    if value is None:
+        return None
+    if type(value) is int or type(value) is float:
+        if not -1e15 <= value <= 1e15:  # NaN fails this too
+            raise Unusual
+        micros = round(value * 1_000_000)
+    elif type(value) is str:
+        try:
+            stamp = timestamp_of(value, "", "")
+        except InventoryError:
+            raise Unusual from None
+        assert stamp is not None  # text is never absent
+        micros = stamp.micros
+    else:
+        raise Unusual
+    if not _MIN_MICROS <= micros <= _MAX_MICROS:
+        raise Unusual
+    return micros
+
+
+def fast_ports(items: Any) -> frozenset[int]:
+    """A list of decimal port strings, as a set."""
+    if type(items) is not list:
+        raise Unusual
+    ports = set()
+    for item in items:
+        if type(item) is not str or not 0 < len(item) <= _MAX_PORT_DIGITS or not _decimal(item):
+            raise Unusual
+        port = int(item)
+        if port > 65535:
+            raise Unusual
+        ports.add(port)
+    return frozenset(ports)
+
+
+def _fast_resources(items: Any) -> dict[str, Any]:
+    """Resource name -> value (an int, or a port set) for INTEGER, LONG and STRINGSET entries."""
+    if items is None:
+        return {}
+    if type(items) is not list:
+        raise Unusual
+    out: dict[str, Any] = {}
+    for resource in items:
+        if type(resource) is not dict:
+            raise Unusual
+        name, kind = resource.get("name"), resource.get("type")
+        if type(name) is not str or type(kind) is not str:
+            raise Unusual
+        if kind == "STRINGSET":
+            values = resource.get("stringSetValue")
+            if name in _PORT_NAMES:
+                out[name] = fast_ports(values)
+            elif type(values) is list:
+                out[name] = len(values)  # GPUs: one id each
+            else:
+                raise Unusual
+            continue
+        key = _NUMERIC_KEYS.get(kind)
+        value = None if key is None else resource.get(key)
+        if key is None or name in _PORT_NAMES or (value is not None and type(value) is not int):
+            raise Unusual
+        out[name] = 0 if value is None else value
+    return out
+
+
+def _fast_attributes(items: Any) -> dict[str, str | None]:
+    if items is None:
+        return {}
+    if type(items) is not list:
+        raise Unusual
+    out: dict[str, str | None] = {}
+    for attribute in items:
+        if type(attribute) is not dict:
+            raise Unusual
+        name = attribute.get("name")
+        if type(name) is not str or not name or len(name) > MAX_TEXT:
+            raise Unusual
+        out[name] = fast_text(attribute.get("value"))
+    return out
+
+
+def _fast_amount(value: Any) -> int:
+    if value is None:
+        return 0
+    if type(value) is not int or not 0 <= value <= MAX_AMOUNT:
+        raise Unusual
+    return value
+
+
+def _fast_port_set(value: Any) -> frozenset[int]:
+    if value is None:
+        return frozenset()
+    if type(value) is not frozenset:
+        raise Unusual
+    return value
+
+
+def fast_instance(doc: Any) -> tuple[Any, ...]:
+    """What `read_instance` gives for a usual element (`registeredAt` in microseconds).
+
+    Raises `Unusual` where it leaves the element to `read_instance`.
+    """
+    if type(doc) is not dict:
+        raise Unusual
+    get = doc.get
+    arn = get("containerInstanceArn")
+    if type(arn) is not str or not arn or len(arn) > MAX_TEXT:
+        raise Unusual
+    status = get("status")
+    connected = get("agentConnected")
+    if connected is None:
+        connected = True
+    elif type(connected) is not bool:
+        raise Unusual
+    info = get("versionInfo")
+    version = None
+    if info is not None:
+        if type(info) is not dict:
+            raise Unusual
+        version = fast_text(info.get("agentVersion"))
+        if version is not None and len(version) > 18 and LONG_DIGITS.search(version):
+            raise Unusual
+    count = get("runningTasksCount")
+    if count is not None:
+        count = _fast_amount(count)
+    remaining = _fast_resources(get("remainingResources"))
+    registered = _fast_resources(get("registeredResources"))
+
+    def pick(first: dict[str, Any], second: dict[str, Any], name: str) -> Any:
+        # A resource reported in one list only is taken from the other (see read_instance).
+        return first[name] if name in first else second.get(name)
+
+    return (
+        arn,
+        fast_text(get("ec2InstanceId")),
+        "ACTIVE" if status is None else fast_text(status),
+        connected,
+        version,
+        fast_micros(get("registeredAt")),
+        _fast_attributes(get("attributes")),
+        _fast_amount(pick(remaining, registered, "CPU")),
+        _fast_amount(pick(remaining, registered, "MEMORY")),
+        _fast_amount(pick(remaining, registered, "GPU")),
+        _fast_port_set(pick(remaining, registered, "PORTS")),
+        _fast_port_set(pick(remaining, registered, "PORTS_UDP")),
+        _fast_amount(pick(registered, remaining, "CPU")),
+        _fast_amount(pick(registered, remaining, "MEMORY")),
+        count,
+    )
+
+
+def _fast_amount_text(value: Any) -> int:
+    if type(value) is str and 0 < len(value) <= 20 and _decimal(value):
+        value = int(value)
+    if type(value) is not int or not 0 <= value <= MAX_AMOUNT:
+        raise Unusual
+    return value
+
+
+def _fast_containers(containers: Any) -> tuple[int, int, int, frozenset[int], frozenset[int]]:
+    if containers is None:
+        return 0, 0, 0, frozenset(), frozenset()
+    if type(containers) is not list:
+        raise Unusual
+    cpu = memory = gpus = 0
+    tcp: set[int] = set()
+    udp: set[int] = set()
+    for container in containers:
+        if type(container) is not dict:
+            raise Unusual
+        get = container.get
+        if get("cpu") is not None:
+            cpu += _fast_amount_text(get("cpu"))
+        amount = get("memory")
+        if amount is None:
+            amount = get("memoryReservation")
+        if amount is not None:
+            memory += _fast_amount_text(amount)
+        ids = get("gpuIds")
+        if ids is not None:
+            if type(ids) is not list:
+                raise Unusual
+            gpus += len(ids)
+        bindings = get("networkBindings")
+        if bindings is None:
+            continue
+        if type(bindings) is not list:
+            raise Unusual
+        for binding in bindings:
+            if type(binding) is not dict:
+                raise Unusual
+            port, protocol = binding.get("hostPort"), binding.get("protocol")
+            if port is None:
+                continue
+            if type(port) is not int or not 0 <= port <= 65535:
+                raise Unusual
+            if protocol == "udp":
+                udp.add(port)
+            elif protocol is None or protocol == "tcp":
+                tcp.add(port)
+            else:
+                raise Unusual
+    if cpu > MAX_AMOUNT or memory > MAX_AMOUNT:
+        raise Unusual
+    return cpu, memory, gpus, frozenset(tcp), frozenset(udp)
+
+
+def fast_task(doc: Any) -> tuple[Any, ...] | None:
+    """What `read_task` gives for a usual element (`startedAt` in microseconds), or None.
+
+    Raises `Unusual` where it leaves the element to `read_task`.
+    """
+    if type(doc) is not dict:
+        raise Unusual
+    get = doc.get
+    desired = get("desiredStatus")
+    if desired is not None and type(desired) is not str:
+        raise Unusual
+    instance = get("containerInstanceArn")
+    if desired != "RUNNING" or instance is None:
+        return None
+    arn = get("taskArn")
+    if type(arn) is not str or not arn or len(arn) > MAX_TEXT:
+        raise Unusual
+    if type(instance) is not str or not instance or len(instance) > MAX_TEXT:
+        raise Unusual
+    cpu, memory, gpus, tcp, udp = _fast_containers(get("containers"))
+    # Task-level amounts win over the containers' sum (see read_task).
+    if get("cpu") is not None:
+        cpu = _fast_amount_text(get("cpu"))
+    if get("memory") is not None:
+        memory = _fast_amount_text(get("memory"))
+    group = get("group")
+    group = "" if group is None else fast_text(group)
+    return arn, instance, group, cpu, memory, gpus, tcp, udp, fast_micros(get("startedAt"))
+
+
+def transpose(records: Sequence[Sequence[Any]]) -> list[Any]:
+    """Instance records as one sequence per `INSTANCE_READ` field (zip does it in C)."""
+    return list(zip(*records, strict=True)) if records else [() for _ in INSTANCE_READ]
+
+
+def read_instances(documents: Any) -> list[tuple[Any, ...]]:
+    """The container instances of `documents` (as `iter_container_instances` takes them).
+
+    Each is read and checked: the values of `INSTANCE_READ`, `registeredAt` as microseconds or
+    a `Timestamp`. Raises `InventoryError` at the first bad element.
+    """
+    out = []
+    for index, doc in enumerate(iter_container_instances(documents)):
+        try:
+            out.append(fast_instance(doc))
+        except Unusual:
+            out.append(tuple(read_instance(doc, index)))
+    return out
+
+
+def read_tasks(documents: Any) -> list[tuple[Any, ...]]:
+    """The RUNNING tasks of `documents` (as `iter_tasks` takes them).
+
+    Each is read and checked: the values of `TASK_FIELDS`, `startedAt` as microseconds or a
+    `Timestamp`. Tasks `read_task` skips are left out; raises `InventoryError` at the first
+    bad element.
+    """
+    out = []
+    for index, doc in enumerate(iter_tasks(documents)):
+        try:
+            row = fast_task(doc)
+        except Unusual:
+            checked = read_task(doc, index)
+            row = None if checked is None else tuple(checked)
+        if row is not None:
+            out.append(row)
+    return out
 
 
 def instance_from_ecs(container_instance: Any, tasks: Any = ()) -> Instance:

@@ -28,7 +28,7 @@ from .columns import (
     frozen,
     take_column,
 )
-from .ecs import INSTANCE_READ, iter_container_instances, iter_tasks, read_instance, read_task
+from .ecs import INSTANCE_READ, read_instances, read_tasks, transpose
 from .errors import InventoryError, PlacementInputError
 from .instance import Instance, Task
 from .model import INSTANCE_FIELDS, TASK_FIELDS, FieldSpec, Kind
@@ -95,6 +95,17 @@ def _get_columns(
         else:
             out[spec.name] = getattr(source, name)
     return out
+
+
+_NO_GROUPS: dict[str, int] = {}  # shared by the instances without tasks; never written
+
+
+def _refuse_repeats(arns: Sequence[Any], what: str, field: str) -> None:
+    """Raise for the first ARN that appears twice."""
+    first: dict[str, int] = {}
+    for position, arn in enumerate(arns):
+        if first.setdefault(arn, position) != position:
+            raise InventoryError(f"{what} #{position} ({arn}): field {field!r}: appears twice")
 
 
 class TaskTable:
@@ -239,41 +250,56 @@ class Inventory:
     def _build(
         cls,
         records: Sequence[Sequence[Any]],
-        task_rows: Sequence[list[Any]],
+        task_rows: Sequence[Sequence[Any]],
         where: str = "container instance",
     ) -> Inventory:
         """From checked instance values (INSTANCE_READ order) and task values (TASK_FIELDS).
 
         A None `runningTasksCount` becomes the number of RUNNING tasks; each task's instance
         ARN becomes its instance's row; tasks on instances not in the inventory are dropped.
+        Timestamps may be `Timestamp`s or whole microseconds.
         """
-        row_of: dict[str, int] = {}
-        for position, record in enumerate(records):
-            if row_of.setdefault(record[0], position) != position:
-                raise InventoryError(
-                    f"{where} #{position} ({record[0]}): field 'containerInstanceArn': "
-                    "appears twice"
-                )
-        groups: list[dict[str, int]] = [{} for _ in records]
-        kept: list[list[Any]] = []
-        seen: set[str] = set()
-        for position, row in enumerate(task_rows):
+        return cls._from_fields(transpose(records), task_rows, where)
+
+    @classmethod
+    def _from_fields(
+        cls,
+        fields: Sequence[Any],
+        task_rows: Sequence[Sequence[Any]],
+        where: str = "container instance",
+    ) -> Inventory:
+        """`_build` from one sequence per INSTANCE_READ field.
+
+        The attributes' may be the finished columns (a dict name -> StringColumn).
+        """
+        n = len(fields[0])
+        row_of = dict(zip(fields[0], range(n), strict=True))
+        if len(row_of) != n:
+            _refuse_repeats(fields[0], where, "containerInstanceArn")
+        groups: list[dict[str, int]] = [_NO_GROUPS] * n
+        kept: list[tuple[Any, ...]] = []
+        for row in task_rows:
             instance = row_of.get(row[1])
             if instance is None:
                 continue  # a task on an instance outside this inventory
-            if row[0] in seen:
-                raise InventoryError(f"task #{position} ({row[0]}): field 'taskArn': appears twice")
-            seen.add(row[0])
-            group = row[2]
-            groups[instance][group] = groups[instance].get(group, 0) + 1
-            kept.append([row[0], instance, *row[2:]])
+            mine = groups[instance]
+            if mine is _NO_GROUPS:
+                mine = groups[instance] = {}
+            mine[row[2]] = mine.get(row[2], 0) + 1
+            kept.append((row[0], instance, *row[2:]))
+        if len({row[0] for row in kept}) != len(kept):
+            # Positions count the RUNNING task rows; only tasks on these instances are kept.
+            kept_arns = [row[0] if row[1] in row_of else object() for row in task_rows]
+            _refuse_repeats(kept_arns, "task", "taskArn")
         columns: dict[str, Any] = {}
-        for k, spec in enumerate(INSTANCE_READ):
-            values = [record[k] for record in records]
-            if spec.kind is Kind.COUNT:
-                values = [
+        for spec, values in zip(INSTANCE_READ, fields, strict=True):
+            if isinstance(values, dict):  # attributes, already columns
+                columns[spec.name] = values
+                continue
+            if spec.kind is Kind.COUNT and None in values:
+                values = tuple(
                     sum(g.values()) if v is None else v for v, g in zip(values, groups, strict=True)
-                ]
+                )
             columns[spec.name] = build_column(spec, values)
         columns["task_groups"] = GroupCounts.build(groups)
         ids = columns["arn"]
@@ -290,17 +316,25 @@ class Inventory:
         Only tasks whose desiredStatus is RUNNING count, each a row of `inv.tasks`; tasks on
         instances not in the inventory are ignored. JSON null means absent. Malformed input
         raises `InventoryError` naming the instance (or task) and field, and loads nothing.
+        See docs/inventory.md, "What the loaders accept and refuse".
         """
-        records = [
-            read_instance(doc, position)
-            for position, doc in enumerate(iter_container_instances(container_instances))
-        ]
-        task_rows = []
-        for position, doc in enumerate(iter_tasks(tasks)):
-            row = read_task(doc, position)
-            if row is not None:
-                task_rows.append(row)
-        return cls._build(records, task_rows)
+        return cls._build(read_instances(container_instances), read_tasks(tasks))
+
+    @classmethod
+    def from_ecs_json(cls, container_instances: Any, tasks: Any = None) -> Inventory:
+        """Load DescribeContainerInstances and DescribeTasks output straight from JSON.
+
+        Each argument is JSON as bytes, JSON text (a `str` whose first non-blank character is
+        `{` or `[`), or a path (any other `str`, or an `os.PathLike`) to a file of it, holding
+        what `from_ecs` takes; `tasks=None` means no tasks. The answer, and the error for bad
+        input, are those of `from_ecs(json.loads(...))`; JSON that does not parse is an
+        `InventoryError` too. With `msgspec` installed (the `fast` extra) the JSON is decoded
+        straight into typed records, without a dict per instance.
+        """
+        from .ecs_json import load_json
+
+        fields, task_rows = load_json(container_instances, tasks)
+        return cls._from_fields(fields, task_rows)
 
     @classmethod
     def from_instances(

@@ -27,7 +27,8 @@ from .syntax.literals import Timestamp
 
 __all__ = [
     "Kind", "FieldSpec", "INSTANCE_FIELDS", "TASK_FIELDS", "MAX_AMOUNT", "MAX_TEXT",
-    "check", "field_error", "FrozenMap", "timestamp_of", "spec_named",
+    "check", "field_error", "FrozenMap", "timestamp_of", "spec_named", "short_repr",
+    "TIMESTAMP_RANGE", "LONG_DIGITS",
 ]  # fmt: skip
 
 MAX_AMOUNT = 2**53
@@ -59,6 +60,10 @@ class FrozenMap(dict):  # type: ignore[type-arg]
 _UTC = _dt.timezone.utc
 _MIN_MICROS = Timestamp.from_datetime(_dt.datetime.min.replace(tzinfo=_UTC)).micros
 _MAX_MICROS = Timestamp.from_datetime(_dt.datetime.max.replace(tzinfo=_UTC)).micros
+TIMESTAMP_RANGE = (_MIN_MICROS, _MAX_MICROS)
+"""The instants a timestamp field accepts, in microseconds: years 1 to 9999 (UTC)."""
+LONG_DIGITS = re.compile(r"[0-9]{19}")
+"""A version component too long for the version column (more than 18 digits)."""
 
 
 class Kind(enum.Enum):
@@ -138,10 +143,22 @@ def field_error(where: str, field: str, problem: str) -> InventoryError:
     return InventoryError(f"{where}: field {field!r}: {problem}")
 
 
-def _short(value: Any) -> str:
-    """A value for an error message, cut so a 10 MB string does not make a 10 MB message."""
+def short_repr(value: Any) -> str:
+    """A value for an error message, safe for any input and at most 80 characters.
+
+    Only scalars are shown: a 10 MB string is cut, a 5,000-digit integer is not converted
+    (`repr` refuses past 4,300 digits), and a container is named by its type (`repr` of a
+    deeply nested list recurses past the interpreter's limit).
+    """
+    if isinstance(value, int) and not isinstance(value, bool) and value.bit_length() > 96:
+        return f"an integer of {value.bit_length()} bits"
+    if value is not None and not isinstance(value, (str, int, float, bool)):
+        return f"a {type(value).__name__}"
     text = repr(value)
     return text if len(text) <= 80 else text[:77] + "..."
+
+
+_short = short_repr
 
 
 def _text(value: Any, where: str, field: str, *, required: bool = False) -> str | None:
@@ -210,15 +227,12 @@ def timestamp_of(value: Any, where: str, field: str) -> Timestamp | None:
     return value if isinstance(value, Timestamp) else Timestamp(micros)
 
 
-_LONG_DIGITS = re.compile(r"[0-9]{19}")
-
-
 def _version(value: Any, where: str, field: str) -> str | None:
     # Text that is not a dotted-integer version loads and fails every comparison (the
     # language's rule); a component too long for the version column is refused here, at load
     # time, rather than on every later comparison.
     text = _text(value, where, field)
-    if text is not None and _LONG_DIGITS.search(text):
+    if text is not None and LONG_DIGITS.search(text):
         raise field_error(where, field, f"a version component longer than 18 digits: "
                                         f"{_short(text)}")  # fmt: skip
     return text
