@@ -8,9 +8,9 @@ from ..errors import PlacementError
 from ..ops.deploy import Deployment, DeploymentRound, deploy
 from .headroom import TaskInputs, add_task_options, read_task_inputs, rules_json, service_number
 from .inputs import MAX_COUNT, parse_count, parse_seed, parse_whole
-from .render import FIRST_REASON_LABEL, Output, reason_table, table
+from .render import FIRST_REASON_LABEL, Output, more_line, reason_table, table
 
-__all__ = ["add_parser", "run", "MAX_PERCENT"]
+__all__ = ["add_parser", "run", "MAX_PERCENT", "deploy_lines", "round_lines"]
 
 MAX_PERCENT = 1_000_000
 """The largest `--max-percent` the command takes (ECS sets no cap; this keeps counts sane)."""
@@ -79,18 +79,22 @@ def run(args: argparse.Namespace, out: Output) -> int:
     return 0 if result.completed else 3
 
 
-def _round_rows(result: Deployment, out: Output) -> list[list[str]]:
+def round_lines(result: Deployment, out: Output) -> list[str]:
+    """The rounds table; a long deployment shows its start and its end (where it sticks)."""
+
     def row(number: int, r: DeploymentRound) -> list[str]:
         return [str(number), str(len(r.started)), str(len(r.stopped)), str(r.pending),
                 str(r.old), str(r.new)]  # fmt: skip
 
     rows = [row(n, r) for n, r in enumerate(result.rounds, 1)]
-    if out.wide or len(rows) <= 2 * EDGE_ROUNDS:
-        return rows
-    # A long deployment: its start, and its end where it completes or sticks.
-    gap = len(rows) - 2 * EDGE_ROUNDS
-    return [*rows[:EDGE_ROUNDS], ["...", f"({gap} more rounds)", "", "", "", ""],
-            *rows[-EDGE_ROUNDS:]]  # fmt: skip
+    elide = not out.wide and len(rows) > 2 * EDGE_ROUNDS
+    shown = [*rows[:EDGE_ROUNDS], *rows[-EDGE_ROUNDS:]] if elide else rows
+    lines = table(["ROUND", "STARTED", "STOPPED", "PENDING", "OLD", "NEW"], shown,
+                  right=(0, 1, 2, 3, 4, 5), width=out.width)  # fmt: skip
+    if elide:
+        gap = more_line(out, len(shown), len(rows), "rounds")
+        lines = [*lines[: 1 + EDGE_ROUNDS], *gap, *lines[1 + EDGE_ROUNDS :]]
+    return lines
 
 
 def deploy_lines(
@@ -113,8 +117,7 @@ def deploy_lines(
         out.style.dim(f"strategy: {', '.join(inputs.chain()) or 'none (inventory order)'}"),
         out.style.dim(f"constraints: {', '.join(inputs.rules()) or 'none'}"),
         "",
-        *table(["ROUND", "STARTED", "STOPPED", "PENDING", "OLD", "NEW"], _round_rows(result, out),
-               right=(0, 1, 2, 3, 4, 5), width=out.width),
+        *round_lines(result, out),
     ]  # fmt: skip
     if result.completed:
         return lines

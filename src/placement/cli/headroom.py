@@ -92,6 +92,8 @@ def read_task_inputs(
     check_live_options(args)
     if args.service and args.service_file:
         args.parser.error("--service and --service-file: give one")
+    if args.service_file and not args.task_definition:
+        args.parser.error(f"--service-file needs {definition}")
     if not (args.service or args.task_definition):
         args.parser.error(f"{definition} is required (or --cluster with --service)")
     check_one_stdin(args.inventory, args.tasks, args.task_definition, args.service_file,
