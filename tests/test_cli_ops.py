@@ -521,3 +521,49 @@ def test_deploy_bad_service_fields(
                                                    "--new-task-definition", f["definition"]))
     assert (code, out) == (1, "")
     assert word in err and err.startswith("placement: ")
+
+
+# -- live: --cluster with --service (moto's ECS mock) ---------------------------------------------
+
+
+@pytest.fixture
+def cluster(monkeypatch: pytest.MonkeyPatch) -> Any:
+    from moto import mock_aws  # test_cli_aws.py needs it too: part of the test dependencies
+    from test_cli_aws import FAKE_CREDENTIALS, build_cluster
+
+    for name, value in FAKE_CREDENTIALS.items():
+        monkeypatch.setenv(name, value)
+    monkeypatch.setenv("AWS_CONFIG_FILE", "/dev/null")
+    monkeypatch.setenv("AWS_SHARED_CREDENTIALS_FILE", "/dev/null")
+    monkeypatch.delenv("AWS_PROFILE", raising=False)
+    with mock_aws():
+        yield build_cluster()
+
+
+LIVE = ("--cluster", "prod", "--service", "web")
+
+
+def test_live_headroom_needs_and_deploy_match_the_library(
+    cluster: dict[str, Any], tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    inv = placement.Inventory.from_boto3(cluster["ecs"], "prod")
+    task = placement.TaskSpec.from_ecs(cluster["definition"], group="service:web")
+    rules = {"strategy": placement.SERVICE_DEFAULT}
+
+    document = run_json(capsys, "headroom", *LIVE)
+    assert document["copies"] == placement.headroom(inv, task, **rules).copies == 1
+    assert document["group"] == "service:web"
+
+    template = write(tmp_path / "t.json", inv.to_ecs()[0])
+    document = run_json(capsys, "needs", *LIVE, "--template", template)
+    running = int(inv.group_counts("service:web").sum())
+    desired = cluster["ecs"].describe_services(cluster="prod", services=["web"])[
+        "services"][0]["desiredCount"]  # fmt: skip
+    expected = placement.instances_needed(inv, task, desired - running,
+                                          inv.to_ecs()[0], **rules)  # fmt: skip
+    assert document["instances"] == expected.instances and expected.instances
+
+    document = run_json(capsys, "deploy", *LIVE, code=3)
+    stuck = placement.deploy(inv, "service:web", task, desired_count=desired, **rules)
+    assert {k: document[k] for k in stuck.to_dict()} == stuck.to_dict()
+    assert not stuck.completed
