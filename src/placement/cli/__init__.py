@@ -1,8 +1,9 @@
-"""The `placement` command: check, filter and explain expressions, place tasks, run the demo.
+"""The `placement` command: check, filter, explain, place, what-if questions, the demo.
 
 `main(argv)` is the entry point (`placement = "placement.cli:main"`); it returns the exit code:
 0 success, 1 bad input or a failure (one `placement: ...` line on stderr), 2 usage (argparse),
-3 some copies did not fit. One module per command; render.py draws; inputs.py reads.
+3 some copies did not fit, no instance count works, a deployment is stuck. One module per
+command; render.py draws; inputs.py reads.
 """
 
 from __future__ import annotations
@@ -32,7 +33,8 @@ def build_parser() -> argparse.ArgumentParser:
         prog="placement",
         description="The Amazon ECS cluster query language and task placement.",
         epilog="Exit status: 0 success, 1 bad input or a failure, 2 usage, 3 some copies did "
-               "not fit. Every FILE may be '-' for stdin.",
+               "not fit (or no instance count works, or a deployment is stuck). Every FILE may "
+               "be '-' for stdin.",
     )  # fmt: skip
     parser.add_argument("--version", action="version", version=f"placement {__version__}")
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")

@@ -126,8 +126,9 @@ def deploy_lines(
 
 def _stuck_lines(inputs: TaskInputs, result: Deployment, out: Output) -> list[str]:
     missing = result.desired_count - result.new
+    verb = "is" if missing == 1 else "are"
     state = (f"{result.old} old and {result.new} new tasks run; {missing} of the "
-             f"{result.desired_count} new copies are missing.")  # fmt: skip
+             f"{result.desired_count} new copies {verb} missing.")  # fmt: skip
     if not result.pending_reasons:
         return [state, "maximumPercent leaves no room to start a copy and minimumHealthyPercent "
                        "none to stop an old task."]  # fmt: skip
