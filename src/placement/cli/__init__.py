@@ -15,7 +15,7 @@ from collections.abc import Sequence
 
 from .. import __version__
 from ..errors import PlacementError
-from . import check, demo, deploy, explain, filter, headroom, needs, place
+from . import check, daemon, demo, deploy, explain, filter, headroom, needs, place, scale_in
 from .render import Output
 
 __all__ = ["main", "build_parser", "EXIT_OK", "EXIT_FAILURE", "EXIT_USAGE", "EXIT_UNPLACED"]
@@ -38,7 +38,8 @@ def build_parser() -> argparse.ArgumentParser:
     )  # fmt: skip
     parser.add_argument("--version", action="version", version=f"placement {__version__}")
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
-    for module in (check, filter, explain, place, headroom, needs, deploy, demo):
+    for module in (check, filter, explain, place, headroom, needs, deploy, scale_in, daemon,
+                   demo):  # fmt: skip
         module.add_parser(commands)
     return parser
 
