@@ -33,7 +33,8 @@ def build_parser() -> argparse.ArgumentParser:
         prog="placement",
         description="The Amazon ECS cluster query language and task placement.",
         epilog="Exit status: 0 success, 1 bad input or a failure, 2 usage, 3 some copies did "
-               "not fit (or no instance count works, or a deployment is stuck). Every FILE may "
+               "not fit (no instance count works, a deployment is stuck, a daemon misses an "
+               "instance). Every FILE may "
                "be '-' for stdin.",
     )  # fmt: skip
     parser.add_argument("--version", action="version", version=f"placement {__version__}")
