@@ -1,8 +1,9 @@
-"""The `placement` command: check, filter and explain expressions, place tasks, run the demo.
+"""The `placement` command: check, filter, explain, place, what-if questions, the demo.
 
 `main(argv)` is the entry point (`placement = "placement.cli:main"`); it returns the exit code:
 0 success, 1 bad input or a failure (one `placement: ...` line on stderr), 2 usage (argparse),
-3 some copies did not fit. One module per command; render.py draws; inputs.py reads.
+3 some copies did not fit, no instance count works, a deployment is stuck. One module per
+command; render.py draws; inputs.py reads.
 """
 
 from __future__ import annotations
@@ -14,7 +15,7 @@ from collections.abc import Sequence
 
 from .. import __version__
 from ..errors import PlacementError
-from . import check, demo, explain, filter, place
+from . import check, daemon, demo, deploy, explain, filter, headroom, needs, place, scale_in
 from .render import Output
 
 __all__ = ["main", "build_parser", "EXIT_OK", "EXIT_FAILURE", "EXIT_USAGE", "EXIT_UNPLACED"]
@@ -32,11 +33,14 @@ def build_parser() -> argparse.ArgumentParser:
         prog="placement",
         description="The Amazon ECS cluster query language and task placement.",
         epilog="Exit status: 0 success, 1 bad input or a failure, 2 usage, 3 some copies did "
-               "not fit. Every FILE may be '-' for stdin.",
+               "not fit (no instance count works, a deployment is stuck, a daemon misses an "
+               "instance). Every FILE may "
+               "be '-' for stdin.",
     )  # fmt: skip
     parser.add_argument("--version", action="version", version=f"placement {__version__}")
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
-    for module in (check, filter, explain, place, demo):
+    for module in (check, filter, explain, place, headroom, needs, deploy, scale_in, daemon,
+                   demo):  # fmt: skip
         module.add_parser(commands)
     return parser
 

@@ -23,7 +23,7 @@ from .render import Output
 
 __all__ = [
     "STDIN", "MAX_COUNT", "read_text", "read_json", "parse_json_option", "parse_count",
-    "parse_seed", "parse_expression", "check_one_stdin", "load_inventory",
+    "parse_seed", "parse_expression", "check_one_stdin", "load_inventory", "parse_whole",
 ]  # fmt: skip
 
 STDIN = "-"
@@ -106,6 +106,14 @@ def parse_count(text: str) -> int:
     if count > MAX_COUNT:
         raise PlacementError(f"--count: at most {MAX_COUNT:,} copies, got {text.strip()}")
     return count
+
+
+def parse_whole(text: str, option: str, example: str, low: int, high: int) -> int:
+    """A whole number from `low` to `high` for `option` (`--limit`, `--min-healthy`, ...)."""
+    value = _whole(text, option, example)
+    if not low <= value <= high:
+        raise PlacementError(f"{option}: expected {low:,} to {high:,}, got {text.strip()}")
+    return value
 
 
 def parse_seed(text: str | None) -> int | None:

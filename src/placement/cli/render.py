@@ -21,6 +21,7 @@ from ..place import reasons as R
 __all__ = [
     "MODES", "TABLE_WIDTH", "Output", "Style", "table", "bar", "percent", "instance_names",
     "zone_of", "attribute_of", "ints", "fit", "colour_wanted", "REASON_PHRASES", "reason_phrase",
+    "reason_table", "FIRST_REASON_LABEL", "more_line",
 ]  # fmt: skip
 
 MODES = ("table", "json", "wide")
@@ -276,3 +277,21 @@ def attribute_of(inventory: Inventory, name: str) -> list[str]:
 def ints(values: Any) -> list[int]:
     """A numpy column as Python ints."""
     return [int(v) for v in np.asarray(values).tolist()]
+
+
+FIRST_REASON_LABEL = "Instances excluded, each counted under its first reason (adds up to {n}):"
+"""How every command labels first-reason counts (`place`'s failure, headroom, needs, deploy)."""
+
+
+def reason_table(counts: dict[str, int], out: Output, indent: str = "  ") -> list[str]:
+    """Lines of a REASON / INSTANCES / MEANING table, reasons in yellow."""
+    rows = [[code, str(n), reason_phrase(code)] for code, n in counts.items()]
+    return table(["REASON", "INSTANCES", "MEANING"], rows, right=(1,), shrink=2,
+                 width=out.width, indent=indent, paint={0: out.style.yellow})  # fmt: skip
+
+
+def more_line(out: Output, shown: int, total: int, what: str) -> list[str]:
+    """`  ... N more WHAT (-o wide lists every one)` when rows were left out, else nothing."""
+    if shown >= total:
+        return []
+    return [out.style.dim(f"  ... {total - shown} more {what} (-o wide lists every one)")]

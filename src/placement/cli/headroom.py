@@ -1,0 +1,233 @@
+"""`placement headroom`: how many more copies of a task fit, and why the next one would not.
+
+Also home of what the what-if commands (`headroom`, `needs`, `deploy`) share: reading the task,
+its constraints and strategy from files or from a service (`--cluster/--service` live, or
+`--service-file`), with the options winning as they do for `place`.
+"""
+
+from __future__ import annotations
+
+import argparse
+from collections import Counter
+from typing import Any
+
+import attrs
+
+from ..errors import PlacementError
+from ..inventory import Inventory
+from ..ops.whatif import Headroom, capacities, headroom
+from ..place.rules import SERVICE_DEFAULT, constraints_from, strategy_from
+from ..place.task import TaskSpec
+from .inputs import (
+    add_inventory_options,
+    add_output_option,
+    check_live_options,
+    check_one_stdin,
+    load_inventory,
+    parse_json_option,
+    read_json,
+)
+from .place import _service_document, _service_list, _task
+from .render import FIRST_REASON_LABEL, Output, ints, reason_table, table, zone_of
+
+__all__ = [
+    "add_parser", "run", "TaskInputs", "add_task_options", "read_task_inputs", "task_line",
+    "rules_json", "service_number",
+]  # fmt: skip
+
+
+# -- what the what-if commands share ---------------------------------------------------------
+
+
+@attrs.frozen
+class TaskInputs:
+    """The inventory, the task and its rules, and the service they came from (if any)."""
+
+    inventory: Inventory
+    task: TaskSpec
+    constraints: tuple[Any, ...]
+    strategy: tuple[Any, ...]
+    service: dict[str, Any] | None = None
+    where: str = ""
+
+    def rules(self) -> list[str]:
+        """Every constraint as text, the task definition's first."""
+        return [str(c) for c in (*self.task.constraints, *constraints_from(self.constraints))]
+
+    def chain(self) -> list[str]:
+        """The strategy chain as text."""
+        return [str(s) for s in strategy_from(self.strategy)]
+
+
+def add_task_options(
+    command: argparse.ArgumentParser, *, definition: str = "--task-definition"
+) -> None:
+    """Inventory, task definition, service, group, constraints, strategy and output options."""
+    add_inventory_options(command, service=True)
+    command.add_argument(definition, metavar="FILE", dest="task_definition",
+                         help="RegisterTaskDefinition / DescribeTaskDefinition JSON "
+                              "('-': stdin); not needed with --service")  # fmt: skip
+    command.add_argument(
+        "--service-file", metavar="FILE",
+        help="DescribeServices JSON ('-': stdin): the service's constraints, strategy and group, "
+             "as --service reads them live",
+    )  # fmt: skip
+    command.add_argument("--group", help="task group (default: family:<family>, "
+                                         "or service:<name> with a service)")  # fmt: skip
+    command.add_argument(
+        "--constraint", action="append", default=[], metavar="C",
+        help="memberOf(EXPR), distinctInstance, or ECS JSON; repeat for several",
+    )  # fmt: skip
+    command.add_argument(
+        "--strategy", action="append", default=[], metavar="S",
+        help="spread(FIELD), binpack(cpu|memory), random, or ECS JSON; repeat to chain",
+    )  # fmt: skip
+    add_output_option(command)
+
+
+def read_task_inputs(
+    args: argparse.Namespace, out: Output, *, definition: str = "--task-definition"
+) -> TaskInputs:
+    """Check the options that go together, then read the inventory, task and rules."""
+    check_live_options(args)
+    if args.service and args.service_file:
+        args.parser.error("--service and --service-file: give one")
+    if args.service_file and not args.task_definition:
+        args.parser.error(f"--service-file needs {definition}")
+    if not (args.service or args.task_definition):
+        args.parser.error(f"{definition} is required (or --cluster with --service)")
+    check_one_stdin(args.inventory, args.tasks, args.task_definition, args.service_file,
+                    *getattr(args, "template", None) or ())  # fmt: skip
+    inventory = load_inventory(args, out, tasks_matter=True)
+    constraints = [parse_json_option(c, "--constraint") for c in args.constraint]
+    strategy = [parse_json_option(s, "--strategy") for s in args.strategy]
+    if not (args.service or args.service_file):
+        document = read_json(args.task_definition, "task definition", (dict,))
+        return TaskInputs(inventory, _task(document, args.group), tuple(constraints),
+                          tuple(strategy))  # fmt: skip
+    service, where, document = _read_service(args, definition)
+    group = args.group or f"service:{service.get('serviceName') or args.service or '?'}"
+    constraints = [*_service_list(service, "placementConstraints", where), *constraints]
+    if not strategy:
+        strategy = _service_list(service, "placementStrategy", where) or list(SERVICE_DEFAULT)
+    return TaskInputs(inventory, _task(document, group), tuple(constraints), tuple(strategy),
+                      service, where)  # fmt: skip
+
+
+def _read_service(args: argparse.Namespace, definition: str) -> tuple[dict[str, Any], str, Any]:
+    """The service element, how to name it in messages, and the task definition to use."""
+    if args.service:
+        from .live import read_service
+
+        where = f"service {args.service!r}"
+        service, document = read_service(args)
+    else:
+        where = f"service file {args.service_file!r}"
+        service = _service_document(read_json(args.service_file, "service file", (dict,)), where)
+        document = None
+    if service.get("schedulingStrategy") == "DAEMON":
+        raise PlacementError(f"{where} is a DAEMON service; this command models REPLICA services")
+    if service.get("launchType") == "FARGATE":
+        raise PlacementError(f"{where} runs on FARGATE, not on container instances")
+    if args.task_definition:
+        document = read_json(args.task_definition, "task definition", (dict,))
+    if document is None:
+        args.parser.error(f"--service-file needs {definition}")
+    return service, where, document
+
+
+def service_number(service: dict[str, Any], path: str, where: str, default: int) -> int:
+    """A whole-number field of the service (`desiredCount`, `deploymentConfiguration.x`)."""
+    value: Any = service
+    names = path.split(".")
+    for depth, name in enumerate(names):
+        if value is None:
+            break
+        if not isinstance(value, dict):
+            inner = ".".join(names[:depth])
+            raise PlacementError(f"{where}: {inner} must be an object, got {value!r:.60}")
+        value = value.get(name)
+    if value is None:
+        return default
+    if isinstance(value, bool) or not isinstance(value, int) or value < 0:
+        raise PlacementError(f"{where}: {path} must be a whole number, got {value!r:.60}")
+    return value
+
+
+def task_line(task: TaskSpec) -> str:
+    """`family:web (CPU 640, memory 1280 MiB)`: the group and what one copy reserves."""
+    return f"{task.group or 'the task'} (CPU {task.cpu}, memory {task.memory} MiB)"
+
+
+def rules_json(inputs: TaskInputs) -> dict[str, Any]:
+    """`group`, `constraints` and `strategy`, as `place -o json` adds them."""
+    return {"group": inputs.task.group, "constraints": inputs.rules(), "strategy": inputs.chain()}
+
+
+# -- headroom --------------------------------------------------------------------------------
+
+
+def add_parser(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    """Register the `headroom` command."""
+    command = commands.add_parser(
+        "headroom", help="how many more copies of a task fit, and why the next one does not",
+        description="Count how many more copies of a task would place on an inventory (files, "
+                    "or a live --cluster with --service), per zone, and why the copy after "
+                    "them fits nowhere. Nothing is placed; the strategy cannot change the count.",
+    )  # fmt: skip
+    add_task_options(command)
+    command.set_defaults(run=run, parser=command)
+
+
+def zone_capacity(inputs: TaskInputs) -> list[dict[str, Any]]:
+    """Per zone: the copies its instances take and how many of them take at least one.
+
+    Each instance takes a fixed number of copies whatever the order (ops/whatif.py), so the
+    per-zone split of the headroom is exact for any strategy.
+    """
+    caps = ints(capacities(inputs.inventory, inputs.task, constraints_from(inputs.constraints)))
+    copies: Counter[str] = Counter()
+    takers: Counter[str] = Counter()
+    zones = zone_of(inputs.inventory)
+    for zone, cap in zip(zones, caps, strict=True):
+        copies[zone] += cap
+        takers[zone] += cap > 0
+    return [{"zone": z, "copies": copies[z], "instances": takers[z]} for z in sorted(set(zones))]
+
+
+def run(args: argparse.Namespace, out: Output) -> int:
+    """Count the headroom and print it; exit 0 whatever the count (it is an answer)."""
+    inputs = read_task_inputs(args, out)
+    result = headroom(inputs.inventory, inputs.task, constraints=inputs.constraints,
+                      strategy=inputs.strategy)  # fmt: skip
+    zones = [] if result.unbounded else zone_capacity(inputs)
+    if out.json:
+        out.print_json({**result.to_dict(), **rules_json(inputs), "zones": zones})
+    else:
+        out.print("\n".join(headroom_lines(inputs, result, zones, out)))
+    return 0
+
+
+def headroom_lines(
+    inputs: TaskInputs, result: Headroom, zones: list[dict[str, Any]], out: Output
+) -> list[str]:
+    """Header, constraints, the per-zone split and the reasons the next copy fits nowhere."""
+    what = task_line(inputs.task)
+    rules = out.style.dim(f"constraints: {', '.join(inputs.rules()) or 'none'}")
+    if result.copies is None:
+        head = (f"unbounded: copies of {what} fit without end (it reserves no CPU, memory, GPU "
+                "or host port)")  # fmt: skip
+        return [out.style.bold(out.style.green(head)), rules]
+    noun = "copy" if result.copies == 1 else "copies"
+    paint = out.style.green if result.copies else out.style.yellow
+    lines = [out.style.bold(paint(f"{result.copies:,} more {noun} of {what} fit")), rules]
+    rows = [[z["zone"], f"{z['copies']:,}", str(z["instances"])] for z in zones]
+    if rows:
+        lines += ["", *table(["ZONE", "COPIES", "INSTANCES WITH ROOM"], rows, right=(1, 2),
+                             shrink=0, width=out.width)]  # fmt: skip
+    n = len(inputs.inventory)
+    if not n:
+        return [*lines, "", "The inventory has no instances."]
+    label = FIRST_REASON_LABEL.format(n=n)
+    next_copy = out.style.red("The next copy would fit nowhere.")
+    return [*lines, "", next_copy, label, *reason_table(dict(result.reasons), out)]

@@ -1,0 +1,119 @@
+"""`placement scale-in`: which running tasks of a group ECS would stop, in order (SEMANTICS §4)."""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+from collections import Counter
+from typing import Any
+
+from ..errors import PlacementError
+from ..inventory import Inventory
+from ..place.rules import strategy_from
+from .inputs import (
+    add_inventory_options,
+    add_output_option,
+    check_live_options,
+    check_one_stdin,
+    load_inventory,
+    parse_count,
+    parse_json_option,
+    parse_seed,
+)
+from .render import Output, instance_names, ints, more_line, table, zone_of
+
+__all__ = ["add_parser", "run", "library", "task_places", "TABLE_ROWS"]
+
+TABLE_ROWS = 20
+"""The most tasks `--output table` lists (`wide` and `json` list every one)."""
+
+
+def library(name: str) -> Any:
+    """`placement.<name>`, looked up when the command runs (a clean error if it is missing)."""
+    found = getattr(importlib.import_module("placement"), name, None)
+    if found is None:
+        raise PlacementError(f"this placement has no {name}(): upgrade placement")
+    return found
+
+
+def add_parser(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    """Register the `scale-in` command."""
+    command = commands.add_parser(
+        "scale-in", help="which running tasks of a group ECS would stop, in order",
+        description="Choose --count running tasks of --group to stop, in order, as ECS's "
+                    "scale-in does with the strategy chain (binpack stops where the most is "
+                    "left, spread keeps the values balanced).",
+    )  # fmt: skip
+    add_inventory_options(command)
+    command.add_argument("--group", required=True, help="the group to scale in (service:NAME)")
+    command.add_argument("--count", required=True, metavar="N", help="tasks to stop")
+    command.add_argument(
+        "--strategy", action="append", default=[], metavar="S",
+        help="spread(FIELD), binpack(cpu|memory), random, or ECS JSON; repeat to chain",
+    )  # fmt: skip
+    command.add_argument("--seed", help="seed for the random strategy")
+    add_output_option(command)
+    command.set_defaults(run=run, parser=command)
+
+
+def task_places(inventory: Inventory, task_arns: list[str]) -> list[int]:
+    """Per task ARN, the row of the instance it runs on."""
+    tasks = inventory.tasks
+    return [int(tasks.instances[tasks.index_of(arn)]) for arn in task_arns]
+
+
+def run(args: argparse.Namespace, out: Output) -> int:
+    """Choose the tasks to stop and print them with the group's tasks per zone."""
+    check_live_options(args)
+    if args.inventory and not args.tasks:
+        args.parser.error("--tasks is required: scale-in chooses among the running tasks")
+    check_one_stdin(args.inventory, args.tasks)
+    inventory = load_inventory(args, out, tasks_matter=True)
+    strategy = [parse_json_option(s, "--strategy") for s in args.strategy]
+    result = library("scale_in")(inventory, args.group, parse_count(args.count),
+                                 strategy=strategy, seed=parse_seed(args.seed))  # fmt: skip
+    stops = [str(arn) for arn in result.stops]
+    zones = zone_counts(inventory, result.inventory, args.group)
+    chain = [str(s) for s in strategy_from(strategy)]
+    if out.json:
+        document = result.to_dict()
+        rows = task_places(inventory, stops)
+        document["instances"] = [str(inventory.ids[row]) for row in rows]
+        out.print_json({**document, "strategy": chain, "zones": zones})
+        return 0
+    noun = "task" if len(stops) == 1 else "tasks"
+    lines = [
+        out.style.bold(f"stop {len(stops)} {noun} of {args.group}, in this order"),
+        out.style.dim(f"strategy: {', '.join(chain) or 'none (the tie rule alone)'}"),
+        *_stop_lines(inventory, stops, out),
+        "",
+        *table(["ZONE", "TASKS BEFORE", "TASKS AFTER"],
+               [[z["zone"], str(z["before"]), str(z["after"])] for z in zones],
+               right=(1, 2), shrink=0, width=out.width),
+    ]  # fmt: skip
+    out.print("\n".join(lines))
+    return 0
+
+
+def zone_counts(before: Inventory, after: Inventory, group: str) -> list[dict[str, Any]]:
+    """Per zone, the group's running tasks before and after the stops."""
+    counts: dict[str, Counter[str]] = {"before": Counter(), "after": Counter()}
+    for key, inventory in (("before", before), ("after", after)):
+        for zone, n in zip(zone_of(inventory), ints(inventory.group_counts(group)), strict=True):
+            counts[key][zone] += n
+    zones = sorted(set(zone_of(before)))
+    return [{"zone": z, "before": counts["before"][z], "after": counts["after"][z]}
+            for z in zones]  # fmt: skip
+
+
+def _stop_lines(inventory: Inventory, stops: list[str], out: Output) -> list[str]:
+    if not stops:
+        return []
+    shown = stops if out.wide else stops[:TABLE_ROWS]
+    names, zones = instance_names(inventory, out.wide), zone_of(inventory)
+    places = task_places(inventory, shown)
+    rows = [[str(order), arn if out.wide else arn.rsplit("/", 1)[-1], names[row], zones[row]]
+            for order, (arn, row) in enumerate(zip(shown, places, strict=True), 1)]
+    lines = table(["ORDER", "TASK", "INSTANCE", "ZONE"], rows, right=(0,), shrink=1,
+                  width=out.width)  # fmt: skip
+    return ["", *lines, *more_line(out, len(shown), len(stops), "tasks")]
