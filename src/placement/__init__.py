@@ -22,6 +22,9 @@ from .place.rules import (
     Spread,
 )
 from .place.task import TaskSpec
+from .ops.daemon import DaemonResult, place_daemon
+from .ops.scale_in import ScaleInResult, scale_in
+from .state import ClusterState
 from .syntax import (
     And,
     Comparison,
@@ -57,6 +60,8 @@ __all__ = [
     "place", "rank", "Ranking", "TaskSpec", "MemberOf", "DistinctInstance", "Binpack", "Spread",
     "Random", "SERVICE_DEFAULT", "RUN_TASK_DEFAULT", "PlacementResult", "Failure",
     "explain_placement", "PlacementExplanation",
+    # live state and operations
+    "ClusterState", "scale_in", "ScaleInResult", "place_daemon", "DaemonResult",
 ]  # fmt: skip
 
 __version__ = "0.1.0"

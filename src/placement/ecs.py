@@ -28,7 +28,8 @@ from .syntax.literals import Timestamp
 
 __all__ = [
     "read_instance", "read_task", "iter_container_instances", "iter_tasks",
-    "instance_from_ecs", "instance_to_ecs", "task_to_ecs", "INSTANCE_READ",
+    "instance_from_ecs", "instance_to_ecs", "task_to_ecs", "INSTANCE_READ", "read_event",
+    "TASK_EVENT", "INSTANCE_EVENT", "REMOVED_STATUSES",
 ]  # fmt: skip
 
 _RESOURCE_LISTS = ("remainingResources", "registeredResources")
@@ -380,3 +381,80 @@ def task_to_ecs(task: Task) -> dict[str, Any]:
     if task.started_at is not None:
         doc["startedAt"] = _iso(task.started_at)
     return doc
+
+
+# -- EventBridge events ---------------------------------------------------------------------------
+
+TASK_EVENT = "ECS Task State Change"
+INSTANCE_EVENT = "ECS Container Instance State Change"
+REMOVED_STATUSES = frozenset({"INACTIVE", "DEREGISTERING", "REGISTRATION_FAILED"})
+"""Container instance statuses that take the instance out of the state (deregistration)."""
+_MAX_EVENT_TEXT = 1 << 24  # 16 MiB: EventBridge's own limit is 256 KiB
+
+
+def _event_name(event: Any, index: int) -> str:
+    name = event.get("id") if isinstance(event, Mapping) else None
+    shown = f" ({name})" if isinstance(name, str) and len(name) <= 200 else ""
+    return f"event #{index}{shown}"
+
+
+def _event_object(event: Any, index: int) -> Mapping[str, Any]:
+    """The event as a mapping: a dict as given, or JSON text parsed."""
+    if isinstance(event, (bytes, bytearray)):
+        try:
+            event = bytes(event).decode("utf-8")
+        except UnicodeDecodeError:
+            raise InventoryError(f"event #{index}: not UTF-8 JSON text") from None
+    if isinstance(event, str):
+        import json
+
+        if len(event) > _MAX_EVENT_TEXT:
+            raise InventoryError(f"event #{index}: longer than {_MAX_EVENT_TEXT} characters")
+        try:
+            event = json.loads(event)
+        except (ValueError, RecursionError) as exc:
+            raise InventoryError(f"event #{index}: not JSON: {_short(str(exc))}") from None
+    if not isinstance(event, Mapping):
+        raise InventoryError(f"event #{index}: expected an object, got {type(event).__name__}")
+    return event
+
+
+def _event_version(detail: Mapping[str, Any], where: str) -> int:
+    version = detail.get("version")
+    if isinstance(version, bool) or not isinstance(version, int) or not 0 <= version < 2**63:
+        raise field_error(where, "detail.version", f"expected a whole number, got "
+                                                  f"{_short(version)}")  # fmt: skip
+    return version
+
+
+def read_event(event: Any, index: int = 0) -> tuple[Any, ...]:
+    """Read and check one EventBridge ECS event (a dict or its JSON text).
+
+    Returns `("task", task ARN, version, TASK_FIELDS values or None)` (None: the task is not a
+    RUNNING task on a container instance, so it is absent) or `("instance", instance ARN,
+    version, INSTANCE_READ values or None)` (None: the instance is deregistered or INACTIVE).
+    Anything malformed raises `InventoryError` naming the event and the field.
+    """
+    doc = _event_object(event, index)
+    where = _event_name(doc, index)
+    kind = doc.get("detail-type")
+    detail = doc.get("detail")
+    if kind not in (TASK_EVENT, INSTANCE_EVENT):
+        raise field_error(where, "detail-type", f"expected {TASK_EVENT!r} or {INSTANCE_EVENT!r}, "
+                                                f"got {_short(kind)}")  # fmt: skip
+    if not isinstance(detail, Mapping):
+        raise field_error(where, "detail", f"expected an object, got {_short(detail)}")
+    version = _event_version(detail, where)
+    try:
+        if kind == TASK_EVENT:
+            arn = check(TASK_FIELDS[0], detail.get("taskArn"), where, "detail.taskArn")
+            return ("task", arn, version, read_task(detail, index))
+        arn = check(INSTANCE_FIELDS[0], detail.get("containerInstanceArn"), where,
+                    "detail.containerInstanceArn")  # fmt: skip
+        status = detail.get("status")
+        record = read_instance(detail, index)
+    except InventoryError as exc:
+        if str(exc).startswith(where):
+            raise
+        raise InventoryError(f"{where}: detail: {exc}") from None
+    return ("instance", arn, version, None if status in REMOVED_STATUSES else record)

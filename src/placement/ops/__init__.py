@@ -1,0 +1,1 @@
+"""Operations beside placement, each over the same inventory: scale-in and daemons."""
