@@ -42,7 +42,7 @@ from .errors import InventoryError, PlacementError, PlacementInputError
 from .instance import Instance
 from .inventory import LOCAL_TASK_PREFIX, Inventory, TaskTable
 from .place import reasons as R
-from .place.api import Ranking, _check_seed, _inputs, draw_all, place
+from .place.api import Ranking, _check_seed, _inputs, draw_all, lexicographic_min, place
 from .place.draws import random_generators
 from .place.masks import first_reasons, member_of, reason_masks, spread_zones
 from .place.result import Failure, PlacementResult
@@ -67,6 +67,12 @@ _MUTABLE = ("cpu", "memory", "gpus", "ports", "udp_ports", "running_tasks_count"
 _STATIC = tuple(k for k, name in enumerate(_READ) if name not in _MUTABLE)
 _STATIC_SPECS = [(k, INSTANCE_READ[k]) for k in _STATIC]
 
+_AGENT, _ATTRIBUTE, _CPU, _MEMORY, _PORTS, _GPU, _MEMBER_OF, _DISTINCT = (
+    R.ORDER.index(reason) for reason in
+    (R.AGENT, R.ATTRIBUTE, R.CPU, R.MEMORY, R.PORTS, R.GPU, R.MEMBER_OF, R.DISTINCT_INSTANCE)
+)  # fmt: skip
+
+_MAX_COUNT = 2**31 - 1
 _MAX_PLANS = 32
 """Rankings kept current per (task, constraints, strategy); the oldest is dropped past this."""
 
@@ -74,7 +80,8 @@ _MAX_PLANS = 32
 class _Plan:
     """The reason masks for one (task, constraints), kept current one instance at a time."""
 
-    __slots__ = ("task", "masks", "blocked", "static_member", "dynamic", "distinct", "ports")
+    __slots__ = ("task", "grid", "masks", "eligible", "static_member", "dynamic", "distinct",
+                 "ports")  # fmt: skip
 
     def __init__(self, state: ClusterState, task: TaskSpec, rules: tuple[Constraint, ...]):
         self.task = task
@@ -104,31 +111,48 @@ class _Plan:
             masks[R.DISTINCT_INSTANCE] = state._group_count(task.group) > 0
         else:
             masks[R.DISTINCT_INSTANCE] = np.zeros(n, dtype=bool)
-        self.masks = masks
-        blocked = np.zeros(n, dtype=bool)
-        for mask in masks.values():
-            blocked |= mask
-        self.blocked = blocked
+        # One row per reason in one array: a ranking copies them all with one copy.
+        self.grid = np.array([masks[reason] for reason in R.ORDER], dtype=bool).reshape(len(R.ORDER), n)
+        self.masks = dict(zip(R.ORDER, self.grid, strict=True))
+        self.eligible = ~self.grid.any(axis=0)
 
-    def refresh(self, state: ClusterState, i: int) -> None:
-        """Instance `i` changed: recompute its reasons."""
-        task, masks = self.task, self.masks
-        masks[R.CPU][i] = state._cpu[i] < task.cpu
-        masks[R.MEMORY][i] = state._memory[i] < task.memory
-        masks[R.GPU][i] = state._gpus[i] < task.gpus
+    def refresh(self, state: ClusterState, i: int, cpu: int, memory: int, gpus: int) -> None:
+        """Instance `i` changed (it now has `cpu`, `memory`, `gpus` left): its reasons again."""
+        task, grid = self.task, self.grid
+        short = (cpu < task.cpu, memory < task.memory, gpus < task.gpus)
+        grid[_CPU, i], grid[_MEMORY, i], grid[_GPU, i] = short
+        blocked = short[0] or short[1] or short[2] or grid[_AGENT, i] or grid[_ATTRIBUTE, i]
         if self.ports:
-            masks[R.PORTS][i] = bool(
+            grid[_PORTS, i] = taken = bool(
                 task.ports & state._ports_at(i, udp=False)
                 or task.udp_ports & state._ports_at(i, udp=True)
             )
+            blocked = blocked or taken
         if self.dynamic:
             here = state._instance_at(i)
-            masks[R.MEMBER_OF][i] = self.static_member[i] or not all(
+            grid[_MEMBER_OF, i] = self.static_member[i] or not all(
                 expression.matches(here) for expression in self.dynamic
             )
+        blocked = blocked or grid[_MEMBER_OF, i]
         if self.distinct:
-            masks[R.DISTINCT_INSTANCE][i] = state._group_count(task.group)[i] > 0
-        self.blocked[i] = any(mask[i] for mask in masks.values())
+            grid[_DISTINCT, i] = taken = state._group_count(task.group)[i] > 0
+            blocked = blocked or taken
+        self.eligible[i] = not blocked
+
+
+def _checked(
+    base: Inventory, task: Any, count: Any, constraints: Any, strategy: Any
+) -> tuple[tuple[Constraint, ...], tuple[Strategy, ...]]:
+    """`_inputs`, with anything that is not a list of rules refused as an input error."""
+    for name, value in (("constraints", constraints), ("strategy", strategy)):
+        if not isinstance(value, (str, Mapping, Iterable)):
+            raise PlacementInputError(f"{name} must be a list, got {type(value).__name__}")
+    if isinstance(count, int) and count > _MAX_COUNT:
+        raise PlacementInputError(f"count must be at most {_MAX_COUNT}, got a larger number")
+    try:
+        return _inputs(base, task, count, constraints, strategy)
+    except (TypeError, OverflowError, RecursionError) as exc:
+        raise PlacementInputError(f"constraints or strategy: {type(exc).__name__}") from None
 
 
 def _task_arn(value: Any) -> str:
@@ -174,6 +198,7 @@ class ClusterState:
         self._instance_versions: dict[str, int] = {}
         self._pending: dict[str, list[Any] | None] = {}  # ARN -> new record, None: removed
         self._generators: dict[Any, list[np.random.Generator]] = {}
+        self._parsed: dict[Any, tuple[tuple[Constraint, ...], tuple[Strategy, ...]]] = {}
         self._load_tasks(inventory)
         for i, arn in enumerate(inventory.ids.tolist()):
             self._instance_origin[arn] = (0, i)
@@ -354,14 +379,34 @@ class ClusterState:
         generator for this chain.
         """
         self._sync()
-        rules, chain = _inputs(self._base, task, 1, constraints, strategy)
+        rules, chain = self._parse(task, constraints, strategy)
         plan = self._plan(task, rules)
-        rows = np.flatnonzero(~plan.blocked)
+        rows = np.flatnonzero(plan.eligible)
         generators = self._generators_for(chain)
         draws = iter(draw_all(generators, len(self._base)) if generators else ())
         values = [self._values(rule, task, rows, draws) for rule in chain]
-        masks = {reason: mask.copy() for reason, mask in plan.masks.items()}
-        return Ranking(self._base.ids, rows, values, masks)
+        grid = plan.grid.copy()
+        grid.flags.writeable = False
+        return Ranking(self._base.ids, rows, values, dict(zip(R.ORDER, grid, strict=True)),
+                       lexicographic_min(rows, values))  # fmt: skip
+
+    def _parse(
+        self, task: Any, constraints: Iterable[Any], strategy: Iterable[Any]
+    ) -> tuple[tuple[Constraint, ...], tuple[Strategy, ...]]:
+        """Checked constraints and chain; arguments seen before are not read again."""
+        if not isinstance(constraints, (tuple, list)) or not isinstance(strategy, (tuple, list)):
+            return _checked(self._base, task, 1, constraints, strategy)
+        key = (task, tuple(constraints), tuple(strategy))
+        try:
+            parsed = self._parsed.get(key)
+        except TypeError:  # unhashable items (dicts): read them every time
+            return _checked(self._base, task, 1, constraints, strategy)
+        if parsed is None:
+            parsed = _checked(self._base, task, 1, constraints, strategy)
+            if len(self._parsed) >= _MAX_PLANS:
+                del self._parsed[next(iter(self._parsed))]
+            self._parsed[key] = parsed
+        return parsed
 
     def _plan(self, task: TaskSpec, rules: tuple[Constraint, ...]) -> _Plan:
         key = (task, rules)
@@ -407,7 +452,8 @@ class ClusterState:
     def _step_one(self, i: int, task: TaskSpec) -> list[str]:
         """Every §3 step-1 reason instance `i` cannot take one copy of `task` now."""
         base, found = self._base, []
-        if base.status.codes[i] != base.status.index.get("ACTIVE", -3) or not base.agent_connected[i]:
+        active = base.status.codes[i] == base.status.index.get("ACTIVE", -3)
+        if not active or not base.agent_connected[i]:
             found.append(R.AGENT)
         for name in task.requires_attributes:
             column = base.attributes.get(name)
@@ -418,7 +464,9 @@ class ClusterState:
             found.append(R.CPU)
         if self._memory[i] < task.memory:
             found.append(R.MEMORY)
-        if task.ports & self._ports_at(i, udp=False) or task.udp_ports & self._ports_at(i, udp=True):
+        if (task.ports and task.ports & self._ports_at(i, udp=False)) or (
+            task.udp_ports and task.udp_ports & self._ports_at(i, udp=True)
+        ):
             found.append(R.PORTS)
         if self._gpus[i] < task.gpus:
             found.append(R.GPU)
@@ -507,8 +555,10 @@ class ClusterState:
 
     def _changed(self, i: int) -> None:
         """Instance `i` changed: refresh every cached plan's row and drop the snapshot."""
-        for plan in self._plans.values():
-            plan.refresh(self, i)
+        if self._plans:
+            cpu, memory, gpus = int(self._cpu[i]), int(self._memory[i]), int(self._gpus[i])
+            for plan in self._plans.values():
+                plan.refresh(self, i, cpu, memory, gpus)
         self._snapshot = None
 
     # -- batch operations on the state --------------------------------------------------------
@@ -528,7 +578,7 @@ class ClusterState:
         the state's snapshot afterwards.
         """
         self._sync()
-        rules, chain = _inputs(self._base, task, count, constraints, strategy)
+        rules, chain = _checked(self._base, task, count, constraints, strategy)
         if any(isinstance(rule, Random) for rule in chain):
             return self._place_stepwise(task, count, rules, chain)
         decided = place(self.inventory, task, count, constraints=rules, strategy=chain)
@@ -568,11 +618,11 @@ class ClusterState:
         A `random` strategy draws from the state's generators. Returns a `ScaleInResult`
         whose `inventory` is the state's snapshot afterwards.
         """
-        from .ops.scale_in import ScaleInResult, choose_stops
+        from .ops.scale_in import ScaleInResult, check_inputs, choose_stops
 
         self._sync()
-        chain = _scale_in_chain(strategy)
         snapshot = self.inventory
+        chain = check_inputs(snapshot, group, count, strategy, None)
         stops = choose_stops(snapshot, group, count, chain, self._generators_for(chain, "scale-in"))
         for arn in stops:
             self.release(arn)
@@ -771,9 +821,4 @@ class ClusterState:
     def __setstate__(self, state: dict[str, Any]) -> None:
         self.__dict__.update(state)
 
-
-def _scale_in_chain(strategy: Iterable[Any]) -> tuple[Strategy, ...]:
-    from .place.rules import strategy_from
-
-    return strategy_from(strategy)
 

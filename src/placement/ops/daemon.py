@@ -90,7 +90,12 @@ def decide_daemon(
         or list(strategy)
     ):  # fmt: skip
         raise PlacementInputError(STRATEGY_REFUSED)
-    rules, _ = _inputs(inventory, task, 0, constraints, ())
+    if not isinstance(constraints, (str, Mapping, Iterable)):
+        raise PlacementInputError(f"constraints must be a list, got {type(constraints).__name__}")
+    try:
+        rules, _ = _inputs(inventory, task, 0, constraints, ())
+    except (TypeError, OverflowError, RecursionError) as exc:
+        raise PlacementInputError(f"constraints: {type(exc).__name__}") from None
     assert isinstance(inventory, Inventory) and isinstance(task, TaskSpec)
     # distinctInstance is implied: instances that run the group need nothing.
     masks = reason_masks(inventory, task, [c for c in rules if not isinstance(c, DistinctInstance)])

@@ -8,7 +8,7 @@ at the end, by `Inventory.without_tasks`. `ops/reference.py` holds the per-task 
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
 import attrs
@@ -22,7 +22,7 @@ from ..place.draws import random_generators
 from ..place.masks import spread_zones
 from ..place.rules import Binpack, Random, Spread, Strategy, strategy_from
 
-__all__ = ["scale_in", "ScaleInResult", "choose_stops"]
+__all__ = ["scale_in", "ScaleInResult", "choose_stops", "check_inputs"]
 
 _MOST_RECENT = np.iinfo(np.int64).max  # a task not yet started counts as the most recent
 
@@ -52,7 +52,7 @@ class ScaleInResult:
         return f"<ScaleInResult {len(self.stops)} tasks of {self.group!r:.80}, {self.inventory!r}>"
 
 
-def _inputs(inventory: Any, group: Any, count: Any, strategy: Any, seed: Any) -> tuple[Strategy, ...]:
+def check_inputs(inventory: Any, group: Any, count: Any, strategy: Any, seed: Any) -> tuple[Strategy, ...]:
     if not isinstance(inventory, Inventory):
         raise PlacementInputError(f"inventory must be an Inventory, got {type(inventory).__name__}")
     if not isinstance(group, str):
@@ -60,7 +60,17 @@ def _inputs(inventory: Any, group: Any, count: Any, strategy: Any, seed: Any) ->
     if isinstance(count, bool) or not isinstance(count, int) or count < 0:
         raise PlacementInputError(f"count must be a non-negative int, got {count!r:.80}")
     _check_seed(seed)
-    return strategy_from(strategy)
+    return checked_chain(strategy)
+
+
+def checked_chain(strategy: Any) -> tuple[Strategy, ...]:
+    """The strategy chain, anything that is not a list of strategies refused."""
+    if not isinstance(strategy, (str, Mapping, Iterable)):
+        raise PlacementInputError(f"strategy must be a list, got {type(strategy).__name__}")
+    try:
+        return strategy_from(strategy)
+    except (TypeError, OverflowError, RecursionError) as exc:
+        raise PlacementInputError(f"strategy: {type(exc).__name__}") from None
 
 
 def scale_in(
@@ -81,7 +91,7 @@ def scale_in(
     started task (not started counts as most recent), then the last in task order.
     Asking for more tasks than the group runs is a `PlacementInputError`.
     """
-    chain = _inputs(inventory, group, count, strategy, seed)
+    chain = check_inputs(inventory, group, count, strategy, seed)
     stops = choose_stops(inventory, group, count, chain, random_generators(chain, seed))
     return ScaleInResult(stops, inventory.without_tasks(stops), group)
 

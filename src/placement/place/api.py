@@ -95,17 +95,19 @@ class Ranking:
         rows: npt.NDArray[np.intp],
         values: Sequence[npt.NDArray[np.generic]],
         masks: dict[str, npt.NDArray[np.bool_]],
+        best: int | None = -1,
     ) -> None:
         """From the inventory's ARNs, the eligible rows (ascending), each strategy's values
-        over those rows (lower is better, chain order) and the reason masks.
+        over those rows (lower is better, chain order) and the reason masks; `best`, the best
+        row when the caller already knows it.
 
         Called by `rank` and `ClusterState.rank`; the arrays become the ranking's own.
         """
         self._ids = ids
-        self._rows = _frozen(np.asarray(rows, dtype=np.int64))
-        self._values = tuple(_frozen(np.asarray(v)) for v in values)
+        self._rows = _frozen(rows)
+        self._values = tuple(_frozen(v) for v in values)
         self.masks = {reason: _frozen(mask) for reason, mask in masks.items()}
-        self._best: int | None = -1
+        self._best = best
         self._order: npt.NDArray[np.int64] | None = None
         self._excluded: dict[str, str] | None = None
 
@@ -113,7 +115,7 @@ class Ranking:
     def best(self) -> str | None:
         """The instance one copy would go to (None if there is none): one pass per strategy."""
         if self._best == -1:
-            self._best = _lexicographic_min(self._rows, self._values)
+            self._best = lexicographic_min(self._rows, self._values)
         return None if self._best is None else str(self._ids[self._best])
 
     @property
@@ -171,7 +173,7 @@ class Ranking:
         return (
             Ranking,
             (np.array(self._ids), np.array(self._rows), [np.array(v) for v in self._values],
-             {k: np.array(m) for k, m in self.masks.items()}),
+             {k: np.array(m) for k, m in self.masks.items()}, self.best_row),
         )  # fmt: skip
 
     def __repr__(self) -> str:
@@ -183,7 +185,7 @@ def _frozen(array: npt.NDArray[Any]) -> npt.NDArray[Any]:
     return array
 
 
-def _lexicographic_min(
+def lexicographic_min(
     rows: npt.NDArray[np.int64], values: Sequence[npt.NDArray[np.generic]]
 ) -> int | None:
     """The row with the smallest values (first strategy first), ties to the lowest row.
@@ -194,12 +196,17 @@ def _lexicographic_min(
     if not len(rows):
         return None
     keep: npt.NDArray[np.intp] | None = None
-    for value in values:
+    last = len(values) - 1
+    for k, value in enumerate(values):
         if keep is not None:
             value = value[keep]
-        if len(value) == 1:
-            break
+        if k == last:
+            # argmin returns the first of equal minima: the lowest row among them.
+            best = int(np.argmin(value))
+            return int(rows[best if keep is None else keep[best]])
         hits = np.flatnonzero(value == value.min())
+        if len(hits) == 1:
+            return int(rows[hits[0] if keep is None else keep[hits[0]]])
         keep = hits if keep is None else keep[hits]
     return int(rows[0] if keep is None else rows[keep[0]])
 
@@ -229,7 +236,7 @@ def rank(
     taken = np.zeros(len(inventory), dtype=bool)
     for mask in masks.values():
         taken |= mask
-    rows = np.flatnonzero(~taken)
+    rows = np.flatnonzero(~taken).astype(np.int64, copy=False)
     draws = iter(draw_all(random_generators(chain, seed), len(inventory)))
     values = strategy_values(inventory, task, chain, rows, draws)
     return Ranking(inventory.ids, rows, values, masks)
