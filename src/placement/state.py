@@ -37,7 +37,7 @@ import numpy as np
 import numpy.typing as npt
 
 from .columns import GroupCounts, SparseSets, column_value, frozen
-from .ecs import INSTANCE_READ, read_event
+from .ecs import INSTANCE_READ, read_event_detail, read_event_header
 from .errors import InventoryError, PlacementError, PlacementInputError
 from .instance import Instance
 from .inventory import LOCAL_TASK_PREFIX, Inventory, TaskTable
@@ -674,19 +674,28 @@ class ClusterState:
                 f"events must be a list of events, got {type(events).__name__}"
             )
         read = []
+        # Versions as they will be when this batch's earlier events are applied: an event
+        # that is not newer changes nothing, so its detail need not be read.
+        newest: dict[tuple[str, str], int] = {}
         for index, event in enumerate(events):
             try:
-                read.append(read_event(event, index))
+                doc, kind, arn, version = read_event_header(event, index)
+                versions = self._task_versions if kind == "task" else self._instance_versions
+                last = newest.get((kind, arn), versions.get(arn))
+                if last is not None and version <= last:
+                    continue
+                newest[(kind, arn)] = version
+                read.append((kind, arn, version, read_event_detail(doc, kind, index)))
             except PlacementError:
                 raise
             except (RecursionError, MemoryError, OverflowError) as exc:
                 raise InventoryError(f"event #{index}: cannot read: {type(exc).__name__}") from None
         changed = 0
-        for item in read:
-            if item[0] == "task":
-                changed += self._task_event(item[1], item[2], item[3])
+        for kind, arn, version, values in read:
+            if kind == "task":
+                changed += self._task_event(arn, version, values)
             else:
-                changed += self._instance_event(item[1], item[2], item[3])
+                changed += self._instance_event(arn, version, values)
         return changed
 
     def _known(self, instance: str) -> bool:
