@@ -51,7 +51,8 @@ def test_two_instances_lack_memory_and_one_no_longer_matches() -> None:
         worker("ok", 2048),
         worker("small-1", 100),
         worker("small-2", 300),
-        worker("moved", 2048, role="web", task_groups={"daemon:log": 1}, running_tasks_count=1),  # no longer matches
+        worker("moved", 2048, role="web", task_groups={"daemon:log": 1},
+               running_tasks_count=1),  # no longer matches the constraint  # no longer matches
         worker("has-it", 2048, task_groups={"daemon:log": 1}, running_tasks_count=1),
         worker("draining", 2048, status="DRAINING"),
     ]

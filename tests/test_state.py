@@ -1,4 +1,4 @@
-"""ClusterState: rank-and-commit equals place, commit/release, snapshots, inputs (SEMANTICS.md §6)."""
+"""ClusterState: rank-and-commit equals place, commit and release, snapshots, inputs (§6)."""
 
 from __future__ import annotations
 
@@ -142,6 +142,7 @@ def _cluster() -> Inventory:
     )  # fmt: skip
 
 
+ZERO = "arn:aws:ecs:us-east-1:1:container-instance/0"
 WEB = TaskSpec(cpu=256, memory=512, group="service:web", ports={80})
 
 
@@ -200,9 +201,8 @@ def test_junk_arguments_are_placement_errors(bad: Any) -> None:
         lambda: state.rank(WEB, constraints=bad),
         lambda: state.rank(WEB, strategy=bad),
         lambda: state.commit(bad, WEB),
-        lambda: state.commit("arn:aws:ecs:us-east-1:1:container-instance/0", bad),
-        lambda: state.commit("arn:aws:ecs:us-east-1:1:container-instance/0", WEB,
-                             task_arn=bad if bad is not None else 7),  # fmt: skip
+        lambda: state.commit(ZERO, bad),
+        lambda: state.commit(ZERO, WEB, task_arn=bad if bad is not None else 7),
         lambda: state.release(bad),
         lambda: state.place(WEB, bad),
         lambda: state.scale_in(bad, 1),
@@ -236,8 +236,9 @@ def test_values_pickle_and_copy() -> None:
 
 def test_ranking_is_lazy_and_complete() -> None:
     inv = _cluster()
-    ranking = rank(inv, WEB, constraints=[MemberOf("attribute:ecs.availability-zone != us-east-1b")],
-                   strategy=["spread(attribute:ecs.availability-zone)"])  # fmt: skip
+    not_b = MemberOf("attribute:ecs.availability-zone != us-east-1b")
+    zones = ["spread(attribute:ecs.availability-zone)"]
+    ranking = rank(inv, WEB, constraints=[not_b], strategy=zones)
     assert ranking.best == str(inv.ids[0])
     assert ranking.order.tolist() == [0, 2, 3]
     assert ranking.ids == tuple(str(inv.ids[i]) for i in (0, 2, 3))

@@ -1,4 +1,4 @@
-"""ClusterState and ECS EventBridge events: versions, duplicates, late arrivals (SEMANTICS.md §6)."""
+"""ClusterState and ECS EventBridge events: versions, duplicates, late arrivals (§6)."""
 
 from __future__ import annotations
 
@@ -19,7 +19,9 @@ TASK = "arn:aws:ecs:us-east-1:1:task/{}"
 
 @settings(max_examples=examples(2))
 @given(events(), st.data())
-def test_any_delivery_order_gives_the_end_point(stream: dict[str, Any], data: st.DataObject) -> None:
+def test_any_delivery_order_gives_the_end_point(
+    stream: dict[str, Any], data: st.DataObject
+) -> None:
     expected = Inventory.from_ecs(*stream["end"])
     for order in (stream["events"], data.draw(st.permutations(stream["events"]))):
         state = ClusterState(stream["inventory"])

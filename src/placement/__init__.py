@@ -9,6 +9,8 @@ from .errors import InventoryError, PlacementError, PlacementInputError, Placeme
 from .explain import ClauseExplanation, Explanation, explain
 from .instance import Instance
 from .inventory import Inventory
+from .ops.daemon import DaemonResult, place_daemon
+from .ops.scale_in import ScaleInResult, scale_in
 from .place.api import Ranking, place, rank
 from .place.explain import PlacementExplanation, explain_placement
 from .place.result import Failure, PlacementResult
@@ -22,8 +24,6 @@ from .place.rules import (
     Spread,
 )
 from .place.task import TaskSpec
-from .ops.daemon import DaemonResult, place_daemon
-from .ops.scale_in import ScaleInResult, scale_in
 from .state import ClusterState
 from .syntax import (
     And,

@@ -112,9 +112,10 @@ class _Plan:
         else:
             masks[R.DISTINCT_INSTANCE] = np.zeros(n, dtype=bool)
         # One row per reason in one array: a ranking copies them all with one copy.
-        self.grid = np.array([masks[reason] for reason in R.ORDER], dtype=bool).reshape(len(R.ORDER), n)
+        rows = [masks[reason] for reason in R.ORDER]
+        self.grid = np.array(rows, dtype=bool).reshape(len(R.ORDER), n)
         self.masks = dict(zip(R.ORDER, self.grid, strict=True))
-        self.eligible = ~self.grid.any(axis=0)
+        self.eligible: Bools = ~np.any(self.grid, axis=0, keepdims=False).reshape(n)
 
     def refresh(self, state: ClusterState, i: int, cpu: int, memory: int, gpus: int) -> None:
         """Instance `i` changed (it now has `cpu`, `memory`, `gpus` left): its reasons again."""
@@ -135,8 +136,8 @@ class _Plan:
             )
         blocked = blocked or grid[_MEMBER_OF, i]
         if self.distinct:
-            grid[_DISTINCT, i] = taken = state._group_count(task.group)[i] > 0
-            blocked = blocked or taken
+            grid[_DISTINCT, i] = present = bool(state._group_count(task.group)[i] > 0)
+            blocked = blocked or present
         self.eligible[i] = not blocked
 
 
@@ -710,7 +711,7 @@ class ClusterState:
         self._task_versions[arn] = version
         self._drop_task(arn)
         if values is not None:
-            task: _Task = tuple(values[1:])  # type: ignore[assignment]
+            task: _Task = tuple(values[1:])
             self._task_origin.setdefault(arn, (1, arn))
             if self._known(task[0]):
                 self._add_task(arn, task)

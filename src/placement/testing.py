@@ -366,23 +366,23 @@ def events(
             versions[arn] = versions.get(arn, 0) + data(st.integers(1, 3))
             doc["version"] = versions[arn]
             history.append((kind, arn, doc))
-        latest = {arn: doc for _, arn, doc in history}
+        latest: dict[str, dict[str, Any] | None] = {arn: doc for _, arn, doc in history}
         end_instances = []
         removed = {"INACTIVE", "DEREGISTERING"}
         for arn in [*start_instances, *sorted(set(new_instances) - set(start_instances))]:
-            doc = latest.get(arn)
-            if doc is None and arn in start_instances:
+            last = latest.get(arn)
+            if last is None and arn in start_instances:
                 end_instances.append(inv[start_instances.index(arn)].to_ecs())
-            elif doc is not None and doc["status"] not in removed:
-                end_instances.append({k: v for k, v in doc.items() if k != "version"})
+            elif last is not None and last["status"] not in removed:
+                end_instances.append({k: v for k, v in last.items() if k != "version"})
         end_tasks = []
         fresh = sorted(set(task_pool) - set(start_tasks))
         for arn in [*start_tasks, *fresh]:
-            doc = latest.get(arn)
-            if doc is None and arn in start_tasks:
+            last = latest.get(arn)
+            if last is None and arn in start_tasks:
                 end_tasks.append(inv.tasks[start_tasks.index(arn)].to_ecs())
-            elif doc is not None and doc["desiredStatus"] == "RUNNING":
-                end_tasks.append({k: v for k, v in doc.items() if k != "version"})
+            elif last is not None and last["desiredStatus"] == "RUNNING":
+                end_tasks.append({k: v for k, v in last.items() if k != "version"})
         delivered = [_envelope(kind, doc, k) for k, (kind, _, doc) in enumerate(history)]
         if delivered:
             delivered += data(st.lists(st.sampled_from(delivered), max_size=4))  # duplicates

@@ -52,7 +52,10 @@ class ScaleInResult:
         return f"<ScaleInResult {len(self.stops)} tasks of {self.group!r:.80}, {self.inventory!r}>"
 
 
-def check_inputs(inventory: Any, group: Any, count: Any, strategy: Any, seed: Any) -> tuple[Strategy, ...]:
+def check_inputs(
+    inventory: Any, group: Any, count: Any, strategy: Any, seed: Any
+) -> tuple[Strategy, ...]:
+    """The checked strategy chain; every other argument checked too (PlacementInputError)."""
     if not isinstance(inventory, Inventory):
         raise PlacementInputError(f"inventory must be an Inventory, got {type(inventory).__name__}")
     if not isinstance(group, str):
@@ -162,8 +165,8 @@ class _StopState:
         for rule in chain:
             if isinstance(rule, Spread) and rule.attribute is not None:
                 zones, missing = spread_zones(inventory, rule.attribute)
-                totals = np.bincount(zones, weights=self.group, minlength=missing + 1)
-                totals = totals.astype(np.float64)
+                counted = np.bincount(zones, weights=self.group, minlength=missing + 1)
+                totals = counted.astype(np.float64)
                 totals[missing] = np.inf  # lacking the attribute: stopped first
                 self.zones[rule.attribute] = (zones, totals)
 
@@ -172,18 +175,21 @@ class _StopState:
     ) -> npt.NDArray[Any]:
         """What `rule` ranks the candidate tasks by (lower stops first)."""
         rows = self.on[candidates]
+        out: npt.NDArray[Any]
         if isinstance(rule, Binpack):
             if rule.field == "cpu":
-                return -(self.cpu[rows] + self.task_cpu[candidates])
-            return -(self.memory[rows] + self.task_memory[candidates])
-        if isinstance(rule, Random):
+                out = -(self.cpu[rows] + self.task_cpu[candidates])
+            else:
+                out = -(self.memory[rows] + self.task_memory[candidates])
+        elif isinstance(rule, Random):
             assert draw is not None
-            return draw[self.mine[candidates]]
-        assert isinstance(rule, Spread)
-        if rule.attribute is None:
-            return -self.group[rows]
-        zones, totals = self.zones[rule.attribute]
-        return -totals[zones[rows]]
+            out = draw[self.mine[candidates]]
+        elif rule.attribute is None:
+            out = -self.group[rows]
+        else:
+            zones, totals = self.zones[rule.attribute]
+            out = -totals[zones[rows]]
+        return out
 
     def stop(self, chosen: int) -> None:
         """The task at `chosen` stops: its instance regains its resources, counts one fewer."""

@@ -97,10 +97,11 @@ class Ranking:
         masks: dict[str, npt.NDArray[np.bool_]],
         best: int | None = -1,
     ) -> None:
-        """From the inventory's ARNs, the eligible rows (ascending), each strategy's values
-        over those rows (lower is better, chain order) and the reason masks; `best`, the best
-        row when the caller already knows it.
+        """A ranking from rows, values and masks (called by `rank` and `ClusterState.rank`).
 
+        `ids`: the inventory's ARNs; `rows`: the eligible rows, ascending; `values`: each
+        strategy's values over those rows (lower is better, chain order); `masks`: per reason,
+        the instances it excludes; `best`: the best row when the caller already knows it.
         Called by `rank` and `ClusterState.rank`; the arrays become the ranking's own.
         """
         self._ids = ids
