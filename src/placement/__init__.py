@@ -15,7 +15,9 @@ from .errors import (
 from .explain import ClauseExplanation, Explanation, explain
 from .instance import Instance
 from .inventory import Inventory
+from .ops.daemon import DaemonResult, place_daemon
 from .ops.deploy import Deployment, DeploymentRound, deploy
+from .ops.scale_in import ScaleInResult, scale_in
 from .ops.sweep import sweep
 from .ops.whatif import Headroom, InstancesNeeded, headroom, instances_needed
 from .place.api import Ranking, place, rank
@@ -31,6 +33,7 @@ from .place.rules import (
     Spread,
 )
 from .place.task import TaskSpec
+from .state import ClusterState
 from .syntax import (
     And,
     Comparison,
@@ -70,6 +73,8 @@ __all__ = [
     # what-if
     "headroom", "Headroom", "instances_needed", "InstancesNeeded", "deploy", "Deployment",
     "DeploymentRound", "sweep",
+    # live state and operations
+    "ClusterState", "scale_in", "ScaleInResult", "place_daemon", "DaemonResult",
 ]  # fmt: skip
 
 __version__ = "0.1.0"

@@ -35,6 +35,7 @@ __all__ = [
     "and_expressions", "or_expressions", "not_expressions", "versions", "timestamps",
     "running_tasks", "member_ofs", "distinct_instances", "binpacks", "spreads", "randoms",
     "placement_problems",
+    "events",
 ]
 
 # Importing this module is asking for the strategies: register them for `st.from_type` even
@@ -383,3 +384,98 @@ def placement_problems(
     )
 
 
+_ECS_ARN = "arn:aws:ecs:us-east-1:1:"
+
+
+def _envelope(kind: str, detail: dict[str, Any], serial: int) -> dict[str, Any]:
+    """An EventBridge event around `detail`, as EventBridge delivers it."""
+    arn = detail.get("taskArn") or detail.get("containerInstanceArn")
+    return {
+        "version": "0", "id": f"event-{serial}", "detail-type": kind, "source": "aws.ecs",
+        "account": "1", "time": "2024-01-01T00:00:00Z", "region": "us-east-1",
+        "resources": [arn], "detail": detail,
+    }  # fmt: skip
+
+
+def events(
+    max_instances: int = 6, max_events: int = 16, task_groups: Sequence[str] = TASK_GROUPS
+) -> st.SearchStrategy[dict[str, Any]]:
+    """Event streams for a cluster: `dict(inventory=, events=, end=)`.
+
+    `inventory` is the starting state; `events` are EventBridge `ECS Task State Change` and
+    `ECS Container Instance State Change` events (dicts), in a shuffled delivery order with
+    duplicates, touching existing and new instances and tasks (deregistrations, stops, moves,
+    tasks on instances not known yet, instance documents with and without
+    `runningTasksCount`); `end` is the (DescribeContainerInstances, DescribeTasks) pair that
+    describes the end point, each ARN at its newest version, listed in the order SEMANTICS.md
+    §6 keeps (the starting instances and tasks in their order, then new ones by ARN), so
+    `Inventory.from_ecs(*end)` is what any delivery order of `events` must give.
+    """
+
+    @st.composite
+    def draw(data: st.DrawFn) -> dict[str, Any]:
+        inv = data(inventories(0, max_instances))
+        start_instances = inv.ids.tolist()
+        start_tasks = inv.tasks.arns.tolist()
+        new_instances = [f"{_ECS_ARN}container-instance/new-{k}" for k in range(2)]
+        instance_pool = start_instances + new_instances
+        task_pool = start_tasks + [f"{_ECS_ARN}task/new-{k}" for k in range(3)]
+        unknown = f"{_ECS_ARN}container-instance/never-registered"
+        history: list[tuple[str, str, dict[str, Any]]] = []
+        versions: dict[str, int] = {}
+        for _ in range(data(st.integers(0, max_events))):
+            if data(st.booleans()):
+                arn = data(st.sampled_from(instance_pool))
+                doc = data(instances(arn=st.just(arn))).to_ecs()
+                status = data(st.sampled_from(["ACTIVE", "ACTIVE", "DRAINING", "INACTIVE",
+                                               "DEREGISTERING"]))  # fmt: skip
+                doc["status"] = status
+                if data(st.booleans()):
+                    del doc["runningTasksCount"]  # then it is counted from the tasks
+                kind = "ECS Container Instance State Change"
+            else:
+                arn = data(st.sampled_from(task_pool))
+                doc = {
+                    "taskArn": arn,
+                    "containerInstanceArn": data(st.sampled_from([*instance_pool, unknown])),
+                    "group": data(st.sampled_from(task_groups)),
+                    "desiredStatus": data(st.sampled_from(["RUNNING", "RUNNING", "STOPPED"])),
+                    "lastStatus": "RUNNING",
+                    "cpu": str(data(st.integers(0, 512))),
+                    "memory": str(data(st.integers(0, 1024))),
+                    "containers": [],
+                }
+                if data(st.booleans()):
+                    doc["startedAt"] = data(_timestamps()).to_datetime().isoformat()
+                kind = "ECS Task State Change"
+            versions[arn] = versions.get(arn, 0) + data(st.integers(1, 3))
+            doc["version"] = versions[arn]
+            history.append((kind, arn, doc))
+        latest: dict[str, dict[str, Any] | None] = {arn: doc for _, arn, doc in history}
+        end_instances = []
+        removed = {"INACTIVE", "DEREGISTERING"}
+        for arn in [*start_instances, *sorted(set(new_instances) - set(start_instances))]:
+            last = latest.get(arn)
+            if last is None and arn in start_instances:
+                end_instances.append(inv[start_instances.index(arn)].to_ecs())
+            elif last is not None and last["status"] not in removed:
+                end_instances.append({k: v for k, v in last.items() if k != "version"})
+        end_tasks = []
+        fresh = sorted(set(task_pool) - set(start_tasks))
+        for arn in [*start_tasks, *fresh]:
+            last = latest.get(arn)
+            if last is None and arn in start_tasks:
+                end_tasks.append(inv.tasks[start_tasks.index(arn)].to_ecs())
+            elif last is not None and last["desiredStatus"] == "RUNNING":
+                end_tasks.append({k: v for k, v in last.items() if k != "version"})
+        delivered = [_envelope(kind, doc, k) for k, (kind, _, doc) in enumerate(history)]
+        if delivered:
+            delivered += data(st.lists(st.sampled_from(delivered), max_size=4))  # duplicates
+        delivered = data(st.permutations(delivered))
+        return {
+            "inventory": inv,
+            "events": delivered,
+            "end": ({"containerInstances": end_instances}, {"tasks": end_tasks}),
+        }
+
+    return draw()

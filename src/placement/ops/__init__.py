@@ -1,1 +1,4 @@
-"""Operations over an inventory beside placing: what-if questions, deployments, sweeps."""
+"""Operations over an inventory beside placing.
+
+Scale-in, daemons, what-if questions (headroom, instances needed), deployments and sweeps.
+"""

@@ -2,10 +2,9 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator, Sequence
 from typing import Any, Literal
 
-import attrs
 import numpy as np
 import numpy.typing as npt
 
@@ -14,14 +13,16 @@ from ..inventory import Inventory
 from . import reasons as R
 from .batch import place_batch, place_loop
 from .draws import random_generators
-from .masks import StrategyKeys, reason_masks
+from .masks import reason_masks, spread_zones
 from .reference import place_reference
 from .result import PlacementResult
 from .rules import (
     MAX_CONSTRAINTS,
     MAX_SEED,
+    Binpack,
     Constraint,
     Random,
+    Spread,
     Strategy,
     constraints_from,
     shown,
@@ -89,25 +90,148 @@ def place(
     return runner(inventory, task, count, rules, chain, seed)
 
 
-@attrs.frozen(eq=False)
 class Ranking:
-    """Candidates for one copy, best first, and why every other instance is excluded."""
+    """Candidates for one copy, best first, and why every other instance is excluded.
 
-    order: npt.NDArray[np.int64]
-    ids: tuple[str, ...]
-    excluded: dict[str, str]
-    masks: dict[str, npt.NDArray[np.bool_]]
+    `best` is where one copy goes (None when nothing is eligible): an argmin over the eligible
+    instances, without sorting them. The full order (`order`: rows, `ids`: ARNs) and the
+    first reason of every excluded instance (`excluded`) are built when first read. `masks`
+    maps every ECS reason to the instances it excludes. A ranking is a value: later changes to
+    the state it was read from (a `ClusterState` commit) do not change it.
+    """
+
+    __slots__ = ("masks", "_ids", "_rows", "_values", "_best", "_order", "_excluded")
+
+    def __init__(
+        self,
+        ids: npt.NDArray[np.object_],
+        rows: npt.NDArray[np.intp],
+        values: Sequence[npt.NDArray[np.generic]],
+        masks: dict[str, npt.NDArray[np.bool_]],
+        best: int | None = -1,
+    ) -> None:
+        """A ranking from rows, values and masks (called by `rank` and `ClusterState.rank`).
+
+        `ids`: the inventory's ARNs; `rows`: the eligible rows, ascending; `values`: each
+        strategy's values over those rows (lower is better, chain order); `masks`: per reason,
+        the instances it excludes; `best`: the best row when the caller already knows it.
+        Called by `rank` and `ClusterState.rank`; the arrays become the ranking's own.
+        """
+        self._ids = ids
+        self._rows = _frozen(rows)
+        self._values = tuple(_frozen(v) for v in values)
+        self.masks = {reason: _frozen(mask) for reason, mask in masks.items()}
+        self._best = best
+        self._order: npt.NDArray[np.int64] | None = None
+        self._excluded: dict[str, str] | None = None
 
     @property
     def best(self) -> str | None:
-        """The instance one copy would go to (None if there is none)."""
-        return self.ids[0] if self.ids else None
+        """The instance one copy would go to (None if there is none): one pass per strategy."""
+        if self._best == -1:
+            self._best = lexicographic_min(self._rows, self._values)
+        return None if self._best is None else str(self._ids[self._best])
+
+    @property
+    def best_row(self) -> int | None:
+        """The inventory row of `best` (None if there is none)."""
+        self.best  # noqa: B018 - computes the cached row
+        return self._best
+
+    @property
+    def order(self) -> npt.NDArray[np.int64]:
+        """The eligible rows, best first (ties: inventory order)."""
+        if self._order is None:
+            rows = self._rows
+            order = np.lexsort((rows, *reversed(self._values))) if len(rows) else rows
+            self._order = _frozen(rows[order].astype(np.int64))
+        return self._order
+
+    @property
+    def ids(self) -> tuple[str, ...]:
+        """The eligible instances' ARNs, best first."""
+        return tuple(str(a) for a in self._ids[self.order])
+
+    @property
+    def excluded(self) -> dict[str, str]:
+        """Every other instance's ARN -> the first reason it fails (ECS's order)."""
+        if self._excluded is None:
+            excluded: dict[str, str] = {}
+            taken = np.zeros(len(self._ids), dtype=bool)
+            for reason in R.ORDER:
+                mask = self.masks.get(reason)
+                if mask is None:
+                    continue
+                for row in np.flatnonzero(mask & ~taken):
+                    excluded[str(self._ids[row])] = reason
+                taken |= mask
+            self._excluded = excluded
+        return dict(self._excluded)
+
+    def __len__(self) -> int:
+        return len(self._rows)
+
+    def __eq__(self, other: object) -> bool:
+        if not isinstance(other, Ranking):
+            return NotImplemented
+        return (
+            self.ids == other.ids
+            and self.excluded == other.excluded
+            and self.masks.keys() == other.masks.keys()
+            and all(np.array_equal(m, other.masks[k]) for k, m in self.masks.items())
+        )
+
+    __hash__ = None  # type: ignore[assignment]
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        return (
+            Ranking,
+            (np.array(self._ids), np.array(self._rows), [np.array(v) for v in self._values],
+             {k: np.array(m) for k, m in self.masks.items()}, self.best_row),
+        )  # fmt: skip
 
     def __repr__(self) -> str:
         from ..render import shorten
 
         best = "" if self.best is None else f", best {shorten(self.best, 100)!r}"
-        return f"<Ranking {len(self.ids)} candidates{best}, {len(self.excluded)} excluded>"
+        excluded = len(self._ids) - len(self._rows)
+        return f"<Ranking {len(self)} candidates{best}, {excluded} excluded>"
+
+
+def _frozen(array: npt.NDArray[Any]) -> npt.NDArray[Any]:
+    array.flags.writeable = False
+    return array
+
+
+def lexicographic_min(
+    rows: npt.NDArray[np.int64], values: Sequence[npt.NDArray[np.generic]]
+) -> int | None:
+    """The row with the smallest values (first strategy first), ties to the lowest row.
+
+    One min and one filter per strategy: no sort. `rows` is ascending, so the first survivor
+    is the lowest row.
+    """
+    if not len(rows):
+        return None
+    keep: npt.NDArray[np.intp] | None = None
+    last = len(values) - 1
+    for k, value in enumerate(values):
+        if keep is not None:
+            value = value[keep]
+        if k == last:
+            # argmin returns the first of equal minima: the lowest row among them.
+            best = int(np.argmin(value))
+            return int(rows[best if keep is None else keep[best]])
+        hits = np.flatnonzero(value == value.min())
+        if len(hits) == 1:
+            return int(rows[hits[0] if keep is None else keep[hits[0]]])
+        keep = hits if keep is None else keep[hits]
+    return int(rows[0] if keep is None else rows[keep[0]])
+
+
+def _check_seed(seed: Any) -> None:
+    if seed is not None and (isinstance(seed, bool) or not isinstance(seed, int) or seed < 0):
+        raise PlacementInputError(f"seed must be a non-negative int, got {seed!r}")
 
 
 def rank(
@@ -120,25 +244,50 @@ def rank(
 ) -> Ranking:
     """The eligible instances in preference order for one copy, vectorized.
 
-    `excluded` maps every other instance's ARN to the first reason it fails; `masks` holds
-    every reason's mask. `rank(...).best` is where `place(..., count=1)` puts the copy.
+    `best` is where `place(..., count=1)` puts the copy and costs one pass per strategy;
+    `order`/`ids` (the full order) and `excluded` (every other instance's ARN -> its first
+    reason) are built when read; `masks` holds every reason's mask.
     """
     rules, chain = _inputs(inventory, task, 1, constraints, strategy, seed)
     masks = reason_masks(inventory, task, rules)
-    n = len(inventory)
-    excluded: dict[str, str] = {}
-    taken = np.zeros(n, dtype=bool)
-    for reason in R.ORDER:
-        for row in np.flatnonzero(masks[reason] & ~taken):
-            excluded[str(inventory.ids[row])] = reason
-        taken |= masks[reason]
-    rows = np.flatnonzero(~taken)
-    state = StrategyKeys(inventory, task, chain)
-    draws = iter([g.random(n) for g in random_generators(chain, seed)])
-    keys = [
-        state.values(rule, rows, next(draws) if isinstance(rule, Random) else None)
-        for rule in chain
-    ]
-    order = rows[np.lexsort((rows, *reversed(keys)))] if len(rows) else rows
-    ids = tuple(str(inventory.ids[i]) for i in order)
-    return Ranking(order.astype(np.int64), ids, excluded, masks)
+    taken = np.zeros(len(inventory), dtype=bool)
+    for mask in masks.values():
+        taken |= mask
+    rows = np.flatnonzero(~taken).astype(np.int64, copy=False)
+    draws = iter(draw_all(random_generators(chain, seed), len(inventory)))
+    values = strategy_values(inventory, task, chain, rows, draws)
+    return Ranking(inventory.ids, rows, values, masks)
+
+
+def draw_all(generators: Sequence[np.random.Generator], n: int) -> list[npt.NDArray[np.float64]]:
+    """One copy's draws: `rng.random(n)` from each generator, in chain order (as every placer)."""
+    return [g.random(n) for g in generators]
+
+
+def strategy_values(
+    inventory: Inventory,
+    task: TaskSpec,
+    chain: Sequence[Strategy],
+    rows: npt.NDArray[np.intp],
+    draws: Iterator[npt.NDArray[np.float64]],
+) -> list[npt.NDArray[np.generic]]:
+    """Each strategy's values over `rows` (lower is better), read without copying the columns."""
+    out: list[npt.NDArray[np.generic]] = []
+    group: npt.NDArray[np.int64] | None = None
+    for rule in chain:
+        if isinstance(rule, Binpack):
+            out.append((inventory.cpu if rule.field == "cpu" else inventory.memory)[rows])
+        elif isinstance(rule, Random):
+            out.append(next(draws)[rows])
+        else:
+            assert isinstance(rule, Spread)
+            if group is None:
+                group = inventory.group_counts(task.group)
+            if rule.attribute is None:
+                out.append(group[rows])
+            else:
+                zones, missing = spread_zones(inventory, rule.attribute)
+                totals = np.bincount(zones, weights=group, minlength=missing + 1).astype(float)
+                totals[missing] = np.inf
+                out.append(totals[zones[rows]])
+    return out

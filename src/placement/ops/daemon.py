@@ -1,0 +1,141 @@
+"""Daemon placement: one task of the group on every instance that qualifies (SEMANTICS.md §5).
+
+Each instance is judged on its own state, so the whole decision is a handful of masks: no
+ranking, no order. The new inventory is built once (stops, then placements).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from typing import Any
+
+import attrs
+import numpy as np
+
+from ..errors import PlacementInputError
+from ..inventory import Inventory
+from ..model import FrozenMap
+from ..place import reasons as R
+from ..place.api import _inputs
+from ..place.masks import reason_masks
+from ..place.rules import DistinctInstance
+from ..place.task import TaskSpec
+
+__all__ = ["place_daemon", "DaemonResult", "decide_daemon", "STRATEGY_REFUSED"]
+
+STRATEGY_REFUSED = (
+    "The daemon scheduling strategy does not support placement strategies. Remove the "
+    "placement strategy and try again"
+)
+"""ECS's InvalidParameterException message for a daemon service given a placement strategy."""
+
+
+def _failures(value: Mapping[str, tuple[str, ...]]) -> Mapping[str, tuple[str, ...]]:
+    return value if isinstance(value, FrozenMap) else FrozenMap(value)
+
+
+@attrs.frozen(eq=False, repr=False)
+class DaemonResult:
+    """Where the daemon starts, which instances cannot take it, which daemon tasks stop.
+
+    `placements`: instance ARNs in inventory order; `failures`: instance ARN -> every reason
+    it cannot take the task (ECS's order); `stops`: ARNs of the group's tasks on instances that
+    no longer qualify; `inventory`: the state afterwards; `task_arns`: the new tasks' ARNs.
+    """
+
+    placements: tuple[str, ...]
+    failures: Mapping[str, tuple[str, ...]] = attrs.field(converter=_failures)
+    stops: tuple[str, ...] = ()
+    inventory: Inventory | None = None
+    task: Any = None
+    task_arns: tuple[str, ...] = ()
+
+    def to_dict(self) -> dict[str, Any]:
+        """Plain JSON-ready data: placements (with task ARNs), failures, stops."""
+        return {
+            "placed": len(self.placements),
+            "placements": [
+                {"instance": arn, "task": task}
+                for arn, task in zip(self.placements, self.task_arns, strict=False)
+            ],
+            "failures": {arn: list(reasons) for arn, reasons in self.failures.items()},
+            "stops": list(self.stops),
+            "task": self.task.to_dict() if hasattr(self.task, "to_dict") else None,
+        }
+
+    def __eq__(self, other: object) -> bool:
+        if not isinstance(other, DaemonResult):
+            return NotImplemented
+        return (
+            (self.placements, dict(self.failures), self.stops, self.task_arns)
+            == (other.placements, dict(other.failures), other.stops, other.task_arns)
+            and self.inventory == other.inventory
+        )
+
+    __hash__ = None  # type: ignore[assignment]
+
+    def __repr__(self) -> str:
+        return (
+            f"<DaemonResult placed {len(self.placements)}, {len(self.failures)} failed, "
+            f"{len(self.stops)} to stop>"
+        )
+
+
+def decide_daemon(
+    inventory: Any, task: Any, constraints: Iterable[Any], strategy: Any
+) -> DaemonResult:
+    """The daemon's placements, failures and stops on `inventory` (no new inventory)."""
+    if strategy is not None and (
+        isinstance(strategy, (str, Mapping)) or not isinstance(strategy, Iterable)
+        or list(strategy)
+    ):  # fmt: skip
+        raise PlacementInputError(STRATEGY_REFUSED)
+    if not isinstance(constraints, (str, Mapping, Iterable)):
+        raise PlacementInputError(f"constraints must be a list, got {type(constraints).__name__}")
+    try:
+        rules, _ = _inputs(inventory, task, 0, constraints, ())
+    except (TypeError, OverflowError, RecursionError) as exc:
+        raise PlacementInputError(f"constraints: {type(exc).__name__}") from None
+    assert isinstance(inventory, Inventory) and isinstance(task, TaskSpec)
+    # distinctInstance is implied: instances that run the group need nothing.
+    masks = reason_masks(inventory, task, [c for c in rules if not isinstance(c, DistinctInstance)])
+    del masks[R.DISTINCT_INSTANCE]
+    runs = inventory.group_counts(task.group) > 0
+    blocked = np.zeros(len(inventory), dtype=bool)
+    for mask in masks.values():
+        blocked |= mask
+    ids = inventory.ids
+    placements = tuple(str(a) for a in ids[~runs & ~blocked])
+    failures = {
+        str(ids[i]): tuple(reason for reason in R.ORDER if reason in masks and masks[reason][i])
+        for i in np.flatnonzero(~runs & blocked)
+    }
+    active = inventory.status.codes == inventory.status.index.get("ACTIVE", -3)
+    leaving = runs & (masks[R.MEMBER_OF] | ~active)
+    table = inventory.tasks
+    code = table.groups.index.get(task.group, -1)
+    stopped = (table.groups.codes == code) & leaving[table.instances]
+    stops = tuple(str(a) for a in table.arns[stopped])
+    return DaemonResult(placements, failures, stops, None, task)
+
+
+def place_daemon(
+    inventory: Inventory, task: TaskSpec, *, constraints: Iterable[Any] = (), strategy: Any = None
+) -> DaemonResult:
+    """Run `task` as a daemon: one copy on every instance that qualifies and lacks one (§5).
+
+    An instance qualifies when it passes eligibility and resources (§3 step 1) and every
+    `memberOf` constraint; `distinctInstance` is implied. Instances that need the daemon and
+    cannot take it are `failures` with their reasons. The group's tasks on instances that no
+    longer satisfy a `memberOf` constraint, or are not ACTIVE, are `stops`. A non-empty
+    `strategy` is refused with ECS's message (PlacementInputError). The caller's inventory is
+    never changed: `result.inventory` is the state afterwards.
+    """
+    decision = decide_daemon(inventory, task, constraints, strategy)
+    after = inventory.without_tasks(decision.stops)
+    rows = [inventory.index_of(arn) for arn in decision.placements]
+    final = after.with_placements(rows, task)
+    arns = tuple(final.tasks.arns[len(final.tasks) - len(rows) :].tolist()) if rows else ()
+    return DaemonResult(
+        decision.placements, decision.failures, decision.stops, final, task, arns
+    )

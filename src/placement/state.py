@@ -1,0 +1,834 @@
+"""ClusterState: one scheduler's mutable, incrementally updated view of a cluster (SEMANTICS.md §6).
+
+An `Inventory` is immutable: every placement builds a new one, which costs a pass over every
+column. A scheduler that decides one task at a time wants the opposite: a decision that costs
+about one pass over the masks it needs, and a commit that touches one instance. So the state
+keeps
+
+* the static columns (ids, status, attributes, ...) in an `Inventory` that only instance events
+  which change them replace (`_base`, rebuilt lazily, in one go, before the next read);
+* the columns a commit changes (CPU, memory, GPUs, host ports, running-task counts) as writable
+  arrays, and the RUNNING tasks as a dict by ARN;
+* per (task, constraints, strategy) seen, a `_Plan`: the reason masks, kept current by
+  refreshing only the instance that changed; strategy values are read from the state's own
+  arrays (per-group counts and per-zone totals, also updated one entry at a time).
+
+`state.inventory` builds an immutable snapshot on demand (cached until the next change).
+
+Order. Instances keep the inventory's order; instances first seen in events come after them,
+by ARN. Tasks keep the inventory's order, then commits in commit order; tasks first seen in
+events come after them, by ARN. A task or instance that is removed and comes back (a newer
+version) takes its old place. So the state after a set of events does not depend on the order
+they were delivered in.
+
+Threads: a `ClusterState` is not thread-safe. `rank` writes too (it draws from the state's
+random generators and fills its caches), so every call, `rank` and `inventory` included, must
+come from one thread or hold one lock the caller provides. Snapshots (`state.inventory`),
+rankings and results are immutable values and may be shared freely.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from typing import Any
+
+import attrs
+import numpy as np
+import numpy.typing as npt
+
+from .columns import GroupCounts, SparseSets, column_value, frozen
+from .ecs import INSTANCE_READ, read_event_detail, read_event_header
+from .errors import InventoryError, PlacementError, PlacementInputError
+from .instance import Instance
+from .inventory import LOCAL_TASK_PREFIX, Inventory, TaskTable
+from .place import reasons as R
+from .place.api import Ranking, _check_seed, _inputs, draw_all, lexicographic_min, place
+from .place.draws import random_generators
+from .place.masks import first_reasons, member_of, reason_masks, spread_zones
+from .place.result import Failure, PlacementResult
+from .place.rules import Binpack, Constraint, DistinctInstance, Random, Spread, Strategy
+from .place.task import TaskSpec
+from .syntax.literals import Timestamp
+
+__all__ = ["ClusterState"]
+
+Bools = npt.NDArray[np.bool_]
+Ints = npt.NDArray[np.int64]
+
+# A task as the state holds it: (instance ARN, group, cpu, memory, gpus, ports, udp_ports,
+# started_at) -- TASK_FIELDS without the ARN, which is the key.
+_Task = tuple[str, str, int, int, int, frozenset[int], frozenset[int], Timestamp | None]
+
+_READ = [spec.name for spec in INSTANCE_READ]
+_AT = {name: k for k, name in enumerate(_READ)}
+# The fields a commit, a release or a resource-only instance event changes; the others are
+# static and live in `_base`.
+_MUTABLE = ("cpu", "memory", "gpus", "ports", "udp_ports", "running_tasks_count")
+_STATIC = tuple(k for k, name in enumerate(_READ) if name not in _MUTABLE)
+_STATIC_SPECS = [(k, INSTANCE_READ[k]) for k in _STATIC]
+
+_AGENT, _ATTRIBUTE, _CPU, _MEMORY, _PORTS, _GPU, _MEMBER_OF, _DISTINCT = (
+    R.ORDER.index(reason) for reason in
+    (R.AGENT, R.ATTRIBUTE, R.CPU, R.MEMORY, R.PORTS, R.GPU, R.MEMBER_OF, R.DISTINCT_INSTANCE)
+)  # fmt: skip
+
+_MAX_COUNT = 2**31 - 1
+_MAX_PLANS = 32
+"""Rankings kept current per (task, constraints, strategy); the oldest is dropped past this."""
+
+
+class _Plan:
+    """The reason masks for one (task, constraints), kept current one instance at a time."""
+
+    __slots__ = ("task", "grid", "masks", "eligible", "static_member", "dynamic", "distinct",
+                 "ports")  # fmt: skip
+
+    def __init__(self, state: ClusterState, task: TaskSpec, rules: tuple[Constraint, ...]):
+        self.task = task
+        every = member_of(rules, task)
+        self.dynamic = [rule.expression for rule in every if rule.expression.reads_state]
+        self.distinct = any(isinstance(c, DistinctInstance) for c in rules)
+        self.ports = bool(task.ports or task.udp_ports)
+        base, n = state._base, len(state._base)
+        # Eligibility from the static columns (agent, attributes); resources from the state's
+        # own arrays; memberOf split into static expressions (evaluated once, on the static
+        # columns) and state-reading ones (on a snapshot now, one instance at a time later).
+        masks = reason_masks(base, attrs.evolve(task, constraints=()), ())
+        masks[R.CPU] = state._cpu < task.cpu
+        masks[R.MEMORY] = state._memory < task.memory
+        masks[R.GPU] = state._gpus < task.gpus
+        masks[R.PORTS] = state._port_mask(task) if self.ports else np.zeros(n, dtype=bool)
+        self.static_member = np.zeros(n, dtype=bool)
+        for rule in every:
+            if not rule.expression.reads_state:
+                self.static_member |= ~rule.expression.evaluate(base)
+        masks[R.MEMBER_OF] = self.static_member.copy()
+        if self.dynamic:
+            snapshot = state.inventory
+            for expression in self.dynamic:
+                masks[R.MEMBER_OF] |= ~expression.evaluate(snapshot)
+        if self.distinct:
+            masks[R.DISTINCT_INSTANCE] = state._group_count(task.group) > 0
+        else:
+            masks[R.DISTINCT_INSTANCE] = np.zeros(n, dtype=bool)
+        # One row per reason in one array: a ranking copies them all with one copy.
+        rows = [masks[reason] for reason in R.ORDER]
+        self.grid = np.array(rows, dtype=bool).reshape(len(R.ORDER), n)
+        self.masks = dict(zip(R.ORDER, self.grid, strict=True))
+        self.eligible: Bools = ~np.any(self.grid, axis=0, keepdims=False).reshape(n)
+
+    def refresh(self, state: ClusterState, i: int, cpu: int, memory: int, gpus: int) -> None:
+        """Instance `i` changed (it now has `cpu`, `memory`, `gpus` left): its reasons again."""
+        task, grid = self.task, self.grid
+        short = (cpu < task.cpu, memory < task.memory, gpus < task.gpus)
+        grid[_CPU, i], grid[_MEMORY, i], grid[_GPU, i] = short
+        blocked = short[0] or short[1] or short[2] or grid[_AGENT, i] or grid[_ATTRIBUTE, i]
+        if self.ports:
+            grid[_PORTS, i] = taken = bool(
+                task.ports & state._ports_at(i, udp=False)
+                or task.udp_ports & state._ports_at(i, udp=True)
+            )
+            blocked = blocked or taken
+        if self.dynamic:
+            here = state._instance_at(i)
+            grid[_MEMBER_OF, i] = self.static_member[i] or not all(
+                expression.matches(here) for expression in self.dynamic
+            )
+        blocked = blocked or grid[_MEMBER_OF, i]
+        if self.distinct:
+            grid[_DISTINCT, i] = present = bool(state._group_count(task.group)[i] > 0)
+            blocked = blocked or present
+        self.eligible[i] = not blocked
+
+
+def _checked(
+    base: Inventory, task: Any, count: Any, constraints: Any, strategy: Any
+) -> tuple[tuple[Constraint, ...], tuple[Strategy, ...]]:
+    """`_inputs`, with anything that is not a list of rules refused as an input error."""
+    for name, value in (("constraints", constraints), ("strategy", strategy)):
+        if not isinstance(value, (str, Mapping, Iterable)):
+            raise PlacementInputError(f"{name} must be a list, got {type(value).__name__}")
+    if isinstance(count, int) and count > _MAX_COUNT:
+        raise PlacementInputError(f"count must be at most {_MAX_COUNT}, got a larger number")
+    try:
+        return _inputs(base, task, count, constraints, strategy)
+    except (TypeError, OverflowError, RecursionError) as exc:
+        raise PlacementInputError(f"constraints or strategy: {type(exc).__name__}") from None
+
+
+def _task_arn(value: Any) -> str:
+    if not isinstance(value, str) or not value or len(value) > 2048:
+        raise PlacementInputError(f"task_arn must be a non-empty string, got {value!r:.80}")
+    return value
+
+
+class ClusterState:
+    """A mutable cluster state for one scheduler (SEMANTICS.md §6).
+
+    Built from an `Inventory`, which it never changes. `rank` reads the current state;
+    `commit` places one copy on an instance and `release` is its exact inverse; `place`,
+    `scale_in` and `place_daemon` run the batch operations on the current state and apply
+    them; `apply`/`apply_all` take ECS EventBridge events. `inventory` is an immutable
+    snapshot of the current state.
+
+    A seeded `random` strategy draws from generators held by the state (one list per strategy
+    chain, made by `random_generators`), so `count` rank-and-commit steps give exactly
+    `place(inventory, task, count, seed=seed)`.
+
+    Not thread-safe: one writer, or a lock the caller provides around every call (`rank`
+    included: it draws random numbers and updates caches). Snapshots, rankings and results
+    are immutable and can be shared.
+    """
+
+    def __init__(self, inventory: Inventory, *, seed: int | None = None) -> None:
+        """Start from `inventory` (not copied: it is immutable); `seed` seeds `random`."""
+        if not isinstance(inventory, Inventory):
+            raise PlacementInputError(
+                f"inventory must be an Inventory, got {type(inventory).__name__}"
+            )
+        _check_seed(seed)
+        self.seed = seed
+        self._serial = inventory.next_task_serial()
+        self._order = 0  # commit order of tasks placed here
+        self._tasks: dict[str, _Task] = {}
+        self._held: dict[str, _Task] = {}  # tasks whose instance the state does not know
+        self._on: dict[str, dict[str, None]] = {}  # instance ARN -> its task ARNs
+        self._task_origin: dict[str, tuple[int, Any]] = {}
+        self._instance_origin: dict[str, tuple[int, Any]] = {}
+        self._task_versions: dict[str, int] = {}
+        self._instance_versions: dict[str, int] = {}
+        self._pending: dict[str, list[Any] | None] = {}  # ARN -> new record, None: removed
+        self._generators: dict[Any, list[np.random.Generator]] = {}
+        self._parsed: dict[Any, tuple[tuple[Constraint, ...], tuple[Strategy, ...]]] = {}
+        self._load_tasks(inventory)
+        for i, arn in enumerate(inventory.ids.tolist()):
+            self._instance_origin[arn] = (0, i)
+            self._on.setdefault(arn, {})
+        self._set_base(inventory, np.ones(len(inventory), dtype=bool))
+
+    # -- setup --------------------------------------------------------------------------------
+
+    def _load_tasks(self, inventory: Inventory) -> None:
+        table = inventory.tasks
+        ids = inventory.ids.tolist()
+        arns = table.arns.tolist()
+        instances = table.instances.tolist()
+        groups = [table.groups.values[c] for c in table.groups.codes.tolist()]
+        cpu, memory, gpus = table.cpu.tolist(), table.memory.tolist(), table.gpus.tolist()
+        micros, present = table.started_at.tolist(), table.has_started_at.tolist()
+        for j, arn in enumerate(arns):
+            instance = ids[instances[j]]
+            self._tasks[arn] = (
+                instance, groups[j], cpu[j], memory[j], gpus[j],
+                table.ports.row(j) if table.ports.indptr[j] != table.ports.indptr[j + 1]
+                else frozenset(),
+                table.udp_ports.row(j) if table.udp_ports.indptr[j] != table.udp_ports.indptr[j + 1]
+                else frozenset(),
+                Timestamp(micros[j]) if present[j] else None,
+            )  # fmt: skip
+            self._on.setdefault(instance, {})[arn] = None
+            self._task_origin[arn] = (0, j)
+        self._order = len(arns)
+
+    def _set_base(self, base: Inventory, rtc_given: Bools) -> None:
+        """Take `base`'s static columns and its resources as the current state's."""
+        self._base = base
+        self._row = {arn: i for i, arn in enumerate(base.ids.tolist())}
+        self._cpu = base.cpu.copy()
+        self._memory = base.memory.copy()
+        self._gpus = base.gpus.copy()
+        self._rtc = base.running_tasks_count.copy()
+        self._rtc_given = rtc_given
+        self._port_sets = (base.ports, base.udp_ports)
+        self._port_over: tuple[dict[int, frozenset[int]], dict[int, frozenset[int]]] = ({}, {})
+        self._counts: dict[str, Ints] = {}
+        self._zones: dict[str, tuple[Ints, int]] = {}
+        self._totals: dict[str, list[tuple[Ints, npt.NDArray[np.float64]]]] = {}
+        self._zone_totals: dict[tuple[str, str], npt.NDArray[np.float64]] = {}
+        self._plans: dict[Any, _Plan] = {}
+        self._snapshot: Inventory | None = None
+
+    # -- reading the state --------------------------------------------------------------------
+
+    @property
+    def inventory(self) -> Inventory:
+        """An immutable snapshot of the current state (later changes do not touch it)."""
+        self._sync()
+        if self._snapshot is None:
+            self._snapshot = self._build_snapshot()
+        return self._snapshot
+
+    def __len__(self) -> int:
+        self._sync()
+        return len(self._base)
+
+    def __repr__(self) -> str:
+        return f"<ClusterState {len(self)} instances, {len(self._tasks)} tasks>"
+
+    @property
+    def held(self) -> tuple[str, ...]:
+        """ARNs of RUNNING tasks held until an event for their instance arrives."""
+        return tuple(self._held)
+
+    def _build_snapshot(self) -> Inventory:
+        base, n = self._base, len(self._base)
+        columns = base.columns()
+        columns["cpu"] = frozen(self._cpu.copy())
+        columns["memory"] = frozen(self._memory.copy())
+        columns["gpus"] = frozen(self._gpus.copy())
+        columns["running_tasks_count"] = frozen(self._rtc.copy())
+        columns["ports"] = self._port_column(False)
+        columns["udp_ports"] = self._port_column(True)
+        per_row: list[dict[str, int]] = [{} for _ in range(n)]
+        rows: list[list[Any]] = []
+        origin = self._task_origin
+        for arn in sorted(self._tasks, key=origin.__getitem__):
+            task = self._tasks[arn]
+            row = self._row[task[0]]
+            groups = per_row[row]
+            groups[task[1]] = groups.get(task[1], 0) + 1
+            rows.append([arn, row, *task[1:]])
+        columns["task_groups"] = GroupCounts.build(per_row)
+        tasks = TaskTable.build(rows, base.ids).columns()
+        return Inventory(columns, tasks)
+
+    def _port_column(self, udp: bool) -> SparseSets:
+        sets, over = self._port_sets[udp], self._port_over[udp]
+        if not over:
+            return sets
+        changed = np.fromiter(over, dtype=np.int64, count=len(over))
+        keep = ~np.isin(sets.rows, changed)
+        extra_rows = [row for row, ports in over.items() for _ in ports]
+        extra_items = [p for ports in over.values() for p in ports]
+        return SparseSets.from_pairs(
+            np.concatenate([sets.rows[keep], np.asarray(extra_rows, dtype=np.int64)]),
+            np.concatenate([sets.items[keep], np.asarray(extra_items, dtype=np.int32)]),
+            len(sets),
+        )
+
+    def _ports_at(self, i: int, *, udp: bool) -> frozenset[int]:
+        over = self._port_over[udp].get(i)
+        return over if over is not None else self._port_sets[udp].row(i)
+
+    def _port_mask(self, task: TaskSpec) -> Bools:
+        """Instances where one of the task's host ports is taken."""
+        n = len(self._base)
+        tcp, udp = self._port_sets
+        mask = tcp.any_of(task.ports, n) | udp.any_of(task.udp_ports, n)
+        for i in {*self._port_over[False], *self._port_over[True]}:
+            mask[i] = bool(
+                task.ports & self._ports_at(i, udp=False)
+                or task.udp_ports & self._ports_at(i, udp=True)
+            )
+        return mask
+
+    def _groups_at(self, instance: str) -> dict[str, int]:
+        out: dict[str, int] = {}
+        for arn in self._on.get(instance, ()):
+            group = self._tasks[arn][1]
+            out[group] = out.get(group, 0) + 1
+        return out
+
+    def _instance_at(self, i: int) -> Instance:
+        """Instance `i` as it is now (for state-reading expressions, one instance at a time)."""
+        arn = str(self._base.ids[i])
+        return attrs.evolve(
+            self._base[i],
+            cpu=int(self._cpu[i]),
+            memory=int(self._memory[i]),
+            gpus=int(self._gpus[i]),
+            ports=self._ports_at(i, udp=False),
+            udp_ports=self._ports_at(i, udp=True),
+            running_tasks_count=int(self._rtc[i]),
+            task_groups=self._groups_at(arn),
+        )
+
+    def _group_count(self, group: str) -> Ints:
+        counts = self._counts.get(group)
+        if counts is None:
+            counts = np.zeros(len(self._base), dtype=np.int64)
+            row = self._row
+            for task in self._tasks.values():
+                if task[1] == group:
+                    counts[row[task[0]]] += 1
+            self._counts[group] = counts
+        return counts
+
+    def _zone_total(self, group: str, attribute: str) -> tuple[Ints, npt.NDArray[np.float64]]:
+        zoned = self._zones.get(attribute)
+        if zoned is None:
+            zoned = self._zones[attribute] = spread_zones(self._base, attribute)
+        zones, missing = zoned
+        totals = self._zone_totals.get((group, attribute))
+        if totals is None:
+            counted = np.bincount(zones, weights=self._group_count(group), minlength=missing + 1)
+            totals = counted.astype(np.float64)
+            totals[missing] = np.inf  # lacking the attribute: after every value
+            self._zone_totals[(group, attribute)] = totals
+            self._totals.setdefault(group, []).append((zones, totals))
+        return zones, totals
+
+    # -- ranking ------------------------------------------------------------------------------
+
+    def rank(
+        self, task: TaskSpec, *, constraints: Iterable[Any] = (), strategy: Iterable[Any] = ()
+    ) -> Ranking:
+        """The eligible instances for one copy of `task` on the current state, best first.
+
+        Masks for a (task, constraints) seen before are reused (kept current by commits and
+        events); `Ranking.best` is an argmin. A `random` strategy draws from the state's
+        generator for this chain.
+        """
+        self._sync()
+        rules, chain = self._parse(task, constraints, strategy)
+        plan = self._plan(task, rules)
+        rows = np.flatnonzero(plan.eligible)
+        generators = self._generators_for(chain)
+        draws = iter(draw_all(generators, len(self._base)) if generators else ())
+        values = [self._values(rule, task, rows, draws) for rule in chain]
+        grid = plan.grid.copy()
+        grid.flags.writeable = False
+        return Ranking(self._base.ids, rows, values, dict(zip(R.ORDER, grid, strict=True)),
+                       lexicographic_min(rows, values))  # fmt: skip
+
+    def _parse(
+        self, task: Any, constraints: Iterable[Any], strategy: Iterable[Any]
+    ) -> tuple[tuple[Constraint, ...], tuple[Strategy, ...]]:
+        """Checked constraints and chain; arguments seen before are not read again."""
+        if not isinstance(constraints, (tuple, list)) or not isinstance(strategy, (tuple, list)):
+            return _checked(self._base, task, 1, constraints, strategy)
+        key = (task, tuple(constraints), tuple(strategy))
+        try:
+            parsed = self._parsed.get(key)
+        except TypeError:  # unhashable items (dicts): read them every time
+            return _checked(self._base, task, 1, constraints, strategy)
+        if parsed is None:
+            parsed = _checked(self._base, task, 1, constraints, strategy)
+            if len(self._parsed) >= _MAX_PLANS:
+                del self._parsed[next(iter(self._parsed))]
+            self._parsed[key] = parsed
+        return parsed
+
+    def _plan(self, task: TaskSpec, rules: tuple[Constraint, ...]) -> _Plan:
+        key = (task, rules)
+        plan = self._plans.get(key)
+        if plan is None:
+            if len(self._plans) >= _MAX_PLANS:
+                del self._plans[next(iter(self._plans))]
+            plan = self._plans[key] = _Plan(self, task, rules)
+        return plan
+
+    def _generators_for(self, chain: tuple[Strategy, ...], use: str = "place") -> list[Any]:
+        if not any(isinstance(rule, Random) for rule in chain):
+            return []
+        generators = self._generators.get((use, chain))
+        if generators is None:
+            generators = self._generators[(use, chain)] = random_generators(chain, self.seed)
+        return generators
+
+    def _values(
+        self, rule: Strategy, task: TaskSpec, rows: npt.NDArray[np.intp], draws: Any
+    ) -> npt.NDArray[np.generic]:
+        if isinstance(rule, Binpack):
+            return (self._cpu if rule.field == "cpu" else self._memory)[rows]
+        if isinstance(rule, Random):
+            draw: npt.NDArray[np.float64] = next(draws)
+            return draw[rows]
+        assert isinstance(rule, Spread)
+        if rule.attribute is None:
+            return self._group_count(task.group)[rows]
+        zones, totals = self._zone_total(task.group, rule.attribute)
+        return totals[zones[rows]]
+
+    # -- commit and release -------------------------------------------------------------------
+
+    def _instance_row(self, instance_arn: Any) -> int:
+        row = self._row.get(instance_arn) if isinstance(instance_arn, str) else None
+        if row is None:
+            raise PlacementInputError(
+                f"instance_arn: no container instance {instance_arn!r:.200} in the state"
+            )
+        return row
+
+    def _step_one(self, i: int, task: TaskSpec) -> list[str]:
+        """Every §3 step-1 reason instance `i` cannot take one copy of `task` now."""
+        base, found = self._base, []
+        active = base.status.codes[i] == base.status.index.get("ACTIVE", -3)
+        if not active or not base.agent_connected[i]:
+            found.append(R.AGENT)
+        for name in task.requires_attributes:
+            column = base.attributes.get(name)
+            if column is None or column.codes[i] == -1:
+                found.append(R.ATTRIBUTE)
+                break
+        if self._cpu[i] < task.cpu:
+            found.append(R.CPU)
+        if self._memory[i] < task.memory:
+            found.append(R.MEMORY)
+        if (task.ports and task.ports & self._ports_at(i, udp=False)) or (
+            task.udp_ports and task.udp_ports & self._ports_at(i, udp=True)
+        ):
+            found.append(R.PORTS)
+        if self._gpus[i] < task.gpus:
+            found.append(R.GPU)
+        return found
+
+    def commit(self, instance_arn: str, task: TaskSpec, *, task_arn: str | None = None) -> str:
+        """Place one copy of `task` on `instance_arn` (SEMANTICS.md §3 step 4); its task ARN.
+
+        The instance gives up the task's CPU, memory, GPUs and host ports and runs one more
+        task of its group. Without `task_arn` the task is named `placement:task/<n>` from a
+        counter the state holds. An instance that cannot take the copy (§3 step 1: not ACTIVE
+        or agent disconnected, a required attribute missing, too little CPU, memory or GPUs, a
+        host port taken) is a `PlacementInputError`, and nothing changes.
+        """
+        self._sync()
+        if not isinstance(task, TaskSpec):
+            raise PlacementInputError(f"task must be a TaskSpec, got {type(task).__name__}")
+        i = self._instance_row(instance_arn)
+        if task_arn is not None:
+            task_arn = _task_arn(task_arn)
+            if task_arn in self._tasks or task_arn in self._held:
+                raise PlacementInputError(f"task_arn: {task_arn!r:.200} is already running")
+        found = self._step_one(i, task)
+        if found:
+            raise PlacementInputError(
+                f"instance {instance_arn} cannot take the task: {', '.join(found)}"
+            )
+        if task_arn is None:
+            task_arn = self._next_local_arn()
+        self._commit_row(i, task, task_arn)
+        return task_arn
+
+    def _next_local_arn(self) -> str:
+        while True:
+            arn = f"{LOCAL_TASK_PREFIX}{self._serial}"
+            self._serial += 1
+            if arn not in self._tasks and arn not in self._held:
+                return arn
+
+    def _commit_row(self, i: int, task: TaskSpec, task_arn: str) -> None:
+        instance = str(self._base.ids[i])
+        self._cpu[i] -= task.cpu
+        self._memory[i] -= task.memory
+        self._gpus[i] -= task.gpus
+        self._rtc[i] += 1
+        for udp, ports in ((False, task.ports), (True, task.udp_ports)):
+            if ports:
+                self._port_over[udp][i] = self._ports_at(i, udp=udp) | ports
+        self._tasks[task_arn] = (instance, task.group, task.cpu, task.memory, task.gpus,
+                                 task.ports, task.udp_ports, None)  # fmt: skip
+        self._on[instance][task_arn] = None
+        self._task_origin.setdefault(task_arn, (0, self._order))
+        self._order += 1
+        self._count_change(i, task.group, 1)
+        self._changed(i)
+
+    def release(self, task_arn: str) -> None:
+        """Stop the RUNNING task `task_arn`: the exact inverse of `commit`.
+
+        Its instance regains the task's CPU, memory, GPUs and host ports and runs one task
+        fewer. An unknown ARN is a `PlacementInputError`.
+        """
+        self._sync()
+        task = self._tasks.get(task_arn) if isinstance(task_arn, str) else None
+        if task is None:
+            raise PlacementInputError(f"task_arn: no running task {task_arn!r:.200} in the state")
+        i = self._row[task[0]]
+        self._cpu[i] += task[2]
+        self._memory[i] += task[3]
+        self._gpus[i] += task[4]
+        self._rtc[i] = max(0, self._rtc[i] - 1)
+        for udp, ports in ((False, task[5]), (True, task[6])):
+            if ports:
+                self._port_over[udp][i] = self._ports_at(i, udp=udp) - ports
+        del self._tasks[task_arn]
+        del self._on[task[0]][task_arn]
+        self._count_change(i, task[1], -1)
+        self._changed(i)
+
+    def _count_change(self, i: int, group: str, delta: int) -> None:
+        counts = self._counts.get(group)
+        if counts is not None:
+            counts[i] += delta
+        for zones, totals in self._totals.get(group, ()):
+            totals[zones[i]] += delta
+
+    def _changed(self, i: int) -> None:
+        """Instance `i` changed: refresh every cached plan's row and drop the snapshot."""
+        if self._plans:
+            cpu, memory, gpus = int(self._cpu[i]), int(self._memory[i]), int(self._gpus[i])
+            for plan in self._plans.values():
+                plan.refresh(self, i, cpu, memory, gpus)
+        self._snapshot = None
+
+    # -- batch operations on the state --------------------------------------------------------
+
+    def place(
+        self,
+        task: TaskSpec,
+        count: int = 1,
+        *,
+        constraints: Iterable[Any] = (),
+        strategy: Iterable[Any] = (),
+    ) -> PlacementResult:
+        """Place `count` copies on the current state and apply them (SEMANTICS.md §3).
+
+        The batch placer decides; a chain with `random` draws from the state's generators
+        copy by copy, so it equals `count` rank-and-commit steps. The result's `inventory` is
+        the state's snapshot afterwards.
+        """
+        self._sync()
+        rules, chain = _checked(self._base, task, count, constraints, strategy)
+        if any(isinstance(rule, Random) for rule in chain):
+            return self._place_stepwise(task, count, rules, chain)
+        decided = place(self.inventory, task, count, constraints=rules, strategy=chain)
+        arns = []
+        for arn in decided.placements:
+            task_arn = self._next_local_arn()
+            self._commit_row(self._row[arn], task, task_arn)
+            arns.append(task_arn)
+        return PlacementResult(
+            decided.placements, decided.failures, self.inventory, task, rules, tuple(arns)
+        )
+
+    def _place_stepwise(
+        self, task: TaskSpec, count: int, rules: tuple[Constraint, ...], chain: tuple[Strategy, ...]
+    ) -> PlacementResult:
+        placements: list[str] = []
+        arns: list[str] = []
+        failures: tuple[Failure, ...] = ()
+        for copy in range(count):
+            ranking = self.rank(task, constraints=rules, strategy=chain)
+            row = ranking.best_row
+            if row is None:
+                _, first = first_reasons(ranking.masks, len(self._base))
+                failures = (Failure(copy, first, count - copy),)
+                break
+            task_arn = self._next_local_arn()
+            self._commit_row(row, task, task_arn)
+            placements.append(str(self._base.ids[row]))
+            arns.append(task_arn)
+        return PlacementResult(
+            tuple(placements), failures, self.inventory, task, rules, tuple(arns)
+        )
+
+    def scale_in(self, group: str, count: int, *, strategy: Iterable[Any] = ()) -> Any:
+        """Stop `count` tasks of `group` as `placement.scale_in` chooses them, and apply it.
+
+        A `random` strategy draws from the state's generators. Returns a `ScaleInResult`
+        whose `inventory` is the state's snapshot afterwards.
+        """
+        from .ops.scale_in import ScaleInResult, check_inputs, choose_stops
+
+        self._sync()
+        snapshot = self.inventory
+        chain = check_inputs(snapshot, group, count, strategy, None)
+        stops = choose_stops(snapshot, group, count, chain, self._generators_for(chain, "scale-in"))
+        for arn in stops:
+            self.release(arn)
+        return ScaleInResult(stops, self.inventory, group)
+
+    def place_daemon(
+        self, task: TaskSpec, *, constraints: Iterable[Any] = (), strategy: Any = None
+    ) -> Any:
+        """Run the daemon `task` on the current state and apply it (`placement.place_daemon`).
+
+        Stops come first, then one copy on each instance that needs one and can take it.
+        """
+        from .ops.daemon import DaemonResult, decide_daemon
+
+        self._sync()
+        decision = decide_daemon(self.inventory, task, constraints, strategy)
+        for arn in decision.stops:
+            self.release(arn)
+        arns = []
+        for arn in decision.placements:
+            task_arn = self._next_local_arn()
+            self._commit_row(self._row[arn], task, task_arn)
+            arns.append(task_arn)
+        return DaemonResult(
+            decision.placements, decision.failures, decision.stops, self.inventory, task,
+            tuple(arns),
+        )  # fmt: skip
+
+    # -- events -------------------------------------------------------------------------------
+
+    def apply(self, event: Any) -> bool:
+        """Apply one ECS EventBridge event (a dict or JSON text); whether it changed anything.
+
+        `ECS Task State Change` adds, moves or removes the task's row, `ECS Container Instance
+        State Change` replaces, adds or removes the instance's row, each only when its
+        `detail.version` is newer than the last applied for that ARN (SEMANTICS.md §6). A
+        malformed event raises `PlacementError` naming the event and field, and changes
+        nothing.
+        """
+        return self.apply_all([event]) > 0
+
+    def apply_all(self, events: Iterable[Any]) -> int:
+        """Apply events in the order given; how many changed the state.
+
+        Every event is checked first: if one is malformed, none is applied.
+        """
+        if isinstance(events, (str, bytes, Mapping)) or not isinstance(events, Iterable):
+            raise PlacementInputError(
+                f"events must be a list of events, got {type(events).__name__}"
+            )
+        read = []
+        # Versions as they will be when this batch's earlier events are applied: an event
+        # that is not newer changes nothing, so its detail need not be read.
+        newest: dict[tuple[str, str], int] = {}
+        for index, event in enumerate(events):
+            try:
+                doc, kind, arn, version = read_event_header(event, index)
+                versions = self._task_versions if kind == "task" else self._instance_versions
+                last = newest.get((kind, arn), versions.get(arn))
+                if last is not None and version <= last:
+                    continue
+                newest[(kind, arn)] = version
+                read.append((kind, arn, version, read_event_detail(doc, kind, index)))
+            except PlacementError:
+                raise
+            except (RecursionError, MemoryError, OverflowError) as exc:
+                raise InventoryError(f"event #{index}: cannot read: {type(exc).__name__}") from None
+        changed = 0
+        for kind, arn, version, values in read:
+            if kind == "task":
+                changed += self._task_event(arn, version, values)
+            else:
+                changed += self._instance_event(arn, version, values)
+        return changed
+
+    def _known(self, instance: str) -> bool:
+        if instance in self._pending:
+            return self._pending[instance] is not None
+        return instance in self._row
+
+    def _task_event(self, arn: str, version: int, values: list[Any] | None) -> bool:
+        last = self._task_versions.get(arn)
+        if last is not None and version <= last:
+            return False
+        self._task_versions[arn] = version
+        self._drop_task(arn)
+        if values is not None:
+            task: _Task = tuple(values[1:])
+            self._task_origin.setdefault(arn, (1, arn))
+            if self._known(task[0]):
+                self._add_task(arn, task)
+            else:
+                self._held[arn] = task
+        return True
+
+    def _drop_task(self, arn: str) -> None:
+        """Remove a task reported stopped or moved (resources come from instance events)."""
+        if self._held.pop(arn, None) is not None:
+            return
+        task = self._tasks.pop(arn, None)
+        if task is None:
+            return
+        del self._on[task[0]][arn]
+        i = self._row.get(task[0])
+        if i is not None and task[0] not in self._pending:
+            if not self._rtc_given[i]:
+                self._rtc[i] -= 1
+            self._count_change(i, task[1], -1)
+            self._changed(i)
+        self._snapshot = None
+
+    def _add_task(self, arn: str, task: _Task) -> None:
+        self._tasks[arn] = task
+        self._on.setdefault(task[0], {})[arn] = None
+        i = self._row.get(task[0])
+        if i is not None and task[0] not in self._pending:
+            if not self._rtc_given[i]:
+                self._rtc[i] += 1
+            self._count_change(i, task[1], 1)
+            self._changed(i)
+        self._snapshot = None
+
+    def _instance_event(self, arn: str, version: int, record: list[Any] | None) -> bool:
+        last = self._instance_versions.get(arn)
+        if last is not None and version <= last:
+            return False
+        self._instance_versions[arn] = version
+        self._snapshot = None
+        if record is None:
+            if self._known(arn):
+                for task_arn in list(self._on.get(arn, ())):
+                    self._held[task_arn] = self._tasks.pop(task_arn)
+                self._on[arn] = {}
+                self._pending[arn] = None
+            return True
+        self._instance_origin.setdefault(arn, (1, arn))
+        i = self._row.get(arn)
+        if i is not None and arn not in self._pending and self._same_static(i, record):
+            self._set_resources(i, record)
+            return True
+        self._pending[arn] = record
+        on = self._on.setdefault(arn, {})
+        for task_arn in [a for a, task in self._held.items() if task[0] == arn]:
+            self._tasks[task_arn] = self._held.pop(task_arn)
+            on[task_arn] = None
+        return True
+
+    def _same_static(self, i: int, record: list[Any]) -> bool:
+        columns = self._base.columns()
+        return all(record[k] == column_value(spec, columns[spec.name], i)
+                   for k, spec in _STATIC_SPECS)  # fmt: skip
+
+    def _set_resources(self, i: int, record: list[Any]) -> None:
+        self._cpu[i] = record[_AT["cpu"]]
+        self._memory[i] = record[_AT["memory"]]
+        self._gpus[i] = record[_AT["gpus"]]
+        self._port_over[False][i] = record[_AT["ports"]]
+        self._port_over[True][i] = record[_AT["udp_ports"]]
+        given = record[_AT["running_tasks_count"]]
+        self._rtc_given[i] = given is not None
+        self._rtc[i] = given if given is not None else len(self._on.get(record[0], ()))
+        self._changed(i)
+
+    def _sync(self) -> None:
+        """Apply pending instance additions, removals and static changes: one rebuild."""
+        if not self._pending:
+            return
+        records: dict[str, list[Any]] = {}
+        for i, arn in enumerate(self._base.ids.tolist()):
+            if arn not in self._pending:
+                records[arn] = self._record_at(i)
+        for arn, record in self._pending.items():
+            if record is not None:
+                records[arn] = list(record)
+        order = sorted(records, key=self._instance_origin.__getitem__)
+        rows = [records[arn] for arn in order]
+        count = _AT["running_tasks_count"]
+        given = np.array([row[count] is not None for row in rows], dtype=bool)
+        for row in rows:
+            if row[count] is None:
+                row[count] = len(self._on.get(row[0], ()))
+        self._pending = {}
+        self._set_base(Inventory._build(rows, []), given)
+
+    def _record_at(self, i: int) -> list[Any]:
+        """Instance `i` as INSTANCE_READ values, resources as they are now."""
+        columns = self._base.columns()
+        record = [column_value(spec, columns[spec.name], i) for spec in INSTANCE_READ]
+        record[_AT["cpu"]] = int(self._cpu[i])
+        record[_AT["memory"]] = int(self._memory[i])
+        record[_AT["gpus"]] = int(self._gpus[i])
+        record[_AT["ports"]] = self._ports_at(i, udp=False)
+        record[_AT["udp_ports"]] = self._ports_at(i, udp=True)
+        record[_AT["running_tasks_count"]] = int(self._rtc[i]) if self._rtc_given[i] else None
+        return record
+
+    # -- pickling -----------------------------------------------------------------------------
+
+    def __getstate__(self) -> dict[str, Any]:
+        state = dict(self.__dict__)
+        state["_plans"] = {}  # rebuilt on demand
+        state["_snapshot"] = None
+        return state
+
+    def __setstate__(self, state: dict[str, Any]) -> None:
+        self.__dict__.update(state)
+
+
