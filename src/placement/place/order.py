@@ -30,7 +30,7 @@ different attributes; `order_events` simulates those with a priority queue over 
 from __future__ import annotations
 
 import heapq
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 
 import attrs
 import numpy as np
@@ -383,14 +383,16 @@ def order(k: Ints, cols: Sequence[Column], count: int) -> Ints:
 
 
 def order_events(rows: Ints, k: Ints, cols: Sequence[Column], count: int) -> Ints:
-    """`order` for chains with two or more zone strategies: a simulation over zone cells.
+    """`order` for chains with two or more zone strategies: an event loop over zone cells.
 
     A cell is one combination of the chain's zone values. Inside a cell every zone key is the
     same, so its instances follow one fixed sequence, the greedy order under the other
     strategies (made by `_sequence`, cells as groups). Each step takes the head of the cell
     whose key (its head slot's keys, with the zones' current levels in the zone positions)
-    is the lowest. Keys of other cells only grow (levels only grow), so a heap with lazy
-    re-keying is exact: a popped entry whose key went stale is pushed back with its key now.
+    is the lowest.
+
+    Keys are packed mixed-radix into one Python int, so a zone's level going up is one
+    addition to the key of each cell in that zone, and comparing keys is comparing ints.
     """
     zone_at = [j for j, c in enumerate(cols) if c.kind == ZONE]
     local = [c for c in cols if c.kind != ZONE]
@@ -398,58 +400,151 @@ def order_events(rows: Ints, k: Ints, cols: Sequence[Column], count: int) -> Int
     n_cells = int(cell_of_row.max()) + 1 if len(rows) else 0
     cap = np.bincount(cell_of_row, weights=k, minlength=n_cells).astype(np.int64)
     need = np.minimum(cap, count)
-    inst, t, cell = _sequence(rows, k, cell_of_row, need, local)
-    start = (np.cumsum(need) - need).tolist()
-    size = need.tolist()
-    values = [_values(c, inst, t).tolist() for c in local]
-    index = inst.tolist()
-    zone_of_cell = []
-    for j in zone_at:
-        z = np.zeros(n_cells, dtype=np.int64)
-        z[cell_of_row] = cols[j].base[rows]
-        zone_of_cell.append(z.tolist())
-    big = 1 << 62
-    levels = []
-    for j in zone_at:
-        column = cols[j]
-        assert column.levels is not None
-        lev = column.levels.tolist()
-        lev[column.missing] = big  # lacking the attribute: after every value; never moves
-        levels.append(lev)
-    # Per chain position: ("z", which zone column) or ("v", which local column).
-    plan: list[tuple[bool, int]] = []
-    zi = vi = 0
+    inst, t, _ = _sequence(rows, k, cell_of_row, need, local)
+    if not len(inst):
+        return inst
+    # Each key component as a non-negative integer with its range, in chain order, then the
+    # index. Zone levels run from the lowest count to the highest plus `count`; lacking the
+    # attribute is one above every level.
+    zone_cells: list[Ints] = []
+    parts: list[tuple[Ints | None, int]] = []  # (per-slot value, or None for a zone; range)
+    lows: list[int] = []
+    local_values = iter([_values(c, inst, t) for c in local])
     for c in cols:
         if c.kind == ZONE:
-            plan.append((True, zi))
-            zi += 1
+            assert c.levels is not None
+            z = np.zeros(n_cells, dtype=np.int64)
+            z[cell_of_row] = c.base[rows]
+            zone_cells.append(z)
+            real = np.delete(c.levels, c.missing)
+            low = int(real.min()) if len(real) else 0
+            lows.append(low)
+            parts.append((None, (int(real.max()) if len(real) else 0) - low + count + 2))
         else:
-            plan.append((False, vi))
-            vi += 1
+            v = next(local_values)
+            low = int(v.min())
+            parts.append((v - low, int(v.max()) - low + 1))
+    parts.append((inst, int(inst.max()) + 1))
+    weight = [1] * len(parts)
+    for p in range(len(parts) - 2, -1, -1):
+        weight[p] = weight[p + 1] * parts[p + 1][1]
+    packed = np.zeros(len(inst), dtype=object)
+    zone_weight = []
+    for (values, _), w in zip(parts, weight, strict=True):
+        if values is None:
+            zone_weight.append(w)
+        else:
+            packed += values.astype(object) * w
+    slot_key: list[int] = packed.tolist()
+    # Each zone's current level, as its packed contribution, and the cells in it.
+    zone_part: list[list[int]] = []
+    members: list[list[list[int]]] = []
+    movable: list[list[bool]] = []
+    for j, c in enumerate(col for col in cols if col.kind == ZONE):
+        assert c.levels is not None
+        lev = c.levels - lows[j]
+        lev[c.missing] = parts[zone_at[j]][1] - 1
+        zone_part.append([int(v) * zone_weight[j] for v in lev.tolist()])
+        cells_of = [[] for _ in range(len(lev))]  # type: list[list[int]]
+        for cell, zone in enumerate(zone_cells[j].tolist()):
+            cells_of[zone].append(cell)
+        members.append(cells_of)
+        movable.append([zone != c.missing for zone in range(len(lev))])
+    start = (np.cumsum(need) - need).tolist()
+    size = need.tolist()
+    zones_of = [z.tolist() for z in zone_cells]
+    cell_of_inst = np.zeros(int(rows.max()) + 1, dtype=np.int64)
+    cell_of_inst[rows] = cell_of_row
+    loop = _scan if n_cells <= _SCAN_CELLS else _heap
+    events = _Events(start, size, slot_key, zones_of, zone_part, members, movable, zone_weight,
+                     cell_of_inst.tolist(), parts[-1][1], weight[0] * parts[0][1])  # fmt: skip
+    return inst[np.asarray(loop(events, count), dtype=np.int64)]
 
-    def key(c: int, at: int) -> tuple[int, ...]:
-        return tuple(
-            levels[j][zone_of_cell[j][c]] if is_zone else values[j][at]
-            for is_zone, j in plan
-        ) + (index[at],)
 
+@attrs.frozen(eq=False)
+class _Events:
+    """What the event loops read: per cell its slots (`start`, `size`) and zones, per slot its
+    packed local keys, per zone its level's packed contribution (mutable), its cells, whether
+    it moves (lacking the attribute does not) and its weight; `index_range` recovers the
+    instance from a key, and every key is below `end`."""
+
+    start: list[int]
+    size: list[int]
+    slot_key: list[int]
+    zones_of: list[list[int]]
+    zone_part: list[list[int]]
+    members: list[list[list[int]]]
+    movable: list[list[bool]]
+    zone_weight: list[int]
+    cell_of_inst: list[int]
+    index_range: int
+    end: int
+
+
+# Up to this many cells a step updates the keys of the cells it touched and takes the least
+# of all keys; past it, a heap re-keys lazily.
+_SCAN_CELLS = 64
+
+
+def _scan(ev: _Events, count: int) -> list[int]:
+    """The event loop for a few cells: every cell's key kept current, the least one taken."""
+    n_cells = len(ev.start)
+    zones = range(len(ev.zones_of))
     head = [0] * n_cells
-    heap = [(key(c, start[c]), c) for c in range(n_cells) if size[c]]
+    # Keys are distinct (the instance is their last component), so the least names its cell.
+    keys = [
+        sum(ev.zone_part[j][ev.zones_of[j][c]] for j in zones) + ev.slot_key[ev.start[c]]
+        if ev.size[c] else ev.end
+        for c in range(n_cells)
+    ]  # fmt: skip
+    out: list[int] = []
+    while len(out) < count:
+        key = min(keys)
+        if key >= ev.end:
+            break
+        c = ev.cell_of_inst[key % ev.index_range]
+        at = ev.start[c] + head[c]
+        out.append(at)
+        head[c] += 1
+        for j in zones:
+            z = ev.zones_of[j][c]
+            if ev.movable[j][z]:
+                w = ev.zone_weight[j]
+                for d in ev.members[j][z]:
+                    keys[d] += w
+        if head[c] < ev.size[c]:
+            keys[c] += ev.slot_key[at + 1] - ev.slot_key[at]
+        else:
+            keys[c] = ev.end
+    return out
+
+
+def _heap(ev: _Events, count: int) -> list[int]:
+    """The event loop for many cells: a heap; a popped key that went stale (a zone's level
+    rose since: keys only grow) is pushed back with its key now."""
+    n_cells = len(ev.start)
+    zones = range(len(ev.zones_of))
+    head = [0] * n_cells
+
+    def key(c: int, at: int) -> int:
+        return sum(ev.zone_part[j][ev.zones_of[j][c]] for j in zones) + ev.slot_key[at]
+
+    heap = [(key(c, ev.start[c]), c) for c in range(n_cells) if ev.size[c]]
     heapq.heapify(heap)
     out: list[int] = []
     while heap and len(out) < count:
         stored, c = heapq.heappop(heap)
-        at = start[c] + head[c]
+        at = ev.start[c] + head[c]
         now = key(c, at)
         if now != stored:
             heapq.heappush(heap, (now, c))
             continue
         out.append(at)
         head[c] += 1
-        for j in range(len(zone_at)):
-            z = zone_of_cell[j][c]
-            if levels[j][z] != big:
-                levels[j][z] += 1
-        if head[c] < size[c]:
+        for j in zones:
+            z = ev.zones_of[j][c]
+            if ev.movable[j][z]:
+                ev.zone_part[j][z] += ev.zone_weight[j]
+        if head[c] < ev.size[c]:
             heapq.heappush(heap, (key(c, at + 1), c))
-    return inst[np.asarray(out, dtype=np.int64)]
+    return out
