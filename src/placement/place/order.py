@@ -382,95 +382,142 @@ def order(k: Ints, cols: Sequence[Column], count: int) -> Ints:
     return inst[:count]
 
 
+def _bounds(col: Column, rows: Ints, k: Ints, count: int) -> tuple[int, int]:
+    """Lowest and highest value the column can take on any slot the rows may fill."""
+    m = np.minimum(k, count) - 1
+    if col.kind == RND:  # keys are sums of at most `count` steps, each below 2**48
+        return 0, (count + 1) << 48
+    low, high = col.base[rows], col.base[rows] + col.step * m
+    return int(np.minimum(low, high).min()), int(np.maximum(low, high).max())
+
+
+class _Cells:
+    """The zone cells' slot sequences, made a chunk at a time as the event loop reads them.
+
+    Each slot's local keys (the chain without its zones, then the index) are packed
+    mixed-radix into one Python int with `weight`s fixed in advance from the bounds of every
+    slot the rows may fill, so chunks made later pack the same way. Made in chunks because a
+    task that reserves nothing fits `count` times on every instance: making `count` slots
+    for each of many cells would take cells x copies memory.
+    """
+
+    def __init__(
+        self, rows: Ints, k: Ints, cell: Ints, n_cells: int, local: Sequence[Column],
+        weights: list[int], lows: list[int], count: int,
+    ) -> None:  # fmt: skip
+        self.local, self.weights, self.lows = local, weights, lows
+        perm = np.argsort(cell, kind="stable")
+        self.rows, self.k = rows[perm], k[perm]
+        sizes = np.bincount(cell, minlength=n_cells)
+        self.row_start = (np.cumsum(sizes) - sizes).tolist()
+        self.row_end = np.cumsum(sizes).tolist()
+        cap = np.bincount(cell, weights=k, minlength=n_cells).astype(np.int64)
+        self.limit = np.minimum(cap, count).tolist()
+        self.chunk = 2 * count // max(n_cells, 1) + 2
+        made = np.minimum(cap, self.chunk)
+        inst, t, group = _sequence(rows, k, cell, made, local)
+        keys = self._pack(inst, t)
+        ends = np.cumsum(np.bincount(group, minlength=n_cells))
+        self.keys = [list(part) for part in np.split(np.asarray(keys, dtype=object), ends[:-1])]
+        self.inst = [part.tolist() for part in np.split(inst, ends[:-1])]
+
+    def _pack(self, inst: Ints, t: Ints) -> list[int]:
+        packed = inst.astype(object)
+        for col, weight, low in zip(self.local, self.weights, self.lows, strict=True):
+            packed += (_values(col, inst, t) - low).astype(object) * weight
+        out: list[int] = packed.tolist()
+        return out
+
+    def more(self, c: int) -> bool:
+        """Make the next chunk of cell c's slots; False when it has no more."""
+        have = len(self.keys[c])
+        if have >= self.limit[c]:
+            return False
+        lo, hi = self.row_start[c], self.row_end[c]
+        want = min(self.limit[c], 2 * have + self.chunk)
+        rows = self.rows[lo:hi]
+        inst, t, _ = _sequence(rows, self.k[lo:hi], np.zeros(hi - lo, dtype=np.int64),
+                               np.array([want]), self.local)  # fmt: skip
+        self.keys[c].extend(self._pack(inst, t)[have:])  # RND keys need every t from 0
+        self.inst[c].extend(inst[have:].tolist())
+        return True
+
+
 def order_events(rows: Ints, k: Ints, cols: Sequence[Column], count: int) -> Ints:
     """`order` for chains with two or more zone strategies: an event loop over zone cells.
 
     A cell is one combination of the chain's zone values. Inside a cell every zone key is the
     same, so its instances follow one fixed sequence, the greedy order under the other
-    strategies (made by `_sequence`, cells as groups). Each step takes the head of the cell
-    whose key (its head slot's keys, with the zones' current levels in the zone positions)
-    is the lowest.
+    strategies (made by `_sequence`). Each step takes the head of the cell whose key (its head
+    slot's keys, with the zones' current levels in the zone positions) is the lowest.
 
     Keys are packed mixed-radix into one Python int, so a zone's level going up is one
     addition to the key of each cell in that zone, and comparing keys is comparing ints.
     """
+    if not len(rows):
+        return rows
     zone_at = [j for j, c in enumerate(cols) if c.kind == ZONE]
     local = [c for c in cols if c.kind != ZONE]
     cell_of_row = _dense(*[cols[j].base[rows] for j in zone_at])
-    n_cells = int(cell_of_row.max()) + 1 if len(rows) else 0
-    cap = np.bincount(cell_of_row, weights=k, minlength=n_cells).astype(np.int64)
-    need = np.minimum(cap, count)
-    inst, t, _ = _sequence(rows, k, cell_of_row, need, local)
-    if not len(inst):
-        return inst
-    # Each key component as a non-negative integer with its range, in chain order, then the
+    n_cells = int(cell_of_row.max()) + 1
+    # Each key component as a non-negative integer below its range, in chain order, then the
     # index. Zone levels run from the lowest count to the highest plus `count`; lacking the
     # attribute is one above every level.
-    zone_cells: list[Ints] = []
-    parts: list[tuple[Ints | None, int]] = []  # (per-slot value, or None for a zone; range)
+    ranges: list[int] = []
     lows: list[int] = []
-    local_values = iter([_values(c, inst, t) for c in local])
     for c in cols:
         if c.kind == ZONE:
             assert c.levels is not None
-            z = np.zeros(n_cells, dtype=np.int64)
-            z[cell_of_row] = c.base[rows]
-            zone_cells.append(z)
             real = np.delete(c.levels, c.missing)
             low = int(real.min()) if len(real) else 0
-            lows.append(low)
-            parts.append((None, (int(real.max()) if len(real) else 0) - low + count + 2))
+            ranges.append((int(real.max()) if len(real) else 0) - low + count + 2)
         else:
-            v = next(local_values)
-            low = int(v.min())
-            parts.append((v - low, int(v.max()) - low + 1))
-    parts.append((inst, int(inst.max()) + 1))
-    weight = [1] * len(parts)
-    for p in range(len(parts) - 2, -1, -1):
-        weight[p] = weight[p + 1] * parts[p + 1][1]
-    packed = np.zeros(len(inst), dtype=object)
-    zone_weight = []
-    for (values, _), w in zip(parts, weight, strict=True):
-        if values is None:
-            zone_weight.append(w)
-        else:
-            packed += values.astype(object) * w
-    slot_key: list[int] = packed.tolist()
-    # Each zone's current level, as its packed contribution, and the cells in it.
+            low, high = _bounds(c, rows, k, count)
+            ranges.append(high - low + 1)
+        lows.append(low)
+    ranges.append(int(rows.max()) + 1)
+    weight = [1] * len(ranges)
+    for p in range(len(ranges) - 2, -1, -1):
+        weight[p] = weight[p + 1] * ranges[p + 1]
+    local_at = [j for j, c in enumerate(cols) if c.kind != ZONE]
+    cells = _Cells(rows, k, cell_of_row, n_cells, local, [weight[j] for j in local_at],
+                   [lows[j] for j in local_at], count)  # fmt: skip
+    # Each zone's level as its packed contribution (mutable), the cells in it, and whether it
+    # moves (lacking the attribute does not).
+    zones_of: list[list[int]] = []
     zone_part: list[list[int]] = []
     members: list[list[list[int]]] = []
     movable: list[list[bool]] = []
-    for j, c in enumerate(col for col in cols if col.kind == ZONE):
+    for j in zone_at:
+        c = cols[j]
         assert c.levels is not None
+        z = np.zeros(n_cells, dtype=np.int64)
+        z[cell_of_row] = c.base[rows]
+        zones_of.append(z.tolist())
         lev = c.levels - lows[j]
-        lev[c.missing] = parts[zone_at[j]][1] - 1
-        zone_part.append([int(v) * zone_weight[j] for v in lev.tolist()])
-        cells_of = [[] for _ in range(len(lev))]  # type: list[list[int]]
-        for cell, zone in enumerate(zone_cells[j].tolist()):
+        lev[c.missing] = ranges[j] - 1
+        zone_part.append([int(v) * weight[j] for v in lev.tolist()])
+        cells_of: list[list[int]] = [[] for _ in range(len(lev))]
+        for cell, zone in enumerate(zones_of[-1]):
             cells_of[zone].append(cell)
         members.append(cells_of)
         movable.append([zone != c.missing for zone in range(len(lev))])
-    start = (np.cumsum(need) - need).tolist()
-    size = need.tolist()
-    zones_of = [z.tolist() for z in zone_cells]
     cell_of_inst = np.zeros(int(rows.max()) + 1, dtype=np.int64)
     cell_of_inst[rows] = cell_of_row
+    events = _Events(cells, zones_of, zone_part, members, movable,
+                     [weight[j] for j in zone_at], cell_of_inst.tolist(), ranges[-1],
+                     weight[0] * ranges[0])  # fmt: skip
     loop = _scan if n_cells <= _SCAN_CELLS else _heap
-    events = _Events(start, size, slot_key, zones_of, zone_part, members, movable, zone_weight,
-                     cell_of_inst.tolist(), parts[-1][1], weight[0] * parts[0][1])  # fmt: skip
-    return inst[np.asarray(loop(events, count), dtype=np.int64)]
+    return np.asarray(loop(events, count), dtype=np.int64)
 
 
 @attrs.frozen(eq=False)
 class _Events:
-    """What the event loops read: per cell its slots (`start`, `size`) and zones, per slot its
-    packed local keys, per zone its level's packed contribution (mutable), its cells, whether
-    it moves (lacking the attribute does not) and its weight; `index_range` recovers the
-    instance from a key, and every key is below `end`."""
+    """What the event loops read: the cells' slots, per cell its zones, per zone its level's
+    packed contribution (mutable), its cells, whether it moves and its weight; `index_range`
+    recovers the instance from a key, and every key is below `end`."""
 
-    start: list[int]
-    size: list[int]
-    slot_key: list[int]
+    cells: _Cells
     zones_of: list[list[int]]
     zone_part: list[list[int]]
     members: list[list[list[int]]]
@@ -480,6 +527,14 @@ class _Events:
     index_range: int
     end: int
 
+    def zone_key(self, c: int) -> int:
+        """The packed contribution of cell c's zones' levels now."""
+        return sum(self.zone_part[j][self.zones_of[j][c]] for j in range(len(self.zones_of)))
+
+    def has(self, c: int, at: int) -> bool:
+        """Whether cell c has an `at`-th slot (making the next chunk if needed)."""
+        return at < len(self.cells.keys[c]) or (self.cells.more(c) and at < len(self.cells.keys[c]))
+
 
 # Up to this many cells a step updates the keys of the cells it touched and takes the least
 # of all keys; past it, a heap re-keys lazily.
@@ -488,23 +543,20 @@ _SCAN_CELLS = 64
 
 def _scan(ev: _Events, count: int) -> list[int]:
     """The event loop for a few cells: every cell's key kept current, the least one taken."""
-    n_cells = len(ev.start)
+    n_cells = len(ev.zones_of[0])
     zones = range(len(ev.zones_of))
     head = [0] * n_cells
+    slots = ev.cells.keys
     # Keys are distinct (the instance is their last component), so the least names its cell.
-    keys = [
-        sum(ev.zone_part[j][ev.zones_of[j][c]] for j in zones) + ev.slot_key[ev.start[c]]
-        if ev.size[c] else ev.end
-        for c in range(n_cells)
-    ]  # fmt: skip
+    keys = [ev.zone_key(c) + slots[c][0] if ev.has(c, 0) else ev.end for c in range(n_cells)]
     out: list[int] = []
     while len(out) < count:
         key = min(keys)
         if key >= ev.end:
             break
         c = ev.cell_of_inst[key % ev.index_range]
-        at = ev.start[c] + head[c]
-        out.append(at)
+        at = head[c]
+        out.append(ev.cells.inst[c][at])
         head[c] += 1
         for j in zones:
             z = ev.zones_of[j][c]
@@ -512,8 +564,8 @@ def _scan(ev: _Events, count: int) -> list[int]:
                 w = ev.zone_weight[j]
                 for d in ev.members[j][z]:
                     keys[d] += w
-        if head[c] < ev.size[c]:
-            keys[c] += ev.slot_key[at + 1] - ev.slot_key[at]
+        if ev.has(c, at + 1):
+            keys[c] += slots[c][at + 1] - slots[c][at]
         else:
             keys[c] = ev.end
     return out
@@ -522,29 +574,26 @@ def _scan(ev: _Events, count: int) -> list[int]:
 def _heap(ev: _Events, count: int) -> list[int]:
     """The event loop for many cells: a heap; a popped key that went stale (a zone's level
     rose since: keys only grow) is pushed back with its key now."""
-    n_cells = len(ev.start)
+    n_cells = len(ev.zones_of[0])
     zones = range(len(ev.zones_of))
     head = [0] * n_cells
-
-    def key(c: int, at: int) -> int:
-        return sum(ev.zone_part[j][ev.zones_of[j][c]] for j in zones) + ev.slot_key[at]
-
-    heap = [(key(c, ev.start[c]), c) for c in range(n_cells) if ev.size[c]]
+    slots = ev.cells.keys
+    heap = [(ev.zone_key(c) + slots[c][0], c) for c in range(n_cells) if ev.has(c, 0)]
     heapq.heapify(heap)
     out: list[int] = []
     while heap and len(out) < count:
         stored, c = heapq.heappop(heap)
-        at = ev.start[c] + head[c]
-        now = key(c, at)
+        at = head[c]
+        now = ev.zone_key(c) + slots[c][at]
         if now != stored:
             heapq.heappush(heap, (now, c))
             continue
-        out.append(at)
+        out.append(ev.cells.inst[c][at])
         head[c] += 1
         for j in zones:
             z = ev.zones_of[j][c]
             if ev.movable[j][z]:
                 ev.zone_part[j][z] += ev.zone_weight[j]
-        if head[c] < ev.size[c]:
-            heapq.heappush(heap, (key(c, at + 1), c))
+        if ev.has(c, at + 1):
+            heapq.heappush(heap, (ev.zone_key(c) + slots[c][at + 1], c))
     return out
