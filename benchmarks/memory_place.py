@@ -14,8 +14,8 @@ above the baseline and under 2 s.
 
 Each case prints the peak of traced allocations during the `place` call (tracemalloc counts numpy
 buffers too; the call is timed in a separate untraced run) and the growth of the process's peak
-RSS (resource.getrusage) over the baseline taken just before the first call. `case_*` functions return
-the figures, for benchmarks/memory.py.
+RSS (resource.getrusage) over the baseline taken just before the first call. The `case_*`
+functions return the figures, for benchmarks/memory.py.
 """
 
 from __future__ import annotations

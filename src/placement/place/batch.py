@@ -28,7 +28,7 @@ from .draws import RandomKeys, random_keys
 from .masks import StrategyKeys, first_reasons, member_of, reason_masks, spread_zones
 from .order import CONST, DEC, INC, RND, ZONE, Column, order
 from .result import Failure, PlacementResult
-from .rules import Binpack, Constraint, DistinctInstance, MemberOf, Random, Spread, Strategy
+from .rules import Binpack, Constraint, DistinctInstance, MemberOf, Random, Strategy
 from .task import TaskSpec
 
 __all__ = ["place_batch", "place_loop"]
@@ -73,9 +73,11 @@ def _thresholds(rules: Sequence[MemberOf]) -> list[int]:
     for rule in rules:
         for leaf in rule.expression.leaves():
             if leaf.subject.kind is SubjectKind.RUNNING_TASKS_COUNT:
+                # The parser checks these are non-negative ints (one value; lists are kept
+                # for safety).
                 argument = leaf.argument
                 items = argument if isinstance(argument, (list, tuple, frozenset)) else [argument]
-                out.extend(int(v) for v in items)  # type: ignore[call-overload]
+                out.extend(v for v in items if isinstance(v, int))
     return out
 
 

@@ -79,14 +79,16 @@ class RandomKeys:
 
     def steps(self, rows: npt.ArrayLike, t: npt.ArrayLike) -> Ints:
         """step(i, t) for each (row, t) pair: integers >= 1, mean about 2**32."""
-        rows = np.asarray(rows, dtype=np.int64).astype(np.uint64)
-        t = np.asarray(t, dtype=np.int64).astype(np.uint64)
-        h = _mix(_mix(rows * np.uint64(_GOLDEN) ^ self.word) + t * np.uint64(0xD1B54A32D192ED03))
+        words = np.asarray(rows, dtype=np.int64).astype(np.uint64)
+        counters = np.asarray(t, dtype=np.int64).astype(np.uint64)
+        mixed = _mix((words * np.uint64(_GOLDEN)) ^ self.word)
+        h = _mix(mixed + counters * np.uint64(0xD1B54A32D192ED03))
         bucket = (h >> np.uint64(64 - _BITS)).astype(np.int64)
         within = ((h >> np.uint64(64 - 2 * _BITS)) & np.uint64((1 << _BITS) - 1)).astype(np.int64)
         low, high = _EDGES[bucket], _EDGES[bucket + 1]
         # high - low < 2**47 and within < 2**16: the product fits in int64.
-        return np.maximum(low + (((high - low) * within) >> _BITS), 1)
+        out: Ints = np.maximum(low + (((high - low) * within) >> _BITS), 1)
+        return out
 
     def first(self, rows: npt.ArrayLike) -> Ints:
         """key(i, 0) for each row."""
@@ -103,7 +105,8 @@ class RandomKeys:
         # A running sum restarted at each row: subtract the sum before the row's first slot.
         before = np.repeat(total[starts[lengths > 0]] - steps[starts[lengths > 0]],
                            lengths[lengths > 0])  # fmt: skip
-        return total - before
+        out: Ints = total - before
+        return out
 
 
 def random_keys(strategy: Sequence[Strategy], seed: int | None) -> list[RandomKeys]:

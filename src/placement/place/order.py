@@ -30,7 +30,7 @@ different attributes; `order_events` simulates those with a priority queue over 
 from __future__ import annotations
 
 import heapq
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 
 import attrs
 import numpy as np
@@ -157,8 +157,11 @@ def _buckets(
 
 
 def _cap_linear(base: Ints, k: Ints, owner: Ints, want: Ints, nb: int) -> Ints:
-    """Per row, its slots at or below its bucket's level L, the smallest L at which the
-    bucket's slots (values base + t, t < k) number at least `want`."""
+    """Per row, its slots at or below its bucket's level L.
+
+    L is the smallest level at which the bucket's slots (values base + t, t < k) number at
+    least `want`.
+    """
     lo = np.full(nb, np.iinfo(np.int64).max, dtype=np.int64)
     np.minimum.at(lo, owner, base)
     hi = np.full(nb, np.iinfo(np.int64).min, dtype=np.int64)
@@ -173,7 +176,8 @@ def _cap_linear(base: Ints, k: Ints, owner: Ints, want: Ints, nb: int) -> Ints:
         enough = have >= want
         hi = np.where(active & enough, mid, hi)
         lo = np.where(active & ~enough, mid, lo)
-    return np.clip(hi[owner] - base + 1, 0, k)
+    out: Ints = np.clip(hi[owner] - base + 1, 0, k)
+    return out
 
 
 def _cap_random(keys: RandomKeys, rows: Ints, k: Ints, owner: Ints, want: Ints, nb: int) -> Ints:
@@ -350,8 +354,10 @@ def _zone_first(
 def _sequence(
     rows: Ints, k: Ints, group: Ints, need: Ints, cols: Sequence[Column]
 ) -> tuple[Ints, Ints, Ints]:
-    """Per group, the first need[group] slots of its greedy order under `cols` (at most one
-    ZONE, and then a single group). Returns (instance, t, group) sorted by group, then order.
+    """Per group, the first need[group] slots of its greedy order under `cols`.
+
+    At most one ZONE in `cols`, and then a single group. Returns (instance, t, group) sorted
+    by group, then order.
     """
     lead = 0
     while lead < len(cols) and cols[lead].kind == CONST:
@@ -513,9 +519,12 @@ def order_events(rows: Ints, k: Ints, cols: Sequence[Column], count: int) -> Int
 
 @attrs.frozen(eq=False)
 class _Events:
-    """What the event loops read: the cells' slots, per cell its zones, per zone its level's
-    packed contribution (mutable), its cells, whether it moves and its weight; `index_range`
-    recovers the instance from a key, and every key is below `end`."""
+    """What the event loops read.
+
+    The cells' slots; per cell its zones; per zone its level's packed contribution (mutable),
+    its cells, whether it moves and its weight. `index_range` recovers the instance from a
+    key, and every key is below `end`.
+    """
 
     cells: _Cells
     zones_of: list[list[int]]
@@ -572,8 +581,11 @@ def _scan(ev: _Events, count: int) -> list[int]:
 
 
 def _heap(ev: _Events, count: int) -> list[int]:
-    """The event loop for many cells: a heap; a popped key that went stale (a zone's level
-    rose since: keys only grow) is pushed back with its key now."""
+    """The event loop for many cells: a heap.
+
+    A popped key that went stale (a zone's level rose since: keys only grow) is pushed back
+    with its key now.
+    """
     n_cells = len(ev.zones_of[0])
     zones = range(len(ev.zones_of))
     head = [0] * n_cells
