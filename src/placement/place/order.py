@@ -193,11 +193,15 @@ def _cap_random(keys: RandomKeys, rows: Ints, k: Ints, owner: Ints, want: Ints, 
     while True:
         values = keys.runs(rows, lengths)
         slot_owner = np.repeat(owner, lengths)
-        perm = _sort(slot_owner, values)
-        ranked = slot_owner[perm]
-        at = _starts(ranked) == want[ranked] - 1
         theta = np.full(nb, big, dtype=np.int64)
-        theta[ranked[at]] = values[perm][at]
+        if nb == 1:  # the usual case: a selection, not a sort
+            if len(values) >= want[0]:
+                theta[0] = np.partition(values, want[0] - 1)[want[0] - 1]
+        else:
+            perm = _sort(slot_owner, values)
+            ranked = slot_owner[perm]
+            at = _starts(ranked) == want[ranked] - 1
+            theta[ranked[at]] = values[perm][at]
         last = np.full(len(rows), big, dtype=np.int64)
         made = lengths > 0
         last[made] = values[np.cumsum(lengths)[made] - 1]
