@@ -22,8 +22,8 @@ from typing import Any
 import numpy as np
 
 from placement import parse
-from placement.columns import GroupCounts, SparseSets, StringColumn
 from placement.evaluate.vector import compile_plan
+from placement.columns import GroupCounts, SparseSets, StringColumn
 from placement.inventory import Inventory, TaskTable
 from placement.syntax.literals import fullmatch, parse_timestamp, parse_version
 
