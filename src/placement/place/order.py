@@ -557,30 +557,39 @@ _SCAN_CELLS = 64
 def _scan(ev: _Events, count: int) -> list[int]:
     """The event loop for a few cells: every cell's key kept current, the least one taken."""
     n_cells = len(ev.zones_of[0])
-    zones = range(len(ev.zones_of))
-    head = [0] * n_cells
-    slots = ev.cells.keys
-    # Keys are distinct (the instance is their last component), so the least names its cell.
-    keys = [ev.zone_key(c) + slots[c][0] if ev.has(c, 0) else ev.end for c in range(n_cells)]
-    out: list[int] = []
-    while len(out) < count:
-        key = min(keys)
-        if key >= ev.end:
-            break
-        c = ev.cell_of_inst[key % ev.index_range]
-        at = head[c]
-        out.append(ev.cells.inst[c][at])
-        head[c] += 1
-        for j in zones:
+    # Per cell, the (cell, weight) additions one copy there makes: every cell sharing one of
+    # its zones moves up by that zone's weight (lacking the attribute moves nothing).
+    touch: list[list[tuple[int, int]]] = []
+    for c in range(n_cells):
+        pairs = []
+        for j in range(len(ev.zones_of)):
             z = ev.zones_of[j][c]
             if ev.movable[j][z]:
-                w = ev.zone_weight[j]
-                for d in ev.members[j][z]:
-                    keys[d] += w
-        if ev.has(c, at + 1):
-            keys[c] += slots[c][at + 1] - slots[c][at]
+                pairs.extend((d, ev.zone_weight[j]) for d in ev.members[j][z])
+        touch.append(pairs)
+    head = [0] * n_cells
+    cells = ev.cells
+    slots, inst = cells.keys, cells.inst
+    cell_of_inst, index_range, end = ev.cell_of_inst, ev.index_range, ev.end
+    # Keys are distinct (the instance is their last component), so the least names its cell.
+    keys = [ev.zone_key(c) + slots[c][0] if ev.has(c, 0) else end for c in range(n_cells)]
+    out: list[int] = []
+    append = out.append
+    while len(out) < count:
+        key = min(keys)
+        if key >= end:
+            break
+        c = cell_of_inst[key % index_range]
+        at = head[c]
+        append(inst[c][at])
+        head[c] = at + 1
+        for d, w in touch[c]:
+            keys[d] += w
+        own = slots[c]
+        if at + 1 < len(own) or (cells.more(c) and at + 1 < len(own)):
+            keys[c] += own[at + 1] - own[at]
         else:
-            keys[c] = ev.end
+            keys[c] = end
     return out
 
 
