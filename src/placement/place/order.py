@@ -561,7 +561,7 @@ def _scan(ev: _Events, count: int) -> list[int]:
     # its zones moves up by that zone's weight (lacking the attribute moves nothing).
     touch: list[list[tuple[int, int]]] = []
     for c in range(n_cells):
-        pairs = []
+        pairs: list[tuple[int, int]] = []
         for j in range(len(ev.zones_of)):
             z = ev.zones_of[j][c]
             if ev.movable[j][z]:
