@@ -1,7 +1,15 @@
 """Placement benchmark: the batch placer against the per-copy loop and the reference.
 
-    python benchmarks/place.py            # the full table (a few minutes)
+    python benchmarks/place.py            # both tables (a few minutes)
     python benchmarks/place.py --quick    # smaller scenarios, for a smoke run
+    python benchmarks/place.py --only chains [--large]   # one row per strategy chain
+
+Chains: one row per chain shape, 10,000 instances x 10,000 copies (--large: 100,000 x 100,000),
+batch against the per-copy loop in the same run, with the ratio, and each chain's batch time
+against the fastest chain's:
+  spread(AZ), binpack(memory) | random | binpack(cpu), spread(AZ) |
+  spread(AZ), spread(attribute:stack) | random, spread(AZ) (random first) |
+  zero demand (a task that reserves nothing) with spread(AZ), spread(instanceId).
 
 Scenarios:
   (a) 10k instances in 3 zones, 50k copies, [spread(attribute:ecs.availability-zone),
@@ -34,8 +42,9 @@ from placement import DistinctInstance, Instance, Inventory, MemberOf, TaskSpec,
 
 
 def _inventory(
-    n: int, *, seed: int, zones: int = 3, group_share: float = 0.0, linux_share: float = 1.0
-) -> Inventory:
+    n: int, *, seed: int, zones: int = 3, group_share: float = 0.0, linux_share: float = 1.0,
+    stacks: int = 0,
+) -> Inventory:  # fmt: skip
     rng = np.random.default_rng(seed)
     zone_names = [f"us-east-1{'abcdefgh'[z]}" for z in range(zones)]
     zone = rng.integers(0, zones, n)
@@ -43,6 +52,7 @@ def _inventory(
     cpu = rng.choice([2048, 4096, 8192], n)
     used = rng.integers(0, 4, n)  # tasks of other services already there
     has_group = rng.random(n) < group_share
+    stack = rng.integers(0, max(stacks, 1), n)
     out = []
     for i in range(n):
         groups = {"service:other": int(used[i])} if used[i] else {}
@@ -56,6 +66,7 @@ def _inventory(
                     "ecs.availability-zone": zone_names[zone[i]],
                     "ecs.os-type": "linux" if linux[i] else "windows",
                     "ecs.instance-type": "m5.xlarge",
+                    **({"stack": f"s{stack[i]}"} if stacks else {}),
                 },
                 cpu=int(cpu[i]) - 256 * int(used[i]),
                 memory=int(cpu[i]) * 4 - 512 * int(used[i]),
@@ -105,6 +116,64 @@ def scenarios(quick: bool) -> list[dict[str, Any]]:
     ]
 
 
+AZ = "spread(attribute:ecs.availability-zone)"
+WEB = TaskSpec(cpu=256, memory=512, group="service:web")
+CHAINS: list[tuple[str, list[str], TaskSpec]] = [
+    ("spread(AZ), binpack(memory)", [AZ, "binpack(memory)"], WEB),
+    ("random", ["random"], WEB),
+    ("binpack(cpu), spread(AZ)", ["binpack(cpu)", AZ], WEB),
+    ("spread(AZ), spread(attribute:stack)", [AZ, "spread(attribute:stack)"], WEB),
+    ("random, spread(AZ)", ["random", AZ], WEB),
+    ("zero demand: spread(AZ), spread(instanceId)", [AZ, "spread(instanceId)"],
+     TaskSpec(group="service:web")),
+]  # fmt: skip
+
+
+def chain_rows(large: bool, runs: int) -> list[tuple[str, int, int, int, float, int, float]]:
+    """Per chain: (name, instances, copies, placed, batch s, loop prefix, loop s scaled)."""
+    n = 100_000 if large else 10_000
+    inv = _inventory(n, seed=4, stacks=4)
+    # The loop costs O(instances) per copy: all copies at 10k, a prefix scaled at 100k.
+    prefix = 500 if large else n
+    rows = []
+    for name, strategy, task in CHAINS:
+        t_batch, full = _time(
+            lambda strategy=strategy, task=task: place(inv, task, n, strategy=strategy, seed=1),
+            max(3, runs),
+        )
+        t_loop, loop = _time(
+            lambda strategy=strategy, task=task: place(
+                inv, task, prefix, strategy=strategy, seed=1, method="loop"
+            ),
+            1,
+        )
+        batch_prefix = place(inv, task, prefix, strategy=strategy, seed=1)
+        assert loop == batch_prefix, f"{name}: batch and loop disagree on {prefix} copies"
+        assert full.placements[:prefix] == loop.placements, f"{name}: prefix differs"
+        loop_copies = min(n, full.placed + 1)
+        rows.append((name, n, n, full.placed, t_batch, prefix,
+                     t_loop / min(prefix, loop.placed + 1) * loop_copies))  # fmt: skip
+    return rows
+
+
+def print_chains(rows: list[tuple[str, int, int, int, float, int, float]]) -> None:
+    """The chain table: batch and loop per chain, and each batch time over the fastest."""
+    best = min(r[4] for r in rows)
+    header = ("chain", "instances", "copies", "placed", "batch s", "batch pl/s",
+              "loop s", "loop pl/s", "batch vs loop", "batch / fastest chain")  # fmt: skip
+    print("| " + " | ".join(header) + " |")
+    print("|" + "|".join("---" for _ in header) + "|")
+    for name, n, count, placed, tb, prefix, tl in rows:
+        loop = f"{tl:.2f}" if prefix >= count else f"{tl:.1f} (from {prefix:,})"
+        cells = (name, f"{n:,}", f"{count:,}", f"{placed:,}", f"{tb:.3f}",
+                 f"{placed / tb:,.0f}", loop, f"{placed / tl:,.0f}", f"{tl / tb:,.0f}x",
+                 f"{tb / best:.1f}x")  # fmt: skip
+        print("| " + " | ".join(cells) + " |")
+    print()
+    print("batch: median of runs on the full count, whole `place` call (the commit included); "
+          "loop: on the copies shown, scaled linearly; batch and loop agreed on them.")  # fmt: skip
+
+
 def _time(fn: Callable[[], Any], runs: int) -> tuple[float, Any]:
     times, out = [], None
     for _ in range(runs):
@@ -118,12 +187,19 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--quick", action="store_true", help="scenarios 10x smaller")
     parser.add_argument("--runs", type=int, default=3, help="batch runs (median)")
+    parser.add_argument("--only", choices=["scenarios", "chains"], help="one table only")
+    parser.add_argument("--large", action="store_true", help="chains at 100,000 x 100,000")
     args = parser.parse_args()
     print(f"command: {' '.join([os.path.basename(sys.executable), *sys.argv])}")
     print(
         f"machine: {platform.machine()} {platform.system()}, os.cpu_count()={os.cpu_count()}, "
         f"python {platform.python_version()}, numpy {np.__version__}"
     )
+    if args.only != "scenarios":
+        print()
+        print_chains(chain_rows(args.large, args.runs))
+    if args.only == "chains":
+        return 0
     rows = []
     for sc in scenarios(args.quick):
         inv, task, count = sc["inventory"], sc["task"], sc["count"]

@@ -26,6 +26,8 @@ from placement import (
     TaskSpec,
     place,
 )
+from placement.place import batch, order
+from placement.place.draws import RandomKeys, random_keys
 from placement.place.reference import commit, instance_reasons
 from placement.place.rules import constraints_from
 from placement.testing import TASK_GROUPS, inventories, placement_problems
@@ -94,6 +96,8 @@ _CONSTRAINTS = st.one_of(
     st.sampled_from(
         [
             "runningTasksCount < 3",
+            "runningTasksCount < 70",
+            "runningTasksCount != 45 and runningTasksCount <= 200",
             "runningTasksCount <= 7",
             "runningTasksCount != 4",
             "runningTasksCount > 1",
@@ -328,3 +332,173 @@ def test_random_same_seed_same_answer(seed: int) -> None:
     assert place(**problem) == first
     assert place(**problem, method="reference") == first
     _replay(problem, first.placements)
+
+
+# -- every chain shape on the batch path ------------------------------------------------------
+
+AZ = "spread(attribute:ecs.availability-zone)"
+CHAIN_SHAPES: list[list[str]] = [
+    [],
+    ["random"],
+    ["random", "binpack(memory)"],
+    ["binpack(memory)", "random"],
+    ["spread(instanceId)", "random", "binpack(cpu)"],
+    ["random", AZ],
+    [AZ, "random"],
+    [AZ, "binpack(memory)"],
+    ["binpack(cpu)", AZ],
+    ["spread(instanceId)", AZ],
+    ["binpack(memory)", "spread(instanceId)", AZ, "binpack(cpu)"],
+    [AZ, "spread(attribute:stack)"],
+    ["spread(attribute:stack)", AZ, "spread(instanceId)"],
+    ["binpack(cpu)", AZ, "spread(attribute:rack)"],
+    ["random", AZ, "spread(attribute:stack)"],
+    [AZ, "spread(attribute:stack)", "spread(attribute:rack)", "random"],
+]
+
+TINY = st.builds(
+    TaskSpec,
+    cpu=st.sampled_from([0, 0, 1, 50]),
+    memory=st.sampled_from([0, 0, 1, 100]),
+    group=st.sampled_from(TASK_GROUPS),
+)
+
+
+@st.composite
+def shaped_problems(draw: st.DrawFn) -> dict[str, Any]:
+    """Every chain shape, small or zero demands (zero: unbounded per instance), big counts."""
+    return {
+        "inventory": draw(inventories(0, 8)),
+        "task": draw(TINY),
+        "count": draw(st.integers(0, 120)),
+        "constraints": draw(st.lists(_CONSTRAINTS, max_size=2)),
+        "strategy": draw(st.sampled_from(CHAIN_SHAPES)),
+        "seed": draw(st.integers(0, 2**32 - 1)),
+    }
+
+
+@settings(max_examples=examples(1), suppress_health_check=[HealthCheck.too_slow])
+@given(shaped_problems())
+def test_every_chain_shape_agrees(problem: dict[str, Any]) -> None:
+    result = _all_agree(problem)
+    _replay(problem, result.placements)
+
+
+@settings(max_examples=examples(0.5), suppress_health_check=[HealthCheck.too_slow])
+@given(shaped_problems())
+def test_many_zone_cells_heap_agrees(problem: dict[str, Any]) -> None:
+    # Chains with two attribute spreads scan a few zone cells and heap many: force the heap.
+    old = order._SCAN_CELLS
+    order._SCAN_CELLS = 0
+    try:
+        _all_agree(problem)
+    finally:
+        order._SCAN_CELLS = old
+
+
+def test_no_chain_runs_the_per_copy_loop(monkeypatch: Any) -> None:
+    # Regression: random, an attribute spread after another strategy, two attribute spreads,
+    # far memberOf thresholds and zero-demand tasks used to fall back to the per-copy loop.
+    def refuse(*_args: Any, **_kw: Any) -> None:
+        raise AssertionError("place_batch fell back to place_loop")
+
+    monkeypatch.setattr(batch, "place_loop", refuse)
+    inv = _zones("a", "b", None, "a", "c", "b", "a")
+    for strategy in CHAIN_SHAPES:
+        for task in (WEB, TaskSpec(group="service:web")):
+            for constraints in ([], ["memberOf(runningTasksCount < 500)"]):
+                problem = {"inventory": inv, "task": task, "count": 300,
+                           "constraints": constraints, "strategy": strategy, "seed": 3}  # fmt: skip
+                got = place(**problem)
+                monkeypatch.undo()
+                assert got == place(**problem, method="loop"), strategy
+                monkeypatch.setattr(batch, "place_loop", refuse)
+
+
+def test_far_thresholds_agree() -> None:
+    # memberOf thresholds hundreds of copies away, zero-demand and small tasks.
+    inv = Inventory.from_instances(
+        [_inst(f"f{k}", running_tasks_count=k * 37, cpu=100_000, memory=100_000)
+         for k in range(6)]
+    )  # fmt: skip
+    for expression in (
+        "runningTasksCount < 250",
+        "runningTasksCount != 120 and runningTasksCount <= 400",
+        "not(task:group exists) or runningTasksCount < 90",
+        "runningTasksCount > 40",
+    ):
+        for task in (TaskSpec(group="g"), TaskSpec(cpu=1, memory=1, group="g")):
+            problem = {"inventory": inv, "task": task, "count": 700,
+                       "constraints": [f"memberOf({expression})"],
+                       "strategy": ["spread(instanceId)"]}  # fmt: skip
+            result = _all_agree(problem)
+            _replay(problem, result.placements)
+
+
+def test_zero_demand_memory_is_bounded() -> None:
+    # Regression: a task that reserves nothing could take `count` copies on every instance,
+    # and a leading attribute spread gave every zone `count` slots (zones x copies). Here one
+    # zone per instance, 3,000 x 3,000: those slots alone were 9 million (hundreds of MB).
+    import tracemalloc
+
+    inv = Inventory.from_instances(
+        [_inst(f"z{k}", attributes={"host": f"h{k}"}) for k in range(3_000)]
+    )
+    task = TaskSpec(group="g")
+    for strategy in (
+        ["spread(attribute:host)", "binpack(memory)"],
+        ["spread(instanceId)"],
+        ["random"],
+        [AZ, "spread(attribute:host)"],
+    ):
+        tracemalloc.start()
+        result = place(inv, task, 3_000, strategy=strategy, seed=1)
+        _, peak = tracemalloc.get_traced_memory()
+        tracemalloc.stop()
+        assert result.placed == 3_000
+        assert peak < 40 * 2**20, (strategy, peak)
+
+
+# -- the random draws ---------------------------------------------------------------------------
+
+
+def test_random_keys_are_running_sums_of_positive_steps() -> None:
+    keys = RandomKeys(11, 0)
+    rows = np.array([4, 0, 9])
+    lengths = np.array([3, 0, 5])
+    flat = keys.runs(rows, lengths)
+    expected = []
+    for row, length in zip(rows, lengths, strict=True):
+        steps = keys.steps([row] * length, range(length))
+        assert (steps >= 1).all()
+        expected.extend(np.cumsum(steps).tolist())
+    assert flat.tolist() == expected
+    assert keys.first(rows).tolist() == [flat[0], keys.steps([0], [0])[0], flat[3]]
+    assert RandomKeys(11, 1).first(rows).tolist() != keys.first(rows).tolist()
+    assert RandomKeys(12, 0).first(rows).tolist() != keys.first(rows).tolist()
+    # Seeds of any size are folded in, not truncated.
+    assert RandomKeys(2**64 + 11, 0).first(rows).tolist() != keys.first(rows).tolist()
+
+
+def test_random_spreads_copies_uniformly() -> None:
+    # With `random` first each copy goes to a uniformly random candidate (an exponential
+    # race): 20,000 zero-demand copies over 10 identical instances land about 2,000 on each,
+    # and the first copy's instance is uniform over seeds.
+    inv = Inventory.from_instances([_inst(f"u{k}") for k in range(10)])
+    result = place(inv, TaskSpec(group="g"), 20_000, strategy=["random"], seed=1)
+    counts = np.unique(np.asarray(result.placements), return_counts=True)[1]
+    assert len(counts) == 10
+    assert counts.min() > 1_800 and counts.max() < 2_200
+    firsts = [place(inv, TaskSpec(group="g"), 1, strategy=["random"], seed=s).placements[0]
+              for s in range(2_000)]  # fmt: skip
+    first_counts = np.unique(np.asarray(firsts), return_counts=True)[1]
+    assert len(first_counts) == 10 and first_counts.min() > 140 and first_counts.max() < 260
+
+
+def test_random_keys_follow_rule_seed_then_place_seed() -> None:
+    assert random_keys([Random(5)], 9)[0].first([0, 1]).tolist() == RandomKeys(5, 0).first(
+        [0, 1]
+    ).tolist()
+    assert random_keys([Binpack("cpu"), Random()], 9)[0].first([0, 1]).tolist() == RandomKeys(
+        9, 1
+    ).first([0, 1]).tolist()

@@ -42,8 +42,8 @@ from .errors import InventoryError, PlacementError, PlacementInputError
 from .instance import Instance
 from .inventory import LOCAL_TASK_PREFIX, Inventory, TaskTable
 from .place import reasons as R
-from .place.api import Ranking, _check_seed, _inputs, draw_all, lexicographic_min, place
-from .place.draws import random_generators
+from .place.api import Ranking, _check_seed, _inputs, lexicographic_min, place
+from .place.draws import KeyState, random_keys, stop_generators
 from .place.masks import first_reasons, member_of, reason_masks, spread_zones
 from .place.result import Failure, PlacementResult
 from .place.rules import Binpack, Constraint, DistinctInstance, Random, Spread, Strategy
@@ -171,9 +171,11 @@ class ClusterState:
     them; `apply`/`apply_all` take ECS EventBridge events. `inventory` is an immutable
     snapshot of the current state.
 
-    A seeded `random` strategy draws from generators held by the state (one list per strategy
-    chain, made by `random_generators`), so `count` rank-and-commit steps give exactly
-    `place(inventory, task, count, seed=seed)`.
+    A seeded `random` strategy reads keys held by the state (one `KeyState` per random rule of
+    each chain: instance i's key moves one step each time it takes a copy, as the placers
+    define random order), so `count` rank-and-commit steps give exactly
+    `place(inventory, task, count, seed=seed)`. An instance added or removed by an event starts
+    the keys afresh.
 
     Not thread-safe: one writer, or a lock the caller provides around every call (`rank`
     included: it draws random numbers and updates caches). Snapshots, rankings and results
@@ -198,7 +200,8 @@ class ClusterState:
         self._task_versions: dict[str, int] = {}
         self._instance_versions: dict[str, int] = {}
         self._pending: dict[str, list[Any] | None] = {}  # ARN -> new record, None: removed
-        self._generators: dict[Any, list[np.random.Generator]] = {}
+        self._generators: dict[Any, list[np.random.Generator]] = {}  # scale-in's draws
+        self._keys: dict[tuple[Strategy, ...], list[KeyState]] = {}  # placement's random keys
         self._parsed: dict[Any, tuple[tuple[Constraint, ...], tuple[Strategy, ...]]] = {}
         self._load_tasks(inventory)
         for i, arn in enumerate(inventory.ids.tolist()):
@@ -232,6 +235,7 @@ class ClusterState:
 
     def _set_base(self, base: Inventory, rtc_given: Bools) -> None:
         """Take `base`'s static columns and its resources as the current state's."""
+        self._keys = {}  # instance rows may have moved: random keys start afresh
         self._base = base
         self._row = {arn: i for i, arn in enumerate(base.ids.tolist())}
         self._cpu = base.cpu.copy()
@@ -383,8 +387,7 @@ class ClusterState:
         rules, chain = self._parse(task, constraints, strategy)
         plan = self._plan(task, rules)
         rows = np.flatnonzero(plan.eligible)
-        generators = self._generators_for(chain)
-        draws = iter(draw_all(generators, len(self._base)) if generators else ())
+        draws = iter([state.current for state in self._keys_for(chain)])
         values = [self._values(rule, task, rows, draws) for rule in chain]
         grid = plan.grid.copy()
         grid.flags.writeable = False
@@ -418,13 +421,24 @@ class ClusterState:
             plan = self._plans[key] = _Plan(self, task, rules)
         return plan
 
-    def _generators_for(self, chain: tuple[Strategy, ...], use: str = "place") -> list[Any]:
+    def _generators_for(self, chain: tuple[Strategy, ...]) -> list[np.random.Generator]:
+        """Scale-in's generators for `chain`, held for the state's life."""
         if not any(isinstance(rule, Random) for rule in chain):
             return []
-        generators = self._generators.get((use, chain))
+        generators = self._generators.get(chain)
         if generators is None:
-            generators = self._generators[(use, chain)] = random_generators(chain, self.seed)
+            generators = self._generators[chain] = stop_generators(chain, self.seed)
         return generators
+
+    def _keys_for(self, chain: tuple[Strategy, ...]) -> list[KeyState]:
+        """The random keys of `chain` on the current instances (fresh after a rebuild)."""
+        if not any(isinstance(rule, Random) for rule in chain):
+            return []
+        states = self._keys.get(chain)
+        n = len(self._base)
+        if states is None or len(states[0].current) != n:
+            states = self._keys[chain] = [KeyState(k, n) for k in random_keys(chain, self.seed)]
+        return states
 
     def _values(
         self, rule: Strategy, task: TaskSpec, rows: npt.NDArray[np.intp], draws: Any
@@ -432,7 +446,7 @@ class ClusterState:
         if isinstance(rule, Binpack):
             return (self._cpu if rule.field == "cpu" else self._memory)[rows]
         if isinstance(rule, Random):
-            draw: npt.NDArray[np.float64] = next(draws)
+            draw: npt.NDArray[np.int64] = next(draws)
             return draw[rows]
         assert isinstance(rule, Spread)
         if rule.attribute is None:
@@ -522,6 +536,9 @@ class ClusterState:
         self._task_origin.setdefault(task_arn, (0, self._order))
         self._order += 1
         self._count_change(i, task.group, 1)
+        for states in self._keys.values():
+            for state in states:
+                state.took(i)
         self._changed(i)
 
     def release(self, task_arn: str) -> None:
@@ -545,6 +562,9 @@ class ClusterState:
         del self._tasks[task_arn]
         del self._on[task[0]][task_arn]
         self._count_change(i, task[1], -1)
+        for states in self._keys.values():
+            for state in states:
+                state.gave_back(i)
         self._changed(i)
 
     def _count_change(self, i: int, group: str, delta: int) -> None:
@@ -624,7 +644,7 @@ class ClusterState:
         self._sync()
         snapshot = self.inventory
         chain = check_inputs(snapshot, group, count, strategy, None)
-        stops = choose_stops(snapshot, group, count, chain, self._generators_for(chain, "scale-in"))
+        stops = choose_stops(snapshot, group, count, chain, self._generators_for(chain))
         for arn in stops:
             self.release(arn)
         return ScaleInResult(stops, self.inventory, group)

@@ -21,7 +21,7 @@ from ..inventory import Inventory
 from ..model import FrozenMap
 from ..place.api import _inputs as _place_inputs
 from ..place.api import place
-from ..place.draws import random_generators
+from ..place.draws import stop_generators
 from ..place.masks import spread_zones
 from ..place.rules import Binpack, Random, Spread, Strategy
 from ..place.task import TaskSpec
@@ -225,7 +225,7 @@ def _choose_stops(
     started = np.where(
         table.has_started_at[rows], table.started_at[rows].astype(np.float64), np.inf
     )
-    generators = random_generators(strategy, seed)
+    generators = stop_generators(strategy, seed)
     alive = np.ones(len(rows), dtype=bool)
     chosen: list[str] = []
     for _ in range(count):

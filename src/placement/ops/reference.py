@@ -15,7 +15,7 @@ import attrs
 
 from ..instance import Instance, Task
 from ..inventory import Inventory
-from ..place.draws import random_generators
+from ..place.draws import stop_generators
 from ..place.reference import instance_reasons
 from ..place.rules import Binpack, Constraint, DistinctInstance, MemberOf, Random, Spread, Strategy
 from ..place.task import TaskSpec
@@ -77,7 +77,7 @@ def scale_in_reference(
     alive = [j for j, task in enumerate(tasks) if task.group == group]
     if count > len(alive):
         raise ValueError(f"group {group!r} runs {len(alive)} tasks, not {count}")
-    generators = random_generators(strategy, seed)
+    generators = stop_generators(strategy, seed)
     stops = []
     for _ in range(count):
         draws = [g.random(len(tasks)) for g in generators]

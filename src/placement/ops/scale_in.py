@@ -17,8 +17,8 @@ import numpy.typing as npt
 
 from ..errors import PlacementInputError
 from ..inventory import Inventory
-from ..place.api import _check_seed, draw_all
-from ..place.draws import random_generators
+from ..place.api import _check_seed
+from ..place.draws import stop_generators
 from ..place.masks import spread_zones
 from ..place.rules import Binpack, Random, Spread, Strategy, strategy_from
 
@@ -95,7 +95,7 @@ def scale_in(
     Asking for more tasks than the group runs is a `PlacementInputError`.
     """
     chain = check_inputs(inventory, group, count, strategy, seed)
-    stops = choose_stops(inventory, group, count, chain, random_generators(chain, seed))
+    stops = choose_stops(inventory, group, count, chain, stop_generators(chain, seed))
     return ScaleInResult(stops, inventory.without_tasks(stops), group)
 
 
@@ -126,7 +126,7 @@ def choose_stops(
     alive = np.ones(len(mine), dtype=bool)
     stops: list[str] = []
     for _ in range(count):
-        draws = iter(draw_all(generators, len(table)))
+        draws = iter([g.random(len(table)) for g in generators])
         candidates = np.flatnonzero(alive)
         for rule in chain:
             draw = next(draws) if isinstance(rule, Random) else None

@@ -12,7 +12,7 @@ from ..errors import PlacementInputError
 from ..inventory import Inventory
 from . import reasons as R
 from .batch import place_batch, place_loop
-from .draws import random_generators
+from .draws import random_keys
 from .masks import reason_masks, spread_zones
 from .reference import place_reference
 from .result import PlacementResult
@@ -254,14 +254,11 @@ def rank(
     for mask in masks.values():
         taken |= mask
     rows = np.flatnonzero(~taken).astype(np.int64, copy=False)
-    draws = iter(draw_all(random_generators(chain, seed), len(inventory)))
+    # One copy: every instance offers its first random key (t = 0), as the placers define it.
+    everyone = np.arange(len(inventory))
+    draws = iter([keys.first(everyone) for keys in random_keys(chain, seed)])
     values = strategy_values(inventory, task, chain, rows, draws)
     return Ranking(inventory.ids, rows, values, masks)
-
-
-def draw_all(generators: Sequence[np.random.Generator], n: int) -> list[npt.NDArray[np.float64]]:
-    """One copy's draws: `rng.random(n)` from each generator, in chain order (as every placer)."""
-    return [g.random(n) for g in generators]
 
 
 def strategy_values(
@@ -269,7 +266,7 @@ def strategy_values(
     task: TaskSpec,
     chain: Sequence[Strategy],
     rows: npt.NDArray[np.intp],
-    draws: Iterator[npt.NDArray[np.float64]],
+    draws: Iterator[npt.NDArray[np.generic]],
 ) -> list[npt.NDArray[np.generic]]:
     """Each strategy's values over `rows` (lower is better), read without copying the columns."""
     out: list[npt.NDArray[np.generic]] = []

@@ -1,21 +1,137 @@
-"""Random draws for the `random` strategy, shared by every placer so that they agree."""
+"""Random draws for the `random` strategy, shared by every placer so that they agree.
+
+The definition (docs/placement.md, "Random, and seeds"): each `random` in the chain gives
+instance i, for the t-th copy it takes in this placement (t = 0, 1, ...), the integer key
+
+    key(i, t) = step(i, 0) + step(i, 1) + ... + step(i, t)
+
+where step(i, u) >= 1 is an (almost exactly) exponentially distributed integer drawn from a
+counter-based hash of (seed, position of the rule in the chain, i, u). Lower keys rank first.
+
+Why this shape: every instance's keys are known in advance and strictly increase with t, so
+the batch placer can merge them (a sort) instead of drawing `len(inventory)` numbers per copy.
+And because exponential waiting times forget the past, when `random` leads the chain each copy
+goes to an (almost exactly) uniformly random candidate, whatever went before: the instances
+behave like independent Poisson clocks, the next tick belongs to each with equal chance.
+Everything is integer arithmetic, so the three placers compute identical keys.
+"""
 
 from __future__ import annotations
 
+import secrets
 from collections.abc import Sequence
 
 import numpy as np
+import numpy.typing as npt
 
 from .rules import Random, Strategy
 
-__all__ = ["random_generators"]
+__all__ = ["RandomKeys", "random_keys", "stop_generators", "KeyState"]
+
+Ints = npt.NDArray[np.int64]
+_MASK = (1 << 64) - 1
+_GOLDEN = 0x9E3779B97F4A7C15
+
+# The inverse of the exponential distribution's CDF at 2**16 + 1 evenly spaced points, in
+# units of 2**-32 (mean step 2**32): step = -ln(u) * 2**32, linearly interpolated between
+# the points. Keys stay below 2**63 for over a billion copies on one instance.
+_BITS = 16
+_SCALE = float(1 << 32)
+_p = np.arange((1 << _BITS) + 1, dtype=np.float64) / float(1 << _BITS)
+_p[-1] = 1.0 - 0.5 / float(1 << _BITS)  # u = 1 would be infinite: half a bucket short of it
+# _EDGES[j] = -ln(1 - j / 2**16), scaled: bucket j (the top bits of a uniform word) spans
+# [_EDGES[j], _EDGES[j + 1]).
+_EDGES = np.round(-np.log1p(-_p) * _SCALE).astype(np.int64)
+del _p
 
 
-def random_generators(strategy: Sequence[Strategy], seed: int | None) -> list[np.random.Generator]:
-    """One generator per `random` strategy, seeded by the strategy or else by `seed`.
+def _mix(x: npt.NDArray[np.uint64]) -> npt.NDArray[np.uint64]:
+    """splitmix64's finalizer: a bijection on 64-bit words that scrambles every bit."""
+    x = x ^ (x >> np.uint64(30))
+    x = x * np.uint64(0xBF58476D1CE4E5B9)
+    x = x ^ (x >> np.uint64(27))
+    x = x * np.uint64(0x94D049BB133111EB)
+    return x ^ (x >> np.uint64(31))
 
-    Every placer draws `rng.random(len(inventory))` from each, once per copy, in chain order, so
-    they agree even on random placements.
+
+def _mix_int(x: int) -> int:
+    """`_mix` on one Python int (mod 2**64)."""
+    x &= _MASK
+    x ^= x >> 30
+    x = (x * 0xBF58476D1CE4E5B9) & _MASK
+    x ^= x >> 27
+    x = (x * 0x94D049BB133111EB) & _MASK
+    return x ^ (x >> 31)
+
+
+class RandomKeys:
+    """The keys of one `random` rule: `key(i, t)` for instance i's t-th copy."""
+
+    def __init__(self, seed: int, position: int):
+        word = _mix_int(position + _GOLDEN)
+        # Seeds may be any non-negative int: fold them in 64 bits at a time.
+        while True:
+            word = _mix_int(word ^ (seed & _MASK) ^ _GOLDEN)
+            seed >>= 64
+            if not seed:
+                break
+        self.word = np.uint64(word)
+
+    def steps(self, rows: npt.ArrayLike, t: npt.ArrayLike) -> Ints:
+        """step(i, t) for each (row, t) pair: integers >= 1, mean about 2**32."""
+        words = np.asarray(rows, dtype=np.int64).astype(np.uint64)
+        counters = np.asarray(t, dtype=np.int64).astype(np.uint64)
+        mixed = _mix((words * np.uint64(_GOLDEN)) ^ self.word)
+        h = _mix(mixed + counters * np.uint64(0xD1B54A32D192ED03))
+        bucket = (h >> np.uint64(64 - _BITS)).astype(np.int64)
+        within = ((h >> np.uint64(64 - 2 * _BITS)) & np.uint64((1 << _BITS) - 1)).astype(np.int64)
+        low, high = _EDGES[bucket], _EDGES[bucket + 1]
+        # high - low < 2**47 and within < 2**16: the product fits in int64.
+        out: Ints = np.maximum(low + (((high - low) * within) >> _BITS), 1)
+        return out
+
+    def first(self, rows: npt.ArrayLike) -> Ints:
+        """key(i, 0) for each row."""
+        rows = np.asarray(rows, dtype=np.int64)
+        return self.steps(rows, np.zeros(len(rows), dtype=np.int64))
+
+    def runs(self, rows: Ints, lengths: Ints) -> Ints:
+        """key(i, t) for t = 0 .. lengths[i] - 1, row after row (flattened)."""
+        slots = np.repeat(rows, lengths)
+        starts = np.cumsum(lengths) - lengths
+        t = np.arange(len(slots), dtype=np.int64) - np.repeat(starts, lengths)
+        steps = self.steps(slots, t)
+        total = np.cumsum(steps)
+        # A running sum restarted at each row: subtract the sum before the row's first slot.
+        before = np.repeat(total[starts[lengths > 0]] - steps[starts[lengths > 0]],
+                           lengths[lengths > 0])  # fmt: skip
+        out: Ints = total - before
+        return out
+
+
+def random_keys(strategy: Sequence[Strategy], seed: int | None) -> list[RandomKeys]:
+    """One `RandomKeys` per `random` rule, in chain order, seeded by the rule or by `seed`.
+
+    `seed=None` (and no seed on the rule) draws a fresh seed: a different order each call.
+    """
+    out = []
+    fresh: int | None = None
+    for position, rule in enumerate(strategy):
+        if isinstance(rule, Random):
+            own = rule.seed if rule.seed is not None else seed
+            if own is None:
+                fresh = secrets.randbits(64) if fresh is None else fresh
+                own = fresh
+            out.append(RandomKeys(own, position))
+    return out
+
+
+def stop_generators(strategy: Sequence[Strategy], seed: int | None) -> list[np.random.Generator]:
+    """Scale-in's draws: one numpy generator per `random` rule, seeded by the rule or `seed`.
+
+    Choosing which task to stop (SEMANTICS.md §4) draws `rng.random(number of task rows)` from
+    each, once per stop, in chain order; the vectorized scale-in, its per-task reference and
+    the deployments all draw this way, so they agree.
     """
     out = []
     for position, rule in enumerate(strategy):
@@ -23,3 +139,30 @@ def random_generators(strategy: Sequence[Strategy], seed: int | None) -> list[np
             own = rule.seed if rule.seed is not None else seed
             out.append(np.random.default_rng(None if own is None else [own, position]))
     return out
+
+
+class KeyState:
+    """One `random` rule's current keys over a mutable state.
+
+    `current[i]` is key(i, t_i), t_i the copies instance i took since the state started: the
+    live state's view of `RandomKeys`, so rank-and-commit steps meet exactly the keys the
+    batch placer merges.
+    """
+
+    __slots__ = ("keys", "taken", "current")
+
+    def __init__(self, keys: RandomKeys, n: int) -> None:
+        self.keys = keys
+        self.taken = np.zeros(n, dtype=np.int64)
+        self.current = keys.first(np.arange(n))
+
+    def took(self, i: int) -> None:
+        """Instance `i` took one more copy: its key moves one step on."""
+        self.taken[i] += 1
+        self.current[i] += int(self.keys.steps([i], [int(self.taken[i])])[0])
+
+    def gave_back(self, i: int) -> None:
+        """The inverse of `took` (a released copy)."""
+        if self.taken[i]:
+            self.current[i] -= int(self.keys.steps([i], [int(self.taken[i])])[0])
+            self.taken[i] -= 1

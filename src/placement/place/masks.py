@@ -104,9 +104,9 @@ class StrategyKeys:
                 self.zones[rule.attribute] = (zones, totals)
 
     def values(
-        self, rule: Strategy, rows: npt.NDArray[np.intp], draw: npt.NDArray[np.float64] | None
+        self, rule: Strategy, rows: npt.NDArray[np.intp], draw: npt.NDArray[np.generic] | None
     ) -> npt.NDArray[np.generic]:
-        """The values `rule` ranks `rows` by (`draw`: this copy's random draw, for `random`)."""
+        """The values `rule` ranks `rows` by (`draw`: each instance's random key, for `random`)."""
         if isinstance(rule, Binpack):
             return (self.cpu if rule.field == "cpu" else self.memory)[rows]
         if isinstance(rule, Random):

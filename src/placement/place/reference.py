@@ -13,7 +13,7 @@ import attrs
 from ..instance import Instance, Task
 from ..inventory import LOCAL_TASK_PREFIX, Inventory
 from . import reasons as R
-from .draws import random_generators
+from .draws import random_keys
 from .result import Failure, PlacementResult
 from .rules import Binpack, Constraint, DistinctInstance, Random, Spread, Strategy
 from .task import TaskSpec
@@ -117,13 +117,17 @@ def place_reference(
 ) -> PlacementResult:
     """Place `count` copies one at a time (SEMANTICS.md §3), checking every instance each time."""
     state = list(inventory)
-    generators = random_generators(strategy, seed)
+    # Per `random` rule, each instance's key for its next copy: key(i, 0) now, and after the
+    # instance takes its t-th copy (t = 1, 2, ...) the key grows by step(i, t) (draws.py).
+    rules_keys = random_keys(strategy, seed)
+    keys = [[int(v) for v in rk.first(range(len(state)))] for rk in rules_keys]
+    taken = [0] * len(state)
     placements: list[str] = []
     failures: list[Failure] = []
     new_tasks: list[Task] = []
     serial = inventory.next_task_serial()
     for copy in range(count):
-        draws = [g.random(len(state)) for g in generators]
+        draws = keys
         candidates = []
         first_reason: dict[str, int] = {}
         for i, inst in enumerate(state):
@@ -150,6 +154,9 @@ def place_reference(
         )
         placements.append(state[best].arn)
         state[best] = commit(state[best], task)
+        taken[best] += 1
+        for rk, rule_keys in zip(rules_keys, keys, strict=True):
+            rule_keys[best] += int(rk.steps([best], [taken[best]])[0])
         new_tasks.append(
             Task(
                 arn=f"{LOCAL_TASK_PREFIX}{serial + len(new_tasks)}",

@@ -1,0 +1,624 @@
+"""The greedy order of the batch placer: which instance takes each copy, without a per-copy loop.
+
+Placing a copy changes one instance (its resources and its tasks) and the group's count in that
+instance's spread zones, nothing else. So each instance's t-th copy (t = 0, 1, ...) offers a key
+known in advance for every strategy but `spread(attribute:...)`:
+
+* `binpack(R)` with a demand: remaining - t * demand, strictly *decreasing* (DEC);
+* `binpack(R)` without one: constant (CONST);
+* `spread(instanceId)`: tasks of the group + t, strictly *increasing* (INC);
+* `random`: the draw key(i, t) of `draws.py`, strictly increasing (RND);
+* `spread(attribute:X)`: the zone's count (ZONE), the only coupling between instances.
+
+The chain is read as CONST* then S. Leading constants split the instances into *buckets* that are
+used up one after the other. Inside a bucket the first strategy of S decides the shape:
+
+* DEC (or nothing): the chosen instance stays the best, so it takes all its copies in a row:
+  sort instances, repeat each (*runs*).
+* INC / RND: each slot (instance, t) is its own item, and since keys increase with t the greedy
+  choice is a sort of slots (*merge*); only the slots at or below the level that covers the
+  bucket's budget are made.
+* ZONE: zones take turns by level (tasks of the group in the zone plus copies placed there);
+  each zone's own sequence comes from the rest of the chain (a recursive call, zones as groups).
+
+A ZONE later in S only breaks ties among items of one key: such items are ordered by the level
+of their zone when their turn comes, which is the zone's count plus the copies of the items
+before them in that zone (*level merge*). Two or more ZONE strategies couple the zones of
+different attributes; `order_events` simulates those with a priority queue over zone cells.
+"""
+
+from __future__ import annotations
+
+import heapq
+from collections.abc import Sequence
+
+import attrs
+import numpy as np
+import numpy.typing as npt
+
+from .draws import RandomKeys
+
+__all__ = ["Column", "CONST", "DEC", "INC", "RND", "ZONE", "order"]
+
+Ints = npt.NDArray[np.int64]
+
+CONST, DEC, INC, RND, ZONE = "const", "dec", "inc", "rnd", "zone"
+
+
+@attrs.frozen(eq=False)
+class Column:
+    """One strategy of the chain, as the order reads it.
+
+    `base`: the value at t = 0 (ZONE: each instance's zone); `step`: the change per copy
+    (DEC, INC); `keys`: the draws (RND); `levels`: the group's tasks per zone and `missing`,
+    the pseudo-zone of instances lacking the attribute (ZONE).
+    """
+
+    kind: str
+    base: Ints
+    step: int = 0
+    keys: RandomKeys | None = None
+    levels: Ints | None = None
+    missing: int = -1
+
+
+def _sort(*keys: npt.NDArray[np.integer]) -> npt.NDArray[np.intp]:
+    """Indices that sort by `keys` lexicographically, the first key most significant; stable.
+
+    Keys are packed mixed-radix into one int64 when their ranges allow (one argsort instead of
+    one pass per key), else np.lexsort.
+    """
+    arrays = [np.asarray(k, dtype=np.int64) for k in keys]
+    n = len(arrays[0]) if arrays else 0
+    if not n:
+        return np.arange(n, dtype=np.intp)
+    packed = np.zeros(n, dtype=np.int64)
+    span = 1
+    for key in reversed(arrays):  # least significant first
+        low = int(key.min())
+        width = int(key.max()) - low + 1
+        if span * width >= 1 << 62:
+            return np.lexsort(arrays[::-1])
+        if width > 1:
+            packed += (key - low) * span
+            span *= width
+    return np.argsort(packed, kind="stable")
+
+
+def _starts(sorted_groups: Ints) -> Ints:
+    """For a sorted group array, each element's position within its group."""
+    n = len(sorted_groups)
+    first = np.ones(n, dtype=bool)
+    first[1:] = sorted_groups[1:] != sorted_groups[:-1]
+    index = np.arange(n, dtype=np.int64)
+    return index - np.maximum.accumulate(np.where(first, index, 0))
+
+
+def _dense(*keys: Ints) -> Ints:
+    """Dense rank of the key tuples (0, 1, ...), in lexicographic order."""
+    n = len(keys[0])
+    if not n:
+        return np.zeros(0, dtype=np.int64)
+    perm = _sort(*keys)
+    change = np.zeros(n, dtype=bool)
+    for key in keys:
+        s = key[perm]
+        change[1:] |= s[1:] != s[:-1]
+    rank = np.empty(n, dtype=np.int64)
+    rank[perm] = np.cumsum(change)
+    return rank
+
+
+def _values(col: Column, inst: Ints, t: Ints) -> Ints:
+    """The column's value for slots (inst, t); each instance's slots must be t = 0 .. m - 1."""
+    if col.kind == RND:
+        assert col.keys is not None
+        perm = _sort(inst, t)
+        rows, lengths = np.unique(inst[perm], return_counts=True)
+        out = np.empty(len(inst), dtype=np.int64)
+        out[perm] = col.keys.runs(rows.astype(np.int64), lengths.astype(np.int64))
+        return out
+    if col.kind == ZONE:
+        return col.base[inst]
+    return col.base[inst] + col.step * t
+
+
+def _expand(rows: Ints, lengths: Ints) -> tuple[Ints, Ints]:
+    """Slots (row, t) for t < length, row after row."""
+    inst = np.repeat(rows, lengths)
+    starts = np.cumsum(lengths) - lengths
+    return inst, np.arange(len(inst), dtype=np.int64) - np.repeat(starts, lengths)
+
+
+def _buckets(
+    rows: Ints, k: Ints, group: Ints, need: Ints, consts: Sequence[Column]
+) -> tuple[Ints, Ints, Ints, Ints, Ints, Ints]:
+    """Split each group by the leading constant keys into buckets used up one after the other.
+
+    Returns the rows that get copies, sorted by (group, constants, row), their capacities and
+    bucket ids (dense, increasing), and per bucket its budget (the copies it gives), its
+    capacity and its group.
+    """
+    perm = _sort(group, *[c.base[rows] for c in consts], rows)
+    rows, k, group = rows[perm], k[perm], group[perm]
+    bucket = _dense(group, *[c.base[rows] for c in consts])
+    nb = int(bucket[-1]) + 1 if len(bucket) else 0
+    cap = np.bincount(bucket, weights=k, minlength=nb).astype(np.int64)
+    owner = np.zeros(nb, dtype=np.int64)
+    owner[bucket] = group
+    # Copies the earlier buckets of the same group give (all they have: they come first).
+    total = np.cumsum(cap)
+    first_of_group = np.ones(nb, dtype=bool)
+    first_of_group[1:] = owner[1:] != owner[:-1]
+    group_base = np.maximum.accumulate(np.where(first_of_group, total - cap, 0))
+    budget = np.clip(need[owner] - (total - cap - group_base), 0, cap)
+    keep = budget[bucket] > 0
+    return rows[keep], k[keep], bucket[keep], budget, cap, owner
+
+
+def _cap_linear(base: Ints, k: Ints, owner: Ints, want: Ints, nb: int) -> Ints:
+    """Per row, its slots at or below its bucket's level L.
+
+    L is the smallest level at which the bucket's slots (values base + t, t < k) number at
+    least `want`.
+    """
+    lo = np.full(nb, np.iinfo(np.int64).max, dtype=np.int64)
+    np.minimum.at(lo, owner, base)
+    hi = np.full(nb, np.iinfo(np.int64).min, dtype=np.int64)
+    np.maximum.at(hi, owner, base + k - 1)
+    lo = np.minimum(lo, hi) - 1  # buckets without rows: an empty range
+    while True:
+        active = lo + 1 < hi
+        if not active.any():
+            break
+        mid = lo + (hi - lo) // 2
+        have = np.bincount(owner, weights=np.clip(mid[owner] - base + 1, 0, k), minlength=nb)
+        enough = have >= want
+        hi = np.where(active & enough, mid, hi)
+        lo = np.where(active & ~enough, mid, lo)
+    out: Ints = np.clip(hi[owner] - base + 1, 0, k)
+    return out
+
+
+def _cap_random(keys: RandomKeys, rows: Ints, k: Ints, owner: Ints, want: Ints, nb: int) -> Ints:
+    """Per row, how many of its keys are at or below its bucket's `want`-th smallest key.
+
+    Keys are made a few per row at a time; rows whose last key made is still under the
+    bucket's threshold get more, until none does (each key grows by 2**32 on average).
+    """
+    n_rows = np.bincount(owner, minlength=nb)
+    guess = want // np.maximum(n_rows, 1) + 2
+    lengths = np.minimum(k, guess[owner])
+    big = np.iinfo(np.int64).max
+    while True:
+        values = keys.runs(rows, lengths)
+        slot_owner = np.repeat(owner, lengths)
+        theta = np.full(nb, big, dtype=np.int64)
+        if nb == 1:  # the usual case: a selection, not a sort
+            if len(values) >= want[0]:
+                theta[0] = np.partition(values, want[0] - 1)[want[0] - 1]
+        else:
+            perm = _sort(slot_owner, values)
+            ranked = slot_owner[perm]
+            at = _starts(ranked) == want[ranked] - 1
+            theta[ranked[at]] = values[perm][at]
+        last = np.full(len(rows), big, dtype=np.int64)
+        made = lengths > 0
+        last[made] = values[np.cumsum(lengths)[made] - 1]
+        short = (last <= theta[owner]) & (lengths < k)
+        if not short.any():
+            break
+        room = (theta[owner[short]] - last[short]) >> 32
+        lengths[short] = np.minimum(k[short], lengths[short] * 2 + room + 1)
+    under = values <= theta[slot_owner]
+    slot_row = np.repeat(np.arange(len(rows)), lengths)
+    return np.bincount(slot_row, weights=under, minlength=len(rows)).astype(np.int64)
+
+
+def _level_merge(
+    zone_col: Column, bucket: Ints, pre: list[Ints], post: list[Ints], zone: Ints,
+    weight: Ints, inst: Ints,
+) -> npt.NDArray[np.intp]:  # fmt: skip
+    """Order items whose keys tie up to a zone strategy by the zone's level at their turn.
+
+    Items sort by (bucket, pre...); among equal ones the zone with the lowest level goes
+    first. An item's level is the zone's count plus the weights (copies) of every item before
+    it in that zone: earlier ties, and in its own tie the items with better `post` keys or a
+    lower index. Items lacking the attribute come after the others of their tie.
+    """
+    assert zone_col.levels is not None
+    in_zone = _sort(zone, bucket, *pre, *post, inst)
+    w = weight[in_zone]
+    z = zone[in_zone]
+    total = np.cumsum(w)
+    first = np.ones(len(z), dtype=bool)
+    first[1:] = z[1:] != z[:-1]
+    zone_base = np.maximum.accumulate(np.where(first, total - w, 0))
+    level = np.empty(len(z), dtype=np.int64)
+    level[in_zone] = zone_col.levels[z] + total - w - zone_base
+    lacking = zone == zone_col.missing
+    level[lacking] = 0
+    return _sort(bucket, *pre, lacking.astype(np.int64), level, *post, inst)
+
+
+def _ordered(
+    cols: Sequence[Column], bucket: Ints, inst: Ints, values: list[Ints], weight: Ints
+) -> npt.NDArray[np.intp]:
+    """Sort items (slots or runs) by (bucket, chain keys, index); a ZONE by the level merge."""
+    zones = [j for j, c in enumerate(cols) if c.kind == ZONE]
+    if not zones:
+        return _sort(bucket, *values, inst)
+    q = zones[0]
+    return _level_merge(cols[q], bucket, values[:q], values[q + 1 :], values[q], weight, inst)
+
+
+def _truncate(order: npt.NDArray[np.intp], bucket: Ints, budget: Ints) -> npt.NDArray[np.intp]:
+    """The first budget[b] items of each bucket, `order` being sorted by bucket."""
+    b = bucket[order]
+    return order[_starts(b) < budget[b]]
+
+
+def _runs(
+    rows: Ints, k: Ints, bucket: Ints, budget: Ints, cols: Sequence[Column]
+) -> tuple[Ints, Ints, Ints]:
+    """Each chosen instance takes all its copies in a row; instances by their keys at t = 0."""
+    zero = np.zeros(len(rows), dtype=np.int64)
+    values = [_values(c, rows, zero) for c in cols]
+    order = _ordered(cols, bucket, rows, values, k)
+    rows, k, bucket = rows[order], k[order], bucket[order]
+    # Copies of the bucket given by the runs before each run.
+    total = np.cumsum(k)
+    first = np.ones(len(rows), dtype=bool)
+    first[1:] = bucket[1:] != bucket[:-1]
+    before = total - k - np.maximum.accumulate(np.where(first, total - k, 0))
+    lengths = np.clip(budget[bucket] - before, 0, k)
+    inst, t = _expand(rows, lengths)
+    return inst, t, np.repeat(bucket, lengths)
+
+
+def _merge(
+    rows: Ints, k: Ints, bucket: Ints, budget: Ints, cap: Ints, cols: Sequence[Column]
+) -> tuple[Ints, Ints, Ints]:
+    """Keys increase with t: every slot is an item; make only the slots a bucket can use."""
+    lengths = k.copy()
+    partial = budget[bucket] < cap[bucket]
+    if partial.any():
+        ids, owner = np.unique(bucket[partial], return_inverse=True)
+        lead = cols[0]
+        if lead.kind == RND:
+            assert lead.keys is not None
+            lengths[partial] = _cap_random(
+                lead.keys, rows[partial], k[partial], owner, budget[ids], len(ids)
+            )
+        else:
+            base = lead.base[rows[partial]]
+            lengths[partial] = _cap_linear(base, k[partial], owner, budget[ids], len(ids))
+    inst, t = _expand(rows, lengths)
+    slot_bucket = np.repeat(bucket, lengths)
+    values = []
+    for c in cols:
+        if c.kind == RND:
+            assert c.keys is not None
+            values.append(c.keys.runs(rows, lengths))
+        else:
+            values.append(_values(c, inst, t))
+    order = _truncate(_ordered(cols, slot_bucket, inst, values, np.ones_like(inst)),
+                      slot_bucket, budget)  # fmt: skip
+    return inst[order], t[order], slot_bucket[order]
+
+
+def _zone_first(
+    rows: Ints, k: Ints, bucket: Ints, budget: Ints, cap: Ints, cols: Sequence[Column]
+) -> tuple[Ints, Ints, Ints]:
+    """Zones take turns by level; each zone's own sequence comes from the rest of the chain."""
+    zone_col, local = cols[0], cols[1:]
+    assert zone_col.levels is not None
+    zone = zone_col.base[rows]
+    cell_key = bucket * (len(zone_col.levels) + 1) + zone
+    cells, cell_of_row = np.unique(cell_key, return_inverse=True)
+    cell_bucket = cells // (len(zone_col.levels) + 1)
+    cell_zone = cells % (len(zone_col.levels) + 1)
+    cell_cap = np.bincount(cell_of_row, weights=k, minlength=len(cells)).astype(np.int64)
+    # Level of each zone when its bucket's turn comes: the count plus the earlier buckets'
+    # copies there (earlier buckets give all they have).
+    by_zone = _sort(cell_zone, cell_bucket)
+    z = cell_zone[by_zone]
+    total = np.cumsum(cell_cap[by_zone])
+    first = np.ones(len(z), dtype=bool)
+    first[1:] = z[1:] != z[:-1]
+    lev = np.empty(len(cells), dtype=np.int64)
+    lev[by_zone] = zone_col.levels[z] + total - cell_cap[by_zone] - np.maximum.accumulate(
+        np.where(first, total - cell_cap[by_zone], 0)
+    )
+    lacking = cell_zone == zone_col.missing
+    need = cell_cap.copy()
+    partial = budget[cell_bucket] < cap[cell_bucket]
+    real = partial & ~lacking
+    if real.any():
+        ids, owner = np.unique(cell_bucket[real], return_inverse=True)
+        real_cap = np.bincount(owner, weights=cell_cap[real], minlength=len(ids))
+        want = np.minimum(budget[ids], real_cap.astype(np.int64))
+        need[real] = _cap_linear(lev[real], cell_cap[real], owner, want, len(ids))
+    late = partial & lacking
+    if late.any():
+        real_cap_of = np.bincount(cell_bucket[~lacking], weights=cell_cap[~lacking],
+                                  minlength=len(budget)).astype(np.int64)  # fmt: skip
+        b = cell_bucket[late]
+        need[late] = np.clip(budget[b] - real_cap_of[b], 0, cell_cap[late])
+    inst, t, cell = _sequence(rows, k, cell_of_row.astype(np.int64), need, local)
+    position = _starts(cell)
+    level = np.where(lacking[cell], position, lev[cell] + position)
+    values = [_values(c, inst, t) for c in local]
+    slot_bucket = cell_bucket[cell]
+    order = _sort(slot_bucket, lacking[cell].astype(np.int64), level, *values, inst)
+    order = _truncate(order, slot_bucket, budget)
+    return inst[order], t[order], slot_bucket[order]
+
+
+def _sequence(
+    rows: Ints, k: Ints, group: Ints, need: Ints, cols: Sequence[Column]
+) -> tuple[Ints, Ints, Ints]:
+    """Per group, the first need[group] slots of its greedy order under `cols`.
+
+    At most one ZONE in `cols`, and then a single group. Returns (instance, t, group) sorted
+    by group, then order.
+    """
+    lead = 0
+    while lead < len(cols) and cols[lead].kind == CONST:
+        lead += 1
+    rows, k, bucket, budget, cap, owner = _buckets(rows, k, group, need, cols[:lead])
+    rest = cols[lead:]
+    kind = rest[0].kind if rest else None
+    if kind == ZONE:
+        inst, t, b = _zone_first(rows, k, bucket, budget, cap, rest)
+    elif kind in (INC, RND):
+        inst, t, b = _merge(rows, k, bucket, budget, cap, rest)
+    else:
+        inst, t, b = _runs(rows, k, bucket, budget, rest)
+    return inst, t, owner[b]
+
+
+def order(k: Ints, cols: Sequence[Column], count: int) -> Ints:
+    """The instance taking each copy, in order: min(count, sum k) of them.
+
+    `k[i]`: the copies instance i can take; `cols`: the strategy chain.
+    """
+    rows = np.flatnonzero(k > 0).astype(np.int64)
+    if sum(c.kind == ZONE for c in cols) > 1:
+        return order_events(rows, k[rows], cols, count)
+    inst, _, _ = _sequence(
+        rows, k[rows], np.zeros(len(rows), dtype=np.int64), np.array([count]), cols
+    )
+    return inst[:count]
+
+
+def _bounds(col: Column, rows: Ints, k: Ints, count: int) -> tuple[int, int]:
+    """Lowest and highest value the column can take on any slot the rows may fill."""
+    m = np.minimum(k, count) - 1
+    if col.kind == RND:  # keys are sums of at most `count` steps, each below 2**48
+        return 0, (count + 1) << 48
+    low, high = col.base[rows], col.base[rows] + col.step * m
+    return int(np.minimum(low, high).min()), int(np.maximum(low, high).max())
+
+
+class _Cells:
+    """The zone cells' slot sequences, made a chunk at a time as the event loop reads them.
+
+    Each slot's local keys (the chain without its zones, then the index) are packed
+    mixed-radix into one Python int with `weight`s fixed in advance from the bounds of every
+    slot the rows may fill, so chunks made later pack the same way. Made in chunks because a
+    task that reserves nothing fits `count` times on every instance: making `count` slots
+    for each of many cells would take cells x copies memory.
+    """
+
+    def __init__(
+        self, rows: Ints, k: Ints, cell: Ints, n_cells: int, local: Sequence[Column],
+        weights: list[int], lows: list[int], count: int,
+    ) -> None:  # fmt: skip
+        self.local, self.weights, self.lows = local, weights, lows
+        perm = np.argsort(cell, kind="stable")
+        self.rows, self.k = rows[perm], k[perm]
+        sizes = np.bincount(cell, minlength=n_cells)
+        self.row_start = (np.cumsum(sizes) - sizes).tolist()
+        self.row_end = np.cumsum(sizes).tolist()
+        cap = np.bincount(cell, weights=k, minlength=n_cells).astype(np.int64)
+        self.limit = np.minimum(cap, count).tolist()
+        self.chunk = 2 * count // max(n_cells, 1) + 2
+        made = np.minimum(cap, self.chunk)
+        inst, t, group = _sequence(rows, k, cell, made, local)
+        keys = self._pack(inst, t)
+        ends = np.cumsum(np.bincount(group, minlength=n_cells))
+        self.keys = [list(part) for part in np.split(np.asarray(keys, dtype=object), ends[:-1])]
+        self.inst = [part.tolist() for part in np.split(inst, ends[:-1])]
+
+    def _pack(self, inst: Ints, t: Ints) -> list[int]:
+        packed = inst.astype(object)
+        for col, weight, low in zip(self.local, self.weights, self.lows, strict=True):
+            packed += (_values(col, inst, t) - low).astype(object) * weight
+        out: list[int] = packed.tolist()
+        return out
+
+    def more(self, c: int) -> bool:
+        """Make the next chunk of cell c's slots; False when it has no more."""
+        have = len(self.keys[c])
+        if have >= self.limit[c]:
+            return False
+        lo, hi = self.row_start[c], self.row_end[c]
+        want = min(self.limit[c], 2 * have + self.chunk)
+        rows = self.rows[lo:hi]
+        inst, t, _ = _sequence(rows, self.k[lo:hi], np.zeros(hi - lo, dtype=np.int64),
+                               np.array([want]), self.local)  # fmt: skip
+        self.keys[c].extend(self._pack(inst, t)[have:])  # RND keys need every t from 0
+        self.inst[c].extend(inst[have:].tolist())
+        return True
+
+
+def order_events(rows: Ints, k: Ints, cols: Sequence[Column], count: int) -> Ints:
+    """`order` for chains with two or more zone strategies: an event loop over zone cells.
+
+    A cell is one combination of the chain's zone values. Inside a cell every zone key is the
+    same, so its instances follow one fixed sequence, the greedy order under the other
+    strategies (made by `_sequence`). Each step takes the head of the cell whose key (its head
+    slot's keys, with the zones' current levels in the zone positions) is the lowest.
+
+    Keys are packed mixed-radix into one Python int, so a zone's level going up is one
+    addition to the key of each cell in that zone, and comparing keys is comparing ints.
+    """
+    if not len(rows):
+        return rows
+    zone_at = [j for j, c in enumerate(cols) if c.kind == ZONE]
+    local = [c for c in cols if c.kind != ZONE]
+    cell_of_row = _dense(*[cols[j].base[rows] for j in zone_at])
+    n_cells = int(cell_of_row.max()) + 1
+    # Each key component as a non-negative integer below its range, in chain order, then the
+    # index. Zone levels run from the lowest count to the highest plus `count`; lacking the
+    # attribute is one above every level.
+    ranges: list[int] = []
+    lows: list[int] = []
+    for c in cols:
+        if c.kind == ZONE:
+            assert c.levels is not None
+            real = np.delete(c.levels, c.missing)
+            low = int(real.min()) if len(real) else 0
+            ranges.append((int(real.max()) if len(real) else 0) - low + count + 2)
+        else:
+            low, high = _bounds(c, rows, k, count)
+            ranges.append(high - low + 1)
+        lows.append(low)
+    ranges.append(int(rows.max()) + 1)
+    weight = [1] * len(ranges)
+    for p in range(len(ranges) - 2, -1, -1):
+        weight[p] = weight[p + 1] * ranges[p + 1]
+    local_at = [j for j, c in enumerate(cols) if c.kind != ZONE]
+    cells = _Cells(rows, k, cell_of_row, n_cells, local, [weight[j] for j in local_at],
+                   [lows[j] for j in local_at], count)  # fmt: skip
+    # Each zone's level as its packed contribution (mutable), the cells in it, and whether it
+    # moves (lacking the attribute does not).
+    zones_of: list[list[int]] = []
+    zone_part: list[list[int]] = []
+    members: list[list[list[int]]] = []
+    movable: list[list[bool]] = []
+    for j in zone_at:
+        c = cols[j]
+        assert c.levels is not None
+        z = np.zeros(n_cells, dtype=np.int64)
+        z[cell_of_row] = c.base[rows]
+        zones_of.append(z.tolist())
+        lev = c.levels - lows[j]
+        lev[c.missing] = ranges[j] - 1
+        zone_part.append([int(v) * weight[j] for v in lev.tolist()])
+        cells_of: list[list[int]] = [[] for _ in range(len(lev))]
+        for cell, zone in enumerate(zones_of[-1]):
+            cells_of[zone].append(cell)
+        members.append(cells_of)
+        movable.append([zone != c.missing for zone in range(len(lev))])
+    cell_of_inst = np.zeros(int(rows.max()) + 1, dtype=np.int64)
+    cell_of_inst[rows] = cell_of_row
+    events = _Events(cells, zones_of, zone_part, members, movable,
+                     [weight[j] for j in zone_at], cell_of_inst.tolist(), ranges[-1],
+                     weight[0] * ranges[0])  # fmt: skip
+    loop = _scan if n_cells <= _SCAN_CELLS else _heap
+    return np.asarray(loop(events, count), dtype=np.int64)
+
+
+@attrs.frozen(eq=False)
+class _Events:
+    """What the event loops read.
+
+    The cells' slots; per cell its zones; per zone its level's packed contribution (mutable),
+    its cells, whether it moves and its weight. `index_range` recovers the instance from a
+    key, and every key is below `end`.
+    """
+
+    cells: _Cells
+    zones_of: list[list[int]]
+    zone_part: list[list[int]]
+    members: list[list[list[int]]]
+    movable: list[list[bool]]
+    zone_weight: list[int]
+    cell_of_inst: list[int]
+    index_range: int
+    end: int
+
+    def zone_key(self, c: int) -> int:
+        """The packed contribution of cell c's zones' levels now."""
+        return sum(self.zone_part[j][self.zones_of[j][c]] for j in range(len(self.zones_of)))
+
+    def has(self, c: int, at: int) -> bool:
+        """Whether cell c has an `at`-th slot (making the next chunk if needed)."""
+        return at < len(self.cells.keys[c]) or (self.cells.more(c) and at < len(self.cells.keys[c]))
+
+
+# Up to this many cells a step updates the keys of the cells it touched and takes the least
+# of all keys; past it, a heap re-keys lazily.
+_SCAN_CELLS = 64
+
+
+def _scan(ev: _Events, count: int) -> list[int]:
+    """The event loop for a few cells: every cell's key kept current, the least one taken."""
+    n_cells = len(ev.zones_of[0])
+    # Per cell, the (cell, weight) additions one copy there makes: every cell sharing one of
+    # its zones moves up by that zone's weight (lacking the attribute moves nothing).
+    touch: list[list[tuple[int, int]]] = []
+    for c in range(n_cells):
+        pairs: list[tuple[int, int]] = []
+        for j in range(len(ev.zones_of)):
+            z = ev.zones_of[j][c]
+            if ev.movable[j][z]:
+                pairs.extend((d, ev.zone_weight[j]) for d in ev.members[j][z])
+        touch.append(pairs)
+    head = [0] * n_cells
+    cells = ev.cells
+    slots, inst = cells.keys, cells.inst
+    cell_of_inst, index_range, end = ev.cell_of_inst, ev.index_range, ev.end
+    # Keys are distinct (the instance is their last component), so the least names its cell.
+    keys = [ev.zone_key(c) + slots[c][0] if ev.has(c, 0) else end for c in range(n_cells)]
+    out: list[int] = []
+    append = out.append
+    while len(out) < count:
+        key = min(keys)
+        if key >= end:
+            break
+        c = cell_of_inst[key % index_range]
+        at = head[c]
+        append(inst[c][at])
+        head[c] = at + 1
+        for d, w in touch[c]:
+            keys[d] += w
+        own = slots[c]
+        if at + 1 < len(own) or (cells.more(c) and at + 1 < len(own)):
+            keys[c] += own[at + 1] - own[at]
+        else:
+            keys[c] = end
+    return out
+
+
+def _heap(ev: _Events, count: int) -> list[int]:
+    """The event loop for many cells: a heap.
+
+    A popped key that went stale (a zone's level rose since: keys only grow) is pushed back
+    with its key now.
+    """
+    n_cells = len(ev.zones_of[0])
+    zones = range(len(ev.zones_of))
+    head = [0] * n_cells
+    slots = ev.cells.keys
+    heap = [(ev.zone_key(c) + slots[c][0], c) for c in range(n_cells) if ev.has(c, 0)]
+    heapq.heapify(heap)
+    out: list[int] = []
+    while heap and len(out) < count:
+        stored, c = heapq.heappop(heap)
+        at = head[c]
+        now = ev.zone_key(c) + slots[c][at]
+        if now != stored:
+            heapq.heappush(heap, (now, c))
+            continue
+        out.append(ev.cells.inst[c][at])
+        head[c] += 1
+        for j in zones:
+            z = ev.zones_of[j][c]
+            if ev.movable[j][z]:
+                ev.zone_part[j][z] += ev.zone_weight[j]
+        if ev.has(c, at + 1):
+            heapq.heappush(heap, (ev.zone_key(c) + slots[c][at + 1], c))
+    return out
