@@ -55,6 +55,8 @@ def test_two_instances_lack_memory_and_one_no_longer_matches() -> None:
                running_tasks_count=1),  # no longer matches the constraint  # no longer matches
         worker("has-it", 2048, task_groups={"daemon:log": 1}, running_tasks_count=1),
         worker("draining", 2048, status="DRAINING"),
+        worker("lost", 2048, agent_connected=False),
+        worker("web", 2048, role="web"),
     ]
     tasks = [Task(arn="log-moved", instance="moved", group="daemon:log", memory=256),
              Task(arn="log-has-it", instance="has-it", group="daemon:log", memory=256)]  # fmt: skip
@@ -62,10 +64,13 @@ def test_two_instances_lack_memory_and_one_no_longer_matches() -> None:
     log = TaskSpec(cpu=128, memory=512, group="daemon:log")
     result = place_daemon(inv, log, constraints=[MemberOf("attribute:role == worker")])
     assert result.placements == ("ok",)
+    # Failures are the instances that should run the daemon and cannot: a DRAINING instance
+    # and one outside the memberOf constraint need no daemon (SEMANTICS.md §5), an ACTIVE one
+    # whose agent is disconnected does.
     assert dict(result.failures) == {
         "small-1": ("RESOURCE:MEMORY",),
         "small-2": ("RESOURCE:MEMORY",),
-        "draining": ("AGENT",),
+        "lost": ("AGENT",),
     }
     assert result.stops == ("log-moved",)
     assert result.task_arns == ("placement:task/1",)

@@ -106,11 +106,14 @@ def decide_daemon(
         blocked |= mask
     ids = inventory.ids
     placements = tuple(str(a) for a in ids[~runs & ~blocked])
+    active = inventory.status.codes == inventory.status.index.get("ACTIVE", -3)
+    # Instances that should run the daemon: ACTIVE, inside every memberOf, without one yet.
+    # Those that cannot take it are the failures; the others do not need it (SEMANTICS §5).
+    needed = ~runs & active & ~masks[R.MEMBER_OF]
     failures = {
         str(ids[i]): tuple(reason for reason in R.ORDER if reason in masks and masks[reason][i])
-        for i in np.flatnonzero(~runs & blocked)
+        for i in np.flatnonzero(needed & blocked)
     }
-    active = inventory.status.codes == inventory.status.index.get("ACTIVE", -3)
     leaving = runs & (masks[R.MEMBER_OF] | ~active)
     table = inventory.tasks
     code = table.groups.index.get(task.group, -1)
@@ -125,8 +128,9 @@ def place_daemon(
     """Run `task` as a daemon: one copy on every instance that qualifies and lacks one (§5).
 
     An instance qualifies when it passes eligibility and resources (§3 step 1) and every
-    `memberOf` constraint; `distinctInstance` is implied. Instances that need the daemon and
-    cannot take it are `failures` with their reasons. The group's tasks on instances that no
+    `memberOf` constraint; `distinctInstance` is implied. Instances that need the daemon
+    (ACTIVE, inside every `memberOf` constraint, not running one) and cannot take it are
+    `failures` with their reasons; instances outside the constraints, or not ACTIVE, need none. The group's tasks on instances that no
     longer satisfy a `memberOf` constraint, or are not ACTIVE, are `stops`. A non-empty
     `strategy` is refused with ECS's message (PlacementInputError). The caller's inventory is
     never changed: `result.inventory` is the state afterwards.

@@ -15,6 +15,7 @@ import attrs
 
 from ..instance import Instance, Task
 from ..inventory import Inventory
+from ..place import reasons as R
 from ..place.draws import stop_generators
 from ..place.reference import instance_reasons
 from ..place.rules import Binpack, Constraint, DistinctInstance, MemberOf, Random, Spread, Strategy
@@ -123,9 +124,11 @@ def daemon_reference(
                 leaving.add(inst.arn)
             continue
         reasons = instance_reasons(inst, task, rules)
-        if reasons:
-            failures[inst.arn] = tuple(reasons)
-        else:
+        if not reasons:
             placements.append(inst.arn)
+        elif inst.status == "ACTIVE" and R.MEMBER_OF not in reasons:
+            # It should run the daemon and cannot; an instance outside the memberOf
+            # constraints, or not ACTIVE, does not need one.
+            failures[inst.arn] = tuple(reasons)
     stops = tuple(t.arn for t in inventory.tasks if t.group == task.group and t.instance in leaving)
     return tuple(placements), failures, stops
