@@ -130,8 +130,9 @@ def place_daemon(
     An instance qualifies when it passes eligibility and resources (§3 step 1) and every
     `memberOf` constraint; `distinctInstance` is implied. Instances that need the daemon
     (ACTIVE, inside every `memberOf` constraint, not running one) and cannot take it are
-    `failures` with their reasons; instances outside the constraints, or not ACTIVE, need none. The group's tasks on instances that no
-    longer satisfy a `memberOf` constraint, or are not ACTIVE, are `stops`. A non-empty
+    `failures` with their reasons; instances outside the constraints, or not ACTIVE, need none.
+    The group's tasks on instances that no longer satisfy a `memberOf` constraint, or are not
+    ACTIVE, are `stops`. A non-empty
     `strategy` is refused with ECS's message (PlacementInputError). The caller's inventory is
     never changed: `result.inventory` is the state afterwards.
     """
