@@ -5,7 +5,9 @@ from __future__ import annotations
 import argparse
 
 from ..inventory import Inventory
+from ..ops.daemon import place_daemon
 from .inputs import (
+    add_constraint_option,
     add_inventory_options,
     add_output_option,
     check_live_options,
@@ -16,7 +18,7 @@ from .inputs import (
 )
 from .place import _SHORT_CODES, _task
 from .render import Output, instance_names, more_line, table, zone_of
-from .scale_in import TABLE_ROWS, library, task_places
+from .scale_in import TABLE_ROWS, task_places
 
 __all__ = ["add_parser", "run"]
 
@@ -36,10 +38,8 @@ def add_parser(commands: argparse._SubParsersAction[argparse.ArgumentParser]) ->
                          help="RegisterTaskDefinition / DescribeTaskDefinition JSON "
                               "('-': stdin)")  # fmt: skip
     command.add_argument("--group", help="task group (default: family:<family>)")
-    command.add_argument(
-        "--constraint", action="append", default=[], metavar="C",
-        help="memberOf(EXPR) or ECS JSON; repeat for several (distinctInstance is implied)",
-    )  # fmt: skip
+    add_constraint_option(command, "memberOf(EXPR) or ECS JSON; repeat for several "
+                                   "(distinctInstance is implied)")  # fmt: skip
     add_output_option(command)
     command.set_defaults(run=run, parser=command)
 
@@ -51,7 +51,7 @@ def run(args: argparse.Namespace, out: Output) -> int:
     inventory = load_inventory(args, out, tasks_matter=True)
     task = _task(read_json(args.task_definition, "task definition", (dict,)), args.group)
     constraints = [parse_json_option(c, "--constraint") for c in args.constraint]
-    result = library("place_daemon")(inventory, task, constraints=constraints)
+    result = place_daemon(inventory, task, constraints=constraints)
     placements = [str(arn) for arn in result.placements]
     failures = {str(arn): [str(r) for r in reasons] for arn, reasons in result.failures.items()}
     stops = [str(arn) for arn in result.stops]

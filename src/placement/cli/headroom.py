@@ -19,8 +19,10 @@ from ..ops.whatif import Headroom, capacities, headroom
 from ..place.rules import SERVICE_DEFAULT, constraints_from, strategy_from
 from ..place.task import TaskSpec
 from .inputs import (
+    add_constraint_option,
     add_inventory_options,
     add_output_option,
+    add_strategy_option,
     check_live_options,
     check_one_stdin,
     load_inventory,
@@ -74,14 +76,8 @@ def add_task_options(
     )  # fmt: skip
     command.add_argument("--group", help="task group (default: family:<family>, "
                                          "or service:<name> with a service)")  # fmt: skip
-    command.add_argument(
-        "--constraint", action="append", default=[], metavar="C",
-        help="memberOf(EXPR), distinctInstance, or ECS JSON; repeat for several",
-    )  # fmt: skip
-    command.add_argument(
-        "--strategy", action="append", default=[], metavar="S",
-        help="spread(FIELD), binpack(cpu|memory), random, or ECS JSON; repeat to chain",
-    )  # fmt: skip
+    add_constraint_option(command)
+    add_strategy_option(command)
     add_output_option(command)
 
 

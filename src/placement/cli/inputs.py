@@ -184,6 +184,22 @@ def add_inventory_options(command: argparse.ArgumentParser, *, service: bool = F
     command.add_argument("--profile", help="AWS profile for --cluster (default: the AWS config)")
 
 
+def add_constraint_option(
+    command: argparse.ArgumentParser,
+    help: str = "memberOf(EXPR), distinctInstance, or ECS JSON; repeat for several",
+) -> None:
+    """`--constraint C`, repeatable."""
+    command.add_argument("--constraint", action="append", default=[], metavar="C", help=help)
+
+
+def add_strategy_option(command: argparse.ArgumentParser) -> None:
+    """`--strategy S`, repeatable (a chain, in order)."""
+    command.add_argument(
+        "--strategy", action="append", default=[], metavar="S",
+        help="spread(FIELD), binpack(cpu|memory), random, or ECS JSON; repeat to chain",
+    )  # fmt: skip
+
+
 def add_output_option(command: argparse.ArgumentParser) -> None:
     """`--output/-o table|json|wide`."""
     command.add_argument(

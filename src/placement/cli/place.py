@@ -20,8 +20,10 @@ from ..place.rules import SERVICE_DEFAULT, constraints_from, strategy_from
 from ..place.task import TaskSpec
 from .explain import explanation_json, explanation_lines
 from .inputs import (
+    add_constraint_option,
     add_inventory_options,
     add_output_option,
+    add_strategy_option,
     check_live_options,
     check_one_stdin,
     load_inventory,
@@ -67,14 +69,8 @@ def add_place_options(command: argparse.ArgumentParser) -> None:
                          help="copies to place (a whole number)")  # fmt: skip
     command.add_argument("--group", help="task group (default: family:<family>, "
                                          "or service:<name> with --service)")  # fmt: skip
-    command.add_argument(
-        "--constraint", action="append", default=[], metavar="C",
-        help="memberOf(EXPR), distinctInstance, or ECS JSON; repeat for several",
-    )  # fmt: skip
-    command.add_argument(
-        "--strategy", action="append", default=[], metavar="S",
-        help="spread(FIELD), binpack(cpu|memory), random, or ECS JSON; repeat to chain",
-    )  # fmt: skip
+    add_constraint_option(command)
+    add_strategy_option(command)
     command.add_argument("--seed", help="seed for the random strategy")
     command.add_argument(
         "--explain", action="store_true",

@@ -3,16 +3,16 @@
 from __future__ import annotations
 
 import argparse
-import importlib
 from collections import Counter
 from typing import Any
 
-from ..errors import PlacementError
 from ..inventory import Inventory
+from ..ops.scale_in import scale_in
 from ..place.rules import strategy_from
 from .inputs import (
     add_inventory_options,
     add_output_option,
+    add_strategy_option,
     check_live_options,
     check_one_stdin,
     load_inventory,
@@ -22,18 +22,10 @@ from .inputs import (
 )
 from .render import Output, instance_names, ints, more_line, table, zone_of
 
-__all__ = ["add_parser", "run", "library", "task_places", "TABLE_ROWS"]
+__all__ = ["add_parser", "run", "task_places", "TABLE_ROWS"]
 
 TABLE_ROWS = 20
 """The most tasks `--output table` lists (`wide` and `json` list every one)."""
-
-
-def library(name: str) -> Any:
-    """`placement.<name>`, looked up when the command runs (a clean error if it is missing)."""
-    found = getattr(importlib.import_module("placement"), name, None)
-    if found is None:
-        raise PlacementError(f"this placement has no {name}(): upgrade placement")
-    return found
 
 
 def add_parser(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -47,10 +39,7 @@ def add_parser(commands: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     add_inventory_options(command)
     command.add_argument("--group", required=True, help="the group to scale in (service:NAME)")
     command.add_argument("--count", required=True, metavar="N", help="tasks to stop")
-    command.add_argument(
-        "--strategy", action="append", default=[], metavar="S",
-        help="spread(FIELD), binpack(cpu|memory), random, or ECS JSON; repeat to chain",
-    )  # fmt: skip
+    add_strategy_option(command)
     command.add_argument("--seed", help="seed for the random strategy")
     add_output_option(command)
     command.set_defaults(run=run, parser=command)
@@ -70,7 +59,7 @@ def run(args: argparse.Namespace, out: Output) -> int:
     check_one_stdin(args.inventory, args.tasks)
     inventory = load_inventory(args, out, tasks_matter=True)
     strategy = [parse_json_option(s, "--strategy") for s in args.strategy]
-    result = library("scale_in")(inventory, args.group, parse_count(args.count),
+    result = scale_in(inventory, args.group, parse_count(args.count),
                                  strategy=strategy, seed=parse_seed(args.seed))  # fmt: skip
     stops = [str(arn) for arn in result.stops]
     zones = zone_counts(inventory, result.inventory, args.group)
