@@ -9,7 +9,7 @@ old task is left; it is stuck when a round starts nothing and stops nothing.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Mapping
 from typing import Any
 
 import attrs
@@ -22,9 +22,8 @@ from ..model import FrozenMap
 from ..place.api import _inputs as _place_inputs
 from ..place.api import place
 from ..place.draws import stop_generators
-from ..place.masks import spread_zones
-from ..place.rules import Binpack, Random, Spread, Strategy
 from ..place.task import TaskSpec
+from .scale_in import choose_stops
 
 __all__ = ["Deployment", "DeploymentRound", "deploy"]
 
@@ -170,7 +169,10 @@ def deploy(
         stop = min(len(old), len(old) + new - lo)
         stopped: tuple[tuple[str, str], ...] = ()
         if stop > 0:
-            arns = _choose_stops(state, old, stop, chain, next_seed())
+            # §4 among the old tasks only; the counts it reads include every task of the group.
+            candidates = np.array([state.tasks.index_of(arn) for arn in old], dtype=np.int64)
+            generators = stop_generators(chain, next_seed())
+            arns = list(choose_stops(state, group, stop, chain, generators, candidates))
             stopped = tuple((arn, _instance_of(state, arn)) for arn in arns)
             state = state.without_tasks(arns)
             gone = set(arns)
@@ -189,69 +191,3 @@ def _task_groups(inventory: Inventory) -> list[str]:
 def _instance_of(inventory: Inventory, task_arn: str) -> str:
     row = inventory.tasks.instances[inventory.tasks.index_of(task_arn)]
     return str(inventory.ids[row])
-
-
-# -- which old tasks to stop (§4 over a set of candidates) ----------------------------------------
-# A small stand-in for `placement.scale_in` restricted to candidate tasks: when scale-in takes a
-# candidate set, `deploy` calls it instead and this goes.
-
-
-def _choose_stops(
-    inventory: Inventory,
-    candidates: Sequence[str],
-    count: int,
-    strategy: Sequence[Strategy],
-    seed: int | None,
-) -> list[str]:
-    """`count` of the `candidates` (task ARNs of one group) to stop, in order, as §4 ranks them.
-
-    Each step ranks the candidates still running by the chain applied to their instances,
-    stops the first and updates what the chain reads (remaining CPU and memory, the group's
-    tasks per instance and per attribute value, which count every task of the group).
-    """
-    table = inventory.tasks
-    rows = np.array([table.index_of(arn) for arn in candidates], dtype=np.int64)
-    where = table.instances[rows]
-    group = table.groups.get(int(rows[0])) or ""  # count > 0: there are candidates
-    remaining = {"cpu": inventory.cpu.copy(), "memory": inventory.memory.copy()}
-    per_instance = inventory.group_counts(group).copy()
-    zones: dict[str, tuple[Ints, npt.NDArray[np.float64], int]] = {}
-    for rule in strategy:
-        if isinstance(rule, Spread) and rule.attribute is not None:
-            codes, lacking = spread_zones(inventory, rule.attribute)
-            counted = np.bincount(codes, weights=per_instance, minlength=lacking + 1)
-            zones[rule.attribute] = (codes, counted.astype(np.float64), lacking)
-    # Ties: the instance last in the inventory, then the latest start (None: just placed).
-    started = np.where(
-        table.has_started_at[rows], table.started_at[rows].astype(np.float64), np.inf
-    )
-    generators = stop_generators(strategy, seed)
-    alive = np.ones(len(rows), dtype=bool)
-    chosen: list[str] = []
-    for _ in range(count):
-        draws = iter([g.random(len(table)) for g in generators])
-        live = np.flatnonzero(alive)
-        keys: list[npt.NDArray[Any]] = []
-        for rule in strategy:
-            inst = where[live]
-            if isinstance(rule, Binpack):
-                amount = getattr(table, rule.field)[rows[live]]
-                keys.append(-(remaining[rule.field][inst] + amount))
-            elif isinstance(rule, Random):
-                keys.append(next(draws)[rows[live]])
-            elif rule.attribute is None:
-                keys.append(-per_instance[inst])
-            else:
-                zone, totals, missing = zones[rule.attribute]
-                keys.append(np.where(zone[inst] == missing, -np.inf, -totals[zone[inst]]))
-        order = np.lexsort((-rows[live], -started[live], -where[live], *reversed(keys)))
-        pick = int(live[order[0]])
-        alive[pick] = False
-        chosen.append(candidates[pick])
-        inst_row, task_row = int(where[pick]), int(rows[pick])
-        for field in ("cpu", "memory"):
-            remaining[field][inst_row] += int(getattr(table, field)[task_row])
-        per_instance[inst_row] -= 1
-        for zone, totals, _missing in zones.values():
-            totals[zone[inst_row]] -= 1
-    return chosen

@@ -105,15 +105,23 @@ def choose_stops(
     count: int,
     chain: Sequence[Strategy],
     generators: Sequence[np.random.Generator],
+    candidates: npt.NDArray[np.int64] | None = None,
 ) -> tuple[str, ...]:
     """The ARNs of the `count` tasks to stop, in order (inputs already checked).
 
-    Each stop draws `rng.random(len(inventory.tasks))` from every generator, in chain order:
-    one value per task row.
+    `candidates` (task rows of the group, ascending) restricts the choice, as a deployment
+    stops old tasks only; the counts the chain reads include every task of the group. Each
+    stop draws `rng.random(len(inventory.tasks))` from every generator, in chain order: one
+    value per task row.
     """
     table = inventory.tasks
     code = table.groups.index.get(group)
-    mine = np.flatnonzero(table.groups.codes == code) if code is not None else np.zeros(0, int)
+    if candidates is not None:
+        mine = np.sort(np.asarray(candidates, dtype=np.int64))
+    elif code is not None:
+        mine = np.flatnonzero(table.groups.codes == code)
+    else:
+        mine = np.zeros(0, dtype=np.int64)
     if count > len(mine):
         raise PlacementInputError(
             f"count: cannot stop {count} tasks of group {group!r:.200}: it runs {len(mine)}"
