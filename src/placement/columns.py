@@ -100,14 +100,23 @@ class StringColumn:
 
 
 class SparseSets:
-    """Per-row sets of small integers (reserved ports), compressed rows."""
+    """Per-row sets of small integers (reserved ports), compressed rows.
 
-    __slots__ = ("indptr", "items", "rows")
+    `rows` (each item's row) may be passed when the caller already has it (a commit that
+    changed a few rows splices it instead of rebuilding it).
+    """
 
-    def __init__(self, indptr: Ints, items: npt.NDArray[np.int32]) -> None:
+    __slots__ = ("indptr", "items", "rows", "_sorted")
+
+    def __init__(
+        self, indptr: Ints, items: npt.NDArray[np.int32], rows: Ints | None = None
+    ) -> None:
         self.indptr = frozen(indptr)
         self.items = frozen(items)
-        self.rows = frozen(np.repeat(np.arange(len(indptr) - 1), np.diff(indptr)))
+        if rows is None:
+            rows = np.repeat(np.arange(len(indptr) - 1), np.diff(indptr))
+        self.rows = frozen(rows)
+        self._sorted: bool | None = None
 
     @classmethod
     def build(cls, sets: Sequence[Iterable[int]]) -> SparseSets:
@@ -150,10 +159,46 @@ class SparseSets:
         extra = tuple(extra)
         if not extra or not len(rows):
             return self
+        rows = np.asarray(rows)
+        if _few(rows) and self._is_sorted():
+            return self._adding_few(rows, np.asarray(extra, np.int32))
         all_rows = np.concatenate([self.rows, np.repeat(np.asarray(rows), len(extra))])
         extra_items = np.tile(np.asarray(extra, np.int32), len(rows))
         all_items = np.concatenate([self.items, extra_items])
         return SparseSets.from_pairs(all_rows, all_items, len(self))
+
+    def _is_sorted(self) -> bool:
+        """Whether every row's items strictly increase, as `from_pairs` leaves them (cached)."""
+        if self._sorted is None:
+            items, rows = self.items, self.rows
+            self._sorted = bool(((items[1:] > items[:-1]) | (rows[1:] != rows[:-1])).all())
+        return self._sorted
+
+    def _adding_few(self, rows: Ints, extra: npt.NDArray[np.int32]) -> SparseSets:
+        """`adding` for a few rows (strictly increasing) of a sorted column.
+
+        Each of those rows' slices is replaced by its union with `extra`; the rest is copied as
+        it is. Gives exactly the arrays `from_pairs` would (items sorted and unique within a row).
+        """
+        cuts: list[tuple[int, int, int, npt.NDArray[np.int32]]] = []
+        for row in rows.tolist():
+            lo, hi = int(self.indptr[row]), int(self.indptr[row + 1])
+            cuts.append((row, lo, hi, np.union1d(self.items[lo:hi], extra).astype(np.int32)))
+        indptr, rows_of = _splice_rows(self.indptr, self.rows, cuts)
+        items = _splice(self.items, [(lo, hi, new) for _, lo, hi, new in cuts])
+        out = SparseSets(indptr, items, rows_of)
+        out._sorted = True
+        return out
+
+    def holds_any(self, rows: Ints, wanted: Iterable[int]) -> Bools:
+        """For each of `rows`, whether its set holds any of `wanted` (work: those rows only)."""
+        wanted = list(wanted)
+        out = np.zeros(len(rows), dtype=bool)
+        if wanted:
+            for j, row in enumerate(np.asarray(rows).tolist()):
+                lo, hi = int(self.indptr[row]), int(self.indptr[row + 1])
+                out[j] = bool(np.isin(self.items[lo:hi], wanted).any())
+        return out
 
     def removing(self, rows: npt.NDArray[np.intp], items: npt.NDArray[np.int32]) -> SparseSets:
         """A copy where row `rows[j]` no longer holds `items[j]` (pairs)."""
@@ -179,7 +224,9 @@ class SparseSets:
         """A copy with one more row per item of `sets`."""
         more = SparseSets.build(sets)
         indptr = np.concatenate([self.indptr, more.indptr[1:] + self.indptr[-1]])
-        return SparseSets(indptr, np.concatenate([self.items, more.items]))
+        # The old rows' `rows` are kept: only the new rows' are made (a copy, not a rebuild).
+        rows = np.concatenate([self.rows, more.rows + len(self)]).astype(self.rows.dtype)
+        return SparseSets(indptr, np.concatenate([self.items, more.items]), rows)
 
     def __reduce__(self) -> tuple[Any, ...]:
         return (SparseSets, (np.array(self.indptr), np.array(self.items)))
@@ -193,17 +240,25 @@ class SparseSets:
 class GroupCounts:
     """RUNNING task counts by (instance, group): a sparse matrix in compressed rows."""
 
-    __slots__ = ("names", "index", "indptr", "codes", "counts", "rows")
+    __slots__ = ("names", "index", "indptr", "codes", "counts", "rows", "_sorted")
 
     def __init__(
-        self, names: tuple[str, ...], indptr: Ints, codes: Codes, counts: Ints
+        self,
+        names: tuple[str, ...],
+        indptr: Ints,
+        codes: Codes,
+        counts: Ints,
+        rows: Ints | None = None,
     ) -> None:
         self.names = names
         self.index = {g: i for i, g in enumerate(names)}
         self.indptr = frozen(indptr)
         self.codes = frozen(codes)
         self.counts = frozen(counts)
-        self.rows = frozen(np.repeat(np.arange(len(indptr) - 1), np.diff(indptr)))
+        if rows is None:  # each entry's row; a commit of a few rows passes it spliced
+            rows = np.repeat(np.arange(len(indptr) - 1), np.diff(indptr))
+        self.rows = frozen(rows)
+        self._sorted: bool | None = None
 
     @classmethod
     def build(cls, per_row: Sequence[Mapping[str, int]]) -> GroupCounts:
@@ -246,6 +301,9 @@ class GroupCounts:
         code = self.index.get(group)
         if code is None:
             code, names = len(names), (*names, group)
+        rows = np.asarray(rows)
+        if _few(rows) and self._is_sorted():
+            return self._adding_few(names, rows, code, np.asarray(counts, dtype=np.int64))
         n = len(self)
         all_rows = np.concatenate([self.rows, np.asarray(rows, dtype=np.int64)])
         all_codes = np.concatenate([self.codes, np.full(len(rows), code, dtype=np.int32)])
@@ -263,6 +321,55 @@ class GroupCounts:
         return GroupCounts(
             names, indptr, codes_kept[live].astype(np.int32), summed[live].astype(np.int64)
         )
+
+    def _is_sorted(self) -> bool:
+        """Whether every row's codes strictly increase and every count is positive (cached).
+
+        That is how `adding` leaves a column; `build` may not (it keeps first-seen order), and
+        then `adding` re-sorts every row, so a few-row splice would give other arrays.
+        """
+        if self._sorted is None:
+            codes, rows = self.codes, self.rows
+            increasing = (codes[1:] > codes[:-1]) | (rows[1:] != rows[:-1])
+            self._sorted = bool(increasing.all() and (self.counts > 0).all())
+        return self._sorted
+
+    def _adding_few(
+        self, names: tuple[str, ...], rows: Ints, code: int, counts: Ints
+    ) -> GroupCounts:
+        """`adding` for a few rows (strictly increasing) of a sorted column.
+
+        Each row's entry for `code` is updated, inserted at its place by code, or dropped when
+        its count reaches zero or below, exactly as the sort-everything path orders and drops
+        entries; the other rows are copied as they are (and shared when no row changed size).
+        """
+        cuts: list[tuple[int, int, int, Codes, Ints]] = []
+        resized = False
+        for row, delta in zip(rows.tolist(), counts.tolist(), strict=True):
+            lo, hi = int(self.indptr[row]), int(self.indptr[row + 1])
+            codes, have = self.codes[lo:hi], self.counts[lo:hi]
+            at = int(np.searchsorted(codes, code))
+            if at < len(codes) and codes[at] == code:
+                total = int(have[at]) + delta
+                if total > 0:
+                    have = have.copy()
+                    have[at] = total
+                else:
+                    codes, have = np.delete(codes, at), np.delete(have, at)
+            elif delta > 0:
+                codes = np.insert(codes, at, np.int32(code))
+                have = np.insert(have, at, np.int64(delta))
+            resized |= len(codes) != hi - lo
+            cuts.append((row, lo, hi, codes, have))
+        if resized:
+            indptr, rows_of = _splice_rows(self.indptr, self.rows, [c[:4] for c in cuts])
+            new_codes = _splice(self.codes, [(lo, hi, c) for _, lo, hi, c, _ in cuts])
+        else:  # counts changed in place: the structure is shared (every array is read-only)
+            indptr, rows_of, new_codes = self.indptr, self.rows, self.codes
+        new_counts = _splice(self.counts, [(lo, hi, n) for _, lo, hi, _, n in cuts])
+        out = GroupCounts(names, indptr, new_codes, new_counts, rows_of)
+        out._sorted = True
+        return out
 
     def count_of(self, group: str, n: int) -> Ints:
         """Per row, the RUNNING tasks of `group`."""
@@ -293,6 +400,45 @@ class GroupCounts:
         """Bytes held by the arrays and the group names."""
         arrays = (self.indptr, self.codes, self.counts, self.rows)
         return sum(int(a.nbytes) for a in arrays) + sum(len(g) + 49 for g in self.names)
+
+
+FEW_ROWS = 32
+"""Up to this many rows, `adding` splices the rows' slices instead of re-sorting every entry."""
+
+
+def _few(rows: npt.NDArray[Any]) -> bool:
+    """Whether `rows` are few enough for a splice, and strictly increasing (so disjoint)."""
+    return len(rows) <= FEW_ROWS and bool((np.diff(rows) > 0).all())
+
+
+def _splice(array: npt.NDArray[Any], cuts: Sequence[tuple[int, int, npt.NDArray[Any]]]) -> Any:
+    """`array` with each `array[lo:hi]` replaced by a new piece (cuts sorted and disjoint)."""
+    parts = []
+    at = 0
+    for lo, hi, piece in cuts:
+        parts += [array[at:lo], piece]
+        at = hi
+    parts.append(array[at:])
+    return np.concatenate(parts).astype(array.dtype, copy=False)
+
+
+def _splice_rows(
+    indptr: Ints, rows: Ints, cuts: Sequence[tuple[int, int, int, npt.NDArray[Any]]]
+) -> tuple[Ints, Ints]:
+    """The `indptr` and per-entry `rows` of a compressed-rows column after a splice.
+
+    For each (row, lo, hi, new) in `cuts` (rows increasing), row `row`'s slice `[lo, hi)`
+    becomes `new`.
+    """
+    pointer_parts = []
+    shift, at = 0, 0
+    for row, lo, hi, new in cuts:
+        pointer_parts.append(indptr[at : row + 1] + shift)
+        shift += len(new) - (hi - lo)
+        at = row + 1
+    pointer_parts.append(indptr[at:] + shift)
+    row_cuts = [(lo, hi, np.full(len(new), row, dtype=rows.dtype)) for row, lo, hi, new in cuts]
+    return np.concatenate(pointer_parts).astype(indptr.dtype, copy=False), _splice(rows, row_cuts)
 
 
 def _encode(

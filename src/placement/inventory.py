@@ -18,6 +18,7 @@ import numpy.typing as npt
 
 from .columns import (
     ABSENT,
+    FEW_ROWS,
     NAME_ONLY,
     GroupCounts,
     SparseSets,
@@ -51,7 +52,8 @@ _INSTANCE_COLUMNS = {
     "arn": "ids", "ec2_instance_id": "ec2_instance_ids", "agent_version": "agent_versions",
     "task_groups": "groups",
 }  # fmt: skip
-_TASK_COLUMNS = {"arn": "arns", "group": "groups", "instance": "instances"}
+# The ARNs are held as `_arns` (see `_ArnParts`) and read through the `arns` property.
+_TASK_COLUMNS = {"arn": "_arns", "group": "groups", "instance": "instances"}
 
 
 def _attribute_names(fields: tuple[FieldSpec, ...], renames: Mapping[str, str]) -> list[str]:
@@ -100,12 +102,53 @@ def _get_columns(
 _NO_GROUPS: dict[str, int] = {}  # shared by the instances without tasks; never written
 
 
+def _per_row(rows: Ints, n: int) -> tuple[Ints, Ints, Ints]:
+    """The distinct rows of `rows` (ascending), the copies of each, each copy's index in them.
+
+    A few rows are counted by sorting them; many by one `bincount` over all `n` instances.
+    """
+    if len(rows) <= FEW_ROWS:
+        placed, which, copies = np.unique(rows, return_inverse=True, return_counts=True)
+        return placed.astype(np.int64), copies.astype(np.int64), which.astype(np.int64)
+    counts = np.bincount(rows, minlength=n)
+    placed = np.flatnonzero(counts).astype(np.int64)
+    slot = np.zeros(n, dtype=np.int64)
+    slot[placed] = np.arange(len(placed))
+    return placed, counts[placed].astype(np.int64), slot[rows]
+
+
+def _updated(column: Ints, rows: Ints, change: Ints) -> Ints:
+    """A copy of the int column with `change[j]` added at `rows[j]` (distinct rows)."""
+    out = column.astype(np.int64)  # always a copy: the column itself is read-only
+    out[rows] += change
+    return out
+
+
 def _refuse_repeats(arns: Sequence[Any], what: str, field: str) -> None:
     """Raise for the first ARN that appears twice."""
     first: dict[str, int] = {}
     for position, arn in enumerate(arns):
         if first.setdefault(arn, position) != position:
             raise InventoryError(f"{what} #{position} ({arn}): field {field!r}: appears twice")
+
+
+class _ArnParts:
+    """Task ARNs not yet joined into one array: a table's ARNs, then each commit's new ones.
+
+    Copying an object array touches every string it holds (a reference count each, mostly
+    cache misses): on a large inventory that copy was most of the cost of placing one copy.
+    So a commit appends its ARNs as a part, and the table joins the parts when first read.
+    """
+
+    __slots__ = ("parts", "length")
+
+    def __init__(self, parts: tuple[npt.NDArray[np.object_], ...]) -> None:
+        self.parts = parts
+        self.length = sum(len(p) for p in parts)
+
+    def joined(self) -> npt.NDArray[np.object_]:
+        """One read-only array of every part, in order."""
+        return frozen(np.concatenate(self.parts))
 
 
 class TaskTable:
@@ -118,7 +161,7 @@ class TaskTable:
 
     __slots__ = (*_attribute_names(TASK_FIELDS, _TASK_COLUMNS), "_instance_ids", "_row_of")
 
-    arns: npt.NDArray[np.object_]
+    _arns: npt.NDArray[np.object_] | _ArnParts
     instances: Ints
     groups: StringColumn
     cpu: Ints
@@ -145,9 +188,27 @@ class TaskTable:
         }
         return cls(columns, instance_ids)
 
+    @property
+    def arns(self) -> npt.NDArray[np.object_]:
+        """The tasks' ARNs, in row order."""
+        arns = self._arns
+        if isinstance(arns, _ArnParts):
+            arns = self._arns = arns.joined()  # once; the table is immutable
+        return arns
+
+    def newest_arns(self, k: int) -> tuple[str, ...]:
+        """The ARNs of the last `k` task rows (without joining a commit's parts)."""
+        arns = self._arns
+        last = arns.parts[-1] if isinstance(arns, _ArnParts) else arns
+        if len(last) < k:
+            last = self.arns
+        return tuple(str(a) for a in last[len(last) - k :]) if k else ()
+
     def columns(self) -> dict[str, Any]:
         """The columns by field name."""
-        return _get_columns(self, TASK_FIELDS, _TASK_COLUMNS)
+        out = _get_columns(self, TASK_FIELDS, _TASK_COLUMNS)
+        out["arn"] = self.arns
+        return out
 
     @staticmethod
     def empty_columns() -> dict[str, Any]:
@@ -155,7 +216,7 @@ class TaskTable:
         return {spec.name: build_column(spec, []) for spec in TASK_FIELDS}
 
     def __len__(self) -> int:
-        return len(self.arns)
+        return len(self.instances)
 
     def __getitem__(self, j: int) -> Task:
         n = len(self)
@@ -628,19 +689,20 @@ class Inventory:
         n = len(self)
         if rows.min() < 0 or rows.max() >= n:
             raise PlacementInputError(f"rows: an instance row out of range for {n} instances")
-        counts = np.bincount(rows, minlength=n)
-        hit = np.flatnonzero(counts)
+        hit, copies, _ = _per_row(rows, n)
         for have, need, what in ((self.cpu, task.cpu, "CPU"), (self.memory, task.memory, "memory"),
                                  (self.gpus, task.gpus, "GPUs")):  # fmt: skip
-            short = hit[have[hit] < counts[hit] * need]
+            short = np.flatnonzero(have[hit] < copies * need)
             if len(short):
                 raise PlacementInputError(
-                    f"instance {self.ids[short[0]]} has too little {what} for "
-                    f"{counts[short[0]]} more copies"
+                    f"instance {self.ids[hit[short[0]]]} has too little {what} for "
+                    f"{copies[short[0]]} more copies"
                 )
         if task.ports or task.udp_ports:
-            taken = self.ports.any_of(task.ports, n) | self.udp_ports.any_of(task.udp_ports, n)
-            clash = hit[taken[hit] | (counts[hit] > 1)]
+            taken = self.ports.holds_any(hit, task.ports) | self.udp_ports.holds_any(
+                hit, task.udp_ports
+            )
+            clash = hit[taken | (copies > 1)]
             if len(clash):
                 raise PlacementInputError(
                     f"instance {self.ids[clash[0]]} cannot bind the task's host ports again"
@@ -653,8 +715,9 @@ class Inventory:
         instances give up the tasks' resources.
         """
         n, rows = len(self), np.asarray(new["instance"], dtype=np.int64)
-        counts = np.bincount(rows, minlength=n).astype(np.int64)
-        placed = np.flatnonzero(counts)
+        # The instances that take copies, how many each, and each copy's index among them:
+        # only those rows change, so the numeric columns are copied and updated there.
+        placed, copies, which = _per_row(rows, n)
         columns = self.columns()
         for spec in INSTANCE_FIELDS:
             how = spec.consumed_by
@@ -662,19 +725,23 @@ class Inventory:
                 continue
             column = columns[spec.name]
             if how == "+":
-                columns[spec.name] = column + counts
+                columns[spec.name] = _updated(column, placed, copies)
             elif how == "+group":
-                columns[spec.name] = column.adding(placed, new["group"], counts[placed])
+                columns[spec.name] = column.adding(placed, new["group"], copies)
             elif not consume:
                 continue
             elif how.startswith("-"):
-                taken = np.bincount(rows, weights=new[how[1:]], minlength=n)
-                columns[spec.name] = column - taken.astype(np.int64)
+                # Summed as floats, as np.bincount does (exact: amounts are below 2**53).
+                taken = np.bincount(which, weights=new[how[1:]], minlength=len(placed))
+                columns[spec.name] = _updated(column, placed, -taken.astype(np.int64))
             elif how.startswith("|"):
                 columns[spec.name] = column.adding(placed, new[how[1:]])
-        tasks = self.tasks.columns()
+        # The raw columns: this table's ARNs stay as they are, the new ones become a part.
+        tasks = _get_columns(self.tasks, TASK_FIELDS, _TASK_COLUMNS)
         k = len(rows)
-        tasks["arn"] = frozen(np.concatenate([tasks["arn"], np.array(new["arn"], dtype=object)]))
+        old = tasks["arn"]
+        parts = old.parts if isinstance(old, _ArnParts) else (old,)
+        tasks["arn"] = _ArnParts((*parts, frozen(np.array(new["arn"], dtype=object))))
         tasks["instance"] = frozen(np.concatenate([tasks["instance"], rows]))
         tasks["group"] = tasks["group"].appending([new["group"]] * k)
         for name in ("cpu", "memory", "gpus"):

@@ -43,14 +43,20 @@ def _result(
     count: int,
     constraints: Sequence[Constraint],
     chosen: Sequence[int] | npt.NDArray[np.intp],
+    masks: dict[str, Bools] | None = None,
 ) -> PlacementResult:
-    """Commit the chosen instances (in order) and report the copies that did not fit."""
+    """Commit the chosen instances (in order) and report the copies that did not fit.
+
+    `masks`: the inventory's reason masks, when the caller has them and places nothing.
+    """
     chosen = np.asarray(chosen, dtype=np.int64)
     final = inventory.with_placements(chosen, task)
     failures: tuple[Failure, ...] = ()
     if len(chosen) < count:
         # Nothing changes once a copy fails, so every later copy fails the same way: one record.
-        _, first = first_reasons(reason_masks(final, task, constraints), len(final))
+        if masks is None or len(chosen):
+            masks = reason_masks(final, task, constraints)
+        _, first = first_reasons(masks, len(final))
         failures = (Failure(len(chosen), first, count - len(chosen)),)
     placed = len(chosen)
     return PlacementResult(
@@ -59,7 +65,7 @@ def _result(
         final,
         task,
         tuple(constraints),
-        tuple(final.tasks.arns[len(final.tasks) - placed :].tolist()) if placed else (),
+        final.tasks.newest_arns(placed),
     )
 
 
@@ -171,6 +177,49 @@ def place_batch(
     seed: int | None,
 ) -> PlacementResult:
     """Place `count` copies at once; identical to the reference placer's answer."""
+    if not count or not len(inventory):
+        return _result(inventory, task, count, constraints, [])
+    if count == 1:
+        return _place_one(inventory, task, constraints, strategy, seed)
+    return _place_ordered(inventory, task, count, constraints, strategy, seed)
+
+
+def _place_one(
+    inventory: Inventory,
+    task: TaskSpec,
+    constraints: Sequence[Constraint],
+    strategy: Sequence[Strategy],
+    seed: int | None,
+) -> PlacementResult:
+    """One copy: the masks once, then the lexicographic minimum `rank().best` takes.
+
+    The general path's sorts and capacities are for many copies; for one, its answer is the
+    eligible instance with the least keys (ties to the lowest row), each `random` rule's key
+    being the first one, key(i, 0). So this is `rank`'s choice, committed.
+    """
+    from .api import lexicographic_min, strategy_values  # api imports this module
+
+    masks = reason_masks(inventory, task, constraints)
+    eligible, _ = first_reasons(masks, len(inventory))
+    rows = np.flatnonzero(eligible).astype(np.int64, copy=False)
+    draws = []
+    for keys in random_keys(strategy, seed):
+        first = np.zeros(len(inventory), dtype=np.int64)  # read at `rows` only
+        first[rows] = keys.first(rows)
+        draws.append(first)
+    best = lexicographic_min(rows, strategy_values(inventory, task, strategy, rows, iter(draws)))
+    return _result(inventory, task, 1, constraints, [] if best is None else [best], masks)
+
+
+def _place_ordered(
+    inventory: Inventory,
+    task: TaskSpec,
+    count: int,
+    constraints: Sequence[Constraint],
+    strategy: Sequence[Strategy],
+    seed: int | None,
+) -> PlacementResult:
+    """The general path: capacities, then the greedy order of every copy (`order.py`)."""
     if not count or not len(inventory):
         return _result(inventory, task, count, constraints, [])
     eligible, _ = first_reasons(reason_masks(inventory, task, constraints), len(inventory))
