@@ -18,7 +18,7 @@ from .syntax.literals import Timestamp
 
 __all__ = [
     "StringColumn", "SparseSets", "GroupCounts", "ABSENT", "NAME_ONLY", "frozen",
-    "build_column", "column_value", "take_column", "attribute_columns",
+    "build_column", "column_value", "take_column", "attribute_columns", "Built",
 ]  # fmt: skip
 
 ABSENT = -1
@@ -490,11 +490,22 @@ def _ints(values: Sequence[int]) -> Ints:
     return np.fromiter(values, dtype=np.int64, count=len(values))
 
 
-def build_column(spec: FieldSpec, values: Sequence[Any]) -> Any:
-    """The column of `spec`'s kind holding `values` (one checked value per row).
+class Built:
+    """A column a loader built itself (a whole column at a time): `build_column` passes it on."""
+
+    __slots__ = ("column",)
+
+    def __init__(self, column: Any) -> None:
+        self.column = column
+
+
+def build_column(spec: FieldSpec, values: Sequence[Any] | Built) -> Any:
+    """The column of `spec`'s kind holding `values` (one checked value per row), or a `Built` one.
 
     TIMESTAMP columns are a pair (microseconds, present); ATTRIBUTES a dict of string columns.
     """
+    if isinstance(values, Built):
+        return values.column
     kind = spec.kind
     if kind is Kind.ARN:
         out = np.empty(len(values), dtype=object)

@@ -11,18 +11,25 @@ takes it. Without msgspec, every input takes the plain way.
 
 from __future__ import annotations
 
+import contextlib
+import gc
 import json
 import os
 import re
 from collections.abc import Iterator
-from typing import Any
+from itertools import chain
+from operator import attrgetter
+from typing import Any, Literal
 
-from .columns import attribute_columns
+import numpy as np
+import numpy.typing as npt
+
+from .columns import Built, SparseSets, StringColumn, attribute_columns, frozen
 from .ecs import Unusual, fast_micros, fast_text, read_instances, read_tasks, transpose
 from .errors import InventoryError
-from .model import LONG_DIGITS, MAX_AMOUNT, MAX_TEXT, short_repr
+from .model import LONG_DIGITS, MAX_AMOUNT, MAX_TEXT, TIMESTAMP_RANGE, short_repr
 
-__all__ = ["load_json", "HAVE_MSGSPEC"]
+__all__ = ["load_json", "HAVE_MSGSPEC", "paused_gc"]
 
 try:
     import msgspec
@@ -35,6 +42,30 @@ HAVE_MSGSPEC = msgspec is not None
 _JSON_TEXT = re.compile(r"[ \t\n\r]*[\[{]")  # JSON's own whitespace, then an array or object
 Records = list[tuple[Any, ...]]
 Fields = list[Any]
+_MIN_MICROS, _MAX_MICROS = TIMESTAMP_RANGE
+_ARN, _EC2_ID = attrgetter("containerInstanceArn"), attrgetter("ec2InstanceId")
+_STATUS, _CONNECTED = attrgetter("status"), attrgetter("agentConnected")
+_VERSION_INFO, _AGENT_VERSION = attrgetter("versionInfo"), attrgetter("agentVersion")
+_COUNT, _REGISTERED_AT = attrgetter("runningTasksCount"), attrgetter("registeredAt")
+_ATTRIBUTES = attrgetter("attributes")
+_REMAINING, _REGISTERED = attrgetter("remainingResources"), attrgetter("registeredResources")
+
+
+@contextlib.contextmanager
+def paused_gc() -> Iterator[None]:
+    """Python's cyclic garbage collector off for the block (as it was before, after it).
+
+    A load allocates a container per list of the JSON and frees none until the end, so the
+    collector would run hundreds of times over a heap that only grows (the most of what
+    `json.loads` of a large document costs), finding nothing: decoding makes no cycles.
+    """
+    was_enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was_enabled:
+            gc.enable()
 
 
 def _source(value: Any, what: str) -> bytes | str:
@@ -81,7 +112,13 @@ def load_json(container_instances: Any, tasks: Any = None) -> tuple[Fields, Reco
     if msgspec is not None:
         try:
             return _typed(instances_data, tasks_data)
-        except (Unusual, msgspec.DecodeError, msgspec.ValidationError, RecursionError):
+        except (
+            Unusual,
+            msgspec.DecodeError,
+            msgspec.ValidationError,
+            RecursionError,
+            OverflowError,
+        ):  # OverflowError: an integer past int64 in a column
             pass  # the plain way gives the answer or the exact error
     instances_doc = _parse(instances_data, "container instances")
     tasks_doc = _parse(tasks_data, "tasks")
@@ -98,7 +135,9 @@ if msgspec is not None:
 
     class _Resource(Struct, gc=False):  # type: ignore[misc, call-arg, unused-ignore]
         name: str
-        type: str | None = None
+        # Other types (DOUBLE), absent or null: the plain way, as `ecs.fast_instance` leaves them.
+        # A Literal decodes to one shared string (no string per entry).
+        type: Literal["INTEGER", "LONG", "STRINGSET"]
         integerValue: int | None = None  # noqa: N815 - the JSON's names
         longValue: int | None = None  # noqa: N815
         stringSetValue: list[str] | None = None  # noqa: N815
@@ -111,7 +150,7 @@ if msgspec is not None:
         agentVersion: str | None = None  # noqa: N815
 
     class _Instance(Struct, gc=False):  # type: ignore[misc, call-arg, unused-ignore]
-        containerInstanceArn: str | None = None  # noqa: N815
+        containerInstanceArn: str = ""  # noqa: N815 - "": absent, left to the plain way
         ec2InstanceId: str | None = None  # noqa: N815
         status: str | None = None
         agentConnected: bool | None = None  # noqa: N815
@@ -173,67 +212,138 @@ def _typed(instances_data: bytes | str, tasks_data: bytes | str) -> tuple[Fields
     return fields, [row for row in map(_task, _elements(tasks, "tasks")) if row is not None]
 
 
-def _amount(value: Any) -> int:
-    if value is None:
-        return 0
-    if not 0 <= value <= MAX_AMOUNT:
+# -- the instances, a field (not an instance) at a time ------------------------------------------
+# The decode has checked the types; what is left is done over whole columns: attribute reads
+# with `map` (C loops), range checks with numpy. Anything the fast readers leave to the checked
+# ones - a duplicate name, a null where a list is usual, a number out of range - is `Unusual`.
+
+_AMOUNT_SLOTS = ("CPU", "MEMORY", "GPU")
+_PORT_SLOTS = ("PORTS", "PORTS_UDP")
+_SLOT = {name: k for k, name in enumerate(_AMOUNT_SLOTS + _PORT_SLOTS)}
+_PORTS_FROM = len(_AMOUNT_SLOTS)
+_NOT_GIVEN = -(2**63)  # an amount no list gave (a given one below 0 is refused anyway)
+
+
+def _flat(lists: list[Any]) -> tuple[list[Any], npt.NDArray[np.intp]]:
+    """The items of per-row lists (None: none) in order, and the row of each."""
+    if None in lists:
+        lists = [() if x is None else x for x in lists]
+    lengths = np.fromiter(map(len, lists), dtype=np.intp, count=len(lists))
+    return list(chain.from_iterable(lists)), np.repeat(np.arange(len(lists)), lengths)
+
+
+def _ints(values: list[Any]) -> npt.NDArray[np.int64]:
+    """Decoded integers as an array, null as 0 (OverflowError past int64: the plain way)."""
+    if None in values:
+        values = [0 if v is None else v for v in values]
+    return np.fromiter(values, dtype=np.int64, count=len(values))
+
+
+class _Resources:
+    """One resource list of every row, read in one pass: per read name, each row's value."""
+
+    def __init__(self, lists: list[Any], n: int) -> None:
+        amounts: list[list[Any]] = [[_NOT_GIVEN] * n for _ in _AMOUNT_SLOTS]
+        ports: list[list[Any]] = [[None] * n for _ in _PORT_SLOTS]
+        slot_of = _SLOT.get
+        for row, resources in enumerate(lists):
+            for resource in resources or ():  # every entry is checked, read or not
+                slot = slot_of(resource.name)
+                kind = resource.type  # INTEGER, LONG or STRINGSET (the decode checks it)
+                if kind == "STRINGSET":
+                    values = resource.stringSetValue
+                    if values is None:
+                        raise Unusual
+                    if slot is None:
+                        continue
+                    if slot >= _PORTS_FROM:
+                        ports[slot - _PORTS_FROM][row] = values
+                    else:
+                        amounts[slot][row] = len(values)  # GPUs: one id each
+                elif slot is None:
+                    continue
+                elif slot >= _PORTS_FROM:
+                    raise Unusual  # ports that are not a string set
+                else:
+                    # A name listed twice: the last one, as in ecs.py.
+                    value = resource.integerValue if kind == "INTEGER" else resource.longValue
+                    amounts[slot][row] = 0 if value is None else value
+        # OverflowError past int64: the plain way.
+        self.amounts = [np.fromiter(a, dtype=np.int64, count=n) for a in amounts]
+        self.ports = [_port_entries(lists) for lists in ports]
+
+
+def _either(mine: _Resources, other: _Resources, slot: int) -> npt.NDArray[np.int64]:
+    """An amount as `ecs.read_instance` takes it: from `mine`, else from `other`, else 0."""
+    a, b = mine.amounts[slot], other.amounts[slot]
+    values = np.where(a != _NOT_GIVEN, a, b)
+    values[values == _NOT_GIVEN] = 0
+    if len(values) and (values.min() < 0 or values.max() > MAX_AMOUNT):
         raise Unusual
-    return int(value)
+    return frozen(values)
 
 
-_PORTS = ("PORTS", "PORTS_UDP")
-_NO_PORTS: frozenset[int] = frozenset()
-# Where each resource the loader reads goes in `_instance_fields`' per-row slots.
-_SLOT = {"CPU": 0, "MEMORY": 1, "GPU": 2, "PORTS": 3, "PORTS_UDP": 4}
+def _port_entries(lists: list[Any]) -> tuple[Any, Any, Any]:
+    """(given, rows, ports): which rows have a list, and the row and port of each entry.
 
-
-def _ports(values: list[str]) -> frozenset[int]:
-    """`ecs.fast_ports`, checked a list at a time."""
-    if not values:
-        return _NO_PORTS
-    joined = "".join(values)
-    if not joined.isascii() or not joined.isdigit() or not min(map(len, values)) > 0 \
-            or max(map(len, values)) > 5:  # fmt: skip
+    Every list is checked as `ecs.fast_ports` checks it, read or not.
+    """
+    given = np.fromiter((x is not None for x in lists), dtype=bool, count=len(lists))
+    texts, rows = _flat(lists)
+    lengths = np.fromiter(map(len, texts), dtype=np.intp, count=len(texts))
+    joined = "".join(texts)
+    if texts and (not joined.isascii() or not joined.isdigit() or lengths.min() == 0
+                  or lengths.max() > 5):  # fmt: skip
         raise Unusual
-    ports = frozenset(map(int, values))
-    if max(ports) > 65535:
+    ports = np.fromiter(map(int, texts), dtype=np.int64, count=len(texts))
+    if texts and ports.max() > 65535:
         raise Unusual
-    return ports
+    return given, rows, ports
 
 
-def _resource_value(resource: Any) -> Any:
-    """The value of an INTEGER, LONG or STRINGSET entry (an int, or a port set)."""
-    name, kind = resource.name, resource.type
-    if kind == "INTEGER" and name not in _PORTS:
-        return resource.integerValue or 0
-    if kind == "STRINGSET":
-        values = resource.stringSetValue
-        if values is None:
-            raise Unusual
-        return _ports(values) if name in _PORTS else len(values)
-    if kind == "LONG" and name not in _PORTS:
-        return resource.longValue or 0
-    raise Unusual
+def _port_sets(first: _Resources, second: _Resources, slot: int, n: int) -> SparseSets:
+    """The port sets of `slot`'s rows: `first`'s entry where given, else `second`'s."""
+    given, rows, ports = first.ports[slot - _PORTS_FROM]
+    _, other_rows, other_ports = second.ports[slot - _PORTS_FROM]
+    theirs = ~given[other_rows]
+    all_rows = np.concatenate([rows, other_rows[theirs]]).astype(np.int64)
+    return SparseSets.from_pairs(all_rows, np.concatenate([ports, other_ports[theirs]]), n)
 
 
-def _resource_slots(elements: list[Any], key: str) -> list[list[Any]]:
-    """Per slot of `_SLOT`, each row's value from the resource list `key` (None: absent)."""
-    n = len(elements)
-    slots: list[list[Any]] = [[None] * n for _ in _SLOT]
-    for row, e in enumerate(elements):
-        for resource in getattr(e, key) or ():
-            value = _resource_value(resource)  # every entry is checked, read or not
-            slot = _SLOT.get(resource.name)
-            if slot is not None:
-                slots[slot][row] = value  # a name listed twice: the last one, as in ecs.py
-    return slots
-
-
-def _amounts(values: list[Any]) -> list[int]:
-    out = [0 if v is None else v for v in values]
-    if out and (min(out) < 0 or max(out) > MAX_AMOUNT):
+def _attributes(elements: list[Any], long: bool) -> dict[str, StringColumn]:
+    """The attribute columns (as `columns.attribute_columns` makes them)."""
+    per_name: dict[str, tuple[list[int], list[str | None]]] = {}
+    for row, attributes in enumerate(map(_ATTRIBUTES, elements)):
+        for attribute in attributes or ():
+            entry = per_name.get(attribute.name)
+            if entry is None:
+                entry = per_name[attribute.name] = ([], [])
+            entry[0].append(row)
+            entry[1].append(attribute.value)
+    if "" in per_name:
         raise Unusual
-    return out
+    if long:
+        _texts(list(per_name), long)
+        for _rows, values in per_name.values():
+            _texts(values, long)
+    return attribute_columns(per_name, len(elements))
+
+
+def _micros(stamps: list[Any]) -> Any:
+    """`registeredAt` as `ecs.fast_micros` reads it: a whole column of numbers at once."""
+    kinds = set(map(type, stamps))
+    if not kinds <= {int, float} or not stamps:
+        return [fast_micros(stamp) for stamp in stamps]  # text, nulls: one at a time
+    seconds = np.array(stamps, dtype=np.float64)
+    if int in kinds and not (np.abs(seconds) < 2**53 / 1e6).all():
+        return [fast_micros(stamp) for stamp in stamps]  # not exact as a float: one at a time
+    if not ((seconds >= -1e15) & (seconds <= 1e15)).all():  # NaN fails this too
+        raise Unusual
+    # round(seconds * 1_000_000) in Python: the same float product, rounded half to even.
+    micros = np.rint(seconds * 1e6)
+    if not ((micros >= _MIN_MICROS) & (micros <= _MAX_MICROS)).all():
+        raise Unusual
+    return Built((micros.astype(np.int64), np.ones(len(stamps), dtype=bool)))
 
 
 def _texts(values: list[Any], long: bool) -> None:
@@ -244,53 +354,62 @@ def _texts(values: list[Any], long: bool) -> None:
 def _instance_fields(elements: list[Any], *, long: bool) -> Fields:
     """Per field of `ecs.INSTANCE_READ`, the rows' values, as `ecs.read_instances` reads them.
 
-    Attributes come as their finished columns (a dict name -> StringColumn).
+    Fields read a column at a time come as `Built` columns.
     """
-    arns = [e.containerInstanceArn for e in elements]
-    if None in arns or "" in arns:
+    n = len(elements)
+    arns = list(map(_ARN, elements))
+    if "" in arns:
         raise Unusual
-    ec2_ids = [e.ec2InstanceId for e in elements]
-    statuses = ["ACTIVE" if (s := e.status) is None else s for e in elements]
-    connected = [True if (c := e.agentConnected) is None else c for e in elements]
-    versions = [None if (i := e.versionInfo) is None else i.agentVersion for e in elements]
+    ec2_ids = list(map(_EC2_ID, elements))
+    statuses = list(map(_STATUS, elements))
+    if None in statuses:
+        statuses = ["ACTIVE" if s is None else s for s in statuses]
+    connected = list(map(_CONNECTED, elements))
+    if None in connected:
+        connected = [True if c is None else c for c in connected]
+    infos = list(map(_VERSION_INFO, elements))
+    if None in infos:
+        versions = [None if i is None else i.agentVersion for i in infos]
+    else:
+        versions = list(map(_AGENT_VERSION, infos))
     for texts in (arns, ec2_ids, statuses, versions):
         _texts(texts, long)
     for version in set(versions):  # a handful of distinct versions
         if version is not None and len(version) > 18 and LONG_DIGITS.search(version):
             raise Unusual
-    counts = [e.runningTasksCount for e in elements]
-    _amounts(counts)  # checks the range; None stays (the count is then derived)
-    registered_at = [fast_micros(e.registeredAt) for e in elements]
-    per_name: dict[str, tuple[list[int], list[str | None]]] = {}
-    for row, e in enumerate(elements):
-        for attribute in e.attributes or ():
-            entry = per_name.get(attribute.name)
-            if entry is None:
-                entry = per_name[attribute.name] = ([], [])
-            entry[0].append(row)
-            entry[1].append(attribute.value)
-    if "" in per_name:
-        raise Unusual
-    _texts(list(per_name), long)
-    for _rows, values in per_name.values():
-        _texts(values, long)
-    free = _resource_slots(elements, "remainingResources")
-    total = _resource_slots(elements, "registeredResources")
-    # A resource reported in one list only is taken from the other (ecs.read_instance).
-    either = [
-        [a if a is not None else b for a, b in zip(mine, other, strict=True)]
-        for mine, other in ((free[0], total[0]), (free[1], total[1]), (free[2], total[2]),
-                            (free[3], total[3]), (free[4], total[4]), (total[0], free[0]),
-                            (total[1], free[1]))
-    ]  # fmt: skip
+    counts: Any = list(map(_COUNT, elements))
+    if None not in counts:
+        counts = Built(_range_checked(_ints(counts)))  # else derived from the tasks
+    else:
+        given = [c for c in counts if c is not None]
+        if given and (min(given) < 0 or max(given) > MAX_AMOUNT):
+            raise Unusual
+    free = _Resources(list(map(_REMAINING, elements)), n)
+    total = _Resources(list(map(_REGISTERED, elements)), n)
     return [
-        arns, ec2_ids, statuses, connected, versions, registered_at,
-        attribute_columns(per_name, len(elements)),
-        _amounts(either[0]), _amounts(either[1]), _amounts(either[2]),
-        [_NO_PORTS if p is None else p for p in either[3]],
-        [_NO_PORTS if p is None else p for p in either[4]],
-        _amounts(either[5]), _amounts(either[6]), counts,
+        arns, ec2_ids, statuses, connected, versions,
+        _micros(list(map(_REGISTERED_AT, elements))),
+        Built(_attributes(elements, long)),
+        Built(frozen(_either(free, total, 0))), Built(frozen(_either(free, total, 1))),
+        Built(frozen(_either(free, total, 2))),
+        Built(_port_sets(free, total, 3, n)), Built(_port_sets(free, total, 4, n)),
+        Built(frozen(_either(total, free, 0))), Built(frozen(_either(total, free, 1))),
+        counts,
     ]  # fmt: skip
+
+
+def _range_checked(values: npt.NDArray[np.int64]) -> npt.NDArray[np.int64]:
+    if len(values) and (values.min() < 0 or values.max() > MAX_AMOUNT):
+        raise Unusual
+    return frozen(values)
+
+
+def _amount(value: Any) -> int:
+    if value is None:
+        return 0
+    if not 0 <= value <= MAX_AMOUNT:
+        raise Unusual
+    return int(value)
 
 
 def _amount_text(value: int | str) -> int:

@@ -20,6 +20,7 @@ from .columns import (
     ABSENT,
     FEW_ROWS,
     NAME_ONLY,
+    Built,
     GroupCounts,
     SparseSets,
     StringColumn,
@@ -329,10 +330,7 @@ class Inventory:
         task_rows: Sequence[Sequence[Any]],
         where: str = "container instance",
     ) -> Inventory:
-        """`_build` from one sequence per INSTANCE_READ field.
-
-        The attributes' may be the finished columns (a dict name -> StringColumn).
-        """
+        """`_build` from one sequence per INSTANCE_READ field, or its finished column (`Built`)."""
         n = len(fields[0])
         row_of = dict(zip(fields[0], range(n), strict=True))
         if len(row_of) != n:
@@ -354,10 +352,7 @@ class Inventory:
             _refuse_repeats(kept_arns, "task", "taskArn")
         columns: dict[str, Any] = {}
         for spec, values in zip(INSTANCE_READ, fields, strict=True):
-            if isinstance(values, dict):  # attributes, already columns
-                columns[spec.name] = values
-                continue
-            if spec.kind is Kind.COUNT and None in values:
+            if spec.kind is Kind.COUNT and not isinstance(values, Built) and None in values:
                 values = tuple(
                     sum(g.values()) if v is None else v for v, g in zip(values, groups, strict=True)
                 )
@@ -392,10 +387,11 @@ class Inventory:
         `InventoryError` too. With `msgspec` installed (the `fast` extra) the JSON is decoded
         straight into typed records, without a dict per instance.
         """
-        from .ecs_json import load_json
+        from .ecs_json import load_json, paused_gc
 
-        fields, task_rows = load_json(container_instances, tasks)
-        return cls._from_fields(fields, task_rows)
+        with paused_gc():
+            fields, task_rows = load_json(container_instances, tasks)
+            return cls._from_fields(fields, task_rows)
 
     @classmethod
     def from_instances(
