@@ -1,8 +1,4 @@
-"""`placement scale-in|daemon`, held to `placement.scale_in` and `placement.place_daemon`.
-
-These need the scale-in and daemon operations (branch h5-state); on a tree without them the
-commands say so in one line, and these tests fail rather than skip.
-"""
+"""`placement scale-in|daemon`, held to `placement.scale_in` and `placement.place_daemon`."""
 
 from __future__ import annotations
 
