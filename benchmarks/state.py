@@ -148,6 +148,23 @@ def main() -> int:
     elapsed = time.perf_counter() - start
     print(f"{len(events):,} task events on 5,000 instances ({changed:,} changed the state): "
           f"{len(events) / elapsed:,.0f} events/s")  # fmt: skip
+    print("\n(2b) instance events (a status change) each followed by a rank\n")
+    for n in sizes:
+        inv = inventory(n)
+        state = ClusterState(inv)
+        documents = inv.to_ecs()[0]["containerInstances"]
+        draining = [
+            {"detail-type": "ECS Container Instance State Change", "source": "aws.ecs",
+             "id": f"i{k}", "detail": {**documents[k], "status": "DRAINING", "version": 2}}
+            for k in range(20)
+        ]  # fmt: skip
+        task = kinds(1)[0]
+        start = time.perf_counter()
+        for event in draining:
+            state.apply(event)
+            state.rank(task, constraints=LINUX, strategy=CHAIN).best  # noqa: B018
+        each = (time.perf_counter() - start) / len(draining)
+        print(f"{n:,} instances: {each * 1000:.1f} ms per instance event and rank")
     print("\n(3) scale-in of 10,000 tasks\n")
     inv = inventory(5_000, tasks_per_instance=4)
     start = time.perf_counter()

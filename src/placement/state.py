@@ -808,37 +808,45 @@ class ClusterState:
         self._changed(i)
 
     def _sync(self) -> None:
-        """Apply pending instance additions, removals and static changes: one rebuild."""
+        """Apply pending instance additions, removals and static changes: one columnar rebuild.
+
+        The rows that did not change keep their columns (with the state's current resources);
+        changed and new rows are built from their records and appended; the whole is put back
+        in canonical order. No per-instance Python work for the rows that did not change.
+        """
         if not self._pending:
             return
-        records: dict[str, list[Any]] = {}
-        for i, arn in enumerate(self._base.ids.tolist()):
-            if arn not in self._pending:
-                records[arn] = self._record_at(i)
-        for arn, record in self._pending.items():
-            if record is not None:
-                records[arn] = list(record)
-        order = sorted(records, key=self._instance_origin.__getitem__)
-        rows = [records[arn] for arn in order]
+        ids = self._base.ids.tolist()
+        keep = np.array([i for i, arn in enumerate(ids) if arn not in self._pending], dtype=np.intp)
         count = _AT["running_tasks_count"]
-        given = np.array([row[count] is not None for row in rows], dtype=bool)
-        for row in rows:
+        fresh = [list(record) for record in self._pending.values() if record is not None]
+        fresh_given = np.array([row[count] is not None for row in fresh], dtype=bool)
+        for row in fresh:
             if row[count] is None:
                 row[count] = len(self._on.get(row[0], ()))
+        joined = self._current_base().select(keep).appending(Inventory._build(fresh, []))
+        arns = joined.ids.tolist()
+        order = np.array(
+            sorted(range(len(arns)), key=lambda k: self._instance_origin[arns[k]]), dtype=np.intp
+        )
+        given = np.concatenate([self._rtc_given[keep], fresh_given])[order]
         self._pending = {}
-        self._set_base(Inventory._build(rows, []), given)
+        self._set_base(joined.select(order), given)
 
-    def _record_at(self, i: int) -> list[Any]:
-        """Instance `i` as INSTANCE_READ values, resources as they are now."""
+    def _current_base(self) -> Inventory:
+        """The static columns with the state's current resources.
+
+        No tasks: the state keeps its tasks itself.
+        """
         columns = self._base.columns()
-        record = [column_value(spec, columns[spec.name], i) for spec in INSTANCE_READ]
-        record[_AT["cpu"]] = int(self._cpu[i])
-        record[_AT["memory"]] = int(self._memory[i])
-        record[_AT["gpus"]] = int(self._gpus[i])
-        record[_AT["ports"]] = self._ports_at(i, udp=False)
-        record[_AT["udp_ports"]] = self._ports_at(i, udp=True)
-        record[_AT["running_tasks_count"]] = int(self._rtc[i]) if self._rtc_given[i] else None
-        return record
+        columns["cpu"] = self._cpu.copy()
+        columns["memory"] = self._memory.copy()
+        columns["gpus"] = self._gpus.copy()
+        columns["running_tasks_count"] = self._rtc.copy()
+        columns["ports"] = self._port_column(False)
+        columns["udp_ports"] = self._port_column(True)
+        columns["task_groups"] = GroupCounts.build([{}] * len(self._base))
+        return Inventory(columns, TaskTable.empty_columns())
 
     # -- pickling -----------------------------------------------------------------------------
 
