@@ -497,8 +497,12 @@ class Inventory:
         return 0 if column is None else len(np.unique(column.codes[column.codes >= 0]))
 
     def __repr__(self) -> str:
+        def counted(number: int, noun: str) -> str:
+            return f"{number} {noun}" + ("" if number == 1 else "s")
+
         return (
-            f"<Inventory {len(self)} instances, {self.zones} zones, {len(self.tasks)} tasks>"
+            f"<Inventory {counted(len(self), 'instance')}, {counted(self.zones, 'zone')}, "
+            f"{counted(len(self.tasks), 'task')}>"
         )
 
     def __eq__(self, other: object) -> bool:
