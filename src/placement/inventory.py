@@ -270,6 +270,7 @@ class Inventory:
 
     __slots__ = (
         *_attribute_names(INSTANCE_FIELDS, _INSTANCE_COLUMNS), "tasks", "_row_of", "_serial",
+        "_memo",
     )  # fmt: skip
 
     ids: npt.NDArray[np.object_]
@@ -297,6 +298,7 @@ class Inventory:
         self.tasks = TaskTable(tasks, self.ids)
         self._row_of: dict[str, int] | None = None
         self._serial: int | None = None
+        self._memo: dict[Any, Any] | None = None
 
     def columns(self) -> dict[str, Any]:
         """The instance columns by field name."""
@@ -534,8 +536,31 @@ class Inventory:
         )
 
     def group_counts(self, group: str) -> Ints:
-        """Per instance, its RUNNING tasks of `group`."""
-        return self.groups.count_of(group, len(self))
+        """Per instance, its RUNNING tasks of `group` (read-only; copy it to change it)."""
+        counts: Ints = self.memo(("group", group), lambda: self.groups.count_of(group, len(self)))
+        return counts
+
+    def memo(self, key: Any, compute: Any) -> Any:
+        """A value derived from this (immutable) inventory, computed once per key.
+
+        Placing, ranking and explaining read the same derived columns again and again (a
+        group's per-instance counts, an attribute's zones); arrays are returned read-only.
+        The memo holds at most 64 entries and is not part of equality or pickles.
+        """
+        memo = self._memo
+        if memo is None:
+            memo = self._memo = {}
+        try:
+            return memo[key]
+        except KeyError:
+            pass
+        value = compute()
+        if isinstance(value, np.ndarray):
+            frozen(value)
+        if len(memo) >= 64:
+            del memo[next(iter(memo))]
+        memo[key] = value
+        return value
 
     @property
     def nbytes(self) -> int:

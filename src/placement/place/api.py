@@ -261,6 +261,19 @@ def rank(
     return Ranking(inventory.ids, rows, values, masks)
 
 
+def _zone_totals(inventory: Inventory, group: str, attribute: str) -> npt.NDArray[np.float64]:
+    """Per zone of `attribute`, the tasks of `group` on it; +inf for instances lacking it."""
+
+    def compute() -> npt.NDArray[np.float64]:
+        zones, missing = spread_zones(inventory, attribute)
+        counts = inventory.group_counts(group)
+        totals = np.bincount(zones, weights=counts, minlength=missing + 1).astype(float)
+        totals[missing] = np.inf
+        return totals
+
+    return inventory.memo(("zone totals", group, attribute), compute)  # type: ignore[no-any-return]
+
+
 def strategy_values(
     inventory: Inventory,
     task: TaskSpec,
@@ -283,8 +296,6 @@ def strategy_values(
             if rule.attribute is None:
                 out.append(group[rows])
             else:
-                zones, missing = spread_zones(inventory, rule.attribute)
-                totals = np.bincount(zones, weights=group, minlength=missing + 1).astype(float)
-                totals[missing] = np.inf
-                out.append(totals[zones[rows]])
+                zones, _ = spread_zones(inventory, rule.attribute)
+                out.append(_zone_totals(inventory, task.group, rule.attribute)[zones[rows]])
     return out

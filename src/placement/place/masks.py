@@ -73,12 +73,17 @@ def spread_zones(inv: Inventory, attribute: str) -> tuple[npt.NDArray[np.int64],
     The zone is the value's code, or `k` (the number of values) for instances lacking a value
     (absent or name-only), which rank after all others.
     """
-    column = inv.attributes.get(attribute)
-    if column is None:
-        return np.zeros(len(inv), dtype=np.int64), 0
-    k = len(column.values)
-    codes = column.codes.astype(np.int64)
-    return np.where(codes >= 0, codes, k), k
+    def compute() -> tuple[npt.NDArray[np.int64], int]:
+        column = inv.attributes.get(attribute)
+        if column is None:
+            return np.zeros(len(inv), dtype=np.int64), 0
+        k = len(column.values)
+        codes = column.codes.astype(np.int64)
+        zones = np.where(codes >= 0, codes, k)
+        zones.flags.writeable = False
+        return zones, k
+
+    return inv.memo(("zones", attribute), compute)  # type: ignore[no-any-return]
 
 
 class StrategyKeys:
@@ -91,7 +96,7 @@ class StrategyKeys:
     def __init__(self, inventory: Inventory, task: TaskSpec, strategy: Sequence[Strategy]):
         self.cpu = inventory.cpu.copy()
         self.memory = inventory.memory.copy()
-        self.group = inventory.group_counts(task.group)
+        self.group = inventory.group_counts(task.group).copy()  # commit changes it
         # Per attribute spread: each instance's zone, and the zone's tasks of the group
         # (cluster-wide, ineligible instances included).
         self.zones: dict[str, tuple[npt.NDArray[np.int64], npt.NDArray[np.float64]]] = {}
