@@ -53,8 +53,7 @@ _INSTANCE_COLUMNS = {
     "arn": "ids", "ec2_instance_id": "ec2_instance_ids", "agent_version": "agent_versions",
     "task_groups": "groups",
 }  # fmt: skip
-# The ARNs are held as `_arns` (see `_ArnParts`) and read through the `arns` property.
-_TASK_COLUMNS = {"arn": "_arns", "group": "groups", "instance": "instances"}
+_TASK_COLUMNS = {"arn": "arns", "group": "groups", "instance": "instances"}
 
 
 def _attribute_names(fields: tuple[FieldSpec, ...], renames: Mapping[str, str]) -> list[str]:
@@ -133,23 +132,42 @@ def _refuse_repeats(arns: Sequence[Any], what: str, field: str) -> None:
             raise InventoryError(f"{what} #{position} ({arn}): field {field!r}: appears twice")
 
 
-class _ArnParts:
-    """Task ARNs not yet joined into one array: a table's ARNs, then each commit's new ones.
+_MAX_PARTS = 32
+"""Commits a task table keeps as separate parts before it joins them (see `TaskTable`)."""
 
-    Copying an object array touches every string it holds (a reference count each, mostly
-    cache misses): on a large inventory that copy was most of the cost of placing one copy.
-    So a commit appends its ARNs as a part, and the table joins the parts when first read.
-    """
 
-    __slots__ = ("parts", "length")
+def _joined(spec: FieldSpec, columns: Sequence[Any]) -> Any:
+    """One column of `spec`'s kind holding the rows of `columns`, in order."""
+    first = columns[0]
+    if spec.kind is Kind.TIMESTAMP:
+        return (frozen(np.concatenate([c[0] for c in columns])),
+                frozen(np.concatenate([c[1] for c in columns])))  # fmt: skip
+    if isinstance(first, np.ndarray):
+        return frozen(np.concatenate(columns))
+    if isinstance(first, StringColumn):
+        index = dict(first.index)
+        codes = [first.codes]
+        for column in columns[1:]:
+            lut = np.array([index.setdefault(v, len(index)) for v in column.values], np.int32)
+            mapped = column.codes.copy()
+            known = mapped >= 0
+            mapped[known] = lut[mapped[known]]
+            codes.append(mapped)
+        return StringColumn(np.concatenate(codes), tuple(index))
+    # SparseSets: each part's offsets shifted past the items before it.
+    offsets = np.cumsum([0] + [int(c.indptr[-1]) for c in columns[:-1]])
+    indptr = np.concatenate(
+        [first.indptr] + [c.indptr[1:] + o for c, o in zip(columns[1:], offsets[1:], strict=True)]
+    )
+    return SparseSets(indptr, np.concatenate([c.items for c in columns]))
 
-    def __init__(self, parts: tuple[npt.NDArray[np.object_], ...]) -> None:
-        self.parts = parts
-        self.length = sum(len(p) for p in parts)
 
-    def joined(self) -> npt.NDArray[np.object_]:
-        """One read-only array of every part, in order."""
-        return frozen(np.concatenate(self.parts))
+def _join_parts(parts: Sequence[Mapping[str, Any]]) -> dict[str, Any]:
+    """Task columns by field name holding every part's rows, in order."""
+    return {spec.name: _joined(spec, [part[spec.name] for part in parts]) for spec in TASK_FIELDS}
+
+
+_TASK_SLOTS = frozenset(_attribute_names(TASK_FIELDS, _TASK_COLUMNS))
 
 
 class TaskTable:
@@ -160,9 +178,11 @@ class TaskTable:
     `len()`, `table[j]` (a `Task`) and iteration read it back.
     """
 
-    __slots__ = (*_attribute_names(TASK_FIELDS, _TASK_COLUMNS), "_instance_ids", "_row_of")
+    __slots__ = (
+        *_attribute_names(TASK_FIELDS, _TASK_COLUMNS), "_instance_ids", "_row_of", "_parts",
+    )  # fmt: skip
 
-    _arns: npt.NDArray[np.object_] | _ArnParts
+    arns: npt.NDArray[np.object_]
     instances: Ints
     groups: StringColumn
     cpu: Ints
@@ -177,6 +197,35 @@ class TaskTable:
         _set_columns(self, TASK_FIELDS, _TASK_COLUMNS, columns)
         self._instance_ids = instance_ids
         self._row_of: dict[str, int] | None = None
+        self._parts: list[dict[str, Any]] | None = None
+
+    @classmethod
+    def _extended(
+        cls, table: TaskTable, part: dict[str, Any], instance_ids: npt.NDArray[np.object_]
+    ) -> TaskTable:
+        """`table`'s rows then `part`'s, the parts joined only when a column is first read.
+
+        Copying every column of a large table (an object array of ARNs touches every string)
+        was most of the cost of placing one copy; a commit now adds its rows as a part.
+        """
+        parts = [*(table._parts or [table.columns()]), part]
+        if len(parts) > _MAX_PARTS:
+            return cls(_join_parts(parts), instance_ids)
+        out = cls.__new__(cls)
+        out._instance_ids = instance_ids
+        out._row_of = None
+        out._parts = parts
+        return out
+
+    def __getattr__(self, name: str) -> Any:
+        # Only for a column slot not set yet: the parts are joined once (the table is
+        # immutable), then every column is a plain attribute.
+        parts = object.__getattribute__(self, "_parts")
+        if parts is None or name not in _TASK_SLOTS:
+            raise AttributeError(name)
+        _set_columns(self, TASK_FIELDS, _TASK_COLUMNS, _join_parts(parts))
+        self._parts = None
+        return object.__getattribute__(self, name)
 
     @classmethod
     def build(
@@ -189,27 +238,16 @@ class TaskTable:
         }
         return cls(columns, instance_ids)
 
-    @property
-    def arns(self) -> npt.NDArray[np.object_]:
-        """The tasks' ARNs, in row order."""
-        arns = self._arns
-        if isinstance(arns, _ArnParts):
-            arns = self._arns = arns.joined()  # once; the table is immutable
-        return arns
-
     def newest_arns(self, k: int) -> tuple[str, ...]:
         """The ARNs of the last `k` task rows (without joining a commit's parts)."""
-        arns = self._arns
-        last = arns.parts[-1] if isinstance(arns, _ArnParts) else arns
+        last = self._parts[-1]["arn"] if self._parts is not None else self.arns
         if len(last) < k:
             last = self.arns
         return tuple(str(a) for a in last[len(last) - k :]) if k else ()
 
     def columns(self) -> dict[str, Any]:
         """The columns by field name."""
-        out = _get_columns(self, TASK_FIELDS, _TASK_COLUMNS)
-        out["arn"] = self.arns
-        return out
+        return _get_columns(self, TASK_FIELDS, _TASK_COLUMNS)
 
     @staticmethod
     def empty_columns() -> dict[str, Any]:
@@ -217,6 +255,8 @@ class TaskTable:
         return {spec.name: build_column(spec, []) for spec in TASK_FIELDS}
 
     def __len__(self) -> int:
+        if self._parts is not None:
+            return sum(len(part["instance"]) for part in self._parts)
         return len(self.instances)
 
     def __getitem__(self, j: int) -> Task:
@@ -761,24 +801,22 @@ class Inventory:
                 columns[spec.name] = _updated(column, placed, -taken.astype(np.int64))
             elif how.startswith("|"):
                 columns[spec.name] = column.adding(placed, new[how[1:]])
-        # The raw columns: this table's ARNs stay as they are, the new ones become a part.
-        tasks = _get_columns(self.tasks, TASK_FIELDS, _TASK_COLUMNS)
+        # The new tasks become a part of the task table (joined when first read).
         k = len(rows)
-        old = tasks["arn"]
-        parts = old.parts if isinstance(old, _ArnParts) else (old,)
-        tasks["arn"] = _ArnParts((*parts, frozen(np.array(new["arn"], dtype=object))))
-        tasks["instance"] = frozen(np.concatenate([tasks["instance"], rows]))
-        tasks["group"] = tasks["group"].appending([new["group"]] * k)
-        for name in ("cpu", "memory", "gpus"):
-            tasks[name] = frozen(np.concatenate([tasks[name], new[name]]))
-        for name in ("ports", "udp_ports"):
-            tasks[name] = tasks[name].appending([new[name]] * k)
-        micros, present = tasks["started_at"]
-        tasks["started_at"] = (
-            np.concatenate([micros, np.zeros(k, dtype=np.int64)]),
-            np.concatenate([present, np.zeros(k, dtype=bool)]),
-        )
-        return Inventory(columns, tasks)
+        part = {
+            "arn": frozen(np.array(new["arn"], dtype=object)),
+            "instance": frozen(rows.copy()),
+            "group": StringColumn.encode([new["group"]] * k),
+            "cpu": frozen(np.asarray(new["cpu"], dtype=np.int64)),
+            "memory": frozen(np.asarray(new["memory"], dtype=np.int64)),
+            "gpus": frozen(np.asarray(new["gpus"], dtype=np.int64)),
+            "ports": SparseSets.build([new["ports"]] * k),
+            "udp_ports": SparseSets.build([new["udp_ports"]] * k),
+            "started_at": (frozen(np.zeros(k, dtype=np.int64)), frozen(np.zeros(k, dtype=bool))),
+        }
+        out = Inventory(columns, TaskTable.empty_columns())
+        out.tasks = TaskTable._extended(self.tasks, part, out.ids)
+        return out
 
     def without_tasks(self, arns: Iterable[str]) -> Inventory:
         """A new inventory where the tasks named by `arns` have stopped.

@@ -200,8 +200,12 @@ def _place_one(
     from .api import lexicographic_min, strategy_values  # api imports this module
 
     masks = reason_masks(inventory, task, constraints)
-    eligible, _ = first_reasons(masks, len(inventory))
-    rows = np.flatnonzero(eligible).astype(np.int64, copy=False)
+    # Only which instances are eligible matters here; the first-reason counts are the
+    # failure's, computed by `_result` if nothing fits.
+    taken = np.zeros(len(inventory), dtype=bool)
+    for mask in masks.values():
+        taken |= mask
+    rows = np.flatnonzero(~taken).astype(np.int64, copy=False)
     draws = []
     for keys in random_keys(strategy, seed):
         first = np.zeros(len(inventory), dtype=np.int64)  # read at `rows` only
