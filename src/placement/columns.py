@@ -574,45 +574,60 @@ def take_column(spec: FieldSpec, column: Any, rows: npt.NDArray[np.intp]) -> Any
     return column.take(rows)
 
 
-def _merged_strings(a: StringColumn, b: StringColumn) -> StringColumn:
-    """`a`'s rows then `b`'s, one dictionary (`a`'s values keep their codes)."""
-    index = dict(a.index)
-    lut = np.empty(len(b.values), dtype=np.int32)
-    for code, value in enumerate(b.values):
-        lut[code] = index.setdefault(value, len(index))
-    codes = b.codes.copy()
-    known = codes >= 0
-    codes[known] = lut[codes[known]]
-    return StringColumn(np.concatenate([a.codes, codes]), tuple(index))
+def _merged_strings(columns: Sequence[StringColumn]) -> StringColumn:
+    """The rows of every column in turn, one dictionary (the first's values keep their codes)."""
+    index = dict(columns[0].index)
+    codes = [columns[0].codes]
+    for column in columns[1:]:
+        lut = np.array([index.setdefault(v, len(index)) for v in column.values], dtype=np.int32)
+        mapped = column.codes.copy()
+        known = mapped >= 0
+        mapped[known] = lut[mapped[known]]
+        codes.append(mapped)
+    return StringColumn(np.concatenate(codes), tuple(index))
 
 
-def _absent(n: int) -> StringColumn:
-    return StringColumn(np.full(n, ABSENT, dtype=np.int32), ())
+def _shifted_indptr(indptrs: Sequence[Ints]) -> Ints:
+    """Compressed-row offsets of tables laid end to end."""
+    offsets = np.cumsum([0] + [int(p[-1]) for p in indptrs[:-1]])
+    return np.concatenate(
+        [indptrs[0]] + [p[1:] + o for p, o in zip(indptrs[1:], offsets[1:], strict=True)]
+    )
 
 
-def concat_columns(spec: FieldSpec, a: Any, b: Any, rows_a: int, rows_b: int) -> Any:
-    """The rows of column `a` then those of column `b` (both of `spec`'s kind).
+def concat_columns(spec: FieldSpec, columns: Sequence[Any], lengths: Sequence[int]) -> Any:
+    """The rows of each column in turn (all of `spec`'s kind), as one column.
 
-    `rows_a`/`rows_b` are the tables' lengths (an attribute column may be missing on one side).
+    `lengths` are the tables' row counts: an attribute column may be missing from some.
     """
-    kind = spec.kind
-    if kind is Kind.TIMESTAMP:
-        return frozen(np.concatenate([a[0], b[0]])), frozen(np.concatenate([a[1], b[1]]))
-    if kind is Kind.ATTRIBUTES:
-        names = dict.fromkeys([*a, *b])
+    first = columns[0]
+    if spec.kind is Kind.TIMESTAMP:
+        return (frozen(np.concatenate([c[0] for c in columns])),
+                frozen(np.concatenate([c[1] for c in columns])))  # fmt: skip
+    if spec.kind is Kind.ATTRIBUTES:
+        names = dict.fromkeys(name for c in columns for name in c)
+        absent = [StringColumn(np.full(n, ABSENT, dtype=np.int32), ()) for n in lengths]
         return {
-            name: _merged_strings(a.get(name) or _absent(rows_a), b.get(name) or _absent(rows_b))
+            name: _merged_strings(
+                [c.get(name) or gap for c, gap in zip(columns, absent, strict=True)]
+            )
             for name in names
         }
-    if isinstance(a, np.ndarray):
-        return frozen(np.concatenate([a, b]))
-    if isinstance(a, StringColumn):
-        return _merged_strings(a, b)
-    if isinstance(a, SparseSets):
-        indptr = np.concatenate([a.indptr, b.indptr[1:] + a.indptr[-1]])
-        return SparseSets(indptr, np.concatenate([a.items, b.items]))
-    index = dict(a.index)
-    lut = np.array([index.setdefault(g, len(index)) for g in b.names], dtype=np.int32)
-    indptr = np.concatenate([a.indptr, b.indptr[1:] + a.indptr[-1]])
-    codes = np.concatenate([a.codes, lut[b.codes] if len(b.codes) else b.codes])
-    return GroupCounts(tuple(index), indptr, codes, np.concatenate([a.counts, b.counts]))
+    if isinstance(first, np.ndarray):
+        return frozen(np.concatenate(columns))
+    if isinstance(first, StringColumn):
+        return _merged_strings(columns)
+    if isinstance(first, SparseSets):
+        indptr = _shifted_indptr([c.indptr for c in columns])
+        return SparseSets(indptr, np.concatenate([c.items for c in columns]))
+    index = dict(first.index)
+    codes = [first.codes]
+    for column in columns[1:]:
+        lut = np.array([index.setdefault(g, len(index)) for g in column.names], dtype=np.int32)
+        codes.append(lut[column.codes] if len(column.codes) else column.codes)
+    return GroupCounts(
+        tuple(index),
+        _shifted_indptr([c.indptr for c in columns]),
+        np.concatenate(codes),
+        np.concatenate([c.counts for c in columns]),
+    )

@@ -136,35 +136,13 @@ _MAX_PARTS = 32
 """Commits a task table keeps as separate parts before it joins them (see `TaskTable`)."""
 
 
-def _joined(spec: FieldSpec, columns: Sequence[Any]) -> Any:
-    """One column of `spec`'s kind holding the rows of `columns`, in order."""
-    first = columns[0]
-    if spec.kind is Kind.TIMESTAMP:
-        return (frozen(np.concatenate([c[0] for c in columns])),
-                frozen(np.concatenate([c[1] for c in columns])))  # fmt: skip
-    if isinstance(first, np.ndarray):
-        return frozen(np.concatenate(columns))
-    if isinstance(first, StringColumn):
-        index = dict(first.index)
-        codes = [first.codes]
-        for column in columns[1:]:
-            lut = np.array([index.setdefault(v, len(index)) for v in column.values], np.int32)
-            mapped = column.codes.copy()
-            known = mapped >= 0
-            mapped[known] = lut[mapped[known]]
-            codes.append(mapped)
-        return StringColumn(np.concatenate(codes), tuple(index))
-    # SparseSets: each part's offsets shifted past the items before it.
-    offsets = np.cumsum([0] + [int(c.indptr[-1]) for c in columns[:-1]])
-    indptr = np.concatenate(
-        [first.indptr] + [c.indptr[1:] + o for c, o in zip(columns[1:], offsets[1:], strict=True)]
-    )
-    return SparseSets(indptr, np.concatenate([c.items for c in columns]))
-
-
 def _join_parts(parts: Sequence[Mapping[str, Any]]) -> dict[str, Any]:
     """Task columns by field name holding every part's rows, in order."""
-    return {spec.name: _joined(spec, [part[spec.name] for part in parts]) for spec in TASK_FIELDS}
+    lengths = [len(part["instance"]) for part in parts]
+    return {
+        spec.name: concat_columns(spec, [part[spec.name] for part in parts], lengths)
+        for spec in TASK_FIELDS
+    }
 
 
 _TASK_SLOTS = frozenset(_attribute_names(TASK_FIELDS, _TASK_COLUMNS))
@@ -679,14 +657,14 @@ class Inventory:
         n, m = len(self), len(other)
         mine, theirs = self.columns(), other.columns()
         columns = {
-            spec.name: concat_columns(spec, mine[spec.name], theirs[spec.name], n, m)
+            spec.name: concat_columns(spec, [mine[spec.name], theirs[spec.name]], [n, m])
             for spec in INSTANCE_FIELDS
         }
         t_mine, t_theirs = self.tasks.columns(), other.tasks.columns()
         t_theirs["instance"] = t_theirs["instance"] + n
         k, j = len(self.tasks), len(other.tasks)
         tasks = {
-            spec.name: concat_columns(spec, t_mine[spec.name], t_theirs[spec.name], k, j)
+            spec.name: concat_columns(spec, [t_mine[spec.name], t_theirs[spec.name]], [k, j])
             for spec in TASK_FIELDS
         }
         return Inventory(columns, tasks)
