@@ -16,9 +16,10 @@ from .inputs import (
     parse_json_option,
     read_json,
 )
-from .place import _SHORT_CODES, _task
+from .place import _SHORT_CODES
 from .render import Output, instance_names, more_line, table, zone_of
 from .scale_in import TABLE_ROWS, task_places
+from .service import task_from
 
 __all__ = ["add_parser", "run"]
 
@@ -49,7 +50,7 @@ def run(args: argparse.Namespace, out: Output) -> int:
     check_live_options(args)
     check_one_stdin(args.inventory, args.tasks, args.task_definition)
     inventory = load_inventory(args, out, tasks_matter=True)
-    task = _task(read_json(args.task_definition, "task definition", (dict,)), args.group)
+    task = task_from(read_json(args.task_definition, "task definition", (dict,)), args.group)
     constraints = [parse_json_option(c, "--constraint") for c in args.constraint]
     result = place_daemon(inventory, task, constraints=constraints)
     placements = [str(arn) for arn in result.placements]

@@ -6,9 +6,10 @@ import argparse
 
 from ..errors import PlacementError
 from ..ops.deploy import Deployment, DeploymentRound, deploy
-from .headroom import TaskInputs, add_task_options, read_task_inputs, rules_json, service_number
+from .headroom import TaskInputs, add_task_options, read_task_inputs, rules_json
 from .inputs import MAX_COUNT, parse_count, parse_seed, parse_whole
 from .render import FIRST_REASON_LABEL, Output, more_line, reason_table, table
+from .service import service_number
 
 __all__ = ["add_parser", "run", "MAX_PERCENT", "deploy_lines", "round_lines"]
 

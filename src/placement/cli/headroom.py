@@ -13,10 +13,9 @@ from typing import Any
 
 import attrs
 
-from ..errors import PlacementError
 from ..inventory import Inventory
 from ..ops.whatif import Headroom, capacities, headroom
-from ..place.rules import SERVICE_DEFAULT, constraints_from, strategy_from
+from ..place.rules import constraints_from, strategy_from
 from ..place.task import TaskSpec
 from .inputs import (
     add_constraint_option,
@@ -29,12 +28,12 @@ from .inputs import (
     parse_json_option,
     read_json,
 )
-from .place import _service_document, _service_list, _task
 from .render import FIRST_REASON_LABEL, Output, ints, reason_table, table, zone_of
+from .service import read_service, service_rules, task_from
 
 __all__ = [
     "add_parser", "run", "TaskInputs", "add_task_options", "read_task_inputs", "task_line",
-    "rules_json", "service_number",
+    "rules_json",
 ]  # fmt: skip
 
 
@@ -99,55 +98,13 @@ def read_task_inputs(
     strategy = [parse_json_option(s, "--strategy") for s in args.strategy]
     if not (args.service or args.service_file):
         document = read_json(args.task_definition, "task definition", (dict,))
-        return TaskInputs(inventory, _task(document, args.group), tuple(constraints),
+        return TaskInputs(inventory, task_from(document, args.group), tuple(constraints),
                           tuple(strategy))  # fmt: skip
-    service, where, document = _read_service(args, definition)
+    service, where, document = read_service(args, definition)
     group = args.group or f"service:{service.get('serviceName') or args.service or '?'}"
-    constraints = [*_service_list(service, "placementConstraints", where), *constraints]
-    if not strategy:
-        strategy = _service_list(service, "placementStrategy", where) or list(SERVICE_DEFAULT)
-    return TaskInputs(inventory, _task(document, group), tuple(constraints), tuple(strategy),
+    constraints, strategy = service_rules(service, where, list(constraints), list(strategy))
+    return TaskInputs(inventory, task_from(document, group), tuple(constraints), tuple(strategy),
                       service, where)  # fmt: skip
-
-
-def _read_service(args: argparse.Namespace, definition: str) -> tuple[dict[str, Any], str, Any]:
-    """The service element, how to name it in messages, and the task definition to use."""
-    if args.service:
-        from .live import read_service
-
-        where = f"service {args.service!r}"
-        service, document = read_service(args)
-    else:
-        where = f"service file {args.service_file!r}"
-        service = _service_document(read_json(args.service_file, "service file", (dict,)), where)
-        document = None
-    if service.get("schedulingStrategy") == "DAEMON":
-        raise PlacementError(f"{where} is a DAEMON service; this command models REPLICA services")
-    if service.get("launchType") == "FARGATE":
-        raise PlacementError(f"{where} runs on FARGATE, not on container instances")
-    if args.task_definition:
-        document = read_json(args.task_definition, "task definition", (dict,))
-    if document is None:
-        args.parser.error(f"--service-file needs {definition}")
-    return service, where, document
-
-
-def service_number(service: dict[str, Any], path: str, where: str, default: int) -> int:
-    """A whole-number field of the service (`desiredCount`, `deploymentConfiguration.x`)."""
-    value: Any = service
-    names = path.split(".")
-    for depth, name in enumerate(names):
-        if value is None:
-            break
-        if not isinstance(value, dict):
-            inner = ".".join(names[:depth])
-            raise PlacementError(f"{where}: {inner} must be an object, got {value!r:.60}")
-        value = value.get(name)
-    if value is None:
-        return default
-    if isinstance(value, bool) or not isinstance(value, int) or value < 0:
-        raise PlacementError(f"{where}: {path} must be a whole number, got {value!r:.60}")
-    return value
 
 
 def task_line(task: TaskSpec) -> str:

@@ -15,11 +15,11 @@ from .headroom import (
     add_task_options,
     read_task_inputs,
     rules_json,
-    service_number,
     task_line,
 )
 from .inputs import parse_count, parse_whole, read_json
 from .render import FIRST_REASON_LABEL, Output, more_line, reason_table, table, zone_of
+from .service import service_number
 
 __all__ = ["add_parser", "run", "read_templates", "MAX_LIMIT"]
 

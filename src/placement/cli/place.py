@@ -10,13 +10,12 @@ from typing import Any
 import attrs
 import numpy as np
 
-from ..errors import PlacementError
 from ..inventory import Inventory
 from ..place import reasons as R
 from ..place.api import place
 from ..place.explain import PlacementExplanation
 from ..place.result import PlacementResult
-from ..place.rules import SERVICE_DEFAULT, constraints_from, strategy_from
+from ..place.rules import constraints_from, strategy_from
 from ..place.task import TaskSpec
 from .explain import explanation_json, explanation_lines
 from .inputs import (
@@ -42,6 +41,7 @@ from .render import (
     table,
     zone_of,
 )
+from .service import read_service, service_number, service_rules, task_from
 
 __all__ = ["add_parser", "add_place_options", "run", "Request", "run_request"]
 
@@ -109,31 +109,6 @@ def _options(args: argparse.Namespace) -> tuple[list[Any], list[Any]]:
     return constraints, strategy
 
 
-def _task(document: Any, group: str | None) -> TaskSpec:
-    if not isinstance(document, dict):
-        raise PlacementError("task definition: expected a JSON object")
-    return TaskSpec.from_ecs(document, group)
-
-
-def _service_document(document: Any, where: str) -> dict[str, Any]:
-    """One service: a DescribeServices response with one service, or the element itself."""
-    if isinstance(document, dict) and "services" in document:
-        services = document["services"]
-        if not isinstance(services, list) or len(services) != 1:
-            raise PlacementError(f"{where}: 'services' must list exactly one service")
-        document = services[0]
-    if not isinstance(document, dict):
-        raise PlacementError(f"{where}: expected a service object")
-    return document
-
-
-def _service_list(service: dict[str, Any], field: str, where: str) -> list[Any]:
-    value = service.get(field) or []
-    if not isinstance(value, list):
-        raise PlacementError(f"{where}: {field} must be a list")
-    return value
-
-
 def _service_request(args: argparse.Namespace, out: Output, inventory: Inventory) -> Request:
     """The task, constraints, strategy, group and count of a service, with the overrides.
 
@@ -141,36 +116,15 @@ def _service_request(args: argparse.Namespace, out: Output, inventory: Inventory
     win: `--task-definition` replaces its task definition, `--strategy` its chain, `--group`
     its group; `--constraint` adds to its constraints.
     """
-    if args.service:
-        from .live import read_service
-
-        where = f"service {args.service!r}"
-        service, definition = read_service(args)
-    else:
-        where = f"service file {args.service_file!r}"
-        service = _service_document(read_json(args.service_file, "service file", (dict,)), where)
-        definition = None
+    service, where, definition = read_service(args, "--task-definition")
     name = service.get("serviceName") or args.service or "?"
-    if service.get("schedulingStrategy") == "DAEMON":
-        raise PlacementError(f"{where} is a DAEMON service; place models REPLICA services")
-    if service.get("launchType") == "FARGATE":
-        raise PlacementError(f"{where} runs on FARGATE, not on container instances")
-    if args.task_definition:
-        definition = read_json(args.task_definition, "task definition", (dict,))
-    if definition is None:
-        args.parser.error("--service-file needs --task-definition")
     group = args.group or f"service:{name}"
-    task = _task(definition, group)
-    constraints, strategy = _options(args)
-    constraints = [*_service_list(service, "placementConstraints", where), *constraints]
-    if not strategy:
-        strategy = _service_list(service, "placementStrategy", where) or list(SERVICE_DEFAULT)
+    task = task_from(definition, group)
+    constraints, strategy = service_rules(service, where, *_options(args))
     if args.count is not None:
         count = parse_count(args.count)
     else:
-        desired = service.get("desiredCount") or 0
-        if isinstance(desired, bool) or not isinstance(desired, int) or desired < 0:
-            raise PlacementError(f"{where}: desiredCount must be a whole number, got {desired!r}")
+        desired = service_number(service, "desiredCount", where, 0)
         running = int(inventory.group_counts(group).sum())
         count = parse_count(str(max(desired - running, 0)))
         out.note(f"placement: note: service {name}: desired {desired}, running {running}: "
@@ -192,7 +146,7 @@ def file_request(
     constraints, strategy = _options(args)
     return Request(
         inventory,
-        _task(task_definition, args.group),
+        task_from(task_definition, args.group),
         default_count if args.count is None else parse_count(args.count),
         tuple(constraints),
         tuple(strategy or default_strategy),
