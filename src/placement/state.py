@@ -42,9 +42,9 @@ from .errors import InventoryError, PlacementError, PlacementInputError
 from .instance import Instance
 from .inventory import LOCAL_TASK_PREFIX, Inventory, TaskTable
 from .place import reasons as R
-from .place.api import Ranking, _check_seed, _inputs, lexicographic_min, place
+from .place.api import Ranking, _check_seed, _inputs, place
 from .place.draws import KeyState, random_keys, stop_generators
-from .place.masks import first_reasons, member_of, reason_masks, spread_zones
+from .place.masks import first_reasons, lexicographic_min, member_of, reason_masks, spread_zones
 from .place.result import Failure, PlacementResult
 from .place.rules import Binpack, Constraint, DistinctInstance, Random, Spread, Strategy
 from .place.task import TaskSpec

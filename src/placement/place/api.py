@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Iterable, Sequence
 from typing import Any, Literal
 
 import numpy as np
@@ -12,17 +12,13 @@ from ..errors import PlacementInputError
 from ..inventory import Inventory
 from . import reasons as R
 from .batch import place_batch, place_loop
-from .draws import random_keys
-from .masks import reason_masks, spread_zones
+from .masks import lexicographic_min, one_copy
 from .reference import place_reference
 from .result import PlacementResult
 from .rules import (
     MAX_CONSTRAINTS,
     MAX_SEED,
-    Binpack,
     Constraint,
-    Random,
-    Spread,
     Strategy,
     constraints_from,
     shown,
@@ -51,10 +47,7 @@ def _inputs(
         raise PlacementInputError(
             f"count must be an int from 0 to MAX_COUNT (2**31 - 1), got {shown(count)}"
         )
-    if seed is not None and (
-        isinstance(seed, bool) or not isinstance(seed, int) or not 0 <= seed <= MAX_SEED
-    ):
-        raise PlacementInputError(f"seed must be an int from 0 to 2**128 - 1, got {shown(seed)}")
+    _check_seed(seed)
     rules = constraints_from(constraints)
     if len(rules) + len(task.constraints) > MAX_CONSTRAINTS:
         raise PlacementInputError(
@@ -203,35 +196,12 @@ def _frozen(array: npt.NDArray[Any]) -> npt.NDArray[Any]:
     return array
 
 
-def lexicographic_min(
-    rows: npt.NDArray[np.int64], values: Sequence[npt.NDArray[np.generic]]
-) -> int | None:
-    """The row with the smallest values (first strategy first), ties to the lowest row.
-
-    One min and one filter per strategy: no sort. `rows` is ascending, so the first survivor
-    is the lowest row.
-    """
-    if not len(rows):
-        return None
-    keep: npt.NDArray[np.intp] | None = None
-    last = len(values) - 1
-    for k, value in enumerate(values):
-        if keep is not None:
-            value = value[keep]
-        if k == last:
-            # argmin returns the first of equal minima: the lowest row among them.
-            best = int(np.argmin(value))
-            return int(rows[best if keep is None else keep[best]])
-        hits = np.flatnonzero(value == value.min())
-        if len(hits) == 1:
-            return int(rows[hits[0] if keep is None else keep[hits[0]]])
-        keep = hits if keep is None else keep[hits]
-    return int(rows[0] if keep is None else rows[keep[0]])
-
-
 def _check_seed(seed: Any) -> None:
-    if seed is not None and (isinstance(seed, bool) or not isinstance(seed, int) or seed < 0):
-        raise PlacementInputError(f"seed must be a non-negative int, got {seed!r}")
+    """A seed is None or an int from 0 to 2**128 - 1 (placing, ranking, scale-in, the state)."""
+    if seed is not None and (
+        isinstance(seed, bool) or not isinstance(seed, int) or not 0 <= seed <= MAX_SEED
+    ):
+        raise PlacementInputError(f"seed must be an int from 0 to 2**128 - 1, got {shown(seed)}")
 
 
 def rank(
@@ -249,53 +219,5 @@ def rank(
     reason) are built when read; `masks` holds every reason's mask.
     """
     rules, chain = _inputs(inventory, task, 1, constraints, strategy, seed)
-    masks = reason_masks(inventory, task, rules)
-    taken = np.zeros(len(inventory), dtype=bool)
-    for mask in masks.values():
-        taken |= mask
-    rows = np.flatnonzero(~taken).astype(np.int64, copy=False)
-    # One copy: every instance offers its first random key (t = 0), as the placers define it.
-    everyone = np.arange(len(inventory))
-    draws = iter([keys.first(everyone) for keys in random_keys(chain, seed)])
-    values = strategy_values(inventory, task, chain, rows, draws)
+    masks, rows, values = one_copy(inventory, task, rules, chain, seed)
     return Ranking(inventory.ids, rows, values, masks)
-
-
-def _zone_totals(inventory: Inventory, group: str, attribute: str) -> npt.NDArray[np.float64]:
-    """Per zone of `attribute`, the tasks of `group` on it; +inf for instances lacking it."""
-
-    def compute() -> npt.NDArray[np.float64]:
-        zones, missing = spread_zones(inventory, attribute)
-        counts = inventory.group_counts(group)
-        totals = np.bincount(zones, weights=counts, minlength=missing + 1).astype(float)
-        totals[missing] = np.inf
-        return totals
-
-    return inventory.memo(("zone totals", group, attribute), compute)  # type: ignore[no-any-return]
-
-
-def strategy_values(
-    inventory: Inventory,
-    task: TaskSpec,
-    chain: Sequence[Strategy],
-    rows: npt.NDArray[np.intp],
-    draws: Iterator[npt.NDArray[np.generic]],
-) -> list[npt.NDArray[np.generic]]:
-    """Each strategy's values over `rows` (lower is better), read without copying the columns."""
-    out: list[npt.NDArray[np.generic]] = []
-    group: npt.NDArray[np.int64] | None = None
-    for rule in chain:
-        if isinstance(rule, Binpack):
-            out.append((inventory.cpu if rule.field == "cpu" else inventory.memory)[rows])
-        elif isinstance(rule, Random):
-            out.append(next(draws)[rows])
-        else:
-            assert isinstance(rule, Spread)
-            if group is None:
-                group = inventory.group_counts(task.group)
-            if rule.attribute is None:
-                out.append(group[rows])
-            else:
-                zones, _ = spread_zones(inventory, rule.attribute)
-                out.append(_zone_totals(inventory, task.group, rule.attribute)[zones[rows]])
-    return out

@@ -25,7 +25,15 @@ from ..inventory import Inventory
 from ..syntax.ast import SubjectKind
 from . import reasons as R
 from .draws import RandomKeys, random_keys
-from .masks import StrategyKeys, first_reasons, member_of, reason_masks, spread_zones
+from .masks import (
+    StrategyKeys,
+    first_reasons,
+    lexicographic_min,
+    member_of,
+    one_copy,
+    reason_masks,
+    spread_zones,
+)
 from .order import CONST, DEC, INC, RND, ZONE, Column, order
 from .result import Failure, PlacementResult
 from .rules import Binpack, Constraint, DistinctInstance, MemberOf, Random, Strategy
@@ -197,21 +205,8 @@ def _place_one(
     eligible instance with the least keys (ties to the lowest row), each `random` rule's key
     being the first one, key(i, 0). So this is `rank`'s choice, committed.
     """
-    from .api import lexicographic_min, strategy_values  # api imports this module
-
-    masks = reason_masks(inventory, task, constraints)
-    # Only which instances are eligible matters here; the first-reason counts are the
-    # failure's, computed by `_result` if nothing fits.
-    taken = np.zeros(len(inventory), dtype=bool)
-    for mask in masks.values():
-        taken |= mask
-    rows = np.flatnonzero(~taken).astype(np.int64, copy=False)
-    draws = []
-    for keys in random_keys(strategy, seed):
-        first = np.zeros(len(inventory), dtype=np.int64)  # read at `rows` only
-        first[rows] = keys.first(rows)
-        draws.append(first)
-    best = lexicographic_min(rows, strategy_values(inventory, task, strategy, rows, iter(draws)))
+    masks, rows, values = one_copy(inventory, task, constraints, strategy, seed)
+    best = lexicographic_min(rows, values)
     return _result(inventory, task, 1, constraints, [] if best is None else [best], masks)
 
 

@@ -6,17 +6,21 @@ placer in `reference.py` computes the same things one instance at a time.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 
 import numpy as np
 import numpy.typing as npt
 
 from ..inventory import Inventory
 from . import reasons as R
+from .draws import random_keys
 from .rules import Binpack, Constraint, DistinctInstance, MemberOf, Random, Spread, Strategy
 from .task import TaskSpec
 
-__all__ = ["reason_masks", "first_reasons", "member_of", "spread_zones", "StrategyKeys"]
+__all__ = [
+    "reason_masks", "first_reasons", "member_of", "spread_zones", "StrategyKeys",
+    "lexicographic_min", "zone_totals", "strategy_values", "one_copy",
+]  # fmt: skip
 
 Bools = npt.NDArray[np.bool_]
 
@@ -129,3 +133,94 @@ class StrategyKeys:
         self.group[row] += 1
         for zones, totals in self.zones.values():
             totals[zones[row]] += 1
+
+
+def lexicographic_min(
+    rows: npt.NDArray[np.int64], values: Sequence[npt.NDArray[np.generic]]
+) -> int | None:
+    """The row with the smallest values (first strategy first), ties to the lowest row.
+
+    One min and one filter per strategy: no sort. `rows` is ascending, so the first survivor
+    is the lowest row.
+    """
+    if not len(rows):
+        return None
+    keep: npt.NDArray[np.intp] | None = None
+    last = len(values) - 1
+    for k, value in enumerate(values):
+        if keep is not None:
+            value = value[keep]
+        if k == last:
+            # argmin returns the first of equal minima: the lowest row among them.
+            best = int(np.argmin(value))
+            return int(rows[best if keep is None else keep[best]])
+        hits = np.flatnonzero(value == value.min())
+        if len(hits) == 1:
+            return int(rows[hits[0] if keep is None else keep[hits[0]]])
+        keep = hits if keep is None else keep[hits]
+    return int(rows[0] if keep is None else rows[keep[0]])
+
+
+def zone_totals(inventory: Inventory, group: str, attribute: str) -> npt.NDArray[np.float64]:
+    """Per zone of `attribute`, the tasks of `group` on it; +inf for instances lacking it."""
+
+    def compute() -> npt.NDArray[np.float64]:
+        zones, missing = spread_zones(inventory, attribute)
+        counts = inventory.group_counts(group)
+        totals = np.bincount(zones, weights=counts, minlength=missing + 1).astype(float)
+        totals[missing] = np.inf
+        return totals
+
+    return inventory.memo(("zone totals", group, attribute), compute)  # type: ignore[no-any-return]
+
+
+def strategy_values(
+    inventory: Inventory,
+    task: TaskSpec,
+    chain: Sequence[Strategy],
+    rows: npt.NDArray[np.intp],
+    draws: Iterator[npt.NDArray[np.generic]],
+) -> list[npt.NDArray[np.generic]]:
+    """Each strategy's values over `rows` (lower is better), read without copying the columns."""
+    out: list[npt.NDArray[np.generic]] = []
+    group: npt.NDArray[np.int64] | None = None
+    for rule in chain:
+        if isinstance(rule, Binpack):
+            out.append((inventory.cpu if rule.field == "cpu" else inventory.memory)[rows])
+        elif isinstance(rule, Random):
+            out.append(next(draws)[rows])
+        else:
+            assert isinstance(rule, Spread)
+            if group is None:
+                group = inventory.group_counts(task.group)
+            if rule.attribute is None:
+                out.append(group[rows])
+            else:
+                zones, _ = spread_zones(inventory, rule.attribute)
+                out.append(zone_totals(inventory, task.group, rule.attribute)[zones[rows]])
+    return out
+
+
+def one_copy(
+    inventory: Inventory,
+    task: TaskSpec,
+    constraints: Sequence[Constraint],
+    chain: Sequence[Strategy],
+    seed: int | None,
+) -> tuple[dict[str, Bools], npt.NDArray[np.int64], list[npt.NDArray[np.generic]]]:
+    """What one copy is decided on: masks, eligible rows (ascending), strategy values.
+
+    `rank` orders the rows by the values; `place(count=1)` takes their `lexicographic_min`.
+    Each `random` rule offers every instance its first key (t = 0).
+    """
+    masks = reason_masks(inventory, task, constraints)
+    taken = np.zeros(len(inventory), dtype=bool)
+    for mask in masks.values():
+        taken |= mask
+    rows = np.flatnonzero(~taken).astype(np.int64, copy=False)
+    draws = []
+    for keys in random_keys(chain, seed):
+        first = np.zeros(len(inventory), dtype=np.int64)  # read at `rows` only
+        first[rows] = keys.first(rows)
+        draws.append(first)
+    return masks, rows, strategy_values(inventory, task, chain, rows, iter(draws))
