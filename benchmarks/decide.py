@@ -13,15 +13,9 @@ within 10x of evaluating the memberOf expression.
 from __future__ import annotations
 
 import argparse
-import os
-import platform
-import statistics
 import sys
-import time
-from collections.abc import Callable
-from typing import Any
 
-import numpy as np
+from common import median_time, print_header
 from state import CHAIN, LINUX, inventory
 
 from placement import TaskSpec, place, rank
@@ -30,22 +24,11 @@ from placement.place.masks import reason_masks
 TASK = TaskSpec(cpu=256, memory=512, group="service:web")
 
 
-def _median(fn: Callable[[], Any], runs: int) -> float:
-    times = []
-    for _ in range(runs):
-        start = time.perf_counter()
-        fn()
-        times.append(time.perf_counter() - start)
-    return statistics.median(times)
-
-
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--quick", action="store_true")
     args = parser.parse_args()
-    print(f"command: {' '.join([os.path.basename(sys.executable), *sys.argv])}")
-    print(f"machine: {platform.machine()} {platform.system()}, os.cpu_count()={os.cpu_count()}, "
-          f"python {platform.python_version()}, numpy {np.__version__}")  # fmt: skip
+    print_header()
     sizes = [1_000, 10_000] if args.quick else [1_000, 10_000, 100_000]
     print()
     print("| instances | memberOf ms | all masks ms | rank().best ms | place(count=1) ms "
@@ -55,12 +38,12 @@ def main() -> int:
     for n in sizes:
         inv = inventory(n, tasks_per_instance=2)
         runs = 21 if n <= 10_000 else 9
-        t_member = _median(lambda inv=inv: expression.evaluate(inv), runs)
-        t_masks = _median(lambda inv=inv: reason_masks(inv, TASK, LINUX), runs)
-        t_rank = _median(
+        t_member, _ = median_time(lambda inv=inv: expression.evaluate(inv), runs)
+        t_masks, _ = median_time(lambda inv=inv: reason_masks(inv, TASK, LINUX), runs)
+        t_rank, _ = median_time(
             lambda inv=inv: rank(inv, TASK, constraints=LINUX, strategy=CHAIN).best, runs
         )
-        t_place = _median(
+        t_place, _ = median_time(
             lambda inv=inv: place(inv, TASK, 1, constraints=LINUX, strategy=CHAIN), runs
         )
         best = rank(inv, TASK, constraints=LINUX, strategy=CHAIN).best

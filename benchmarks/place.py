@@ -28,15 +28,10 @@ is scaled to the full count. The script checks that batch and loop agree on the 
 from __future__ import annotations
 
 import argparse
-import os
-import platform
-import statistics
-import sys
-import time
-from collections.abc import Callable
 from typing import Any
 
 import numpy as np
+from common import median_time, print_header
 
 from placement import DistinctInstance, Instance, Inventory, MemberOf, TaskSpec, place
 
@@ -137,11 +132,11 @@ def chain_rows(large: bool, runs: int) -> list[tuple[str, int, int, int, float, 
     prefix = 500 if large else n
     rows = []
     for name, strategy, task in CHAINS:
-        t_batch, full = _time(
+        t_batch, full = median_time(
             lambda strategy=strategy, task=task: place(inv, task, n, strategy=strategy, seed=1),
             max(3, runs),
         )
-        t_loop, loop = _time(
+        t_loop, loop = median_time(
             lambda strategy=strategy, task=task: place(
                 inv, task, prefix, strategy=strategy, seed=1, method="loop"
             ),
@@ -174,13 +169,6 @@ def print_chains(rows: list[tuple[str, int, int, int, float, int, float]]) -> No
           "loop: on the copies shown, scaled linearly; batch and loop agreed on them.")  # fmt: skip
 
 
-def _time(fn: Callable[[], Any], runs: int) -> tuple[float, Any]:
-    times, out = [], None
-    for _ in range(runs):
-        start = time.perf_counter()
-        out = fn()
-        times.append(time.perf_counter() - start)
-    return statistics.median(times), out
 
 
 def main() -> int:
@@ -190,11 +178,7 @@ def main() -> int:
     parser.add_argument("--only", choices=["scenarios", "chains"], help="one table only")
     parser.add_argument("--large", action="store_true", help="chains at 100,000 x 100,000")
     args = parser.parse_args()
-    print(f"command: {' '.join([os.path.basename(sys.executable), *sys.argv])}")
-    print(
-        f"machine: {platform.machine()} {platform.system()}, os.cpu_count()={os.cpu_count()}, "
-        f"python {platform.python_version()}, numpy {np.__version__}"
-    )
+    print_header()
     if args.only != "scenarios":
         print()
         print_chains(chain_rows(args.large, args.runs))
@@ -204,14 +188,14 @@ def main() -> int:
     for sc in scenarios(args.quick):
         inv, task, count = sc["inventory"], sc["task"], sc["count"]
         kw = {"constraints": sc["constraints"], "strategy": sc["strategy"]}
-        t_batch, full = _time(
+        t_batch, full = median_time(
             lambda inv=inv, task=task, count=count, kw=kw: place(
                 inv, task, count, method="batch", **kw
             ),
             max(3, args.runs),
         )
         prefix = min(sc["loop_prefix"], count)
-        t_loop_p, loop = _time(
+        t_loop_p, loop = median_time(
             lambda inv=inv, task=task, prefix=prefix, kw=kw: place(
                 inv, task, prefix, method="loop", **kw
             ),
@@ -222,7 +206,7 @@ def main() -> int:
         assert full.placements[:prefix] == loop.placements, f"{sc['name']}: prefix differs"
         ref_prefix = min(sc["reference_prefix"], count)
         if ref_prefix and (args.quick or not sc.get("reference_quick_only")):
-            t_ref_p, ref = _time(
+            t_ref_p, ref = median_time(
                 lambda inv=inv, task=task, n=ref_prefix, kw=kw: place(
                     inv, task, n, method="reference", **kw
                 ),

@@ -17,13 +17,12 @@
 from __future__ import annotations
 
 import argparse
-import os
-import platform
 import sys
 import time
 from typing import Any
 
 import numpy as np
+from common import print_header
 
 from placement import ClusterState, Instance, Inventory, MemberOf, TaskSpec, rank, scale_in
 from placement.ops.reference import scale_in_reference
@@ -121,9 +120,7 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--quick", action="store_true")
     args = parser.parse_args()
-    print(f"command: {' '.join([os.path.basename(sys.executable), *sys.argv])}")
-    print(f"machine: {platform.machine()} {platform.system()}, os.cpu_count()={os.cpu_count()}, "
-          f"python {platform.python_version()}, numpy {np.__version__}")  # fmt: skip
+    print_header()
     sizes = [1_000, 5_000] if args.quick else [1_000, 5_000, 50_000]
     steps = 1_000 if args.quick else 3_000
     print("\n(1) rank-then-commit decisions per second\n")

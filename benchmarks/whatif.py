@@ -21,17 +21,12 @@ from __future__ import annotations
 import argparse
 import concurrent.futures
 import functools
-import os
 import pickle
-import platform
-import statistics
 import sys
-import time
-from collections.abc import Callable
-from typing import Any
 
 import attrs
 import numpy as np
+from common import median_time, print_header
 
 from placement import (
     SERVICE_DEFAULT,
@@ -73,13 +68,6 @@ def _inventory(n: int, seed: int) -> Inventory:
     )
 
 
-def _time(fn: Callable[[], Any], runs: int) -> tuple[float, Any]:
-    times, out = [], None
-    for _ in range(runs):
-        start = time.perf_counter()
-        out = fn()
-        times.append(time.perf_counter() - start)
-    return statistics.median(times), out
 
 
 def sweep_case(inventory: Inventory, memory: int) -> int:
@@ -94,21 +82,17 @@ def main() -> int:
     parser.add_argument("--runs", type=int, default=3, help="runs per timing (median)")
     args = parser.parse_args()
     scale, runs = (10 if args.quick else 1), args.runs
-    print(f"command: {' '.join([os.path.basename(sys.executable), *sys.argv])}")
-    print(
-        f"machine: {platform.machine()} {platform.system()}, os.cpu_count()={os.cpu_count()}, "
-        f"python {platform.python_version()}, numpy {np.__version__}"
-    )
+    print_header()
     rows: list[tuple[str, str, float, str, float]] = []
     web = TaskSpec(cpu=1024, memory=2048, group="service:web")
     linux = [MemberOf("attribute:ecs.os-type == linux")]
 
     # headroom at 100,000 instances
     big = _inventory(100_000 // scale, seed=1)
-    t_room, room = _time(
+    t_room, room = median_time(
         lambda: headroom(big, web, constraints=linux, strategy=SERVICE_DEFAULT), runs
     )
-    t_place, _ = _time(
+    t_place, _ = median_time(
         lambda: place(big, web, room.copies, constraints=linux, strategy=SERVICE_DEFAULT), runs
     )
     check = place(big, web, room.copies + 1, constraints=linux, strategy=SERVICE_DEFAULT)
@@ -135,7 +119,7 @@ def main() -> int:
             arn=f"{ARN}template-small", cpu=2048, memory=8192, attributes={"ecs.os-type": "linux"}
         ),
     ]
-    t_need, need = _time(
+    t_need, need = median_time(
         lambda: instances_needed(
             busy, web, count, templates, constraints=linux, strategy=SERVICE_DEFAULT
         ),
@@ -143,7 +127,7 @@ def main() -> int:
     )
     new = [attrs.evolve(templates[j % 2], arn=f"{ARN}new-{j}") for j in range(need.instances)]
     grown = Inventory.from_instances([*busy, *new], list(busy.tasks))
-    t_place, _ = _time(
+    t_place, _ = median_time(
         lambda: place(grown, web, count, constraints=linux, strategy=SERVICE_DEFAULT), runs
     )
     rows.append(
@@ -161,14 +145,14 @@ def main() -> int:
     old = place(cluster, web, 100 // max(1, scale // 5), strategy=SERVICE_DEFAULT).inventory
     new_task = TaskSpec(cpu=512, memory=1024, group="service:web")
     desired = 100 // max(1, scale // 5)
-    t_deploy, rolled = _time(
+    t_deploy, rolled = median_time(
         lambda: deploy(
             old, "service:web", new_task, desired_count=desired, strategy=SERVICE_DEFAULT
         ),
         runs,
     )
     assert rolled.completed
-    t_place, _ = _time(lambda: place(old, new_task, desired, strategy=SERVICE_DEFAULT), runs)
+    t_place, _ = median_time(lambda: place(old, new_task, desired, strategy=SERVICE_DEFAULT), runs)
     rows.append(
         (
             f"deploy {desired} tasks, {len(old):,} instances",
@@ -182,13 +166,13 @@ def main() -> int:
     # a 200-case sweep, in process and on a 2-worker process pool
     cases = [256 + 8 * k for k in range(200)]
     fn = functools.partial(sweep_case, cluster)
-    t_plain, plain = _time(lambda: [fn(case) for case in cases], runs)
-    t_in, local = _time(lambda: sweep(fn, cases), runs)
+    t_plain, plain = median_time(lambda: [fn(case) for case in cases], runs)
+    t_in, local = median_time(lambda: sweep(fn, cases), runs)
     assert local == plain
     rows.append(("sweep 200 cases, in process", "", t_in, "200 x place 100, a loop", t_plain))
     with concurrent.futures.ProcessPoolExecutor(max_workers=2) as pool:
         sweep(fn, cases[:4], executor=pool)  # start the workers before timing
-        t_pool, remote = _time(lambda: sweep(fn, cases, executor=pool), runs)
+        t_pool, remote = median_time(lambda: sweep(fn, cases, executor=pool), runs)
     assert remote == local
     rows.append(("sweep 200 cases, 2-worker pool", "", t_pool, "200 x place 100, a loop", t_plain))
 
