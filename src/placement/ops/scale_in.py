@@ -19,7 +19,7 @@ from ..errors import PlacementInputError
 from ..inventory import Inventory
 from ..place.api import _check_seed
 from ..place.draws import stop_generators
-from ..place.masks import spread_zones
+from ..place.masks import spread_zones, zone_totals
 from ..place.rules import Binpack, Random, Spread, Strategy, strategy_from
 
 __all__ = ["scale_in", "ScaleInResult", "choose_stops", "check_inputs"]
@@ -172,10 +172,9 @@ class _StopState:
         self.zones: dict[str, tuple[npt.NDArray[np.int64], npt.NDArray[np.float64]]] = {}
         for rule in chain:
             if isinstance(rule, Spread) and rule.attribute is not None:
-                zones, missing = spread_zones(inventory, rule.attribute)
-                counted = np.bincount(zones, weights=self.group, minlength=missing + 1)
-                totals = counted.astype(np.float64)
-                totals[missing] = np.inf  # lacking the attribute: stopped first
+                zones, _ = spread_zones(inventory, rule.attribute)
+                # +inf for instances lacking the attribute: negated, they stop first.
+                totals = zone_totals(inventory, group, rule.attribute).copy()
                 self.zones[rule.attribute] = (zones, totals)
 
     def values(

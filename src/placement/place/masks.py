@@ -93,8 +93,8 @@ def spread_zones(inv: Inventory, attribute: str) -> tuple[npt.NDArray[np.int64],
 class StrategyKeys:
     """The strategy chain's ranking values over a (mutable) copy of the inventory's state.
 
-    Shared by `rank` (once) and the per-copy loop (every copy, then `commit`), so both read
-    the chain the same way. Lower is better; instances lacking a spread attribute get +inf.
+    The per-copy loop reads it every copy, then commits. Lower is better; instances lacking a
+    spread attribute get +inf.
     """
 
     def __init__(self, inventory: Inventory, task: TaskSpec, strategy: Sequence[Strategy]):
@@ -106,10 +106,8 @@ class StrategyKeys:
         self.zones: dict[str, tuple[npt.NDArray[np.int64], npt.NDArray[np.float64]]] = {}
         for rule in strategy:
             if isinstance(rule, Spread) and rule.attribute is not None:
-                zones, missing = spread_zones(inventory, rule.attribute)
-                counted = np.bincount(zones, weights=self.group, minlength=missing + 1)
-                totals = counted.astype(np.float64)  # bincount of nothing is int64
-                totals[missing] = np.inf
+                zones, _ = spread_zones(inventory, rule.attribute)
+                totals = zone_totals(inventory, task.group, rule.attribute).copy()
                 self.zones[rule.attribute] = (zones, totals)
 
     def values(
