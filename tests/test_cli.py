@@ -7,22 +7,11 @@ import re
 from pathlib import Path
 
 import pytest
+from cli_helpers import EXAMPLES, INSTANCES, ROOT, TASK_DEFINITION, TASKS, inventory
 
 import placement
 from placement.cli import main
 from placement.cli.render import Output, Style, bar, instance_names, table
-
-ROOT = Path(__file__).resolve().parents[1]
-EXAMPLES = ROOT / "src" / "placement" / "examples"
-INSTANCES = EXAMPLES / "container-instances.json"
-TASKS = EXAMPLES / "tasks.json"
-TASK_DEFINITION = EXAMPLES / "task-definition.json"
-
-
-def inventory() -> placement.Inventory:
-    return placement.Inventory.from_ecs(
-        json.loads(INSTANCES.read_text()), json.loads(TASKS.read_text())
-    )
 
 
 def place_args(*extra: str) -> list[str]:

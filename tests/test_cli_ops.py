@@ -9,25 +9,14 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from cli_helpers import EXAMPLES, INSTANCES, TASK_DEFINITION, TASKS, inventory, run, run_json
 
 import placement
-from placement.cli import main
 from placement.cli.render import TABLE_WIDTH
 
-ROOT = Path(__file__).resolve().parents[1]
-EXAMPLES = ROOT / "src" / "placement" / "examples"
-INSTANCES = EXAMPLES / "container-instances.json"
-TASKS = EXAMPLES / "tasks.json"
-TASK_DEFINITION = EXAMPLES / "task-definition.json"
 SERVICE = EXAMPLES / "service.json"
 
 ARN = "arn:aws:ecs:us-east-1:123456789012:container-instance/prod/"
-
-
-def inventory() -> placement.Inventory:
-    return placement.Inventory.from_ecs(
-        json.loads(INSTANCES.read_text()), json.loads(TASKS.read_text())
-    )
 
 
 def example_task(group: str | None = None) -> placement.TaskSpec:
@@ -36,18 +25,6 @@ def example_task(group: str | None = None) -> placement.TaskSpec:
 
 def files(*extra: str) -> list[str]:
     return ["--inventory", str(INSTANCES), "--tasks", str(TASKS), *extra]
-
-
-def run(capsys: pytest.CaptureFixture[str], *argv: str) -> tuple[int, str, str]:
-    code = main(list(argv))
-    captured = capsys.readouterr()
-    return code, captured.out, captured.err
-
-
-def run_json(capsys: pytest.CaptureFixture[str], *argv: str, code: int = 0) -> Any:
-    got, out, err = run(capsys, *argv, "-o", "json")
-    assert got == code, err
-    return json.loads(out)  # exactly one document: json.loads refuses trailing text
 
 
 def write(path: Path, document: Any) -> str:

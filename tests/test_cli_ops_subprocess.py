@@ -15,13 +15,8 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from cli_helpers import EXAMPLES, INSTANCES, SRC, TASK_DEFINITION, TASKS
 
-ROOT = Path(__file__).resolve().parents[1]
-SRC = ROOT / "src"
-EXAMPLES = SRC / "placement" / "examples"
-INSTANCES = EXAMPLES / "container-instances.json"
-TASKS = EXAMPLES / "tasks.json"
-TASK_DEFINITION = EXAMPLES / "task-definition.json"
 SERVICE = EXAMPLES / "service.json"
 
 

@@ -8,39 +8,14 @@ import re
 import subprocess
 import sys
 from pathlib import Path
-from typing import Any
 
 import pytest
+from cli_helpers import INSTANCES, SRC, TASK_DEFINITION, TASKS, inventory, run, run_json
 
 import placement
-from placement.cli import main
 from placement.cli.render import TABLE_WIDTH
 
-ROOT = Path(__file__).resolve().parents[1]
-SRC = ROOT / "src"
-EXAMPLES = SRC / "placement" / "examples"
-INSTANCES = EXAMPLES / "container-instances.json"
-TASKS = EXAMPLES / "tasks.json"
-TASK_DEFINITION = EXAMPLES / "task-definition.json"
 FILES = ["--inventory", str(INSTANCES), "--tasks", str(TASKS)]
-
-
-def inventory() -> placement.Inventory:
-    return placement.Inventory.from_ecs(
-        json.loads(INSTANCES.read_text()), json.loads(TASKS.read_text())
-    )
-
-
-def run(capsys: pytest.CaptureFixture[str], *argv: str) -> tuple[int, str, str]:
-    code = main(list(argv))
-    captured = capsys.readouterr()
-    return code, captured.out, captured.err
-
-
-def run_json(capsys: pytest.CaptureFixture[str], *argv: str, code: int = 0) -> Any:
-    got, out, err = run(capsys, *argv, "-o", "json")
-    assert got == code, err
-    return json.loads(out)
 
 
 def process(*args: str) -> subprocess.CompletedProcess[str]:

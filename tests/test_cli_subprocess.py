@@ -16,13 +16,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-
-ROOT = Path(__file__).resolve().parents[1]
-SRC = ROOT / "src"
-EXAMPLES = SRC / "placement" / "examples"
-INSTANCES = EXAMPLES / "container-instances.json"
-TASKS = EXAMPLES / "tasks.json"
-TASK_DEFINITION = EXAMPLES / "task-definition.json"
+from cli_helpers import INSTANCES, SRC, TASK_DEFINITION, TASKS
 
 
 def environment(**changes: str | None) -> dict[str, str]:
