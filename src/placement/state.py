@@ -44,10 +44,20 @@ from .inventory import LOCAL_TASK_PREFIX, Inventory, TaskTable
 from .place import reasons as R
 from .place.api import Ranking, _check_seed, _inputs, place
 from .place.draws import KeyState, random_keys, stop_generators
-from .place.masks import first_reasons, lexicographic_min, member_of, reason_masks, spread_zones
+from .place.masks import (
+    add_mask,
+    constraint_masks,
+    constraint_rules,
+    eligibility_masks,
+    first_reasons,
+    lexicographic_min,
+    rule_mask,
+    spread_zones,
+)
 from .place.result import Failure, PlacementResult
-from .place.rules import Binpack, Constraint, DistinctInstance, Random, Spread, Strategy
 from .place.task import TaskSpec
+from .rules.base import Constraint, Strategy
+from .rules.view import View
 from .syntax.literals import Timestamp
 
 __all__ = ["ClusterState"]
@@ -67,78 +77,117 @@ _MUTABLE = ("cpu", "memory", "gpus", "ports", "udp_ports", "running_tasks_count"
 _STATIC = tuple(k for k, name in enumerate(_READ) if name not in _MUTABLE)
 _STATIC_SPECS = [(k, INSTANCE_READ[k]) for k in _STATIC]
 
-_AGENT, _ATTRIBUTE, _CPU, _MEMORY, _PORTS, _GPU, _MEMBER_OF, _DISTINCT = (
-    R.ORDER.index(reason) for reason in
-    (R.AGENT, R.ATTRIBUTE, R.CPU, R.MEMORY, R.PORTS, R.GPU, R.MEMBER_OF, R.DISTINCT_INSTANCE)
-)  # fmt: skip
+_CPU, _MEMORY, _PORTS, _GPU = (
+    R.ORDER.index(reason) for reason in (R.CPU, R.MEMORY, R.PORTS, R.GPU)
+)
 
 _MAX_COUNT = 2**31 - 1
 _MAX_PLANS = 32
 """Rankings kept current per (task, constraints, strategy); the oldest is dropped past this."""
 
 
-class _Plan:
-    """The reason masks for one (task, constraints), kept current one instance at a time."""
+class _StateView(View):
+    """The state as rules see it: the base's static columns, the state's current arrays."""
 
-    __slots__ = ("task", "grid", "masks", "eligible", "static_member", "dynamic", "distinct",
+    __slots__ = ("_state",)
+
+    def __init__(self, state: ClusterState) -> None:
+        super().__init__(state._base)
+        self._state = state
+
+    def _remaining(self, resource: str) -> Ints:
+        state = self._state
+        column: Ints = {"cpu": state._cpu, "memory": state._memory, "gpus": state._gpus}[resource]
+        return column
+
+    @property
+    def running_tasks_count(self) -> Ints:
+        """Running tasks per row, now."""
+        return self._state._rtc
+
+    def group_count(self, group: str) -> Ints:
+        """Tasks of `group` per row, now."""
+        return self._state._group_count(group)
+
+    def zone_totals(self, group: str, attribute: str) -> npt.NDArray[np.float64]:
+        """Tasks of `group` per value of `attribute`, now."""
+        return self._state._zone_total(group, attribute)[1]
+
+    def instance(self, row: int) -> Instance:
+        """Row `row` as it is now."""
+        return self._state._instance_at(int(row))
+
+    def current(self) -> Inventory:
+        """The state's snapshot."""
+        return self._state.inventory
+
+
+class _Plan:
+    """The reason masks for one (task, constraints), kept current one instance at a time.
+
+    Eligibility from the static columns (agent, attributes) and the state's own arrays
+    (resources, ports); each constraint's mask on its own (those that read placements are
+    asked again where a change may matter), merged by reason into `grid`, one row a reason.
+    """
+
+    __slots__ = ("task", "grid", "masks", "eligible", "rules", "rule_masks", "reason_rows",
                  "ports")  # fmt: skip
 
     def __init__(self, state: ClusterState, task: TaskSpec, rules: tuple[Constraint, ...]):
         self.task = task
-        every = member_of(rules, task)
-        self.dynamic = [rule.expression for rule in every if rule.expression.reads_state]
-        self.distinct = any(isinstance(c, DistinctInstance) for c in rules)
         self.ports = bool(task.ports or task.udp_ports)
         base, n = state._base, len(state._base)
-        # Eligibility from the static columns (agent, attributes); resources from the state's
-        # own arrays; memberOf split into static expressions (evaluated once, on the static
-        # columns) and state-reading ones (on a snapshot now, one instance at a time later).
-        masks = reason_masks(base, attrs.evolve(task, constraints=()), ())
+        masks = eligibility_masks(base, task)
         masks[R.CPU] = state._cpu < task.cpu
         masks[R.MEMORY] = state._memory < task.memory
         masks[R.GPU] = state._gpus < task.gpus
         masks[R.PORTS] = state._port_mask(task) if self.ports else np.zeros(n, dtype=bool)
-        self.static_member = np.zeros(n, dtype=bool)
-        for rule in every:
-            if not rule.expression.reads_state:
-                self.static_member |= ~rule.expression.evaluate(base)
-        masks[R.MEMBER_OF] = self.static_member.copy()
-        if self.dynamic:
-            snapshot = state.inventory
-            for expression in self.dynamic:
-                masks[R.MEMBER_OF] |= ~expression.evaluate(snapshot)
-        if self.distinct:
-            masks[R.DISTINCT_INSTANCE] = state._group_count(task.group) > 0
-        else:
-            masks[R.DISTINCT_INSTANCE] = np.zeros(n, dtype=bool)
+        self.rules = constraint_rules(rules, task)
+        view = _StateView(state)
+        self.rule_masks = [rule_mask(rule, view, task) for rule in self.rules]
+        constraint_masks(view, task, (), masks)  # every built-in reason, even when unused
+        for rule, mask in zip(self.rules, self.rule_masks, strict=True):
+            add_mask(masks, rule.reason, mask)
+        reasons = list(masks)
         # One row per reason in one array: a ranking copies them all with one copy.
-        rows = [masks[reason] for reason in R.ORDER]
-        self.grid = np.array(rows, dtype=bool).reshape(len(R.ORDER), n)
-        self.masks = dict(zip(R.ORDER, self.grid, strict=True))
+        self.grid = np.array([masks[reason] for reason in reasons], dtype=bool).reshape(
+            len(reasons), n
+        )
+        self.masks = dict(zip(reasons, self.grid, strict=True))
+        self.reason_rows = [reasons.index(rule.reason) for rule in self.rules]
         self.eligible: Bools = ~np.any(self.grid, axis=0, keepdims=False).reshape(n)
 
     def refresh(self, state: ClusterState, i: int, cpu: int, memory: int, gpus: int) -> None:
         """Instance `i` changed (it now has `cpu`, `memory`, `gpus` left): its reasons again."""
         task, grid = self.task, self.grid
-        short = (cpu < task.cpu, memory < task.memory, gpus < task.gpus)
-        grid[_CPU, i], grid[_MEMORY, i], grid[_GPU, i] = short
-        blocked = short[0] or short[1] or short[2] or grid[_AGENT, i] or grid[_ATTRIBUTE, i]
+        grid[_CPU, i], grid[_MEMORY, i], grid[_GPU, i] = (
+            cpu < task.cpu, memory < task.memory, gpus < task.gpus
+        )  # fmt: skip
         if self.ports:
-            grid[_PORTS, i] = taken = bool(
+            grid[_PORTS, i] = bool(
                 task.ports & state._ports_at(i, udp=False)
                 or task.udp_ports & state._ports_at(i, udp=True)
             )
-            blocked = blocked or taken
-        if self.dynamic:
-            here = state._instance_at(i)
-            grid[_MEMBER_OF, i] = self.static_member[i] or not all(
-                expression.matches(here) for expression in self.dynamic
-            )
-        blocked = blocked or grid[_MEMBER_OF, i]
-        if self.distinct:
-            grid[_DISTINCT, i] = present = bool(state._group_count(task.group)[i] > 0)
-            blocked = blocked or present
-        self.eligible[i] = not blocked
+        rows = np.array([i], dtype=np.int64)
+        view: _StateView | None = None
+        for k, rule in enumerate(self.rules):
+            if not rule.reads_placements:
+                continue
+            view = view or _StateView(state)
+            affected = rule.affected(view, task, i)
+            if affected is None:
+                self.rule_masks[k][:] = rule_mask(rule, view, task)
+                rows = np.arange(len(self.eligible))
+            else:
+                affected = np.asarray(affected, dtype=np.int64)
+                self.rule_masks[k][affected] = rule.refreshed(view, task, affected)
+                rows = np.union1d(rows, affected)
+        # The constraints' reason rows again where a rule changed, then eligibility there.
+        for row in set(self.reason_rows):
+            merged = [m[rows] for m, r in zip(self.rule_masks, self.reason_rows, strict=True)
+                      if r == row]  # fmt: skip
+            grid[row, rows] = np.logical_or.reduce(merged) if merged else False
+        self.eligible[rows] = ~grid[:, rows].any(axis=0)
 
 
 def _checked(
@@ -388,10 +437,12 @@ class ClusterState:
         plan = self._plan(task, rules)
         rows = np.flatnonzero(plan.eligible)
         draws = iter([state.current for state in self._keys_for(chain)])
-        values = [self._values(rule, task, rows, draws) for rule in chain]
+        view = _StateView(self)
+        values = [rule.values(view, task, rows, next(draws) if rule.random else None)
+                  for rule in chain]  # fmt: skip
         grid = plan.grid.copy()
         grid.flags.writeable = False
-        return Ranking(self._base.ids, rows, values, dict(zip(R.ORDER, grid, strict=True)),
+        return Ranking(self._base.ids, rows, values, dict(zip(plan.masks, grid, strict=True)),
                        lexicographic_min(rows, values))  # fmt: skip
 
     def _parse(
@@ -423,7 +474,7 @@ class ClusterState:
 
     def _generators_for(self, chain: tuple[Strategy, ...]) -> list[np.random.Generator]:
         """Scale-in's generators for `chain`, held for the state's life."""
-        if not any(isinstance(rule, Random) for rule in chain):
+        if not any(rule.random for rule in chain):
             return []
         generators = self._generators.get(chain)
         if generators is None:
@@ -432,27 +483,13 @@ class ClusterState:
 
     def _keys_for(self, chain: tuple[Strategy, ...]) -> list[KeyState]:
         """The random keys of `chain` on the current instances (fresh after a rebuild)."""
-        if not any(isinstance(rule, Random) for rule in chain):
+        if not any(rule.random for rule in chain):
             return []
         states = self._keys.get(chain)
         n = len(self._base)
         if states is None or len(states[0].current) != n:
             states = self._keys[chain] = [KeyState(k, n) for k in random_keys(chain, self.seed)]
         return states
-
-    def _values(
-        self, rule: Strategy, task: TaskSpec, rows: npt.NDArray[np.intp], draws: Any
-    ) -> npt.NDArray[np.generic]:
-        if isinstance(rule, Binpack):
-            return (self._cpu if rule.field == "cpu" else self._memory)[rows]
-        if isinstance(rule, Random):
-            draw: npt.NDArray[np.int64] = next(draws)
-            return draw[rows]
-        assert isinstance(rule, Spread)
-        if rule.attribute is None:
-            return self._group_count(task.group)[rows]
-        zones, totals = self._zone_total(task.group, rule.attribute)
-        return totals[zones[rows]]
 
     # -- commit and release -------------------------------------------------------------------
 
@@ -600,7 +637,7 @@ class ClusterState:
         """
         self._sync()
         rules, chain = _checked(self._base, task, count, constraints, strategy)
-        if any(isinstance(rule, Random) for rule in chain):
+        if any(rule.random for rule in chain):
             return self._place_stepwise(task, count, rules, chain)
         decided = place(self.inventory, task, count, constraints=rules, strategy=chain)
         arns = []

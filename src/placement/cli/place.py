@@ -240,8 +240,8 @@ def explain_json(explanation: PlacementExplanation) -> dict[str, Any]:
 def _every_reason(explanation: PlacementExplanation) -> list[list[str]]:
     """Per row, every reason in ECS's order (one pass per reason, not per instance)."""
     out: list[list[str]] = [[] for _ in range(len(explanation.inventory))]
-    for reason in R.ORDER:
-        for row in np.flatnonzero(explanation.masks[reason]).tolist():
+    for reason, mask in explanation.masks.items():  # in reason order
+        for row in np.flatnonzero(mask).tolist():
             out[row].append(reason)
     return out
 

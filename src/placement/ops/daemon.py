@@ -18,7 +18,6 @@ from ..model import FrozenMap
 from ..place import reasons as R
 from ..place.api import _inputs
 from ..place.masks import reason_masks
-from ..place.rules import DistinctInstance
 from ..place.task import TaskSpec
 
 __all__ = ["place_daemon", "DaemonResult", "decide_daemon", "STRATEGY_REFUSED"]
@@ -98,7 +97,7 @@ def decide_daemon(
         raise PlacementInputError(f"constraints: {type(exc).__name__}") from None
     assert isinstance(inventory, Inventory) and isinstance(task, TaskSpec)
     # distinctInstance is implied: instances that run the group need nothing.
-    masks = reason_masks(inventory, task, [c for c in rules if not isinstance(c, DistinctInstance)])
+    masks = reason_masks(inventory, task, rules)
     del masks[R.DISTINCT_INSTANCE]
     runs = inventory.group_counts(task.group) > 0
     blocked = np.zeros(len(inventory), dtype=bool)
@@ -111,7 +110,7 @@ def decide_daemon(
     # Those that cannot take it are the failures; the others do not need it (SEMANTICS §5).
     needed = ~runs & active & ~masks[R.MEMBER_OF]
     failures = {
-        str(ids[i]): tuple(reason for reason in R.ORDER if reason in masks and masks[reason][i])
+        str(ids[i]): tuple(reason for reason, mask in masks.items() if mask[i])
         for i in np.flatnonzero(needed & blocked)
     }
     leaving = runs & (masks[R.MEMBER_OF] | ~active)

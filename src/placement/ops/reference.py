@@ -18,8 +18,8 @@ from ..inventory import Inventory
 from ..place import reasons as R
 from ..place.draws import stop_generators
 from ..place.reference import instance_reasons
-from ..place.rules import Binpack, Constraint, DistinctInstance, MemberOf, Random, Spread, Strategy
 from ..place.task import TaskSpec
+from ..rules.base import Constraint, Strategy
 
 __all__ = ["scale_in_reference", "daemon_reference"]
 
@@ -35,28 +35,11 @@ def _stop_key(
 ) -> tuple[Any, ...]:
     """The chain's key for stopping task `j` (lower stops first), then the tie rules."""
     inst = instances[row_of[task.instance]]
-    key: list[Any] = []
     draw = iter(draws)
+    key: list[Any] = []
     for rule in strategy:
-        if isinstance(rule, Binpack):
-            after = inst.cpu + task.cpu if rule.field == "cpu" else inst.memory + task.memory
-            key.append(-after)  # the most remaining after the stop first
-        elif isinstance(rule, Random):
-            key.append(next(draw)[j])
-        elif isinstance(rule, Spread) and rule.attribute is None:
-            key.append(-inst.task_groups.get(group, 0))
-        else:
-            assert isinstance(rule, Spread) and rule.attribute is not None
-            value = inst.attributes.get(rule.attribute)
-            if value is None:  # lacking the attribute: cleared first
-                key.append((0, 0))
-            else:
-                total = sum(
-                    other.task_groups.get(group, 0)
-                    for other in instances
-                    if other.attributes.get(rule.attribute) == value
-                )
-                key.append((1, -total))
+        value = next(draw)[j] if rule.random else None
+        key.append(rule.reference_stop_key(instances, inst, task, group, value))
     # Ties: last instance in inventory order; most recently started (not started: most
     # recent of all); last in task order.
     started = (0, 0) if task.started_at is None else (1, -task.started_at.micros)
@@ -112,18 +95,19 @@ def daemon_reference(
     inventory: Inventory, task: TaskSpec, constraints: Sequence[Constraint]
 ) -> tuple[tuple[str, ...], dict[str, tuple[str, ...]], tuple[str, ...]]:
     """(placements, failures, stops) of a daemon, §5, one instance at a time."""
-    rules = [c for c in constraints if not isinstance(c, DistinctInstance)]
-    member_of = [*task.constraints, *[c for c in rules if isinstance(c, MemberOf)]]
+    rules = list(constraints)
+    member_of = [c for c in [*task.constraints, *rules] if c.reason == R.MEMBER_OF]
     placements: list[str] = []
     failures: dict[str, tuple[str, ...]] = {}
     leaving: set[str] = set()
     for inst in inventory:
         if inst.task_groups.get(task.group, 0):
-            unsatisfied = any(not c.expression.matches(inst) for c in member_of)
+            unsatisfied = any(c.reference_excluded([inst], task)[0] for c in member_of)
             if unsatisfied or inst.status != "ACTIVE":
                 leaving.add(inst.arn)
             continue
-        reasons = instance_reasons(inst, task, rules)
+        # distinctInstance is implied: instances that run the group were skipped above.
+        reasons = [r for r in instance_reasons(inst, task, rules) if r != R.DISTINCT_INSTANCE]
         if not reasons:
             placements.append(inst.arn)
         elif inst.status == "ACTIVE" and R.MEMBER_OF not in reasons:

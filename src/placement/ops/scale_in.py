@@ -191,7 +191,7 @@ class _StopState:
         elif isinstance(rule, Random):
             assert draw is not None
             out = draw[self.mine[candidates]]
-        elif rule.attribute is None:
+        elif not isinstance(rule, Spread) or rule.attribute is None:
             out = -self.group[rows]
         else:
             zones, totals = self.zones[rule.attribute]

@@ -26,11 +26,11 @@ from ..inventory import Inventory
 from ..model import INSTANCE_FIELDS, FrozenMap
 from ..place.api import _inputs as _place_inputs
 from ..place.api import place
-from ..place.masks import first_reasons, member_of, reason_masks
+from ..place.masks import constraint_rules, first_reasons, reason_masks
 from ..place.result import PlacementResult
-from ..place.rules import Constraint, DistinctInstance, MemberOf
 from ..place.task import TaskSpec
-from ..syntax.ast import SubjectKind
+from ..rules.base import Constraint
+from ..rules.view import View
 
 __all__ = ["Headroom", "InstancesNeeded", "headroom", "instances_needed", "capacities"]
 
@@ -103,6 +103,19 @@ def capacities(inventory: Inventory, task: TaskSpec, constraints: Sequence[Const
     """Per instance, how many more copies of `task` it takes (`UNLIMITED`: for ever).
 
     `constraints` are typed (`constraints_from`); the task definition's own are added here.
+    A rule that reads placements but cannot say its capacity (a user's rule) is left out, so
+    the answer is then an upper bound; `counted_capacities` says whether it is exact.
+    """
+    return counted_capacities(inventory, task, constraints)[0]
+
+
+def counted_capacities(
+    inventory: Inventory, task: TaskSpec, constraints: Sequence[Constraint]
+) -> tuple[Ints, bool]:
+    """`capacities`, and whether every rule said its capacity (else they are upper bounds).
+
+    Each copy changes only its own instance for every rule that says a capacity, so each
+    instance takes a fixed number of copies whatever the order.
     """
     n = len(inventory)
     eligible, _ = first_reasons(reason_masks(inventory, task, constraints), n)
@@ -114,49 +127,19 @@ def capacities(inventory: Inventory, task: TaskSpec, constraints: Sequence[Const
     ):
         if need:
             np.minimum(k, have // need, out=k)
-    if task.ports or task.udp_ports or any(isinstance(r, DistinctInstance) for r in constraints):
-        np.minimum(k, 1, out=k)  # host ports bind once; distinctInstance allows one copy
-    dynamic = [rule for rule in member_of(constraints, task) if rule.expression.reads_state]
-    alive = np.flatnonzero(k > 1)
-    if dynamic and len(alive):
-        k[alive] = np.minimum(k[alive], _first_refusal(inventory.select(alive), task, dynamic))
-    return k
-
-
-def _thresholds(rules: Sequence[MemberOf]) -> list[int]:
-    """The runningTasksCount values at which the expressions can change value (v and v + 1)."""
-    points: set[int] = set()
-    for rule in rules:
-        for leaf in rule.expression.leaves():
-            if leaf.subject.kind is SubjectKind.RUNNING_TASKS_COUNT:
-                value = int(leaf.argument)  # type: ignore[arg-type]
-                points.update(p for p in (value, value + 1) if p < _FAR)
-    return sorted(points)
-
-
-def _first_refusal(sub: Inventory, task: TaskSpec, rules: Sequence[MemberOf]) -> Ints:
-    """Per instance of `sub`, the first j >= 1 whose state refuses copy j + 1 (else UNLIMITED).
-
-    After j >= 1 copies an instance runs the task's group and `runningTasksCount + j` tasks;
-    nothing else the expressions read has moved. As a function of that count each expression
-    is constant between its thresholds, so probing the count just after the first copy and at
-    each threshold finds the first j that refuses.
-    """
-    running = sub.running_tasks_count
-    columns = sub.columns()
-    lacking = np.flatnonzero(sub.group_counts(task.group) == 0)
-    columns["task_groups"] = sub.groups.adding(lacking, task.group, np.ones(len(lacking), np.int64))
-    tasks = sub.tasks.columns()
-    first = np.full(len(sub), UNLIMITED, dtype=np.int64)
-    for point in [None, *_thresholds(rules)]:
-        count = running + 1 if point is None else np.maximum(point, running + 1)
-        columns["running_tasks_count"] = count
-        probe = Inventory(columns, tasks)  # only the columns the expressions read differ
-        holds = np.ones(len(sub), dtype=bool)
-        for rule in rules:
-            holds &= rule.expression.evaluate(probe)
-        np.minimum(first, np.where(holds, UNLIMITED, count - running), out=first)
-    return first
+    if task.ports or task.udp_ports:
+        np.minimum(k, 1, out=k)  # host ports bind once
+    exact = True
+    for rule in constraint_rules(constraints, task):
+        alive = np.flatnonzero(k > 1)
+        if not rule.reads_placements or not len(alive):
+            continue
+        cap = rule.capacity(View(inventory.select(alive)), task, UNLIMITED)
+        if cap is None:
+            exact = False
+        else:
+            k[alive] = np.minimum(k[alive], np.asarray(cap, dtype=np.int64))
+    return k, exact
 
 
 def _full_state(inventory: Inventory, task: TaskSpec, copies: Ints) -> Inventory:
@@ -207,11 +190,36 @@ def headroom(
     instances. Computed over columns, without placing: its cost does not grow with the copies.
     """
     rules, _chain = _place_inputs(inventory, task, 0, constraints, strategy)
-    caps = capacities(inventory, task, rules)
+    caps, exact = counted_capacities(inventory, task, rules)
+    if not exact:
+        return _headroom_by_placing(inventory, task, rules, caps)
     if (caps == UNLIMITED).any():
         return Headroom(None, {}, unbounded=True)
     copies = sum(caps.tolist())  # Python ints: 100,000 capacities near 2**53 overflow int64
     return Headroom(copies, _reasons_when_full(inventory, task, rules, caps))
+
+
+HEADROOM_SEARCH_LIMIT = 100_000
+"""Copies headroom places one by one, at most, when a user's rule cannot say its capacity and
+nothing else bounds the copies; if they all fit, the headroom is reported unbounded."""
+
+
+def _headroom_by_placing(
+    inventory: Inventory, task: TaskSpec, rules: Sequence[Constraint], caps: Ints
+) -> Headroom:
+    """Headroom when a rule reads placements without saying its capacity: place copy by copy.
+
+    `caps` bound the copies (each rule can only refuse more); the per-copy loop asks the rule
+    again after every commit.
+    """
+    from ..place.batch import place_loop
+
+    unbounded = bool((caps == UNLIMITED).any())
+    bound = HEADROOM_SEARCH_LIMIT if unbounded else sum(caps.tolist())
+    result = place_loop(inventory, task, bound + 1, rules, (), None)
+    if not result.failed:
+        return Headroom(None, {}, unbounded=True)
+    return Headroom(result.placed, result.failures[0].reasons)
 
 
 # -- instances needed ---------------------------------------------------------------------------

@@ -10,7 +10,6 @@ import numpy.typing as npt
 
 from ..errors import PlacementInputError
 from ..inventory import Inventory
-from . import reasons as R
 from .batch import place_batch, place_loop
 from .masks import lexicographic_min, one_copy
 from .reference import place_reference
@@ -151,10 +150,7 @@ class Ranking:
         if self._excluded is None:
             excluded: dict[str, str] = {}
             taken = np.zeros(len(self._ids), dtype=bool)
-            for reason in R.ORDER:
-                mask = self.masks.get(reason)
-                if mask is None:
-                    continue
+            for reason, mask in self.masks.items():  # built in reason order
                 for row in np.flatnonzero(mask & ~taken):
                     excluded[str(self._ids[row])] = reason
                 taken |= mask

@@ -22,22 +22,23 @@ import numpy as np
 import numpy.typing as npt
 
 from ..inventory import Inventory
-from ..syntax.ast import SubjectKind
+from ..rules.base import Constraint, Strategy
+from ..rules.view import View
 from . import reasons as R
 from .draws import RandomKeys, random_keys
 from .masks import (
-    StrategyKeys,
+    constraint_rules,
+    eligibility_masks,
     first_reasons,
     lexicographic_min,
-    member_of,
     one_copy,
     reason_masks,
-    spread_zones,
+    rule_mask,
 )
-from .order import CONST, DEC, INC, RND, ZONE, Column, order
+from .order import Column, order
 from .result import Failure, PlacementResult
-from .rules import Binpack, Constraint, DistinctInstance, MemberOf, Random, Strategy
 from .task import TaskSpec
+from .working import Working
 
 __all__ = ["place_batch", "place_loop"]
 
@@ -77,103 +78,46 @@ def _result(
     )
 
 
-def _dynamic_rules(constraints: Sequence[Constraint], task: TaskSpec) -> list[MemberOf]:
-    return [rule for rule in member_of(constraints, task) if rule.expression.reads_state]
-
-
-def _thresholds(rules: Sequence[MemberOf]) -> list[int]:
-    """The runningTasksCount arguments of the rules' comparisons."""
-    out: list[int] = []
-    for rule in rules:
-        for leaf in rule.expression.leaves():
-            if leaf.subject.kind is SubjectKind.RUNNING_TASKS_COUNT:
-                # The parser checks these are non-negative ints (one value; lists are kept
-                # for safety).
-                argument = leaf.argument
-                items = argument if isinstance(argument, (list, tuple, frozenset)) else [argument]
-                out.extend(v for v in items if isinstance(v, int))
-    return out
-
-
 def _capacity(
     inventory: Inventory,
     task: TaskSpec,
     count: int,
-    constraints: Sequence[Constraint],
+    rules: Sequence[Constraint],
     eligible: Bools,
-) -> Ints:
-    """Copies each instance can take, one after the other (at most `count`)."""
+) -> Ints | None:
+    """Copies each instance can take, one after the other (at most `count`).
+
+    Resources, host ports, then every constraint that reads placements, asked for its
+    capacity over the instances that could take more than one copy. None when a rule cannot
+    say (its answer on one instance depends on copies placed on others).
+    """
     k = np.where(eligible, count, 0).astype(np.int64)
     for have, need in ((inventory.cpu, task.cpu), (inventory.memory, task.memory),
                        (inventory.gpus, task.gpus)):  # fmt: skip
         if need:
             np.minimum(k, have // need, out=k)
-    if task.ports or task.udp_ports or any(isinstance(c, DistinctInstance) for c in constraints):
+    if task.ports or task.udp_ports:
         np.minimum(k, 1, out=k)
-    dynamic = _dynamic_rules(constraints, task)
-    if dynamic and (k > 1).any():
-        _cap_dynamic(inventory, task, dynamic, k)
-    return k
-
-
-def _cap_dynamic(inventory: Inventory, task: TaskSpec, rules: Sequence[MemberOf], k: Ints) -> None:
-    """Lower `k` where a state-reading expression turns false as the instance fills up.
-
-    After one copy the group is on the instance for good, so from then on only
-    runningTasksCount moves, one per copy, and a comparison `runningTasksCount OP x` can only
-    change its value when the count reaches x or x + 1. So the expressions are evaluated at
-    the count after the first copy and at each of those change points past it: one vectorized
-    evaluation per change point, however far away it is.
-    """
-    alive = np.flatnonzero(k > 1)
-    after = inventory.select(alive).with_placements(
-        np.arange(len(alive)), TaskSpec(group=task.group)
-    )
-    counts = inventory.running_tasks_count[alive] + 1  # the count after the first copy
-    # Points past every count the instances can reach change nothing (and may not fit int64).
-    reach = int(counts.max()) + int(k[alive].max())
-    points = sorted({x + d for x in _thresholds(rules) for d in (0, 1) if x + d <= reach})
-    columns, task_columns = after.columns(), after.tasks.columns()
-    limit = k[alive].copy()
-    # Candidate counts per instance: its count after one copy, then each later change point.
-    candidates = [counts] + [np.full(len(alive), p, dtype=np.int64) for p in points]
-    for value in candidates:
-        at = np.maximum(value, counts)
-        t = at - counts + 1  # copies taken when the count is `at`
-        open_ = (t < limit) & (value >= counts)
-        if not open_.any():
+    for rule in rules:
+        if not rule.reads_placements:
             continue
-        columns["running_tasks_count"] = at
-        state = Inventory(columns, task_columns)
-        holds = np.ones(len(alive), dtype=bool)
-        for rule in rules:
-            holds &= rule.expression.evaluate(state)
-        # False at count `at`: the instance takes t copies at most (the t-th copy made it so).
-        limit = np.where(open_ & ~holds, np.minimum(limit, t), limit)
-    k[alive] = limit
+        alive = np.flatnonzero(k > 1)
+        if not len(alive):
+            break
+        cap = rule.capacity(View(inventory.select(alive)), task, count)
+        if cap is None:
+            return None
+        k[alive] = np.minimum(k[alive], np.asarray(cap, dtype=np.int64))
+    return k
 
 
 def _columns(
     inventory: Inventory, task: TaskSpec, strategy: Sequence[Strategy], keys: list[RandomKeys]
 ) -> list[Column]:
     """The chain as `order` reads it."""
-    group_counts = inventory.group_counts(task.group)
+    view = View(inventory)
     draws = iter(keys)
-    out: list[Column] = []
-    for rule in strategy:
-        if isinstance(rule, Binpack):
-            have = inventory.cpu if rule.field == "cpu" else inventory.memory
-            demand = task.cpu if rule.field == "cpu" else task.memory
-            out.append(Column(DEC if demand else CONST, have, -demand))
-        elif isinstance(rule, Random):
-            out.append(Column(RND, group_counts, keys=next(draws)))
-        elif rule.attribute is None:
-            out.append(Column(INC, group_counts, 1))
-        else:
-            zones, missing = spread_zones(inventory, rule.attribute)
-            levels = np.bincount(zones, weights=group_counts, minlength=missing + 1)
-            out.append(Column(ZONE, zones, levels=levels.astype(np.int64), missing=missing))
-    return out
+    return [rule.column(view, task, next(draws) if rule.random else None) for rule in strategy]
 
 
 def place_batch(
@@ -218,11 +162,17 @@ def _place_ordered(
     strategy: Sequence[Strategy],
     seed: int | None,
 ) -> PlacementResult:
-    """The general path: capacities, then the greedy order of every copy (`order.py`)."""
+    """The general path: capacities, then the greedy order of every copy (`order.py`).
+
+    A constraint that reads placements but cannot give its capacity (a user's rule) is
+    honoured copy by copy instead: the per-copy loop is never wrong, only slower.
+    """
     if not count or not len(inventory):
         return _result(inventory, task, count, constraints, [])
     eligible, _ = first_reasons(reason_masks(inventory, task, constraints), len(inventory))
-    k = _capacity(inventory, task, count, constraints, eligible)
+    k = _capacity(inventory, task, count, constraint_rules(constraints, task), eligible)
+    if k is None:
+        return place_loop(inventory, task, count, constraints, strategy, seed)
     columns = _columns(inventory, task, strategy, random_keys(strategy, seed))
     return _result(inventory, task, count, constraints, order(k, columns, count))
 
@@ -235,51 +185,81 @@ def place_loop(
     strategy: Sequence[Strategy],
     seed: int | None,
 ) -> PlacementResult:
-    """Per copy: score every instance with numpy, take the best, update the state.
+    """Per copy: score every instance with numpy, take the best, commit it to a working state.
 
-    Handles every chain and constraint; the tests' oracle beside the reference, and the
-    benchmarks' baseline. Agrees with the reference placer, `random` included (same draws).
+    Handles every chain and constraint; the tests' oracle beside the reference, the
+    benchmarks' baseline, and the batch placer's path for users' rules that read placements.
+    Agrees with the reference placer, `random` included (same draws).
     """
     n = len(inventory)
-    masks = reason_masks(inventory, task, constraints)
+    masks = eligibility_masks(inventory, task)
+    # Reasons that no commit changes, fixed now; resources kept current in the working state;
+    # rules that read placements asked again after each commit where they say it may matter.
     static = ~(masks[R.AGENT] | masks[R.ATTRIBUTE] | masks[R.PORTS])
-    member = ~masks[R.MEMBER_OF]
-    dynamic = _dynamic_rules(constraints, task)
-    distinct = any(isinstance(c, DistinctInstance) for c in constraints)
+    view = View(inventory)
+    moving: list[Constraint] = []
+    per_rule: list[Bools] = []
+    for rule in constraint_rules(constraints, task):
+        mask = rule_mask(rule, view, task)
+        if rule.reads_placements:
+            moving.append(rule)
+            per_rule.append(mask)
+        else:
+            static &= ~mask
+    refused = np.logical_or.reduce(per_rule) if per_rule else np.zeros(n, dtype=bool)
     has_ports = bool(task.ports or task.udp_ports)
-    keys = StrategyKeys(inventory, task, strategy)
-    gpus = inventory.gpus.copy()
-    added = np.zeros(n, dtype=np.int64)
+    state = Working(inventory)
     # Per `random` rule, each instance's key for its next copy (draws.py).
     draws = random_keys(strategy, seed)
     current = [rule_keys.first(np.arange(n)) for rule_keys in draws]
     chosen: list[int] = []
     for _copy in range(count):
-        heads = iter(current)
-        ok = static & member & (keys.cpu >= task.cpu) & (keys.memory >= task.memory)
-        ok &= gpus >= task.gpus
-        if has_ports:
-            ok &= added == 0
-        if distinct:
-            ok &= keys.group == 0
+        ok = static & ~refused & (state.cpu >= task.cpu) & (state.memory >= task.memory)
+        ok &= state.gpus >= task.gpus
         candidates = np.flatnonzero(ok)
         if not len(candidates):
             break
-        for rule in strategy:
-            draw = next(heads) if isinstance(rule, Random) else None
+        heads = iter(current)
+        for strategy_rule in strategy:
+            draw = next(heads) if strategy_rule.random else None
             if len(candidates) > 1:
-                values = keys.values(rule, candidates, draw)
+                values = strategy_rule.values(state, task, candidates, draw)
                 candidates = candidates[values == values.min()]
         best = int(candidates[0])
         chosen.append(best)
-        keys.commit(best, task)
-        gpus[best] -= task.gpus
-        added[best] += 1
+        state.commit(best, task)
+        taken = state.taken(best)
         for rule_keys, head in zip(draws, current, strict=True):
-            head[best] += int(rule_keys.steps([best], [added[best]])[0])
-        if dynamic:
-            # Re-check the state-reading expressions on the one instance that changed, through
-            # the shared state update.
-            here = inventory.select([best]).with_placements([0] * int(added[best]), task)
-            member[best] = all(bool(rule.expression.evaluate(here)[0]) for rule in dynamic)
+            head[best] += int(rule_keys.steps([best], [taken])[0])
+        if has_ports:
+            static[best] = False  # its host ports are bound now
+        if moving:
+            _refresh(moving, per_rule, refused, state, task, best)
     return _result(inventory, task, count, constraints, chosen)
+
+
+def _refresh(
+    rules: Sequence[Constraint],
+    masks: list[Bools],
+    refused: Bools,
+    state: Working,
+    task: TaskSpec,
+    row: int,
+) -> None:
+    """After a commit on `row`: each rule's answer again where it may have changed."""
+    everywhere = False
+    touched: list[Ints] = []
+    for rule, mask in zip(rules, masks, strict=True):
+        rows = rule.affected(state, task, row)
+        if rows is None:
+            mask[:] = rule_mask(rule, state, task)
+            everywhere = True
+        else:
+            rows = np.asarray(rows, dtype=np.int64)
+            mask[rows] = rule.refreshed(state, task, rows)
+            touched.append(rows)
+    if everywhere:
+        refused[:] = np.logical_or.reduce(masks)
+        return
+    for rows in touched:
+        refused[rows] = np.logical_or.reduce([mask[rows] for mask in masks])

@@ -24,7 +24,7 @@ from collections.abc import Sequence
 import numpy as np
 import numpy.typing as npt
 
-from .rules import Random, Strategy
+from ..rules.base import Strategy
 
 __all__ = ["RandomKeys", "random_keys", "stop_generators", "KeyState"]
 
@@ -109,6 +109,12 @@ class RandomKeys:
         return out
 
 
+def _own_seed(rule: Strategy, seed: int | None) -> int | None:
+    """The rule's own seed, else the call's."""
+    own: int | None = getattr(rule, "seed", None)
+    return own if own is not None else seed
+
+
 def random_keys(strategy: Sequence[Strategy], seed: int | None) -> list[RandomKeys]:
     """One `RandomKeys` per `random` rule, in chain order, seeded by the rule or by `seed`.
 
@@ -117,8 +123,8 @@ def random_keys(strategy: Sequence[Strategy], seed: int | None) -> list[RandomKe
     out = []
     fresh: int | None = None
     for position, rule in enumerate(strategy):
-        if isinstance(rule, Random):
-            own = rule.seed if rule.seed is not None else seed
+        if rule.random:
+            own = _own_seed(rule, seed)
             if own is None:
                 fresh = secrets.randbits(64) if fresh is None else fresh
                 own = fresh
@@ -135,8 +141,8 @@ def stop_generators(strategy: Sequence[Strategy], seed: int | None) -> list[np.r
     """
     out = []
     for position, rule in enumerate(strategy):
-        if isinstance(rule, Random):
-            own = rule.seed if rule.seed is not None else seed
+        if rule.random:
+            own = _own_seed(rule, seed)
             out.append(np.random.default_rng(None if own is None else [own, position]))
     return out
 

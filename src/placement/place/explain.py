@@ -36,12 +36,12 @@ class PlacementExplanation:
 
     def counts(self) -> dict[str, int]:
         """Per reason, how many instances it excludes (an instance counts under each reason)."""
-        return {r: int(self.masks[r].sum()) for r in R.ORDER if self.masks[r].any()}
+        return {r: int(mask.sum()) for r, mask in self.masks.items() if mask.any()}
 
     def reasons(self, instance: int | str) -> tuple[str, ...]:
         """Every reason one instance (row or ARN) is excluded, in ECS's order."""
         row = instance if isinstance(instance, int) else self.inventory.index_of(instance)
-        return tuple(r for r in R.ORDER if self.masks[r][row])
+        return tuple(r for r, mask in self.masks.items() if mask[row])
 
     def member_of_details(self) -> list[object]:
         """`placement.explain` of each memberOf expression: which clause rejected whom."""

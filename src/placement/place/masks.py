@@ -11,30 +11,40 @@ from collections.abc import Iterator, Sequence
 import numpy as np
 import numpy.typing as npt
 
+from ..errors import PlacementInputError
 from ..inventory import Inventory
+from ..rules.base import Constraint, Strategy
+from ..rules.member_of import MemberOf
+from ..rules.view import View
 from . import reasons as R
 from .draws import random_keys
-from .rules import Binpack, Constraint, DistinctInstance, MemberOf, Random, Spread, Strategy
 from .task import TaskSpec
 
 __all__ = [
-    "reason_masks", "first_reasons", "member_of", "spread_zones", "StrategyKeys",
-    "lexicographic_min", "zone_totals", "strategy_values", "one_copy",
+    "reason_masks", "eligibility_masks", "constraint_masks", "constraint_rules", "rule_mask",
+    "add_mask", "first_reasons", "member_of", "spread_zones", "lexicographic_min",
+    "zone_totals", "strategy_values", "one_copy",
 ]  # fmt: skip
 
 Bools = npt.NDArray[np.bool_]
 
 
+def constraint_rules(constraints: Sequence[Constraint], task: TaskSpec) -> list[Constraint]:
+    """Every constraint in force, in reason order: the task definition's, then the caller's.
+
+    Built-in rules stand in ECS's order, users' own after them in the order given (the sort
+    is stable).
+    """
+    return sorted([*task.constraints, *constraints], key=lambda rule: rule.rank)
+
+
 def member_of(constraints: Sequence[Constraint], task: TaskSpec) -> list[MemberOf]:
     """All `memberOf` constraints in force: the task definition's, then the caller's."""
-    items = [*task.constraints, *constraints]
-    return [c for c in items if isinstance(c, MemberOf)]
+    return [c for c in [*task.constraints, *constraints] if isinstance(c, MemberOf)]
 
 
-def reason_masks(
-    inv: Inventory, task: TaskSpec, constraints: Sequence[Constraint]
-) -> dict[str, Bools]:
-    """For each ECS reason, the instances it excludes (an instance may fail several)."""
+def eligibility_masks(inv: Inventory, task: TaskSpec) -> dict[str, Bools]:
+    """§3 step 1: for each eligibility reason (agent, attributes, resources), what it excludes."""
     n = len(inv)
     active = inv.status.codes == inv.status.index.get("ACTIVE", -3)
     masks: dict[str, Bools] = {R.AGENT: ~(active & inv.agent_connected)}
@@ -47,23 +57,55 @@ def reason_masks(
     masks[R.MEMORY] = inv.memory < task.memory
     masks[R.PORTS] = inv.ports.any_of(task.ports, n) | inv.udp_ports.any_of(task.udp_ports, n)
     masks[R.GPU] = inv.gpus < task.gpus
-    rejected = np.zeros(n, dtype=bool)
-    for rule in member_of(constraints, task):
-        rejected |= ~rule.expression.evaluate(inv)
-    masks[R.MEMBER_OF] = rejected
-    if any(isinstance(c, DistinctInstance) for c in constraints):
-        masks[R.DISTINCT_INSTANCE] = inv.group_counts(task.group) > 0
-    else:
-        masks[R.DISTINCT_INSTANCE] = np.zeros(n, dtype=bool)
+    return masks
+
+
+def rule_mask(rule: Constraint, view: View, task: TaskSpec) -> Bools:
+    """`rule.excluded(view, task)`, checked: one bool per row (a user's rule may get it wrong)."""
+    mask = np.asarray(rule.excluded(view, task))
+    if mask.shape != (len(view),):
+        raise PlacementInputError(
+            f"constraint {type(rule).__name__}: excluded() must give one bool per instance "
+            f"({len(view)}), got shape {mask.shape}"
+        )
+    return mask.astype(bool, copy=False)
+
+
+def add_mask(masks: dict[str, Bools], reason: str, mask: Bools) -> None:
+    """OR `mask` into `masks[reason]` (a new reason goes last, keeping the reason order)."""
+    have = masks.get(reason)
+    masks[reason] = mask.copy() if have is None else have | mask
+
+
+def constraint_masks(
+    view: View, task: TaskSpec, rules: Sequence[Constraint], masks: dict[str, Bools]
+) -> None:
+    """Add every constraint's refusals to `masks` under its reason (built-in reasons always)."""
+    n = len(view)
+    for reason in R.CONSTRAINTS:
+        masks.setdefault(reason, np.zeros(n, dtype=bool))
+    for rule in rules:
+        add_mask(masks, rule.reason, rule_mask(rule, view, task))
+
+
+def reason_masks(
+    inv: Inventory, task: TaskSpec, constraints: Sequence[Constraint]
+) -> dict[str, Bools]:
+    """For each reason, the instances it excludes (an instance may fail several).
+
+    Eligibility reasons first, then every constraint's, in reason order.
+    """
+    masks = eligibility_masks(inv, task)
+    constraint_masks(View(inv), task, constraint_rules(constraints, task), masks)
     return masks
 
 
 def first_reasons(masks: dict[str, Bools], n: int) -> tuple[Bools, dict[str, int]]:
-    """The eligible mask, and per reason how many instances fail it first (ECS's order)."""
+    """The eligible mask, and per reason how many instances fail it first (reason order)."""
     taken = np.zeros(n, dtype=bool)
     counts: dict[str, int] = {}
-    for reason in R.ORDER:
-        fresh = masks[reason] & ~taken
+    for reason, mask in masks.items():
+        fresh = mask & ~taken
         count = int(fresh.sum())
         if count:
             counts[reason] = count
@@ -88,49 +130,6 @@ def spread_zones(inv: Inventory, attribute: str) -> tuple[npt.NDArray[np.int64],
         return zones, k
 
     return inv.memo(("zones", attribute), compute)  # type: ignore[no-any-return]
-
-
-class StrategyKeys:
-    """The strategy chain's ranking values over a (mutable) copy of the inventory's state.
-
-    The per-copy loop reads it every copy, then commits. Lower is better; instances lacking a
-    spread attribute get +inf.
-    """
-
-    def __init__(self, inventory: Inventory, task: TaskSpec, strategy: Sequence[Strategy]):
-        self.cpu = inventory.cpu.copy()
-        self.memory = inventory.memory.copy()
-        self.group = inventory.group_counts(task.group).copy()  # commit changes it
-        # Per attribute spread: each instance's zone, and the zone's tasks of the group
-        # (cluster-wide, ineligible instances included).
-        self.zones: dict[str, tuple[npt.NDArray[np.int64], npt.NDArray[np.float64]]] = {}
-        for rule in strategy:
-            if isinstance(rule, Spread) and rule.attribute is not None:
-                zones, _ = spread_zones(inventory, rule.attribute)
-                totals = zone_totals(inventory, task.group, rule.attribute).copy()
-                self.zones[rule.attribute] = (zones, totals)
-
-    def values(
-        self, rule: Strategy, rows: npt.NDArray[np.intp], draw: npt.NDArray[np.generic] | None
-    ) -> npt.NDArray[np.generic]:
-        """The values `rule` ranks `rows` by (`draw`: each instance's random key, for `random`)."""
-        if isinstance(rule, Binpack):
-            return (self.cpu if rule.field == "cpu" else self.memory)[rows]
-        if isinstance(rule, Random):
-            assert draw is not None
-            return draw[rows]
-        if rule.attribute is None:
-            return self.group[rows]
-        zones, totals = self.zones[rule.attribute]
-        return totals[zones[rows]]
-
-    def commit(self, row: int, task: TaskSpec) -> None:
-        """Instance `row` takes one copy of `task`."""
-        self.cpu[row] -= task.cpu
-        self.memory[row] -= task.memory
-        self.group[row] += 1
-        for zones, totals in self.zones.values():
-            totals[zones[row]] += 1
 
 
 def lexicographic_min(
@@ -173,30 +172,17 @@ def zone_totals(inventory: Inventory, group: str, attribute: str) -> npt.NDArray
 
 
 def strategy_values(
-    inventory: Inventory,
+    view: View,
     task: TaskSpec,
     chain: Sequence[Strategy],
     rows: npt.NDArray[np.intp],
     draws: Iterator[npt.NDArray[np.generic]],
 ) -> list[npt.NDArray[np.generic]]:
     """Each strategy's values over `rows` (lower is better), read without copying the columns."""
-    out: list[npt.NDArray[np.generic]] = []
-    group: npt.NDArray[np.int64] | None = None
-    for rule in chain:
-        if isinstance(rule, Binpack):
-            out.append((inventory.cpu if rule.field == "cpu" else inventory.memory)[rows])
-        elif isinstance(rule, Random):
-            out.append(next(draws)[rows])
-        else:
-            assert isinstance(rule, Spread)
-            if group is None:
-                group = inventory.group_counts(task.group)
-            if rule.attribute is None:
-                out.append(group[rows])
-            else:
-                zones, _ = spread_zones(inventory, rule.attribute)
-                out.append(zone_totals(inventory, task.group, rule.attribute)[zones[rows]])
-    return out
+    return [
+        rule.values(view, task, rows, next(draws) if rule.random else None)  # type: ignore[arg-type]
+        for rule in chain
+    ]
 
 
 def one_copy(
@@ -221,4 +207,4 @@ def one_copy(
         first = np.zeros(len(inventory), dtype=np.int64)  # read at `rows` only
         first[rows] = keys.first(rows)
         draws.append(first)
-    return masks, rows, strategy_values(inventory, task, chain, rows, iter(draws))
+    return masks, rows, strategy_values(View(inventory), task, chain, rows, iter(draws))

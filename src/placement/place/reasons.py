@@ -4,7 +4,7 @@ from __future__ import annotations
 
 __all__ = [
     "AGENT", "ATTRIBUTE", "CPU", "MEMORY", "PORTS", "GPU", "MEMBER_OF", "DISTINCT_INSTANCE",
-    "ORDER",
+    "ORDER", "ELIGIBILITY", "CONSTRAINTS",
 ]  # fmt: skip
 
 AGENT = "AGENT"
@@ -16,5 +16,9 @@ GPU = "RESOURCE:GPU"
 MEMBER_OF = "MemberOf placement constraint unsatisfied."
 DISTINCT_INSTANCE = "DistinctInstance placement constraint unsatisfied."
 
-ORDER: tuple[str, ...] = (AGENT, ATTRIBUTE, CPU, MEMORY, PORTS, GPU, MEMBER_OF, DISTINCT_INSTANCE)
+ELIGIBILITY: tuple[str, ...] = (AGENT, ATTRIBUTE, CPU, MEMORY, PORTS, GPU)
+"""§3 step 1, in ECS's order: the agent, attributes, resources."""
+CONSTRAINTS: tuple[str, ...] = (MEMBER_OF, DISTINCT_INSTANCE)
+"""The built-in constraints' reasons, in ECS's order (users' own reasons come after)."""
+ORDER: tuple[str, ...] = ELIGIBILITY + CONSTRAINTS
 """Eligibility first (agent, attributes, resources), then the constraints."""

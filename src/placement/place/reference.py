@@ -12,13 +12,13 @@ import attrs
 
 from ..instance import Instance, Task
 from ..inventory import LOCAL_TASK_PREFIX, Inventory
+from ..rules.base import Constraint, Strategy
 from . import reasons as R
 from .draws import random_keys
 from .result import Failure, PlacementResult
-from .rules import Binpack, Constraint, DistinctInstance, Random, Spread, Strategy
 from .task import TaskSpec
 
-__all__ = ["place_reference", "instance_reasons", "commit"]
+__all__ = ["place_reference", "instance_reasons", "cluster_reasons", "commit"]
 
 
 
@@ -26,7 +26,15 @@ __all__ = ["place_reference", "instance_reasons", "commit"]
 def instance_reasons(
     inst: Instance, task: TaskSpec, constraints: Sequence[Constraint]
 ) -> list[str]:
-    """Every ECS reason `inst` cannot take one copy of `task`, in ECS's order."""
+    """Every reason `inst` cannot take one copy of `task`, in reason order (alone in its cluster).
+
+    Rules that look at other instances see `inst` alone; `cluster_reasons` sees them all.
+    """
+    return cluster_reasons([inst], task, constraints)[0]
+
+
+def _eligibility(inst: Instance, task: TaskSpec) -> list[str]:
+    """§3 step 1 on one instance, in ECS's order."""
     found = []
     if inst.status != "ACTIVE" or not inst.agent_connected:
         found.append(R.AGENT)
@@ -40,15 +48,23 @@ def instance_reasons(
         found.append(R.PORTS)
     if inst.gpus < task.gpus:
         found.append(R.GPU)
-    member_of = [*task.constraints, *constraints]
-    if any(
-        not c.expression.matches(inst) for c in member_of if not isinstance(c, DistinctInstance)
-    ):
-        found.append(R.MEMBER_OF)
-    distinct = any(isinstance(c, DistinctInstance) for c in constraints)
-    if distinct and inst.task_groups.get(task.group, 0) > 0:
-        found.append(R.DISTINCT_INSTANCE)
     return found
+
+
+def cluster_reasons(
+    state: Sequence[Instance], task: TaskSpec, constraints: Sequence[Constraint]
+) -> list[list[str]]:
+    """Per instance of `state`, every reason it cannot take one copy, in reason order."""
+    rules = sorted([*task.constraints, *constraints], key=lambda rule: rule.rank)
+    refused = [rule.reference_excluded(state, task) for rule in rules]
+    out = []
+    for i, inst in enumerate(state):
+        found = _eligibility(inst, task)
+        for rule, answers in zip(rules, refused, strict=True):
+            if answers[i] and rule.reason not in found:
+                found.append(rule.reason)
+        out.append(found)
+    return out
 
 
 def commit(inst: Instance, task: TaskSpec) -> Instance:
@@ -86,25 +102,27 @@ def _key(
     zone_totals: dict[str, dict[str, int]],
 ) -> tuple[Any, ...]:
     """The chain's ranking key of candidate `i` (lower is better), index last."""
-    inst = state[i]
-    key: list[Any] = []
     draw = iter(draws)
-    for rule in strategy:
-        if isinstance(rule, Binpack):
-            key.append(inst.cpu if rule.field == "cpu" else inst.memory)
-        elif isinstance(rule, Random):
-            key.append(next(draw)[i])
-        elif isinstance(rule, Spread) and rule.attribute is None:
-            key.append(inst.task_groups.get(task.group, 0))
-        else:
-            assert isinstance(rule, Spread) and rule.attribute is not None
-            value = inst.attributes.get(rule.attribute)
-            if value is None:  # lacking the attribute: after every instance that has it
-                key.append((1, 0))
-            else:
-                key.append((0, zone_totals[rule.attribute][value]))
+    key = [
+        rule.reference_key(state, i, task, next(draw)[i] if rule.random else None, zone_totals)
+        for rule in strategy
+    ]
     key.append(i)
     return tuple(key)
+
+
+def _zone_attributes(strategy: Sequence[Strategy]) -> set[str]:
+    """The attributes the chain spreads over (their totals are counted once per copy)."""
+    return {a for rule in strategy if isinstance(a := getattr(rule, "attribute", None), str)}
+
+
+def _reason_order(task: TaskSpec, constraints: Sequence[Constraint]) -> list[str]:
+    """Eligibility, built-in constraints, then users' reasons as given."""
+    order = list(R.ORDER)
+    for rule in sorted([*task.constraints, *constraints], key=lambda rule: rule.rank):
+        if rule.reason not in order:
+            order.append(rule.reason)
+    return order
 
 
 def place_reference(
@@ -130,14 +148,14 @@ def place_reference(
         draws = keys
         candidates = []
         first_reason: dict[str, int] = {}
-        for i, inst in enumerate(state):
-            found = instance_reasons(inst, task, constraints)
+        for i, found in enumerate(cluster_reasons(state, task, constraints)):
             if found:
                 first_reason[found[0]] = first_reason.get(found[0], 0) + 1
             else:
                 candidates.append(i)
         if not candidates:
-            ordered = {r: first_reason[r] for r in R.ORDER if r in first_reason}
+            ordered = {r: first_reason[r] for r in _reason_order(task, constraints)
+                       if r in first_reason}
             last = failures[-1] if failures else None
             if last is not None and last.index + last.count == copy and last.reasons == ordered:
                 failures[-1] = Failure(last.index, ordered, last.count + 1)
@@ -145,9 +163,8 @@ def place_reference(
                 failures.append(Failure(copy, ordered))
             continue
         zone_totals = {
-            rule.attribute: _zone_totals(state, task, rule.attribute)
-            for rule in strategy
-            if isinstance(rule, Spread) and rule.attribute is not None
+            attribute: _zone_totals(state, task, attribute)
+            for attribute in _zone_attributes(strategy)
         }
         best = min(
             candidates, key=lambda i: _key(i, state, task, strategy, draws, zone_totals)

@@ -1,0 +1,189 @@
+"""The rule interface: what every engine asks a constraint or a strategy.
+
+Engines (the batch placer, the per-copy loop, the reference, `rank`, `ClusterState`, headroom,
+scale-in, daemons, deployments, explanations) never switch on a rule's class: they ask every rule
+the same few questions, over a `View` of the instances in their current state.
+
+A constraint answers
+  * `excluded(view, task)`: which rows it refuses (numpy bool per row; True = refused), under
+    its `reason` (the failure reason ECS-style results count);
+  * `reads_placements`: whether its answer depends on the copies placed so far (task counts,
+    running-task counts). Such a rule is asked again after every commit;
+  * `capacity(view, task, count)`: where it caps copies row by row, how many more copies each
+    row could take judged by itself, counting only that row's own new copies (None: it cannot
+    say, because its answer on one row depends on copies placed on others; the batch placer
+    and headroom then ask `excluded` copy by copy instead);
+  * `affected(view, task, row)`: the rows whose answer a commit on `row` may change (None, the
+    default: any row) and `refreshed(view, task, rows)`: its answer again for those rows (by
+    default the whole `excluded` again, sliced);
+  * `reference_excluded(instances, task)`: the same answer computed one instance at a time, for
+    the reference placer (by default from `excluded` over an inventory of those instances).
+
+A strategy answers
+  * `values(view, task, rows, draw)`: its ranking value per candidate row (lower is better);
+  * `column(view, task, keys)`: its shape for the batch placer's order (`place/order.py`);
+  * `reference_key(instances, i, task, draw)`: one candidate's value, one instance at a time;
+  * `reference_stop_key(instances, inst, task, group, draw)`: scale-in's value of stopping one
+    running task (lower stops first).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from typing import TYPE_CHECKING, Any, ClassVar, Protocol
+
+import numpy as np
+import numpy.typing as npt
+
+from ..errors import PlacementInputError
+
+if TYPE_CHECKING:
+    from ..instance import Instance, Task
+    from .view import View
+
+__all__ = ["TaskLike", "Constraint", "Strategy", "Bools", "Ints", "USER_RANK"]
+
+Bools = npt.NDArray[np.bool_]
+Ints = npt.NDArray[np.int64]
+
+USER_RANK = 1000
+"""Where user-defined constraints stand in the reason order: after every built-in reason."""
+
+
+class TaskLike(Protocol):
+    """What a rule may read of the task being placed (a `TaskSpec` has all of it)."""
+
+    @property
+    def group(self) -> str:
+        """The task's group (`service:NAME`, `family:NAME`)."""
+        ...
+    @property
+    def cpu(self) -> int:
+        """CPU units one copy takes."""
+        ...
+    @property
+    def memory(self) -> int:
+        """MiB one copy takes."""
+        ...
+    @property
+    def gpus(self) -> int:
+        """GPUs one copy takes."""
+        ...
+    @property
+    def ports(self) -> frozenset[int]:
+        """TCP host ports one copy binds."""
+        ...
+    @property
+    def udp_ports(self) -> frozenset[int]:
+        """UDP host ports one copy binds."""
+        ...
+
+
+class Constraint:
+    """A placement constraint: the rows it refuses, and why.
+
+    Subclass it to add a rule of your own; set `reason` (the failure reason results count
+    refused instances under) and implement `excluded`. Set `reads_placements = True` when the
+    answer depends on tasks placed (`view.group_count`, `view.running_tasks_count`, remaining
+    resources): the engines then ask again after every commit, so a rule that reads placements
+    is never wrong, only slower than a built-in that also says its `capacity`.
+
+        class NotRetiring(placement.rules.Constraint):
+            reason = "NotRetiring"
+            def excluded(self, view, task):
+                return np.isin(view.ec2_instance_ids, RETIRING)
+
+    Instances are passed in `constraints=[...]` to `place`, `rank`, `ClusterState`,
+    `headroom`, `explain_placement`, `deploy` and `place_daemon`.
+    """
+
+    reason: ClassVar[str] = ""
+    """The failure reason: what results and explanations count refused instances under."""
+    reads_placements: ClassVar[bool] = False
+    """Whether the answer depends on the copies placed so far (asked again after each commit)."""
+    rank: ClassVar[int] = USER_RANK
+    """Position in the reason order; built-ins follow ECS, user rules come after, as given."""
+
+    def excluded(self, view: View, task: TaskLike) -> Bools:
+        """Per row of `view`, True where this constraint refuses one more copy of `task`."""
+        raise NotImplementedError(f"{type(self).__name__} must define excluded(view, task)")
+
+    def capacity(self, view: View, task: TaskLike, count: int) -> Ints | None:
+        """How many of `count` more copies each row could take, judged by this rule alone.
+
+        Only the row's own new copies are counted; rows `excluded` refuses may be anything.
+        None (the default for rules that read placements): the rule cannot say, so engines
+        ask `excluded` again after every copy. Rules that do not read placements never cap:
+        their `excluded` mask is all there is.
+        """
+        return None
+
+    def affected(self, view: View, task: TaskLike, row: int) -> Ints | None:
+        """The rows whose answer a commit on `row` may change (None: any row, ask again).
+
+        Only asked of rules that read placements. A rule that reads only the row's own state
+        answers `[row]`; one that reads a zone's counts, the rows of that zone.
+        """
+        return None
+
+    def refreshed(self, view: View, task: TaskLike, rows: Ints) -> Bools:
+        """`excluded` at `rows` only, after a commit changed those rows (and their counts)."""
+        mask: Bools = np.asarray(self.excluded(view, task), dtype=bool)[rows]
+        return mask
+
+    def reference_excluded(self, instances: Sequence[Instance], task: TaskLike) -> list[bool]:
+        """`excluded` one instance at a time, for the reference placer (a list of bools).
+
+        The default answers through `excluded` over an inventory of `instances` (whose
+        `task_groups` include the copies placed so far); built-in rules answer per instance.
+        """
+        from ..inventory import Inventory
+        from .view import View
+
+        inventory = Inventory.from_instances(list(instances))
+        return [bool(x) for x in self.excluded(View(inventory), task)]
+
+    def to_ecs(self) -> dict[str, Any]:
+        """The rule as ECS JSON; rules ECS does not know refuse."""
+        raise PlacementInputError(f"{self} has no ECS JSON form")
+
+    def __str__(self) -> str:
+        return self.reason or type(self).__name__
+
+
+class Strategy:
+    """A placement strategy: a ranking value per candidate (lower is better).
+
+    Chains rank lexicographically: each strategy breaks the ties left by those before it.
+    """
+
+    random: ClassVar[bool] = False
+    """Whether the strategy draws random keys (`place/draws.py`)."""
+
+    def values(
+        self, view: View, task: TaskLike, rows: npt.NDArray[np.intp], draw: Ints | None
+    ) -> npt.NDArray[np.generic]:
+        """The value of each row in `rows` (`draw`: each row's random key, for `random`)."""
+        raise NotImplementedError
+
+    def column(self, view: View, task: TaskLike, keys: Any) -> Any:
+        """The strategy as the batch placer's order reads it (`place/order.py` `Column`)."""
+        raise NotImplementedError
+
+    def reference_key(
+        self, instances: Sequence[Instance], i: int, task: TaskLike, draw: int | None,
+        zone_totals: Mapping[str, Mapping[str, int]],
+    ) -> Any:  # fmt: skip
+        """Candidate `i`'s value, one instance at a time (the reference placer)."""
+        raise NotImplementedError
+
+    def reference_stop_key(
+        self, instances: Sequence[Instance], inst: Instance, task: Task, group: str,
+        draw: float | None,
+    ) -> Any:  # fmt: skip
+        """Scale-in (§4): the value of stopping `task` on `inst` (lower stops first)."""
+        raise NotImplementedError
+
+    def to_ecs(self) -> dict[str, Any]:
+        """The strategy as ECS JSON."""
+        raise NotImplementedError

@@ -1,0 +1,146 @@
+"""`View`: the instances as a rule sees them, one row per instance, in their current state.
+
+A view over an `Inventory` reads its columns. Engines that place copy by copy hand rules a view
+over their working state instead (`place/working.py`, `ClusterState`): the static columns are
+the inventory's, and what a commit changes (remaining resources, running-task counts, tasks of
+each group) is the engine's current arrays, copies placed so far in the same call included.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+import numpy.typing as npt
+
+from ..errors import PlacementInputError
+from .read import shown
+
+if TYPE_CHECKING:
+    from ..instance import Instance
+    from ..inventory import Inventory
+
+__all__ = ["View", "RESOURCES"]
+
+Ints = npt.NDArray[np.int64]
+Floats = npt.NDArray[np.float64]
+
+RESOURCES = ("cpu", "memory", "gpus")
+
+
+class View:
+    """Read-only access to every instance row, for rules.
+
+    `arns`, `ec2_instance_ids`, `attribute(name)`, `has_attribute(name)`, `status`,
+    `agent_connected`: the instances' static fields. `remaining(resource)`,
+    `running_tasks_count` and `group_count(group)`: their current state, copies placed so far
+    in the same call included. `instance(row)`: one row as an `Instance` (for scalar checks).
+    Arrays are read-only; do not keep them past the call that received them.
+    """
+
+    __slots__ = ("_inventory",)
+
+    def __init__(self, inventory: Inventory) -> None:
+        self._inventory = inventory
+
+    def __len__(self) -> int:
+        return len(self._inventory)
+
+    # -- static fields ------------------------------------------------------------------------
+
+    @property
+    def inventory(self) -> Inventory:
+        """The inventory the static columns come from (its resources may be out of date)."""
+        return self._inventory
+
+    @property
+    def arns(self) -> npt.NDArray[np.object_]:
+        """Container instance ARNs (or node names), one per row."""
+        return self._inventory.ids
+
+    @property
+    def ec2_instance_ids(self) -> npt.NDArray[np.object_]:
+        """EC2 instance ids, one per row."""
+        return self._inventory.memo(("view", "ec2"), self._ec2_ids)  # type: ignore[no-any-return]
+
+    def _ec2_ids(self) -> npt.NDArray[np.object_]:
+        column = self._inventory.ec2_instance_ids
+        values = np.array([*column.values, None, None], dtype=object)
+        out: npt.NDArray[np.object_] = values[column.codes]
+        return out
+
+    def attribute(self, name: str) -> npt.NDArray[np.object_]:
+        """Each row's value of attribute `name`: a str, or None where absent or name-only."""
+        if not isinstance(name, str):
+            raise PlacementInputError(f"attribute name must be a str, got {shown(name)}")
+        return self._inventory.memo(  # type: ignore[no-any-return]
+            ("view", "attribute", name), lambda: self._attribute(name)
+        )
+
+    def _attribute(self, name: str) -> npt.NDArray[np.object_]:
+        column = self._inventory.attributes.get(name)
+        out = np.full(len(self), None, dtype=object)
+        if column is not None:
+            values = np.array([*column.values, None, None], dtype=object)
+            out = values[column.codes]  # -1 and -2 land on the two trailing Nones
+        return out
+
+    def has_attribute(self, name: str) -> npt.NDArray[np.bool_]:
+        """Whether each row has attribute `name` (name-only attributes included)."""
+        column = self._inventory.attributes.get(name) if isinstance(name, str) else None
+        if column is None:
+            return np.zeros(len(self), dtype=bool)
+        has: npt.NDArray[np.bool_] = column.codes != -1
+        return has
+
+    def zones(self, attribute: str) -> tuple[Ints, int]:
+        """Each row's value code of `attribute`, and the code `k` of rows lacking a value."""
+        from ..place.masks import spread_zones
+
+        return spread_zones(self._inventory, attribute)
+
+    # -- current state ------------------------------------------------------------------------
+
+    def remaining(self, resource: str) -> Ints:
+        """Remaining `cpu`, `memory` or `gpus` per row (`gpu` is accepted for `gpus`)."""
+        if resource == "gpu":
+            resource = "gpus"
+        if resource not in RESOURCES:
+            raise PlacementInputError(f"remaining takes cpu, memory or gpus, not {shown(resource)}")
+        return self._remaining(resource)
+
+    def _remaining(self, resource: str) -> Ints:
+        column: Ints = getattr(self._inventory, resource)
+        return column
+
+    @property
+    def running_tasks_count(self) -> Ints:
+        """Running tasks per row."""
+        column: Ints = self._inventory.running_tasks_count
+        return column
+
+    def group_count(self, group: str) -> Ints:
+        """Tasks of `group` per row (copies placed so far in the same call included)."""
+        if not isinstance(group, str):
+            raise PlacementInputError(f"group must be a str, got {shown(group)}")
+        return self._inventory.group_counts(group)
+
+    def zone_totals(self, group: str, attribute: str) -> Floats:
+        """Per value code of `attribute`, the tasks of `group` on it; +inf for lacking rows."""
+        from ..place.masks import zone_totals
+
+        return zone_totals(self._inventory, group, attribute)
+
+    def instance(self, row: int) -> Instance:
+        """Row `row` as an `Instance`, in its current state."""
+        return self._inventory[int(row)]
+
+    def current(self) -> Inventory:
+        """The whole current state as an `Inventory` (for the vectorized evaluator)."""
+        return self._inventory
+
+    def __repr__(self) -> str:
+        return f"<View {len(self)} rows>"
+
+    def __reduce__(self) -> Any:  # views are transient: refuse to outlive their call
+        raise TypeError("a View is only valid during the call that received it")
