@@ -184,7 +184,7 @@ class Ranking:
         )  # fmt: skip
 
     def __repr__(self) -> str:
-        from ..render import shorten
+        from ..text import shorten
 
         best = "" if self.best is None else f", best {shorten(self.best, 100)!r}"
         excluded = len(self._ids) - len(self._rows)

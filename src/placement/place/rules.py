@@ -16,6 +16,7 @@ import attrs
 from ..errors import PlacementError, PlacementInputError
 from ..syntax.ast import ATTRIBUTE_NAME, Expression
 from ..syntax.parser import MAX_LENGTH, parse
+from ..text import shown
 
 __all__ = [
     "MemberOf", "DistinctInstance", "Binpack", "Spread", "Random", "Constraint", "Strategy",
@@ -35,24 +36,6 @@ MAX_STRATEGY_TEXT = 256
 """The longest strategy text, `spread(attribute:NAME)` with a 128-character name, fits easily."""
 
 T = TypeVar("T")
-
-
-def shown(value: Any) -> str:
-    """Caller input as an error message shows it: short, and never raising.
-
-    A 10 MB string, a 5000-digit int (whose `repr` Python refuses) or a deeply nested list
-    (whose `repr` recurses) must not turn an input error into a different failure.
-    """
-    if value is None or isinstance(value, (bool, float)):
-        return repr(value)
-    if isinstance(value, int):
-        bits = value.bit_length()
-        return repr(int(value)) if bits <= 64 else f"an int of {bits} bits"
-    if isinstance(value, str):
-        if len(value) <= 60:
-            return repr(str(value))
-        return f"{value[:40]!r}... ({len(value)} characters)"
-    return f"a {type(value).__name__}"
 
 
 def _expression(value: Expression | str) -> Expression:

@@ -17,6 +17,7 @@ import attrs
 import re2
 
 from ..errors import ExpressionError
+from ..text import shown
 
 __all__ = [
     "MAX_VERSION_DIGITS",
@@ -47,23 +48,6 @@ _DATETIME = re.compile(
 # Decimal literals only: Python's float() would also take "nan", "inf" and "1_000".
 _NUMBER = re.compile(r"[+-]?(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)(?:[eE][+-]?[0-9]+)?")
 _EPOCH = _dt.datetime(1970, 1, 1, tzinfo=_dt.timezone.utc)
-_SHOWN = 60
-
-
-def shown(value: object) -> str:
-    """`value` as error messages quote it: its repr, cut to a readable length, never raising.
-
-    `repr` itself may fail (an int of more than 4300 digits) or be huge (a 10 MB string).
-    """
-    if isinstance(value, int) and not isinstance(value, bool) and value.bit_length() > 64:
-        return f"an int of {value.bit_length()} bits"
-    try:
-        text = repr(value)
-    except Exception:  # a broken __repr__ must not hide the error being reported
-        return f"a {type(value).__name__}"
-    if len(text) > _SHOWN:
-        return text[: _SHOWN - 3] + "..."
-    return text
 
 
 def _version_parts(value: Any) -> tuple[int, ...]:
