@@ -3,16 +3,20 @@
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
+from typing import Any
 
 import attrs
 import numpy as np
 import numpy.typing as npt
 
 from ..inventory import Inventory
-from . import reasons as R
-from .masks import member_of, reason_masks
-from .rules import Constraint
-from .task import TaskSpec
+from ..place import reasons as R
+from ..place.masks import member_of, reason_masks
+from ..place.rules import Constraint
+from ..place.task import TaskSpec
+from ..text import reason_counts, short_repr
+from .expression import Explanation, explain
+from .keys import examples, row_of
 
 __all__ = ["PlacementExplanation", "explain_placement"]
 
@@ -38,15 +42,24 @@ class PlacementExplanation:
         """Per reason, how many instances it excludes (an instance counts under each reason)."""
         return {r: int(self.masks[r].sum()) for r in R.ORDER if self.masks[r].any()}
 
-    def reasons(self, instance: int | str) -> tuple[str, ...]:
-        """Every reason one instance (row or ARN) is excluded, in ECS's order."""
-        row = instance if isinstance(instance, int) else self.inventory.index_of(instance)
+    def reasons(self, instance: int | np.integer[Any] | str) -> tuple[str, ...]:
+        """Every reason one instance is excluded, in ECS's order.
+
+        `instance` is keyed as `Explanation.reasons` keys it: a row (numpy integers included,
+        negative from the end) or an ARN; `InstanceNotFoundError`, `RowOutOfRangeError` and
+        `RowTypeError` (all `PlacementInputError`s) for anything else.
+        """
+        row = row_of(instance, len(self.inventory), self._find)
         return tuple(r for r in R.ORDER if self.masks[r][row])
 
-    def member_of_details(self) -> list[object]:
-        """`placement.explain` of each memberOf expression: which clause rejected whom."""
-        from ..explain import explain
+    def _find(self, arn: str) -> int | None:
+        try:
+            return self.inventory.index_of(arn)
+        except KeyError:
+            return None
 
+    def member_of_details(self) -> list[Explanation]:
+        """`placement.explain` of each memberOf expression: which clause rejected whom."""
         return [explain(rule.expression, self.inventory)
                 for rule in member_of(self.constraints, self.task)]  # fmt: skip
 
@@ -54,10 +67,8 @@ class PlacementExplanation:
         n = len(self.inventory)
         lines = [f"{int(self.eligible.sum())} of {n} instances can take the task"]
         for reason, count in self.counts().items():
-            rows = np.flatnonzero(self.masks[reason])[:3]
-            names = ", ".join(str(self.inventory.ids[i]) for i in rows)
-            more = ", ..." if count > len(rows) else ""
-            lines.append(f"  {reason}: {count} (e.g. {names}{more})")
+            named = examples(self.inventory.ids, self.masks[reason])
+            lines.append(f"  {reason}: {count} (e.g. {named})")
         if self.masks[R.MEMBER_OF].any():
             # Which clause of which memberOf expression did the rejecting.
             for detail in self.member_of_details():
@@ -65,8 +76,6 @@ class PlacementExplanation:
         return "\n".join(lines)
 
     def __repr__(self) -> str:
-        from ..render import reason_counts, short_repr
-
         n, eligible = len(self.inventory), int(self.eligible.sum())
         counts = reason_counts(self.counts())
         tail = f"; {counts}>" if counts else ">"
@@ -80,10 +89,15 @@ class PlacementExplanation:
 
 
 def explain_placement(
-    inventory: Inventory, task: TaskSpec, constraints: Sequence[Constraint] = ()
+    inventory: Inventory, task: TaskSpec, constraints: Sequence[Any] = ()
 ) -> PlacementExplanation:
-    """Every reason each instance cannot take one copy of `task`, vectorized."""
-    from .rules import constraints_from
+    """Every reason each instance cannot take one copy of `task`, vectorized.
 
-    rules = constraints_from(constraints)
+    `constraints` takes what `place` takes (ECS JSON, typed objects or text). The arguments are
+    checked as `place` checks them: a bad one raises `PlacementInputError` naming it.
+    """
+    # place's own argument check (count 0, no strategy): one set of rules and messages.
+    from ..place.api import _inputs
+
+    rules, _ = _inputs(inventory, task, 0, constraints, ())
     return PlacementExplanation(inventory, task, rules, reason_masks(inventory, task, rules))
