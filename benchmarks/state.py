@@ -26,7 +26,7 @@ from common import print_header
 
 from placement import ClusterState, Instance, Inventory, MemberOf, TaskSpec, rank, scale_in
 from placement.ops.reference import scale_in_reference
-from placement.place.rules import strategy_from
+from placement.rules import strategy_from
 
 CHAIN = ["spread(attribute:ecs.availability-zone)", "binpack(memory)"]
 LINUX = [MemberOf("attribute:ecs.os-type == linux")]

@@ -22,7 +22,7 @@ from placement import (
 )
 from placement.instance import Task
 from placement.ops.reference import daemon_reference
-from placement.place.rules import constraints_from
+from placement.rules import constraints_from
 from placement.testing import placement_problems
 
 

@@ -26,7 +26,7 @@ from placement import inventory as inventory_module
 from placement.columns import GroupCounts, SparseSets, StringColumn
 from placement.errors import PlacementInputError
 from placement.place import batch
-from placement.place.rules import constraints_from, strategy_from
+from placement.rules import constraints_from, strategy_from
 from placement.testing import TASK_GROUPS, inventories, placement_problems, tasks
 
 

@@ -29,7 +29,7 @@ from placement import (
 from placement.place import batch, order
 from placement.place.draws import RandomKeys, random_keys
 from placement.place.reference import commit, instance_reasons
-from placement.place.rules import constraints_from
+from placement.rules import constraints_from
 from placement.testing import TASK_GROUPS, inventories, placement_problems
 
 METHODS = ("batch", "loop", "reference")

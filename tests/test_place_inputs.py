@@ -24,7 +24,7 @@ from placement import (
     place,
     rank,
 )
-from placement.place.rules import constraints_from, strategy_from
+from placement.rules import constraints_from, strategy_from
 
 INV = Inventory.from_instances(
     [

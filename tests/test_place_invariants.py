@@ -22,7 +22,7 @@ from placement import (
 )
 from placement.place import reasons as R
 from placement.place.reference import instance_reasons
-from placement.place.rules import constraints_from
+from placement.rules import constraints_from
 from placement.testing import placement_problems
 
 METHODS = ("batch", "loop", "reference")

@@ -15,7 +15,7 @@ from hypothesis import strategies as st
 from placement import ClusterState, Instance, Inventory, PlacementError, scale_in
 from placement.instance import Task
 from placement.ops.reference import scale_in_reference
-from placement.place.rules import strategy_from
+from placement.rules import strategy_from
 from placement.syntax import Timestamp
 from placement.testing import TASK_GROUPS, inventories
 

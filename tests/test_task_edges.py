@@ -38,7 +38,7 @@ from placement import (
     rank,
 )
 from placement.place.api import MAX_COUNT
-from placement.place.rules import (
+from placement.rules import (
     constraint_from_ecs,
     constraints_from,
     strategy_from,

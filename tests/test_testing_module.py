@@ -35,7 +35,7 @@ from placement import (
     Version,
 )
 from placement.instance import Task
-from placement.place.rules import constraints_from, strategy_from
+from placement.rules import constraints_from, strategy_from
 
 
 def _round_trips_as_text(value: Any) -> None:

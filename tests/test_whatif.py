@@ -25,7 +25,7 @@ from placement import (
     place,
 )
 from placement.place import reasons as R
-from placement.place.rules import constraints_from
+from placement.rules import constraints_from
 from placement.testing import instances, placement_problems
 
 ARN = "arn:aws:ecs:us-east-1:1:container-instance/c/"

@@ -13,8 +13,14 @@ from .errors import (
     PlacementInputError,
     PlacementSyntaxError,
 )
-from .explain import ClauseExplanation, Explanation, explain
-from .instance import Instance
+from .explain import (
+    ClauseExplanation,
+    Explanation,
+    PlacementExplanation,
+    explain,
+    explain_placement,
+)
+from .instance import Instance, Task
 from .inventory import Inventory
 from .ops.daemon import DaemonResult, place_daemon
 from .ops.deploy import Deployment, DeploymentRound, deploy
@@ -22,9 +28,9 @@ from .ops.scale_in import ScaleInResult, scale_in
 from .ops.sweep import sweep
 from .ops.whatif import Headroom, InstancesNeeded, headroom, instances_needed
 from .place.api import Ranking, place, rank
-from .place.explain import PlacementExplanation, explain_placement
 from .place.result import Failure, PlacementResult
-from .place.rules import (
+from .place.task import TaskSpec
+from .rules import (
     RUN_TASK_DEFAULT,
     SERVICE_DEFAULT,
     Binpack,
@@ -33,7 +39,6 @@ from .place.rules import (
     Random,
     Spread,
 )
-from .place.task import TaskSpec
 from .state import ClusterState
 from .syntax import (
     And,
@@ -66,7 +71,7 @@ __all__ = [
     "Version", "Timestamp", "Field", "attribute", "agent_connected", "agent_version",
     "ec2_instance_id", "registered_at", "running_tasks_count", "task_group",
     # instances, inventories, explanations
-    "Instance", "Inventory", "explain", "Explanation", "ClauseExplanation",
+    "Instance", "Task", "Inventory", "explain", "Explanation", "ClauseExplanation",
     # placement
     "place", "rank", "Ranking", "TaskSpec", "MemberOf", "DistinctInstance", "Binpack", "Spread",
     "Random", "SERVICE_DEFAULT", "RUN_TASK_DEFAULT", "PlacementResult", "Failure",

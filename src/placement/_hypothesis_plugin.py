@@ -33,11 +33,11 @@ _STRATEGIES: tuple[tuple[str, str, str], ...] = (
     ("placement.instance", "Task", "running_tasks"),
     ("placement.inventory", "Inventory", "inventories"),
     ("placement.place.task", "TaskSpec", "tasks"),
-    ("placement.place.rules", "MemberOf", "member_ofs"),
-    ("placement.place.rules", "DistinctInstance", "distinct_instances"),
-    ("placement.place.rules", "Binpack", "binpacks"),
-    ("placement.place.rules", "Spread", "spreads"),
-    ("placement.place.rules", "Random", "randoms"),
+    ("placement.rules", "MemberOf", "member_ofs"),
+    ("placement.rules", "DistinctInstance", "distinct_instances"),
+    ("placement.rules", "Binpack", "binpacks"),
+    ("placement.rules", "Spread", "spreads"),
+    ("placement.rules", "Random", "randoms"),
 )
 
 

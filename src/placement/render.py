@@ -15,11 +15,13 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
+from .text import reason_counts, short_repr, shorten
+
 if TYPE_CHECKING:
-    from .explain import Explanation
+    from .explain.expression import Explanation
+    from .explain.placement import PlacementExplanation
     from .instance import Instance
     from .inventory import Inventory
-    from .place.explain import PlacementExplanation
     from .place.result import PlacementResult
 
 __all__ = [
@@ -38,23 +40,6 @@ _BAR = (
     'vertical-align:middle"><div style="width:{pct}%;height:100%;background:{color}">'
     "</div></div>"
 )
-
-
-def shorten(text: str, limit: int = MAX_CELL) -> str:
-    """`text` cut to `limit` characters, ending in `...` when cut."""
-    return text if len(text) <= limit else text[: max(limit - 3, 0)] + "..."
-
-
-def short_repr(text: str) -> str:
-    """A repr cut to under 200 characters, still closed by `>`."""
-    return text if len(text) < 200 else text[:195] + "...>"
-
-
-def reason_counts(counts: Mapping[str, int]) -> str:
-    """`AGENT 2, CPU 9, MemberOf 1`: reason counts in a few words, for short reprs."""
-    return ", ".join(
-        f"{reason.split()[0].removeprefix('RESOURCE:')} {count}" for reason, count in counts.items()
-    )
 
 
 def _cell(value: object) -> str:

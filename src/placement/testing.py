@@ -18,7 +18,7 @@ from hypothesis import strategies as st
 from ._hypothesis_plugin import register as _register
 from .instance import Instance, Task
 from .inventory import Inventory
-from .place.rules import Binpack, DistinctInstance, MemberOf, Random, Spread
+from .rules import Binpack, DistinctInstance, MemberOf, Random, Spread
 from .syntax.ast import And, Comparison, Expression, Not, Op, Or, Subject, SubjectKind
 from .syntax.literals import Timestamp, Version
 
@@ -353,7 +353,7 @@ def placement_problems(
     mix binpack, spread by instance and by attribute (some instances lacking it), and random
     when `allow_random` is set.
     """
-    from .place.rules import Binpack, DistinctInstance, MemberOf, Random, Spread
+    from .rules import Binpack, DistinctInstance, MemberOf, Random, Spread
 
     rules: list[st.SearchStrategy[Any]] = [
         st.sampled_from(["cpu", "memory"]).map(Binpack),

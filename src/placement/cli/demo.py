@@ -8,7 +8,7 @@ from importlib import resources
 from typing import Any
 
 from ..inventory import Inventory
-from ..place.rules import SERVICE_DEFAULT
+from ..rules import SERVICE_DEFAULT
 from .place import add_place_options, file_request, run_request
 from .render import Output
 

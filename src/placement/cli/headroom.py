@@ -15,8 +15,8 @@ import attrs
 
 from ..inventory import Inventory
 from ..ops.whatif import Headroom, capacities, headroom
-from ..place.rules import constraints_from, strategy_from
 from ..place.task import TaskSpec
+from ..rules import constraints_from, strategy_from
 from .inputs import (
     add_constraint_option,
     add_inventory_options,

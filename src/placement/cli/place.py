@@ -15,8 +15,8 @@ from ..place import reasons as R
 from ..place.api import place
 from ..place.explain import PlacementExplanation
 from ..place.result import PlacementResult
-from ..place.rules import constraints_from, strategy_from
 from ..place.task import TaskSpec
+from ..rules import constraints_from, strategy_from
 from .explain import explanation_json, explanation_lines
 from .inputs import (
     add_constraint_option,

@@ -8,7 +8,7 @@ from typing import Any
 
 from ..inventory import Inventory
 from ..ops.scale_in import scale_in
-from ..place.rules import strategy_from
+from ..rules import strategy_from
 from .inputs import (
     add_inventory_options,
     add_output_option,

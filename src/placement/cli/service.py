@@ -12,8 +12,8 @@ import argparse
 from typing import Any
 
 from ..errors import PlacementError
-from ..place.rules import SERVICE_DEFAULT
 from ..place.task import TaskSpec
+from ..rules import SERVICE_DEFAULT
 from .inputs import read_json
 
 __all__ = [

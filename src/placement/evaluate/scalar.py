@@ -9,7 +9,14 @@ from collections.abc import Callable
 
 from ..instance import Instance
 from ..syntax.ast import And, Comparison, Expression, Not, Op, Or, SubjectKind, Value
-from ..syntax.literals import Timestamp, Version, as_number, fullmatch, parse_version
+from ..syntax.literals import (
+    Timestamp,
+    Version,
+    as_number,
+    compare_numbers,
+    fullmatch,
+    parse_version,
+)
 
 __all__ = ["matches", "compare_one", "order_strings"]
 
@@ -27,10 +34,14 @@ def matches(expr: Expression, instance: Instance) -> bool:
 
 
 def order_strings(left: str, right: str) -> int:
-    """Attribute ordering: numeric when both sides are decimal numbers, else by code point."""
+    """Attribute ordering: numeric when both sides are decimal numbers, else by code point.
+
+    Numbers compare exactly, at any size (`9007199254740993 > 9007199254740992`, which floats
+    would call equal).
+    """
     a, b = as_number(left), as_number(right)
     if a is not None and b is not None:
-        return (a > b) - (a < b)
+        return compare_numbers(a, b)
     return (left > right) - (left < right)
 
 

@@ -20,7 +20,7 @@ from ..inventory import Inventory
 from ..place.api import _check_seed
 from ..place.draws import stop_generators
 from ..place.masks import spread_zones, zone_totals
-from ..place.rules import Binpack, Random, Spread, Strategy, strategy_from
+from ..rules import Binpack, Random, Spread, Strategy, strategy_from
 
 __all__ = ["scale_in", "ScaleInResult", "choose_stops", "check_inputs"]
 

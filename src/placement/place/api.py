@@ -10,11 +10,7 @@ import numpy.typing as npt
 
 from ..errors import PlacementInputError
 from ..inventory import Inventory
-from .batch import place_batch, place_loop
-from .masks import lexicographic_min, one_copy
-from .reference import place_reference
-from .result import PlacementResult
-from .rules import (
+from ..rules import (
     MAX_CONSTRAINTS,
     MAX_SEED,
     Constraint,
@@ -23,6 +19,10 @@ from .rules import (
     shown,
     strategy_from,
 )
+from .batch import place_batch, place_loop
+from .masks import lexicographic_min, one_copy
+from .reference import place_reference
+from .result import PlacementResult
 from .task import TaskSpec
 
 __all__ = ["place", "rank", "Ranking", "MAX_COUNT"]
@@ -180,7 +180,7 @@ class Ranking:
         )  # fmt: skip
 
     def __repr__(self) -> str:
-        from ..render import shorten
+        from ..text import shorten
 
         best = "" if self.best is None else f", best {shorten(self.best, 100)!r}"
         excluded = len(self._ids) - len(self._rows)

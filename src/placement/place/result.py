@@ -12,7 +12,7 @@ from ..inventory import Inventory
 from ..model import FrozenMap
 
 if TYPE_CHECKING:
-    from .explain import PlacementExplanation
+    from ..explain.placement import PlacementExplanation
 
 __all__ = ["Failure", "PlacementResult"]
 
@@ -49,7 +49,7 @@ class Failure:
         return {"index": self.index, "count": self.count, "reasons": dict(self.reasons)}
 
     def __repr__(self) -> str:
-        from ..render import reason_counts, short_repr
+        from ..text import reason_counts, short_repr
 
         last = self.index + self.count - 1
         span = f"copy {self.index}" if self.count == 1 else f"copies {self.index}-{last}"
@@ -104,7 +104,7 @@ class PlacementResult:
 
     def explain(self) -> PlacementExplanation:
         """Every reason each instance of the final state rejects one more copy."""
-        from .explain import explain_placement
+        from ..explain.placement import explain_placement
 
         return explain_placement(self.inventory, self.task, self.constraints)
 

@@ -13,8 +13,9 @@ from typing import Any
 import attrs
 
 from ..errors import PlacementError, PlacementInputError
+from ..rules import MemberOf, task_constraints_from
 from ..syntax.ast import ATTRIBUTE_NAME
-from .rules import MemberOf, shown, task_constraints_from
+from ..text import shown
 
 __all__ = ["TaskSpec", "MAX_AMOUNT"]
 
@@ -142,7 +143,7 @@ class TaskSpec:
         )
 
     def __repr__(self) -> str:
-        from ..render import short_repr, shorten
+        from ..text import short_repr, shorten
 
         parts = [repr(shorten(self.group, 60)), f"cpu={self.cpu}", f"memory={self.memory}"]
         if self.gpus:

@@ -16,6 +16,7 @@ from typing import Any, TypeVar
 
 from ..errors import PlacementError, PlacementInputError
 from ..syntax.parser import MAX_LENGTH
+from ..text import shown
 from .base import Constraint, Strategy
 
 __all__ = [
@@ -64,24 +65,6 @@ def register_strategy(name: str) -> Callable[[type[T]], type[T]]:
 def _names(registry: Mapping[str, Any]) -> str:
     names = list(registry)
     return names[0] if len(names) == 1 else ", ".join(names[:-1]) + " or " + names[-1]
-
-
-def shown(value: Any) -> str:
-    """Caller input as an error message shows it: short, and never raising.
-
-    A 10 MB string, a 5000-digit int (whose `repr` Python refuses) or a deeply nested list
-    (whose `repr` recurses) must not turn an input error into a different failure.
-    """
-    if value is None or isinstance(value, (bool, float)):
-        return repr(value)
-    if isinstance(value, int):
-        bits = value.bit_length()
-        return repr(int(value)) if bits <= 64 else f"an int of {bits} bits"
-    if isinstance(value, str):
-        if len(value) <= 60:
-            return repr(str(value))
-        return f"{value[:40]!r}... ({len(value)} characters)"
-    return f"a {type(value).__name__}"
 
 
 _NAME = re.compile(r"[A-Za-z]+")  # one character class, matched at the start: linear

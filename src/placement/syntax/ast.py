@@ -21,7 +21,8 @@ from typing import TYPE_CHECKING, Any
 import attrs
 
 from ..errors import ExpressionError, ExpressionTypeError, PlacementInputError
-from .literals import MAX_COUNT, PatternError, Timestamp, Version, compile_pattern, shown
+from ..text import shown
+from .literals import MAX_COUNT, PatternError, Timestamp, Version, compile_pattern
 
 if TYPE_CHECKING:
     import numpy as np

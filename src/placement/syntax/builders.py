@@ -14,8 +14,9 @@ from collections.abc import Iterable, Mapping
 from typing import Any
 
 from ..errors import ExpressionError
+from ..text import shown
 from .ast import Comparison, Op, Subject, SubjectKind, Value
-from .literals import Timestamp, Version, parse_timestamp, parse_version, shown, version_fault
+from .literals import Timestamp, Version, parse_timestamp, parse_version, version_fault
 
 __all__ = [
     "Field",

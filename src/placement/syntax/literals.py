@@ -11,12 +11,14 @@ from __future__ import annotations
 import datetime as _dt
 import functools
 import re
+from decimal import Decimal
 from typing import Any
 
 import attrs
 import re2
 
 from ..errors import ExpressionError
+from ..text import shown
 
 __all__ = [
     "MAX_VERSION_DIGITS",
@@ -28,7 +30,11 @@ __all__ = [
     "parse_bool",
     "parse_count",
     "as_number",
+    "compare_numbers",
+    "Number",
+    "Scaled",
     "compile_pattern",
+    "MAX_PATTERN_LENGTH",
     "fullmatch",
     "shown",
 ]
@@ -45,25 +51,8 @@ _DATETIME = re.compile(
     r"([0-9]{4})-([0-9]{2})-([0-9]{2})T([0-9]{2}):([0-9]{2}):([0-9]{2})(Z|[+-][0-9]{2}:[0-9]{2})?"
 )
 # Decimal literals only: Python's float() would also take "nan", "inf" and "1_000".
-_NUMBER = re.compile(r"[+-]?(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)(?:[eE][+-]?[0-9]+)?")
+_NUMBER = re.compile(r"([+-]?)(?:([0-9]+)(?:\.([0-9]*))?|\.([0-9]+))(?:[eE]([+-]?[0-9]+))?")
 _EPOCH = _dt.datetime(1970, 1, 1, tzinfo=_dt.timezone.utc)
-_SHOWN = 60
-
-
-def shown(value: object) -> str:
-    """`value` as error messages quote it: its repr, cut to a readable length, never raising.
-
-    `repr` itself may fail (an int of more than 4300 digits) or be huge (a 10 MB string).
-    """
-    if isinstance(value, int) and not isinstance(value, bool) and value.bit_length() > 64:
-        return f"an int of {value.bit_length()} bits"
-    try:
-        text = repr(value)
-    except Exception:  # a broken __repr__ must not hide the error being reported
-        return f"a {type(value).__name__}"
-    if len(text) > _SHOWN:
-        return text[: _SHOWN - 3] + "..."
-    return text
 
 
 def _version_parts(value: Any) -> tuple[int, ...]:
@@ -243,16 +232,123 @@ def parse_count(text: object) -> int | None:
     return count if count <= MAX_COUNT else None
 
 
+_LONG_EXPONENT = 4000
+"""Exponents of more digits are kept as text: int() refuses over 4,300 digits."""
+_DECIMAL_EXPONENT = 17
+"""Exponents of at most this many digits always fit `Decimal` (its limit is 10**18 - 1)."""
+
+Exponent = int | tuple[int, str, int]
+"""An exponent as an int, or, past `_LONG_EXPONENT` digits, (sign, digits, shift) for
+sign * int(digits) + shift, compared without ever converting the digits."""
+
+Scaled = tuple[int, Exponent, str]
+"""A decimal number, exactly: (sign, exponent, digits) for sign * 0.digits * 10**exponent.
+
+`digits` has no leading or trailing zeros (zero is `(0, 0, "")`), so two numbers are equal
+exactly when their triples are; `compare_numbers` orders them.
+"""
+Number = int | Decimal | Scaled
+"""A decimal literal's value, exactly: an int for an integer (the common case), a `Decimal`
+for any other, and `Scaled` only for an exponent too long for `Decimal` (`1e` and 20 nines).
+Python compares int and Decimal with each other exactly, in C."""
+
+_ZERO: Scaled = (0, 0, "")
+
+
 @functools.lru_cache(maxsize=4096)
-def as_number(text: str) -> float | None:
-    """The number a decimal literal spells, for `attribute:` orderings; None if it is not one."""
-    if _NUMBER.fullmatch(text):
-        return float(text)
-    return None
+def as_number(text: str) -> Number | None:
+    """The number a decimal literal spells, exactly, for `attribute:` orderings; None if not one.
+
+    Exact at any size: a float would make 9007199254740993 equal 9007199254740992 (2**53 + 1
+    has no float) and 1e400 equal 1e500 (both infinite). Compare two with `compare_numbers`.
+    """
+    digits = text[1:] if text[:1] in ("+", "-") else text
+    if digits.isascii() and digits.isdigit() and len(digits) <= _LONG_EXPONENT:
+        return int(text)
+    m = _NUMBER.fullmatch(text)
+    if m is None:
+        return None
+    # A text this short cannot hold a longer exponent (group() costs as much as Decimal()).
+    if len(text) <= _DECIMAL_EXPONENT or len(
+        (m.group(5) or "").lstrip("+-").lstrip("0")
+    ) <= _DECIMAL_EXPONENT:
+        # Exact: the constructor never rounds, and the regex let through only decimal syntax
+        # (Decimal alone would also take "inf", "nan" and "1_000").
+        return Decimal(text)
+    return _scaled_text(m)
+
+
+def _scaled_text(m: re.Match[str]) -> Scaled:
+    whole, fraction = m.group(2) or "", m.group(3) or m.group(4) or ""
+    digits = (whole + fraction).lstrip("0")
+    mantissa = digits.rstrip("0")
+    if not mantissa:
+        return _ZERO
+    # 0.DIGITS * 10**exponent: the point moves left past the leading zeros that were dropped.
+    shift = len(whole) - (len(whole) + len(fraction) - len(digits))
+    sign = -1 if m.group(1) == "-" else 1
+    return (sign, _exponent(m.group(5), shift), mantissa)
+
+
+def _exponent(text: str | None, shift: int) -> Exponent:
+    if not text:
+        return shift
+    sign = -1 if text[0] == "-" else 1
+    body = text.lstrip("+-").lstrip("0")
+    if len(body) > _LONG_EXPONENT:
+        return (sign, body, shift)
+    return sign * int(body or "0") + shift
+
+
+def _cmp(a: Any, b: Any) -> int:
+    return 1 if a > b else -1 if a < b else 0
+
+
+def _compare_exponents(a: Exponent, b: Exponent) -> int:
+    # A long exponent is at least 10**4000 in size, beyond any int one plus its shift.
+    tier_a = a[0] if isinstance(a, tuple) else 0
+    tier_b = b[0] if isinstance(b, tuple) else 0
+    if tier_a != tier_b or not isinstance(a, tuple) or not isinstance(b, tuple):
+        return _cmp(tier_a, tier_b) or _cmp(a, b)
+    # Both long, same sign: the digits decide (by length, then as text), then the shifts.
+    size = _cmp((len(a[1]), a[1]), (len(b[1]), b[1]))
+    return a[0] * size if size else _cmp(a[2], b[2])
+
+
+def _scaled(number: Number) -> Scaled:
+    if isinstance(number, tuple):
+        return number
+    # str() of an int or a Decimal is a decimal literal again (`1.5E+3`, `-0`).
+    m = _NUMBER.fullmatch(str(number))
+    assert m is not None
+    return _scaled_text(m)
+
+
+def compare_numbers(a: Number, b: Number) -> int:
+    """-1, 0 or 1 as `a` is below, equal to or above `b`, exactly."""
+    if not isinstance(a, tuple) and not isinstance(b, tuple):
+        return _cmp(a, b)
+    a, b = _scaled(a), _scaled(b)
+    if a[0] != b[0] or not a[0]:
+        return _cmp(a[0], b[0])
+    # Same sign, both nonzero: the larger magnitude is larger for positives, smaller for
+    # negatives; magnitude orders by exponent, then by the digits as text (0.5 > 0.45).
+    magnitude = _compare_exponents(a[1], b[1]) or _cmp(a[2], b[2])
+    return a[0] * magnitude
 
 
 _RE2_OPTIONS = re2.Options()
 _RE2_OPTIONS.log_errors = False  # RE2 would print every rejected pattern to stderr
+
+MAX_PATTERN_LENGTH = 900_000
+"""The longest pattern compiled, in characters.
+
+`log_errors` silences RE2's messages about patterns it refuses, but not one of its own checks:
+RE2 walks a pattern's parse tree with a budget of 1,000,000 nodes and, past it, logs a line
+per node from C++ to stderr whatever the options say (a 2.4 MB pattern printed 59,881 lines).
+A pattern has at most one node per character, plus one per 65,535 for long concatenations, so
+patterns up to this length stay within the budget; longer ones are refused before RE2 sees them.
+"""
 
 
 class PatternError(Exception):
@@ -267,6 +363,10 @@ def compile_pattern(pattern: str) -> Any:
     """Compile `pattern` with RE2 (linear time, no backreferences or lookaround)."""
     if not isinstance(pattern, str):
         raise PatternError(f"a pattern is a str, not {type(pattern).__name__}")
+    if len(pattern) > MAX_PATTERN_LENGTH:
+        raise PatternError(
+            f"pattern too large: {len(pattern):,} characters, at most {MAX_PATTERN_LENGTH:,}"
+        )
     if len(pattern) > _PATTERN_CACHE_TEXT:
         return _compile(pattern)
     return _compile_cached(pattern)

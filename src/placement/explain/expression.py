@@ -18,17 +18,19 @@ is rejected by any. No per-instance Python runs: each node is one numpy operatio
 from __future__ import annotations
 
 from collections.abc import Iterator
+from typing import Any
 
 import attrs
 import numpy as np
 import numpy.typing as npt
 
-from .errors import PlacementInputError
-from .evaluate.vector import leaf_mask
-from .inventory import Inventory
-from .syntax.ast import And, Comparison, Expression, Not, Or
-from .syntax.literals import shown
-from .syntax.parser import parse
+from ..errors import PlacementInputError
+from ..evaluate.vector import leaf_mask
+from ..inventory import Inventory
+from ..syntax.ast import And, Comparison, Expression, Not, Or
+from ..syntax.parser import parse
+from ..text import shorten, shown
+from .keys import InstanceNotFoundError, RowOutOfRangeError, RowTypeError, examples, row_of
 
 __all__ = [
     "explain",
@@ -39,25 +41,7 @@ __all__ = [
     "RowTypeError",
 ]
 
-
-# `reasons()` raised the built-in KeyError/IndexError/TypeError; these keep those types (callers
-# catching them still do) and are PlacementErrors as every error of the library is.
-class InstanceNotFoundError(PlacementInputError, KeyError):
-    """`Explanation.reasons` was given an ARN the inventory does not hold."""
-
-
-class RowOutOfRangeError(PlacementInputError, IndexError):
-    """`Explanation.reasons` was given a row outside the inventory."""
-
-
-class RowTypeError(PlacementInputError, TypeError):
-    """`Explanation.reasons` was given neither a row (int) nor an ARN (str)."""
-
 Bools = npt.NDArray[np.bool_]
-
-_EXAMPLES = 3
-"""How many instances `str(Explanation)` names per clause."""
-
 
 def _frozen(array: Bools) -> Bools:
     array.flags.writeable = False
@@ -82,8 +66,6 @@ class ClauseExplanation:
     negated: bool = False
 
     def __repr__(self) -> str:
-        from .render import shorten
-
         under = " (under not)" if self.negated else ""
         text = shorten(self.text, 120)
         return f"<ClauseExplanation {text!r}{under} rejected {self.rejected_count}>"
@@ -112,31 +94,18 @@ class Explanation:
     def __len__(self) -> int:
         return len(self.matched)
 
-    def _row(self, instance: int | str) -> int:
-        n = len(self.matched)
-        if isinstance(instance, str):
-            rows = np.flatnonzero(self.ids == instance)
-            if not len(rows):
-                raise InstanceNotFoundError(f"no instance {shown(instance)} in the inventory")
-            return int(rows[0])
-        if isinstance(instance, (bool, np.bool_)) or not isinstance(instance, (int, np.integer)):
-            raise RowTypeError(
-                f"reasons() takes a row or an ARN as `instance`, got {shown(instance)}"
-            )
-        if not -n <= instance < n:
-            raise RowOutOfRangeError(
-                f"instance index {shown(instance)} out of range for {n} instances"
-            )
-        return int(instance) % n
+    def _find(self, arn: str) -> int | None:
+        rows = np.flatnonzero(self.ids == arn)
+        return int(rows[0]) if len(rows) else None
 
-    def reasons(self, instance: int | str) -> tuple[ClauseExplanation, ...]:
+    def reasons(self, instance: int | np.integer[Any] | str) -> tuple[ClauseExplanation, ...]:
         """List the clauses that rejected `instance` (a row, negative from the end, or an ARN).
 
         Empty when the instance matches. Raises `RowOutOfRangeError` (an IndexError) for a row
-        out of range and `InstanceNotFoundError` (a KeyError) for an unknown ARN; both are
-        `PlacementInputError`s.
+        out of range, `InstanceNotFoundError` (a KeyError) for an unknown ARN and `RowTypeError`
+        (a TypeError) for anything else; all are `PlacementInputError`s.
         """
-        row = self._row(instance)
+        row = row_of(instance, len(self.matched), self._find)
         return tuple(c for c in self.clauses if c.rejected[row])
 
     def __str__(self) -> str:
@@ -144,25 +113,21 @@ class Explanation:
         noun = "instance" if n == 1 else "instances"
         lines = [f"{self.expression}: {self.matches_count} of {n} {noun} match"]
         for clause in self.clauses:
-            shown = f"`{clause.text}`" + (" (holds, under not)" if clause.negated else "")
+            clause_text = f"`{clause.text}`" + (" (holds, under not)" if clause.negated else "")
             if not clause.rejected_count:
-                lines.append(f"  rejected none by {shown}")
+                lines.append(f"  rejected none by {clause_text}")
                 continue
-            rows = np.flatnonzero(clause.rejected)
-            examples = ", ".join(str(self.ids[r]) for r in rows[:_EXAMPLES])
-            more = f", +{len(rows) - _EXAMPLES} more" if len(rows) > _EXAMPLES else ""
-            lines.append(f"  rejected {clause.rejected_count} by {shown} (e.g. {examples}{more})")
+            named = examples(self.ids, clause.rejected)
+            lines.append(f"  rejected {clause.rejected_count} by {clause_text} (e.g. {named})")
         return "\n".join(lines)
 
     def __repr__(self) -> str:
-        from .render import shorten
-
         return (f"<Explanation {shorten(str(self.expression), 100)!r}: {self.matches_count} of "
                 f"{len(self)} match, {len(self.clauses)} clauses>")  # fmt: skip
 
     def _repr_html_(self) -> str:
         """An HTML table for notebooks: each clause and the instances it rejected."""
-        from .render import explanation_html
+        from ..render import explanation_html
 
         return explanation_html(self)
 

@@ -1,0 +1,103 @@
+"""Why instances cannot take a task: every reason per instance, and memberOf clause detail."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+import attrs
+import numpy as np
+import numpy.typing as npt
+
+from ..inventory import Inventory
+from ..place import reasons as R
+from ..place.masks import member_of, reason_masks
+from ..place.task import TaskSpec
+from ..rules import Constraint
+from ..text import reason_counts, short_repr
+from .expression import Explanation, explain
+from .keys import examples, row_of
+
+__all__ = ["PlacementExplanation", "explain_placement"]
+
+
+@attrs.frozen(eq=False)
+class PlacementExplanation:
+    """For one more copy of `task` on `inventory`: each reason's mask of excluded instances."""
+
+    inventory: Inventory
+    task: TaskSpec
+    constraints: tuple[Constraint, ...]
+    masks: Mapping[str, npt.NDArray[np.bool_]]
+
+    @property
+    def eligible(self) -> npt.NDArray[np.bool_]:
+        """Instances that could take the copy."""
+        out = np.ones(len(self.inventory), dtype=bool)
+        for mask in self.masks.values():
+            out &= ~mask
+        return out
+
+    def counts(self) -> dict[str, int]:
+        """Per reason, how many instances it excludes (an instance counts under each reason)."""
+        return {r: int(mask.sum()) for r, mask in self.masks.items() if mask.any()}
+
+    def reasons(self, instance: int | np.integer[Any] | str) -> tuple[str, ...]:
+        """Every reason one instance is excluded, in ECS's order.
+
+        `instance` is keyed as `Explanation.reasons` keys it: a row (numpy integers included,
+        negative from the end) or an ARN; `InstanceNotFoundError`, `RowOutOfRangeError` and
+        `RowTypeError` (all `PlacementInputError`s) for anything else.
+        """
+        row = row_of(instance, len(self.inventory), self._find)
+        return tuple(r for r, mask in self.masks.items() if mask[row])
+
+    def _find(self, arn: str) -> int | None:
+        try:
+            return self.inventory.index_of(arn)
+        except KeyError:
+            return None
+
+    def member_of_details(self) -> list[Explanation]:
+        """`placement.explain` of each memberOf expression: which clause rejected whom."""
+        return [explain(rule.expression, self.inventory)
+                for rule in member_of(self.constraints, self.task)]  # fmt: skip
+
+    def __str__(self) -> str:
+        n = len(self.inventory)
+        lines = [f"{int(self.eligible.sum())} of {n} instances can take the task"]
+        for reason, count in self.counts().items():
+            named = examples(self.inventory.ids, self.masks[reason])
+            lines.append(f"  {reason}: {count} (e.g. {named})")
+        if self.masks[R.MEMBER_OF].any():
+            # Which clause of which memberOf expression did the rejecting.
+            for detail in self.member_of_details():
+                lines.extend("    " + line for line in str(detail).splitlines())
+        return "\n".join(lines)
+
+    def __repr__(self) -> str:
+        n, eligible = len(self.inventory), int(self.eligible.sum())
+        counts = reason_counts(self.counts())
+        tail = f"; {counts}>" if counts else ">"
+        return short_repr(f"<PlacementExplanation {eligible} of {n} eligible{tail}")
+
+    def _repr_html_(self) -> str:
+        """An HTML report for notebooks: each reason's count and each instance's reasons."""
+        from ..render import placement_explanation_html
+
+        return placement_explanation_html(self)
+
+
+def explain_placement(
+    inventory: Inventory, task: TaskSpec, constraints: Sequence[Any] = ()
+) -> PlacementExplanation:
+    """Every reason each instance cannot take one copy of `task`, vectorized.
+
+    `constraints` takes what `place` takes (ECS JSON, typed objects or text). The arguments are
+    checked as `place` checks them: a bad one raises `PlacementInputError` naming it.
+    """
+    # place's own argument check (count 0, no strategy): one set of rules and messages.
+    from ..place.api import _inputs
+
+    rules, _ = _inputs(inventory, task, 0, constraints, ())
+    return PlacementExplanation(inventory, task, rules, reason_masks(inventory, task, rules))
