@@ -33,10 +33,9 @@ from .columns import (
 from .ecs import INSTANCE_READ, read_instances, read_tasks, transpose
 from .errors import InventoryError, PlacementInputError
 from .instance import Instance, Task
-from .model import INSTANCE_FIELDS, TASK_FIELDS, FieldSpec, Kind
+from .model import INSTANCE_FIELDS, TASK_FIELDS, FieldSpec, Kind, TaskLike
 
 if TYPE_CHECKING:
-    from .place.task import TaskSpec
     from .syntax.ast import Expression
 
 __all__ = ["Inventory", "TaskTable", "StringColumn", "ABSENT", "NAME_ONLY", "LOCAL_TASK_PREFIX"]
@@ -686,7 +685,7 @@ class Inventory:
     def with_placements(
         self,
         rows: Sequence[int] | npt.NDArray[np.integer],
-        task: TaskSpec,
+        task: TaskLike,
         *,
         task_arns: Sequence[str] | None = None,
     ) -> Inventory:
@@ -727,7 +726,7 @@ class Inventory:
         out._serial = start + k if generated else None
         return out
 
-    def _check_fit(self, rows: Ints, task: TaskSpec) -> None:
+    def _check_fit(self, rows: Ints, task: TaskLike) -> None:
         """Refuse copies their instances cannot hold (nothing is half-applied)."""
         n = len(self)
         if rows.min() < 0 or rows.max() >= n:

@@ -18,7 +18,7 @@ import enum
 import math
 import re
 from collections.abc import Iterable, Mapping
-from typing import Any, NoReturn
+from typing import Any, NoReturn, Protocol
 
 import attrs
 
@@ -298,3 +298,41 @@ def check(spec: FieldSpec, value: Any, where: str, label: str | None = None) -> 
 def spec_named(fields: tuple[FieldSpec, ...], name: str) -> FieldSpec:
     """The declared field called `name`."""
     return next(spec for spec in fields if spec.name == name)
+
+
+class TaskLike(Protocol):
+    """What one copy of a task demands of an instance (a `TaskSpec` has all of it).
+
+    The state update (`Inventory.with_placements`) and the rules read a task through this, so
+    neither depends on where `TaskSpec` is defined.
+    """
+
+    @property
+    def group(self) -> str:
+        """The task's group (`service:NAME`, `family:NAME`)."""
+        ...
+
+    @property
+    def cpu(self) -> int:
+        """CPU units one copy takes."""
+        ...
+
+    @property
+    def memory(self) -> int:
+        """MiB one copy takes."""
+        ...
+
+    @property
+    def gpus(self) -> int:
+        """GPUs one copy takes."""
+        ...
+
+    @property
+    def ports(self) -> frozenset[int]:
+        """TCP host ports one copy binds."""
+        ...
+
+    @property
+    def udp_ports(self) -> frozenset[int]:
+        """UDP host ports one copy binds."""
+        ...

@@ -11,18 +11,11 @@ from __future__ import annotations
 import html
 from collections import Counter
 from collections.abc import Iterable, Mapping, Sequence
-from typing import TYPE_CHECKING
+from typing import Any
 
 import numpy as np
 
 from .text import reason_counts, short_repr, shorten
-
-if TYPE_CHECKING:
-    from .explain.expression import Explanation
-    from .explain.placement import PlacementExplanation
-    from .instance import Instance
-    from .inventory import Inventory
-    from .place.result import PlacementResult
 
 __all__ = [
     "MAX_ROWS", "shorten", "short_repr", "reason_counts", "inventory_html", "result_html",
@@ -76,7 +69,7 @@ def _bar(used: int, registered: int) -> str:
     return f"<td>{bar} {html.escape(f'{used} / {registered}')}</td>"
 
 
-def _instance_cells(inst: Instance) -> list[str]:
+def _instance_cells(inst: Any) -> list[str]:
     zone = inst.attributes.get(_ZONE) or ""
     return [
         _cell(inst.name),
@@ -92,7 +85,7 @@ _INSTANCE_HEADER = ("instance", "status", "zone", "CPU used", "memory used", "ta
 
 
 def _instances_table(
-    inventory: Inventory, extra: Mapping[str, Sequence[object]] | None = None
+    inventory: Any, extra: Mapping[str, Sequence[object]] | None = None
 ) -> str:
     """The first rows of `inventory`, plus one column per `extra` entry (a value per row shown)."""
     extra = extra or {}
@@ -107,12 +100,12 @@ def _instances_table(
     return _table((*_INSTANCE_HEADER, *extra), rows, len(inventory))
 
 
-def inventory_html(inventory: Inventory) -> str:
+def inventory_html(inventory: Any) -> str:
     """The inventory's summary and a table of its first instances with CPU/memory bars."""
     return "<div>" + _caption(repr(inventory)) + _instances_table(inventory) + "</div>"
 
 
-def result_html(result: PlacementResult) -> str:
+def result_html(result: Any) -> str:
     """Where the copies went (a count per instance), the failure, and the state afterwards."""
     inventory = result.inventory
     placed_on = Counter(result.placements)
@@ -130,7 +123,7 @@ def result_html(result: PlacementResult) -> str:
     return "<div>" + "".join(parts) + "</div>"
 
 
-def explanation_html(explanation: Explanation) -> str:
+def explanation_html(explanation: Any) -> str:
     """The expression, how many instances match, and each clause with what it rejected."""
     n = len(explanation)
     ids = explanation.ids
@@ -145,7 +138,7 @@ def explanation_html(explanation: Explanation) -> str:
     return "<div>" + _caption(caption) + table + "</div>"
 
 
-def placement_explanation_html(explanation: PlacementExplanation) -> str:
+def placement_explanation_html(explanation: Any) -> str:
     """How many instances can take one more copy, each reason's count, and each instance."""
     inventory = explanation.inventory
     n = len(inventory)

@@ -15,7 +15,7 @@ from ..errors import PlacementInputError
 from ..inventory import Inventory
 from ..rules.base import Constraint, Strategy
 from ..rules.member_of import MemberOf
-from ..rules.view import View
+from ..rules.view import View, spread_zones, zone_totals
 from . import reasons as R
 from .draws import random_keys
 from .task import TaskSpec
@@ -113,25 +113,6 @@ def first_reasons(masks: dict[str, Bools], n: int) -> tuple[Bools, dict[str, int
     return ~taken, counts
 
 
-def spread_zones(inv: Inventory, attribute: str) -> tuple[npt.NDArray[np.int64], int]:
-    """Per instance, its zone for `spread(attribute:NAME)`, and the zone of those lacking it.
-
-    The zone is the value's code, or `k` (the number of values) for instances lacking a value
-    (absent or name-only), which rank after all others.
-    """
-    def compute() -> tuple[npt.NDArray[np.int64], int]:
-        column = inv.attributes.get(attribute)
-        if column is None:
-            return np.zeros(len(inv), dtype=np.int64), 0
-        k = len(column.values)
-        codes = column.codes.astype(np.int64)
-        zones = np.where(codes >= 0, codes, k)
-        zones.flags.writeable = False
-        return zones, k
-
-    return inv.memo(("zones", attribute), compute)  # type: ignore[no-any-return]
-
-
 def lexicographic_min(
     rows: npt.NDArray[np.int64], values: Sequence[npt.NDArray[np.generic]]
 ) -> int | None:
@@ -156,19 +137,6 @@ def lexicographic_min(
             return int(rows[hits[0] if keep is None else keep[hits[0]]])
         keep = hits if keep is None else keep[hits]
     return int(rows[0] if keep is None else rows[keep[0]])
-
-
-def zone_totals(inventory: Inventory, group: str, attribute: str) -> npt.NDArray[np.float64]:
-    """Per zone of `attribute`, the tasks of `group` on it; +inf for instances lacking it."""
-
-    def compute() -> npt.NDArray[np.float64]:
-        zones, missing = spread_zones(inventory, attribute)
-        counts = inventory.group_counts(group)
-        totals = np.bincount(zones, weights=counts, minlength=missing + 1).astype(float)
-        totals[missing] = np.inf
-        return totals
-
-    return inventory.memo(("zone totals", group, attribute), compute)  # type: ignore[no-any-return]
 
 
 def strategy_values(

@@ -105,7 +105,7 @@ class Working(View):
                 for task in tasks:
                     by_task.setdefault(task, []).append(row)
             for task, rows in by_task.items():
-                state = state.with_placements(np.asarray(rows, dtype=np.int64), task)  # type: ignore[arg-type]
+                state = state.with_placements(np.asarray(rows, dtype=np.int64), task)
             self._current = state
         return self._current
 

@@ -30,12 +30,13 @@ A strategy answers
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from typing import TYPE_CHECKING, Any, ClassVar, Protocol
+from typing import TYPE_CHECKING, Any, ClassVar
 
 import numpy as np
 import numpy.typing as npt
 
 from ..errors import PlacementInputError
+from ..model import TaskLike
 
 if TYPE_CHECKING:
     from ..instance import Instance, Task
@@ -48,35 +49,6 @@ Ints = npt.NDArray[np.int64]
 
 USER_RANK = 1000
 """Where user-defined constraints stand in the reason order: after every built-in reason."""
-
-
-class TaskLike(Protocol):
-    """What a rule may read of the task being placed (a `TaskSpec` has all of it)."""
-
-    @property
-    def group(self) -> str:
-        """The task's group (`service:NAME`, `family:NAME`)."""
-        ...
-    @property
-    def cpu(self) -> int:
-        """CPU units one copy takes."""
-        ...
-    @property
-    def memory(self) -> int:
-        """MiB one copy takes."""
-        ...
-    @property
-    def gpus(self) -> int:
-        """GPUs one copy takes."""
-        ...
-    @property
-    def ports(self) -> frozenset[int]:
-        """TCP host ports one copy binds."""
-        ...
-    @property
-    def udp_ports(self) -> frozenset[int]:
-        """UDP host ports one copy binds."""
-        ...
 
 
 class Constraint:

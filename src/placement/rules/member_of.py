@@ -11,6 +11,7 @@ import numpy as np
 from ..errors import PlacementError, PlacementInputError
 from ..syntax.ast import Expression, SubjectKind
 from ..syntax.parser import MAX_LENGTH, parse
+from ..text import shorten
 from .base import Bools, Constraint, Ints, TaskLike
 from .read import register_constraint, shown
 
@@ -34,6 +35,18 @@ def _expression(value: Expression | str) -> Expression:
             )
         return parse(value)
     raise PlacementInputError(f"memberOf takes an expression or its text, got {shown(value)}")
+
+
+@attrs.frozen
+class _Marker:
+    """A copy that reserves nothing: puts the group on an instance and counts one task."""
+
+    group: str
+    cpu: int = 0
+    memory: int = 0
+    gpus: int = 0
+    ports: frozenset[int] = frozenset()
+    udp_ports: frozenset[int] = frozenset()
 
 
 @register_constraint("memberOf")
@@ -104,11 +117,9 @@ class MemberOf(Constraint):
         """
         if not self.expression.reads_state:
             return None
-        from ..place.task import TaskSpec
-
         inventory = view.inventory
         n = len(inventory)
-        after = inventory.with_placements(np.arange(n), TaskSpec(group=task.group))
+        after = inventory.with_placements(np.arange(n), _Marker(task.group))
         counts = inventory.running_tasks_count + 1  # the count after the first copy
         if not n:
             return np.zeros(0, dtype=np.int64)
@@ -117,7 +128,7 @@ class MemberOf(Constraint):
         points = sorted({x + d for x in self._thresholds() for d in (0, 1) if x + d <= reach})
         columns, task_columns = after.columns(), after.tasks.columns()
         limit = np.full(n, count, dtype=np.int64)
-        from ..inventory import Inventory
+        from ..inventory import Inventory  # the one cycle: expressions evaluate inventories
 
         # Candidate counts per row: its count after one copy, then each later change point.
         for value in [counts] + [np.full(n, p, dtype=np.int64) for p in points]:
@@ -150,6 +161,4 @@ class MemberOf(Constraint):
         return f"memberOf({self.expression})"
 
     def __repr__(self) -> str:
-        from ..render import shorten
-
         return f"<MemberOf {shorten(str(self.expression), 180)}>"

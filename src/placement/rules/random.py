@@ -10,6 +10,7 @@ import numpy as np
 import numpy.typing as npt
 
 from ..errors import PlacementInputError
+from ..text import short_repr
 from .base import Ints, Strategy, TaskLike
 from .read import MAX_SEED, register_strategy, seed_text, shown
 
@@ -86,6 +87,4 @@ class Random(Strategy):
         return "random" if self.seed is None else f"random({self.seed})"
 
     def __repr__(self) -> str:
-        from ..render import short_repr
-
         return short_repr("<Random>" if self.seed is None else f"<Random seed={self.seed}>")

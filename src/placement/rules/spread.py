@@ -11,6 +11,7 @@ import numpy.typing as npt
 
 from ..errors import PlacementInputError
 from ..syntax.ast import ATTRIBUTE_NAME
+from ..text import shorten
 from .base import Ints, Strategy, TaskLike
 from .read import register_strategy, shown
 
@@ -115,6 +116,4 @@ class Spread(Strategy):
         return f"spread({self.field})"
 
     def __repr__(self) -> str:
-        from ..render import shorten
-
         return f"<Spread {shorten(self.field, 180)}>"

@@ -14,13 +14,13 @@ import numpy as np
 import numpy.typing as npt
 
 from ..errors import PlacementInputError
-from .read import shown
+from ..text import shown
 
 if TYPE_CHECKING:
     from ..instance import Instance
     from ..inventory import Inventory
 
-__all__ = ["View", "RESOURCES"]
+__all__ = ["View", "RESOURCES", "spread_zones", "zone_totals"]
 
 Ints = npt.NDArray[np.int64]
 Floats = npt.NDArray[np.float64]
@@ -95,8 +95,6 @@ class View:
 
     def zones(self, attribute: str) -> tuple[Ints, int]:
         """Each row's value code of `attribute`, and the code `k` of rows lacking a value."""
-        from ..place.masks import spread_zones
-
         return spread_zones(self._inventory, attribute)
 
     # -- current state ------------------------------------------------------------------------
@@ -127,8 +125,6 @@ class View:
 
     def zone_totals(self, group: str, attribute: str) -> Floats:
         """Per value code of `attribute`, the tasks of `group` on it; +inf for lacking rows."""
-        from ..place.masks import zone_totals
-
         return zone_totals(self._inventory, group, attribute)
 
     def instance(self, row: int) -> Instance:
@@ -144,3 +140,35 @@ class View:
 
     def __reduce__(self) -> Any:  # views are transient: refuse to outlive their call
         raise TypeError("a View is only valid during the call that received it")
+
+
+def spread_zones(inv: Inventory, attribute: str) -> tuple[npt.NDArray[np.int64], int]:
+    """Per instance, its zone for `spread(attribute:NAME)`, and the zone of those lacking it.
+
+    The zone is the value's code, or `k` (the number of values) for instances lacking a value
+    (absent or name-only), which rank after all others.
+    """
+    def compute() -> tuple[npt.NDArray[np.int64], int]:
+        column = inv.attributes.get(attribute)
+        if column is None:
+            return np.zeros(len(inv), dtype=np.int64), 0
+        k = len(column.values)
+        codes = column.codes.astype(np.int64)
+        zones = np.where(codes >= 0, codes, k)
+        zones.flags.writeable = False
+        return zones, k
+
+    return inv.memo(("zones", attribute), compute)  # type: ignore[no-any-return]
+
+
+def zone_totals(inventory: Inventory, group: str, attribute: str) -> npt.NDArray[np.float64]:
+    """Per zone of `attribute`, the tasks of `group` on it; +inf for instances lacking it."""
+
+    def compute() -> npt.NDArray[np.float64]:
+        zones, missing = spread_zones(inventory, attribute)
+        counts = inventory.group_counts(group)
+        totals = np.bincount(zones, weights=counts, minlength=missing + 1).astype(float)
+        totals[missing] = np.inf
+        return totals
+
+    return inventory.memo(("zone totals", group, attribute), compute)  # type: ignore[no-any-return]
