@@ -26,11 +26,11 @@ from ..inventory import Inventory
 from ..model import INSTANCE_FIELDS, FrozenMap
 from ..place.api import _inputs as _place_inputs
 from ..place.api import place
+from ..place.batch import _rule_capacity
 from ..place.masks import constraint_rules, first_reasons, reason_masks
 from ..place.result import PlacementResult
 from ..place.task import TaskSpec
 from ..rules.base import Constraint
-from ..rules.view import View
 
 __all__ = ["Headroom", "InstancesNeeded", "headroom", "instances_needed", "capacities"]
 
@@ -134,11 +134,11 @@ def counted_capacities(
         alive = np.flatnonzero(k > 1)
         if not rule.reads_placements or not len(alive):
             continue
-        cap = rule.capacity(View(inventory.select(alive)), task, UNLIMITED)
+        cap = _rule_capacity(rule, inventory, alive, task, UNLIMITED)
         if cap is None:
             exact = False
         else:
-            k[alive] = np.minimum(k[alive], np.asarray(cap, dtype=np.int64))
+            k[alive] = np.minimum(k[alive], cap)
     return k, exact
 
 

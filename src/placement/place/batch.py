@@ -104,11 +104,26 @@ def _capacity(
         alive = np.flatnonzero(k > 1)
         if not len(alive):
             break
-        cap = rule.capacity(View(inventory.select(alive)), task, count)
+        cap = _rule_capacity(rule, inventory, alive, task, count)
         if cap is None:
             return None
-        k[alive] = np.minimum(k[alive], np.asarray(cap, dtype=np.int64))
+        k[alive] = np.minimum(k[alive], cap)
     return k
+
+
+def _rule_capacity(
+    rule: Constraint, inventory: Inventory, alive: Ints, task: TaskSpec, count: int
+) -> Ints | None:
+    """`rule.capacity` at the rows `alive`: over a selection of them when they are few.
+
+    Selecting costs a pass over every column, so most rows alive means asking over all rows
+    (a rule's capacity on other rows is simply not read).
+    """
+    if 2 * len(alive) >= len(inventory):
+        cap = rule.capacity(View(inventory), task, count)
+        return None if cap is None else np.asarray(cap, dtype=np.int64)[alive]
+    cap = rule.capacity(View(inventory.select(alive)), task, count)
+    return None if cap is None else np.asarray(cap, dtype=np.int64)
 
 
 def _columns(
