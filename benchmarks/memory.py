@@ -7,9 +7,12 @@ reports how far the peak rose above that baseline, with the wall time. Targets:
 * (a) 5,000 instances x 5,000 copies with a leading `spread(attribute:...)`: the batch placer's
   rise within 2x of the per-copy loop's rise (measured in the same run);
 * (b) 10 million copies of a task on a full cluster: under 100 MB above the baseline, under 2 s;
-* (c) eight distinct 10 MB filters parsed in turn (`max_length=None`): the eighth adds < 50 MB.
+* (c) eight distinct 10 MB filters parsed in turn (`max_length=None`): the eighth adds < 50 MB;
+* (d) 10 million copies of a task that reserves nothing, placed on 1,000 instances (issue 14:
+  1.9 GB before results held copies in columns): under 500 MB, and the bytes per placed copy;
+  then the result's inventory read (built then), the rise after it.
 
-Usage: python benchmarks/memory.py [--case a|b|c]
+Usage: python benchmarks/memory.py [--case a|b|c|d]
 """
 
 from __future__ import annotations
@@ -89,7 +92,23 @@ def case_c(_method: str) -> dict[str, Any]:
             "rises_mb": [round(r, 1) for r in rises]}  # fmt: skip
 
 
-CASES = {"a": case_a, "b": case_b, "c": case_c}
+def case_d(_method: str) -> dict[str, Any]:
+    """10 million copies of a task that reserves nothing: the result in columns, then read."""
+    from placement import TaskSpec, place
+
+    inv = _cluster(1_000, 3, 1024)
+    base = _peak_mb()
+    start = time.perf_counter()
+    result = place(inv, TaskSpec(group="service:web"), 10_000_000)
+    seconds, rise = time.perf_counter() - start, _peak_mb() - base
+    start = time.perf_counter()
+    tasks = len(result.inventory.tasks)
+    return {"seconds": seconds, "rise_mb": rise, "placed": result.placed,
+            "read_seconds": time.perf_counter() - start, "read_rise_mb": _peak_mb() - base,
+            "tasks": tasks}  # fmt: skip
+
+
+CASES = {"a": case_a, "b": case_b, "c": case_c, "d": case_d}
 
 
 def _child(case: str, method: str) -> dict[str, Any]:
@@ -125,6 +144,14 @@ def main() -> None:
         met = b["rise_mb"] < 100 and b["seconds"] < 2
         print(f"| (b) 10,000,000 copies on a full cluster | {b['rise_mb']:.1f} MB "
               f"| {b['seconds']:.2f} s | < 100 MB, < 2 s | {met} |")
+    if "d" in cases:
+        d = _child("d", "batch")
+        per_copy = d["rise_mb"] * 2**20 / d["placed"]
+        print(f"| (d) 10,000,000 copies of a task that reserves nothing, placed | "
+              f"{d['rise_mb']:.1f} MB ({per_copy:.0f} bytes per placed copy) | "
+              f"{d['seconds']:.2f} s | < 500 MB | {d['rise_mb'] < 500} |")
+        print(f"| (d) same, then `result.inventory` read ({d['tasks']:,} tasks) | "
+              f"{d['read_rise_mb']:.1f} MB in all | {d['read_seconds']:.2f} s | | |")
     if "c" in cases:
         c = _child("c", "batch")
         print(f"| (c) eighth distinct 10 MB filter parsed | {c['rise_mb']:.1f} MB "

@@ -3,11 +3,20 @@
     python benchmarks/place.py            # both tables (a few minutes)
     python benchmarks/place.py --quick    # smaller scenarios, for a smoke run
     python benchmarks/place.py --only chains [--large]   # one row per strategy chain
+    python benchmarks/place.py --only regression    # against commit 975ceda (issue 14)
+
+Regression (issue 14): 10,000 instances x 20,000 copies, `binpack(memory)` and
+`spread(AZ), binpack(memory)`, the current code against commit 975ceda measured in the same
+run: that commit's `src` and `grammar` come from `git archive` into a temporary folder, and a
+child process with PYTHONPATH=<folder>/src times it on the same inventory (it needs only numpy,
+lark, attrs and re2). Without the git history the comparison is skipped, and says so. Target:
+the current code at least as fast. The chain table below checks every chain's batch time is
+within 5x of the fastest chain's.
 
 Chains: one row per chain shape, 10,000 instances x 10,000 copies (--large: 100,000 x 100,000),
 batch against the per-copy loop in the same run, with the ratio, and each chain's batch time
-against the fastest chain's:
-  spread(AZ), binpack(memory) | random | binpack(cpu), spread(AZ) |
+against the fastest chain's (target: all within 5x):
+  binpack(memory) | spread(AZ), binpack(memory) | random | binpack(cpu), spread(AZ) |
   spread(AZ), spread(attribute:stack) | random, spread(AZ) (random first) |
   zero demand (a task that reserves nothing) with spread(AZ), spread(instanceId).
 
@@ -28,6 +37,12 @@ is scaled to the full count. The script checks that batch and loop agree on the 
 from __future__ import annotations
 
 import argparse
+import json
+import os
+import subprocess
+import sys
+import tempfile
+from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -114,6 +129,7 @@ def scenarios(quick: bool) -> list[dict[str, Any]]:
 AZ = "spread(attribute:ecs.availability-zone)"
 WEB = TaskSpec(cpu=256, memory=512, group="service:web")
 CHAINS: list[tuple[str, list[str], TaskSpec]] = [
+    ("binpack(memory)", ["binpack(memory)"], WEB),
     ("spread(AZ), binpack(memory)", [AZ, "binpack(memory)"], WEB),
     ("random", ["random"], WEB),
     ("binpack(cpu), spread(AZ)", ["binpack(cpu)", AZ], WEB),
@@ -165,24 +181,125 @@ def print_chains(rows: list[tuple[str, int, int, int, float, int, float]]) -> No
                  f"{tb / best:.1f}x")  # fmt: skip
         print("| " + " | ".join(cells) + " |")
     print()
-    print("batch: median of runs on the full count, whole `place` call (the commit included); "
-          "loop: on the copies shown, scaled linearly; batch and loop agreed on them.")  # fmt: skip
+    print("batch: median of runs on the full count, whole `place` call (the result's "
+          "inventory is built when first read, and is not read here); loop: on the copies "
+          "shown, scaled linearly; batch and loop agreed on them.")  # fmt: skip
+    slowest = max(rows, key=lambda r: r[4])
+    print(f"every chain within 5x of the fastest: {slowest[4] / best <= 5} (slowest: "
+          f"{slowest[0]}, {slowest[4] / best:.1f}x)")
 
 
+
+
+REGRESSION_COMMIT = "975ceda"
+REGRESSION_CHAINS: list[tuple[str, list[str]]] = [
+    ("binpack(memory)", ["binpack(memory)"]),
+    ("spread(AZ), binpack(memory)", [AZ, "binpack(memory)"]),
+]
+REGRESSION_SIZE = (10_000, 20_000)  # instances, copies
+
+
+def regression_times(runs: int) -> dict[str, tuple[float, int]]:
+    """Per regression chain: (median seconds, copies placed) of the code importable here."""
+    n, count = REGRESSION_SIZE
+    inv = _inventory(n, seed=4, stacks=4)
+    out = {}
+    for name, strategy in REGRESSION_CHAINS:
+        place(inv, WEB, count, strategy=strategy, seed=1)  # warm: the inventory's memo
+        seconds, result = median_time(
+            lambda strategy=strategy: place(inv, WEB, count, strategy=strategy, seed=1), runs
+        )
+        out[name] = (seconds, result.placed)
+    return out
+
+
+def _old_times(runs: int) -> dict[str, tuple[float, int]] | str:
+    """`regression_times` of commit REGRESSION_COMMIT, or why it could not be measured."""
+    repo = Path(__file__).resolve().parent.parent
+    with tempfile.TemporaryDirectory() as folder:
+        archive = subprocess.run(
+            ["git", "-C", str(repo), "archive", REGRESSION_COMMIT, "src", "grammar"],
+            capture_output=True,
+        )  # fmt: skip
+        if archive.returncode:
+            return f"git archive {REGRESSION_COMMIT} failed: {archive.stderr.decode().strip()}"
+        subprocess.run(["tar", "-x", "-C", folder], input=archive.stdout, check=True)
+        env = {**os.environ, "PYTHONPATH": str(Path(folder) / "src")}
+        child = subprocess.run(
+            [sys.executable, __file__, "--child-regression", "--runs", str(runs)],
+            capture_output=True, text=True, env=env,
+        )  # fmt: skip
+        if child.returncode:
+            return f"commit {REGRESSION_COMMIT} did not run: {child.stderr.strip()[-300:]}"
+        answer = json.loads(child.stdout.strip().splitlines()[-1])
+        if not answer.pop("_from", "").startswith(folder):
+            return f"commit {REGRESSION_COMMIT}'s code was not the one imported"
+        return {name: (float(t), int(p)) for name, (t, p) in answer.items()}
+
+
+def _median_rounds(rounds: list[dict[str, tuple[float, int]]]) -> dict[str, tuple[float, int]]:
+    return {name: (float(np.median([r[name][0] for r in rounds])), rounds[0][name][1])
+            for name in rounds[0]}  # fmt: skip
+
+
+def print_regression(runs: int) -> None:
+    """Current code against commit REGRESSION_COMMIT, same run, same inventory."""
+    n, count = REGRESSION_SIZE
+    # Rounds alternate the two codes, so a change in the machine's load hits both alike: each
+    # time is the median of the rounds' medians.
+    olds, news = [], []
+    for _round in range(3):
+        olds.append(_old_times(runs))
+        news.append(regression_times(runs))
+    new = _median_rounds(news)
+    skipped = next((o for o in olds if isinstance(o, str)), None)
+    old = skipped if skipped is not None else _median_rounds(olds)  # type: ignore[arg-type]
+    print(f"| chain ({n:,} instances x {count:,} copies) | placed | current s | current pl/s "
+          f"| {REGRESSION_COMMIT} s | {REGRESSION_COMMIT} pl/s | current / {REGRESSION_COMMIT} "
+          "speed | at least as fast |")  # fmt: skip
+    print("|---|---|---|---|---|---|---|---|")
+    for name, _ in REGRESSION_CHAINS:
+        t_new, placed = new[name]
+        if isinstance(old, str):
+            cells = ["skipped"] * 4
+        else:
+            t_old, placed_old = old[name]
+            assert placed_old == placed, f"{name}: {placed_old} placed then, {placed} now"
+            cells = [f"{t_old:.4f}", f"{placed / t_old:,.0f}", f"{t_old / t_new:.2f}x",
+                     str(t_new <= t_old)]  # fmt: skip
+        print(f"| {name} | {placed:,} | {t_new:.4f} | {placed / t_new:,.0f} | "
+              + " | ".join(cells) + " |")
+    print()
+    if isinstance(old, str):
+        print(f"comparison with {REGRESSION_COMMIT} skipped: {old}")
+    print(f"3 alternating rounds of {runs} runs each, median of the rounds' medians; whole "
+          f"`place` call (nothing read from the result); {REGRESSION_COMMIT} timed in a child "
+          "process on the same machine in this run.")
 
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--quick", action="store_true", help="scenarios 10x smaller")
     parser.add_argument("--runs", type=int, default=3, help="batch runs (median)")
-    parser.add_argument("--only", choices=["scenarios", "chains"], help="one table only")
+    parser.add_argument("--only", choices=["scenarios", "chains", "regression"],
+                        help="one table only")  # fmt: skip
     parser.add_argument("--large", action="store_true", help="chains at 100,000 x 100,000")
+    parser.add_argument("--child-regression", action="store_true", help=argparse.SUPPRESS)
     args = parser.parse_args()
+    if args.child_regression:
+        import placement
+
+        times = regression_times(args.runs)
+        print(json.dumps({"_from": placement.__file__, **times}))
+        return 0
     print_header()
-    if args.only != "scenarios":
+    if args.only in (None, "regression"):
+        print()
+        print_regression(max(11, args.runs))
+    if args.only in (None, "chains"):
         print()
         print_chains(chain_rows(args.large, args.runs))
-    if args.only == "chains":
+    if args.only in ("chains", "regression"):
         return 0
     rows = []
     for sc in scenarios(args.quick):

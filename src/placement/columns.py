@@ -240,7 +240,7 @@ class SparseSets:
 class GroupCounts:
     """RUNNING task counts by (instance, group): a sparse matrix in compressed rows."""
 
-    __slots__ = ("names", "index", "indptr", "codes", "counts", "rows", "_sorted")
+    __slots__ = ("names", "index", "indptr", "codes", "counts", "rows", "_sorted", "_canonical")
 
     def __init__(
         self,
@@ -259,6 +259,7 @@ class GroupCounts:
             rows = np.repeat(np.arange(len(indptr) - 1), np.diff(indptr))
         self.rows = frozen(rows)
         self._sorted: bool | None = None
+        self._canonical: GroupCounts | None = None
 
     @classmethod
     def build(cls, per_row: Sequence[Mapping[str, int]]) -> GroupCounts:
@@ -302,8 +303,17 @@ class GroupCounts:
         if code is None:
             code, names = len(names), (*names, group)
         rows = np.asarray(rows)
-        if _few(rows) and self._is_sorted():
-            return self._adding_few(names, rows, code, np.asarray(counts, dtype=np.int64))
+        if _few(rows):
+            # An unsorted column (as loaded) is sorted once, and that kept: a few rows are
+            # then spliced into it however many commits start from this column.
+            base = self if self._is_sorted() else self._sorted_copy()
+            return base._adding_few(names, rows, code, np.asarray(counts, dtype=np.int64))
+        return self._adding_all(names, rows, code, counts)
+
+    def _adding_all(
+        self, names: tuple[str, ...], rows: Any, code: int, counts: Any
+    ) -> GroupCounts:
+        """`adding` by sorting every entry (rows any order): rows then codes increase."""
         n = len(self)
         all_rows = np.concatenate([self.rows, np.asarray(rows, dtype=np.int64)])
         all_codes = np.concatenate([self.codes, np.full(len(rows), code, dtype=np.int32)])
@@ -321,6 +331,14 @@ class GroupCounts:
         return GroupCounts(
             names, indptr, codes_kept[live].astype(np.int32), summed[live].astype(np.int64)
         )
+
+    def _sorted_copy(self) -> GroupCounts:
+        """The column as the sort-everything path of `adding` leaves it (computed once)."""
+        if self._canonical is None:
+            empty = np.zeros(0, dtype=np.int64)
+            self._canonical = self._adding_all(self.names, empty, 0, empty)
+            self._canonical._sorted = True
+        return self._canonical
 
     def _is_sorted(self) -> bool:
         """Whether every row's codes strictly increase and every count is positive (cached).

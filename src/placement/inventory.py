@@ -38,7 +38,10 @@ from .model import INSTANCE_FIELDS, TASK_FIELDS, FieldSpec, Kind, TaskLike
 if TYPE_CHECKING:
     from .syntax.ast import Expression
 
-__all__ = ["Inventory", "TaskTable", "StringColumn", "ABSENT", "NAME_ONLY", "LOCAL_TASK_PREFIX"]
+__all__ = [
+    "Inventory", "TaskTable", "NewCopies", "StringColumn", "ABSENT", "NAME_ONLY",
+    "LOCAL_TASK_PREFIX", "local_arns",
+]  # fmt: skip
 
 Bools = npt.NDArray[np.bool_]
 Ints = npt.NDArray[np.int64]
@@ -135,6 +138,72 @@ _MAX_PARTS = 32
 """Commits a task table keeps as separate parts before it joins them (see `TaskTable`)."""
 
 
+def local_arns(start: int, count: int) -> npt.NDArray[np.object_]:
+    """`placement:task/<start>` to `placement:task/<start + count - 1>`, as a read-only array."""
+    out = np.empty(count, dtype=object)
+    out[:] = [f"{LOCAL_TASK_PREFIX}{start + k}" for k in range(count)]
+    return frozen(out)
+
+
+class NewCopies(Mapping[str, Any]):
+    """The task rows of `len(rows)` new copies of one task, as a task-table part.
+
+    Every copy has the same group, resources and ports, and their ARNs are a serial range
+    (`placement:task/<start>`, ...) or given: so the part holds the instance rows and the
+    task, and a column (an ARN string per copy, say) is made only when the part is joined or
+    read. Placing a million copies then costs the rows, not a million strings.
+    """
+
+    __slots__ = ("rows", "task", "start", "arns")
+
+    def __init__(
+        self,
+        rows: Ints,
+        task: TaskLike,
+        start: int,
+        arns: npt.NDArray[np.object_] | None = None,
+    ) -> None:
+        self.rows = frozen(rows)
+        self.task = task
+        self.start = start
+        self.arns = arns
+
+    def __getitem__(self, name: str) -> Any:
+        k, task = len(self.rows), self.task
+        if name == "instance":
+            return self.rows
+        if name == "arn":
+            return self.arns if self.arns is not None else local_arns(self.start, k)
+        if name == "group":
+            return StringColumn(np.zeros(k, dtype=np.int32), (task.group,))
+        if name in ("cpu", "memory", "gpus"):
+            return frozen(np.full(k, getattr(task, name), dtype=np.int64))
+        if name in ("ports", "udp_ports"):
+            items = np.array(sorted(getattr(task, name)), dtype=np.int32)
+            width = len(items)
+            return SparseSets(
+                np.arange(k + 1, dtype=np.int64) * width,
+                np.tile(items, k),
+                np.repeat(np.arange(k, dtype=np.int64), width),
+            )
+        if name == "started_at":
+            return frozen(np.zeros(k, dtype=np.int64)), frozen(np.zeros(k, dtype=bool))
+        raise KeyError(name)
+
+    def __iter__(self) -> Iterator[str]:
+        return (spec.name for spec in TASK_FIELDS)
+
+    def __len__(self) -> int:
+        return len(TASK_FIELDS)
+
+    def newest_arns(self, k: int) -> tuple[str, ...]:
+        """The ARNs of the last `k` rows (`k` at most the part's rows)."""
+        n = len(self.rows)
+        if self.arns is not None:
+            return tuple(str(a) for a in self.arns[n - k :]) if k else ()
+        return tuple(f"{LOCAL_TASK_PREFIX}{self.start + j}" for j in range(n - k, n))
+
+
 def _join_parts(parts: Sequence[Mapping[str, Any]]) -> dict[str, Any]:
     """Task columns by field name holding every part's rows, in order."""
     lengths = [len(part["instance"]) for part in parts]
@@ -174,11 +243,11 @@ class TaskTable:
         _set_columns(self, TASK_FIELDS, _TASK_COLUMNS, columns)
         self._instance_ids = instance_ids
         self._row_of: dict[str, int] | None = None
-        self._parts: list[dict[str, Any]] | None = None
+        self._parts: list[Mapping[str, Any]] | None = None
 
     @classmethod
     def _extended(
-        cls, table: TaskTable, part: dict[str, Any], instance_ids: npt.NDArray[np.object_]
+        cls, table: TaskTable, part: Mapping[str, Any], instance_ids: npt.NDArray[np.object_]
     ) -> TaskTable:
         """`table`'s rows then `part`'s, the parts joined only when a column is first read.
 
@@ -217,10 +286,14 @@ class TaskTable:
 
     def newest_arns(self, k: int) -> tuple[str, ...]:
         """The ARNs of the last `k` task rows (without joining a commit's parts)."""
-        last = self._parts[-1]["arn"] if self._parts is not None else self.arns
-        if len(last) < k:
-            last = self.arns
-        return tuple(str(a) for a in last[len(last) - k :]) if k else ()
+        if self._parts is not None:
+            last = self._parts[-1]
+            if isinstance(last, NewCopies) and len(last.rows) >= k:
+                return last.newest_arns(k)
+        arns = self._parts[-1]["arn"] if self._parts is not None else self.arns
+        if len(arns) < k:
+            arns = self.arns
+        return tuple(str(a) for a in arns[len(arns) - k :]) if k else ()
 
     def columns(self) -> dict[str, Any]:
         """The columns by field name."""
@@ -695,35 +768,26 @@ class Inventory:
         ports, counts as one more RUNNING task of its group and becomes a task row, named by
         `task_arns` or `placement:task/<n>`. This inventory is left as it is.
         """
-        rows = np.asarray(rows, dtype=np.int64)
-        if not len(rows):
+        copied: Ints = np.array(rows, dtype=np.int64)  # a copy: the new part keeps it
+        if not len(copied):
             return self
         start = self.next_task_serial()
         generated = task_arns is None
-        if task_arns is None:
-            task_arns = [f"{LOCAL_TASK_PREFIX}{start + k}" for k in range(len(rows))]
-        else:
+        given = None
+        if task_arns is not None:
             task_arns = list(task_arns)
             if len(task_arns) != len(rows) or len(set(task_arns)) != len(task_arns):
                 raise PlacementInputError("task_arns: one distinct ARN per placed copy")
             for arn in task_arns:
                 if not isinstance(arn, str) or not arn or arn in self.tasks:
                     raise PlacementInputError(f"task_arns: {arn!r} is not a new task ARN")
-        k = len(rows)
-        new_tasks: dict[str, Any] = {
-            "arn": task_arns,
-            "instance": rows,
-            "group": task.group,
-            "cpu": np.full(k, task.cpu, dtype=np.int64),
-            "memory": np.full(k, task.memory, dtype=np.int64),
-            "gpus": np.full(k, task.gpus, dtype=np.int64),
-            "ports": tuple(task.ports),
-            "udp_ports": tuple(task.udp_ports),
-        }
-        self._check_fit(rows.astype(np.int64), task)
-        out = self._adding_tasks(new_tasks, consume=True)
+            given = np.empty(len(task_arns), dtype=object)
+            given[:] = task_arns
+            frozen(given)
+        self._check_fit(copied, task)
+        out = self._adding_tasks(NewCopies(copied, task, start, given))
         # Names given by the caller may be anything: the next free number is found again.
-        out._serial = start + k if generated else None
+        out._serial = start + len(copied) if generated else None
         return out
 
     def _check_fit(self, rows: Ints, task: TaskLike) -> None:
@@ -750,16 +814,12 @@ class Inventory:
                     f"instance {self.ids[clash[0]]} cannot bind the task's host ports again"
                 )
 
-    def _adding_tasks(self, new: Mapping[str, Any], *, consume: bool) -> Inventory:
-        """The one state update for new tasks.
-
-        `new` holds per-task columns (a group and port tuples shared by all). With `consume`,
-        instances give up the tasks' resources.
-        """
-        n, rows = len(self), np.asarray(new["instance"], dtype=np.int64)
-        # The instances that take copies, how many each, and each copy's index among them:
-        # only those rows change, so the numeric columns are copied and updated there.
-        placed, copies, which = _per_row(rows, n)
+    def _adding_tasks(self, new: NewCopies) -> Inventory:
+        """The one state update for new copies of a task: instances give up its resources."""
+        n, rows, task = len(self), new.rows, new.task
+        # The instances that take copies, how many each: only those rows change, so the
+        # numeric columns are copied and updated there.
+        placed, copies, _ = _per_row(rows, n)
         columns = self.columns()
         for spec in INSTANCE_FIELDS:
             how = spec.consumed_by
@@ -769,30 +829,16 @@ class Inventory:
             if how == "+":
                 columns[spec.name] = _updated(column, placed, copies)
             elif how == "+group":
-                columns[spec.name] = column.adding(placed, new["group"], copies)
-            elif not consume:
-                continue
+                columns[spec.name] = column.adding(placed, task.group, copies)
             elif how.startswith("-"):
-                # Summed as floats, as np.bincount does (exact: amounts are below 2**53).
-                taken = np.bincount(which, weights=new[how[1:]], minlength=len(placed))
-                columns[spec.name] = _updated(column, placed, -taken.astype(np.int64))
+                amount = int(getattr(task, how[1:]))
+                if amount:
+                    columns[spec.name] = _updated(column, placed, -copies * amount)
             elif how.startswith("|"):
-                columns[spec.name] = column.adding(placed, new[how[1:]])
-        # The new tasks become a part of the task table (joined when first read).
-        k = len(rows)
-        part = {
-            "arn": frozen(np.array(new["arn"], dtype=object)),
-            "instance": frozen(rows.copy()),
-            "group": StringColumn.encode([new["group"]] * k),
-            "cpu": frozen(np.asarray(new["cpu"], dtype=np.int64)),
-            "memory": frozen(np.asarray(new["memory"], dtype=np.int64)),
-            "gpus": frozen(np.asarray(new["gpus"], dtype=np.int64)),
-            "ports": SparseSets.build([new["ports"]] * k),
-            "udp_ports": SparseSets.build([new["udp_ports"]] * k),
-            "started_at": (frozen(np.zeros(k, dtype=np.int64)), frozen(np.zeros(k, dtype=bool))),
-        }
+                columns[spec.name] = column.adding(placed, getattr(task, how[1:]))
+        # The new tasks become a part of the task table (its columns made when first read).
         out = Inventory(columns, TaskTable.empty_columns())
-        out.tasks = TaskTable._extended(self.tasks, part, out.ids)
+        out.tasks = TaskTable._extended(self.tasks, new, out.ids)
         return out
 
     def without_tasks(self, arns: Iterable[str]) -> Inventory:

@@ -42,7 +42,7 @@ from .errors import InventoryError, PlacementError, PlacementInputError
 from .instance import Instance
 from .inventory import LOCAL_TASK_PREFIX, Inventory, TaskTable
 from .place import reasons as R
-from .place.api import Ranking, _check_seed, _inputs, place
+from .place.api import MAX_PLACED, Ranking, _check_seed, _inputs, check_placeable, place
 from .place.draws import KeyState, random_keys, stop_generators
 from .place.masks import (
     add_mask,
@@ -638,6 +638,8 @@ class ClusterState:
         self._sync()
         rules, chain = _checked(self._base, task, count, constraints, strategy)
         if any(rule.random for rule in chain):
+            if count > MAX_PLACED:  # `place` checks the other chains
+                check_placeable(self.inventory, task, count, rules)
             return self._place_stepwise(task, count, rules, chain)
         decided = place(self.inventory, task, count, constraints=rules, strategy=chain)
         arns = []

@@ -24,15 +24,18 @@ from ..errors import PlacementError, PlacementInputError
 from ..instance import Instance
 from ..inventory import Inventory
 from ..model import INSTANCE_FIELDS, FrozenMap
+from ..place.api import MAX_PLACED, place
 from ..place.api import _inputs as _place_inputs
-from ..place.api import place
 from ..place.batch import _rule_capacity
 from ..place.masks import constraint_rules, first_reasons, reason_masks
 from ..place.result import PlacementResult
 from ..place.task import TaskSpec
-from ..rules.base import Constraint
+from ..rules.base import USER_RANK, Constraint
+from ..syntax.ast import Expression, SubjectKind
 
-__all__ = ["Headroom", "InstancesNeeded", "headroom", "instances_needed", "capacities"]
+__all__ = [
+    "Headroom", "InstancesNeeded", "headroom", "instances_needed", "capacities", "MAX_LIMIT",
+]  # fmt: skip
 
 Ints = npt.NDArray[np.int64]
 
@@ -326,6 +329,27 @@ def _count(value: Any, name: str) -> int:
     return value
 
 
+MAX_LIMIT = 100_000
+"""The most new instances `instances_needed` may add (`limit`): each costs about 2 KB while the
+question is answered, so the largest search stays near 200 MB."""
+
+
+def _reads_identity(rules: Sequence[Constraint], task: TaskSpec) -> bool:
+    """Whether a rule may read what tells new instances apart (their EC2 ids or ARNs).
+
+    A memberOf says so through its expression; a user's rule might read anything.
+    """
+    for rule in constraint_rules(rules, task):
+        expression = getattr(rule, "expression", None)
+        if isinstance(expression, Expression):
+            if any(leaf.subject.kind is SubjectKind.EC2_INSTANCE_ID
+                   for leaf in expression.leaves()):  # fmt: skip
+                return True
+        elif rule.rank >= USER_RANK:
+            return True
+    return False
+
+
 def instances_needed(
     inventory: Inventory,
     task: TaskSpec,
@@ -344,40 +368,71 @@ def instances_needed(
     remaining resources and reserved ports are the template's as given. The answer is computed
     from capacities, then checked by placing: k copies place, k - 1 do not. When no k up to
     `limit` works, `instances` is None and `reasons` says why the template instances refuse.
+    `limit` is at most `MAX_LIMIT` (100,000) and `count` at most `MAX_PLACED` (every copy must
+    place); larger values are refused up front.
     """
     rules, chain = _place_inputs(inventory, task, _count(count, "count"), constraints, strategy)
     limit = _count(limit, "limit")
+    if limit > MAX_LIMIT:
+        raise PlacementInputError(f"limit must be at most MAX_LIMIT ({MAX_LIMIT:,}), got {limit:,}")
+    if count > MAX_PLACED:
+        raise PlacementInputError(
+            f"count must be at most MAX_PLACED ({MAX_PLACED:,}) copies placed in one call, "
+            f"got {count:,}"
+        )
     fresh = _Fresh(inventory, _template_list(templates))
     caps = capacities(inventory, task, rules)
     have = sum(caps.tolist()) if not (caps == UNLIMITED).any() else count
-    k = 0
-    if have < count:
-        # One new instance per template: what each takes (new instances differ only by name).
-        sample = Inventory.from_instances(fresh.first(len(fresh.templates)))
-        sample_caps = np.minimum(capacities(sample, task, rules), count)  # UNLIMITED: all
-        if (sample_caps > 0).any():
-            k = _smallest_k(have, count, sample_caps.tolist())
-        if not (sample_caps > 0).any() or k > limit:
-            reasons = _reasons_when_full(sample, task, rules, sample_caps)
-            return InstancesNeeded(None, None, count, limit, reasons)
     grown = _Grown(inventory, fresh)
 
     def attempt(k: int) -> PlacementResult:
         return place(grown.with_new(k), task, count, constraints=rules, strategy=chain, seed=0)
 
+    def refused() -> InstancesNeeded:
+        # Why the template instances (one new instance each, filled) refuse one more copy.
+        sample = Inventory.from_instances(fresh.first(len(fresh.templates)))
+        sample_caps = np.minimum(capacities(sample, task, rules), count)
+        return InstancesNeeded(None, None, count, limit,
+                               _reasons_when_full(sample, task, rules, sample_caps))  # fmt: skip
+
+    k = 0
+    if have < count:
+        # One new instance per template: what each takes (new instances differ only by name).
+        sample = Inventory.from_instances(fresh.first(len(fresh.templates)))
+        sample_caps = np.minimum(capacities(sample, task, rules), count)  # UNLIMITED: all
+        fits = bool((sample_caps > 0).any())
+        k = _smallest_k(have, count, sample_caps.tolist()) if fits else limit + 1
+        if k > limit:
+            if not _reads_identity(rules, task):
+                return refused()
+            # Later new instances have other ids than the sample's: only placing tells.
+            return _search(attempt, count, limit, 0, limit) or refused()
     result = attempt(k)
-    if result.failed or (k and not attempt(k - 1).failed):
+    if result.failed:
         # The capacities missed something only placing shows (a memberOf telling new instances
         # apart by their ids): search by placing, which is monotone in k.
-        return _search(attempt, count, limit)
+        return _search(attempt, count, limit, k + 1, limit) or refused()
+    if k and not attempt(k - 1).failed:
+        return _search(attempt, count, limit, 0, k - 1) or refused()
     return InstancesNeeded(k, result, count, limit)
 
 
-def _search(attempt: Any, count: int, limit: int) -> InstancesNeeded:
-    last = attempt(limit)
-    if last.failed:
-        return InstancesNeeded(None, None, count, limit, last.failures[0].reasons)
-    lo, hi, best = 0, limit, last
+def _search(attempt: Any, count: int, limit: int, lo: int, top: int) -> InstancesNeeded | None:
+    """The smallest k in [lo, top] whose placement succeeds, or None (`top` <= `limit`).
+
+    Placing succeeds for every k past it (more instances never place fewer copies). Found by
+    doubling, then bisecting, so the instances built grow with the answer, not with `top`.
+    """
+    step, hi = 1, lo
+    while True:
+        if hi > top:
+            return None
+        best = attempt(hi)
+        if not best.failed:
+            break
+        if hi >= top:
+            return None
+        lo, hi, step = hi + 1, min(top, hi + step), 2 * step
     while lo < hi:
         mid = (lo + hi) // 2
         result = attempt(mid)

@@ -25,13 +25,19 @@ from .reference import place_reference
 from .result import PlacementResult
 from .task import TaskSpec
 
-__all__ = ["place", "rank", "Ranking", "MAX_COUNT"]
+__all__ = ["place", "rank", "Ranking", "MAX_COUNT", "MAX_PLACED", "check_placeable"]
 
 Method = Literal["batch", "loop", "reference"]
 
 
 MAX_COUNT = 2**31 - 1
-"""The most copies one call places (ECS places at most 10 per RunTask; this bounds the arrays)."""
+"""The most copies one call asks for (ECS places at most 10 per RunTask)."""
+
+MAX_PLACED = 20_000_000
+"""The most copies one call may place: the placer's working memory grows with the copies it
+places, about 30 to 100 bytes each (`benchmarks/memory.py`), so 20 million copies take at most
+about 2 GB. A larger `count` is accepted when the inventory takes at most this many copies (the
+rest fail, which costs nothing per copy) and refused up front otherwise."""
 
 
 def _inputs(
@@ -56,6 +62,26 @@ def _inputs(
     return rules, strategy_from(strategy)
 
 
+def check_placeable(
+    inventory: Inventory, task: TaskSpec, count: int, rules: Sequence[Constraint]
+) -> None:
+    """Refuse a `count` whose placed copies would pass `MAX_PLACED` (checked rules).
+
+    Only a count above `MAX_PLACED` is looked at: then the instances' capacities (what
+    `headroom` reads, one pass over the columns) say how many copies would place.
+    """
+    if count <= MAX_PLACED:
+        return
+    from ..ops.whatif import capacities  # the what-if module builds on this one
+
+    would = int(np.minimum(capacities(inventory, task, rules), count).sum())
+    if would > MAX_PLACED:
+        raise PlacementInputError(
+            f"count {count:,} would place {min(would, count):,} copies; at most MAX_PLACED "
+            f"({MAX_PLACED:,}) copies are placed in one call"
+        )
+
+
 def place(
     inventory: Inventory,
     task: TaskSpec,
@@ -72,13 +98,15 @@ def place(
     `DistinctInstance`, `Binpack`, `Spread`, `Random`) or their text (`spread(attribute:X)`).
     Invalid input raises `PlacementError` before anything is placed; the caller's inventory is
     never changed. `method` picks the placer: `batch` (default), `loop` (per copy, vectorized)
-    or `reference` (per copy and instance, for checking); all give the same answer.
+    or `reference` (per copy and instance, for checking); all give the same answer. A count
+    that would place more than `MAX_PLACED` copies is refused up front (`PlacementInputError`).
     """
     rules, chain = _inputs(inventory, task, count, constraints, strategy, seed)
     runners = {"batch": place_batch, "loop": place_loop, "reference": place_reference}
     runner = runners.get(method) if isinstance(method, str) else None  # a list is unhashable
     if runner is None:
         raise PlacementInputError(f"method must be batch, loop or reference, not {shown(method)}")
+    check_placeable(inventory, task, count, rules)
     return runner(inventory, task, count, rules, chain, seed)
 
 

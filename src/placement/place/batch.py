@@ -54,28 +54,22 @@ def _result(
     chosen: Sequence[int] | npt.NDArray[np.intp],
     masks: dict[str, Bools] | None = None,
 ) -> PlacementResult:
-    """Commit the chosen instances (in order) and report the copies that did not fit.
+    """The chosen instances (in order) and the copies that did not fit.
 
-    `masks`: the inventory's reason masks, when the caller has them and places nothing.
+    The result commits the chosen instances when its inventory is first read. `masks`: the
+    inventory's reason masks, when the caller has them and places nothing.
     """
-    chosen = np.asarray(chosen, dtype=np.int64)
-    final = inventory.with_placements(chosen, task)
+    rows = np.asarray(chosen, dtype=np.int64)
     failures: tuple[Failure, ...] = ()
-    if len(chosen) < count:
+    final = None
+    if len(rows) < count:
         # Nothing changes once a copy fails, so every later copy fails the same way: one record.
-        if masks is None or len(chosen):
+        if masks is None or len(rows):
+            final = inventory.with_placements(rows, task)
             masks = reason_masks(final, task, constraints)
-        _, first = first_reasons(masks, len(final))
-        failures = (Failure(len(chosen), first, count - len(chosen)),)
-    placed = len(chosen)
-    return PlacementResult(
-        tuple(inventory.ids[chosen].tolist()),
-        failures,
-        final,
-        task,
-        tuple(constraints),
-        final.tasks.newest_arns(placed),
-    )
+        _, first = first_reasons(masks, len(inventory))
+        failures = (Failure(len(rows), first, count - len(rows)),)
+    return PlacementResult.committing(inventory, rows, task, constraints, failures, final)
 
 
 def _capacity(

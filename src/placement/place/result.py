@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
 import attrs
+import numpy as np
+import numpy.typing as npt
 
 from ..errors import PlacementInputError
-from ..inventory import Inventory
+from ..inventory import LOCAL_TASK_PREFIX, Inventory
 from ..model import FrozenMap
 
 if TYPE_CHECKING:
@@ -70,7 +72,6 @@ def _task_dict(task: Any) -> dict[str, Any]:
     }
 
 
-@attrs.frozen(eq=False, repr=False)
 class PlacementResult:
     """Where the copies went, which did not fit, and the state afterwards.
 
@@ -78,19 +79,113 @@ class PlacementResult:
     `task_arns[k]` the ARN the new task was given in `inventory`; `failures` holds at most one
     record, for the copies that fitted nowhere; `inventory` is the state afterwards (the
     caller's inventory is never changed). The task and constraints ride along for `explain`.
+
+    A placer's result holds the placed copies in columns (the instance row of each copy, and
+    the first of the serial task numbers): `placements`, `task_arns` and `inventory` are
+    built when first read, so placing never pays for a string or a task row per copy.
     """
 
-    placements: tuple[str, ...]
+    __slots__ = ("_placements", "failures", "_inventory", "task", "constraints", "_task_arns",
+                 "_base", "_rows")  # fmt: skip
+
     failures: tuple[Failure, ...]
-    inventory: Inventory
     task: Any
     constraints: tuple[Any, ...]
-    task_arns: tuple[str, ...] = ()
+    _placements: tuple[str, ...] | None
+    _task_arns: tuple[str, ...] | None
+    _inventory: Inventory | None
+    _base: Inventory | None  # with `_rows`: the copies in columns, not built yet
+    _rows: npt.NDArray[np.int64] | None
+
+    def __init__(
+        self,
+        placements: Sequence[str],
+        failures: Sequence[Failure],
+        inventory: Inventory,
+        task: Any,
+        constraints: Sequence[Any],
+        task_arns: Sequence[str] = (),
+    ) -> None:
+        self._set(tuple(placements), tuple(failures), inventory, task, tuple(constraints),
+                  tuple(task_arns), None, None)  # fmt: skip
+
+    @classmethod
+    def committing(
+        cls,
+        base: Inventory,
+        rows: npt.NDArray[np.int64],
+        task: Any,
+        constraints: Sequence[Any],
+        failures: Sequence[Failure] = (),
+        final: Inventory | None = None,
+    ) -> PlacementResult:
+        """The result of placing the k-th copy on instance `rows[k]` of `base`.
+
+        Holds `rows`; the placements, the new tasks' ARNs and the inventory afterwards
+        (`base.with_placements(rows, task)`, or `final` when the caller has it) are made when
+        first read.
+        """
+        out = cls.__new__(cls)
+        rows = np.array(rows, dtype=np.int64)
+        rows.flags.writeable = False
+        out._set(None, tuple(failures), final, task, tuple(constraints), None, base, rows)
+        return out
+
+    def _set(self, *values: Any) -> None:
+        for name, value in zip(self.__slots__, values, strict=True):
+            object.__setattr__(self, name, value)
+
+    def __setattr__(self, name: str, value: Any) -> None:
+        raise attrs.exceptions.FrozenInstanceError()
+
+    def __delattr__(self, name: str) -> None:
+        raise attrs.exceptions.FrozenInstanceError()
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        if self._base is not None:
+            final = self._inventory
+            if final is None:  # the base and the rows are what the inventory is built from
+                return (_committed, (self._base, self._rows, self.task, self.constraints,
+                                     self.failures))  # fmt: skip
+        return (PlacementResult, (self.placements, self.failures, self.inventory, self.task,
+                                  self.constraints, self.task_arns))  # fmt: skip
+
+    @property
+    def placements(self) -> tuple[str, ...]:
+        """The container instance ARN of each placed copy, in order."""
+        placements = self._placements
+        if placements is None:
+            assert self._base is not None and self._rows is not None
+            placements = tuple(self._base.ids[self._rows].tolist())
+            object.__setattr__(self, "_placements", placements)
+        return placements
+
+    @property
+    def task_arns(self) -> tuple[str, ...]:
+        """The ARN of each new task in `inventory`, in the order of `placements`."""
+        arns = self._task_arns
+        if arns is None:
+            assert self._base is not None
+            # `with_placements` names the copies from the base's next serial number on.
+            start = self._base.next_task_serial()
+            arns = tuple(f"{LOCAL_TASK_PREFIX}{start + k}" for k in range(self.placed))
+            object.__setattr__(self, "_task_arns", arns)
+        return arns
+
+    @property
+    def inventory(self) -> Inventory:
+        """The state afterwards: the caller's inventory with the placed copies committed."""
+        final = self._inventory
+        if final is None:
+            assert self._base is not None and self._rows is not None
+            final = self._base.with_placements(self._rows, self.task)
+            object.__setattr__(self, "_inventory", final)
+        return final
 
     @property
     def placed(self) -> int:
         """How many copies were placed."""
-        return len(self.placements)
+        return len(self._rows) if self._rows is not None else len(self.placements)
 
     @property
     def failed(self) -> int:
@@ -149,3 +244,14 @@ class PlacementResult:
         from ..render import result_html
 
         return result_html(self)
+
+
+def _committed(
+    base: Inventory,
+    rows: npt.NDArray[np.int64],
+    task: Any,
+    constraints: tuple[Any, ...],
+    failures: tuple[Failure, ...],
+) -> PlacementResult:
+    """Unpickles a result held in columns."""
+    return PlacementResult.committing(base, rows, task, constraints, failures)
