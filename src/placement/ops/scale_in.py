@@ -8,6 +8,7 @@ at the end, by `Inventory.without_tasks`. `ops/reference.py` holds the per-task 
 
 from __future__ import annotations
 
+import heapq
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
@@ -22,7 +23,7 @@ from ..place.draws import stop_generators
 from ..place.masks import spread_zones, zone_totals
 from ..place.rules import Binpack, Random, Spread, Strategy, strategy_from
 
-__all__ = ["scale_in", "ScaleInResult", "choose_stops", "check_inputs"]
+__all__ = ["scale_in", "ScaleInResult", "choose_stops", "stop_rows", "stop_values", "check_inputs"]
 
 _MOST_RECENT = np.iinfo(np.int64).max  # a task not yet started counts as the most recent
 
@@ -114,6 +115,20 @@ def choose_stops(
     stop draws `rng.random(len(inventory.tasks))` from every generator, in chain order: one
     value per task row.
     """
+    rows = stop_rows(inventory, group, count, chain, generators, candidates)
+    arns = inventory.tasks.arns[rows]
+    return tuple(str(a) for a in arns)
+
+
+def stop_rows(
+    inventory: Inventory,
+    group: str,
+    count: int,
+    chain: Sequence[Strategy],
+    generators: Sequence[np.random.Generator],
+    candidates: npt.NDArray[np.int64] | None = None,
+) -> npt.NDArray[np.int64]:
+    """`choose_stops` as task rows of `inventory`, in stop order."""
     table = inventory.tasks
     code = table.groups.index.get(group)
     if candidates is not None:
@@ -127,36 +142,20 @@ def choose_stops(
             f"count: cannot stop {count} tasks of group {group!r:.200}: it runs {len(mine)}"
         )
     if not count:
-        return ()
-    on = table.instances[mine]
-    recent = np.where(table.has_started_at[mine], table.started_at[mine], _MOST_RECENT)
+        return np.zeros(0, dtype=np.int64)
     state = _StopState(inventory, group, chain, mine)
-    alive = np.ones(len(mine), dtype=bool)
-    stops: list[str] = []
-    for _ in range(count):
-        draws = iter([g.random(len(table)) for g in generators])
-        candidates = np.flatnonzero(alive)
-        for rule in chain:
-            draw = next(draws) if isinstance(rule, Random) else None
-            if len(candidates) > 1:
-                values = state.values(rule, candidates, draw)
-                candidates = candidates[values == values.min()]
-        if len(candidates) > 1:
-            # Ties: the instance last in inventory order, then the most recently started
-            # task; `candidates` ascend in task order, so the last survivor is the last task.
-            last = on[candidates]
-            candidates = candidates[last == last.max()]
-            started = recent[candidates]
-            candidates = candidates[started == started.max()]
-        chosen = int(candidates[-1])
-        alive[chosen] = False
-        state.stop(chosen)
-        stops.append(str(table.arns[mine[chosen]]))
-    return tuple(stops)
+    if any(isinstance(rule, Random) for rule in chain):
+        chosen = _draw_by_draw(state, count, chain, generators, len(table))
+    else:
+        chosen = _by_heaps(state, count, chain)
+    return mine[np.asarray(chosen, dtype=np.int64)]
 
 
 class _StopState:
-    """Per-instance and per-zone values the chain reads, updated one stop at a time."""
+    """Per-instance and per-zone values the chain reads, updated one stop at a time.
+
+    Tasks are numbered by their position in `mine` (the candidate task rows, ascending).
+    """
 
     def __init__(
         self, inventory: Inventory, group: str, chain: Sequence[Strategy], mine: npt.NDArray[Any]
@@ -165,6 +164,8 @@ class _StopState:
         self.on = table.instances[mine]
         self.task_cpu = table.cpu[mine]
         self.task_memory = table.memory[mine]
+        # A task not yet started counts as the most recent.
+        self.recent = np.where(table.has_started_at[mine], table.started_at[mine], _MOST_RECENT)
         self.mine = mine
         self.cpu = inventory.cpu.copy()
         self.memory = inventory.memory.copy()
@@ -177,27 +178,6 @@ class _StopState:
                 totals = zone_totals(inventory, group, rule.attribute).copy()
                 self.zones[rule.attribute] = (zones, totals)
 
-    def values(
-        self, rule: Strategy, candidates: npt.NDArray[np.intp], draw: npt.NDArray[Any] | None
-    ) -> npt.NDArray[Any]:
-        """What `rule` ranks the candidate tasks by (lower stops first)."""
-        rows = self.on[candidates]
-        out: npt.NDArray[Any]
-        if isinstance(rule, Binpack):
-            if rule.field == "cpu":
-                out = -(self.cpu[rows] + self.task_cpu[candidates])
-            else:
-                out = -(self.memory[rows] + self.task_memory[candidates])
-        elif isinstance(rule, Random):
-            assert draw is not None
-            out = draw[self.mine[candidates]]
-        elif rule.attribute is None:
-            out = -self.group[rows]
-        else:
-            zones, totals = self.zones[rule.attribute]
-            out = -totals[zones[rows]]
-        return out
-
     def stop(self, chosen: int) -> None:
         """The task at `chosen` stops: its instance regains its resources, counts one fewer."""
         row = self.on[chosen]
@@ -206,3 +186,157 @@ class _StopState:
         self.group[row] -= 1
         for zones, totals in self.zones.values():
             totals[zones[row]] -= 1
+
+
+def stop_values(
+    rule: Strategy,
+    state: _StopState,
+    tasks: npt.NDArray[np.intp],
+    draw: npt.NDArray[Any] | None = None,
+) -> npt.NDArray[Any]:
+    """What `rule` ranks the candidate `tasks` by for the next stop (lower stops first).
+
+    The one place that says what each strategy means for scale-in (§4); both choosers below
+    read it. `tasks` index `state.mine`; `draw` is this stop's draw for a `random` rule (one
+    value per task row of the inventory).
+    """
+    rows = state.on[tasks]
+    out: npt.NDArray[Any]
+    if isinstance(rule, Binpack):
+        if rule.field == "cpu":
+            out = -(state.cpu[rows] + state.task_cpu[tasks])
+        else:
+            out = -(state.memory[rows] + state.task_memory[tasks])
+    elif isinstance(rule, Random):
+        assert draw is not None
+        out = draw[state.mine[tasks]]
+    elif rule.attribute is None:
+        out = -state.group[rows]
+    else:
+        zones, totals = state.zones[rule.attribute]
+        out = -totals[zones[rows]]
+    return out
+
+
+def _draw_by_draw(
+    state: _StopState,
+    count: int,
+    chain: Sequence[Strategy],
+    generators: Sequence[np.random.Generator],
+    rows: int,
+) -> list[int]:
+    """Stops for a chain with `random`: each stop draws afresh for every task row (§4).
+
+    The draws (one value per task row and generator, per stop) are what seeds mean, so this
+    costs O(task rows) per stop however few candidates remain; it filters the candidates rule
+    by rule, one vectorized pass each.
+    """
+    alive = np.ones(len(state.mine), dtype=bool)
+    stops: list[int] = []
+    for _ in range(count):
+        draws = iter([g.random(rows) for g in generators])
+        candidates = np.flatnonzero(alive)
+        for rule in chain:
+            draw = next(draws) if isinstance(rule, Random) else None
+            if len(candidates) > 1:
+                values = stop_values(rule, state, candidates, draw)
+                candidates = candidates[values == values.min()]
+        if len(candidates) > 1:
+            # Ties: the instance last in inventory order, then the most recently started
+            # task; `candidates` ascend in task order, so the last survivor is the last task.
+            last = state.on[candidates]
+            candidates = candidates[last == last.max()]
+            started = state.recent[candidates]
+            candidates = candidates[started == started.max()]
+        chosen = int(candidates[-1])
+        alive[chosen] = False
+        state.stop(chosen)
+        stops.append(chosen)
+    return stops
+
+
+def _by_heaps(state: _StopState, count: int, chain: Sequence[Strategy]) -> list[int]:
+    """Stops for a chain without `random`, in O((tasks + stops) log tasks).
+
+    Why it is exact: every value but `binpack`'s depends on the task's instance alone, and
+    `binpack`'s is the instance's remaining plus the task's own amount. So on one instance
+    the tasks keep one order for good (the larger amounts first, then the tie rules): only
+    its first task can be next, and the chain ranks instances by their first task. A stop
+    changes its own instance's values (it is taken out and put back) and, through
+    `spread(attribute)`, the totals of its zones. Instances sharing every zone of the chain
+    (a cell) compare by their own values alone, in one heap per cell; the cells compare by
+    their best instance's full key in a top heap. Zone totals only fall, so another cell's
+    key only gets worse: a stale top entry is re-keyed when it surfaces (lazy), which is
+    exact because a stored key is never worse than the true one.
+    """
+    n = len(state.mine)
+    index = np.arange(n, dtype=np.int64)
+    # On each instance: the larger amounts first (binpack rules in chain order), then the
+    # latest started, then the last in task order. np.lexsort's last key is the primary.
+    amounts = [
+        -(state.task_cpu if rule.field == "cpu" else state.task_memory)
+        for rule in chain
+        if isinstance(rule, Binpack)
+    ]
+    order = np.lexsort((-index, -state.recent, *reversed(amounts), state.on))
+    on_sorted = state.on[order]
+    instances, starts, sizes = np.unique(on_sorted, return_index=True, return_counts=True)
+    attributes = [r.attribute for r in chain if isinstance(r, Spread) and r.attribute is not None]
+    local_rules = [r for r in chain if not (isinstance(r, Spread) and r.attribute is not None)]
+    if attributes:
+        # A cell: the instances sharing every zone the chain spreads over.
+        codes = np.stack([state.zones[name][0][instances] for name in attributes])
+        cell_of = np.unique(codes, axis=1, return_inverse=True)[1].reshape(-1)
+    else:
+        cell_of = np.zeros(len(instances), dtype=np.int64)
+
+    def keys(rules: Sequence[Strategy], heads: npt.NDArray[np.int64]) -> list[tuple[Any, ...]]:
+        # Each rule's values for these first tasks, then minus the instance row (last first).
+        columns = [stop_values(rule, state, heads).tolist() for rule in rules]
+        columns.append((-state.on[heads]).tolist())
+        return list(zip(*columns, strict=True))
+
+    heads = order[starts]
+    local = keys(local_rules, heads)
+    n_cells = int(cell_of.max()) + 1 if len(cell_of) else 0
+    cells: list[list[tuple[Any, ...]]] = [[] for _ in range(n_cells)]
+    # Each cell heap holds (local key, slot): slot numbers the instance in `instances`.
+    for slot, (key, cell) in enumerate(zip(local, cell_of.tolist(), strict=True)):
+        cells[cell].append((key, slot))
+    for heap in cells:
+        heapq.heapify(heap)
+    taken = np.zeros(len(instances), dtype=np.int64)
+    start_list, size_list = starts.tolist(), sizes.tolist()
+
+    def head(slot: int) -> int:
+        return int(order[start_list[slot] + int(taken[slot])])
+
+    def full_key(slot: int) -> tuple[Any, ...]:
+        return keys(chain, np.array([head(slot)], dtype=np.int64))[0]
+
+    top = [(full_key(heap[0][1]), cell) for cell, heap in enumerate(cells)]
+    heapq.heapify(top)
+    stops: list[int] = []
+    for _ in range(count):
+        while True:
+            stored, cell = top[0]
+            slot = cells[cell][0][1]
+            fresh = full_key(slot)
+            if fresh == stored:
+                break
+            heapq.heapreplace(top, (fresh, cell))
+        chosen = head(slot)
+        state.stop(chosen)
+        stops.append(chosen)
+        taken[slot] += 1
+        heap = cells[cell]
+        if taken[slot] < size_list[slot]:
+            nxt = np.array([head(slot)], dtype=np.int64)
+            heapq.heapreplace(heap, (keys(local_rules, nxt)[0], slot))
+        else:
+            heapq.heappop(heap)
+        if heap:
+            heapq.heapreplace(top, (full_key(heap[0][1]), cell))
+        else:
+            heapq.heappop(top)
+    return stops
