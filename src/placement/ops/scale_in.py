@@ -286,9 +286,16 @@ def _by_heaps(state: _StopState, count: int, chain: Sequence[Strategy]) -> list[
     if attributes:
         # A cell: the instances sharing every zone the chain spreads over.
         codes = np.stack([state.zones[name][0][instances] for name in attributes])
-        cell_of = np.unique(codes, axis=1, return_inverse=True)[1].reshape(-1)
+        uniques, cell_of = np.unique(codes, axis=1, return_inverse=True)
+        cell_of = cell_of.reshape(-1)
+        cell_zones: list[list[int]] = uniques.T.tolist()
     else:
         cell_of = np.zeros(len(instances), dtype=np.int64)
+        cell_zones = [[]] if len(instances) else []
+    # When each zone's total last fell, and when each cell's top entry was keyed (in stops):
+    # an entry keyed after every change of its zones is exact, others are re-keyed.
+    changed = [[-1] * len(state.zones[name][1]) for name in attributes]
+    keyed = [0] * len(cell_zones)
 
     def keys(rules: Sequence[Strategy], heads: npt.NDArray[np.int64]) -> list[tuple[Any, ...]]:
         # Each rule's values for these first tasks, then minus the instance row (last first).
@@ -298,18 +305,17 @@ def _by_heaps(state: _StopState, count: int, chain: Sequence[Strategy]) -> list[
 
     heads = order[starts]
     local = keys(local_rules, heads)
-    n_cells = int(cell_of.max()) + 1 if len(cell_of) else 0
-    cells: list[list[tuple[Any, ...]]] = [[] for _ in range(n_cells)]
+    cells: list[list[tuple[Any, ...]]] = [[] for _ in cell_zones]
     # Each cell heap holds (local key, slot): slot numbers the instance in `instances`.
     for slot, (key, cell) in enumerate(zip(local, cell_of.tolist(), strict=True)):
         cells[cell].append((key, slot))
     for heap in cells:
         heapq.heapify(heap)
-    taken = np.zeros(len(instances), dtype=np.int64)
-    start_list, size_list = starts.tolist(), sizes.tolist()
+    order_list, start_list, size_list = order.tolist(), starts.tolist(), sizes.tolist()
+    taken = [0] * len(instances)
 
     def head(slot: int) -> int:
-        return int(order[start_list[slot] + int(taken[slot])])
+        return int(order_list[start_list[slot] + taken[slot]])
 
     def full_key(slot: int) -> tuple[Any, ...]:
         return keys(chain, np.array([head(slot)], dtype=np.int64))[0]
@@ -317,17 +323,20 @@ def _by_heaps(state: _StopState, count: int, chain: Sequence[Strategy]) -> list[
     top = [(full_key(heap[0][1]), cell) for cell, heap in enumerate(cells)]
     heapq.heapify(top)
     stops: list[int] = []
-    for _ in range(count):
+    for step in range(count):
         while True:
-            stored, cell = top[0]
+            cell = top[0][1]
             slot = cells[cell][0][1]
-            fresh = full_key(slot)
-            if fresh == stored:
+            since = keyed[cell]
+            if all(changed[a][z] < since for a, z in enumerate(cell_zones[cell])):
                 break
-            heapq.heapreplace(top, (fresh, cell))
+            keyed[cell] = step
+            heapq.heapreplace(top, (full_key(slot), cell))
         chosen = head(slot)
         state.stop(chosen)
         stops.append(chosen)
+        for a, z in enumerate(cell_zones[cell]):
+            changed[a][z] = step
         taken[slot] += 1
         heap = cells[cell]
         if taken[slot] < size_list[slot]:
@@ -336,6 +345,7 @@ def _by_heaps(state: _StopState, count: int, chain: Sequence[Strategy]) -> list[
         else:
             heapq.heappop(heap)
         if heap:
+            keyed[cell] = step + 1
             heapq.heapreplace(top, (full_key(heap[0][1]), cell))
         else:
             heapq.heappop(top)
