@@ -1,9 +1,12 @@
 """Scale-in: which RUNNING tasks of a group to stop, as ECS chooses them (SEMANTICS.md §4).
 
-Stopping a task changes one instance (its resources, its tasks of the group) and one zone's
-count, so each stop re-reads only arrays that are updated in place: one vectorized pass over
-the group's tasks per stop, never a rebuild of the inventory. The new inventory is built once,
-at the end, by `Inventory.without_tasks`. `ops/reference.py` holds the per-task reference.
+`stop_values` says what each strategy ranks a task by; two choosers read it. Without `random`
+in the chain, the order of the tasks on one instance never changes, so a heap per cell of
+instances sharing their zones, and a heap over the cells, give each stop in O(log tasks):
+O((tasks + stops) log tasks) in all (`_by_heaps`). With `random`, every stop draws afresh for
+every task row (that is what a seed means), so each stop is one vectorized pass over the
+candidates (`_draw_by_draw`). The new inventory is built once, at the end, by
+`Inventory.without_tasks`. `ops/reference.py` holds the per-task reference.
 """
 
 from __future__ import annotations
@@ -317,10 +320,19 @@ def _by_heaps(state: _StopState, count: int, chain: Sequence[Strategy]) -> list[
     def head(slot: int) -> int:
         return int(order_list[start_list[slot] + taken[slot]])
 
-    def full_key(slot: int) -> tuple[Any, ...]:
-        return keys(chain, np.array([head(slot)], dtype=np.int64))[0]
+    zone_rules = [r for r in chain if r not in local_rules]
+    is_zone = [r in zone_rules for r in chain]
 
-    top = [(full_key(heap[0][1]), cell) for cell, heap in enumerate(cells)]
+    def full_key(cell: int) -> tuple[Any, ...]:
+        # The cell's best instance's own values (its heap key) merged, in chain order, with
+        # the values of its zones.
+        local, slot = cells[cell][0]
+        at = np.array([head(slot)], dtype=np.int64)
+        zone = iter([stop_values(rule, state, at).item() for rule in zone_rules])
+        own = iter(local)
+        return (*[next(zone) if z else next(own) for z in is_zone], *own)
+
+    top = [(full_key(cell), cell) for cell in range(len(cells))]
     heapq.heapify(top)
     stops: list[int] = []
     for step in range(count):
@@ -331,7 +343,7 @@ def _by_heaps(state: _StopState, count: int, chain: Sequence[Strategy]) -> list[
             if all(changed[a][z] < since for a, z in enumerate(cell_zones[cell])):
                 break
             keyed[cell] = step
-            heapq.heapreplace(top, (full_key(slot), cell))
+            heapq.heapreplace(top, (full_key(cell), cell))
         chosen = head(slot)
         state.stop(chosen)
         stops.append(chosen)
@@ -346,7 +358,7 @@ def _by_heaps(state: _StopState, count: int, chain: Sequence[Strategy]) -> list[
             heapq.heappop(heap)
         if heap:
             keyed[cell] = step + 1
-            heapq.heapreplace(top, (full_key(heap[0][1]), cell))
+            heapq.heapreplace(top, (full_key(cell), cell))
         else:
             heapq.heappop(top)
     return stops
