@@ -15,6 +15,7 @@ ratio) between consecutive sizes: 1 is linear, 2 quadratic.
 from __future__ import annotations
 
 import argparse
+import functools
 import importlib
 import math
 import subprocess
@@ -38,6 +39,7 @@ BASELINE = "86d874c"  # the last commit with the per-stop vectorized scale-in
 ROOT = Path(__file__).resolve().parent.parent
 
 
+@functools.cache
 def inventory(tasks: int, *, seed: int = 1, per_instance: int = 4) -> Inventory:
     """`tasks` tasks of service:web, `per_instance` on each instance, in 3 zones."""
     rng = np.random.default_rng(seed)
