@@ -62,7 +62,7 @@ def _per_stop(inv: Inventory, count: int, chain: Any, candidates: Any) -> list[s
     table = inv.tasks
     code = table.groups.index.get(GROUP, -2)
     mine = np.flatnonzero(table.groups.codes == code) if candidates is None else np.sort(candidates)
-    state = S._StopState(inv, GROUP, chain, mine)
+    state = S.StopState(inv, GROUP, chain, mine)
     chosen = S._draw_by_draw(state, count, chain, [], len(table))
     return [str(table.arns[mine[c]]) for c in chosen]
 

@@ -26,7 +26,10 @@ from ..place.draws import stop_generators
 from ..place.masks import spread_zones, zone_totals
 from ..place.rules import Binpack, Random, Spread, Strategy, strategy_from
 
-__all__ = ["scale_in", "ScaleInResult", "choose_stops", "stop_rows", "stop_values", "check_inputs"]
+__all__ = [
+    "scale_in", "ScaleInResult", "choose_stops", "stop_rows", "stop_values", "StopState",
+    "check_inputs",
+]  # fmt: skip
 
 _MOST_RECENT = np.iinfo(np.int64).max  # a task not yet started counts as the most recent
 
@@ -146,7 +149,7 @@ def stop_rows(
         )
     if not count:
         return np.zeros(0, dtype=np.int64)
-    state = _StopState(inventory, group, chain, mine)
+    state = StopState(inventory, group, chain, mine)
     if any(isinstance(rule, Random) for rule in chain):
         chosen = _draw_by_draw(state, count, chain, generators, len(table))
     else:
@@ -154,10 +157,12 @@ def stop_rows(
     return mine[np.asarray(chosen, dtype=np.int64)]
 
 
-class _StopState:
-    """Per-instance and per-zone values the chain reads, updated one stop at a time.
+class StopState:
+    """What the chain reads while tasks stop, updated in place by `stop`.
 
-    Tasks are numbered by their position in `mine` (the candidate task rows, ascending).
+    Each instance's remaining CPU and memory and tasks of the group, each zone's total, and
+    the candidate tasks' own columns. Tasks are numbered by their position in `mine` (the
+    candidate task rows, ascending).
     """
 
     def __init__(
@@ -193,7 +198,7 @@ class _StopState:
 
 def stop_values(
     rule: Strategy,
-    state: _StopState,
+    state: StopState,
     tasks: npt.NDArray[np.intp],
     draw: npt.NDArray[Any] | None = None,
 ) -> npt.NDArray[Any]:
@@ -222,7 +227,7 @@ def stop_values(
 
 
 def _draw_by_draw(
-    state: _StopState,
+    state: StopState,
     count: int,
     chain: Sequence[Strategy],
     generators: Sequence[np.random.Generator],
@@ -258,7 +263,7 @@ def _draw_by_draw(
     return stops
 
 
-def _by_heaps(state: _StopState, count: int, chain: Sequence[Strategy]) -> list[int]:
+def _by_heaps(state: StopState, count: int, chain: Sequence[Strategy]) -> list[int]:
     """Stops for a chain without `random`, in O((tasks + stops) log tasks).
 
     Why it is exact: every value but `binpack`'s depends on the task's instance alone, and
