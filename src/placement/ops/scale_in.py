@@ -279,14 +279,11 @@ def _by_heaps(state: StopState, count: int, chain: Sequence[Strategy]) -> list[i
     """
     n = len(state.mine)
     index = np.arange(n, dtype=np.int64)
-    # On each instance: the larger amounts first (binpack rules in chain order), then the
-    # latest started, then the last in task order. np.lexsort's last key is the primary.
-    amounts = [
-        -(state.task_cpu if rule.field == "cpu" else state.task_memory)
-        for rule in chain
-        if isinstance(rule, Binpack)
-    ]
-    order = np.lexsort((-index, -state.recent, *reversed(amounts), state.on))
+    # On each instance: by the chain's values now (tasks on one instance differ only by their
+    # own amounts, which stops do not change), then the latest started, then the last in
+    # task order. np.lexsort's last key is the primary.
+    values = [stop_values(rule, state, index) for rule in chain]
+    order = np.lexsort((-index, -state.recent, *reversed(values), state.on))
     on_sorted = state.on[order]
     instances, starts, sizes = np.unique(on_sorted, return_index=True, return_counts=True)
     attributes = [r.attribute for r in chain if isinstance(r, Spread) and r.attribute is not None]
