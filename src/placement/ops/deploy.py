@@ -23,7 +23,7 @@ from ..place.api import _inputs as _place_inputs
 from ..place.api import place
 from ..place.draws import stop_generators
 from ..place.task import TaskSpec
-from .scale_in import choose_stops
+from .scale_in import stop_rows
 
 __all__ = ["Deployment", "DeploymentRound", "deploy"]
 
@@ -151,13 +151,16 @@ def deploy(
         return None if seeds is None else int(seeds.integers(1 << 62))
 
     state = inventory
-    old = [
-        str(arn) for arn, g in zip(state.tasks.arns, _task_groups(state), strict=True) if g == group
-    ]
+    # Which task rows of `state` are old tasks: placing appends rows, stopping drops rows.
+    code = state.tasks.groups.index.get(group)
+    is_old = (
+        state.tasks.groups.codes == code if code is not None else np.zeros(len(state.tasks), bool)
+    )
+    old = int(is_old.sum())
     new = 0
     rounds: list[DeploymentRound] = []
     while not (new == desired and not old):
-        start = min(desired - new, hi - (len(old) + new))
+        start = min(desired - new, hi - (old + new))
         started: tuple[tuple[str, str], ...] = ()
         pending, reasons = 0, {}
         if start > 0:
@@ -166,28 +169,20 @@ def deploy(
             started = tuple(zip(result.task_arns, result.placements, strict=True))
             pending = result.failed
             reasons = dict(result.failures[0].reasons) if result.failures else {}
-        stop = min(len(old), len(old) + new - lo)
+            is_old = np.concatenate([is_old, np.zeros(result.placed, dtype=bool)])
+        stop = min(old, old + new - lo)
         stopped: tuple[tuple[str, str], ...] = ()
         if stop > 0:
             # §4 among the old tasks only; the counts it reads include every task of the group.
-            candidates = np.array([state.tasks.index_of(arn) for arn in old], dtype=np.int64)
             generators = stop_generators(chain, next_seed())
-            arns = list(choose_stops(state, group, stop, chain, generators, candidates))
-            stopped = tuple((arn, _instance_of(state, arn)) for arn in arns)
+            rows = stop_rows(state, group, stop, chain, generators, np.flatnonzero(is_old))
+            arns = [str(a) for a in state.tasks.arns[rows]]
+            where = state.ids[state.tasks.instances[rows]]
+            stopped = tuple(zip(arns, (str(i) for i in where), strict=True))
             state = state.without_tasks(arns)
-            gone = set(arns)
-            old = [arn for arn in old if arn not in gone]
-        rounds.append(DeploymentRound(started, stopped, pending, reasons, len(old), new))
+            is_old = np.delete(is_old, rows)
+            old -= len(arns)
+        rounds.append(DeploymentRound(started, stopped, pending, reasons, old, new))
         if not started and not stopped:
             return Deployment(tuple(rounds), False, reasons, state, group, desired, lo, hi)
     return Deployment(tuple(rounds), True, {}, state, group, desired, lo, hi)
-
-
-def _task_groups(inventory: Inventory) -> list[str]:
-    table = inventory.tasks.groups
-    return [table.values[c] if c >= 0 else "" for c in table.codes.tolist()]
-
-
-def _instance_of(inventory: Inventory, task_arn: str) -> str:
-    row = inventory.tasks.instances[inventory.tasks.index_of(task_arn)]
-    return str(inventory.ids[row])

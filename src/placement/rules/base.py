@@ -23,14 +23,15 @@ A strategy answers
   * `values(view, task, rows, draw)`: its ranking value per candidate row (lower is better);
   * `column(view, task, keys)`: its shape for the batch placer's order (`place/order.py`);
   * `reference_key(instances, i, task, draw)`: one candidate's value, one instance at a time;
-  * `reference_stop_key(instances, inst, task, group, draw)`: scale-in's value of stopping one
-    running task (lower stops first).
+  * `stop_values(state, tasks, draw)` and `reference_stop_key(instances, inst, task, group,
+    draw)`: scale-in's value of stopping running tasks (lower stops first), vectorized and one
+    task at a time; `zone_attribute`: the attribute whose per-value totals it reads, if any.
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from typing import TYPE_CHECKING, Any, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar, Protocol
 
 import numpy as np
 import numpy.typing as npt
@@ -42,7 +43,7 @@ if TYPE_CHECKING:
     from ..instance import Instance, Task
     from .view import View
 
-__all__ = ["TaskLike", "Constraint", "Strategy", "Bools", "Ints", "USER_RANK"]
+__all__ = ["TaskLike", "Constraint", "Strategy", "StopView", "Bools", "Ints", "USER_RANK"]
 
 Bools = npt.NDArray[np.bool_]
 Ints = npt.NDArray[np.int64]
@@ -123,6 +124,25 @@ class Constraint:
         return self.reason or type(self).__name__
 
 
+class StopView(Protocol):
+    """What scale-in's strategies read while tasks stop (`ops/scale_in.py` `StopState`).
+
+    Candidate tasks are numbered 0..k-1: `on[j]` is task j's instance row, `task_cpu[j]` and
+    `task_memory[j]` its amounts, `mine[j]` its row in the task table. Per instance: `cpu`,
+    `memory` (remaining now) and `group` (tasks of the group now); per spread attribute,
+    `zones[name]` = (each instance's zone, each zone's total now).
+    """
+
+    on: Ints
+    task_cpu: Ints
+    task_memory: Ints
+    mine: Ints
+    cpu: Ints
+    memory: Ints
+    group: Ints
+    zones: dict[str, tuple[Ints, npt.NDArray[np.float64]]]
+
+
 class Strategy:
     """A placement strategy: a ranking value per candidate (lower is better).
 
@@ -147,6 +167,24 @@ class Strategy:
         zone_totals: Mapping[str, Mapping[str, int]],
     ) -> Any:  # fmt: skip
         """Candidate `i`'s value, one instance at a time (the reference placer)."""
+        raise NotImplementedError
+
+    @property
+    def zone_attribute(self) -> str | None:
+        """The attribute whose per-value task totals the strategy reads (None: none).
+
+        Such a strategy couples instances that share a value; the others read each instance
+        (and each task) alone.
+        """
+        return None
+
+    def stop_values(
+        self, state: StopView, tasks: npt.NDArray[np.intp], draw: npt.NDArray[Any] | None
+    ) -> npt.NDArray[Any]:
+        """Scale-in (§4): the value of stopping each candidate task now (lower stops first).
+
+        `draw`: this stop's draw per task row, for `random`.
+        """
         raise NotImplementedError
 
     def reference_stop_key(

@@ -10,7 +10,7 @@ import numpy as np
 import numpy.typing as npt
 
 from ..errors import PlacementInputError
-from .base import Ints, Strategy, TaskLike
+from .base import Ints, StopView, Strategy, TaskLike
 from .read import register_strategy, shown
 
 if TYPE_CHECKING:
@@ -72,6 +72,15 @@ class Binpack(Strategy):
         """The resource left on instance `i`."""
         inst = instances[i]
         return inst.cpu if self.field == "cpu" else inst.memory
+
+    def stop_values(
+        self, state: StopView, tasks: npt.NDArray[np.intp], draw: npt.NDArray[Any] | None
+    ) -> npt.NDArray[Any]:
+        """The most remaining after the stop first."""
+        rows = state.on[tasks]
+        if self.field == "cpu":
+            return -(state.cpu[rows] + state.task_cpu[tasks])
+        return -(state.memory[rows] + state.task_memory[tasks])
 
     def reference_stop_key(
         self, instances: Sequence[Instance], inst: Instance, task: Task, group: str,

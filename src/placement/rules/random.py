@@ -11,7 +11,7 @@ import numpy.typing as npt
 
 from ..errors import PlacementInputError
 from ..text import short_repr
-from .base import Ints, Strategy, TaskLike
+from .base import Ints, StopView, Strategy, TaskLike
 from .read import MAX_SEED, register_strategy, seed_text, shown
 
 if TYPE_CHECKING:
@@ -71,6 +71,14 @@ class Random(Strategy):
     ) -> Any:  # fmt: skip
         """Instance `i`'s current key."""
         return draw
+
+    def stop_values(
+        self, state: StopView, tasks: npt.NDArray[np.intp], draw: npt.NDArray[Any] | None
+    ) -> npt.NDArray[Any]:
+        """Each task's draw for this stop."""
+        if draw is None:
+            raise PlacementInputError("random needs its draws")
+        return draw[state.mine[tasks]]
 
     def reference_stop_key(
         self, instances: Sequence[Instance], inst: Instance, task: Task, group: str,

@@ -12,7 +12,7 @@ import numpy.typing as npt
 from ..errors import PlacementInputError
 from ..syntax.ast import ATTRIBUTE_NAME
 from ..text import shorten
-from .base import Ints, Strategy, TaskLike
+from .base import Ints, StopView, Strategy, TaskLike
 from .read import register_strategy, shown
 
 if TYPE_CHECKING:
@@ -90,6 +90,21 @@ class Spread(Strategy):
         if value is None:  # lacking the attribute: after every instance that has it
             return (1, 0)
         return (0, zone_totals[self.attribute][value])
+
+    @property
+    def zone_attribute(self) -> str | None:
+        """The attribute spread over (None for `instanceId`/`host`)."""
+        return self.attribute
+
+    def stop_values(
+        self, state: StopView, tasks: npt.NDArray[np.intp], draw: npt.NDArray[Any] | None
+    ) -> npt.NDArray[Any]:
+        """The most tasks of the group first, on the instance or its value (+inf: lacking)."""
+        rows = state.on[tasks]
+        if self.attribute is None:
+            return -state.group[rows]
+        zones, totals = state.zones[self.attribute]
+        return -totals[zones[rows]]
 
     def reference_stop_key(
         self, instances: Sequence[Instance], inst: Instance, task: Task, group: str,
