@@ -14,7 +14,8 @@ import pytest
 from conftest import examples
 from hypothesis import given, settings
 
-from placement import Instance, InventoryError, ecs_json, parse
+from placement import Instance, InventoryError, parse
+from placement.ecs import fast as ecs_json
 from placement.ecs import iter_container_instances, iter_tasks, read_instance, read_task
 from placement.instance import Task
 from placement.inventory import ABSENT, NAME_ONLY, Inventory

@@ -12,9 +12,9 @@ from __future__ import annotations
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from typing import Any
 
-from .errors import InventoryError
-from .instance import Instance, Task
-from .model import (
+from ..errors import InventoryError
+from ..instance import Instance, Task
+from ..model import (
     INSTANCE_FIELDS,
     LONG_DIGITS,
     MAX_AMOUNT,
@@ -29,7 +29,7 @@ from .model import (
     spec_named,
     timestamp_of,
 )
-from .syntax.literals import Timestamp
+from ..syntax.literals import Timestamp
 
 __all__ = [
     "read_instance", "read_task", "iter_container_instances", "iter_tasks",

@@ -24,10 +24,10 @@ from typing import Any, Literal
 import numpy as np
 import numpy.typing as npt
 
-from .columns import Built, SparseSets, StringColumn, attribute_columns, frozen
-from .ecs import Unusual, fast_micros, fast_text, read_instances, read_tasks, transpose
-from .errors import InventoryError
-from .model import LONG_DIGITS, MAX_AMOUNT, MAX_TEXT, TIMESTAMP_RANGE, short_repr
+from ..columns import Built, SparseSets, StringColumn, attribute_columns, frozen
+from ..errors import InventoryError
+from ..model import LONG_DIGITS, MAX_AMOUNT, MAX_TEXT, TIMESTAMP_RANGE, short_repr
+from .instances import Unusual, fast_micros, fast_text, read_instances, read_tasks, transpose
 
 __all__ = ["load_json", "HAVE_MSGSPEC", "paused_gc"]
 
