@@ -407,7 +407,7 @@ class Inventory:
         `InventoryError` too. With `msgspec` installed (the `fast` extra) the JSON is decoded
         straight into typed records, without a dict per instance.
         """
-        from .ecs.fast import load_json, paused_gc
+        from .ecs_json import load_json, paused_gc
 
         with paused_gc():
             fields, task_rows = load_json(container_instances, tasks)

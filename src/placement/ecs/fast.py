@@ -27,7 +27,9 @@ import numpy.typing as npt
 from ..columns import Built, SparseSets, StringColumn, attribute_columns, frozen
 from ..errors import InventoryError
 from ..model import LONG_DIGITS, MAX_AMOUNT, MAX_TEXT, TIMESTAMP_RANGE, short_repr
-from .instances import Unusual, fast_micros, fast_text, read_instances, read_tasks, transpose
+from .common import Unusual, fast_micros, fast_text
+from .instances import read_instances, transpose
+from .tasks import read_tasks
 
 __all__ = ["load_json", "HAVE_MSGSPEC", "paused_gc"]
 

@@ -1,10 +1,9 @@
-"""The ECS wire format, in and out: DescribeContainerInstances and DescribeTasks elements.
+"""DescribeContainerInstances elements, in and out: the checked reader, its fast path, the writer.
 
 Reading and writing follow the field declarations in `model.py`: each field's `ecs` path says
 where it lives in the JSON, its kind how it is checked. Every reader validates as it goes and
-raises `InventoryError` naming the instance (or task) and the JSON field at fault; JSON `null`
-means absent. Nothing is kept from a document that fails. Task definitions are read in
-`place/task.py`.
+raises `InventoryError` naming the instance and the JSON field at fault; JSON `null` means
+absent. Nothing is kept from a document that fails.
 """
 
 from __future__ import annotations
@@ -13,31 +12,34 @@ from collections.abc import Iterable, Iterator, Mapping, Sequence
 from typing import Any
 
 from ..errors import InventoryError
-from ..instance import Instance, Task
+from ..instance import Instance
 from ..model import (
     INSTANCE_FIELDS,
     LONG_DIGITS,
     MAX_AMOUNT,
     MAX_TEXT,
-    TASK_FIELDS,
-    TIMESTAMP_RANGE,
     FieldSpec,
     Kind,
     check,
     field_error,
     short_repr,
-    spec_named,
-    timestamp_of,
 )
-from ..syntax.literals import Timestamp
+from .common import (
+    _MAX_PORT_DIGITS,
+    Unusual,
+    _decimal,
+    _iso,
+    _number,
+    _pages,
+    _where,
+    fast_micros,
+    fast_text,
+)
+from .tasks import iter_tasks, read_task
 
 __all__ = [
-    "read_instance", "read_task", "iter_container_instances", "iter_tasks",
-    "instance_from_ecs", "instance_to_ecs", "task_to_ecs", "INSTANCE_READ",
-    "read_instances", "read_tasks", "fast_instance", "fast_task", "Unusual",
-    "fast_text", "fast_micros", "fast_ports", "transpose",
-    "read_event",
-    "read_event_header", "read_event_detail", "TASK_EVENT", "INSTANCE_EVENT", "REMOVED_STATUSES",
+    "read_instance", "iter_container_instances", "instance_from_ecs", "instance_to_ecs",
+    "INSTANCE_READ", "read_instances", "fast_instance", "fast_ports", "transpose",
 ]  # fmt: skip
 
 _RESOURCE_LISTS = ("remainingResources", "registeredResources")
@@ -45,28 +47,6 @@ _RESOURCE_LISTS = ("remainingResources", "registeredResources")
 INSTANCE_READ: tuple[FieldSpec, ...] = tuple(
     spec for spec in INSTANCE_FIELDS if spec.kind is not Kind.GROUPS
 )
-_MAX_PORT_DIGITS = 5
-_TASK_AMOUNT = spec_named(TASK_FIELDS, "cpu")
-
-
-def _where(what: str, index: int, doc: Any, key: str) -> str:
-    arn = doc.get(key) if isinstance(doc, Mapping) else None
-    shown = f" ({arn})" if isinstance(arn, str) and len(arn) <= 2048 else ""
-    return f"{what} #{index}{shown}"
-
-
-def _decimal(text: str) -> bool:
-    """ASCII decimal digits only: "²".isdigit() is true, and int() refuses it."""
-    return text.isascii() and text.isdigit()
-
-
-def _number(value: Any, where: str, field: str) -> int | float:
-    """A JSON number (int or float, not bool), or a decimal string of one, as sent on the wire."""
-    if isinstance(value, str) and 0 < len(value) <= 20 and _decimal(value):
-        return int(value)
-    if isinstance(value, bool) or not isinstance(value, (int, float)):
-        raise field_error(where, field, f"expected a number, got {short_repr(value)}")
-    return value
 
 
 def _resource(resource: Any, where: str, field: str) -> tuple[str, Any]:
@@ -183,174 +163,13 @@ def read_instance(doc: Any, index: int = 0) -> list[Any]:
     return values
 
 
-def _pages(documents: Any, key: str, what: str) -> Iterator[Any]:
-    """Items of one response, a list of response pages, or a plain list of items."""
-    if isinstance(documents, Mapping):
-        documents = [documents]
-    if isinstance(documents, (str, bytes)) or not isinstance(documents, Iterable):
-        raise InventoryError(
-            f"{what}: expected a response object or a list, got {type(documents).__name__}"
-        )
-    for page_number, page in enumerate(documents):
-        if isinstance(page, Mapping) and key in page:
-            items = page[key]
-            if items is None:
-                continue
-            if not isinstance(items, list):
-                raise InventoryError(f"{what} page #{page_number}: {key!r} must be a list")
-            yield from items
-        else:
-            # An element itself (its reader checks it and names what is missing).
-            yield page
-
-
 def iter_container_instances(documents: Any) -> Iterator[Any]:
     """The container-instance elements of DescribeContainerInstances responses."""
     return _pages(documents, "containerInstances", "container instances")
 
 
-def iter_tasks(documents: Any) -> Iterator[Any]:
-    """The task elements of DescribeTasks responses."""
-    return _pages(documents, "tasks", "tasks")
-
-
-def _amount_text(value: Any, where: str, field: str) -> int:
-    """A task's `cpu`/`memory`: a number or a decimal string of one (DescribeTasks sends text)."""
-    number = _number(value, where, field)
-    return int(check(_TASK_AMOUNT, number, where, field))
-
-
-def _container_sums(containers: list[Any], where: str) -> tuple[int, int, int, set[int], set[int]]:
-    cpu = memory = gpus = 0
-    tcp: set[int] = set()
-    udp: set[int] = set()
-    for position, container in enumerate(containers):
-        here = f"containers[{position}]"
-        if not isinstance(container, Mapping):
-            raise field_error(where, here, "expected an object")
-        if container.get("cpu") is not None:
-            cpu += _amount_text(container["cpu"], where, f"{here}.cpu")
-        amount = container.get("memory")
-        if amount is None:
-            amount = container.get("memoryReservation")
-        if amount is not None:
-            memory += _amount_text(amount, where, f"{here}.memory")
-        ids = container.get("gpuIds")
-        if ids is not None:
-            if not isinstance(ids, list):
-                raise field_error(where, f"{here}.gpuIds", "expected a list")
-            gpus += len(ids)
-        bindings = container.get("networkBindings")
-        if bindings is None:
-            continue
-        if not isinstance(bindings, list):
-            raise field_error(where, f"{here}.networkBindings", "expected a list")
-        for k, binding in enumerate(bindings):
-            field = f"{here}.networkBindings[{k}]"
-            if not isinstance(binding, Mapping):
-                raise field_error(where, field, "expected an object")
-            port, protocol = binding.get("hostPort"), binding.get("protocol")
-            if port is None:
-                continue
-            if isinstance(port, bool) or not isinstance(port, int) or not 0 <= port <= 65535:
-                raise field_error(where, f"{field}.hostPort", f"not a port: {short_repr(port)}")
-            if protocol not in (None, "tcp", "udp"):
-                raise field_error(
-                    where, f"{field}.protocol", f"tcp or udp, not {short_repr(protocol)}"
-                )
-            (udp if protocol == "udp" else tcp).add(port)
-    if max(cpu, memory) > MAX_AMOUNT:
-        raise field_error(where, "containers", "the containers' amounts add up past 2**53")
-    return cpu, memory, gpus, tcp, udp
-
-
-def read_task(doc: Any, index: int = 0) -> list[Any] | None:
-    """Read and check one DescribeTasks element: the values of `TASK_FIELDS` in order.
-
-    None for a task that is not a RUNNING task on a container instance: only tasks whose
-    desiredStatus is RUNNING count (SEMANTICS.md §2), and tasks without a container instance
-    (Fargate) hold nothing on one. A task without a group counts under the empty group name.
-    """
-    where = _where("task", index, doc, "taskArn")
-    if not isinstance(doc, Mapping):
-        raise InventoryError(f"{where}: expected an object, got {type(doc).__name__}")
-    desired = doc.get("desiredStatus")
-    if desired is not None and not isinstance(desired, str):
-        raise field_error(where, "desiredStatus", "expected a string")
-    if desired != "RUNNING" or doc.get("containerInstanceArn") is None:
-        return None
-    containers = doc.get("containers")
-    if containers is None:
-        containers = []
-    if not isinstance(containers, list):
-        raise field_error(where, "containers", "expected a list")
-    cpu, memory, gpus, tcp, udp = _container_sums(containers, where)
-    # Task-level amounts win over the containers' sum, as in task definitions.
-    if doc.get("cpu") is not None:
-        cpu = _amount_text(doc["cpu"], where, "cpu")
-    if doc.get("memory") is not None:
-        memory = _amount_text(doc["memory"], where, "memory")
-    raw = {
-        "arn": doc.get("taskArn"),
-        "instance": doc.get("containerInstanceArn"),
-        "group": doc.get("group"),
-        "cpu": cpu,
-        "memory": memory,
-        "gpus": gpus,
-        "ports": tcp,
-        "udp_ports": udp,
-        "started_at": doc.get("startedAt"),
-    }
-    return [check(spec, raw[spec.name], where, spec.ecs) for spec in TASK_FIELDS]
-
-
-# -- the fast paths ---------------------------------------------------------------------------
-# The readers above check every field through `check` and name what is wrong. Most documents
-# are well formed, so `fast_instance` and `fast_task` read the usual shapes with exact type
-# tests (no ABC isinstance, no dispatch per field) and raise `Unusual` at the first thing they
-# do not recognise: anything the checked readers refuse, and rare but valid forms (decimal-text
-# amounts, DOUBLE resources, datetimes). The checked reader then reads that element again and
-# gives its answer or its error. So a fast path must accept nothing the checked reader refuses
-# and give the same values (tests/test_loader_fuzz.py compares them on mutated documents).
-# Timestamps come out as microseconds, not `Timestamp`s (`build_column` takes both).
-
-
-class Unusual(Exception):  # noqa: N818 - not an error: a signal to take the checked path
-    """A fast path met something it leaves to the checked reader."""
-
-
 _PORT_NAMES = frozenset({"PORTS", "PORTS_UDP"})
 _NUMERIC_KEYS = {"INTEGER": "integerValue", "LONG": "longValue"}
-_MIN_MICROS, _MAX_MICROS = TIMESTAMP_RANGE
-
-
-def fast_text(value: Any) -> str | None:
-    """An optional string of at most MAX_TEXT characters, as it is."""
-    if value is not None and (type(value) is not str or len(value) > MAX_TEXT):
-        raise Unusual
-    return value
-
-
-def fast_micros(value: Any) -> int | None:
-    """A timestamp given as epoch seconds or ISO 8601 text, in microseconds; None if absent."""
-    if value is None:
-        return None
-    if type(value) is int or type(value) is float:
-        if not -1e15 <= value <= 1e15:  # NaN fails this too
-            raise Unusual
-        micros = round(value * 1_000_000)
-    elif type(value) is str:
-        try:
-            stamp = timestamp_of(value, "", "")
-        except InventoryError:
-            raise Unusual from None
-        assert stamp is not None  # text is never absent
-        micros = stamp.micros
-    else:
-        raise Unusual
-    if not _MIN_MICROS <= micros <= _MAX_MICROS:
-        raise Unusual
-    return micros
 
 
 def fast_ports(items: Any) -> frozenset[int]:
@@ -484,92 +303,6 @@ def fast_instance(doc: Any) -> tuple[Any, ...]:
     )
 
 
-def _fast_amount_text(value: Any) -> int:
-    if type(value) is str and 0 < len(value) <= 20 and _decimal(value):
-        value = int(value)
-    if type(value) is not int or not 0 <= value <= MAX_AMOUNT:
-        raise Unusual
-    return value
-
-
-def _fast_containers(containers: Any) -> tuple[int, int, int, frozenset[int], frozenset[int]]:
-    if containers is None:
-        return 0, 0, 0, frozenset(), frozenset()
-    if type(containers) is not list:
-        raise Unusual
-    cpu = memory = gpus = 0
-    tcp: set[int] = set()
-    udp: set[int] = set()
-    for container in containers:
-        if type(container) is not dict:
-            raise Unusual
-        get = container.get
-        if get("cpu") is not None:
-            cpu += _fast_amount_text(get("cpu"))
-        amount = get("memory")
-        if amount is None:
-            amount = get("memoryReservation")
-        if amount is not None:
-            memory += _fast_amount_text(amount)
-        ids = get("gpuIds")
-        if ids is not None:
-            if type(ids) is not list:
-                raise Unusual
-            gpus += len(ids)
-        bindings = get("networkBindings")
-        if bindings is None:
-            continue
-        if type(bindings) is not list:
-            raise Unusual
-        for binding in bindings:
-            if type(binding) is not dict:
-                raise Unusual
-            port, protocol = binding.get("hostPort"), binding.get("protocol")
-            if port is None:
-                continue
-            if type(port) is not int or not 0 <= port <= 65535:
-                raise Unusual
-            if protocol == "udp":
-                udp.add(port)
-            elif protocol is None or protocol == "tcp":
-                tcp.add(port)
-            else:
-                raise Unusual
-    if cpu > MAX_AMOUNT or memory > MAX_AMOUNT:
-        raise Unusual
-    return cpu, memory, gpus, frozenset(tcp), frozenset(udp)
-
-
-def fast_task(doc: Any) -> tuple[Any, ...] | None:
-    """What `read_task` gives for a usual element (`startedAt` in microseconds), or None.
-
-    Raises `Unusual` where it leaves the element to `read_task`.
-    """
-    if type(doc) is not dict:
-        raise Unusual
-    get = doc.get
-    desired = get("desiredStatus")
-    if desired is not None and type(desired) is not str:
-        raise Unusual
-    instance = get("containerInstanceArn")
-    if desired != "RUNNING" or instance is None:
-        return None
-    arn = get("taskArn")
-    if type(arn) is not str or not arn or len(arn) > MAX_TEXT:
-        raise Unusual
-    if type(instance) is not str or not instance or len(instance) > MAX_TEXT:
-        raise Unusual
-    cpu, memory, gpus, tcp, udp = _fast_containers(get("containers"))
-    # Task-level amounts win over the containers' sum (see read_task).
-    if get("cpu") is not None:
-        cpu = _fast_amount_text(get("cpu"))
-    if get("memory") is not None:
-        memory = _fast_amount_text(get("memory"))
-    group = get("group")
-    group = "" if group is None else fast_text(group)
-    return arn, instance, group, cpu, memory, gpus, tcp, udp, fast_micros(get("startedAt"))
-
-
 def transpose(records: Sequence[Sequence[Any]]) -> list[Any]:
     """Instance records as one sequence per `INSTANCE_READ` field (zip does it in C)."""
     return list(zip(*records, strict=True)) if records else [() for _ in INSTANCE_READ]
@@ -587,25 +320,6 @@ def read_instances(documents: Any) -> list[tuple[Any, ...]]:
             out.append(fast_instance(doc))
         except Unusual:
             out.append(tuple(read_instance(doc, index)))
-    return out
-
-
-def read_tasks(documents: Any) -> list[tuple[Any, ...]]:
-    """The RUNNING tasks of `documents` (as `iter_tasks` takes them).
-
-    Each is read and checked: the values of `TASK_FIELDS`, `startedAt` as microseconds or a
-    `Timestamp`. Tasks `read_task` skips are left out; raises `InventoryError` at the first
-    bad element.
-    """
-    out = []
-    for index, doc in enumerate(iter_tasks(documents)):
-        try:
-            row = fast_task(doc)
-        except Unusual:
-            checked = read_task(doc, index)
-            row = None if checked is None else tuple(checked)
-        if row is not None:
-            out.append(row)
     return out
 
 
@@ -633,11 +347,6 @@ def _integer(name: str, value: int) -> dict[str, Any]:
 
 def _string_set(name: str, values: Iterable[str]) -> dict[str, Any]:
     return {"name": name, "type": "STRINGSET", "stringSetValue": list(values)}
-
-
-def _iso(stamp: Timestamp) -> str:
-    # ISO 8601 with microseconds is exact; epoch seconds in a float are not for every year.
-    return stamp.to_datetime().isoformat()
 
 
 def instance_to_ecs(instance: Instance) -> dict[str, Any]:
@@ -672,126 +381,3 @@ def instance_to_ecs(instance: Instance) -> dict[str, Any]:
             target[last] = written
     doc.update(lists)
     return doc
-
-
-def task_to_ecs(task: Task) -> dict[str, Any]:
-    """A DescribeTasks element for a RUNNING `task` (read back by `read_task`)."""
-    bindings = [{"hostPort": p, "containerPort": p, "protocol": "tcp"} for p in sorted(task.ports)]
-    bindings += [
-        {"hostPort": p, "containerPort": p, "protocol": "udp"} for p in sorted(task.udp_ports)
-    ]
-    container: dict[str, Any] = {"name": "task", "networkBindings": bindings}
-    if task.gpus:
-        container["gpuIds"] = [f"gpu-{i}" for i in range(task.gpus)]
-    doc: dict[str, Any] = {
-        "taskArn": task.arn,
-        "containerInstanceArn": task.instance,
-        "group": task.group,
-        "desiredStatus": "RUNNING",
-        "lastStatus": "RUNNING",
-        "cpu": str(task.cpu),
-        "memory": str(task.memory),
-        "containers": [container],
-    }
-    if task.started_at is not None:
-        doc["startedAt"] = _iso(task.started_at)
-    return doc
-
-
-# -- EventBridge events ---------------------------------------------------------------------------
-
-TASK_EVENT = "ECS Task State Change"
-INSTANCE_EVENT = "ECS Container Instance State Change"
-REMOVED_STATUSES = frozenset({"INACTIVE", "DEREGISTERING", "REGISTRATION_FAILED"})
-"""Container instance statuses that take the instance out of the state (deregistration)."""
-_MAX_EVENT_TEXT = 1 << 24  # 16 MiB: EventBridge's own limit is 256 KiB
-
-
-def _event_name(event: Any, index: int) -> str:
-    name = event.get("id") if type(event) is dict or isinstance(event, Mapping) else None
-    shown = f" ({name})" if isinstance(name, str) and len(name) <= 200 else ""
-    return f"event #{index}{shown}"
-
-
-def _event_object(event: Any, index: int) -> Mapping[str, Any]:
-    """The event as a mapping: a dict as given, or JSON text parsed."""
-    if type(event) is dict:  # the common case, without the slower ABC checks below
-        return event
-    if isinstance(event, (bytes, bytearray)):
-        try:
-            event = bytes(event).decode("utf-8")
-        except UnicodeDecodeError:
-            raise InventoryError(f"event #{index}: not UTF-8 JSON text") from None
-    if isinstance(event, str):
-        import json
-
-        if len(event) > _MAX_EVENT_TEXT:
-            raise InventoryError(f"event #{index}: longer than {_MAX_EVENT_TEXT} characters")
-        try:
-            event = json.loads(event)
-        except (ValueError, RecursionError) as exc:
-            raise InventoryError(f"event #{index}: not JSON: {short_repr(str(exc))}") from None
-    if not isinstance(event, Mapping):
-        raise InventoryError(f"event #{index}: expected an object, got {type(event).__name__}")
-    return event
-
-
-def _event_version(detail: Mapping[str, Any], where: str) -> int:
-    version = detail.get("version")
-    if isinstance(version, bool) or not isinstance(version, int) or not 0 <= version < 2**63:
-        raise field_error(where, "detail.version", f"expected a whole number, got "
-                                                  f"{short_repr(version)}")  # fmt: skip
-    return version
-
-
-def read_event_header(event: Any, index: int = 0) -> tuple[Mapping[str, Any], str, str, int]:
-    """The checked (event object, kind, ARN, version) of one EventBridge ECS event.
-
-    `kind` is "task" or "instance". Enough to tell an old or duplicate event without reading
-    the rest of its detail (`read_event_detail`).
-    """
-    doc = _event_object(event, index)
-    where = _event_name(doc, index)
-    kind = doc.get("detail-type")
-    detail = doc.get("detail")
-    if kind not in (TASK_EVENT, INSTANCE_EVENT):
-        raise field_error(where, "detail-type", f"expected {TASK_EVENT!r} or {INSTANCE_EVENT!r}, "
-                                                f"got {short_repr(kind)}")  # fmt: skip
-    if type(detail) is not dict and not isinstance(detail, Mapping):
-        raise field_error(where, "detail", f"expected an object, got {short_repr(detail)}")
-    version = _event_version(detail, where)
-    if kind == TASK_EVENT:
-        arn = check(TASK_FIELDS[0], detail.get("taskArn"), where, "detail.taskArn")
-        return doc, "task", arn, version
-    arn = check(INSTANCE_FIELDS[0], detail.get("containerInstanceArn"), where,
-                "detail.containerInstanceArn")  # fmt: skip
-    return doc, "instance", arn, version
-
-
-def read_event_detail(doc: Mapping[str, Any], kind: str, index: int = 0) -> list[Any] | None:
-    """The detail of an event `read_event_header` accepted, checked.
-
-    A task event gives the values of `TASK_FIELDS` (None: not a RUNNING task on a container
-    instance, so absent); an instance event the values of `INSTANCE_READ` (None: deregistered
-    or INACTIVE, so absent).
-    """
-    detail = doc["detail"]
-    try:
-        if kind == "task":
-            return read_task(detail, index)
-        record = read_instance(detail, index)
-    except InventoryError as exc:
-        raise InventoryError(f"{_event_name(doc, index)}: detail: {exc}") from None
-    return None if detail.get("status") in REMOVED_STATUSES else record
-
-
-def read_event(event: Any, index: int = 0) -> tuple[Any, ...]:
-    """Read and check one EventBridge ECS event (a dict or its JSON text).
-
-    Returns `("task", task ARN, version, TASK_FIELDS values or None)` (None: the task is not a
-    RUNNING task on a container instance, so it is absent) or `("instance", instance ARN,
-    version, INSTANCE_READ values or None)` (None: the instance is deregistered or INACTIVE).
-    Anything malformed raises `InventoryError` naming the event and the field.
-    """
-    doc, kind, arn, version = read_event_header(event, index)
-    return (kind, arn, version, read_event_detail(doc, kind, index))
