@@ -1,12 +1,12 @@
 """ECS JSON straight from bytes, text or a file: `Inventory.from_ecs_json`.
 
-With `msgspec` installed (the `fast` extra), the JSON is decoded into typed records that hold
-only the fields the loader reads (no dict per instance, no strings for the fields it skips),
-and the fast readers of `ecs.py` check them. Anything unusual - a decode the types refuse, a
-value the fast checks leave to the checked readers - and the whole input is read again the
-plain way, `json.loads` and the checked readers, which give the answer or the exact error
-`Inventory.from_ecs(json.loads(...))` gives. Errors are the slow path; well-formed input never
-takes it. Without msgspec, every input takes the plain way.
+The JSON is decoded by msgspec (a core dependency) into typed records that hold only the
+fields the loader reads (no dict per instance, no strings for the fields it skips), and they
+are checked a column at a time (timestamps too: `timestamps.micros_column`). Anything
+unusual - a decode the types refuse, a value the fast checks leave to the checked readers -
+and the whole input is read again the plain way, `json.loads` and the checked readers, which
+give the answer or the exact error `Inventory.from_ecs(json.loads(...))` gives. Errors are
+the slow path; well-formed input never takes it.
 """
 
 from __future__ import annotations
@@ -21,30 +21,27 @@ from itertools import chain
 from operator import attrgetter
 from typing import Any, Literal
 
+import msgspec
 import numpy as np
 import numpy.typing as npt
+from msgspec import UNSET, Struct, UnsetType
 
 from ..columns import Built, SparseSets, StringColumn, attribute_columns, frozen
 from ..errors import InventoryError
-from ..model import LONG_DIGITS, MAX_AMOUNT, MAX_TEXT, TIMESTAMP_RANGE, short_repr
-from .common import Unusual, fast_micros, fast_text
+from ..model import LONG_DIGITS, MAX_AMOUNT, MAX_TEXT, short_repr
+from .common import Unusual, fast_text
 from .instances import read_instances, transpose
 from .tasks import read_tasks
+from .timestamps import micros_column
 
 __all__ = ["load_json", "HAVE_MSGSPEC", "paused_gc"]
 
-try:
-    import msgspec
-except ImportError:  # pragma: no cover - exercised by the tests' fallback run
-    msgspec = None  # type: ignore[assignment, unused-ignore]
-
-HAVE_MSGSPEC = msgspec is not None
-"""Whether JSON is decoded with msgspec (else with `json.loads` and the checked readers)."""
+HAVE_MSGSPEC = True
+"""Always true: msgspec is a core dependency (kept for code that tested for the former extra)."""
 
 _JSON_TEXT = re.compile(r"[ \t\n\r]*[\[{]")  # JSON's own whitespace, then an array or object
 Records = list[tuple[Any, ...]]
 Fields = list[Any]
-_MIN_MICROS, _MAX_MICROS = TIMESTAMP_RANGE
 _ARN, _EC2_ID = attrgetter("containerInstanceArn"), attrgetter("ec2InstanceId")
 _STATUS, _CONNECTED = attrgetter("status"), attrgetter("agentConnected")
 _VERSION_INFO, _AGENT_VERSION = attrgetter("versionInfo"), attrgetter("agentVersion")
@@ -111,17 +108,16 @@ def load_json(container_instances: Any, tasks: Any = None) -> tuple[Fields, Reco
     """
     instances_data = _source(container_instances, "container instances")
     tasks_data = b"[]" if tasks is None else _source(tasks, "tasks")
-    if msgspec is not None:
-        try:
-            return _typed(instances_data, tasks_data)
-        except (
-            Unusual,
-            msgspec.DecodeError,
-            msgspec.ValidationError,
-            RecursionError,
-            OverflowError,
-        ):  # OverflowError: an integer past int64 in a column
-            pass  # the plain way gives the answer or the exact error
+    try:
+        return _typed(instances_data, tasks_data)
+    except (
+        Unusual,
+        msgspec.DecodeError,
+        msgspec.ValidationError,
+        RecursionError,
+        OverflowError,
+    ):  # OverflowError: an integer past int64 in a column
+        pass  # the plain way gives the answer or the exact error
     instances_doc = _parse(instances_data, "container instances")
     tasks_doc = _parse(tasks_data, "tasks")
     return transpose(read_instances(instances_doc)), read_tasks(tasks_doc)
@@ -131,68 +127,74 @@ def load_json(container_instances: Any, tasks: Any = None) -> tuple[Fields, Reco
 # Each record holds the fields `ecs.read_instance` / `ecs.read_task` read, typed as the usual
 # documents have them; a document of another shape fails the decode and takes the plain way.
 
-if msgspec is not None:
-    # The ignores: mypy without msgspec installed sees `Struct` as Any.
-    from msgspec import UNSET, Struct, UnsetType
 
-    class _Resource(Struct, gc=False):  # type: ignore[misc, call-arg, unused-ignore]
-        name: str
-        # Other types (DOUBLE), absent or null: the plain way, as `ecs.fast_instance` leaves them.
-        # A Literal decodes to one shared string (no string per entry).
-        type: Literal["INTEGER", "LONG", "STRINGSET"]
-        integerValue: int | None = None  # noqa: N815 - the JSON's names
-        longValue: int | None = None  # noqa: N815
-        stringSetValue: list[str] | None = None  # noqa: N815
+class _Resource(Struct, gc=False):
+    name: str
+    # Other types (DOUBLE), absent or null: the plain way, as `ecs.fast_instance` leaves them.
+    # A Literal decodes to one shared string (no string per entry).
+    type: Literal["INTEGER", "LONG", "STRINGSET"]
+    integerValue: int | None = None  # noqa: N815 - the JSON's names
+    longValue: int | None = None  # noqa: N815
+    stringSetValue: list[str] | None = None  # noqa: N815
 
-    class _Attribute(Struct, gc=False):  # type: ignore[misc, call-arg, unused-ignore]
-        name: str
-        value: str | None = None
 
-    class _VersionInfo(Struct, gc=False):  # type: ignore[misc, call-arg, unused-ignore]
-        agentVersion: str | None = None  # noqa: N815
+class _Attribute(Struct, gc=False):
+    name: str
+    value: str | None = None
 
-    class _Instance(Struct, gc=False):  # type: ignore[misc, call-arg, unused-ignore]
-        containerInstanceArn: str = ""  # noqa: N815 - "": absent, left to the plain way
-        ec2InstanceId: str | None = None  # noqa: N815
-        status: str | None = None
-        agentConnected: bool | None = None  # noqa: N815
-        versionInfo: _VersionInfo | None = None  # noqa: N815
-        registeredAt: int | float | str | None = None  # noqa: N815
-        runningTasksCount: int | None = None  # noqa: N815
-        attributes: list[_Attribute] | None = None
-        remainingResources: list[_Resource] | None = None  # noqa: N815
-        registeredResources: list[_Resource] | None = None  # noqa: N815
 
-    class _InstancePage(_Instance, gc=False):  # type: ignore[misc, call-arg, unused-ignore]
-        # Present (even null) makes the object a response page, as in `ecs._pages`.
-        containerInstances: list[_Instance] | UnsetType | None = UNSET  # noqa: N815
+class _VersionInfo(Struct, gc=False):
+    agentVersion: str | None = None  # noqa: N815
 
-    class _Binding(Struct, gc=False):  # type: ignore[misc, call-arg, unused-ignore]
-        hostPort: int | None = None  # noqa: N815
-        protocol: str | None = None
 
-    class _Container(Struct, gc=False):  # type: ignore[misc, call-arg, unused-ignore]
-        cpu: int | str | None = None
-        memory: int | str | None = None
-        memoryReservation: int | str | None = None  # noqa: N815
-        gpuIds: list[str] | None = None  # noqa: N815
-        networkBindings: list[_Binding] | None = None  # noqa: N815
+class _Instance(Struct, gc=False):
+    containerInstanceArn: str = ""  # noqa: N815 - "": absent, left to the plain way
+    ec2InstanceId: str | None = None  # noqa: N815
+    status: str | None = None
+    agentConnected: bool | None = None  # noqa: N815
+    versionInfo: _VersionInfo | None = None  # noqa: N815
+    registeredAt: int | float | str | None = None  # noqa: N815
+    runningTasksCount: int | None = None  # noqa: N815
+    attributes: list[_Attribute] | None = None
+    remainingResources: list[_Resource] | None = None  # noqa: N815
+    registeredResources: list[_Resource] | None = None  # noqa: N815
 
-    class _Task(Struct, gc=False):  # type: ignore[misc, call-arg, unused-ignore]
-        taskArn: str | None = None  # noqa: N815
-        containerInstanceArn: str | None = None  # noqa: N815
-        group: str | None = None
-        desiredStatus: str | None = None  # noqa: N815
-        cpu: int | str | None = None
-        memory: int | str | None = None
-        startedAt: int | float | str | None = None  # noqa: N815
-        containers: list[_Container] | None = None
 
-    class _TaskPage(_Task, gc=False):  # type: ignore[misc, call-arg, unused-ignore]
-        tasks: list[_Task] | UnsetType | None = UNSET
+class _InstancePage(_Instance, gc=False):
+    # Present (even null) makes the object a response page, as in `ecs._pages`.
+    containerInstances: list[_Instance] | UnsetType | None = UNSET  # noqa: N815
 
-    _INSTANCES = msgspec.json.Decoder(_InstancePage | list[_InstancePage])
-    _TASKS = msgspec.json.Decoder(_TaskPage | list[_TaskPage])
+
+class _Binding(Struct, gc=False):
+    hostPort: int | None = None  # noqa: N815
+    protocol: str | None = None
+
+
+class _Container(Struct, gc=False):
+    cpu: int | str | None = None
+    memory: int | str | None = None
+    memoryReservation: int | str | None = None  # noqa: N815
+    gpuIds: list[str] | None = None  # noqa: N815
+    networkBindings: list[_Binding] | None = None  # noqa: N815
+
+
+class _Task(Struct, gc=False):
+    taskArn: str | None = None  # noqa: N815
+    containerInstanceArn: str | None = None  # noqa: N815
+    group: str | None = None
+    desiredStatus: str | None = None  # noqa: N815
+    cpu: int | str | None = None
+    memory: int | str | None = None
+    startedAt: int | float | str | None = None  # noqa: N815
+    containers: list[_Container] | None = None
+
+
+class _TaskPage(_Task, gc=False):
+    tasks: list[_Task] | UnsetType | None = UNSET
+
+
+_INSTANCES = msgspec.json.Decoder(_InstancePage | list[_InstancePage])
+_TASKS = msgspec.json.Decoder(_TaskPage | list[_TaskPage])
 
 
 def _elements(top: Any, key: str) -> Iterator[Any]:
@@ -211,7 +213,11 @@ def _typed(instances_data: bytes | str, tasks_data: bytes | str) -> tuple[Fields
     # A decoded string is never longer than the JSON that held it: below MAX_TEXT in all,
     # no length needs checking.
     fields = _instance_fields(instances, long=len(instances_data) > MAX_TEXT)
-    return fields, [row for row in map(_task, _elements(tasks, "tasks")) if row is not None]
+    rows = [row for row in map(_task, _elements(tasks, "tasks")) if row is not None]
+    # `startedAt` a column at a time: as text (the AWS CLI's), one at a time costs microseconds.
+    micros, present = micros_column([row[-1] for row in rows])
+    started = [m if p else None for m, p in zip(micros.tolist(), present.tolist(), strict=True)]
+    return fields, [(*row[:-1], m) for row, m in zip(rows, started, strict=True)]
 
 
 # -- the instances, a field (not an instance) at a time ------------------------------------------
@@ -331,23 +337,6 @@ def _attributes(elements: list[Any], long: bool) -> dict[str, StringColumn]:
     return attribute_columns(per_name, len(elements))
 
 
-def _micros(stamps: list[Any]) -> Any:
-    """`registeredAt` as `ecs.fast_micros` reads it: a whole column of numbers at once."""
-    kinds = set(map(type, stamps))
-    if not kinds <= {int, float} or not stamps:
-        return [fast_micros(stamp) for stamp in stamps]  # text, nulls: one at a time
-    seconds = np.array(stamps, dtype=np.float64)
-    if int in kinds and not (np.abs(seconds) < 2**53 / 1e6).all():
-        return [fast_micros(stamp) for stamp in stamps]  # not exact as a float: one at a time
-    if not ((seconds >= -1e15) & (seconds <= 1e15)).all():  # NaN fails this too
-        raise Unusual
-    # round(seconds * 1_000_000) in Python: the same float product, rounded half to even.
-    micros = np.rint(seconds * 1e6)
-    if not ((micros >= _MIN_MICROS) & (micros <= _MAX_MICROS)).all():
-        raise Unusual
-    return Built((micros.astype(np.int64), np.ones(len(stamps), dtype=bool)))
-
-
 def _texts(values: list[Any], long: bool) -> None:
     if long and max(map(len, filter(None, values)), default=0) > MAX_TEXT:
         raise Unusual
@@ -390,7 +379,7 @@ def _instance_fields(elements: list[Any], *, long: bool) -> Fields:
     total = _Resources(list(map(_REGISTERED, elements)), n)
     return [
         arns, ec2_ids, statuses, connected, versions,
-        _micros(list(map(_REGISTERED_AT, elements))),
+        Built(micros_column(list(map(_REGISTERED_AT, elements)))),
         Built(_attributes(elements, long)),
         Built(frozen(_either(free, total, 0))), Built(frozen(_either(free, total, 1))),
         Built(frozen(_either(free, total, 2))),
@@ -455,5 +444,5 @@ def _task(t: Any) -> tuple[Any, ...] | None:
     if t.memory is not None:
         memory = _amount_text(t.memory)
     group = "" if t.group is None else fast_text(t.group)
-    started = fast_micros(t.startedAt)
-    return arn, instance, group, cpu, memory, gpus, frozenset(tcp), frozenset(udp), started
+    # `startedAt` as given: `_typed` reads the column.
+    return arn, instance, group, cpu, memory, gpus, frozenset(tcp), frozenset(udp), t.startedAt
