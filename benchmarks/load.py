@@ -2,6 +2,7 @@
 
     python benchmarks/load.py                      # 10k and 100k instances, both shapes
     python benchmarks/load.py --sizes 10000 100000 1000000 --runs 3 --shapes aws-cli
+    python benchmarks/load.py --cli 50000            # `placement headroom`: loading vs the rest
 
 Two shapes of file. `epoch`: the evaluate benchmark's synthetic instances (3-4 attributes,
 4 remaining and 2 registered resources each, `registeredAt` in epoch seconds) and one RUNNING
@@ -20,6 +21,7 @@ bytes in the same run.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import datetime as dt
 import itertools
 import json
@@ -36,6 +38,8 @@ sys.path.insert(0, str(Path(__file__).parent))
 
 from common import print_header
 from evaluate import ecs_text
+
+TASK_DEFINITION = Path(__file__).parents[1] / "src/placement/examples/task-definition.json"
 
 MODES = ("json.loads", "from_ecs(json.loads)", "from_ecs_json")
 SHAPES = ("epoch", "aws-cli")
@@ -179,6 +183,37 @@ def child(mode: str, folder: str, runs: int) -> None:
     print(f"{best} {peak}")
 
 
+def cli_child(folder: str, runs: int) -> None:
+    """`placement headroom` on the files, in this process: prints `total_seconds load_seconds`.
+
+    The load is the time inside `Inventory.from_ecs_json`, which the CLI loads files through.
+    """
+    from placement.cli import main
+    from placement.inventory import Inventory
+
+    loading = [0.0]
+    load = Inventory.from_ecs_json.__func__  # type: ignore[attr-defined]
+
+    def timed(cls: Any, *args: Any) -> Any:
+        start = time.process_time()
+        try:
+            return load(cls, *args)
+        finally:
+            loading[0] += time.process_time() - start
+
+    Inventory.from_ecs_json = classmethod(timed)  # type: ignore[method-assign, assignment]
+    argv = ["headroom", "--inventory", str(Path(folder, "instances.json")), "--tasks",
+            str(Path(folder, "tasks.json")), "--task-definition", str(TASK_DEFINITION)]  # fmt: skip
+    best = (float("inf"), 0.0)
+    with open(os.devnull, "w") as sink, contextlib.redirect_stdout(sink):
+        for _ in range(runs):
+            loading[0] = 0.0
+            start = time.process_time()
+            assert main(argv) == 0
+            best = min(best, (time.process_time() - start, loading[0]))
+    print(*best)
+
+
 def measure(mode: str, folder: str, runs: int) -> tuple[float, float]:
     out = subprocess.run(
         [sys.executable, __file__, "--child", mode, folder, "--runs", str(runs)],
@@ -193,10 +228,27 @@ def main() -> None:
     parser.add_argument("--sizes", type=int, nargs="+", default=[10_000, 100_000])
     parser.add_argument("--runs", type=int, default=5)
     parser.add_argument("--shapes", nargs="+", choices=SHAPES, default=list(SHAPES))
+    parser.add_argument("--cli", type=int, metavar="N",
+                        help="instead: time `placement headroom` on an N-instance aws-cli file")
     parser.add_argument("--child", nargs=2, metavar=("MODE", "FOLDER"), help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.child:
-        child(args.child[0], args.child[1], args.runs)
+        if args.child[0] == "cli":
+            cli_child(args.child[1], args.runs)
+        else:
+            child(args.child[0], args.child[1], args.runs)
+        return
+    if args.cli:
+        print_header()
+        with tempfile.TemporaryDirectory() as folder:
+            write_files(folder, args.cli, "aws-cli")
+            out = subprocess.run(
+                [sys.executable, __file__, "--child", "cli", folder, "--runs", str(args.runs)],
+                check=True, capture_output=True, text=True,
+            )  # fmt: skip
+        total, loading = map(float, out.stdout.split())
+        print(f"placement headroom, {args.cli:,} instances (aws-cli shape): {total:.2f}s CPU, "
+              f"of which loading (from_ecs_json) {loading:.2f}s = {loading / total:.0%}")
         return
     print_header()
     print(f"{'shape':<8} {'instances':>10} {'MB':>6}  {'mode':<22} {'time':>8} {'x json':>7} "
