@@ -34,6 +34,7 @@ from .instances import (
     read_instances,
     transpose,
 )
+from .services import Service
 from .tasks import fast_task, iter_tasks, read_task, read_tasks, task_to_ecs
 
 __all__ = [
@@ -43,4 +44,5 @@ __all__ = [
     "fast_text", "fast_micros", "fast_ports", "transpose",
     "read_event",
     "read_event_header", "read_event_detail", "TASK_EVENT", "INSTANCE_EVENT", "REMOVED_STATUSES",
+    "Service",
 ]  # fmt: skip
