@@ -38,6 +38,7 @@ _STRATEGIES: tuple[tuple[str, str, str], ...] = (
     ("placement.place.rules", "Binpack", "binpacks"),
     ("placement.place.rules", "Spread", "spreads"),
     ("placement.place.rules", "Random", "randoms"),
+    ("placement.ecs.services", "Service", "services"),
 )
 
 
