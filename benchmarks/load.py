@@ -1,11 +1,16 @@
 """Benchmark: loading ECS JSON - json.loads alone, from_ecs(json.loads(...)), from_ecs_json.
 
-    python benchmarks/load.py                      # 10k and 100k instances
-    python benchmarks/load.py --sizes 10000 100000 1000000 --runs 3
+    python benchmarks/load.py                      # 10k and 100k instances, both shapes
+    python benchmarks/load.py --sizes 10000 100000 1000000 --runs 3 --shapes aws-cli
+    python benchmarks/load.py --cli 50000            # `placement headroom`: loading vs the rest
 
-The documents are the evaluate benchmark's synthetic instances (3-4 attributes, 4 remaining
-and 2 registered resources each) and one RUNNING task per third of them (a container with a
-host port). Every measurement runs in its own process, so one's garbage and peak memory do
+Two shapes of file. `epoch`: the evaluate benchmark's synthetic instances (3-4 attributes,
+4 remaining and 2 registered resources each, `registeredAt` in epoch seconds) and one RUNNING
+task per third of them (a container with a host port). `aws-cli`: the same cluster as
+`aws ecs describe-container-instances` / `describe-tasks` (AWS CLI v2) write it - ISO 8601
+timestamps with microseconds and offsets, resources with zeroed `doubleValue`/`longValue`,
+the fields the loader skips (health, attachments, agent hash, ...), and as many STOPPED tasks
+as RUNNING ones. Every measurement runs in its own process, so one's garbage and peak memory do
 not touch another's: time is the fastest of --runs runs (CPU time of the process, less
 disturbed by a busy machine than wall time), peak memory the most that Python's allocators
 (numpy's and msgspec's included) held at once during one more run, under tracemalloc, over
@@ -16,6 +21,9 @@ bytes in the same run.
 from __future__ import annotations
 
 import argparse
+import contextlib
+import datetime as dt
+import itertools
 import json
 import os
 import subprocess
@@ -24,12 +32,17 @@ import tempfile
 import time
 import tracemalloc
 from pathlib import Path
+from typing import Any
 
 sys.path.insert(0, str(Path(__file__).parent))
 
+from common import print_header
 from evaluate import ecs_text
 
+TASK_DEFINITION = Path(__file__).parents[1] / "src/placement/examples/task-definition.json"
+
 MODES = ("json.loads", "from_ecs(json.loads)", "from_ecs_json")
+SHAPES = ("epoch", "aws-cli")
 
 
 def tasks_text(n: int) -> str:
@@ -44,6 +57,104 @@ def tasks_text(n: int) -> str:
                 {"hostPort": 8080, "containerPort": 80, "protocol": "tcp"}]}],
         })  # fmt: skip
     return json.dumps({"tasks": tasks, "failures": []})
+
+
+def _iso(seconds: float, offset_hours: int) -> str:
+    """ISO 8601 as the AWS CLI v2 writes it: microseconds and a UTC offset."""
+    zone = dt.timezone(dt.timedelta(hours=offset_hours))
+    return dt.datetime.fromtimestamp(seconds, zone).isoformat(timespec="microseconds")
+
+
+def _resource(name: str, value: int | list[str]) -> dict[str, Any]:
+    # The CLI writes every value field of the union, the unused ones zeroed.
+    if isinstance(value, list):
+        return {"name": name, "type": "STRINGSET", "doubleValue": 0.0, "longValue": 0,
+                "integerValue": 0, "stringSetValue": value}  # fmt: skip
+    return {"name": name, "type": "INTEGER", "doubleValue": 0.0, "longValue": 0,
+            "integerValue": value}  # fmt: skip
+
+
+def aws_cli_texts(n: int) -> tuple[str, str]:
+    """(describe-container-instances, describe-tasks) output as AWS CLI v2 writes it."""
+    epoch = json.loads(ecs_text(n))["containerInstances"]
+    docs = []
+    for i, doc in enumerate(epoch):
+        docs.append({
+            "containerInstanceArn": doc["containerInstanceArn"],
+            "ec2InstanceId": doc["ec2InstanceId"], "version": 7,
+            "versionInfo": {**doc["versionInfo"], "agentHash": "4023248a",
+                            "dockerVersion": "DockerVersion: 20.10.25"},
+            "remainingResources": [
+                _resource("CPU", 4096), _resource("MEMORY", 8192),
+                _resource("PORTS", ["22", "2375", "2376", "51678", "51679"]),
+                _resource("PORTS_UDP", []),
+            ],
+            "registeredResources": [
+                _resource("CPU", 4096), _resource("MEMORY", 8192),
+                _resource("PORTS", ["22", "2375", "2376", "51678", "51679"]),
+                _resource("PORTS_UDP", []),
+            ],
+            "status": "ACTIVE", "agentConnected": True, "runningTasksCount": 0,
+            "pendingTasksCount": 0, "attributes": doc["attributes"],
+            "registeredAt": _iso(doc["registeredAt"], -7 if i % 2 else 0),
+            "attachments": [], "tags": [],
+            "healthStatus": {"overallStatus": "OK", "details": [
+                {"type": "CONTAINER_RUNTIME", "status": "OK",
+                 "lastUpdated": _iso(1_700_000_000.25 + i, 0),
+                 "lastStatusChange": _iso(1_700_000_000.125 + i, 0)}]},
+        })  # fmt: skip
+    tasks = []
+    for i in range(0, n, 3):
+        for status in ("RUNNING", "STOPPED"):
+            arn = f"arn:aws:ecs:us-east-1:1:task/c/{i:08x}{status[0]}"
+            started = 1_700_000_000.5 + i
+            task: dict[str, Any] = {
+                "attachments": [], "attributes": [{"name": "ecs.cpu-architecture",
+                                                   "value": "x86_64"}],
+                "availabilityZone": "us-east-1a",
+                "clusterArn": "arn:aws:ecs:us-east-1:1:cluster/c",
+                "connectivity": "CONNECTED", "connectivityAt": _iso(started - 2, 0),
+                "containerInstanceArn": f"arn:aws:ecs:us-east-1:1:container-instance/c/{i:08x}",
+                "containers": [{
+                    "containerArn": f"arn:aws:ecs:us-east-1:1:container/c/{i:08x}/web",
+                    "taskArn": arn, "name": "web", "image": "nginx:1.25",
+                    "runtimeId": f"{i:064x}", "lastStatus": status,
+                    "networkBindings": [{"bindIP": "0.0.0.0", "containerPort": 80,
+                                         "hostPort": 8080 if status == "RUNNING" else 0,
+                                         "protocol": "tcp"}],
+                    "networkInterfaces": [], "healthStatus": "UNKNOWN",
+                    "cpu": "0", "memory": "512",
+                }],
+                "cpu": "256", "createdAt": _iso(started - 5, 0), "desiredStatus": status,
+                "enableExecuteCommand": False, "group": "service:web",
+                "healthStatus": "UNKNOWN", "lastStatus": status, "launchType": "EC2",
+                "memory": "512", "overrides": {"containerOverrides": [{"name": "web"}],
+                                               "inferenceAcceleratorOverrides": []},
+                "pullStartedAt": _iso(started - 4, 0), "pullStoppedAt": _iso(started - 3, 0),
+                "startedAt": _iso(started, -7 if i % 2 else 0), "startedBy": "ecs-svc/1",
+                "tags": [], "taskArn": arn,
+                "taskDefinitionArn": "arn:aws:ecs:us-east-1:1:task-definition/web:3",
+                "version": 3,
+            }  # fmt: skip
+            if status == "STOPPED":
+                task.update(stopCode="TaskFailedToStart", stoppedReason="Essential container "
+                            "in task exited", stoppedAt=_iso(started + 60, 0),
+                            stoppingAt=_iso(started + 59, 0),
+                            executionStoppedAt=_iso(started + 59.5, 0))  # fmt: skip
+                task["containers"][0]["exitCode"] = 1
+            tasks.append(task)
+    return (json.dumps({"containerInstances": docs, "failures": []}, indent=4),
+            json.dumps({"tasks": tasks, "failures": []}, indent=4))
+
+
+def write_files(folder: str, n: int, shape: str) -> None:
+    """The instances and tasks files of `shape` for `n` instances."""
+    if shape == "epoch":
+        instances, tasks = ecs_text(n), tasks_text(n)
+    else:
+        instances, tasks = aws_cli_texts(n)
+    Path(folder, "instances.json").write_text(instances)
+    Path(folder, "tasks.json").write_text(tasks)
 
 
 def child(mode: str, folder: str, runs: int) -> None:
@@ -72,6 +183,37 @@ def child(mode: str, folder: str, runs: int) -> None:
     print(f"{best} {peak}")
 
 
+def cli_child(folder: str, runs: int) -> None:
+    """`placement headroom` on the files, in this process: prints `total_seconds load_seconds`.
+
+    The load is the time inside `Inventory.from_ecs_json`, which the CLI loads files through.
+    """
+    from placement.cli import main
+    from placement.inventory import Inventory
+
+    loading = [0.0]
+    load = Inventory.from_ecs_json.__func__  # type: ignore[attr-defined]
+
+    def timed(cls: Any, *args: Any) -> Any:
+        start = time.process_time()
+        try:
+            return load(cls, *args)
+        finally:
+            loading[0] += time.process_time() - start
+
+    Inventory.from_ecs_json = classmethod(timed)  # type: ignore[method-assign, assignment]
+    argv = ["headroom", "--inventory", str(Path(folder, "instances.json")), "--tasks",
+            str(Path(folder, "tasks.json")), "--task-definition", str(TASK_DEFINITION)]  # fmt: skip
+    best = (float("inf"), 0.0)
+    with open(os.devnull, "w") as sink, contextlib.redirect_stdout(sink):
+        for _ in range(runs):
+            loading[0] = 0.0
+            start = time.process_time()
+            assert main(argv) == 0
+            best = min(best, (time.process_time() - start, loading[0]))
+    print(*best)
+
+
 def measure(mode: str, folder: str, runs: int) -> tuple[float, float]:
     out = subprocess.run(
         [sys.executable, __file__, "--child", mode, folder, "--runs", str(runs)],
@@ -85,20 +227,35 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--sizes", type=int, nargs="+", default=[10_000, 100_000])
     parser.add_argument("--runs", type=int, default=5)
+    parser.add_argument("--shapes", nargs="+", choices=SHAPES, default=list(SHAPES))
+    parser.add_argument("--cli", type=int, metavar="N",
+                        help="instead: time `placement headroom` on an N-instance aws-cli file")
     parser.add_argument("--child", nargs=2, metavar=("MODE", "FOLDER"), help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.child:
-        child(args.child[0], args.child[1], args.runs)
+        if args.child[0] == "cli":
+            cli_child(args.child[1], args.runs)
+        else:
+            child(args.child[0], args.child[1], args.runs)
         return
-    from placement import ecs_json
-
-    print(f"msgspec: {'yes' if ecs_json.HAVE_MSGSPEC else 'no (from_ecs_json uses json.loads)'}")
-    print(f"{'instances':>10} {'MB':>6}  {'mode':<22} {'time':>8} {'x json':>7} "
-          f"{'peak MiB':>9} {'x json':>7}")  # fmt: skip
-    for n in args.sizes:
+    if args.cli:
+        print_header()
         with tempfile.TemporaryDirectory() as folder:
-            Path(folder, "instances.json").write_text(ecs_text(n))
-            Path(folder, "tasks.json").write_text(tasks_text(n))
+            write_files(folder, args.cli, "aws-cli")
+            out = subprocess.run(
+                [sys.executable, __file__, "--child", "cli", folder, "--runs", str(args.runs)],
+                check=True, capture_output=True, text=True,
+            )  # fmt: skip
+        total, loading = map(float, out.stdout.split())
+        print(f"placement headroom, {args.cli:,} instances (aws-cli shape): {total:.2f}s CPU, "
+              f"of which loading (from_ecs_json) {loading:.2f}s = {loading / total:.0%}")
+        return
+    print_header()
+    print(f"{'shape':<8} {'instances':>10} {'MB':>6}  {'mode':<22} {'time':>8} {'x json':>7} "
+          f"{'peak MiB':>9} {'x json':>7}")  # fmt: skip
+    for shape, n in itertools.product(args.shapes, args.sizes):
+        with tempfile.TemporaryDirectory() as folder:
+            write_files(folder, n, shape)
             size = sum(os.path.getsize(Path(folder, f)) for f in ("instances.json", "tasks.json"))
             base_time = base_peak = 0.0
             for mode in MODES:
@@ -106,7 +263,8 @@ def main() -> None:
                 if mode == "json.loads":
                     base_time, base_peak = seconds, peak
                 ratios = f"{seconds / base_time:>6.2f}x {peak:>9.1f} {peak / base_peak:>6.2f}x"
-                print(f"{n:>10,} {size / 1e6:>6.1f}  {mode:<22} {seconds:>7.3f}s {ratios}")
+                print(f"{shape:<8} {n:>10,} {size / 1e6:>6.1f}  {mode:<22} {seconds:>7.3f}s "
+                      f"{ratios}")  # fmt: skip
 
 
 if __name__ == "__main__":

@@ -5,6 +5,7 @@ from __future__ import annotations
 import contextlib
 import copy
 import datetime as dt
+import importlib.metadata
 import json
 from collections.abc import Iterator
 from pathlib import Path
@@ -15,7 +16,8 @@ from conftest import examples
 from hypothesis import given, settings
 
 from placement import Instance, InventoryError, ecs_json, parse
-from placement.ecs import iter_container_instances, iter_tasks, read_instance, read_task
+from placement.ecs import Unusual, iter_container_instances, iter_tasks, read_instance, read_task
+from placement.ecs import fast as ecs_fast
 from placement.instance import Task
 from placement.inventory import ABSENT, NAME_ONLY, Inventory
 from placement.model import MAX_TEXT
@@ -324,13 +326,18 @@ def same_everywhere(instances: Any, tasks: Any = ()) -> tuple[str, Any]:
 
 @contextlib.contextmanager
 def plain_json() -> Iterator[None]:
-    """from_ecs_json as it runs without msgspec: json.loads and the readers."""
-    saved = ecs_json.msgspec
-    ecs_json.msgspec = None
+    """from_ecs_json with the typed decode refusing everything: every input is read the plain
+    way (json.loads and the checked readers), as unusual input is."""
+
+    def refuse(*_: Any) -> Any:
+        raise Unusual
+
+    saved = ecs_fast._typed
+    ecs_fast._typed = refuse
     try:
         yield
     finally:
-        ecs_json.msgspec = saved
+        ecs_fast._typed = saved
 
 
 def error_of(instances: Any, tasks: Any = ()) -> str:
@@ -340,8 +347,10 @@ def error_of(instances: Any, tasks: Any = ()) -> str:
     return str(message)
 
 
-def test_msgspec_is_installed_for_the_tests() -> None:
-    # The test extra installs it, so both ways of from_ecs_json are exercised.
+def test_msgspec_is_a_core_dependency() -> None:
+    # `pip install placement` alone gives from_ecs_json (and the CLI) the typed decode.
+    required = importlib.metadata.requires("placement") or []
+    assert any(r.startswith("msgspec") and "extra" not in r for r in required), required
     assert ecs_json.HAVE_MSGSPEC
 
 

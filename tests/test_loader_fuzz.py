@@ -7,7 +7,7 @@ negative number, deep nesting or a long string. Whatever the loaders make of it:
 * only `InventoryError` escapes, and its message names the element (instance or task, by
   position) and the field that was changed;
 * `from_ecs` (fast paths) and the checked readers alone give the same outcome;
-* `from_ecs_json` on the same document as JSON, decoded with msgspec or without, gives the
+* `from_ecs_json` on the same document as JSON, by the typed decode or the plain way, gives the
   outcome of `from_ecs(json.loads(...))`: the same inventory or the same message.
 """
 

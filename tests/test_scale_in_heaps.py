@@ -19,7 +19,7 @@ from placement.ops import scale_in as S
 from placement.ops.reference import scale_in_reference
 from placement.place.api import _inputs as place_inputs
 from placement.place.draws import stop_generators
-from placement.place.rules import strategy_from
+from placement.rules import strategy_from
 from placement.syntax import Timestamp
 
 GROUP = "service:web"

@@ -73,6 +73,13 @@ def _valid_strategy(value: Any) -> None:
     assert strategy_from([str(value)]) == (value,)
 
 
+def _valid_service(value: placement.Service) -> None:
+    assert value.group == f"service:{value.name}"
+    assert len(constraints_from(value.constraints)) == len(value.constraints)
+    assert len(strategy_from(value.strategy)) == len(value.strategy)
+    assert 0 <= value.minimum_healthy_percent <= 100 <= value.maximum_percent
+
+
 def _valid_version(value: Version) -> None:
     assert placement.parse(f"agentVersion >= {value}") == (placement.agent_version >= str(value))
 
@@ -98,6 +105,7 @@ CHECKS: dict[type, Any] = {
     Binpack: _valid_strategy,
     Spread: _valid_strategy,
     Random: _valid_strategy,
+    placement.Service: _valid_service,
 }
 
 

@@ -6,6 +6,7 @@ tasks with ECS's constraints and strategy chains.
 """
 
 from . import examples
+from .ecs.services import Service
 from .errors import (
     ExpressionError,
     InventoryError,
@@ -75,7 +76,7 @@ __all__ = [
     # placement
     "place", "rank", "Ranking", "TaskSpec", "MemberOf", "DistinctInstance", "Binpack", "Spread",
     "Random", "SERVICE_DEFAULT", "RUN_TASK_DEFAULT", "PlacementResult", "Failure",
-    "explain_placement", "PlacementExplanation", "examples",
+    "explain_placement", "PlacementExplanation", "examples", "Service",
     # what-if
     "headroom", "Headroom", "instances_needed", "InstancesNeeded", "deploy", "Deployment",
     "DeploymentRound", "sweep",

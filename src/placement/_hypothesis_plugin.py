@@ -38,6 +38,7 @@ _STRATEGIES: tuple[tuple[str, str, str], ...] = (
     ("placement.rules", "Binpack", "binpacks"),
     ("placement.rules", "Spread", "spreads"),
     ("placement.rules", "Random", "randoms"),
+    ("placement.ecs.services", "Service", "services"),
 )
 
 

@@ -476,8 +476,8 @@ class Inventory:
         `{` or `[`), or a path (any other `str`, or an `os.PathLike`) to a file of it, holding
         what `from_ecs` takes; `tasks=None` means no tasks. The answer, and the error for bad
         input, are those of `from_ecs(json.loads(...))`; JSON that does not parse is an
-        `InventoryError` too. With `msgspec` installed (the `fast` extra) the JSON is decoded
-        straight into typed records, without a dict per instance.
+        `InventoryError` too. The JSON is decoded straight into typed records (msgspec), without
+        a dict per instance, and read a column at a time.
         """
         from .ecs_json import load_json, paused_gc
 

@@ -22,7 +22,7 @@ from typing import Any, NoReturn, Protocol
 
 import attrs
 
-from .errors import InventoryError
+from .errors import ExpressionError, InventoryError
 from .syntax.literals import Timestamp
 
 __all__ = [
@@ -195,6 +195,13 @@ def _ports(value: Any, where: str, field: str) -> frozenset[int]:
     return frozenset(out)
 
 
+def _datetime_micros(value: _dt.datetime, where: str, field: str) -> int:
+    try:
+        return Timestamp.from_datetime(value).micros
+    except ExpressionError as exc:  # in years 1-9999 only before its offset, or a bad tzinfo
+        raise field_error(where, field, str(exc)) from None
+
+
 def timestamp_of(value: Any, where: str, field: str) -> Timestamp | None:
     """A timestamp from a `Timestamp`, a `datetime`, epoch seconds or ISO 8601 text."""
     if value is None or isinstance(value, Timestamp):
@@ -208,7 +215,7 @@ def timestamp_of(value: Any, where: str, field: str) -> Timestamp | None:
             raise field_error(where, field, "epoch seconds out of range")
         micros = round(value * 1_000_000)  # epoch seconds, as the API sends them
     elif isinstance(value, _dt.datetime):  # boto3
-        micros = Timestamp.from_datetime(value).micros
+        micros = _datetime_micros(value, where, field)
     elif isinstance(value, str):  # AWS CLI output: ISO 8601, with fractions and offsets
         if len(value) > 64:
             raise field_error(where, field, f"not a timestamp: {_short(value)}")
@@ -216,7 +223,7 @@ def timestamp_of(value: Any, where: str, field: str) -> Timestamp | None:
             parsed = _dt.datetime.fromisoformat(value.replace("Z", "+00:00"))
         except ValueError:
             raise field_error(where, field, f"not a timestamp: {_short(value)}") from None
-        micros = Timestamp.from_datetime(parsed).micros
+        micros = _datetime_micros(parsed, where, field)
     else:
         raise field_error(where, field, f"expected a timestamp, got {type(value).__name__}")
     if micros is None:

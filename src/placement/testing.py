@@ -36,6 +36,7 @@ __all__ = [
     "running_tasks", "member_ofs", "distinct_instances", "binpacks", "spreads", "randoms",
     "placement_problems",
     "events",
+    "services",
 ]
 
 # Importing this module is asking for the strategies: register them for `st.from_type` even
@@ -479,3 +480,31 @@ def events(
         }
 
     return draw()
+
+
+def services(task_groups: Sequence[str] = ("web", "api", "db")) -> st.SearchStrategy[Any]:
+    """`Service`s read from generated DescribeServices elements (`Service.from_ecs`)."""
+    from .ecs.services import Service
+
+    rules = st.one_of(member_ofs(), distinct_instances())
+    chain = st.one_of(binpacks(), spreads(), randoms().map(lambda _: Random()))
+    provider = st.fixed_dictionaries(
+        {"capacityProvider": st.sampled_from(["spot", "on-demand"])},
+        optional={"weight": st.integers(0, 1000), "base": st.integers(0, 100_000)},
+    )
+    percents = {"minimumHealthyPercent": st.integers(0, 100),
+                "maximumPercent": st.integers(100, 200)}  # fmt: skip
+    element = st.fixed_dictionaries(
+        {"serviceName": st.sampled_from(task_groups)},
+        optional={
+            "taskDefinition": st.just("arn:aws:ecs:us-east-1:123456789012:task-definition/t:1"),
+            "desiredCount": st.integers(0, 1000),
+            "placementConstraints": st.lists(rules.map(lambda r: r.to_ecs()), max_size=3),
+            "placementStrategy": st.lists(chain.map(lambda r: r.to_ecs()), max_size=3),
+            "deploymentConfiguration": st.fixed_dictionaries({}, optional=percents),
+            "capacityProviderStrategy": st.lists(provider, max_size=2),
+            "schedulingStrategy": st.just("REPLICA"),
+            "launchType": st.just("EC2"),
+        },
+    )
+    return element.map(Service.from_ecs)

@@ -15,7 +15,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-from ..errors import PlacementError
+from ..errors import InventoryError, PlacementError
 from ..inventory import Inventory
 from ..syntax.ast import Expression, SubjectKind
 from ..syntax.parser import parse
@@ -24,6 +24,7 @@ from .render import Output
 __all__ = [
     "STDIN", "MAX_COUNT", "read_text", "read_json", "parse_json_option", "parse_count",
     "parse_seed", "parse_expression", "check_one_stdin", "load_inventory", "parse_whole",
+    "read_bytes",
 ]  # fmt: skip
 
 STDIN = "-"
@@ -38,15 +39,18 @@ def _describe(path: str) -> str:
     return "stdin" if path == STDIN else repr(path)
 
 
-def read_text(path: str, what: str) -> str:
-    """The UTF-8 text of `path` (`-`: stdin); a leading byte-order mark is dropped."""
+def read_bytes(path: str, what: str) -> bytes:
+    """The bytes of `path` (`-`: stdin)."""
     try:
-        data = sys.stdin.buffer.read() if path == STDIN else Path(path).read_bytes()
+        return sys.stdin.buffer.read() if path == STDIN else Path(path).read_bytes()
     except OSError as exc:
         reason = exc.strerror or type(exc).__name__
         raise PlacementError(f"cannot read {what} {_describe(path)}: {reason}") from None
     except (AttributeError, ValueError):  # stdin closed or not a byte stream
         raise PlacementError(f"cannot read {what} from stdin") from None
+
+
+def _decoded(data: bytes, path: str, what: str) -> str:
     try:
         return data.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
@@ -54,6 +58,11 @@ def read_text(path: str, what: str) -> str:
         raise PlacementError(
             f"{what} {_describe(path)} is not UTF-8 text (byte 0x{bad} at offset {exc.start})"
         ) from None
+
+
+def read_text(path: str, what: str) -> str:
+    """The UTF-8 text of `path` (`-`: stdin); a leading byte-order mark is dropped."""
+    return _decoded(read_bytes(path, what), path, what)
 
 
 def _loads(text: str, what: str) -> Any:
@@ -65,15 +74,28 @@ def _loads(text: str, what: str) -> Any:
         raise PlacementError(f"{what}: JSON nested too deeply to read") from None
 
 
-def read_json(path: str, what: str, expect: tuple[type, ...] = (dict, list)) -> Any:
-    """The JSON document in `path` (`-`: stdin), which must be one of `expect`'s types."""
-    document = _loads(read_text(path, what), f"{what} {_describe(path)}")
+def _document(text: str, path: str, what: str, expect: tuple[type, ...]) -> Any:
+    document = _loads(text, f"{what} {_describe(path)}")
     if not isinstance(document, expect):
         wanted = " or ".join(_json_type(t()) for t in expect)
         raise PlacementError(
             f"{what} {_describe(path)}: expected {wanted}, got {_json_type(document)}"
         )
     return document
+
+
+def read_json(path: str, what: str, expect: tuple[type, ...] = (dict, list)) -> Any:
+    """The JSON document in `path` (`-`: stdin), which must be one of `expect`'s types."""
+    return _document(read_text(path, what), path, what, expect)
+
+
+def _utf8_json(path: str, what: str) -> bytes:
+    """The bytes of `path`, checked as UTF-8 (as `read_text` checks them), without a BOM."""
+    data = read_bytes(path, what)
+    if not data.isascii():  # ASCII, the usual, is UTF-8; isascii is a fast scan
+        _decoded(data, path, what)
+        data = data.removeprefix(b"\xef\xbb\xbf")
+    return data
 
 
 def _json_type(value: Any) -> str:
@@ -152,17 +174,23 @@ def load_inventory(args: argparse.Namespace, out: Output, *, tasks_matter: bool)
         from .live import read_cluster
 
         return read_cluster(args)
-    instances = read_json(args.inventory, "inventory")
-    if args.tasks:
-        tasks: Any = read_json(args.tasks, "tasks")
-    else:
-        tasks = ()
-        if tasks_matter:
-            out.note(
-                "placement: note: no --tasks given, so running tasks are unknown: task:group, "
-                "distinctInstance and spread count none"
-            )
-    return Inventory.from_ecs(instances, tasks)
+    instances = _utf8_json(args.inventory, "inventory")
+    tasks = _utf8_json(args.tasks, "tasks") if args.tasks else None
+    if tasks is None and tasks_matter:
+        out.note(
+            "placement: note: no --tasks given, so running tasks are unknown: task:group, "
+            "distinctInstance and spread count none"
+        )
+    try:
+        # Straight from the bytes: the typed decode, no dict per instance.
+        return Inventory.from_ecs_json(instances, tasks)
+    except InventoryError:
+        # Errors are the slow path: read the documents as `read_json` does, so a file that is
+        # not JSON, or not an object or a list, is named; content errors are from_ecs_json's.
+        instance_doc = _document(instances.decode(), args.inventory, "inventory", (dict, list))
+        task_doc = () if tasks is None else _document(tasks.decode(), args.tasks, "tasks",
+                                                      (dict, list))  # fmt: skip
+        return Inventory.from_ecs(instance_doc, task_doc)
 
 
 def add_inventory_options(command: argparse.ArgumentParser, *, service: bool = False) -> None:

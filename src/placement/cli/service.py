@@ -1,9 +1,9 @@
 """Reading a service for the commands that model one (`place`, `headroom`, `needs`, `deploy`).
 
 A service comes from `--cluster/--service` (DescribeServices and DescribeTaskDefinition, live)
-or from `--service-file` (a DescribeServices document). Options win over what the service says:
-`--task-definition` replaces its task definition, `--strategy` its chain, `--group` its group;
-`--constraint` adds to its constraints.
+or from `--service-file` (a DescribeServices document); `Service.from_ecs` reads and checks
+it. Options win over what the service says: `--task-definition` replaces its task definition,
+`--strategy` its chain, `--group` its group; `--constraint` adds to its constraints.
 """
 
 from __future__ import annotations
@@ -11,7 +11,8 @@ from __future__ import annotations
 import argparse
 from typing import Any
 
-from ..errors import PlacementError
+from ..ecs.services import Service
+from ..errors import InventoryError, PlacementError
 from ..place.task import TaskSpec
 from ..rules import SERVICE_DEFAULT
 from .inputs import read_json
@@ -41,29 +42,34 @@ def service_document(document: Any, where: str) -> dict[str, Any]:
     return document
 
 
+def _read(service: dict[str, Any], where: str) -> Service:
+    """The service, checked (`Service.from_ecs`), its errors naming `where`."""
+    try:
+        return Service.from_ecs(service, where=where)
+    except InventoryError as exc:
+        raise PlacementError(str(exc)) from None
+
+
 def service_list(service: dict[str, Any], field: str, where: str) -> list[Any]:
     """A list field of the service (`placementConstraints`, `placementStrategy`)."""
-    value = service.get(field) or []
-    if not isinstance(value, list):
-        raise PlacementError(f"{where}: {field} must be a list")
-    return value
+    read = _read(service, where)
+    lists = {"placementConstraints": read.constraints, "placementStrategy": read.strategy}
+    return list(lists[field])
+
+
+_NUMBERS = {
+    "desiredCount": "desired_count",
+    "deploymentConfiguration.minimumHealthyPercent": "minimum_healthy_percent",
+    "deploymentConfiguration.maximumPercent": "maximum_percent",
+}
 
 
 def service_number(service: dict[str, Any], path: str, where: str, default: int) -> int:
-    """A whole-number field of the service (`desiredCount`, `deploymentConfiguration.x`)."""
-    value: Any = service
-    names = path.split(".")
-    for depth, name in enumerate(names):
-        if value is None:
-            break
-        if not isinstance(value, dict):
-            inner = ".".join(names[:depth])
-            raise PlacementError(f"{where}: {inner} must be an object, got {value!r:.60}")
-        value = value.get(name)
-    if value is None:
-        return default
-    if isinstance(value, bool) or not isinstance(value, int) or value < 0:
-        raise PlacementError(f"{where}: {path} must be a whole number, got {value!r:.60}")
+    """A whole-number field of the service (`desiredCount`, `deploymentConfiguration.x`).
+
+    `default` is ECS's, which `Service` applies (0, 100, 200).
+    """
+    value: int = getattr(_read(service, where), _NUMBERS[path])
     return value
 
 
@@ -81,9 +87,10 @@ def read_service(args: argparse.Namespace, definition: str) -> tuple[dict[str, A
         where = f"service file {args.service_file!r}"
         service = service_document(read_json(args.service_file, "service file", (dict,)), where)
         document = None
-    if service.get("schedulingStrategy") == "DAEMON":
+    read = _read(service, where)
+    if read.scheduling_strategy == "DAEMON":
         raise PlacementError(f"{where} is a DAEMON service; this command models REPLICA services")
-    if service.get("launchType") == "FARGATE":
+    if read.launch_type == "FARGATE":
         raise PlacementError(f"{where} runs on FARGATE, not on container instances")
     if getattr(args, "task_definition", None):
         document = read_json(args.task_definition, "task definition", (dict,))
