@@ -11,6 +11,8 @@ from __future__ import annotations
 import sys
 from typing import Any
 
+from ._strategy_table import STRATEGIES
+
 _registered = False
 
 
@@ -20,26 +22,6 @@ def _hypothesis_setup_hook() -> None:
         register()
 
 
-# Each public type and the `placement.testing` function that draws it.
-_STRATEGIES: tuple[tuple[str, str, str], ...] = (
-    ("placement.syntax.ast", "Expression", "expressions"),
-    ("placement.syntax.ast", "Comparison", "comparisons"),
-    ("placement.syntax.ast", "And", "and_expressions"),
-    ("placement.syntax.ast", "Or", "or_expressions"),
-    ("placement.syntax.ast", "Not", "not_expressions"),
-    ("placement.syntax.literals", "Version", "versions"),
-    ("placement.syntax.literals", "Timestamp", "timestamps"),
-    ("placement.instance", "Instance", "instances"),
-    ("placement.instance", "Task", "running_tasks"),
-    ("placement.inventory", "Inventory", "inventories"),
-    ("placement.place.task", "TaskSpec", "tasks"),
-    ("placement.rules", "MemberOf", "member_ofs"),
-    ("placement.rules", "DistinctInstance", "distinct_instances"),
-    ("placement.rules", "Binpack", "binpacks"),
-    ("placement.rules", "Spread", "spreads"),
-    ("placement.rules", "Random", "randoms"),
-    ("placement.ecs.services", "Service", "services"),
-)
 
 
 def register() -> None:
@@ -63,7 +45,7 @@ def register() -> None:
 
         return build
 
-    for module, type_name, strategy in _STRATEGIES:
+    for module, type_name, strategy in STRATEGIES:
         st.register_type_strategy(
             getattr(importlib.import_module(module), type_name), lazy(strategy)
         )

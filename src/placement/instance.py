@@ -84,9 +84,9 @@ class Instance:
         `tasks` are DescribeTasks `tasks` elements on this instance; only those whose
         `desiredStatus` is RUNNING count. Raises `InventoryError` naming the field at fault.
         """
-        from .ecs import instance_from_ecs
+        from .ecs import instance_fields
 
-        return instance_from_ecs(container_instance, tasks)
+        return cls(**instance_fields(container_instance, tasks))
 
     def to_ecs(self) -> dict[str, Any]:
         """Write the instance as a DescribeContainerInstances element (`from_ecs` reads it)."""

@@ -15,7 +15,7 @@ from typing import Any
 
 from hypothesis import strategies as st
 
-from ._hypothesis_plugin import register as _register
+from ._strategy_table import STRATEGIES
 from .instance import Instance, Task
 from .inventory import Inventory
 from .rules import Binpack, DistinctInstance, MemberOf, Random, Spread
@@ -39,9 +39,6 @@ __all__ = [
     "services",
 ]
 
-# Importing this module is asking for the strategies: register them for `st.from_type` even
-# where hypothesis' plugins are off (HYPOTHESIS_NO_PLUGINS) and placement came first.
-_register()
 
 ATTRIBUTE_NAMES: tuple[str, ...] = (
     "ecs.instance-type", "ecs.availability-zone", "ecs.os-type", "stack", "rack", "cap",
@@ -508,3 +505,27 @@ def services(task_groups: Sequence[str] = ("web", "api", "db")) -> st.SearchStra
         },
     )
     return element.map(Service.from_ecs)
+
+
+def _register() -> None:
+    """Register this module's strategies for `st.from_type`.
+
+    Importing this module is asking for the strategies: they are registered even where
+    hypothesis' plugins are off (HYPOTHESIS_NO_PLUGINS) and placement came first.
+    """
+    import importlib
+
+    here = globals()
+
+    def drawn_by(name: str) -> Any:
+        def build(_kind: type) -> Any:
+            return here[name]()
+
+        return build
+
+    for module, type_name, name in STRATEGIES:
+        kind = getattr(importlib.import_module(module), type_name)
+        st.register_type_strategy(kind, drawn_by(name))
+
+
+_register()

@@ -27,7 +27,7 @@ from .instances import (
     INSTANCE_READ,
     fast_instance,
     fast_ports,
-    instance_from_ecs,
+    instance_fields,
     instance_to_ecs,
     iter_container_instances,
     read_instance,
@@ -39,7 +39,7 @@ from .tasks import fast_task, iter_tasks, read_task, read_tasks, task_to_ecs
 
 __all__ = [
     "read_instance", "read_task", "iter_container_instances", "iter_tasks",
-    "instance_from_ecs", "instance_to_ecs", "task_to_ecs", "INSTANCE_READ",
+    "instance_fields", "instance_to_ecs", "task_to_ecs", "INSTANCE_READ",
     "read_instances", "read_tasks", "fast_instance", "fast_task", "Unusual",
     "fast_text", "fast_micros", "fast_ports", "transpose",
     "read_event",

@@ -12,7 +12,6 @@ from collections.abc import Iterable, Iterator, Mapping, Sequence
 from typing import Any
 
 from ..errors import InventoryError
-from ..instance import Instance
 from ..model import (
     INSTANCE_FIELDS,
     LONG_DIGITS,
@@ -38,7 +37,7 @@ from .common import (
 from .tasks import iter_tasks, read_task
 
 __all__ = [
-    "read_instance", "iter_container_instances", "instance_from_ecs", "instance_to_ecs",
+    "read_instance", "iter_container_instances", "instance_fields", "instance_to_ecs",
     "INSTANCE_READ", "read_instances", "fast_instance", "fast_ports", "transpose",
 ]  # fmt: skip
 
@@ -323,8 +322,12 @@ def read_instances(documents: Any) -> list[tuple[Any, ...]]:
     return out
 
 
-def instance_from_ecs(container_instance: Any, tasks: Any = ()) -> Instance:
-    """One `Instance` from a DescribeContainerInstances element and the tasks on it."""
+def instance_fields(container_instance: Any, tasks: Any = ()) -> dict[str, Any]:
+    """An `Instance`'s fields (by name) from a DescribeContainerInstances element and its tasks.
+
+    `Instance.from_ecs` builds the instance from them: the format is read here, the value's
+    checks live with the value.
+    """
     values = read_instance(container_instance)
     arn = values[0]
     groups: dict[str, int] = {}
@@ -338,7 +341,8 @@ def instance_from_ecs(container_instance: Any, tasks: Any = ()) -> Instance:
     fields = dict(zip((s.name for s in INSTANCE_READ), values, strict=True))
     if fields["running_tasks_count"] is None:
         fields["running_tasks_count"] = sum(groups.values())
-    return Instance(**fields, task_groups=groups)
+    fields["task_groups"] = groups
+    return fields
 
 
 def _integer(name: str, value: int) -> dict[str, Any]:
@@ -349,7 +353,7 @@ def _string_set(name: str, values: Iterable[str]) -> dict[str, Any]:
     return {"name": name, "type": "STRINGSET", "stringSetValue": list(values)}
 
 
-def instance_to_ecs(instance: Instance) -> dict[str, Any]:
+def instance_to_ecs(instance: Any) -> dict[str, Any]:
     """A DescribeContainerInstances element for `instance`, written from the declarations.
 
     `registeredAt` is ISO 8601 text (exact to the microsecond). GPUs are written as that many

@@ -11,7 +11,6 @@ from collections.abc import Iterator, Mapping
 from typing import Any
 
 from ..errors import InventoryError
-from ..instance import Task
 from ..model import (
     MAX_AMOUNT,
     MAX_TEXT,
@@ -228,7 +227,7 @@ def read_tasks(documents: Any) -> list[tuple[Any, ...]]:
     return out
 
 
-def task_to_ecs(task: Task) -> dict[str, Any]:
+def task_to_ecs(task: Any) -> dict[str, Any]:
     """A DescribeTasks element for a RUNNING `task` (read back by `read_task`)."""
     bindings = [{"hostPort": p, "containerPort": p, "protocol": "tcp"} for p in sorted(task.ports)]
     bindings += [
