@@ -172,6 +172,12 @@ def _task_arn(value: Any) -> str:
     return value
 
 
+def _origins(arns: list[str]) -> dict[str, tuple[int, Any]]:
+    """ARN -> (0, position): the places of an inventory's rows (built in C, by zip)."""
+    n = len(arns)
+    return dict(zip(arns, zip([0] * n, range(n), strict=True), strict=True))
+
+
 _MIXED = "\0mixed"
 """`_cluster` of a state whose inventory names several clusters: no event is refused."""
 
@@ -226,6 +232,12 @@ class ClusterState:
     included: it draws random numbers and updates caches). Snapshots, rankings and results
     are immutable and can be shared.
     """
+
+    # The task table and group counts of the last snapshot, and the commits made since (None:
+    # built again at the next snapshot).
+    _table: TaskTable | None
+    _groups: GroupCounts | None
+    _commits: list[tuple[int, TaskSpec, str]]
 
     def __init__(
         self,
@@ -289,7 +301,7 @@ class ClusterState:
         # would walk the growing heap again and again while they are made, finding nothing.
         with paused_gc():
             self._load_tasks(inventory, ids)
-            self._instance_origin = {arn: (0, i) for i, arn in enumerate(ids)}
+            self._instance_origin = _origins(ids)
             for arn in ids:
                 self._on.setdefault(arn, {})
         given = np.ones(len(inventory), dtype=bool)
@@ -304,6 +316,10 @@ class ClusterState:
                     raise PlacementInputError(f"derived_counts: no instance {arn!r:.200}")
                 given[row[arn]] = False
         self._set_base(inventory, given)
+        # The inventory's task table is the state's, in the state's order: kept, so the first
+        # snapshot (and `place`) need not build it again.
+        self._table, self._groups = inventory.tasks, inventory.groups
+        self._appendable = True
 
     @classmethod
     def from_ecs(
@@ -353,7 +369,7 @@ class ClusterState:
             if mine is None:
                 mine = on[instance] = {}
             mine[arn] = None
-        self._task_origin = {arn: (0, j) for j, arn in enumerate(arns)}
+        self._task_origin = _origins(arns)
         self._order = len(arns)
 
     def _set_base(self, base: Inventory, rtc_given: Bools) -> None:
@@ -380,10 +396,10 @@ class ClusterState:
     def _tasks_changed(self) -> None:
         """The set of tasks changed other than by a commit: the task table is built again."""
         self._snapshot = None
-        self._table: TaskTable | None = None
-        self._groups: GroupCounts | None = None
+        self._table = None
+        self._groups = None
         self._appendable = False
-        self._commits: list[tuple[int, TaskSpec, str]] = []
+        self._commits = []
 
     # -- reading the state --------------------------------------------------------------------
 
@@ -1136,7 +1152,9 @@ class ClusterState:
     def __getstate__(self) -> dict[str, Any]:
         state = dict(self.__dict__)
         state["_plans"] = {}  # rebuilt on demand
-        state["_snapshot"] = None
+        for name in ("_snapshot", "_table", "_groups"):
+            state[name] = None
+        state["_commits"] = []
         return state
 
     def __setstate__(self, state: dict[str, Any]) -> None:
