@@ -376,6 +376,7 @@ class ClusterState:
         """Take `base`'s static columns and its resources as the current state's."""
         self._keys = {}  # instance rows may have moved: random keys start afresh
         self._base = base
+        self._base_columns = base.columns()  # read by every instance event (`_same_static`)
         self._row = {arn: i for i, arn in enumerate(base.ids.tolist())}
         self._cpu = base.cpu.copy()
         self._memory = base.memory.copy()
@@ -1087,7 +1088,7 @@ class ClusterState:
         return True
 
     def _same_static(self, i: int, record: list[Any]) -> bool:
-        columns = self._base.columns()
+        columns = self._base_columns
         return all(record[k] == column_value(spec, columns[spec.name], i)
                    for k, spec in _STATIC_SPECS)  # fmt: skip
 
