@@ -159,7 +159,10 @@ def test_the_cluster_is_learnt_from_the_inventory_or_the_first_event() -> None:
                                       Instance(arn=long_arn.replace("prod", "dev").format(1))])
     state = ClusterState(mixed)
     assert state.cluster is None
-    assert state.apply(_in_cluster(_task_event(TASK.format("a"), long_arn.format(0), 1), OTHER))
+    for k, cluster in enumerate((OTHER, CLUSTER)):
+        event = _in_cluster(_task_event(TASK.format(k), long_arn.format(0), 1), cluster)
+        assert state.apply(event)
+    assert state.cluster is None and state.foreign_events == 0
 
 
 def test_a_malformed_cluster_arn_refuses_the_batch() -> None:

@@ -29,6 +29,7 @@ rankings and results are immutable values and may be shared freely.
 
 from __future__ import annotations
 
+from collections import OrderedDict
 from collections.abc import Iterable, Mapping
 from typing import Any
 
@@ -281,7 +282,7 @@ class ClusterState:
         self._tasks: dict[str, _Task] = {}
         # Tasks whose instance the state does not know, oldest first; and by instance ARN, so
         # an instance's registration finds its tasks without a scan of every held task.
-        self._held: dict[str, _Task] = {}
+        self._held: OrderedDict[str, _Task] = OrderedDict()
         self._held_on: dict[str, dict[str, None]] = {}
         self._on: dict[str, dict[str, None]] = {}  # instance ARN -> its task ARNs
         self._task_origin: dict[str, tuple[int, Any]] = {}
@@ -290,8 +291,9 @@ class ClusterState:
         self._instance_versions: dict[str, int] = {}
         # Removed ARNs whose version (and place in the order) are remembered, oldest first;
         # past `remember` the oldest is forgotten (docs/scheduler.md, "Bounds").
-        self._gone_tasks: dict[str, None] = {}
-        self._gone_instances: dict[str, None] = {}
+        # (OrderedDicts: a plain dict finds its first key by skipping every deleted slot.)
+        self._gone_tasks: OrderedDict[str, None] = OrderedDict()
+        self._gone_instances: OrderedDict[str, None] = OrderedDict()
         self._pending: dict[str, list[Any] | None] = {}  # ARN -> new record, None: removed
         self._generators: dict[Any, list[np.random.Generator]] = {}  # scale-in's draws
         self._keys: dict[tuple[Strategy, ...], list[KeyState]] = {}  # placement's random keys
@@ -909,11 +911,12 @@ class ClusterState:
         # that is not newer changes nothing, so its detail need not be read.
         newest: dict[tuple[str, str], int] = {}
         cluster, foreign = self._own_cluster(), 0
+        mixed = self._cluster == _MIXED  # an inventory of several clusters: no filter
         for index, event in enumerate(events):
             try:
                 doc, kind, arn, version = read_event_header(event, index)
                 named = _event_cluster(doc, index)
-                if named is not None:
+                if named is not None and not mixed:
                     if cluster is None:
                         cluster = named  # learnt from the first event that names one
                     elif not _same_cluster(cluster, named):
@@ -929,7 +932,9 @@ class ClusterState:
                 raise
             except (RecursionError, MemoryError, OverflowError) as exc:
                 raise InventoryError(f"event #{index}: cannot read: {type(exc).__name__}") from None
-        self._cluster, self.foreign_events = cluster, self.foreign_events + foreign
+        if not mixed:
+            self._cluster = cluster
+        self.foreign_events += foreign
         changed = 0
         for kind, arn, version, values in read:
             if kind == "task":
@@ -965,15 +970,13 @@ class ClusterState:
         self._task_versions.pop(arn, None)
         self._task_origin.pop(arn, None)
 
-    def _bury(self, gone: dict[str, None], arn: str) -> list[str]:
+    def _bury(self, gone: OrderedDict[str, None], arn: str) -> list[str]:
         """Remember `arn` as removed (newest last); the ARNs past the bound, now forgotten."""
-        gone.pop(arn, None)
         gone[arn] = None
+        gone.move_to_end(arn)
         expired = []
         while len(gone) > self._remember:
-            oldest = next(iter(gone))
-            del gone[oldest]
-            expired.append(oldest)
+            expired.append(gone.popitem(last=False)[0])
         return expired
 
     def _task_gone(self, arn: str) -> None:
@@ -987,7 +990,7 @@ class ClusterState:
         while len(self._held) > self._hold:
             # Held longest: its instance has not registered. Forgotten whole (version too),
             # so a later event for it applies again.
-            oldest = next(iter(self._held))
+            oldest = next(iter(self._held))  # O(1) in an OrderedDict
             self._unhold(oldest)
             self._forget_task(oldest)
 
