@@ -28,6 +28,7 @@ import argparse
 import gc
 import math
 import os
+import pickle
 import statistics
 import sys
 import time
@@ -215,8 +216,12 @@ def held_events(count: int, instances: int) -> list[dict[str, Any]]:
     ]  # fmt: skip
 
 
-def stream_rate(held: int, count: int) -> tuple[float, list[float], ClusterState]:
-    """Events per second over `count` events with `held` tasks held; memory per quarter."""
+def stream_rate(
+    held: int, count: int
+) -> tuple[float, list[tuple[float, float]], ClusterState]:
+    """Events per second over `count` events with `held` tasks held; per quarter, the
+    process's resident MiB and the state's pickled MiB (what it holds, without the
+    allocator's slack)."""
     inv = records_inventory(10_000, 0)
     # Instance documents the way ECS writes them, so the first event per instance is a
     # resource-only change.
@@ -233,7 +238,7 @@ def stream_rate(held: int, count: int) -> tuple[float, list[float], ClusterState
         done += len(events)
         if done % quarter == 0:
             gc.collect()
-            memory.append(resident_mib())
+            memory.append((resident_mib(), len(pickle.dumps(state)) / 2**20))
     len(state)  # the pending changes applied: the stream is fully taken in
     return count / elapsed, memory, state
 
@@ -250,15 +255,16 @@ def bounds(quick: bool) -> None:
     count = 200_000 if quick else 1_000_000
     held = 20_000 if quick else 100_000
     print(f"\n(4) {count:,} events on 10,000 instances, {held:,} tasks held\n")
-    print("| held tasks | events/s | resident MiB after each quarter | held | "
+    print("| held tasks | events/s | resident MiB after each quarter | state pickle MiB | held | "
           "removed ARNs remembered |")
-    print("|---|---|---|---|---|")
+    print("|---|---|---|---|---|---|")
     rates = {}
     for h in (0, held):
         rate, memory, state = stream_rate(h, count)
         rates[h] = rate
-        quarters = " / ".join(f"{m:,.0f}" for m in memory)
-        print(f"| {h:,} | {rate:,.0f} | {quarters} | {len(state.held):,} | "
+        quarters = " / ".join(f"{m:,.0f}" for m, _ in memory)
+        pickled = " / ".join(f"{p:,.1f}" for _, p in memory)
+        print(f"| {h:,} | {rate:,.0f} | {quarters} | {pickled} | {len(state.held):,} | "
               f"{len(state._gone_tasks):,} |")  # fmt: skip
         del state
         gc.collect()
