@@ -2,6 +2,7 @@
 
     python benchmarks/state.py            # 1k, 5k and 50k instances
     python benchmarks/state.py --quick    # 1k and 5k, fewer steps
+    python benchmarks/state.py --bounds   # only (4) and (5): long streams, size sweeps
 
 (1) Rank-then-commit, one copy at a time, with memberOf(attribute:ecs.os-type == linux) +
     [spread(attribute:ecs.availability-zone), binpack(memory)]: for one task kind, and for ten
@@ -12,13 +13,26 @@
     stop, or a duplicate).
 (3) Scale-in of 10,000 tasks: `scale_in` against the per-task reference (timed on a prefix and
     scaled linearly; both checked to agree on the prefix).
+(4) 1,000,000 events (task starts, duplicates and stops; instance events without
+    `registeredResources`) on 10,000 instances while 100,000 tasks of unregistered instances are
+    held, against the same stream with nothing held; the process's resident memory after each
+    quarter shows it flat (removed versions and held tasks are bounded).
+(5) Size sweep: `ClusterState(inventory)` and 40 jobs of `state.place(task, 10)` at 10k, 100k
+    and 300k instances (two tasks each), with the slope (log time / log size) between sizes; the
+    baseline is `placement.place` on the state's snapshot, the immutable API's cost.
 """
 
 from __future__ import annotations
 
 import argparse
+import gc
+import math
+import os
+import pickle
+import statistics
 import sys
 import time
+from collections.abc import Iterator
 from typing import Any
 
 import numpy as np
@@ -26,7 +40,8 @@ from common import print_header
 from scale_in import CHAIN as SWEEP_CHAIN
 from scale_in import scale_in_row
 
-from placement import ClusterState, Instance, Inventory, MemberOf, TaskSpec, rank, scale_in
+from placement import ClusterState, Instance, Inventory, MemberOf, TaskSpec, place, rank, scale_in
+from placement.ecs_json import paused_gc
 from placement.ops.reference import scale_in_reference
 from placement.rules import strategy_from
 
@@ -118,11 +133,191 @@ def task_events(inv: Inventory, count: int) -> list[dict[str, Any]]:
     return out
 
 
+def records_inventory(n: int, tasks_per_instance: int = 2) -> Inventory:
+    """`n` instances in 3 zones with that many service:web tasks each, built from records.
+
+    `Instance` objects cost too much at 300,000 instances; the records are what the ECS
+    readers produce.
+    """
+    zones = ["us-east-1a", "us-east-1b", "us-east-1c"]
+    with paused_gc():
+        records = [
+            (f"arn:aws:ecs:us-east-1:123456789012:container-instance/c/{i:08x}", f"i-{i:017x}",
+             "ACTIVE", True, None, None, {"ecs.availability-zone": zones[i % 3]}, 8192, 32768,
+             0, frozenset(), frozenset(), 8192, 32768, tasks_per_instance)
+            for i in range(n)
+        ]  # fmt: skip
+        tasks = [
+            (f"arn:aws:ecs:us-east-1:123456789012:task/c/{i:08x}{k}", records[i][0],
+             "service:web", 16, 32, 0, frozenset(), frozenset(), None)
+            for i in range(n) for k in range(tasks_per_instance)
+        ]  # fmt: skip
+        return Inventory._build(records, tasks)
+
+
+def resident_mib() -> float:
+    """The process's resident memory now (Linux /proc; elsewhere 0)."""
+    try:
+        with open("/proc/self/statm") as f:
+            pages = int(f.read().split()[1])
+    except OSError:
+        return 0.0
+    return pages * os.sysconf("SC_PAGE_SIZE") / 2**20
+
+
+def long_stream(ids: list[str], count: int, chunk: int) -> Iterator[list[dict[str, Any]]]:
+    """`count` events in chunks: per 5, a task start, its duplicate, its stop, and two
+    remaining-only instance events (no `registeredResources`)."""
+    rng = np.random.default_rng(11)
+    versions = dict.fromkeys(ids, 0)
+    out: list[dict[str, Any]] = []
+    for k in range(count):
+        kind = k % 5
+        if kind < 3:
+            serial = k // 5
+            if kind == 0:
+                where = ids[int(rng.integers(0, len(ids)))]
+            detail: dict[str, Any] = {
+                "taskArn": f"arn:aws:ecs:us-east-1:123456789012:task/c/e{serial:012x}",
+                "containerInstanceArn": where, "group": "service:events",
+                "desiredStatus": "STOPPED" if kind == 2 else "RUNNING", "lastStatus": "RUNNING",
+                "cpu": "128", "memory": "256", "containers": [], "version": 2 if kind == 2 else 1,
+            }  # fmt: skip
+            out.append({"detail-type": "ECS Task State Change", "id": f"e{k}", "detail": detail})
+        else:
+            arn = ids[int(rng.integers(0, len(ids)))]
+            versions[arn] += 1
+            detail = {
+                "containerInstanceArn": arn, "status": "ACTIVE", "agentConnected": True,
+                "attributes": [{"name": "ecs.availability-zone", "value": "us-east-1a"}],
+                "remainingResources": [
+                    {"name": "CPU", "type": "INTEGER", "integerValue": 4096 - versions[arn] % 7},
+                    {"name": "MEMORY", "type": "INTEGER", "integerValue": 16384},
+                ],
+                "version": versions[arn],
+            }  # fmt: skip
+            out.append({"detail-type": "ECS Container Instance State Change", "id": f"e{k}",
+                        "detail": detail})  # fmt: skip
+        if len(out) == chunk:
+            yield out
+            out = []
+    if out:
+        yield out
+
+
+def held_events(count: int, instances: int) -> list[dict[str, Any]]:
+    """`count` RUNNING tasks on `instances` container instances that never register."""
+    return [
+        {"detail-type": "ECS Task State Change", "id": f"h{k}", "detail": {
+            "taskArn": f"arn:aws:ecs:us-east-1:123456789012:task/c/h{k:012x}",
+            "containerInstanceArn": f"arn:aws:ecs:us-east-1:123456789012:"
+                                    f"container-instance/c/gone{k % instances:08x}",
+            "group": "service:held", "desiredStatus": "RUNNING", "lastStatus": "RUNNING",
+            "cpu": "128", "memory": "256", "containers": [], "version": 1}}
+        for k in range(count)
+    ]  # fmt: skip
+
+
+def stream_rate(
+    held: int, count: int
+) -> tuple[float, list[tuple[float, float]], ClusterState]:
+    """Events per second over `count` events with `held` tasks held; per quarter, the
+    process's resident MiB and the state's pickled MiB (what it holds, without the
+    allocator's slack)."""
+    inv = records_inventory(10_000, 0)
+    # Instance documents the way ECS writes them, so the first event per instance is a
+    # resource-only change.
+    state = ClusterState(inv, hold=max(held, 1), remember=100_000)
+    state.apply_all(held_events(held, 10_000))
+    assert len(state.held) == held
+    elapsed, memory = 0.0, []
+    quarter = count // 4
+    done = 0
+    for events in long_stream(inv.ids.tolist(), count, 10_000):
+        start = time.perf_counter()
+        state.apply_all(events)
+        elapsed += time.perf_counter() - start
+        done += len(events)
+        if done % quarter == 0:
+            gc.collect()
+            memory.append((resident_mib(), len(pickle.dumps(state)) / 2**20))
+    len(state)  # the pending changes applied: the stream is fully taken in
+    return count / elapsed, memory, state
+
+
+def slope(sizes: list[int], times: list[float]) -> str:
+    """log(time ratio) / log(size ratio) between consecutive sizes."""
+    return ", ".join(
+        f"{math.log(times[k + 1] / times[k]) / math.log(sizes[k + 1] / sizes[k]):.2f}"
+        for k in range(len(sizes) - 1)
+    )
+
+
+def bounds(quick: bool) -> None:
+    count = 200_000 if quick else 1_000_000
+    held = 20_000 if quick else 100_000
+    print(f"\n(4) {count:,} events on 10,000 instances, {held:,} tasks held\n")
+    print("| held tasks | events/s | resident MiB after each quarter | state pickle MiB | held | "
+          "removed ARNs remembered |")
+    print("|---|---|---|---|---|---|")
+    rates = {}
+    for h in (0, held):
+        rate, memory, state = stream_rate(h, count)
+        rates[h] = rate
+        quarters = " / ".join(f"{m:,.0f}" for m, _ in memory)
+        pickled = " / ".join(f"{p:,.1f}" for _, p in memory)
+        print(f"| {h:,} | {rate:,.0f} | {quarters} | {pickled} | {len(state.held):,} | "
+              f"{len(state._gone_tasks):,} |")  # fmt: skip
+        del state
+        gc.collect()
+    print(f"\nwith {held:,} held / with none: {rates[held] / rates[0]:.2f}x the events/s")
+    sizes = [10_000, 30_000, 100_000] if quick else [10_000, 100_000, 300_000]
+    jobs = 40
+    task = TaskSpec(cpu=16, memory=32, group="service:jobs")
+    print(f"\n(5) size sweep: ClusterState(inventory) and {jobs} jobs of state.place(task, 10)\n")
+    print("| instances | tasks | construct s | state.place ms/job, first 10 | last 10 | "
+          "placement.place ms/job, first 10 | last 10 | state / place |")
+    print("|---|---|---|---|---|---|---|---|")
+    built, first, baseline = [], [], []
+    for n in sizes:
+        inv = records_inventory(n)
+        start = time.perf_counter()
+        state = ClusterState(inv)
+        built.append(time.perf_counter() - start)
+        times = []
+        for _ in range(jobs):
+            start = time.perf_counter()
+            state.place(task, 10, strategy=["binpack(cpu)"])
+            times.append(time.perf_counter() - start)
+        # The same jobs with the immutable API: each places on the inventory the last returned.
+        base, current = [], inv
+        for _ in range(jobs):
+            start = time.perf_counter()
+            current = place(current, task, 10, strategy=["binpack(cpu)"]).inventory
+            base.append(time.perf_counter() - start)
+        assert current == state.inventory, "state.place and placement.place disagree"
+        early, late = statistics.median(times[:10]), statistics.median(times[-10:])
+        first.append(early)
+        baseline.append(statistics.median(base[:10]))
+        print(f"| {n:,} | {len(inv.tasks):,} | {built[-1]:.2f} | {early * 1000:.1f} | "
+              f"{late * 1000:.1f} | {baseline[-1] * 1000:.1f} | "
+              f"{statistics.median(base[-10:]) * 1000:.1f} | "
+              f"{statistics.median(times) / statistics.median(base):.2f}x |")  # fmt: skip
+        del state, inv, current
+        gc.collect()
+    print(f"\nslopes between sizes: construction {slope(sizes, built)}; "
+          f"state.place {slope(sizes, first)}; placement.place {slope(sizes, baseline)}")
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--quick", action="store_true")
+    parser.add_argument("--bounds", action="store_true", help="only (4) and (5)")
     args = parser.parse_args()
     print_header()
+    if args.bounds:
+        bounds(args.quick)
+        return 0
     sizes = [1_000, 5_000] if args.quick else [1_000, 5_000, 50_000]
     steps = 1_000 if args.quick else 3_000
     print("\n(1) rank-then-commit decisions per second\n")

@@ -29,6 +29,7 @@ rankings and results are immutable values and may be shared freely.
 
 from __future__ import annotations
 
+from collections import OrderedDict
 from collections.abc import Iterable, Mapping
 from typing import Any
 
@@ -36,11 +37,13 @@ import attrs
 import numpy as np
 import numpy.typing as npt
 
-from .columns import GroupCounts, SparseSets, column_value, frozen
-from .ecs import INSTANCE_READ, read_event_detail, read_event_header
+from .columns import GroupCounts, SparseSets, StringColumn, column_value, frozen
+from .ecs import INSTANCE_READ, read_event_detail, read_event_header, read_instances, read_tasks
+from .ecs_json import paused_gc
 from .errors import InventoryError, PlacementError, PlacementInputError
 from .instance import Instance
 from .inventory import LOCAL_TASK_PREFIX, Inventory, TaskTable
+from .model import field_error
 from .place import reasons as R
 from .place.api import MAX_PLACED, Ranking, _check_seed, _inputs, check_placeable, place
 from .place.draws import KeyState, random_keys, stop_generators
@@ -73,7 +76,11 @@ _READ = [spec.name for spec in INSTANCE_READ]
 _AT = {name: k for k, name in enumerate(_READ)}
 # The fields a commit, a release or a resource-only instance event changes; the others are
 # static and live in `_base`.
-_MUTABLE = ("cpu", "memory", "gpus", "ports", "udp_ports", "running_tasks_count")
+# Registered CPU and memory are among them: an instance event without `registeredResources`
+# reads them from its remaining resources (as `Inventory.from_ecs` does), so they change with
+# every such event, and a change of a static field would cost a rebuild before the next read.
+_MUTABLE = ("cpu", "memory", "gpus", "ports", "udp_ports", "registered_cpu", "registered_memory",
+            "running_tasks_count")  # fmt: skip
 _STATIC = tuple(k for k, name in enumerate(_READ) if name not in _MUTABLE)
 _STATIC_SPECS = [(k, INSTANCE_READ[k]) for k in _STATIC]
 
@@ -82,6 +89,10 @@ _CPU, _MEMORY, _PORTS, _GPU = (
 )
 
 _MAX_COUNT = 2**31 - 1
+REMEMBER = 100_000
+"""Default: removed task ARNs (and, apart, removed instance ARNs) whose versions are kept."""
+HOLD = 10_000
+"""Default: tasks held for instances the state does not know yet."""
 _MAX_PLANS = 32
 """Rankings kept current per (task, constraints, strategy); the oldest is dropped past this."""
 
@@ -211,6 +222,47 @@ def _task_arn(value: Any) -> str:
     return value
 
 
+def _origins(arns: list[str]) -> dict[str, tuple[int, Any]]:
+    """ARN -> (0, position): the places of an inventory's rows (built in C, by zip)."""
+    n = len(arns)
+    return dict(zip(arns, zip([0] * n, range(n), strict=True), strict=True))
+
+
+_MIXED = "\0mixed"
+"""`_cluster` of a state whose inventory names several clusters: no event is refused."""
+
+
+def _event_cluster(doc: Mapping[str, Any], index: int) -> str | None:
+    """The event's `detail.clusterArn`, None when it has none; a malformed one is refused."""
+    value = doc["detail"].get("clusterArn")
+    if value is None or (type(value) is str and 0 < len(value) <= 2048):
+        return value
+    name = doc.get("id")
+    shown = f" ({name})" if isinstance(name, str) and len(name) <= 200 else ""
+    raise field_error(f"event #{index}{shown}", "detail.clusterArn",
+                      f"expected a cluster ARN, got {value!r:.80}")  # fmt: skip
+
+
+def _same_cluster(cluster: str, named: str) -> bool:
+    """Whether the event's cluster ARN `named` is `cluster` (an ARN, or a bare cluster name)."""
+    if cluster.startswith("arn:"):
+        return named == cluster
+    return named == cluster or named.rpartition(":cluster/")[2] == cluster
+
+
+def _instance_cluster(arn: str) -> str | None:
+    """The cluster ARN a long-format container instance ARN names (None for other ARNs).
+
+    `arn:aws:ecs:REGION:ACCOUNT:container-instance/CLUSTER/ID` is in cluster
+    `arn:aws:ecs:REGION:ACCOUNT:cluster/CLUSTER`; the older `container-instance/ID` names none.
+    """
+    head, sep, resource = arn.partition(":container-instance/")
+    name, slash, _ = resource.partition("/")
+    if not sep or not slash or not name or not head.startswith("arn:"):
+        return None
+    return f"{head}:cluster/{name}"
+
+
 class ClusterState:
     """A mutable cluster state for one scheduler (SEMANTICS.md §6).
 
@@ -231,65 +283,156 @@ class ClusterState:
     are immutable and can be shared.
     """
 
-    def __init__(self, inventory: Inventory, *, seed: int | None = None) -> None:
-        """Start from `inventory` (not copied: it is immutable); `seed` seeds `random`."""
+    # The task table and group counts of the last snapshot, and the commits made since (None:
+    # built again at the next snapshot).
+    _table: TaskTable | None
+    _groups: GroupCounts | None
+    _commits: list[tuple[int, TaskSpec, str]]
+
+    def __init__(
+        self,
+        inventory: Inventory,
+        *,
+        seed: int | None = None,
+        cluster: str | None = None,
+        derived_counts: bool | Iterable[str] = False,
+        remember: int = REMEMBER,
+        hold: int = HOLD,
+    ) -> None:
+        """Start from `inventory` (not copied: it is immutable); `seed` seeds `random`.
+
+        `cluster` (a cluster ARN or name) is the cluster whose events apply; without it, it is
+        learnt from the inventory's instance ARNs or else the first event that names one
+        (docs/scheduler.md, "Events of another cluster"). `derived_counts` names the instances
+        whose `runningTasksCount` the inventory derived from their tasks (True: all of them),
+        so that it follows the tasks; `ClusterState.from_ecs` finds them from the documents.
+        `remember` bounds the removed task ARNs (and, apart, instance ARNs) whose versions are
+        kept against late events, `hold` the tasks held for unknown instances; the oldest go
+        first.
+        """
         if not isinstance(inventory, Inventory):
             raise PlacementInputError(
                 f"inventory must be an Inventory, got {type(inventory).__name__}"
             )
         _check_seed(seed)
+        for name, bound in (("remember", remember), ("hold", hold)):
+            if isinstance(bound, bool) or not isinstance(bound, int) or bound < 0:
+                raise PlacementInputError(f"{name} must be a whole number >= 0, got {bound!r:.80}")
+        if cluster is not None and (not isinstance(cluster, str) or not cluster):
+            raise PlacementInputError(f"cluster must be a cluster ARN or name, got {cluster!r:.80}")
         self.seed = seed
+        self._remember, self._hold = remember, hold
+        self._cluster = cluster
+        self._cluster_from_inventory = cluster is None
+        self.foreign_events = 0
+        """Events ignored because they name another cluster (`detail.clusterArn`)."""
         self._serial = inventory.next_task_serial()
         self._order = 0  # commit order of tasks placed here
         self._tasks: dict[str, _Task] = {}
-        self._held: dict[str, _Task] = {}  # tasks whose instance the state does not know
+        # Tasks whose instance the state does not know, oldest first; and by instance ARN, so
+        # an instance's registration finds its tasks without a scan of every held task.
+        self._held: OrderedDict[str, _Task] = OrderedDict()
+        self._held_on: dict[str, dict[str, None]] = {}
         self._on: dict[str, dict[str, None]] = {}  # instance ARN -> its task ARNs
         self._task_origin: dict[str, tuple[int, Any]] = {}
         self._instance_origin: dict[str, tuple[int, Any]] = {}
         self._task_versions: dict[str, int] = {}
         self._instance_versions: dict[str, int] = {}
+        # Removed ARNs whose version (and place in the order) are remembered, oldest first;
+        # past `remember` the oldest is forgotten (docs/scheduler.md, "Bounds").
+        # (OrderedDicts: a plain dict finds its first key by skipping every deleted slot.)
+        self._gone_tasks: OrderedDict[str, None] = OrderedDict()
+        self._gone_instances: OrderedDict[str, None] = OrderedDict()
         self._pending: dict[str, list[Any] | None] = {}  # ARN -> new record, None: removed
         self._generators: dict[Any, list[np.random.Generator]] = {}  # scale-in's draws
         self._keys: dict[tuple[Strategy, ...], list[KeyState]] = {}  # placement's random keys
         self._parsed: dict[Any, tuple[tuple[Constraint, ...], tuple[Strategy, ...]]] = {}
-        self._load_tasks(inventory)
-        for i, arn in enumerate(inventory.ids.tolist()):
-            self._instance_origin[arn] = (0, i)
-            self._on.setdefault(arn, {})
-        self._set_base(inventory, np.ones(len(inventory), dtype=bool))
+        ids = inventory.ids.tolist()
+        # Millions of small objects that all live as long as the state: the cyclic collector
+        # would walk the growing heap again and again while they are made, finding nothing.
+        with paused_gc():
+            self._load_tasks(inventory, ids)
+            self._instance_origin = _origins(ids)
+            for arn in ids:
+                self._on.setdefault(arn, {})
+        given = np.ones(len(inventory), dtype=bool)
+        if derived_counts is True:
+            given[:] = False
+        elif derived_counts is not False:
+            if isinstance(derived_counts, str) or not isinstance(derived_counts, Iterable):
+                raise PlacementInputError("derived_counts must be a bool or instance ARNs")
+            row = {arn: i for i, arn in enumerate(ids)}
+            for arn in derived_counts:
+                if arn not in row:
+                    raise PlacementInputError(f"derived_counts: no instance {arn!r:.200}")
+                given[row[arn]] = False
+        self._set_base(inventory, given)
+        # The inventory's task table is the state's, in the state's order: kept, so the first
+        # snapshot (and `place`) need not build it again.
+        self._table, self._groups = inventory.tasks, inventory.groups
+        self._appendable = True
+
+    @classmethod
+    def from_ecs(
+        cls,
+        container_instances: Any,
+        tasks: Any = (),
+        *,
+        seed: int | None = None,
+        cluster: str | None = None,
+        remember: int = REMEMBER,
+        hold: int = HOLD,
+    ) -> ClusterState:
+        """A state from DescribeContainerInstances and DescribeTasks output (`Inventory.from_ecs`).
+
+        Instances whose document has no `runningTasksCount` get theirs from their tasks, and
+        it keeps following them as task events arrive.
+        """
+        records = read_instances(container_instances)
+        count = _AT["running_tasks_count"]
+        derived = [record[0] for record in records if record[count] is None]
+        inventory = Inventory._build(records, read_tasks(tasks))
+        return cls(inventory, seed=seed, cluster=cluster, derived_counts=derived,
+                   remember=remember, hold=hold)  # fmt: skip
 
     # -- setup --------------------------------------------------------------------------------
 
-    def _load_tasks(self, inventory: Inventory) -> None:
+    def _load_tasks(self, inventory: Inventory, ids: list[str]) -> None:
         table = inventory.tasks
-        ids = inventory.ids.tolist()
         arns = table.arns.tolist()
         instances = table.instances.tolist()
         groups = [table.groups.values[c] for c in table.groups.codes.tolist()]
         cpu, memory, gpus = table.cpu.tolist(), table.memory.tolist(), table.gpus.tolist()
         micros, present = table.started_at.tolist(), table.has_started_at.tolist()
+        ports, udp_ports = table.ports, table.udp_ports
+        tcp_at, udp_at = ports.indptr.tolist(), udp_ports.indptr.tolist()
+        none: frozenset[int] = frozenset()
+        on = self._on
         for j, arn in enumerate(arns):
             instance = ids[instances[j]]
             self._tasks[arn] = (
                 instance, groups[j], cpu[j], memory[j], gpus[j],
-                table.ports.row(j) if table.ports.indptr[j] != table.ports.indptr[j + 1]
-                else frozenset(),
-                table.udp_ports.row(j) if table.udp_ports.indptr[j] != table.udp_ports.indptr[j + 1]
-                else frozenset(),
+                ports.row(j) if tcp_at[j] != tcp_at[j + 1] else none,
+                udp_ports.row(j) if udp_at[j] != udp_at[j + 1] else none,
                 Timestamp(micros[j]) if present[j] else None,
             )  # fmt: skip
-            self._on.setdefault(instance, {})[arn] = None
-            self._task_origin[arn] = (0, j)
+            mine = on.get(instance)
+            if mine is None:
+                mine = on[instance] = {}
+            mine[arn] = None
+        self._task_origin = _origins(arns)
         self._order = len(arns)
 
     def _set_base(self, base: Inventory, rtc_given: Bools) -> None:
         """Take `base`'s static columns and its resources as the current state's."""
         self._keys = {}  # instance rows may have moved: random keys start afresh
         self._base = base
+        self._base_columns = base.columns()  # read by every instance event (`_same_static`)
         self._row = {arn: i for i, arn in enumerate(base.ids.tolist())}
         self._cpu = base.cpu.copy()
         self._memory = base.memory.copy()
         self._gpus = base.gpus.copy()
+        self._registered = (base.registered_cpu.copy(), base.registered_memory.copy())
         self._rtc = base.running_tasks_count.copy()
         self._rtc_given = rtc_given
         self._port_sets = (base.ports, base.udp_ports)
@@ -300,6 +443,15 @@ class ClusterState:
         self._zone_totals: dict[tuple[str, str], npt.NDArray[np.float64]] = {}
         self._plans: dict[Any, _Plan] = {}
         self._snapshot: Inventory | None = None
+        self._tasks_changed()
+
+    def _tasks_changed(self) -> None:
+        """The set of tasks changed other than by a commit: the task table is built again."""
+        self._snapshot = None
+        self._table = None
+        self._groups = None
+        self._appendable = False
+        self._commits = []
 
     # -- reading the state --------------------------------------------------------------------
 
@@ -324,26 +476,76 @@ class ClusterState:
         return tuple(self._held)
 
     def _build_snapshot(self) -> Inventory:
-        base, n = self._base, len(self._base)
-        columns = base.columns()
+        """The current instance columns (array copies) with the current task table.
+
+        The task table and the group counts are kept between snapshots: only a change of the
+        set of tasks other than a commit drops them (then one pass over every task builds them
+        again); commits since the last snapshot are appended as one part, in commit order.
+        """
+        columns = self._base.columns()
         columns["cpu"] = frozen(self._cpu.copy())
         columns["memory"] = frozen(self._memory.copy())
         columns["gpus"] = frozen(self._gpus.copy())
+        columns["registered_cpu"] = frozen(self._registered[0].copy())
+        columns["registered_memory"] = frozen(self._registered[1].copy())
         columns["running_tasks_count"] = frozen(self._rtc.copy())
         columns["ports"] = self._port_column(False)
         columns["udp_ports"] = self._port_column(True)
-        per_row: list[dict[str, int]] = [{} for _ in range(n)]
+        if self._table is None or self._groups is None:
+            with paused_gc():
+                self._table, self._groups = self._build_tasks()
+        elif self._commits:
+            self._table, self._groups = self._append_commits(self._table, self._groups)
+        self._commits = []
+        columns["task_groups"] = self._groups
+        out = Inventory(columns, TaskTable.empty_columns())
+        out.tasks = self._table
+        out._serial = self._serial
+        return out
+
+    def _build_tasks(self) -> tuple[TaskTable, GroupCounts]:
+        """Every task in the state's order: one pass in Python over all of them."""
+        per_row: list[dict[str, int]] = [{} for _ in range(len(self._base))]
         rows: list[list[Any]] = []
-        origin = self._task_origin
-        for arn in sorted(self._tasks, key=origin.__getitem__):
-            task = self._tasks[arn]
-            row = self._row[task[0]]
+        origin, tasks, where = self._task_origin, self._tasks, self._row
+        ordered = sorted(tasks, key=origin.__getitem__)
+        for arn in ordered:
+            task = tasks[arn]
+            row = where[task[0]]
             groups = per_row[row]
             groups[task[1]] = groups.get(task[1], 0) + 1
             rows.append([arn, row, *task[1:]])
-        columns["task_groups"] = GroupCounts.build(per_row)
-        tasks = TaskTable.build(rows, base.ids).columns()
-        return Inventory(columns, tasks)
+        # Commits come after the inventory's tasks and before tasks first seen in events: they
+        # can be appended at the end only while no task of an event is in the table.
+        self._appendable = not ordered or origin[ordered[-1]][0] == 0
+        return TaskTable.build(rows, self._base.ids), GroupCounts.build(per_row)
+
+    def _append_commits(
+        self, table: TaskTable, groups: GroupCounts
+    ) -> tuple[TaskTable, GroupCounts]:
+        """`table` and `groups` with the commits since the last snapshot added."""
+        commits = self._commits
+        rows = np.array([i for i, _, _ in commits], dtype=np.int64)
+        specs = [task for _, task, _ in commits]
+        part = {
+            "arn": frozen(np.array([arn for _, _, arn in commits], dtype=object)),
+            "instance": frozen(rows),
+            "group": StringColumn.encode([task.group for task in specs]),
+            "cpu": frozen(np.array([task.cpu for task in specs], dtype=np.int64)),
+            "memory": frozen(np.array([task.memory for task in specs], dtype=np.int64)),
+            "gpus": frozen(np.array([task.gpus for task in specs], dtype=np.int64)),
+            "ports": SparseSets.build([sorted(task.ports) for task in specs]),
+            "udp_ports": SparseSets.build([sorted(task.udp_ports) for task in specs]),
+            "started_at": (frozen(np.zeros(len(rows), dtype=np.int64)),
+                           frozen(np.zeros(len(rows), dtype=bool))),
+        }  # fmt: skip
+        by_group: dict[str, list[int]] = {}
+        for i, task, _ in commits:
+            by_group.setdefault(task.group, []).append(i)
+        for group, on in by_group.items():
+            where, counts = np.unique(np.array(on, dtype=np.int64), return_counts=True)
+            groups = groups.adding(where, group, counts.astype(np.int64))
+        return TaskTable._extended(table, part, self._base.ids), groups
 
     def _port_column(self, udp: bool) -> SparseSets:
         sets, over = self._port_sets[udp], self._port_over[udp]
@@ -390,6 +592,8 @@ class ClusterState:
             cpu=int(self._cpu[i]),
             memory=int(self._memory[i]),
             gpus=int(self._gpus[i]),
+            registered_cpu=int(self._registered[0][i]),
+            registered_memory=int(self._registered[1][i]),
             ports=self._ports_at(i, udp=False),
             udp_ports=self._ports_at(i, udp=True),
             running_tasks_count=int(self._rtc[i]),
@@ -571,7 +775,12 @@ class ClusterState:
                                  task.ports, task.udp_ports, None)  # fmt: skip
         self._on[instance][task_arn] = None
         self._task_origin.setdefault(task_arn, (0, self._order))
+        self._gone_tasks.pop(task_arn, None)  # running again: not forgotten while it runs
         self._order += 1
+        if self._table is not None and self._appendable and self._task_origin[task_arn][0] == 0:
+            self._commits.append((i, task, task_arn))
+        else:
+            self._tasks_changed()
         self._count_change(i, task.group, 1)
         for states in self._keys.values():
             for state in states:
@@ -598,6 +807,8 @@ class ClusterState:
                 self._port_over[udp][i] = self._ports_at(i, udp=udp) - ports
         del self._tasks[task_arn]
         del self._on[task[0]][task_arn]
+        self._task_gone(task_arn)
+        self._tasks_changed()
         self._count_change(i, task[1], -1)
         for states in self._keys.values():
             for state in states:
@@ -727,7 +938,8 @@ class ClusterState:
     def apply_all(self, events: Iterable[Any]) -> int:
         """Apply events in the order given; how many changed the state.
 
-        Every event is checked first: if one is malformed, none is applied.
+        Every event is checked first: if one is malformed, none is applied. Events of another
+        cluster (`detail.clusterArn`) are ignored and counted in `foreign_events`.
         """
         if isinstance(events, (str, bytes, Mapping)) or not isinstance(events, Iterable):
             raise PlacementInputError(
@@ -737,9 +949,18 @@ class ClusterState:
         # Versions as they will be when this batch's earlier events are applied: an event
         # that is not newer changes nothing, so its detail need not be read.
         newest: dict[tuple[str, str], int] = {}
+        cluster, foreign = self._own_cluster(), 0
+        mixed = self._cluster == _MIXED  # an inventory of several clusters: no filter
         for index, event in enumerate(events):
             try:
                 doc, kind, arn, version = read_event_header(event, index)
+                named = _event_cluster(doc, index)
+                if named is not None and not mixed:
+                    if cluster is None:
+                        cluster = named  # learnt from the first event that names one
+                    elif not _same_cluster(cluster, named):
+                        foreign += 1
+                        continue
                 versions = self._task_versions if kind == "task" else self._instance_versions
                 last = newest.get((kind, arn), versions.get(arn))
                 if last is not None and version <= last:
@@ -750,6 +971,9 @@ class ClusterState:
                 raise
             except (RecursionError, MemoryError, OverflowError) as exc:
                 raise InventoryError(f"event #{index}: cannot read: {type(exc).__name__}") from None
+        if not mixed:
+            self._cluster = cluster
+        self.foreign_events += foreign
         changed = 0
         for kind, arn, version, values in read:
             if kind == "task":
@@ -758,10 +982,76 @@ class ClusterState:
                 changed += self._instance_event(arn, version, values)
         return changed
 
+    @property
+    def cluster(self) -> str | None:
+        """The cluster whose events apply: given, learnt from the inventory or an event."""
+        return self._own_cluster()
+
+    def _own_cluster(self) -> str | None:
+        if self._cluster_from_inventory:
+            # Once, at the first question: a pass over the instance ARNs.
+            self._cluster_from_inventory = False
+            named = {_instance_cluster(arn) for arn in self._instance_origin}
+            if len(named) == 1 and None not in named:
+                self._cluster = named.pop()
+            elif len(named - {None}) > 1:
+                self._cluster = _MIXED
+        return None if self._cluster == _MIXED else self._cluster
+
     def _known(self, instance: str) -> bool:
         if instance in self._pending:
             return self._pending[instance] is not None
         return instance in self._row
+
+    # -- bounded memory of removed and held tasks --------------------------------------------
+
+    def _forget_task(self, arn: str) -> None:
+        self._task_versions.pop(arn, None)
+        self._task_origin.pop(arn, None)
+
+    def _bury(self, gone: OrderedDict[str, None], arn: str) -> list[str]:
+        """Remember `arn` as removed (newest last); the ARNs past the bound, now forgotten."""
+        gone[arn] = None
+        gone.move_to_end(arn)
+        expired = []
+        while len(gone) > self._remember:
+            expired.append(gone.popitem(last=False)[0])
+        return expired
+
+    def _task_gone(self, arn: str) -> None:
+        """`arn` stopped: its version is remembered; past the bound the oldest is forgotten."""
+        for oldest in self._bury(self._gone_tasks, arn):
+            self._forget_task(oldest)
+
+    def _hold_task(self, arn: str, task: _Task) -> None:
+        self._held[arn] = task
+        self._held_on.setdefault(task[0], {})[arn] = None
+        while len(self._held) > self._hold:
+            # Held longest: its instance has not registered. Forgotten whole (version too),
+            # so a later event for it applies again.
+            oldest = next(iter(self._held))  # O(1) in an OrderedDict
+            self._unhold(oldest)
+            self._forget_task(oldest)
+
+    def _unhold(self, arn: str) -> _Task | None:
+        task = self._held.pop(arn, None)
+        if task is not None:
+            mine = self._held_on[task[0]]
+            del mine[arn]
+            if not mine:
+                del self._held_on[task[0]]
+        return task
+
+    def _instance_gone(self, arn: str) -> None:
+        for oldest in self._bury(self._gone_instances, arn):
+            if self._known(oldest):  # registered again since (without an event: a rebuild)
+                continue
+            self._instance_versions.pop(oldest, None)
+            self._instance_origin.pop(oldest, None)
+            if not self._on.get(oldest, True):
+                del self._on[oldest]
+
+    # -- applying one event -------------------------------------------------------------------
 
     def _task_event(self, arn: str, version: int, values: list[Any] | None) -> bool:
         last = self._task_versions.get(arn)
@@ -769,18 +1059,21 @@ class ClusterState:
             return False
         self._task_versions[arn] = version
         self._drop_task(arn)
-        if values is not None:
-            task: _Task = tuple(values[1:])
-            self._task_origin.setdefault(arn, (1, arn))
-            if self._known(task[0]):
-                self._add_task(arn, task)
-            else:
-                self._held[arn] = task
+        if values is None:
+            self._task_gone(arn)
+            return True
+        self._gone_tasks.pop(arn, None)
+        task: _Task = tuple(values[1:])
+        self._task_origin.setdefault(arn, (1, arn))
+        if self._known(task[0]):
+            self._add_task(arn, task)
+        else:
+            self._hold_task(arn, task)
         return True
 
     def _drop_task(self, arn: str) -> None:
         """Remove a task reported stopped or moved (resources come from instance events)."""
-        if self._held.pop(arn, None) is not None:
+        if self._unhold(arn) is not None:
             return
         task = self._tasks.pop(arn, None)
         if task is None:
@@ -792,7 +1085,7 @@ class ClusterState:
                 self._rtc[i] -= 1
             self._count_change(i, task[1], -1)
             self._changed(i)
-        self._snapshot = None
+        self._tasks_changed()
 
     def _add_task(self, arn: str, task: _Task) -> None:
         self._tasks[arn] = task
@@ -803,7 +1096,7 @@ class ClusterState:
                 self._rtc[i] += 1
             self._count_change(i, task[1], 1)
             self._changed(i)
-        self._snapshot = None
+        self._tasks_changed()
 
     def _instance_event(self, arn: str, version: int, record: list[Any] | None) -> bool:
         last = self._instance_versions.get(arn)
@@ -814,10 +1107,13 @@ class ClusterState:
         if record is None:
             if self._known(arn):
                 for task_arn in list(self._on.get(arn, ())):
-                    self._held[task_arn] = self._tasks.pop(task_arn)
+                    self._hold_task(task_arn, self._tasks.pop(task_arn))
                 self._on[arn] = {}
                 self._pending[arn] = None
+                self._tasks_changed()
+            self._instance_gone(arn)
             return True
+        self._gone_instances.pop(arn, None)
         self._instance_origin.setdefault(arn, (1, arn))
         i = self._row.get(arn)
         if i is not None and arn not in self._pending and self._same_static(i, record):
@@ -825,13 +1121,16 @@ class ClusterState:
             return True
         self._pending[arn] = record
         on = self._on.setdefault(arn, {})
-        for task_arn in [a for a, task in self._held.items() if task[0] == arn]:
-            self._tasks[task_arn] = self._held.pop(task_arn)
+        for task_arn in list(self._held_on.get(arn, ())):
+            task = self._unhold(task_arn)
+            assert task is not None
+            self._tasks[task_arn] = task
             on[task_arn] = None
+        self._tasks_changed()
         return True
 
     def _same_static(self, i: int, record: list[Any]) -> bool:
-        columns = self._base.columns()
+        columns = self._base_columns
         return all(record[k] == column_value(spec, columns[spec.name], i)
                    for k, spec in _STATIC_SPECS)  # fmt: skip
 
@@ -839,6 +1138,8 @@ class ClusterState:
         self._cpu[i] = record[_AT["cpu"]]
         self._memory[i] = record[_AT["memory"]]
         self._gpus[i] = record[_AT["gpus"]]
+        self._registered[0][i] = record[_AT["registered_cpu"]]
+        self._registered[1][i] = record[_AT["registered_memory"]]
         self._port_over[False][i] = record[_AT["ports"]]
         self._port_over[True][i] = record[_AT["udp_ports"]]
         given = record[_AT["running_tasks_count"]]
@@ -881,6 +1182,8 @@ class ClusterState:
         columns["cpu"] = self._cpu.copy()
         columns["memory"] = self._memory.copy()
         columns["gpus"] = self._gpus.copy()
+        columns["registered_cpu"] = self._registered[0].copy()
+        columns["registered_memory"] = self._registered[1].copy()
         columns["running_tasks_count"] = self._rtc.copy()
         columns["ports"] = self._port_column(False)
         columns["udp_ports"] = self._port_column(True)
@@ -892,7 +1195,9 @@ class ClusterState:
     def __getstate__(self) -> dict[str, Any]:
         state = dict(self.__dict__)
         state["_plans"] = {}  # rebuilt on demand
-        state["_snapshot"] = None
+        for name in ("_snapshot", "_table", "_groups"):
+            state[name] = None
+        state["_commits"] = []
         return state
 
     def __setstate__(self, state: dict[str, Any]) -> None:
