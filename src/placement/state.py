@@ -45,8 +45,11 @@ from .instance import Instance
 from .inventory import LOCAL_TASK_PREFIX, Inventory, TaskTable
 from .model import field_error
 from .place import reasons as R
-from .place.api import MAX_PLACED, Ranking, _check_seed, _inputs, check_placeable, place
+from .place.api import Ranking, place
+from .place.capacity import MAX_PLACED, check_placeable
 from .place.draws import KeyState, random_keys, stop_generators
+from .place.inputs import check_inputs as _inputs
+from .place.inputs import check_seed as _check_seed
 from .place.masks import (
     add_mask,
     constraint_masks,

@@ -97,7 +97,7 @@ def explain_placement(
     checked as `place` checks them: a bad one raises `PlacementInputError` naming it.
     """
     # place's own argument check (count 0, no strategy): one set of rules and messages.
-    from ..place.api import _inputs
+    from ..place.inputs import check_inputs as _inputs
 
     rules, _ = _inputs(inventory, task, 0, constraints, ())
     return PlacementExplanation(inventory, task, rules, reason_masks(inventory, task, rules))

@@ -16,7 +16,7 @@ from ..errors import PlacementInputError
 from ..inventory import Inventory
 from ..model import FrozenMap
 from ..place import reasons as R
-from ..place.api import _inputs
+from ..place.inputs import check_inputs as _inputs
 from ..place.masks import reason_masks
 from ..place.task import TaskSpec
 

@@ -19,9 +19,9 @@ import numpy.typing as npt
 from ..errors import PlacementInputError
 from ..inventory import Inventory
 from ..model import FrozenMap
-from ..place.api import _inputs as _place_inputs
 from ..place.api import place
 from ..place.draws import stop_generators
+from ..place.inputs import check_inputs as _place_inputs
 from ..place.task import TaskSpec
 from .scale_in import stop_rows
 

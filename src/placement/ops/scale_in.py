@@ -21,8 +21,8 @@ import numpy.typing as npt
 
 from ..errors import PlacementInputError
 from ..inventory import Inventory
-from ..place.api import _check_seed
 from ..place.draws import stop_generators
+from ..place.inputs import check_seed as _check_seed
 from ..place.masks import spread_zones, zone_totals
 from ..rules import Strategy, strategy_from
 

@@ -24,9 +24,9 @@ from ..errors import PlacementError, PlacementInputError
 from ..instance import Instance
 from ..inventory import Inventory
 from ..model import INSTANCE_FIELDS, FrozenMap
-from ..place.api import MAX_PLACED, place
-from ..place.api import _inputs as _place_inputs
-from ..place.batch import _rule_capacity
+from ..place.api import place
+from ..place.capacity import MAX_PLACED, UNLIMITED, capacities, counted_capacities
+from ..place.inputs import check_inputs as _place_inputs
 from ..place.masks import constraint_rules, first_reasons, reason_masks
 from ..place.result import PlacementResult
 from ..place.task import TaskSpec
@@ -39,11 +39,6 @@ __all__ = [
 
 Ints = npt.NDArray[np.int64]
 
-UNLIMITED = np.iinfo(np.int64).max
-"""The capacity of an instance that takes copies for ever (a task that reserves nothing)."""
-# runningTasksCount thresholds past this are never reached (the column holds int64; no instance
-# runs 2**62 tasks): an instance still taking copies there takes them for ever.
-_FAR = 1 << 62
 
 
 @attrs.frozen
@@ -100,49 +95,6 @@ class InstancesNeeded:
 
 
 # -- capacities ---------------------------------------------------------------------------------
-
-
-def capacities(inventory: Inventory, task: TaskSpec, constraints: Sequence[Constraint]) -> Ints:
-    """Per instance, how many more copies of `task` it takes (`UNLIMITED`: for ever).
-
-    `constraints` are typed (`constraints_from`); the task definition's own are added here.
-    A rule that reads placements but cannot say its capacity (a user's rule) is left out, so
-    the answer is then an upper bound; `counted_capacities` says whether it is exact.
-    """
-    return counted_capacities(inventory, task, constraints)[0]
-
-
-def counted_capacities(
-    inventory: Inventory, task: TaskSpec, constraints: Sequence[Constraint]
-) -> tuple[Ints, bool]:
-    """`capacities`, and whether every rule said its capacity (else they are upper bounds).
-
-    Each copy changes only its own instance for every rule that says a capacity, so each
-    instance takes a fixed number of copies whatever the order.
-    """
-    n = len(inventory)
-    eligible, _ = first_reasons(reason_masks(inventory, task, constraints), n)
-    k = np.where(eligible, UNLIMITED, 0).astype(np.int64)
-    for have, need in (
-        (inventory.cpu, task.cpu),
-        (inventory.memory, task.memory),
-        (inventory.gpus, task.gpus),
-    ):
-        if need:
-            np.minimum(k, have // need, out=k)
-    if task.ports or task.udp_ports:
-        np.minimum(k, 1, out=k)  # host ports bind once
-    exact = True
-    for rule in constraint_rules(constraints, task):
-        alive = np.flatnonzero(k > 1)
-        if not rule.reads_placements or not len(alive):
-            continue
-        cap = _rule_capacity(rule, inventory, alive, task, UNLIMITED)
-        if cap is None:
-            exact = False
-        else:
-            k[alive] = np.minimum(k[alive], cap)
-    return k, exact
 
 
 def _full_state(inventory: Inventory, task: TaskSpec, copies: Ints) -> Inventory:

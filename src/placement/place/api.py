@@ -10,76 +10,25 @@ import numpy.typing as npt
 
 from ..errors import PlacementInputError
 from ..inventory import Inventory
-from ..rules import (
-    MAX_CONSTRAINTS,
-    MAX_SEED,
-    Constraint,
-    Strategy,
-    constraints_from,
-    shown,
-    strategy_from,
-)
+from ..rules import shown
 from .batch import place_batch, place_loop
+from .capacity import MAX_PLACED, check_placeable
+from .inputs import MAX_COUNT, check_inputs, check_seed
 from .masks import lexicographic_min, one_copy
 from .reference import place_reference
 from .result import PlacementResult
 from .task import TaskSpec
 
-__all__ = ["place", "rank", "Ranking", "MAX_COUNT", "MAX_PLACED", "check_placeable"]
+__all__ = [
+    "place", "rank", "Ranking", "MAX_COUNT", "MAX_PLACED", "check_placeable", "_inputs",
+    "_check_seed",
+]  # fmt: skip
+
+# The checks' old private names, which other modules of the package still use.
+_inputs = check_inputs
+_check_seed = check_seed
 
 Method = Literal["batch", "loop", "reference"]
-
-
-MAX_COUNT = 2**31 - 1
-"""The most copies one call asks for (ECS places at most 10 per RunTask)."""
-
-MAX_PLACED = 20_000_000
-"""The most copies one call may place: the placer's working memory grows with the copies it
-places, about 30 to 100 bytes each (`benchmarks/memory.py`), so 20 million copies take at most
-about 2 GB. A larger `count` is accepted when the inventory takes at most this many copies (the
-rest fail, which costs nothing per copy) and refused up front otherwise."""
-
-
-def _inputs(
-    inventory: Any, task: Any, count: Any, constraints: Any, strategy: Any, seed: Any = None
-) -> tuple[tuple[Constraint, ...], tuple[Strategy, ...]]:
-    """Check every argument of `place`/`rank` and read the rules; nothing is trusted yet."""
-    if not isinstance(inventory, Inventory):
-        raise PlacementInputError(f"inventory must be an Inventory, got {shown(inventory)}")
-    if not isinstance(task, TaskSpec):
-        raise PlacementInputError(f"task must be a TaskSpec, got {shown(task)}")
-    if isinstance(count, bool) or not isinstance(count, int) or not 0 <= count <= MAX_COUNT:
-        raise PlacementInputError(
-            f"count must be an int from 0 to MAX_COUNT (2**31 - 1), got {shown(count)}"
-        )
-    _check_seed(seed)
-    rules = constraints_from(constraints)
-    if len(rules) + len(task.constraints) > MAX_CONSTRAINTS:
-        raise PlacementInputError(
-            f"at most {MAX_CONSTRAINTS} constraints, task definition's included; got "
-            f"{len(rules) + len(task.constraints)}"
-        )
-    return rules, strategy_from(strategy)
-
-
-def check_placeable(
-    inventory: Inventory, task: TaskSpec, count: int, rules: Sequence[Constraint]
-) -> None:
-    """Refuse a `count` whose placed copies would pass `MAX_PLACED` (checked rules).
-
-    Only a count above `MAX_PLACED` is looked at: then the instances' capacities (what
-    `headroom` reads, one pass over the columns) say how many copies would place.
-    """
-    if count <= MAX_PLACED:
-        return
-    from ..ops.whatif import capacities  # the what-if module builds on this one
-
-    would = int(np.minimum(capacities(inventory, task, rules), count).sum())
-    if would > MAX_PLACED:
-        raise PlacementInputError(
-            f"count {count:,} would place {min(would, count):,} copies; at most MAX_PLACED "
-            f"({MAX_PLACED:,}) copies are placed in one call"
-        )
 
 
 def place(
@@ -101,7 +50,7 @@ def place(
     or `reference` (per copy and instance, for checking); all give the same answer. A count
     that would place more than `MAX_PLACED` copies is refused up front (`PlacementInputError`).
     """
-    rules, chain = _inputs(inventory, task, count, constraints, strategy, seed)
+    rules, chain = check_inputs(inventory, task, count, constraints, strategy, seed)
     runners = {"batch": place_batch, "loop": place_loop, "reference": place_reference}
     runner = runners.get(method) if isinstance(method, str) else None  # a list is unhashable
     if runner is None:
@@ -220,14 +169,6 @@ def _frozen(array: npt.NDArray[Any]) -> npt.NDArray[Any]:
     return array
 
 
-def _check_seed(seed: Any) -> None:
-    """A seed is None or an int from 0 to 2**128 - 1 (placing, ranking, scale-in, the state)."""
-    if seed is not None and (
-        isinstance(seed, bool) or not isinstance(seed, int) or not 0 <= seed <= MAX_SEED
-    ):
-        raise PlacementInputError(f"seed must be an int from 0 to 2**128 - 1, got {shown(seed)}")
-
-
 def rank(
     inventory: Inventory,
     task: TaskSpec,
@@ -242,6 +183,6 @@ def rank(
     `order`/`ids` (the full order) and `excluded` (every other instance's ARN -> its first
     reason) are built when read; `masks` holds every reason's mask.
     """
-    rules, chain = _inputs(inventory, task, 1, constraints, strategy, seed)
+    rules, chain = check_inputs(inventory, task, 1, constraints, strategy, seed)
     masks, rows, values = one_copy(inventory, task, rules, chain, seed)
     return Ranking(inventory.ids, rows, values, masks)
