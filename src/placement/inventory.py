@@ -471,6 +471,18 @@ class Inventory:
         return cls._build(records, task_rows, where="instance")
 
     @classmethod
+    def from_k8s(cls, nodes: Any, pods: Any = None) -> Inventory:
+        """Load `kubectl get nodes -o json` and `kubectl get pods -A -o json` output.
+
+        See `placement.k8s.inventory` (node names as ARNs, labels as attributes, CPU in
+        millicores and memory in bytes less the pods' requests) and docs/kubernetes.md.
+        """
+        from .k8s import inventory
+
+        built: Inventory = inventory(nodes, pods)
+        return built
+
+    @classmethod
     def from_boto3(cls, ecs_client: Any, cluster: str) -> Inventory:
         """Read a live cluster through a boto3 ECS client (the `aws` extra).
 

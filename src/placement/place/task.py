@@ -142,6 +142,18 @@ class TaskSpec:
             constraints=_placement_constraints(doc),
         )
 
+    @classmethod
+    def from_k8s(cls, pod: Mapping[str, Any], group: str | None = None) -> TaskSpec:
+        """Read a Pod, or a Deployment/StatefulSet/DaemonSet/Job's pod template.
+
+        See `placement.k8s.task_spec`: requests in millicores and bytes, host ports, the
+        nodeSelector and required node affinity as a `memberOf`, tolerations as `Taints`.
+        """
+        from ..k8s import task_spec
+
+        spec: TaskSpec = task_spec(pod, group)
+        return spec
+
     def __repr__(self) -> str:
         from ..text import short_repr, shorten
 
