@@ -47,7 +47,7 @@ def quantity(value: Any, where: str) -> Fraction:
         Fraction(int(fraction), 10 ** len(fraction)) if fraction else Fraction(0)
     )
     suffix = suffix or ""
-    if suffix[:1] in ("e", "E") and suffix[1:]:
+    if suffix not in _SCALE:  # a decimal exponent (`E` alone is exa, `Ei` exbi)
         exponent = int(suffix[1:])
         if number and exponent > _EXPONENT:
             raise PlacementInputError(f"{where}: quantity {shown(value)} is too large")

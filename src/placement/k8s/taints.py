@@ -5,7 +5,8 @@ A node's taints live in one reserved attribute, `_k8s/taints` (`TAINTS`), writte
 (`dedicated=gpu:NoSchedule,node.kubernetes.io/unschedulable=:NoSchedule`). Keys, values and
 effects cannot hold `=`, `:` or `,`, so the text reads back exactly. A node without the
 attribute has no taints. An item that does not read back as a taint (hand-written attributes)
-is treated as a `NoSchedule` taint that nothing tolerates: a node is never offered by mistake.
+is treated as a `NoSchedule` taint that only a toleration of every taint (`operator: Exists`
+with no key) tolerates: a node is never offered by mistake.
 """
 
 from __future__ import annotations
@@ -46,7 +47,7 @@ def taints_text(taints: Iterable[Taint]) -> str:
 
 
 def read_taints(text: str | None) -> list[Taint]:
-    """The taints of a `_k8s/taints` value; an unreadable item is a taint nothing tolerates."""
+    """The taints of a `_k8s/taints` value; an unreadable item is a taint no key names."""
     out: list[Taint] = []
     for item in (text or "").split(","):
         if not item:
