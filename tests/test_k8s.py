@@ -27,8 +27,11 @@ from placement import (
 from placement.errors import InventoryError
 from placement.k8s import (
     NODE_NAME,
+    PODS,
     TAINTS,
+    TOO_MANY_PODS,
     UNTOLERATED,
+    PodSlots,
     Taints,
     Toleration,
     millicores,
@@ -495,7 +498,7 @@ NODES = {"apiVersion": "v1", "kind": "List", "items": [
     k8s_node("node-c", {"topology.kubernetes.io/zone": "c"}, unschedulable=True),
     k8s_node("node-d", {"topology.kubernetes.io/zone": "a", "disk": "ssd"}, ready="False"),
 ]}  # fmt: skip
-PODS = {"kind": "List", "items": [
+POD_LIST = {"kind": "List", "items": [
     k8s_pod("web-1", "node-a", "1500m", "2Gi",
             containers=[container("1500m", "2Gi",
                                   ports=[{"containerPort": 80, "hostPort": 8080}])]),
@@ -509,7 +512,7 @@ PODS = {"kind": "List", "items": [
 
 
 def test_inventory_from_k8s() -> None:
-    inv = Inventory.from_k8s(NODES, PODS)
+    inv = Inventory.from_k8s(NODES, POD_LIST)
     assert list(inv.ids) == ["node-a", "node-b", "node-c", "node-d"]
     a, b, c, d = (inv[i] for i in range(4))
     assert (a.cpu, a.memory) == (4000 - 1500 - 500, 8 * 2**30 - 3 * 2**30)
@@ -556,13 +559,14 @@ def test_task_spec_from_k8s() -> None:
     task = TaskSpec.from_k8s(DEPLOYMENT)
     assert (task.cpu, task.memory, task.group) == (1000, 2**30, "shop/web")
     assert (task.ports, task.udp_ports) == (frozenset({9090}), frozenset({53}))
-    member, taints = task.constraints
+    member, slots, taints = task.constraints
+    assert isinstance(slots, PodSlots)
     assert str(member) == ("memberOf(attribute:disk == ssd and "
                            "attribute:topology.kubernetes.io/zone in [a, b])")  # fmt: skip
     assert isinstance(taints, Taints) and taints.tolerations == ()
-    pod = TaskSpec.from_k8s(PODS["items"][0])
+    pod = TaskSpec.from_k8s(POD_LIST["items"][0])
     assert (pod.cpu, pod.group, pod.ports) == (1500, "shop/web", frozenset({8080}))
-    assert len(pod.constraints) == 1  # no selector: only the taints rule
+    assert len(pod.constraints) == 2  # no selector: the pod slot and the taints rules
     assert TaskSpec.from_k8s(DEPLOYMENT, group="mine").group == "mine"
 
 
@@ -578,7 +582,7 @@ def test_task_spec_errors_name_the_field() -> None:
 
 
 def test_engines_on_a_k8s_inventory() -> None:
-    inv = Inventory.from_k8s(NODES, PODS)
+    inv = Inventory.from_k8s(NODES, POD_LIST)
     task = TaskSpec.from_k8s(DEPLOYMENT)
     # node-a only: b is tainted, c cordoned and in zone c, d NotReady; and the host port
     # 9090 takes one copy per node.
@@ -598,3 +602,22 @@ def test_engines_on_a_k8s_inventory() -> None:
     assert place(inv, TaskSpec.from_k8s(tolerant), 10).placements == ("node-a", "node-b")
     state = ClusterState(inv)
     assert state.rank(task).best is not None
+
+
+def test_pod_slots() -> None:
+    nodes = [k8s_node("full"), k8s_node("roomy")]
+    nodes[0]["status"]["allocatable"]["pods"] = "2"
+    nodes[1]["status"]["allocatable"]["pods"] = "4"
+    pods = [k8s_pod("p1", "full", "10m", "1Mi"), k8s_pod("p2", "full", "10m", "1Mi"),
+            k8s_pod("p3", "roomy", "10m", "1Mi"),
+            k8s_pod("gone", "roomy", "10m", "1Mi", phase="Succeeded")]  # fmt: skip
+    inv = Inventory.from_k8s(nodes, pods)
+    assert [inv[i].attributes[PODS] for i in range(2)] == ["2", "4"]
+    task = TaskSpec.from_k8s(k8s_pod("new", None, "10m", "1Mi", app="new"))
+    assert explain_placement(inv, task).reasons("full") == (TOO_MANY_PODS,)
+    assert headroom(inv, task).copies == 3
+    results = {m: place(inv, task, 5, method=m) for m in ("batch", "loop", "reference")}
+    assert {r.placements for r in results.values()} == {("roomy",) * 3}
+    assert dict(results["batch"].failures[0].reasons) == {TOO_MANY_PODS: 2}
+    # No allocatable pod count: no limit.
+    assert headroom(Inventory.from_k8s([k8s_node("n", cpu="1")]), task).copies == 100

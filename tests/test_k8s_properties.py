@@ -189,3 +189,60 @@ def test_taints_agree_with_kubernetes(
     view = View(Inventory.from_instances(instances))
     assert np.asarray(rule.excluded(view, TaskSpec())).tolist() == want
     assert rule.reference_excluded(instances, TaskSpec()) == want
+
+
+@st.composite
+def k8s_problem(draw: Any) -> tuple[Inventory, TaskSpec, int]:
+    """A random cluster as kubectl shows it, and a random pod to place on it."""
+    nodes, pods = [], []
+    for i in range(draw(st.integers(1, 6))):
+        name = f"node-{i}"
+        allocatable = {"cpu": draw(st.sampled_from(["500m", "1", "2", "3500m"])),
+                       "memory": draw(st.sampled_from(["1Gi", "4Gi", "1500Mi"]))}  # fmt: skip
+        if draw(st.booleans()):
+            allocatable["pods"] = str(draw(st.integers(0, 4)))
+        taints = draw(st.lists(taint_st, max_size=2, unique_by=lambda t: (t[0], t[2])))
+        nodes.append({
+            "metadata": {"name": name, "labels": draw(labels_st)},
+            "spec": {"taints": [{"key": k, "value": v, "effect": e} for k, v, e in taints],
+                     "unschedulable": draw(st.booleans()) and draw(st.booleans())},
+            "status": {"allocatable": allocatable},
+        })  # fmt: skip
+        for j in range(draw(st.integers(0, 3))):
+            pods.append({
+                "metadata": {"name": f"p{i}-{j}", "labels": {"app": draw(st.sampled_from("xy"))}},
+                "spec": {"nodeName": name, "containers": [{"resources": {"requests": {
+                    "cpu": draw(st.sampled_from(["100m", "250m", "1"])), "memory": "256Mi"}}}]},
+                "status": {"phase": draw(st.sampled_from(["Running", "Pending", "Succeeded"]))},
+            })  # fmt: skip
+    spec: dict[str, Any] = {
+        "containers": [{"resources": {"requests": {
+            "cpu": draw(st.sampled_from(["100m", "300m", "1"])), "memory": "128Mi"}}}],
+        "tolerations": draw(st.lists(toleration_st(), max_size=2)),
+    }  # fmt: skip
+    requirements = draw(st.lists(requirement_st(), max_size=2))
+    if requirements:
+        spec["affinity"] = {"nodeAffinity": {"requiredDuringSchedulingIgnoredDuringExecution": {
+            "nodeSelectorTerms": [{"matchExpressions": [
+                {"key": k, "operator": _API[op], "values": v}
+                for k, op, v in requirements if op in _API]}]}}}  # fmt: skip
+    pod = {"kind": "Pod", "metadata": {"name": "new", "labels": {"app": "x"}}, "spec": spec}
+    return Inventory.from_k8s(nodes, pods), TaskSpec.from_k8s(pod), draw(st.integers(1, 8))
+
+
+@settings(max_examples=examples(0.5))
+@given(k8s_problem())
+def test_engines_agree_on_k8s_clusters(problem: tuple[Inventory, TaskSpec, int]) -> None:
+    from placement import headroom, place, rank
+
+    inv, task, count = problem
+    results = {m: place(inv, task, count, method=m) for m in ("batch", "loop", "reference")}
+    ref = results["reference"]
+    for method in ("batch", "loop"):
+        assert results[method].placements == ref.placements, method
+        assert results[method].failures == ref.failures, method
+    best = rank(inv, task).best
+    assert place(inv, task, 1).placements == (() if best is None else (best,))
+    room = headroom(inv, task)
+    if not room.unbounded and room.copies is not None:
+        assert place(inv, task, room.copies + 2).placed == room.copies

@@ -13,11 +13,12 @@ pod (or a workload's pod template) a `TaskSpec`. See docs/kubernetes.md.
 from .labels import EVERYTHING, NODE_NAME, NOTHING, node_affinity, requirement, selector
 from .objects import GPU, inventory, placement_expression, pod_group, pod_requests, task_spec
 from .quantity import millicores, quantity, whole
+from .slots import PODS, TOO_MANY_PODS, PodSlots
 from .taints import TAINTS, UNTOLERATED, Taints, Toleration, read_taints, taints_text
 
 __all__ = [
     "selector", "node_affinity", "requirement", "Taints", "Toleration", "inventory",
     "task_spec", "pod_requests", "pod_group", "placement_expression", "quantity",
     "millicores", "whole", "read_taints", "taints_text", "NODE_NAME", "TAINTS", "UNTOLERATED",
-    "EVERYTHING", "NOTHING", "GPU",
+    "EVERYTHING", "NOTHING", "GPU", "PodSlots", "PODS", "TOO_MANY_PODS",
 ]  # fmt: skip

@@ -3,7 +3,8 @@
 Units: CPU in **millicores**, memory in **bytes** (both instances and tasks, so they compare).
 Names: a node's name fills the ARN slot (placements and `rank(...).ids` name nodes); a pod
 task's ARN is `namespace/name`. Reserved attributes (leading `_`, which no label key may have):
-`_k8s/name` (the node's name, for `matchFields`) and `_k8s/taints` (see `taints.py`).
+`_k8s/name` (the node's name, for `matchFields`), `_k8s/taints` (see `taints.py`) and
+`_k8s/pods` (the allocatable pod count, see `slots.py`).
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ from ..syntax.ast import Expression
 from ..text import shown
 from .labels import NODE_NAME, is_label_value, key_fault, node_affinity, node_selector_map
 from .quantity import millicores, quantity, whole
+from .slots import PODS, PodSlots
 from .taints import EFFECTS, TAINTS, Taints, taints_text
 
 __all__ = ["inventory", "task_spec", "pod_requests", "pod_group", "GPU"]
@@ -229,8 +231,8 @@ def task_spec(pod: Any, group: str | None = None) -> Any:
 
     Workloads: Deployment, StatefulSet, DaemonSet, ReplicaSet, Job, CronJob. Read: effective
     requests (millicores, bytes, `nvidia.com/gpu`), host ports, the `nodeSelector` ANDed with
-    required node affinity as a `memberOf`, and the tolerations as a `Taints` constraint. The
-    group defaults to `pod_group` (`namespace/app`).
+    required node affinity as a `memberOf`, one pod slot (`PodSlots`), and the tolerations as a
+    `Taints` constraint. The group defaults to `pod_group` (`namespace/app`).
     """
     from ..place.task import TaskSpec
     from ..rules import MemberOf
@@ -242,6 +244,7 @@ def task_spec(pod: Any, group: str | None = None) -> Any:
     expression = placement_expression(spec, where)
     if expression is not None:
         constraints.append(MemberOf(expression))
+    constraints.append(PodSlots())
     try:
         constraints.append(Taints(_seq(spec, "tolerations", where)))
     except PlacementError as exc:
@@ -289,9 +292,9 @@ def inventory(nodes: Any, pods: Any = None) -> Any:
     """An `Inventory` from `kubectl get nodes -o json` and `kubectl get pods -A -o json`.
 
     Each node is an instance named by its node name: its labels are attributes (plus the
-    reserved `_k8s/name` and `_k8s/taints`), its resources are allocatable CPU (millicores),
-    memory (bytes) and `nvidia.com/gpu` less the requests of its pods that are not Succeeded
-    or Failed, and its reserved ports are those pods' host ports. A cordoned node
+    reserved `_k8s/name`, `_k8s/taints` and `_k8s/pods`), its resources are allocatable CPU
+    (millicores), memory (bytes) and `nvidia.com/gpu` less the requests of its pods that are
+    not Succeeded or Failed, and its reserved ports are those pods' host ports. A cordoned node
     (`spec.unschedulable`) is DRAINING; a node whose Ready condition is not True is
     disconnected. Each such pod is a task (`namespace/name`, group `pod_group`). Pods not bound
     to a listed node are ignored. Malformed input raises `InventoryError` naming the object.
@@ -347,6 +350,9 @@ def inventory(nodes: Any, pods: Any = None) -> Any:
             allocatable = _map(node, "status.allocatable", where)
             attributes: dict[str, str | None] = {str(k): v for k, v in labels.items()}
             attributes[NODE_NAME] = name
+            if allocatable.get("pods") is not None:
+                pods_at = f"{where}.status.allocatable.pods"
+                attributes[PODS] = str(whole(allocatable["pods"], pods_at))
             taints = _node_taints(spec, f"{where}.spec")
             if taints:
                 attributes[TAINTS] = taints_text(taints)
