@@ -246,3 +246,29 @@ def test_engines_agree_on_k8s_clusters(problem: tuple[Inventory, TaskSpec, int])
     room = headroom(inv, task)
     if not room.unbounded and room.copies is not None:
         assert place(inv, task, room.copies + 2).placed == room.copies
+
+
+_NAME_ST = st.from_regex(r"\A[A-Za-z0-9]([-A-Za-z0-9_.]{0,61}[A-Za-z0-9])?\Z")
+_PREFIX_ST = st.from_regex(r"\A[a-z0-9]([-a-z0-9]{0,20}[a-z0-9])?(\.[a-z0-9]{1,10}){0,3}\Z")
+_KEY_ST = st.one_of(_NAME_ST, st.builds(lambda p, n: f"{p}/{n}", _PREFIX_ST, _NAME_ST)).filter(
+    lambda key: len(key) <= 128
+)
+_VALUE_ST = st.one_of(st.just(""), st.sampled_from(["in", "and", "not", "exists", "or"]), _NAME_ST)
+
+
+@settings(max_examples=examples())
+@given(_KEY_ST, st.lists(_VALUE_ST, min_size=1, max_size=3, unique=True))
+def test_every_valid_label_prints_back(key: str, values: list[str]) -> None:
+    # Keys, and values spelled like keywords or empty, print as text the parser reads back.
+    for op in ("In", "NotIn", "Exists", "DoesNotExist"):
+        item = {"key": key, "operator": op}
+        if op in ("In", "NotIn"):
+            item["values"] = values  # type: ignore[assignment]
+        expr = selector({"matchExpressions": [item]})
+        assert parse(str(expr), max_length=None) == expr
+    for value in values:
+        expr = selector({"matchLabels": {key: value}})
+        assert parse(str(expr), max_length=None) == expr
+        inst = Instance(arn="n", attributes={key: value})
+        assert expr.matches(inst)
+        assert not selector(f"{key}!={value}").matches(inst)
