@@ -5,7 +5,7 @@ columnar inventory at once (vectorized), explain which clause rejected which ins
 tasks with ECS's constraints and strategy chains.
 """
 
-from . import examples
+from . import examples, k8s
 from .ecs.services import Service
 from .errors import (
     ExpressionError,
@@ -76,7 +76,7 @@ __all__ = [
     # placement
     "place", "rank", "Ranking", "TaskSpec", "MemberOf", "DistinctInstance", "Binpack", "Spread",
     "Random", "SERVICE_DEFAULT", "RUN_TASK_DEFAULT", "PlacementResult", "Failure",
-    "explain_placement", "PlacementExplanation", "examples", "Service",
+    "explain_placement", "PlacementExplanation", "examples", "Service", "k8s",
     # what-if
     "headroom", "Headroom", "instances_needed", "InstancesNeeded", "deploy", "Deployment",
     "DeploymentRound", "sweep",

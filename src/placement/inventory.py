@@ -30,6 +30,7 @@ from .columns import (
     frozen,
     take_column,
 )
+from .dialects import reader
 from .ecs import INSTANCE_READ, read_instances, read_tasks, transpose
 from .errors import InventoryError, PlacementInputError
 from .instance import Instance, Task
@@ -542,6 +543,16 @@ class Inventory:
                         f"{counted.get(inst.arn, {})}"
                     )
         return cls._build(records, task_rows, where="instance")
+
+    @classmethod
+    def from_k8s(cls, nodes: Any, pods: Any = None) -> Inventory:
+        """Load `kubectl get nodes -o json` and `kubectl get pods -A -o json` output.
+
+        See `placement.k8s.inventory` (node names as ARNs, labels as attributes, CPU in
+        millicores and memory in bytes less the pods' requests) and docs/kubernetes.md.
+        """
+        built: Inventory = reader("inventory", "k8s")(nodes, pods)
+        return built
 
     @classmethod
     def from_boto3(cls, ecs_client: Any, cluster: str) -> Inventory:

@@ -12,6 +12,7 @@ from typing import Any
 
 import attrs
 
+from ..dialects import reader
 from ..errors import PlacementError, PlacementInputError
 from ..rules import MemberOf, task_constraints_from
 from ..syntax.ast import ATTRIBUTE_NAME
@@ -141,6 +142,16 @@ class TaskSpec:
             requires_attributes=_required_attributes(doc),
             constraints=_placement_constraints(doc),
         )
+
+    @classmethod
+    def from_k8s(cls, pod: Mapping[str, Any], group: str | None = None) -> TaskSpec:
+        """Read a Pod, or a Deployment/StatefulSet/DaemonSet/Job's pod template.
+
+        See `placement.k8s.task_spec`: requests in millicores and bytes, host ports, the
+        nodeSelector and required node affinity as a `memberOf`, tolerations as `Taints`.
+        """
+        spec: TaskSpec = reader("task", "k8s")(pod, group)
+        return spec
 
     def __repr__(self) -> str:
         from ..text import short_repr, shorten

@@ -1,0 +1,380 @@
+"""Kubernetes objects as inputs: nodes and pods as an `Inventory`, a pod as a `TaskSpec`.
+
+Units: CPU in **millicores**, memory in **bytes** (both instances and tasks, so they compare).
+Names: a node's name fills the ARN slot (placements and `rank(...).ids` name nodes); a pod
+task's ARN is `namespace/name`. Reserved attributes (leading `_`, which no label key may have):
+`_k8s/name` (the node's name, for `matchFields`), `_k8s/taints` (see `taints.py`) and
+`_k8s/pods` (the allocatable pod count, see `slots.py`).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from fractions import Fraction
+from typing import Any
+
+from ..errors import InventoryError, PlacementError, PlacementInputError
+from ..syntax.ast import Expression
+from ..text import shown
+from .labels import NODE_NAME, is_label_value, key_fault, node_affinity, node_selector_map
+from .quantity import millicores, quantity, whole
+from .slots import PODS, PodSlots
+from .taints import EFFECTS, TAINTS, Taints, taints_text
+
+__all__ = ["inventory", "task_spec", "pod_requests", "pod_group", "GPU"]
+
+GPU = "nvidia.com/gpu"
+"""The extended resource read as GPUs (allocatable on nodes, requests of containers)."""
+
+_RESOURCES = ("cpu", "memory", GPU)
+_DONE = ("Succeeded", "Failed")  # pods in these phases hold nothing on their node
+_WORKLOADS = (
+    "Deployment", "StatefulSet", "DaemonSet", "ReplicaSet", "Job", "ReplicationController",
+)  # fmt: skip
+_APP_LABELS = ("app.kubernetes.io/name", "app", "k8s-app")
+
+
+def _items(value: Any, what: str) -> list[Mapping[str, Any]]:
+    """`kubectl get ... -o json` output (a List) or a plain list of objects."""
+    if isinstance(value, Mapping):
+        if "items" not in value:
+            return [value]  # a single object
+        value = value.get("items") or []
+    if not isinstance(value, (list, tuple)):
+        raise InventoryError(f"{what}: expected a List (with items) or a list, got {shown(value)}")
+    for position, item in enumerate(value):
+        if not isinstance(item, Mapping):
+            raise InventoryError(f"{what}[{position}]: expected an object, got {shown(item)}")
+    return list(value)
+
+
+def _get(doc: Mapping[str, Any], path: str, kind: type | tuple[type, ...], where: str) -> Any:
+    """`doc` at a dotted `path`, None when absent (JSON null too), else of type `kind`."""
+    value: Any = doc
+    for part in path.split("."):
+        if not isinstance(value, Mapping):
+            return None
+        value = value.get(part)
+        if value is None:
+            return None
+    if not isinstance(value, kind):
+        raise PlacementInputError(
+            f"{where}.{path}: expected {_kind_name(kind)}, got {shown(value)}"
+        )
+    return value
+
+
+def _kind_name(kind: type | tuple[type, ...]) -> str:
+    names = {dict: "an object", list: "a list", str: "a string", bool: "true or false"}
+    kinds = kind if isinstance(kind, tuple) else (kind,)
+    return " or ".join(names.get(k, k.__name__) for k in kinds)
+
+
+def _map(doc: Mapping[str, Any], path: str, where: str) -> Mapping[str, Any]:
+    found: Mapping[str, Any] = _get(doc, path, Mapping, where) or {}
+    return found
+
+
+def _seq(doc: Mapping[str, Any], path: str, where: str) -> list[Any]:
+    return list(_get(doc, path, (list, tuple), where) or [])
+
+
+# -- pods ------------------------------------------------------------------------------------------
+
+
+def _container_requests(container: Any, where: str) -> dict[str, Fraction]:
+    """A container's requests; a resource with a limit and no request requests its limit."""
+    if not isinstance(container, Mapping):
+        raise PlacementInputError(f"{where}: expected an object, got {shown(container)}")
+    requests = _map(container, "resources.requests", where)
+    limits = _map(container, "resources.limits", where)
+    out: dict[str, Fraction] = {}
+    for name in _RESOURCES:
+        # The API server defaults a missing request to the limit (defaults.go).
+        value = requests.get(name, limits.get(name))
+        if value is not None:
+            out[name] = quantity(value, f"{where}.resources.requests.{name}")
+    return out
+
+
+def pod_requests(spec: Mapping[str, Any], where: str = "pod.spec") -> dict[str, Fraction]:
+    """A pod's effective requests, as the scheduler computes them (`resourcehelper.PodRequests`).
+
+    The containers' sum; each init container needs its own request plus the restartable
+    (sidecar) init containers started before it, and the pod needs the largest of those if
+    it is more; sidecars add to the sum as well; `overhead` is added last.
+    """
+    total: dict[str, Fraction] = {}
+    for i, container in enumerate(_seq(spec, "containers", where)):
+        for name, amount in _container_requests(container, f"{where}.containers[{i}]").items():
+            total[name] = total.get(name, Fraction(0)) + amount
+    sidecars: dict[str, Fraction] = {}
+    init_peak: dict[str, Fraction] = {}
+    for i, container in enumerate(_seq(spec, "initContainers", where)):
+        own = _container_requests(container, f"{where}.initContainers[{i}]")
+        if isinstance(container, Mapping) and container.get("restartPolicy") == "Always":
+            for name, amount in own.items():
+                total[name] = total.get(name, Fraction(0)) + amount
+                sidecars[name] = sidecars.get(name, Fraction(0)) + amount
+            during = dict(sidecars)
+        else:
+            during = {n: own.get(n, Fraction(0)) + sidecars.get(n, Fraction(0))
+                      for n in set(own) | set(sidecars)}  # fmt: skip
+        for name, amount in during.items():
+            init_peak[name] = max(init_peak.get(name, Fraction(0)), amount)
+    for name, amount in init_peak.items():
+        total[name] = max(total.get(name, Fraction(0)), amount)
+    for name, value in _map(spec, "overhead", where).items():
+        if name in _RESOURCES:
+            total[name] = total.get(name, Fraction(0)) + quantity(value, f"{where}.overhead.{name}")
+    return total
+
+
+def _amounts(requests: Mapping[str, Fraction]) -> tuple[int, int, int]:
+    """(millicores, bytes, GPUs), each rounded up."""
+    cpu = requests.get("cpu", Fraction(0)) * 1000
+    memory = requests.get("memory", Fraction(0))
+    gpus = requests.get(GPU, Fraction(0))
+    up = [-((-v.numerator) // v.denominator) for v in (cpu, memory, gpus)]
+    return up[0], up[1], up[2]
+
+
+def _host_ports(spec: Mapping[str, Any], where: str) -> tuple[set[int], set[int]]:
+    """The host ports (TCP, UDP) the pod's containers bind (hostNetwork: every containerPort)."""
+    host_network = _get(spec, "hostNetwork", bool, where) or False
+    tcp: set[int] = set()
+    udp: set[int] = set()
+    for i, container in enumerate(_seq(spec, "containers", where)):
+        if not isinstance(container, Mapping):
+            raise PlacementInputError(f"{where}.containers[{i}]: expected an object")
+        for j, port in enumerate(_seq(container, "ports", f"{where}.containers[{i}]")):
+            at = f"{where}.containers[{i}].ports[{j}]"
+            if not isinstance(port, Mapping):
+                raise PlacementInputError(f"{at}: expected an object, got {shown(port)}")
+            host = port.get("hostPort") or (port.get("containerPort") if host_network else None)
+            if host is None or host == 0:
+                continue
+            if isinstance(host, bool) or not isinstance(host, int) or not 0 < host <= 65535:
+                raise PlacementInputError(f"{at}.hostPort: not a port (1 to 65535): {shown(host)}")
+            protocol = port.get("protocol") or "TCP"
+            if protocol == "UDP":
+                udp.add(host)
+            elif protocol == "TCP":
+                tcp.add(host)
+            # SCTP host ports have no column here: they are not checked (see docs/kubernetes.md)
+    return tcp, udp
+
+
+def pod_group(metadata: Mapping[str, Any], kind: str | None = None) -> str:
+    """The task group of a pod (or a workload's pods): `namespace/app`.
+
+    `app` is the first of the labels `app.kubernetes.io/name`, `app`, `k8s-app`; without one,
+    the controller (`Kind/name` of the controlling owner, or of the workload itself), else the
+    pod's own name.
+    """
+    namespace = metadata.get("namespace") or "default"
+    labels = metadata.get("labels") or {}
+    for label in _APP_LABELS:
+        value = labels.get(label) if isinstance(labels, Mapping) else None
+        if isinstance(value, str) and value:
+            return f"{namespace}/{value}"
+    if kind in _WORKLOADS:
+        return f"{namespace}/{kind}/{metadata.get('name')}"
+    for owner in metadata.get("ownerReferences") or []:
+        if isinstance(owner, Mapping) and owner.get("controller"):
+            return f"{namespace}/{owner.get('kind')}/{owner.get('name')}"
+    return f"{namespace}/{metadata.get('name')}"
+
+
+def _pod_spec(doc: Any) -> tuple[Mapping[str, Any], Mapping[str, Any], str, str | None]:
+    """(metadata for the group, pod spec, where, workload kind) of a Pod or a pod template."""
+    if not isinstance(doc, Mapping):
+        raise PlacementInputError(f"expected a Pod or a workload object, got {shown(doc)}")
+    kind = doc.get("kind")
+    metadata = _map(doc, "metadata", "object")
+    if kind in (None, "Pod"):
+        return metadata, _map(doc, "spec", "pod"), "pod.spec", None
+    if kind == "CronJob":
+        where = "CronJob.spec.jobTemplate.spec.template"
+        template = _map(doc, "spec.jobTemplate.spec.template", "CronJob")
+    elif kind in _WORKLOADS:
+        where = f"{kind}.spec.template"
+        template = _map(doc, "spec.template", str(kind))
+    else:
+        raise PlacementInputError(
+            f"expected a Pod or a workload with a pod template, got kind {shown(kind)}"
+        )
+    # The pods' labels are the template's; their namespace and controller are the workload's.
+    own = {**_map(template, "metadata", where), "namespace": metadata.get("namespace"),
+           "name": metadata.get("name")}  # fmt: skip
+    return own, _map(template, "spec", where), f"{where}.spec", str(kind)
+
+
+def placement_expression(spec: Mapping[str, Any], where: str = "pod.spec") -> Expression | None:
+    """The pod's `nodeSelector` ANDed with its required node affinity (None: neither set)."""
+    parts: list[Expression] = []
+    selector = _get(spec, "nodeSelector", Mapping, where)
+    if selector:
+        parts.append(node_selector_map(selector, f"{where}.nodeSelector"))
+    required = _get(
+        spec, "affinity.nodeAffinity.requiredDuringSchedulingIgnoredDuringExecution", Mapping, where
+    )
+    if required is not None:
+        parts.append(node_affinity(required))
+    if not parts:
+        return None
+    return parts[0] if len(parts) == 1 else parts[0] & parts[1]
+
+
+def task_spec(pod: Any, group: str | None = None) -> Any:
+    """A `TaskSpec` from a Pod, or a workload's pod template.
+
+    Workloads: Deployment, StatefulSet, DaemonSet, ReplicaSet, Job, CronJob. Read: effective
+    requests (millicores, bytes, `nvidia.com/gpu`), host ports, the `nodeSelector` ANDed with
+    required node affinity as a `memberOf`, one pod slot (`PodSlots`), and the tolerations as a
+    `Taints` constraint. The group defaults to `pod_group` (`namespace/app`).
+    """
+    from ..place.task import TaskSpec
+    from ..rules import MemberOf
+
+    metadata, spec, where, kind = _pod_spec(pod)
+    cpu, memory, gpus = _amounts(pod_requests(spec, where))
+    tcp, udp = _host_ports(spec, where)
+    constraints: list[Any] = []
+    expression = placement_expression(spec, where)
+    if expression is not None:
+        constraints.append(MemberOf(expression))
+    constraints.append(PodSlots())
+    try:
+        constraints.append(Taints(_seq(spec, "tolerations", where)))
+    except PlacementError as exc:
+        raise PlacementInputError(f"{where}.{exc}") from exc
+    if group is not None and not isinstance(group, str):
+        raise PlacementInputError(f"group must be a str or None, got {shown(group)}")
+    return TaskSpec(
+        cpu=cpu, memory=memory, gpus=gpus, ports=tcp, udp_ports=udp,
+        group=pod_group(metadata, kind) if group is None else group,
+        constraints=constraints,
+    )  # fmt: skip
+
+
+# -- nodes -----------------------------------------------------------------------------------------
+
+
+def _node_taints(spec: Mapping[str, Any], where: str) -> list[tuple[str, str, str]]:
+    out = []
+    for i, taint in enumerate(_seq(spec, "taints", where)):
+        at = f"{where}.taints[{i}]"
+        if not isinstance(taint, Mapping):
+            raise InventoryError(f"{at}: expected an object, got {shown(taint)}")
+        key, value, effect = taint.get("key"), taint.get("value") or "", taint.get("effect")
+        if not isinstance(key, str) or key_fault(key):
+            raise InventoryError(f"{at}.key: not a taint key: {shown(key)}")
+        if not isinstance(value, str) or not is_label_value(value):
+            raise InventoryError(f"{at}.value: not a taint value: {shown(value)}")
+        if effect not in EFFECTS:
+            raise InventoryError(
+                f"{at}.effect: expected one of {', '.join(EFFECTS)}, got {shown(effect)}"
+            )
+        out.append((key, value, effect))
+    return out
+
+
+def _ready(status: Mapping[str, Any]) -> bool:
+    """False when the node's Ready condition is present and not True."""
+    for condition in status.get("conditions") or []:
+        if isinstance(condition, Mapping) and condition.get("type") == "Ready":
+            return condition.get("status") == "True"
+    return True
+
+
+def inventory(nodes: Any, pods: Any = None) -> Any:
+    """An `Inventory` from `kubectl get nodes -o json` and `kubectl get pods -A -o json`.
+
+    Each node is an instance named by its node name: its labels are attributes (plus the
+    reserved `_k8s/name`, `_k8s/taints` and `_k8s/pods`), its resources are allocatable CPU
+    (millicores), memory (bytes) and `nvidia.com/gpu` less the requests of its pods that are
+    not Succeeded or Failed, and its reserved ports are those pods' host ports. A cordoned node
+    (`spec.unschedulable`) is DRAINING; a node whose Ready condition is not True is
+    disconnected. Each such pod is a task (`namespace/name`, group `pod_group`). Pods not bound
+    to a listed node are ignored. Malformed input raises `InventoryError` naming the object.
+    """
+    from ..instance import Instance, Task
+    from ..inventory import Inventory
+
+    node_items = _items(nodes, "nodes")
+    pod_items = _items(pods, "pods") if pods is not None else []
+    used: dict[str, dict[str, Fraction]] = {}
+    ports: dict[str, set[int]] = {}
+    udp_ports: dict[str, set[int]] = {}
+    tasks: list[Any] = []
+    names: list[str] = []
+    groups: dict[str, dict[str, int]] = {}
+    try:
+        for position, node in enumerate(node_items):
+            name = _get(node, "metadata.name", str, f"nodes[{position}]")
+            if not name:
+                raise InventoryError(f"nodes[{position}]: metadata.name is missing")
+            names.append(name)
+            groups[name] = {}
+        for position, pod in enumerate(pod_items):
+            where = f"pods[{position}]"
+            node = _get(pod, "spec.nodeName", str, where)
+            phase = _get(pod, "status.phase", str, where)
+            if not node or node not in groups or phase in _DONE:
+                continue
+            metadata = _map(pod, "metadata", where)
+            spec = _map(pod, "spec", where)
+            requests = pod_requests(spec, f"{where}.spec")
+            mine = used.setdefault(node, {})
+            for resource, amount in requests.items():
+                mine[resource] = mine.get(resource, Fraction(0)) + amount
+            tcp, udp = _host_ports(spec, f"{where}.spec")
+            ports.setdefault(node, set()).update(tcp)
+            udp_ports.setdefault(node, set()).update(udp)
+            cpu, memory, gpus = _amounts(requests)
+            group = pod_group(metadata)
+            groups[node][group] = groups[node].get(group, 0) + 1
+            tasks.append(Task(
+                arn=f"{metadata.get('namespace') or 'default'}/{metadata.get('name')}",
+                instance=node, group=group, cpu=cpu, memory=memory, gpus=gpus,
+                ports=frozenset(tcp), udp_ports=frozenset(udp),
+                started_at=_get(pod, "status.startTime", str, where),
+            ))  # fmt: skip
+        instances = []
+        for position, (node, name) in enumerate(zip(node_items, names, strict=True)):
+            where = f"nodes[{position}]"
+            labels = dict(_map(node, "metadata.labels", where))
+            spec = _map(node, "spec", where)
+            status = _map(node, "status", where)
+            allocatable = _map(node, "status.allocatable", where)
+            attributes: dict[str, str | None] = {str(k): v for k, v in labels.items()}
+            attributes[NODE_NAME] = name
+            if allocatable.get("pods") is not None:
+                pods_at = f"{where}.status.allocatable.pods"
+                attributes[PODS] = str(whole(allocatable["pods"], pods_at))
+            taints = _node_taints(spec, f"{where}.spec")
+            if taints:
+                attributes[TAINTS] = taints_text(taints)
+            mine = used.get(name, {})
+            cpu = millicores(allocatable.get("cpu", 0), f"{where}.status.allocatable.cpu")
+            memory = whole(allocatable.get("memory", 0), f"{where}.status.allocatable.memory")
+            gpus = whole(allocatable.get(GPU, 0), f"{where}.status.allocatable.{GPU}")
+            need_cpu, need_memory, need_gpus = _amounts(mine)
+            instances.append(Instance(
+                arn=name,
+                status="DRAINING" if _get(spec, "unschedulable", bool, where) else "ACTIVE",
+                agent_connected=_ready(status),
+                registered_at=_get(node, "metadata.creationTimestamp", str, where),
+                attributes=attributes,
+                cpu=max(cpu - need_cpu, 0), memory=max(memory - need_memory, 0),
+                gpus=max(gpus - need_gpus, 0),
+                ports=frozenset(ports.get(name, ())), udp_ports=frozenset(udp_ports.get(name, ())),
+                registered_cpu=cpu, registered_memory=memory,
+                running_tasks_count=sum(groups[name].values()), task_groups=groups[name],
+            ))  # fmt: skip
+    except InventoryError:
+        raise
+    except PlacementError as exc:
+        raise InventoryError(str(exc)) from exc
+    return Inventory.from_instances(instances, tasks)
