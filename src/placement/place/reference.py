@@ -57,12 +57,12 @@ def cluster_reasons(
     """Per instance of `state`, every reason it cannot take one copy, in reason order."""
     rules = sorted([*task.constraints, *constraints], key=lambda rule: rule.rank)
     refused = [rule.reference_excluded(state, task) for rule in rules]
+    order = _reason_order(task, constraints)  # a reason stands where it first appears
     out = []
     for i, inst in enumerate(state):
+        failing = {rule.reason for rule, answers in zip(rules, refused, strict=True) if answers[i]}
         found = _eligibility(inst, task)
-        for rule, answers in zip(rules, refused, strict=True):
-            if answers[i] and rule.reason not in found:
-                found.append(rule.reason)
+        found += [reason for reason in order if reason in failing and reason not in found]
         out.append(found)
     return out
 
