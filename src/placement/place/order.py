@@ -66,7 +66,9 @@ def _sort(*keys: npt.NDArray[np.integer]) -> npt.NDArray[np.intp]:
     """Indices that sort by `keys` lexicographically, the first key most significant; stable.
 
     Keys are packed mixed-radix into one int64 when their ranges allow (one argsort instead of
-    one pass per key), else np.lexsort.
+    one pass per key), else np.lexsort. Packed keys are sorted unstably first (several times
+    faster than a stable sort), which is the stable order when no two are equal: the usual
+    case, since the chains end with the instance; else again, stably.
     """
     arrays = [np.asarray(k, dtype=np.int64) for k in keys]
     n = len(arrays[0]) if arrays else 0
@@ -82,7 +84,11 @@ def _sort(*keys: npt.NDArray[np.integer]) -> npt.NDArray[np.intp]:
         if width > 1:
             packed += (key - low) * span
             span *= width
-    return np.argsort(packed, kind="stable")
+    perm = np.argsort(packed)
+    ranked = packed[perm]
+    if (ranked[1:] == ranked[:-1]).any():
+        return np.argsort(packed, kind="stable")
+    return perm
 
 
 def _starts(sorted_groups: Ints) -> Ints:
@@ -180,39 +186,59 @@ def _cap_linear(base: Ints, k: Ints, owner: Ints, want: Ints, nb: int) -> Ints:
     return out
 
 
-def _cap_random(keys: RandomKeys, rows: Ints, k: Ints, owner: Ints, want: Ints, nb: int) -> Ints:
+def _cap_random(
+    keys: RandomKeys, rows: Ints, k: Ints, owner: Ints, want: Ints, nb: int
+) -> tuple[Ints, Ints]:
     """Per row, how many of its keys are at or below its bucket's `want`-th smallest key.
 
-    Keys are made a few per row at a time; rows whose last key made is still under the
-    bucket's threshold get more, until none does (each key grows by 2**32 on average).
+    Also returns those keys, row after row (they are the merge's lead values). Keys are made
+    a few per row at a time; rows whose last key made is still under the bucket's threshold
+    get more, going on from where they stopped, until none does (each key grows by 2**32 on
+    average). Every row needs one key past the threshold to know it is done, so a first
+    round of want / rows + 1 keys per row is about the least that can be made.
     """
     n_rows = np.bincount(owner, minlength=nb)
-    guess = want // np.maximum(n_rows, 1) + 2
-    lengths = np.minimum(k, guess[owner])
+    guess = -(-want // np.maximum(n_rows, 1)) + 1
     big = np.iinfo(np.int64).max
+    made = np.zeros(len(rows), dtype=np.int64)
+    last = np.zeros(len(rows), dtype=np.int64)  # key(i, made - 1); 0 before any
+    parts_row: list[Ints] = []
+    parts_key: list[Ints] = []
+    grow = np.arange(len(rows), dtype=np.int64)  # the rows that get more keys this round
+    add = np.minimum(k, guess[owner])
     while True:
-        values = keys.runs(rows, lengths)
-        slot_owner = np.repeat(owner, lengths)
+        new = keys.runs_from(rows[grow], made[grow], add, last[grow])
+        parts_row.append(np.repeat(grow, add))
+        parts_key.append(new)
+        made[grow] += add
+        last[grow] = new[np.cumsum(add) - 1]
+        values = np.concatenate(parts_key) if len(parts_key) > 1 else new
+        slot_row = np.concatenate(parts_row) if len(parts_row) > 1 else parts_row[0]
         theta = np.full(nb, big, dtype=np.int64)
         if nb == 1:  # the usual case: a selection, not a sort
             if len(values) >= want[0]:
                 theta[0] = np.partition(values, want[0] - 1)[want[0] - 1]
         else:
+            slot_owner = owner[slot_row]
             perm = _sort(slot_owner, values)
             ranked = slot_owner[perm]
             at = _starts(ranked) == want[ranked] - 1
             theta[ranked[at]] = values[perm][at]
-        last = np.full(len(rows), big, dtype=np.int64)
-        made = lengths > 0
-        last[made] = values[np.cumsum(lengths)[made] - 1]
-        short = (last <= theta[owner]) & (lengths < k)
+        short = (last <= theta[owner]) & (made < k)
         if not short.any():
             break
-        room = (theta[owner[short]] - last[short]) >> 32
-        lengths[short] = np.minimum(k[short], lengths[short] * 2 + room + 1)
-    under = values <= theta[slot_owner]
-    slot_row = np.repeat(np.arange(len(rows)), lengths)
-    return np.bincount(slot_row, weights=under, minlength=len(rows)).astype(np.int64)
+        grow = np.flatnonzero(short)
+        room = (theta[owner[grow]] - last[grow]) >> 32
+        add = np.minimum(k[grow] - made[grow], made[grow] + room + 1)
+    under = values <= theta[owner[slot_row]]
+    lengths = np.bincount(slot_row[under], minlength=len(rows)).astype(np.int64)
+    if len(parts_key) == 1:  # made row after row already
+        return lengths, values[under]
+    # Keys under the threshold are a prefix of each row's keys, and a row's keys were made in
+    # order of t: a stable sort by row puts them row after row.
+    kept = values[under]
+    out: Ints = kept[np.argsort(slot_row[under], kind="stable")]
+    return lengths, out
 
 
 def _level_merge(
@@ -281,23 +307,28 @@ def _merge(
 ) -> tuple[Ints, Ints, Ints]:
     """Keys increase with t: every slot is an item; make only the slots a bucket can use."""
     lengths = k.copy()
+    first: Ints | None = None  # the lead column's values, when made on the way
     partial = budget[bucket] < cap[bucket]
     if partial.any():
         ids, owner = np.unique(bucket[partial], return_inverse=True)
         lead = cols[0]
         if lead.kind == RND:
             assert lead.keys is not None
-            lengths[partial] = _cap_random(
+            lengths[partial], lead_keys = _cap_random(
                 lead.keys, rows[partial], k[partial], owner, budget[ids], len(ids)
             )
+            if partial.all():
+                first = lead_keys
         else:
             base = lead.base[rows[partial]]
             lengths[partial] = _cap_linear(base, k[partial], owner, budget[ids], len(ids))
     inst, t = _expand(rows, lengths)
     slot_bucket = np.repeat(bucket, lengths)
     values = []
-    for c in cols:
-        if c.kind == RND:
+    for j, c in enumerate(cols):
+        if j == 0 and first is not None:
+            values.append(first)
+        elif c.kind == RND:
             assert c.keys is not None
             values.append(c.keys.runs(rows, lengths))
         else:
