@@ -102,17 +102,19 @@ def test_random_threshold_search_matches_making_every_key(
     owner = owner.astype(np.int64)
     inst = np.arange(3, 3 + len(rows), dtype=np.int64) * 5
     want = np.array(wants, dtype=np.int64)[ids]
-    lengths, lead = order._cap_random(keys, inst, k, owner, want, len(ids))
+    slot_row, slot_t, lead = order._cap_random(keys, inst, k, owner, want, len(ids))
     # Every key made: per bucket the want-th smallest is the threshold (none when too few).
     every = keys.runs(inst, k)
-    slot_owner = np.repeat(owner, k)
+    every_row = np.repeat(np.arange(len(rows)), k)
+    every_t = np.arange(len(every)) - np.repeat(np.cumsum(k) - k, k)
+    slot_owner = owner[every_row]
     theta = np.full(len(ids), np.iinfo(np.int64).max, dtype=np.int64)
     for b in range(len(ids)):
         mine = np.sort(every[slot_owner == b])
         if len(mine) >= want[b]:
             theta[b] = mine[want[b] - 1]
     under = every <= theta[slot_owner]
-    expected_lengths = np.bincount(np.repeat(np.arange(len(rows)), k)[under],
-                                   minlength=len(rows))  # fmt: skip
-    assert lengths.tolist() == expected_lengths.tolist()
-    assert lead.tolist() == every[under].tolist()
+    expected = sorted(zip(every_row[under].tolist(), every_t[under].tolist(),
+                          every[under].tolist(), strict=True))  # fmt: skip
+    got = sorted(zip(slot_row.tolist(), slot_t.tolist(), lead.tolist(), strict=True))
+    assert got == expected

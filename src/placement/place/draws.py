@@ -44,6 +44,7 @@ _p[-1] = 1.0 - 0.5 / float(1 << _BITS)  # u = 1 would be infinite: half a bucket
 _EDGES = np.round(-np.log1p(-_p) * _SCALE).astype(np.int64)
 _WIDTHS = np.diff(_EDGES)  # bucket j's width: one gather instead of two per step
 del _p
+_CHUNK = 1 << 14  # slots per chunk of `RandomKeys._steps` (128 KiB per array)
 
 
 def _mix(x: npt.NDArray[np.uint64]) -> npt.NDArray[np.uint64]:
@@ -99,20 +100,27 @@ class RandomKeys:
 
     @staticmethod
     def _steps(mixed: npt.NDArray[np.uint64], t: Ints) -> Ints:
-        """step(i, t) from row i's `_row_words` (one per slot; consumed) and t."""
-        h = t.astype(np.uint64)
-        h *= np.uint64(0xD1B54A32D192ED03)
-        h += mixed
-        h = _mix(h)
-        bucket = (h >> np.uint64(64 - _BITS)).astype(np.int64)
-        h >>= np.uint64(64 - 2 * _BITS)
-        h &= np.uint64((1 << _BITS) - 1)
-        within = h.astype(np.int64)
-        # width < 2**47 and within < 2**16: the product fits in int64.
-        within *= _WIDTHS.take(bucket)
-        within >>= _BITS
-        within += _EDGES.take(bucket)
-        out: Ints = np.maximum(within, 1, out=within)
+        """step(i, t) from row i's `_row_words` (one per slot) and t.
+
+        A chunk at a time: each step takes a dozen array operations, and temporaries past a
+        few hundred kilobytes are fresh pages from the system on every operation (far slower
+        than the arithmetic), while chunks this size reuse the allocator's memory.
+        """
+        out: Ints = np.empty(len(t), dtype=np.int64)
+        for at in range(0, len(t), _CHUNK):
+            h = t[at : at + _CHUNK].astype(np.uint64)
+            h *= np.uint64(0xD1B54A32D192ED03)
+            h += mixed[at : at + _CHUNK]
+            h = _mix(h)
+            bucket = (h >> np.uint64(64 - _BITS)).astype(np.int64)
+            h >>= np.uint64(64 - 2 * _BITS)
+            h &= np.uint64((1 << _BITS) - 1)
+            within = h.astype(np.int64)
+            # width < 2**47 and within < 2**16: the product fits in int64.
+            within *= _WIDTHS.take(bucket)
+            within >>= _BITS
+            within += _EDGES.take(bucket)
+            np.maximum(within, 1, out=out[at : at + _CHUNK])
         return out
 
     def first(self, rows: npt.ArrayLike) -> Ints:

@@ -188,14 +188,16 @@ def _cap_linear(base: Ints, k: Ints, owner: Ints, want: Ints, nb: int) -> Ints:
 
 def _cap_random(
     keys: RandomKeys, rows: Ints, k: Ints, owner: Ints, want: Ints, nb: int
-) -> tuple[Ints, Ints]:
-    """Per row, how many of its keys are at or below its bucket's `want`-th smallest key.
+) -> tuple[Ints, Ints, Ints]:
+    """The slots whose keys are at or below their bucket's `want`-th smallest key.
 
-    Also returns those keys, row after row (they are the merge's lead values). Keys are made
-    a few per row at a time; rows whose last key made is still under the bucket's threshold
-    get more, going on from where they stopped, until none does (each key grows by 2**32 on
-    average). Every row needs one key past the threshold to know it is done, so a first
-    round of want / rows + 1 keys per row is about the least that can be made.
+    Returns them as (row index, t, key), in no particular order; each row's are its first
+    ones (keys increase with t). Keys are made a few per row at a time; rows whose last key
+    made is still under the bucket's threshold get more, going on from where they stopped,
+    until none does. Every row needs one key past the threshold to know it is done, so the
+    first round makes want / rows + 1 keys per row, about the least that can be made, and a
+    later round the keys expected before the threshold (each step is 2**32 on average) plus
+    a standard deviation and one.
     """
     n_rows = np.bincount(owner, minlength=nb)
     guess = -(-want // np.maximum(n_rows, 1)) + 1
@@ -203,23 +205,26 @@ def _cap_random(
     made = np.zeros(len(rows), dtype=np.int64)
     last = np.zeros(len(rows), dtype=np.int64)  # key(i, made - 1); 0 before any
     parts_row: list[Ints] = []
+    parts_t: list[Ints] = []
     parts_key: list[Ints] = []
     grow = np.arange(len(rows), dtype=np.int64)  # the rows that get more keys this round
     add = np.minimum(k, guess[owner])
     while True:
         new = keys.runs_from(rows[grow], made[grow], add, last[grow])
+        ends = np.cumsum(add)
         parts_row.append(np.repeat(grow, add))
+        shift = np.repeat(ends - add - made[grow], add)  # t = made before + 0, 1, ...
+        parts_t.append(np.arange(len(new), dtype=np.int64) - shift)
         parts_key.append(new)
         made[grow] += add
-        last[grow] = new[np.cumsum(add) - 1]
+        last[grow] = new[ends - 1]
         values = np.concatenate(parts_key) if len(parts_key) > 1 else new
-        slot_row = np.concatenate(parts_row) if len(parts_row) > 1 else parts_row[0]
         theta = np.full(nb, big, dtype=np.int64)
         if nb == 1:  # the usual case: a selection, not a sort
             if len(values) >= want[0]:
                 theta[0] = np.partition(values, want[0] - 1)[want[0] - 1]
         else:
-            slot_owner = owner[slot_row]
+            slot_owner = owner[np.concatenate(parts_row)]
             perm = _sort(slot_owner, values)
             ranked = slot_owner[perm]
             at = _starts(ranked) == want[ranked] - 1
@@ -228,17 +233,13 @@ def _cap_random(
         if not short.any():
             break
         grow = np.flatnonzero(short)
-        room = (theta[owner[grow]] - last[grow]) >> 32
-        add = np.minimum(k[grow] - made[grow], made[grow] + room + 1)
+        expect = np.minimum((theta[owner[grow]] - last[grow]) >> 32, k[grow])
+        margin = np.sqrt(expect).astype(np.int64) + 1
+        add = np.minimum(k[grow] - made[grow], expect + margin)
+    slot_row = np.concatenate(parts_row) if len(parts_row) > 1 else parts_row[0]
+    slot_t = np.concatenate(parts_t) if len(parts_t) > 1 else parts_t[0]
     under = values <= theta[owner[slot_row]]
-    lengths = np.bincount(slot_row[under], minlength=len(rows)).astype(np.int64)
-    if len(parts_key) == 1:  # made row after row already
-        return lengths, values[under]
-    # Keys under the threshold are a prefix of each row's keys, and a row's keys were made in
-    # order of t: a stable sort by row puts them row after row.
-    kept = values[under]
-    out: Ints = kept[np.argsort(slot_row[under], kind="stable")]
-    return lengths, out
+    return slot_row[under], slot_t[under], values[under]
 
 
 def _level_merge(
@@ -307,32 +308,36 @@ def _merge(
 ) -> tuple[Ints, Ints, Ints]:
     """Keys increase with t: every slot is an item; make only the slots a bucket can use."""
     lengths = k.copy()
-    first: Ints | None = None  # the lead column's values, when made on the way
     partial = budget[bucket] < cap[bucket]
-    if partial.any():
-        ids, owner = np.unique(bucket[partial], return_inverse=True)
-        lead = cols[0]
-        if lead.kind == RND:
-            assert lead.keys is not None
-            lengths[partial], lead_keys = _cap_random(
-                lead.keys, rows[partial], k[partial], owner, budget[ids], len(ids)
-            )
-            if partial.all():
-                first = lead_keys
-        else:
-            base = lead.base[rows[partial]]
-            lengths[partial] = _cap_linear(base, k[partial], owner, budget[ids], len(ids))
-    inst, t = _expand(rows, lengths)
-    slot_bucket = np.repeat(bucket, lengths)
-    values = []
-    for j, c in enumerate(cols):
-        if j == 0 and first is not None:
-            values.append(first)
-        elif c.kind == RND:
-            assert c.keys is not None
-            values.append(c.keys.runs(rows, lengths))
-        else:
-            values.append(_values(c, inst, t))
+    lead = cols[0]
+    if partial.all() and lead.kind == RND:
+        # The threshold search made the slots and the lead keys (every bucket is partial).
+        ids, owner = np.unique(bucket, return_inverse=True)
+        assert lead.keys is not None
+        slot_row, t, first = _cap_random(lead.keys, rows, k, owner, budget[ids], len(ids))
+        inst, slot_bucket = rows[slot_row], bucket[slot_row]
+        values = [first, *[_values(c, inst, t) for c in cols[1:]]]
+    else:
+        if partial.any():
+            ids, owner = np.unique(bucket[partial], return_inverse=True)
+            if lead.kind == RND:
+                assert lead.keys is not None
+                under, _, _ = _cap_random(
+                    lead.keys, rows[partial], k[partial], owner, budget[ids], len(ids)
+                )
+                lengths[partial] = np.bincount(under, minlength=int(partial.sum()))
+            else:
+                base = lead.base[rows[partial]]
+                lengths[partial] = _cap_linear(base, k[partial], owner, budget[ids], len(ids))
+        inst, t = _expand(rows, lengths)
+        slot_bucket = np.repeat(bucket, lengths)
+        values = []
+        for c in cols:
+            if c.kind == RND:
+                assert c.keys is not None
+                values.append(c.keys.runs(rows, lengths))
+            else:
+                values.append(_values(c, inst, t))
     order = _truncate(_ordered(cols, slot_bucket, inst, values, np.ones_like(inst)),
                       slot_bucket, budget)  # fmt: skip
     return inst[order], t[order], slot_bucket[order]
