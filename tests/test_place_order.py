@@ -118,3 +118,30 @@ def test_random_threshold_search_matches_making_every_key(
                           every[under].tolist(), strict=True))  # fmt: skip
     got = sorted(zip(slot_row.tolist(), slot_t.tolist(), lead.tolist(), strict=True))
     assert got == expected
+
+
+@settings(max_examples=examples(1))
+@given(
+    rows=st.lists(st.tuples(st.integers(-50, 50), st.integers(1, 9), st.integers(0, 2)),
+                  min_size=1, max_size=12),
+    wants=st.lists(st.integers(1, 60), min_size=3, max_size=3),
+)  # fmt: skip
+def test_level_caps_for_few_rows_match_the_array_search(
+    rows: list[tuple[int, int, int]], wants: list[int]
+) -> None:
+    base = np.array([b for b, _, _ in rows], dtype=np.int64)
+    k = np.array([c for _, c, _ in rows], dtype=np.int64)
+    ids, owner = np.unique(np.array([o for _, _, o in rows]), return_inverse=True)
+    want = np.array(wants, dtype=np.int64)[ids]
+    few = order._cap_linear_few(base, k, owner.astype(np.int64), want)
+    old = order._FEW
+    order._FEW = -1
+    try:
+        many = order._cap_linear(base, k, owner.astype(np.int64), want, len(ids))
+    finally:
+        order._FEW = old
+    assert few.tolist() == many.tolist()
+    # And it is the least level giving `want` slots (or every slot).
+    for b in range(len(ids)):
+        mine = owner == b
+        assert few[mine].sum() >= min(want[b], k[mine].sum())

@@ -62,13 +62,14 @@ class Column:
     missing: int = -1
 
 
-def _sort(*keys: npt.NDArray[np.integer]) -> npt.NDArray[np.intp]:
+def _sort(*keys: npt.NDArray[np.integer], stable: bool = True) -> npt.NDArray[np.intp]:
     """Indices that sort by `keys` lexicographically, the first key most significant; stable.
 
     Keys are packed mixed-radix into one int64 when their ranges allow (one argsort instead of
     one pass per key), else np.lexsort. Packed keys are sorted unstably first (several times
     faster than a stable sort), which is the stable order when no two are equal: the usual
-    case, since the chains end with the instance; else again, stably.
+    case, since the chains end with the instance; else again, stably (unless `stable` is
+    False: the caller reads only the sorted keys, not which of equal ones comes first).
     """
     arrays = [np.asarray(k, dtype=np.int64) for k in keys]
     n = len(arrays[0]) if arrays else 0
@@ -85,6 +86,8 @@ def _sort(*keys: npt.NDArray[np.integer]) -> npt.NDArray[np.intp]:
             packed += (key - low) * span
             span *= width
     perm = np.argsort(packed)
+    if not stable:
+        return perm
     ranked = packed[perm]
     if (ranked[1:] == ranked[:-1]).any():
         return np.argsort(packed, kind="stable")
@@ -105,7 +108,7 @@ def _dense(*keys: Ints) -> Ints:
     n = len(keys[0])
     if not n:
         return np.zeros(0, dtype=np.int64)
-    perm = _sort(*keys)
+    perm = _sort(*keys, stable=False)
     change = np.zeros(n, dtype=bool)
     for key in keys:
         s = key[perm]
@@ -168,6 +171,8 @@ def _cap_linear(base: Ints, k: Ints, owner: Ints, want: Ints, nb: int) -> Ints:
     L is the smallest level at which the bucket's slots (values base + t, t < k) number at
     least `want`.
     """
+    if len(base) <= _FEW:
+        return _cap_linear_few(base, k, owner, want)
     lo = np.full(nb, np.iinfo(np.int64).max, dtype=np.int64)
     np.minimum.at(lo, owner, base)
     hi = np.full(nb, np.iinfo(np.int64).min, dtype=np.int64)
@@ -184,6 +189,32 @@ def _cap_linear(base: Ints, k: Ints, owner: Ints, want: Ints, nb: int) -> Ints:
         lo = np.where(active & ~enough, mid, lo)
     out: Ints = np.clip(hi[owner] - base + 1, 0, k)
     return out
+
+
+# Up to this many rows `_cap_linear` searches with Python ints: zone cells are few, and each
+# step of the array search costs more in calls than in arithmetic.
+_FEW = 32
+
+
+def _cap_linear_few(base: Ints, k: Ints, owner: Ints, want: Ints) -> Ints:
+    """`_cap_linear` for a few rows, bucket by bucket."""
+    bases, ks, owners = base.tolist(), k.tolist(), owner.tolist()
+    out = [0] * len(bases)
+    for b in set(owners):
+        mine = [i for i, o in enumerate(owners) if o == b]
+        target = int(want[b])
+        lo = min(bases[i] for i in mine) - 1  # too few slots at or below lo
+        hi = max(bases[i] + ks[i] - 1 for i in mine)  # every slot
+        while lo + 1 < hi:
+            mid = (lo + hi) // 2
+            have = sum(min(max(mid - bases[i] + 1, 0), ks[i]) for i in mine)
+            if have >= target:
+                hi = mid
+            else:
+                lo = mid
+        for i in mine:
+            out[i] = min(max(hi - bases[i] + 1, 0), ks[i])
+    return np.array(out, dtype=np.int64)
 
 
 def _cap_random(
@@ -282,6 +313,8 @@ def _ordered(
 def _truncate(order: npt.NDArray[np.intp], bucket: Ints, budget: Ints) -> npt.NDArray[np.intp]:
     """The first budget[b] items of each bucket, `order` being sorted by bucket."""
     b = bucket[order]
+    if len(b) and b[0] == b[-1]:  # one bucket: a prefix
+        return order[: budget[b[0]]]
     return order[_starts(b) < budget[b]]
 
 
