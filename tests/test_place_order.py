@@ -145,3 +145,31 @@ def test_level_caps_for_few_rows_match_the_array_search(
     for b in range(len(ids)):
         mine = owner == b
         assert few[mine].sum() >= min(want[b], k[mine].sum())
+
+
+@settings(max_examples=examples(1))
+@given(
+    rows=st.lists(st.tuples(st.integers(-50, 50), st.integers(1, 9), st.integers(0, 3)),
+                  min_size=40, max_size=80),
+    wants=st.lists(st.integers(1, 300), min_size=4, max_size=4),
+    by_bucket=st.booleans(),
+)  # fmt: skip
+def test_level_caps_are_the_least_level_giving_the_budget(
+    rows: list[tuple[int, int, int]], wants: list[int], by_bucket: bool
+) -> None:
+    # Past `_FEW` rows: rows by bucket (the callers' order) or not, against a level by level
+    # count.
+    if by_bucket:
+        rows = sorted(rows, key=lambda r: r[2])
+    base = np.array([b for b, _, _ in rows], dtype=np.int64)
+    k = np.array([c for _, c, _ in rows], dtype=np.int64)
+    ids, owner = np.unique(np.array([o for _, _, o in rows]), return_inverse=True)
+    want = np.array(wants, dtype=np.int64)[ids]
+    got = order._cap_linear(base, k, owner.astype(np.int64), want, len(ids))
+    for b in range(len(ids)):
+        mine = owner == b
+        for level in range(int(base[mine].min()) - 1, int((base + k)[mine].max())):
+            slots = np.clip(level - base[mine] + 1, 0, k[mine])
+            if slots.sum() >= want[b] or level == int((base + k)[mine].max()) - 1:
+                assert got[mine].tolist() == slots.tolist()
+                break
