@@ -2,7 +2,7 @@
 
     python benchmarks/place.py            # both tables (a few minutes)
     python benchmarks/place.py --quick    # smaller scenarios, for a smoke run
-    python benchmarks/place.py --only chains [--large]   # one row per strategy chain
+    python benchmarks/place.py --only chains [--large] [--copies N]   # one row per chain
     python benchmarks/place.py --only regression    # against commit 975ceda (issue 14)
 
 Regression (issue 14): 10,000 instances x 20,000 copies, `binpack(memory)` and
@@ -13,7 +13,8 @@ lark, attrs and re2). Without the git history the comparison is skipped, and say
 the current code at least as fast. The chain table below checks every chain's batch time is
 within 5x of the fastest chain's.
 
-Chains: one row per chain shape, 10,000 instances x 10,000 copies (--large: 100,000 x 100,000),
+Chains: one row per chain shape, 10,000 instances x 10,000 copies (--large: 100,000 x 100,000;
+--copies: another count, the loop then timed on 500 copies and scaled),
 batch against the per-copy loop in the same run, with the ratio, and each chain's batch time
 against the fastest chain's (target: all within 5x):
   binpack(memory) | spread(AZ), binpack(memory) | random | binpack(cpu), spread(AZ) |
@@ -140,16 +141,19 @@ CHAINS: list[tuple[str, list[str], TaskSpec]] = [
 ]  # fmt: skip
 
 
-def chain_rows(large: bool, runs: int) -> list[tuple[str, int, int, int, float, int, float]]:
+def chain_rows(
+    large: bool, runs: int, copies: int | None = None
+) -> list[tuple[str, int, int, int, float, int, float]]:
     """Per chain: (name, instances, copies, placed, batch s, loop prefix, loop s scaled)."""
     n = 100_000 if large else 10_000
+    count = copies or n
     inv = _inventory(n, seed=4, stacks=4)
     # The loop costs O(instances) per copy: all copies at 10k, a prefix scaled at 100k.
-    prefix = 500 if large else n
+    prefix = 500 if large or count > n else n
     rows = []
     for name, strategy, task in CHAINS:
         t_batch, full = median_time(
-            lambda strategy=strategy, task=task: place(inv, task, n, strategy=strategy, seed=1),
+            lambda strategy=strategy, task=task: place(inv, task, count, strategy=strategy, seed=1),
             max(3, runs),
         )
         t_loop, loop = median_time(
@@ -161,8 +165,8 @@ def chain_rows(large: bool, runs: int) -> list[tuple[str, int, int, int, float, 
         batch_prefix = place(inv, task, prefix, strategy=strategy, seed=1)
         assert loop == batch_prefix, f"{name}: batch and loop disagree on {prefix} copies"
         assert full.placements[:prefix] == loop.placements, f"{name}: prefix differs"
-        loop_copies = min(n, full.placed + 1)
-        rows.append((name, n, n, full.placed, t_batch, prefix,
+        loop_copies = min(count, full.placed + 1)
+        rows.append((name, n, count, full.placed, t_batch, prefix,
                      t_loop / min(prefix, loop.placed + 1) * loop_copies))  # fmt: skip
     return rows
 
@@ -284,6 +288,7 @@ def main() -> int:
     parser.add_argument("--only", choices=["scenarios", "chains", "regression"],
                         help="one table only")  # fmt: skip
     parser.add_argument("--large", action="store_true", help="chains at 100,000 x 100,000")
+    parser.add_argument("--copies", type=int, help="chains: copies (default: the instances)")
     parser.add_argument("--child-regression", action="store_true", help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.child_regression:
@@ -298,7 +303,7 @@ def main() -> int:
         print_regression(max(11, args.runs))
     if args.only in (None, "chains"):
         print()
-        print_chains(chain_rows(args.large, args.runs))
+        print_chains(chain_rows(args.large, args.runs, args.copies))
     if args.only in ("chains", "regression"):
         return 0
     rows = []

@@ -42,16 +42,26 @@ _p[-1] = 1.0 - 0.5 / float(1 << _BITS)  # u = 1 would be infinite: half a bucket
 # _EDGES[j] = -ln(1 - j / 2**16), scaled: bucket j (the top bits of a uniform word) spans
 # [_EDGES[j], _EDGES[j + 1]).
 _EDGES = np.round(-np.log1p(-_p) * _SCALE).astype(np.int64)
+_WIDTHS = np.diff(_EDGES)  # bucket j's width: one gather instead of two per step
 del _p
+_CHUNK = 1 << 14  # slots per chunk of `RandomKeys._steps` (128 KiB per array)
 
 
 def _mix(x: npt.NDArray[np.uint64]) -> npt.NDArray[np.uint64]:
-    """splitmix64's finalizer: a bijection on 64-bit words that scrambles every bit."""
-    x = x ^ (x >> np.uint64(30))
-    x = x * np.uint64(0xBF58476D1CE4E5B9)
-    x = x ^ (x >> np.uint64(27))
-    x = x * np.uint64(0x94D049BB133111EB)
-    return x ^ (x >> np.uint64(31))
+    """splitmix64's finalizer: a bijection on 64-bit words that scrambles every bit.
+
+    Works in place on `x` (a fresh array the caller owns) with one scratch array: the keys of
+    a batch are made by the tens of thousands, and temporaries cost more than the arithmetic.
+    """
+    scratch = x >> np.uint64(30)
+    x ^= scratch
+    x *= np.uint64(0xBF58476D1CE4E5B9)
+    np.right_shift(x, np.uint64(27), out=scratch)
+    x ^= scratch
+    x *= np.uint64(0x94D049BB133111EB)
+    np.right_shift(x, np.uint64(31), out=scratch)
+    x ^= scratch
+    return x
 
 
 def _mix_int(x: int) -> int:
@@ -80,14 +90,37 @@ class RandomKeys:
     def steps(self, rows: npt.ArrayLike, t: npt.ArrayLike) -> Ints:
         """step(i, t) for each (row, t) pair: integers >= 1, mean about 2**32."""
         words = np.asarray(rows, dtype=np.int64).astype(np.uint64)
-        counters = np.asarray(t, dtype=np.int64).astype(np.uint64)
-        mixed = _mix((words * np.uint64(_GOLDEN)) ^ self.word)
-        h = _mix(mixed + counters * np.uint64(0xD1B54A32D192ED03))
-        bucket = (h >> np.uint64(64 - _BITS)).astype(np.int64)
-        within = ((h >> np.uint64(64 - 2 * _BITS)) & np.uint64((1 << _BITS) - 1)).astype(np.int64)
-        low, high = _EDGES[bucket], _EDGES[bucket + 1]
-        # high - low < 2**47 and within < 2**16: the product fits in int64.
-        out: Ints = np.maximum(low + (((high - low) * within) >> _BITS), 1)
+        return self._steps(self._row_words(words), np.asarray(t, dtype=np.int64))
+
+    def _row_words(self, words: npt.NDArray[np.uint64]) -> npt.NDArray[np.uint64]:
+        """The per-row half of the hash (the same for every t of a row)."""
+        words *= np.uint64(_GOLDEN)
+        words ^= self.word
+        return _mix(words)
+
+    @staticmethod
+    def _steps(mixed: npt.NDArray[np.uint64], t: Ints) -> Ints:
+        """step(i, t) from row i's `_row_words` (one per slot) and t.
+
+        A chunk at a time: each step takes a dozen array operations, and temporaries past a
+        few hundred kilobytes are fresh pages from the system on every operation (far slower
+        than the arithmetic), while chunks this size reuse the allocator's memory.
+        """
+        out: Ints = np.empty(len(t), dtype=np.int64)
+        for at in range(0, len(t), _CHUNK):
+            h = t[at : at + _CHUNK].astype(np.uint64)
+            h *= np.uint64(0xD1B54A32D192ED03)
+            h += mixed[at : at + _CHUNK]
+            h = _mix(h)
+            bucket = (h >> np.uint64(64 - _BITS)).astype(np.int64)
+            h >>= np.uint64(64 - 2 * _BITS)
+            h &= np.uint64((1 << _BITS) - 1)
+            within = h.astype(np.int64)
+            # width < 2**47 and within < 2**16: the product fits in int64.
+            within *= _WIDTHS.take(bucket)
+            within >>= _BITS
+            within += _EDGES.take(bucket)
+            np.maximum(within, 1, out=out[at : at + _CHUNK])
         return out
 
     def first(self, rows: npt.ArrayLike) -> Ints:
@@ -97,16 +130,30 @@ class RandomKeys:
 
     def runs(self, rows: Ints, lengths: Ints) -> Ints:
         """key(i, t) for t = 0 .. lengths[i] - 1, row after row (flattened)."""
-        slots = np.repeat(rows, lengths)
-        starts = np.cumsum(lengths) - lengths
-        t = np.arange(len(slots), dtype=np.int64) - np.repeat(starts, lengths)
-        steps = self.steps(slots, t)
+        return self.runs_from(rows, np.zeros(len(rows), dtype=np.int64), lengths,
+                              np.zeros(len(rows), dtype=np.int64))  # fmt: skip
+
+    def runs_from(self, rows: Ints, start: Ints, lengths: Ints, before: Ints) -> Ints:
+        """key(i, t) for t = start[i] .. start[i] + lengths[i] - 1, row after row (flattened).
+
+        `before[i]`: key(i, start[i] - 1), 0 when start[i] is 0; so runs made earlier go on
+        where they stopped.
+        """
+        lengths = np.asarray(lengths, dtype=np.int64)
+        some = lengths > 0
+        rows, start, lengths, before = rows[some], start[some], lengths[some], before[some]
+        mixed = np.repeat(self._row_words(rows.astype(np.uint64)), lengths)
+        firsts = np.cumsum(lengths) - lengths
+        # t runs start[i], start[i] + 1, ...: one arange, shifted per row.
+        t = np.arange(len(mixed), dtype=np.int64)
+        t += np.repeat(start - firsts, lengths)
+        steps = self._steps(mixed, t)
         total = np.cumsum(steps)
-        # A running sum restarted at each row: subtract the sum before the row's first slot.
-        before = np.repeat(total[starts[lengths > 0]] - steps[starts[lengths > 0]],
-                           lengths[lengths > 0])  # fmt: skip
-        out: Ints = total - before
-        return out
+        # A running sum restarted at each row: take off the sum before the row's first slot
+        # and put on the row's key before it.
+        offset = before - (total[firsts] - steps[firsts])
+        total += np.repeat(offset, lengths)
+        return total
 
 
 def _own_seed(rule: Strategy, seed: int | None) -> int | None:

@@ -62,11 +62,14 @@ class Column:
     missing: int = -1
 
 
-def _sort(*keys: npt.NDArray[np.integer]) -> npt.NDArray[np.intp]:
+def _sort(*keys: npt.NDArray[np.integer], stable: bool = True) -> npt.NDArray[np.intp]:
     """Indices that sort by `keys` lexicographically, the first key most significant; stable.
 
     Keys are packed mixed-radix into one int64 when their ranges allow (one argsort instead of
-    one pass per key), else np.lexsort.
+    one pass per key), else np.lexsort. Packed keys are sorted unstably first (several times
+    faster than a stable sort), which is the stable order when no two are equal: the usual
+    case, since the chains end with the instance; else again, stably (unless `stable` is
+    False: the caller reads only the sorted keys, not which of equal ones comes first).
     """
     arrays = [np.asarray(k, dtype=np.int64) for k in keys]
     n = len(arrays[0]) if arrays else 0
@@ -82,7 +85,13 @@ def _sort(*keys: npt.NDArray[np.integer]) -> npt.NDArray[np.intp]:
         if width > 1:
             packed += (key - low) * span
             span *= width
-    return np.argsort(packed, kind="stable")
+    perm = np.argsort(packed)
+    if not stable:
+        return perm
+    ranked = packed[perm]
+    if (ranked[1:] == ranked[:-1]).any():
+        return np.argsort(packed, kind="stable")
+    return perm
 
 
 def _starts(sorted_groups: Ints) -> Ints:
@@ -99,7 +108,7 @@ def _dense(*keys: Ints) -> Ints:
     n = len(keys[0])
     if not n:
         return np.zeros(0, dtype=np.int64)
-    perm = _sort(*keys)
+    perm = _sort(*keys, stable=False)
     change = np.zeros(n, dtype=bool)
     for key in keys:
         s = key[perm]
@@ -162,10 +171,18 @@ def _cap_linear(base: Ints, k: Ints, owner: Ints, want: Ints, nb: int) -> Ints:
     L is the smallest level at which the bucket's slots (values base + t, t < k) number at
     least `want`.
     """
+    if len(base) <= _FEW:
+        return _cap_linear_few(base, k, owner, want)
     lo = np.full(nb, np.iinfo(np.int64).max, dtype=np.int64)
-    np.minimum.at(lo, owner, base)
     hi = np.full(nb, np.iinfo(np.int64).min, dtype=np.int64)
-    np.maximum.at(hi, owner, base + k - 1)
+    top = base + k - 1
+    if (owner[1:] >= owner[:-1]).all():  # the callers' rows come by bucket: reduce runs
+        starts = np.flatnonzero(np.r_[True, owner[1:] != owner[:-1]])
+        lo[owner[starts]] = np.minimum.reduceat(base, starts)
+        hi[owner[starts]] = np.maximum.reduceat(top, starts)
+    else:
+        np.minimum.at(lo, owner, base)
+        np.maximum.at(hi, owner, top)
     lo = np.minimum(lo, hi) - 1  # buckets without rows: an empty range
     while True:
         active = lo + 1 < hi
@@ -180,39 +197,86 @@ def _cap_linear(base: Ints, k: Ints, owner: Ints, want: Ints, nb: int) -> Ints:
     return out
 
 
-def _cap_random(keys: RandomKeys, rows: Ints, k: Ints, owner: Ints, want: Ints, nb: int) -> Ints:
-    """Per row, how many of its keys are at or below its bucket's `want`-th smallest key.
+# Up to this many rows `_cap_linear` searches with Python ints: zone cells are few, and each
+# step of the array search costs more in calls than in arithmetic.
+_FEW = 32
 
-    Keys are made a few per row at a time; rows whose last key made is still under the
-    bucket's threshold get more, until none does (each key grows by 2**32 on average).
+
+def _cap_linear_few(base: Ints, k: Ints, owner: Ints, want: Ints) -> Ints:
+    """`_cap_linear` for a few rows, bucket by bucket."""
+    bases, ks, owners = base.tolist(), k.tolist(), owner.tolist()
+    out = [0] * len(bases)
+    for b in set(owners):
+        mine = [i for i, o in enumerate(owners) if o == b]
+        target = int(want[b])
+        lo = min(bases[i] for i in mine) - 1  # too few slots at or below lo
+        hi = max(bases[i] + ks[i] - 1 for i in mine)  # every slot
+        while lo + 1 < hi:
+            mid = (lo + hi) // 2
+            have = sum(min(max(mid - bases[i] + 1, 0), ks[i]) for i in mine)
+            if have >= target:
+                hi = mid
+            else:
+                lo = mid
+        for i in mine:
+            out[i] = min(max(hi - bases[i] + 1, 0), ks[i])
+    return np.array(out, dtype=np.int64)
+
+
+def _cap_random(
+    keys: RandomKeys, rows: Ints, k: Ints, owner: Ints, want: Ints, nb: int
+) -> tuple[Ints, Ints, Ints]:
+    """The slots whose keys are at or below their bucket's `want`-th smallest key.
+
+    Returns them as (row index, t, key), in no particular order; each row's are its first
+    ones (keys increase with t). Keys are made a few per row at a time; rows whose last key
+    made is still under the bucket's threshold get more, going on from where they stopped,
+    until none does. Every row needs one key past the threshold to know it is done, so the
+    first round makes want / rows + 1 keys per row, about the least that can be made, and a
+    later round the keys expected before the threshold (each step is 2**32 on average) plus
+    a standard deviation and one.
     """
     n_rows = np.bincount(owner, minlength=nb)
-    guess = want // np.maximum(n_rows, 1) + 2
-    lengths = np.minimum(k, guess[owner])
+    guess = -(-want // np.maximum(n_rows, 1)) + 1
     big = np.iinfo(np.int64).max
+    made = np.zeros(len(rows), dtype=np.int64)
+    last = np.zeros(len(rows), dtype=np.int64)  # key(i, made - 1); 0 before any
+    parts_row: list[Ints] = []
+    parts_t: list[Ints] = []
+    parts_key: list[Ints] = []
+    grow = np.arange(len(rows), dtype=np.int64)  # the rows that get more keys this round
+    add = np.minimum(k, guess[owner])
     while True:
-        values = keys.runs(rows, lengths)
-        slot_owner = np.repeat(owner, lengths)
+        new = keys.runs_from(rows[grow], made[grow], add, last[grow])
+        ends = np.cumsum(add)
+        parts_row.append(np.repeat(grow, add))
+        shift = np.repeat(ends - add - made[grow], add)  # t = made before + 0, 1, ...
+        parts_t.append(np.arange(len(new), dtype=np.int64) - shift)
+        parts_key.append(new)
+        made[grow] += add
+        last[grow] = new[ends - 1]
+        values = np.concatenate(parts_key) if len(parts_key) > 1 else new
         theta = np.full(nb, big, dtype=np.int64)
         if nb == 1:  # the usual case: a selection, not a sort
             if len(values) >= want[0]:
                 theta[0] = np.partition(values, want[0] - 1)[want[0] - 1]
         else:
+            slot_owner = owner[np.concatenate(parts_row)]
             perm = _sort(slot_owner, values)
             ranked = slot_owner[perm]
             at = _starts(ranked) == want[ranked] - 1
             theta[ranked[at]] = values[perm][at]
-        last = np.full(len(rows), big, dtype=np.int64)
-        made = lengths > 0
-        last[made] = values[np.cumsum(lengths)[made] - 1]
-        short = (last <= theta[owner]) & (lengths < k)
+        short = (last <= theta[owner]) & (made < k)
         if not short.any():
             break
-        room = (theta[owner[short]] - last[short]) >> 32
-        lengths[short] = np.minimum(k[short], lengths[short] * 2 + room + 1)
-    under = values <= theta[slot_owner]
-    slot_row = np.repeat(np.arange(len(rows)), lengths)
-    return np.bincount(slot_row, weights=under, minlength=len(rows)).astype(np.int64)
+        grow = np.flatnonzero(short)
+        expect = np.minimum((theta[owner[grow]] - last[grow]) >> 32, k[grow])
+        margin = np.sqrt(expect).astype(np.int64) + 1
+        add = np.minimum(k[grow] - made[grow], expect + margin)
+    slot_row = np.concatenate(parts_row) if len(parts_row) > 1 else parts_row[0]
+    slot_t = np.concatenate(parts_t) if len(parts_t) > 1 else parts_t[0]
+    under = values <= theta[owner[slot_row]]
+    return slot_row[under], slot_t[under], values[under]
 
 
 def _level_merge(
@@ -255,6 +319,8 @@ def _ordered(
 def _truncate(order: npt.NDArray[np.intp], bucket: Ints, budget: Ints) -> npt.NDArray[np.intp]:
     """The first budget[b] items of each bucket, `order` being sorted by bucket."""
     b = bucket[order]
+    if len(b) and b[0] == b[-1]:  # one bucket: a prefix
+        return order[: budget[b[0]]]
     return order[_starts(b) < budget[b]]
 
 
@@ -282,26 +348,35 @@ def _merge(
     """Keys increase with t: every slot is an item; make only the slots a bucket can use."""
     lengths = k.copy()
     partial = budget[bucket] < cap[bucket]
-    if partial.any():
-        ids, owner = np.unique(bucket[partial], return_inverse=True)
-        lead = cols[0]
-        if lead.kind == RND:
-            assert lead.keys is not None
-            lengths[partial] = _cap_random(
-                lead.keys, rows[partial], k[partial], owner, budget[ids], len(ids)
-            )
-        else:
-            base = lead.base[rows[partial]]
-            lengths[partial] = _cap_linear(base, k[partial], owner, budget[ids], len(ids))
-    inst, t = _expand(rows, lengths)
-    slot_bucket = np.repeat(bucket, lengths)
-    values = []
-    for c in cols:
-        if c.kind == RND:
-            assert c.keys is not None
-            values.append(c.keys.runs(rows, lengths))
-        else:
-            values.append(_values(c, inst, t))
+    lead = cols[0]
+    if partial.all() and lead.kind == RND:
+        # The threshold search made the slots and the lead keys (every bucket is partial).
+        ids, owner = np.unique(bucket, return_inverse=True)
+        assert lead.keys is not None
+        slot_row, t, first = _cap_random(lead.keys, rows, k, owner, budget[ids], len(ids))
+        inst, slot_bucket = rows[slot_row], bucket[slot_row]
+        values = [first, *[_values(c, inst, t) for c in cols[1:]]]
+    else:
+        if partial.any():
+            ids, owner = np.unique(bucket[partial], return_inverse=True)
+            if lead.kind == RND:
+                assert lead.keys is not None
+                under, _, _ = _cap_random(
+                    lead.keys, rows[partial], k[partial], owner, budget[ids], len(ids)
+                )
+                lengths[partial] = np.bincount(under, minlength=int(partial.sum()))
+            else:
+                base = lead.base[rows[partial]]
+                lengths[partial] = _cap_linear(base, k[partial], owner, budget[ids], len(ids))
+        inst, t = _expand(rows, lengths)
+        slot_bucket = np.repeat(bucket, lengths)
+        values = []
+        for c in cols:
+            if c.kind == RND:
+                assert c.keys is not None
+                values.append(c.keys.runs(rows, lengths))
+            else:
+                values.append(_values(c, inst, t))
     order = _truncate(_ordered(cols, slot_bucket, inst, values, np.ones_like(inst)),
                       slot_bucket, budget)  # fmt: skip
     return inst[order], t[order], slot_bucket[order]
