@@ -202,16 +202,15 @@ def _in_list(leaf: Comparison, view: View) -> Family | None:
     else:
         raw = view.ec2_instance_ids
     have = set(leaf.argument)
-    rows = np.array([v if isinstance(v, str) and v not in have else "" for v in raw.tolist()],
-                    dtype=object)  # fmt: skip
-    options, option_of_row = np.unique(rows.astype(str), return_inverse=True)
-    names: list[str] = [str(v) for v in options.tolist()]
-    option_of_row = option_of_row.astype(np.int64)
-    if names and names[0] == "":  # rows with nothing to add (absent, or already in the list)
-        names = names[1:]
-        option_of_row -= 1
-    if not names:
+    values = raw.tolist()
+    addable = np.array([isinstance(v, str) and v not in have for v in values], dtype=bool)
+    option_of_row = np.full(len(values), -1, dtype=np.int64)
+    if not addable.any():
         return None
+    options, codes = np.unique(np.array(values, dtype=object)[addable].astype(str),
+                               return_inverse=True)  # fmt: skip
+    option_of_row[addable] = codes
+    names: list[str] = [str(v) for v in options.tolist()]
 
     def family(make: Callable[[Comparison], Step]) -> Relaxation:
         def build(chosen: Sequence[str]) -> Step:
