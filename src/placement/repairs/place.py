@@ -42,11 +42,18 @@ Slot = tuple[str, int, Constraint]
 
 
 def first_reaching(length: int, value_at: Callable[[int], int], target: int) -> int:
-    """The least i in [0, length) with value_at(i) >= target: a bisection, log2(length) calls.
+    """The least i in [0, length) with value_at(i) >= target, in about 2 log2(i) calls.
 
-    Given value_at is non-decreasing and value_at(length - 1) >= target.
+    Given value_at is non-decreasing and value_at(length - 1) >= target. Fixes usually lie
+    near the original problem, so the search gallops out from step 0 (1, 3, 7, ...) before
+    bisecting: its cost follows the answer, not the length of the family.
     """
-    lo, hi = 0, length - 1
+    lo, hi, probe = 0, length - 1, 0
+    while probe < hi:
+        if value_at(probe) >= target:
+            hi = probe
+            break
+        lo, probe = probe + 1, min(hi, 2 * probe + 1)
     while lo < hi:
         mid = (lo + hi) // 2
         if value_at(mid) >= target:
@@ -232,8 +239,9 @@ class _Finder:
     def relaxation(self, slot: Slot, relaxation: Relaxation) -> None:
         p = self.p
         steps: Sequence[Step] = relaxation.steps
+        gained: Ints | None = None
         if relaxation.build is not None and relaxation.options:
-            steps = self._ordered(slot, relaxation)
+            steps, gained = self._ordered(slot, relaxation)
         if not len(steps):
             return
 
@@ -244,14 +252,19 @@ class _Finder:
         target = reach(len(steps) - 1)
         if target <= self.before:
             return
-        i = first_reaching(len(steps), reach, target)
+        if gained is not None:  # the copies each prefix of options adds are known: no search
+            i = min(int(np.searchsorted(gained, target - self.before)), len(steps) - 1)
+        else:
+            i = first_reaching(len(steps), reach, target)
         step = steps[i]
         task, rules = p.applied(slot, step.rule)
         change = {**step.change, "where": slot[0], "index": slot[1]}
         self.add(relaxation.kind, step.summary, change, task=task, rules=rules, size=i + 1)
 
-    def _ordered(self, slot: Slot, relaxation: Relaxation) -> Sequence[Step]:
+    def _ordered(self, slot: Slot, relaxation: Relaxation) -> tuple[Sequence[Step], Ints | None]:
         """A set relaxation as steps: the options that admit the most copies first.
+
+        With the copies each prefix of options gains, where the capacities say them.
 
         Rows admitted by different options are disjoint and each row's copies do not depend on
         the others', so taking the heaviest options first reaches a count with the fewest.
@@ -270,7 +283,9 @@ class _Finder:
             weights = np.bincount(which[which >= 0], gain[which >= 0], minlength=len(options))
             ranked = np.argsort(-weights, kind="stable")
             order = [int(j) for j in ranked if weights[j] > 0]
-        return Steps(len(order), lambda k: build([options[j] for j in order[: k + 1]]))
+            gained = np.cumsum(weights[order]).astype(np.int64)
+            return Steps(len(order), lambda k: build([options[j] for j in order[: k + 1]])), gained
+        return Steps(len(order), lambda k: build([options[j] for j in order[: k + 1]])), None
 
     # -- the task -------------------------------------------------------------------------------
 
@@ -327,11 +342,15 @@ class _Finder:
             return
         caps = p.capacities(every, p.task, p.rules)
         if caps is not None:
-            out = out[np.argsort(-caps[out], kind="stable")]  # the largest first: the fewest
-        k = 1 + first_reaching(
-            len(out), lambda i: p.placed(inventory=returned_to_service(p.inventory, out[: i + 1])),
-            target,
-        )  # fmt: skip
+            # Each returned instance adds its own copies: the largest first are the fewest.
+            out = out[np.argsort(-caps[out], kind="stable")]
+            k = 1 + int(np.searchsorted(np.cumsum(caps[out]), target - self.before))
+        else:
+            k = 1 + first_reaching(
+                len(out),
+                lambda i: p.placed(inventory=returned_to_service(p.inventory, out[: i + 1])),
+                target,
+            )  # fmt: skip
         chosen = out[:k]
         ids = [str(p.inventory.ids[r]) for r in chosen.tolist()]
         shown = ", ".join(ids[:5]) + (f" and {len(ids) - 5} more" if len(ids) > 5 else "")
