@@ -418,3 +418,17 @@ def _expression_problems(draw: st.DrawFn) -> dict[str, Any]:
 @given(_expression_problems())
 def test_expression_relaxations_are_verified_and_minimal(problem: dict[str, Any]) -> None:
     test_every_fix_places_what_it_says_and_is_minimal.hypothesis.inner_test(problem, False)
+
+
+def test_answers_are_json_ready_pickle_and_leave_inputs_alone() -> None:
+    inv = _port_80_cluster(6, draining=(3,))
+    snapshot = pickle.dumps(inv)
+    answer = repair_deploy(inv, WEB, NEW, desired_count=6, templates=[TEMPLATE])
+    assert pickle.dumps(inv) == snapshot
+    data = json.loads(json.dumps(answer.to_dict()))
+    assert data["question"] == "deploy" and len(data["fixes"]) == len(answer.fixes)
+    back = pickle.loads(pickle.dumps(answer))
+    assert [f.summary for f in back.fixes] == [f.summary for f in answer.fixes]
+    assert back.fixes[0].inventory == answer.fixes[0].inventory
+    daemon = repair_daemon(inv, attrs.evolve(NEW, cpu=1, group="daemon:x"))
+    assert json.loads(json.dumps(daemon.to_dict()))["fixes"][0]["instances"]
