@@ -432,3 +432,14 @@ def test_answers_are_json_ready_pickle_and_leave_inputs_alone() -> None:
     assert back.fixes[0].inventory == answer.fixes[0].inventory
     daemon = repair_daemon(inv, attrs.evolve(NEW, cpu=1, group="daemon:x"))
     assert json.loads(json.dumps(daemon.to_dict()))["fixes"][0]["instances"]
+
+
+def test_daemon_cpu_shrinks_to_the_largest_that_admits_every_instance() -> None:
+    inv = _port_80_cluster(3)
+    daemon = TaskSpec(cpu=3500, memory=100, group="daemon:agent")
+    answer = repair_daemon(inv, daemon)
+    fix = next(f for f in answer.fixes if f.kind == "shrink-cpu")
+    assert fix.task.cpu == 3072 and fix.complete and len(fix.instances) == 3
+    assert not place_daemon(inv, attrs.evolve(daemon, cpu=3073)).placements
+    with pytest.raises(PlacementInputError):
+        repair_daemon(inv, daemon, strategy=["binpack(cpu)"])

@@ -20,7 +20,7 @@ __all__ = ["repair_daemon"]
 
 
 def repair_daemon(
-    inventory: Inventory, task: TaskSpec, *, constraints: Iterable[Any] = ()
+    inventory: Inventory, task: TaskSpec, *, constraints: Iterable[Any] = (), strategy: Any = None
 ) -> Repair:
     """Which instances that need the daemon could run it after which change (SEMANTICS.md §5).
 
@@ -28,8 +28,9 @@ def repair_daemon(
     `placed` those that take it. Fixes: the task's CPU or memory lowered to the largest amount
     that lets the most of them take it, and each taken host port made dynamic. Each fix's
     `instances` are the ARNs that could run the daemon after the change and could not before.
+    A non-empty `strategy` is refused, as `place_daemon` refuses it.
     """
-    before = decide_daemon(inventory, task, constraints, None)
+    before = decide_daemon(inventory, task, constraints, strategy)
     rules = constraints_from(constraints)
     requested = len(before.placements) + len(before.failures)
     fixes: list[Fix] = []
