@@ -31,7 +31,7 @@ from placement.instance import Task
 from placement.ops.whatif import _Fresh, _Grown, _template_list
 from placement.repairs import Fix, Relaxation, Step, Steps
 from placement.repairs.memberof import _positive, replace_at
-from placement.repairs.place import returned_to_service
+from placement.repairs.place import first_reaching, returned_to_service
 from placement.rules import Constraint, View, constraints_from
 from placement.syntax.ast import Comparison
 from placement.testing import placement_problems
@@ -320,8 +320,17 @@ def test_every_fix_places_what_it_says_and_is_minimal(problem: dict[str, Any], g
                  seed=problem["seed"]).placed == count:  # fmt: skip
             assert any(
                 f.complete and f.change.get("index") == index
-                and f.change.get("where", "caller") in ("caller",)
+                and f.change.get("where") == "caller"
                 and f.kind in ("drop-constraint", "drop-operand", "relax-threshold", "add-values")
+                for f in answer.fixes
+            ), index
+    for index in range(len(task.constraints)):
+        items = task.constraints[:index] + task.constraints[index + 1 :]
+        if place(inv, attrs.evolve(task, constraints=items), count, constraints=rules,
+                 strategy=problem["strategy"], seed=problem["seed"]).placed == count:  # fmt: skip
+            assert any(
+                f.complete and f.change.get("index") == index
+                and f.change.get("where") == "task"
                 for f in answer.fixes
             ), index
     for resource in ("cpu", "memory"):
@@ -443,3 +452,18 @@ def test_daemon_cpu_shrinks_to_the_largest_that_admits_every_instance() -> None:
     assert not place_daemon(inv, attrs.evolve(daemon, cpu=3073)).placements
     with pytest.raises(PlacementInputError):
         repair_daemon(inv, daemon, strategy=["binpack(cpu)"])
+
+
+@given(st.lists(st.integers(0, 5), min_size=1, max_size=40), st.integers(0, 200))
+def test_first_reaching_is_the_least_index(steps: list[int], target: int) -> None:
+    values = list(np.cumsum(steps))
+    assume(values[-1] >= target)
+    calls: list[int] = []
+
+    def value_at(i: int) -> int:
+        calls.append(i)
+        return int(values[i])
+
+    got = first_reaching(len(values), value_at, target)
+    assert got == next(i for i, v in enumerate(values) if v >= target)
+    assert len(calls) <= 2 * len(values).bit_length() + 2

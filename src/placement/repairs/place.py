@@ -230,7 +230,7 @@ class _Finder:
                 whose = "the task definition's" if where == "task" else "the"
                 self.add(
                     "drop-constraint", f"Drop {whose} constraint {rule}.",
-                    {"constraint": str(rule), "from": where, "index": i},
+                    {"constraint": str(rule), "where": where, "index": i},
                     task=task, rules=rules,
                 )  # fmt: skip
             for relaxation in rule.relaxations(View(p.inventory), p.task, p.count):
