@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import functools
 from collections.abc import Callable, Iterator, Sequence
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Protocol
 
 import attrs
 import numpy as np
@@ -29,7 +29,6 @@ from ..syntax.ast import ORDERINGS, And, Comparison, Expression, Not, Op, Or, Su
 from ..syntax.literals import MAX_COUNT, Timestamp, Version, parse_version
 
 if TYPE_CHECKING:
-    from ..rules.member_of import MemberOf
     from ..rules.view import View
 
 __all__ = ["member_of_relaxations", "replace_at"]
@@ -76,14 +75,23 @@ def _positive(expr: Expression) -> Iterator[tuple[Path, Expression]]:
             stack.extend(((*path, i), child) for i, child in reversed(children))
 
 
-def member_of_relaxations(rule: MemberOf, view: View, count: int) -> list[Relaxation]:
-    """Every relaxation §10 allows inside `rule`'s expression (see the module docstring)."""
-    from ..rules.member_of import MemberOf
+class _OverExpression(Protocol):
+    """A rule over one expression, built from it (`MemberOf`; not imported: it imports us)."""
 
+    @property
+    def expression(self) -> Expression:
+        """The rule's expression."""
+        ...
+
+    def __init__(self, expression: Expression) -> None: ...
+
+
+def member_of_relaxations(rule: _OverExpression, view: View, count: int) -> list[Relaxation]:
+    """Every relaxation §10 allows inside `rule`'s expression (see the module docstring)."""
     expr = rule.expression
 
     def step(path: Path, new: Expression | None, was: str, now: str, kind: str) -> Step:
-        relaxed = MemberOf(replace_at(expr, path, new))
+        relaxed = type(rule)(replace_at(expr, path, new))
         change = {"from": str(rule), "to": str(relaxed), "comparison": {"from": was, "to": now}}
         if kind == "drop-operand":
             words = f"Drop `{was}` from {rule}"

@@ -17,14 +17,11 @@ changes of one kind, in one of two shapes:
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator, Mapping, Sequence
-from typing import TYPE_CHECKING, Any, overload
+from typing import Any, overload
 
 import attrs
 import numpy as np
 import numpy.typing as npt
-
-if TYPE_CHECKING:
-    from .base import Constraint
 
 __all__ = ["Relaxation", "Step", "Steps"]
 
@@ -33,8 +30,9 @@ __all__ = ["Relaxation", "Step", "Steps"]
 class Step:
     """One relaxed version of a rule: the replacement, the change as data and in words."""
 
-    rule: Constraint | None
-    """The rule to use instead (None: no rule at all)."""
+    rule: Any
+    """The `Constraint` to use instead (None: no rule at all). Typed `Any` so that this module
+    imports nothing of `rules.base`, which names `Relaxation` in its interface."""
     change: Mapping[str, Any]
     """The change, JSON-ready (`{"from": ..., "to": ...}` and whatever else says it)."""
     summary: str
