@@ -16,7 +16,7 @@ from typing import Any
 from ..inventory import Inventory
 from ..ops.deploy import Deployment, deploy
 from ..ops.whatif import _Fresh, _Grown, _template_list
-from ..place.api import _inputs as _place_inputs
+from ..place.inputs import check_inputs
 from ..place.task import TaskSpec
 from .place import dynamic_change, taken_ports, without_ports
 from .result import Fix, Repair
@@ -78,7 +78,7 @@ def repair_deploy(
     `maximum_percent`, `inventory`, `task` and the `rounds` it takes. A deployment that
     completes as it stands gets no fixes. Inputs are never changed.
     """
-    rules, chain = _place_inputs(inventory, new_task, 0, constraints, strategy, seed)
+    rules, chain = check_inputs(inventory, new_task, 0, constraints, strategy, seed)
     desired = desired_count
 
     def run(inv: Inventory = inventory, task: TaskSpec = new_task, low: int = -1,

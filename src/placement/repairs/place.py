@@ -21,9 +21,10 @@ import numpy.typing as npt
 from ..columns import StringColumn
 from ..errors import PlacementInputError
 from ..inventory import Inventory
-from ..ops.whatif import _Fresh, _Grown, _template_list, counted_capacities, instances_needed
-from ..place.api import _inputs as _place_inputs
+from ..ops.whatif import _Fresh, _Grown, _template_list, instances_needed
 from ..place.api import place
+from ..place.capacity import counted_capacities
+from ..place.inputs import check_inputs
 from ..place.result import PlacementResult
 from ..place.task import TaskSpec
 from ..rules.base import Constraint, Strategy
@@ -414,7 +415,7 @@ def repair(
     documents or `Instance`s). Fixes that complete come first, then by how little they change.
     When every copy already places, the repair has no fixes. Inputs are never changed.
     """
-    rules, chain = _place_inputs(inventory, task, count, constraints, strategy, seed)
+    rules, chain = check_inputs(inventory, task, count, constraints, strategy, seed)
     problem = Problem(inventory, task, count, rules, chain, seed, capacity_provider_strategy)
     result = problem.run()
     finder = _Finder(problem, result.placed)
