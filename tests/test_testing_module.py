@@ -130,8 +130,12 @@ def test_every_public_class_has_a_strategy() -> None:
         placement.ClauseExplanation, placement.Ranking, placement.PlacementResult,
         placement.Failure, placement.PlacementExplanation,
     }  # fmt: skip
-    # The operations' results (what-if, scale-in, daemons) and the live state are answers too.
-    answers |= {v for v in public if v.__module__.startswith(("placement.ops.", "placement.state"))}
+    # The operations' results (what-if, scale-in, daemons, repairs) and the live state are
+    # answers too.
+    answers |= {
+        v for v in public
+        if v.__module__.startswith(("placement.ops.", "placement.state", "placement.repairs."))
+    }  # fmt: skip
     assert public - answers <= set(CHECKS)
 
 

@@ -31,6 +31,7 @@ from .ops.whatif import Headroom, InstancesNeeded, headroom, instances_needed
 from .place.api import Ranking, place, rank
 from .place.result import Failure, PlacementResult
 from .place.task import TaskSpec
+from .repairs import Fix, Repair, repair, repair_daemon, repair_deploy
 from .rules import (
     RUN_TASK_DEFAULT,
     SERVICE_DEFAULT,
@@ -80,6 +81,8 @@ __all__ = [
     # what-if
     "headroom", "Headroom", "instances_needed", "InstancesNeeded", "deploy", "Deployment",
     "DeploymentRound", "sweep",
+    # repair
+    "repair", "repair_deploy", "repair_daemon", "Repair", "Fix",
     # live state and operations
     "ClusterState", "scale_in", "ScaleInResult", "place_daemon", "DaemonResult",
 ]  # fmt: skip

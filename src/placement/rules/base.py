@@ -30,7 +30,7 @@ A strategy answers
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from typing import TYPE_CHECKING, Any, ClassVar, Protocol
 
 import numpy as np
@@ -41,6 +41,7 @@ from ..model import TaskLike
 
 if TYPE_CHECKING:
     from ..instance import Instance, Task
+    from .relaxation import Relaxation
     from .view import View
 
 __all__ = ["TaskLike", "Constraint", "Strategy", "StopView", "Bools", "Ints", "USER_RANK"]
@@ -115,6 +116,14 @@ class Constraint:
 
         inventory = Inventory.from_instances(list(instances))
         return [bool(x) for x in self.excluded(View(inventory), task)]
+
+    def relaxations(self, view: View, task: TaskLike, count: int) -> Iterable[Relaxation]:
+        """Ways this rule could refuse fewer rows, for `placement.repair` (default: none).
+
+        Dropping the rule is always tried by repair itself; offer the finer changes here
+        (a threshold, a cap). See `rules.relaxation` for the shapes a `Relaxation` takes.
+        """
+        return ()
 
     def to_ecs(self) -> dict[str, Any]:
         """The rule as ECS JSON; rules ECS does not know refuse."""

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from typing import TYPE_CHECKING, Any, ClassVar
 
 import attrs
@@ -17,6 +17,7 @@ from .read import register_constraint, shown
 
 if TYPE_CHECKING:
     from ..instance import Instance
+    from .relaxation import Relaxation
     from .view import View
 
 __all__ = ["MemberOf", "MEMBER_OF"]
@@ -152,6 +153,12 @@ class MemberOf(Constraint):
                 items = argument if isinstance(argument, (list, tuple, frozenset)) else [argument]
                 out.extend(v for v in items if isinstance(v, int))
         return out
+
+    def relaxations(self, view: View, task: TaskLike, count: int) -> Iterable[Relaxation]:
+        """§10's relaxations of one comparison: a threshold, an `in` list, an `and` operand."""
+        from ..repairs.memberof import member_of_relaxations
+
+        return member_of_relaxations(self, view, count)
 
     def to_ecs(self) -> dict[str, str]:
         """`{"type": "memberOf", "expression": ...}`."""
