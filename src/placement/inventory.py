@@ -31,7 +31,7 @@ from .columns import (
     take_column,
 )
 from .ecs import INSTANCE_READ, read_instances, read_tasks, transpose
-from .ecs.protection import TASK_READ, protected_arns
+from .ecs.protection import TASK_READ, protected_arns, read_protection
 from .errors import InventoryError, PlacementInputError
 from .instance import Instance, Task
 from .model import INSTANCE_FIELDS, TASK_FIELDS, FieldSpec, Kind, TaskLike
@@ -664,6 +664,23 @@ class Inventory:
             {"containerInstances": [inst.to_ecs() for inst in self], "failures": []},
             {"tasks": [task.to_ecs() for task in self.tasks], "failures": []},
         )
+
+    def with_protection(self, protection: Any, now: Any = None) -> Inventory:
+        """A copy whose tasks named by GetTaskProtection output are set as it says at `now`.
+
+        As `from_ecs(..., protection=, now=)` reads it (SEMANTICS.md §9); tasks it does not
+        name keep their flag, ARNs of tasks not here are ignored.
+        """
+        answers = read_protection(protection, now)
+        arns = self.tasks.arns.tolist()
+        flags = self.tasks.protected.copy()
+        for j, arn in enumerate(arns):
+            if arn in answers:
+                flags[j] = answers[arn]
+        tasks = {**self.tasks.columns(), "protected": frozen(flags)}
+        out = Inventory(self.columns(), tasks)
+        out._serial = self._serial
+        return out
 
     def group_counts(self, group: str) -> Ints:
         """Per instance, its RUNNING tasks of `group` (read-only; copy it to change it)."""
