@@ -658,7 +658,9 @@ class Inventory:
     def to_ecs(self) -> tuple[dict[str, Any], dict[str, Any]]:
         """(DescribeContainerInstances response, DescribeTasks response) for this inventory.
 
-        `Inventory.from_ecs(*inv.to_ecs())` reproduces `inv`, tasks included.
+        `Inventory.from_ecs(*inv.to_ecs())` reproduces `inv`, tasks included, but for their
+        scale-in protection, which DescribeTasks does not carry: pass
+        `protection=ecs.protection.protection_to_ecs(inv.tasks)` for that too.
         """
         return (
             {"containerInstances": [inst.to_ecs() for inst in self], "failures": []},
