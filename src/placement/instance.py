@@ -112,7 +112,8 @@ class Task:
 
     `cpu` units, `memory` MiB, `gpus`, and the host `ports`/`udp_ports` it binds are returned
     to the instance when the task stops. `started_at` is None for a copy placed here and not
-    yet started (it then counts as the most recently started).
+    yet started (it then counts as the most recently started). `protected`: scale-in
+    protection is on (SEMANTICS.md §9), so scale-in and deployments never stop it.
     """
 
     arn: str = _task("arn")
@@ -124,6 +125,7 @@ class Task:
     ports: frozenset[int] = _task("ports")
     udp_ports: frozenset[int] = _task("udp_ports")
     started_at: Timestamp | None = _task("started_at")
+    protected: bool = _task("protected")
 
     def to_ecs(self) -> dict[str, Any]:
         """Write the task as a DescribeTasks element (RUNNING; `from_ecs` reads it back)."""

@@ -10,7 +10,7 @@ reference placer keeps its own, independent one.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Iterator, Mapping, Sequence
+from collections.abc import Collection, Iterable, Iterator, Mapping, Sequence
 from typing import TYPE_CHECKING, Any, overload
 
 import numpy as np
@@ -32,6 +32,7 @@ from .columns import (
 )
 from .dialects import reader
 from .ecs import INSTANCE_READ, read_instances, read_tasks, transpose
+from .ecs.protection import TASK_READ, protected_arns, read_protection
 from .errors import InventoryError, PlacementInputError
 from .instance import Instance, Task
 from .model import INSTANCE_FIELDS, TASK_FIELDS, FieldSpec, Kind, TaskLike
@@ -102,6 +103,14 @@ def _get_columns(
     return out
 
 
+def _protection(protection: Any, now: Any) -> frozenset[str]:
+    """The task ARNs a GetTaskProtection `protection` (None: none) protects at `now`."""
+    if protection is None:
+        return frozenset()
+    return protected_arns(protection, now)
+
+
+_READ_WIDTH = len(TASK_READ)
 _NO_GROUPS: dict[str, int] = {}  # shared by the instances without tasks; never written
 
 
@@ -189,6 +198,8 @@ class NewCopies(Mapping[str, Any]):
             )
         if name == "started_at":
             return frozen(np.zeros(k, dtype=np.int64)), frozen(np.zeros(k, dtype=bool))
+        if name == "protected":  # a copy placed here has no scale-in protection
+            return frozen(np.zeros(k, dtype=bool))
         raise KeyError(name)
 
     def __iter__(self) -> Iterator[str]:
@@ -221,8 +232,9 @@ class TaskTable:
     """The RUNNING tasks of an inventory, one row each, in load order then placement order.
 
     Columns: `arns`, `instances` (each task's instance row), `groups` (dictionary-encoded),
-    `cpu`, `memory`, `gpus`, `ports`, `udp_ports`, `started_at`/`has_started_at`.
-    `len()`, `table[j]` (a `Task`) and iteration read it back.
+    `cpu`, `memory`, `gpus`, `ports`, `udp_ports`, `started_at`/`has_started_at`, `protected`
+    (scale-in protection, SEMANTICS.md §9). `len()`, `table[j]` (a `Task`) and iteration read
+    it back.
     """
 
     __slots__ = (
@@ -239,6 +251,7 @@ class TaskTable:
     udp_ports: SparseSets
     started_at: Ints
     has_started_at: Bools
+    protected: Bools
 
     def __init__(self, columns: Mapping[str, Any], instance_ids: npt.NDArray[np.object_]) -> None:
         _set_columns(self, TASK_FIELDS, _TASK_COLUMNS, columns)
@@ -344,7 +357,7 @@ class TaskTable:
     def nbytes(self) -> int:
         """Bytes held by the columns (ARNs counted as their string lengths)."""
         arrays = (self.instances, self.cpu, self.memory, self.gpus, self.started_at,
-                  self.has_started_at)  # fmt: skip
+                  self.has_started_at, self.protected)  # fmt: skip
         total = sum(int(a.nbytes) for a in arrays)
         total += int(self.arns.nbytes) + sum(len(a) + 49 for a in self.arns)
         return total + self.groups.nbytes + self.ports.nbytes + self.udp_ports.nbytes
@@ -407,14 +420,18 @@ class Inventory:
         records: Sequence[Sequence[Any]],
         task_rows: Sequence[Sequence[Any]],
         where: str = "container instance",
+        protected: Collection[str] = frozenset(),
     ) -> Inventory:
         """From checked instance values (INSTANCE_READ order) and task values (TASK_FIELDS).
+
+        A task row of `TASK_READ` values (as DescribeTasks' readers give them) is protected
+        when its ARN is in `protected`.
 
         A None `runningTasksCount` becomes the number of RUNNING tasks; each task's instance
         ARN becomes its instance's row; tasks on instances not in the inventory are dropped.
         Timestamps may be `Timestamp`s or whole microseconds.
         """
-        return cls._from_fields(transpose(records), task_rows, where)
+        return cls._from_fields(transpose(records), task_rows, where, protected)
 
     @classmethod
     def _from_fields(
@@ -422,6 +439,7 @@ class Inventory:
         fields: Sequence[Any],
         task_rows: Sequence[Sequence[Any]],
         where: str = "container instance",
+        protected: Collection[str] = frozenset(),
     ) -> Inventory:
         """`_build` from one sequence per INSTANCE_READ field, or its finished column (`Built`)."""
         n = len(fields[0])
@@ -438,7 +456,10 @@ class Inventory:
             if mine is _NO_GROUPS:
                 mine = groups[instance] = {}
             mine[row[2]] = mine.get(row[2], 0) + 1
-            kept.append((row[0], instance, *row[2:]))
+            if len(row) == _READ_WIDTH:  # DescribeTasks says nothing of protection
+                kept.append((row[0], instance, *row[2:], row[0] in protected))
+            else:
+                kept.append((row[0], instance, *row[2:]))
         if len({row[0] for row in kept}) != len(kept):
             # Positions count the RUNNING task rows; only tasks on these instances are kept.
             kept_arns = [row[0] if row[1] in row_of else object() for row in task_rows]
@@ -456,7 +477,9 @@ class Inventory:
         return cls(columns, task_columns)
 
     @classmethod
-    def from_ecs(cls, container_instances: Any, tasks: Any = ()) -> Inventory:
+    def from_ecs(
+        cls, container_instances: Any, tasks: Any = (), *, protection: Any = None, now: Any = None
+    ) -> Inventory:
         """Load DescribeContainerInstances and DescribeTasks output.
 
         Each argument is one response (a dict with `containerInstances` / `tasks`), a list of
@@ -466,11 +489,26 @@ class Inventory:
         instances not in the inventory are ignored. JSON null means absent. Malformed input
         raises `InventoryError` naming the instance (or task) and field, and loads nothing.
         See docs/inventory.md, "What the loaders accept and refuse".
+
+        `protection`: GetTaskProtection output (one response or a list of them): the tasks it
+        protects at `now` (a `datetime`, epoch seconds or ISO text; default the current time)
+        are `protected` (SEMANTICS.md §9). ARNs of tasks not loaded are ignored: a task may
+        stop between the two calls. See docs/what-if.md, "Scale-in protection".
         """
-        return cls._build(read_instances(container_instances), read_tasks(tasks))
+        return cls._build(
+            read_instances(container_instances), read_tasks(tasks), "container instance",
+            _protection(protection, now),
+        )  # fmt: skip
 
     @classmethod
-    def from_ecs_json(cls, container_instances: Any, tasks: Any = None) -> Inventory:
+    def from_ecs_json(
+        cls,
+        container_instances: Any,
+        tasks: Any = None,
+        *,
+        protection: Any = None,
+        now: Any = None,
+    ) -> Inventory:
         """Load DescribeContainerInstances and DescribeTasks output straight from JSON.
 
         Each argument is JSON as bytes, JSON text (a `str` whose first non-blank character is
@@ -478,13 +516,15 @@ class Inventory:
         what `from_ecs` takes; `tasks=None` means no tasks. The answer, and the error for bad
         input, are those of `from_ecs(json.loads(...))`; JSON that does not parse is an
         `InventoryError` too. The JSON is decoded straight into typed records (msgspec), without
-        a dict per instance, and read a column at a time.
+        a dict per instance, and read a column at a time. `protection` and `now` are those of
+        `from_ecs` (the protection response as parsed JSON, not text).
         """
         from .ecs_json import load_json, paused_gc
 
+        protected = _protection(protection, now)
         with paused_gc():
             fields, task_rows = load_json(container_instances, tasks)
-            return cls._from_fields(fields, task_rows)
+            return cls._from_fields(fields, task_rows, "container instance", protected)
 
     @classmethod
     def from_instances(
@@ -629,12 +669,31 @@ class Inventory:
     def to_ecs(self) -> tuple[dict[str, Any], dict[str, Any]]:
         """(DescribeContainerInstances response, DescribeTasks response) for this inventory.
 
-        `Inventory.from_ecs(*inv.to_ecs())` reproduces `inv`, tasks included.
+        `Inventory.from_ecs(*inv.to_ecs())` reproduces `inv`, tasks included, but for their
+        scale-in protection, which DescribeTasks does not carry: pass
+        `protection=ecs.protection.protection_to_ecs(inv.tasks)` for that too.
         """
         return (
             {"containerInstances": [inst.to_ecs() for inst in self], "failures": []},
             {"tasks": [task.to_ecs() for task in self.tasks], "failures": []},
         )
+
+    def with_protection(self, protection: Any, now: Any = None) -> Inventory:
+        """A copy whose tasks named by GetTaskProtection output are set as it says at `now`.
+
+        As `from_ecs(..., protection=, now=)` reads it (SEMANTICS.md §9); tasks it does not
+        name keep their flag, ARNs of tasks not here are ignored.
+        """
+        answers = read_protection(protection, now)
+        arns = self.tasks.arns.tolist()
+        flags = self.tasks.protected.copy()
+        for j, arn in enumerate(arns):
+            if arn in answers:
+                flags[j] = answers[arn]
+        tasks = {**self.tasks.columns(), "protected": frozen(flags)}
+        out = Inventory(self.columns(), tasks)
+        out._serial = self._serial
+        return out
 
     def group_counts(self, group: str) -> Ints:
         """Per instance, its RUNNING tasks of `group` (read-only; copy it to change it)."""

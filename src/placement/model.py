@@ -134,8 +134,17 @@ TASK_FIELDS: tuple[FieldSpec, ...] = (
         "udp_ports", "containers[].networkBindings[udp].hostPort", Kind.PORTS, frozenset()
     ),
     FieldSpec("started_at", "startedAt", Kind.TIMESTAMP),
+    FieldSpec(
+        "protected",
+        "(GetTaskProtection)",
+        Kind.FLAG,
+        False,
+        doc="scale-in protection (SEMANTICS.md §9): not in DescribeTasks; from GetTaskProtection",
+    ),
 )
-"""A RUNNING task's fields (SEMANTICS.md §2): what it holds on its instance, and since when."""
+"""A RUNNING task's fields (SEMANTICS.md §2): what it holds on its instance, since when, and
+whether scale-in protection keeps it running (§9). Protection is the last field: the readers of
+DescribeTasks give every field before it (`ecs.protection.TASK_READ`)."""
 
 
 def field_error(where: str, field: str, problem: str) -> InventoryError:

@@ -39,6 +39,7 @@ import numpy.typing as npt
 
 from .columns import GroupCounts, SparseSets, StringColumn, column_value, frozen
 from .ecs import INSTANCE_READ, read_event_detail, read_event_header, read_instances, read_tasks
+from .ecs.protection import protected_arns, read_protection
 from .ecs_json import paused_gc
 from .errors import InventoryError, PlacementError, PlacementInputError
 from .instance import Instance
@@ -72,8 +73,9 @@ Bools = npt.NDArray[np.bool_]
 Ints = npt.NDArray[np.int64]
 
 # A task as the state holds it: (instance ARN, group, cpu, memory, gpus, ports, udp_ports,
-# started_at) -- TASK_FIELDS without the ARN, which is the key.
-_Task = tuple[str, str, int, int, int, frozenset[int], frozenset[int], Timestamp | None]
+# started_at, protected) -- TASK_FIELDS without the ARN, which is the key.
+_Task = tuple[str, str, int, int, int, frozenset[int], frozenset[int], Timestamp | None, bool]
+_PROTECTED = 8  # the index of `protected` in a `_Task`
 
 _READ = [spec.name for spec in INSTANCE_READ]
 _AT = {name: k for k, name in enumerate(_READ)}
@@ -385,16 +387,20 @@ class ClusterState:
         cluster: str | None = None,
         remember: int = REMEMBER,
         hold: int = HOLD,
+        protection: Any = None,
+        now: Any = None,
     ) -> ClusterState:
         """A state from DescribeContainerInstances and DescribeTasks output (`Inventory.from_ecs`).
 
         Instances whose document has no `runningTasksCount` get theirs from their tasks, and
-        it keeps following them as task events arrive.
+        it keeps following them as task events arrive. `protection` and `now` are those of
+        `Inventory.from_ecs` (GetTaskProtection output).
         """
         records = read_instances(container_instances)
         count = _AT["running_tasks_count"]
         derived = [record[0] for record in records if record[count] is None]
-        inventory = Inventory._build(records, read_tasks(tasks))
+        protected = frozenset() if protection is None else protected_arns(protection, now)
+        inventory = Inventory._build(records, read_tasks(tasks), "container instance", protected)
         return cls(inventory, seed=seed, cluster=cluster, derived_counts=derived,
                    remember=remember, hold=hold)  # fmt: skip
 
@@ -407,6 +413,7 @@ class ClusterState:
         groups = [table.groups.values[c] for c in table.groups.codes.tolist()]
         cpu, memory, gpus = table.cpu.tolist(), table.memory.tolist(), table.gpus.tolist()
         micros, present = table.started_at.tolist(), table.has_started_at.tolist()
+        protected = table.protected.tolist()
         ports, udp_ports = table.ports, table.udp_ports
         tcp_at, udp_at = ports.indptr.tolist(), udp_ports.indptr.tolist()
         none: frozenset[int] = frozenset()
@@ -417,7 +424,7 @@ class ClusterState:
                 instance, groups[j], cpu[j], memory[j], gpus[j],
                 ports.row(j) if tcp_at[j] != tcp_at[j + 1] else none,
                 udp_ports.row(j) if udp_at[j] != udp_at[j + 1] else none,
-                Timestamp(micros[j]) if present[j] else None,
+                Timestamp(micros[j]) if present[j] else None, protected[j],
             )  # fmt: skip
             mine = on.get(instance)
             if mine is None:
@@ -541,6 +548,7 @@ class ClusterState:
             "udp_ports": SparseSets.build([sorted(task.udp_ports) for task in specs]),
             "started_at": (frozen(np.zeros(len(rows), dtype=np.int64)),
                            frozen(np.zeros(len(rows), dtype=bool))),
+            "protected": frozen(np.zeros(len(rows), dtype=bool)),
         }  # fmt: skip
         by_group: dict[str, list[int]] = {}
         for i, task, _ in commits:
@@ -775,7 +783,7 @@ class ClusterState:
             if ports:
                 self._port_over[udp][i] = self._ports_at(i, udp=udp) | ports
         self._tasks[task_arn] = (instance, task.group, task.cpu, task.memory, task.gpus,
-                                 task.ports, task.udp_ports, None)  # fmt: skip
+                                 task.ports, task.udp_ports, None, False)  # fmt: skip
         self._on[instance][task_arn] = None
         self._task_origin.setdefault(task_arn, (0, self._order))
         self._gone_tasks.pop(task_arn, None)  # running again: not forgotten while it runs
@@ -886,11 +894,55 @@ class ClusterState:
             tuple(placements), failures, self.inventory, task, rules, tuple(arns)
         )
 
+    def set_protection(self, task_arns: Iterable[str], protected: bool = True) -> int:
+        """Turn scale-in protection on (or off) for the RUNNING tasks `task_arns` (§9).
+
+        Tasks held for an unknown instance take it too. ARNs the state does not hold are
+        ignored (the task may have stopped since it was asked about): returns how many were.
+        A task that stops and runs again later starts unprotected.
+        """
+        if isinstance(task_arns, (str, bytes, Mapping)) or not isinstance(task_arns, Iterable):
+            raise PlacementInputError(
+                f"task_arns must be a list of task ARNs, got {type(task_arns).__name__}"
+            )
+        if not isinstance(protected, bool):
+            raise PlacementInputError(f"protected must be True or False, got {protected!r:.80}")
+        arns = list(task_arns)
+        for arn in arns:
+            if not isinstance(arn, str):
+                raise PlacementInputError(f"task_arns: not a task ARN: {arn!r:.80}")
+        unknown = 0
+        changed = False
+        for arn in arns:
+            where = self._tasks if arn in self._tasks else self._held
+            task = where.get(arn)
+            if task is None:
+                unknown += 1
+            elif task[_PROTECTED] != protected:
+                where[arn] = (*task[:8], protected)  # all but `protected` (_PROTECTED)
+                changed = changed or where is self._tasks
+        if changed:
+            self._tasks_changed()  # the task table's `protected` column is built again
+        return unknown
+
+    def apply_protection(self, protection: Any, now: Any = None) -> int:
+        """Apply GetTaskProtection output: the tasks it names take its answer at `now`.
+
+        Each task named in `protectedTasks` is protected when enabled and not expired at
+        `now` (default the current time), and unprotected otherwise; tasks it does not name
+        keep theirs. Returns how many named tasks the state does not hold (ignored).
+        """
+        answers = read_protection(protection, now)  # checks every element first
+        unknown = self.set_protection([a for a, on in answers.items() if on], True)
+        return unknown + self.set_protection([a for a, on in answers.items() if not on], False)
+
     def scale_in(self, group: str, count: int, *, strategy: Iterable[Any] = ()) -> Any:
         """Stop `count` tasks of `group` as `placement.scale_in` chooses them, and apply it.
 
         A `random` strategy draws from the state's generators. Returns a `ScaleInResult`
-        whose `inventory` is the state's snapshot afterwards.
+        whose `inventory` is the state's snapshot afterwards. Protected tasks are never
+        stopped (`set_protection`; the result's `unstopped` and `reasons` say how many could
+        not be).
         """
         from .ops.scale_in import ScaleInResult, check_inputs, choose_stops
 
@@ -900,7 +952,7 @@ class ClusterState:
         stops = choose_stops(snapshot, group, count, chain, self._generators_for(chain))
         for arn in stops:
             self.release(arn)
-        return ScaleInResult(stops, self.inventory, group)
+        return ScaleInResult.of(stops, self.inventory, group, count)
 
     def place_daemon(
         self, task: TaskSpec, *, constraints: Iterable[Any] = (), strategy: Any = None
@@ -1061,12 +1113,16 @@ class ClusterState:
         if last is not None and version <= last:
             return False
         self._task_versions[arn] = version
+        # Events do not carry protection (GetTaskProtection does): a task that moves or
+        # changes keeps its own.
+        before = self._tasks.get(arn) or self._held.get(arn)
+        was_protected = before is not None and before[_PROTECTED]
         self._drop_task(arn)
         if values is None:
             self._task_gone(arn)
             return True
         self._gone_tasks.pop(arn, None)
-        task: _Task = tuple(values[1:])
+        task: _Task = (*values[1:], was_protected)
         self._task_origin.setdefault(arn, (1, arn))
         if self._known(task[0]):
             self._add_task(arn, task)

@@ -21,6 +21,7 @@ from ..model import (
     spec_named,
 )
 from .common import Unusual, _decimal, _iso, _number, _pages, _where, fast_micros, fast_text
+from .protection import TASK_READ
 
 __all__ = ["read_task", "iter_tasks", "fast_task", "read_tasks", "task_to_ecs"]
 
@@ -83,7 +84,9 @@ def _container_sums(containers: list[Any], where: str) -> tuple[int, int, int, s
 
 
 def read_task(doc: Any, index: int = 0) -> list[Any] | None:
-    """Read and check one DescribeTasks element: the values of `TASK_FIELDS` in order.
+    """Read and check one DescribeTasks element: the values of `TASK_READ` in order.
+
+    (`TASK_FIELDS` but `protected`, which GetTaskProtection gives: `ecs/protection.py`.)
 
     None for a task that is not a RUNNING task on a container instance: only tasks whose
     desiredStatus is RUNNING count (SEMANTICS.md §2), and tasks without a container instance
@@ -119,7 +122,7 @@ def read_task(doc: Any, index: int = 0) -> list[Any] | None:
         "udp_ports": udp,
         "started_at": doc.get("startedAt"),
     }
-    return [check(spec, raw[spec.name], where, spec.ecs) for spec in TASK_FIELDS]
+    return [check(spec, raw[spec.name], where, spec.ecs) for spec in TASK_READ]
 
 
 def _fast_amount_text(value: Any) -> int:
@@ -211,7 +214,7 @@ def fast_task(doc: Any) -> tuple[Any, ...] | None:
 def read_tasks(documents: Any) -> list[tuple[Any, ...]]:
     """The RUNNING tasks of `documents` (as `iter_tasks` takes them).
 
-    Each is read and checked: the values of `TASK_FIELDS`, `startedAt` as microseconds or a
+    Each is read and checked: the values of `TASK_READ`, `startedAt` as microseconds or a
     `Timestamp`. Tasks `read_task` skips are left out; raises `InventoryError` at the first
     bad element.
     """

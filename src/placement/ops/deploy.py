@@ -23,7 +23,7 @@ from ..place.api import place
 from ..place.draws import stop_generators
 from ..place.inputs import check_inputs as _place_inputs
 from ..place.task import TaskSpec
-from .scale_in import stop_rows
+from .scale_in import PROTECTED, stop_rows
 
 __all__ = ["Deployment", "DeploymentRound", "deploy"]
 
@@ -36,7 +36,9 @@ class DeploymentRound:
 
     `started` and `stopped` hold `(task ARN, container instance ARN)` pairs; `pending` counts
     the copies this round tried to start that fitted nowhere, and `reasons` why (per ECS reason,
-    the instances that refused them). `old` and `new` are the service's tasks after the round.
+    the instances that refused them); `reasons["PROTECTED"]`, when present, counts the old
+    tasks the round would have stopped but that scale-in protection keeps (SEMANTICS.md §9).
+    `old` and `new` are the service's tasks after the round.
     """
 
     started: tuple[tuple[str, str], ...]
@@ -64,7 +66,9 @@ class Deployment:
 
     `completed` is True when `desired_count` copies of the new task run and no old task does;
     False when it is stuck, with `pending_reasons` saying why the copies it still needs fit
-    nowhere (empty when nothing was tried: `maximumPercent` left no room to start one).
+    nowhere (empty when nothing was tried: `maximumPercent` left no room to start one), and
+    `pending_reasons["PROTECTED"]` how many old tasks it would have stopped but that are
+    protected (a deployment never stops a protected task: SEMANTICS.md §9).
     `minimum` and `maximum` are the task counts the percents allow (lo and hi of §7).
     """
 
@@ -132,7 +136,9 @@ def deploy(
     `group` whatever `new_task.group` says (ECS puts every task of a service in its group).
     Percents are checked as ECS checks them: `minimum_healthy_percent` 0-100,
     `maximum_percent` at least 100, `desired_count` at least 0. Old tasks to stop are chosen
-    among the old ones by §4 with the service's strategy. `seed` feeds `random` strategies.
+    among the old ones by §4 with the service's strategy, protected ones never (§9): a
+    deployment that only protected old tasks block is stuck, `PROTECTED` in its reasons.
+    `seed` feeds `random` strategies.
     """
     rules, chain = _place_inputs(inventory, new_task, 0, constraints, strategy)
     if not isinstance(group, str) or not group:
@@ -162,7 +168,8 @@ def deploy(
     while not (new == desired and not old):
         start = min(desired - new, hi - (old + new))
         started: tuple[tuple[str, str], ...] = ()
-        pending, reasons = 0, {}
+        pending = 0
+        reasons: dict[str, int] = {}
         if start > 0:
             result = place(state, task, start, constraints=rules, strategy=chain, seed=next_seed())
             state, new = result.inventory, new + result.placed
@@ -176,6 +183,8 @@ def deploy(
             # §4 among the old tasks only; the counts it reads include every task of the group.
             generators = stop_generators(chain, next_seed())
             rows = stop_rows(state, group, stop, chain, generators, np.flatnonzero(is_old))
+            if len(rows) < stop:  # protected old tasks are never stopped (§9)
+                reasons[PROTECTED] = stop - len(rows)
             arns = [str(a) for a in state.tasks.arns[rows]]
             where = state.ids[state.tasks.instances[rows]]
             stopped = tuple(zip(arns, (str(i) for i in where), strict=True))

@@ -54,16 +54,21 @@ def scale_in_reference(
     strategy: Sequence[Strategy],
     seed: int | None,
 ) -> tuple[str, ...]:
-    """The ARNs of the tasks §4 stops, one stop and one task at a time."""
+    """The ARNs of the tasks §4 stops, one stop and one task at a time.
+
+    Protected tasks (§9) are never stopped but stay in the instances' group counts: fewer
+    than `count` ARNs come back when too few tasks of the group are unprotected.
+    """
     instances = list(inventory)
     row_of = {inst.arn: i for i, inst in enumerate(instances)}
     tasks = list(inventory.tasks)
     alive = [j for j, task in enumerate(tasks) if task.group == group]
     if count > len(alive):
         raise ValueError(f"group {group!r} runs {len(alive)} tasks, not {count}")
+    alive = [j for j in alive if not tasks[j].protected]
     generators = stop_generators(strategy, seed)
     stops = []
-    for _ in range(count):
+    for _ in range(min(count, len(alive))):
         draws = [g.random(len(tasks)) for g in generators]
         best = min(
             alive,

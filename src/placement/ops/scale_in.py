@@ -21,6 +21,7 @@ import numpy.typing as npt
 
 from ..errors import PlacementInputError
 from ..inventory import Inventory
+from ..model import FrozenMap
 from ..place.draws import stop_generators
 from ..place.inputs import check_seed as _check_seed
 from ..place.masks import spread_zones, zone_totals
@@ -28,30 +29,56 @@ from ..rules import Strategy, strategy_from
 
 __all__ = [
     "scale_in", "ScaleInResult", "choose_stops", "stop_rows", "StopState",
-    "check_inputs",
+    "check_inputs", "PROTECTED",
 ]  # fmt: skip
+
+PROTECTED = "PROTECTED"
+"""Why a task asked for was not stopped: scale-in protection (SEMANTICS.md §9)."""
 
 _MOST_RECENT = np.iinfo(np.int64).max  # a task not yet started counts as the most recent
 
 
 @attrs.frozen(eq=False, repr=False)
 class ScaleInResult:
-    """The tasks to stop, in order, and the inventory after they stop."""
+    """The tasks to stop, in order, and the inventory after they stop.
+
+    `unstopped` counts the tasks asked for that could not be stopped, `reasons` why (per
+    reason, how many): `{"PROTECTED": n}` when only protected tasks of the group were left
+    (SEMANTICS.md §9).
+    """
 
     stops: tuple[str, ...]
     inventory: Inventory
     group: str
+    unstopped: int = 0
+    reasons: Mapping[str, int] = attrs.field(factory=FrozenMap, converter=FrozenMap)
+
+    @classmethod
+    def of(
+        cls, stops: tuple[str, ...], inventory: Inventory, group: str, count: int
+    ) -> ScaleInResult:
+        """The result of asking for `count` stops and making `stops`: the rest were protected."""
+        unstopped = count - len(stops)
+        return cls(stops, inventory, group, unstopped, {PROTECTED: unstopped} if unstopped else {})
 
     def to_dict(self) -> dict[str, Any]:
-        """Plain JSON-ready data: the group, how many tasks stop, and their ARNs in order."""
-        return {"group": self.group, "stopped": len(self.stops), "stops": list(self.stops)}
+        """Plain JSON-ready data: the group, the stops (how many, their ARNs in order).
+
+        When some tasks asked for could not stop: how many (`unstopped`), and why (`reasons`).
+        """
+        out: dict[str, Any] = {"group": self.group, "stopped": len(self.stops),
+                               "stops": list(self.stops)}  # fmt: skip
+        if self.unstopped:
+            out["unstopped"] = self.unstopped
+            out["reasons"] = dict(self.reasons)
+        return out
 
     def __eq__(self, other: object) -> bool:
         if not isinstance(other, ScaleInResult):
             return NotImplemented
-        return (self.stops, self.group) == (other.stops, other.group) and (
-            self.inventory == other.inventory
-        )
+        return (self.stops, self.group, self.unstopped, self.reasons) == (
+            other.stops, other.group, other.unstopped, other.reasons
+        ) and (self.inventory == other.inventory)  # fmt: skip
 
     __hash__ = None  # type: ignore[assignment]
 
@@ -100,10 +127,15 @@ def scale_in(
     seeded draw per task. Ties: the instance last in inventory order, then the most recently
     started task (not started counts as most recent), then the last in task order.
     Asking for more tasks than the group runs is a `PlacementInputError`.
+
+    Protected tasks (`Task.protected`, SEMANTICS.md §9) are never stopped, though they count
+    in the group's per-instance and per-zone totals: asking for more than the unprotected
+    tasks stops them all, and the result's `unstopped` and `reasons` (`{"PROTECTED": n}`)
+    say how many could not be.
     """
     chain = check_inputs(inventory, group, count, strategy, seed)
     stops = choose_stops(inventory, group, count, chain, stop_generators(chain, seed))
-    return ScaleInResult(stops, inventory.without_tasks(stops), group)
+    return ScaleInResult.of(stops, inventory.without_tasks(stops), group, count)
 
 
 def choose_stops(
@@ -117,7 +149,8 @@ def choose_stops(
     """The ARNs of the `count` tasks to stop, in order (inputs already checked).
 
     `candidates` (task rows of the group, ascending) restricts the choice, as a deployment
-    stops old tasks only; the counts the chain reads include every task of the group. Each
+    stops old tasks only; the counts the chain reads include every task of the group. Protected
+    tasks are never chosen: fewer than `count` come back when too few are unprotected. Each
     stop draws `rng.random(len(inventory.tasks))` from every generator, in chain order: one
     value per task row.
     """
@@ -147,6 +180,9 @@ def stop_rows(
         raise PlacementInputError(
             f"count: cannot stop {count} tasks of group {group!r:.200}: it runs {len(mine)}"
         )
+    # Protected tasks are no candidates (§9); the draws stay one per task row all the same.
+    mine = mine[~table.protected[mine]]
+    count = min(count, len(mine))
     if not count:
         return np.zeros(0, dtype=np.int64)
     state = StopState(inventory, group, chain, mine)
