@@ -29,9 +29,11 @@ from .place.rules import (
     SERVICE_DEFAULT,
     Binpack,
     DistinctInstance,
+    MaxPer,
     MemberOf,
     Random,
     Spread,
+    TopologySpread,
 )
 from .place.task import TaskSpec
 from .state import ClusterState
@@ -68,8 +70,9 @@ __all__ = [
     # instances, inventories, explanations
     "Instance", "Inventory", "explain", "Explanation", "ClauseExplanation",
     # placement
-    "place", "rank", "Ranking", "TaskSpec", "MemberOf", "DistinctInstance", "Binpack", "Spread",
-    "Random", "SERVICE_DEFAULT", "RUN_TASK_DEFAULT", "PlacementResult", "Failure",
+    "place", "rank", "Ranking", "TaskSpec", "MemberOf", "DistinctInstance", "MaxPer",
+    "TopologySpread", "Binpack", "Spread", "Random", "SERVICE_DEFAULT", "RUN_TASK_DEFAULT",
+    "PlacementResult", "Failure",
     "explain_placement", "PlacementExplanation", "examples",
     # what-if
     "headroom", "Headroom", "instances_needed", "InstancesNeeded", "deploy", "Deployment",

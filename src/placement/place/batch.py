@@ -22,7 +22,7 @@ import numpy as np
 import numpy.typing as npt
 
 from ..inventory import Inventory
-from ..rules.base import Constraint, Strategy
+from ..rules.base import Constraint, Strategy, ZoneCaps
 from ..rules.view import View
 from . import reasons as R
 from .draws import RandomKeys, random_keys
@@ -35,7 +35,7 @@ from .masks import (
     reason_masks,
     rule_mask,
 )
-from .order import Column, order
+from .order import Column, _starts, order
 from .result import Failure, PlacementResult
 from .task import TaskSpec
 from .working import Working
@@ -84,12 +84,13 @@ def _capacity(
     count: int,
     rules: Sequence[Constraint],
     eligible: Bools,
-) -> Ints | None:
-    """Copies each instance can take, one after the other (at most `count`).
+) -> tuple[Ints, list[ZoneCaps]] | None:
+    """Copies each instance can take, one after the other (at most `count`), and zone caps.
 
-    Resources, host ports, then every constraint that reads placements, asked for its
-    capacity over the instances that could take more than one copy. None when a rule cannot
-    say (its answer on one instance depends on copies placed on others).
+    Resources, host ports, then every constraint that reads placements: a rule that caps the
+    copies per zone says its `zone_caps` (honoured by `_capped_order`); any other is asked
+    its capacity over the instances that could take more than one copy. None when a rule can
+    say neither (its answer on one instance depends on copies placed on others).
     """
     k = np.where(eligible, count, 0).astype(np.int64)
     for have, need in ((inventory.cpu, task.cpu), (inventory.memory, task.memory),
@@ -98,17 +99,56 @@ def _capacity(
             np.minimum(k, have // need, out=k)
     if task.ports or task.udp_ports:
         np.minimum(k, 1, out=k)
+    zoned: list[ZoneCaps] = []
+    view = View(inventory)
     for rule in rules:
         if not rule.reads_placements:
             continue
+        caps = rule.zone_caps(view, task)
+        if caps is not None:
+            zoned.append(caps)
+            continue
+        # Asked even when no instance takes two copies: a rule that cannot say its capacity
+        # couples instances, and one copy on each may already break it.
         alive = np.flatnonzero(k > 1)
-        if not len(alive):
-            break
         cap = rule.capacity(View(inventory.select(alive)), task, count)
         if cap is None:
             return None
         k[alive] = np.minimum(k[alive], np.asarray(cap, dtype=np.int64))
-    return k
+    return k, zoned
+
+
+def _capped_order(
+    k: Ints, columns: Sequence[Column], count: int, zoned: Sequence[ZoneCaps]
+) -> Ints:
+    """`order` under caps per zone: rerun with the first overflowing zone's rows capped.
+
+    The unconstrained greedy order agrees with the capped one up to the first copy that would
+    pass a zone's cap: every choice before it was allowed, and the best of more candidates
+    that is allowed is the best of the allowed ones (the keys depend only on the state, which
+    is the same). From that copy on the zone is full for good. Capping each of its rows at the
+    copies it took before that point and ordering again from the start gives the same prefix
+    (each choice there still has its slot, and fewer slots cannot make another one better)
+    and never fills the zone past its cap. Each rerun settles one zone: at most zones + 1 runs.
+    """
+    k = k.copy()
+    while True:
+        chosen = order(k, columns, count)
+        first, settle = len(chosen), None
+        for caps in zoned:
+            zone = caps.zones[chosen]
+            by_zone = np.argsort(zone, kind="stable")
+            within = np.empty(len(chosen), dtype=np.int64)
+            within[by_zone] = _starts(zone[by_zone])
+            over = np.flatnonzero(within >= caps.room[zone])
+            if len(over) and over[0] < first:
+                first, settle = int(over[0]), (caps, int(zone[over[0]]))
+        if settle is None:
+            return chosen
+        caps, zone_id = settle
+        rows = np.flatnonzero(caps.zones == zone_id)
+        took = np.bincount(chosen[:first], minlength=len(k))
+        k[rows] = np.minimum(k[rows], took[rows])
 
 
 def _columns(
@@ -170,11 +210,12 @@ def _place_ordered(
     if not count or not len(inventory):
         return _result(inventory, task, count, constraints, [])
     eligible, _ = first_reasons(reason_masks(inventory, task, constraints), len(inventory))
-    k = _capacity(inventory, task, count, constraint_rules(constraints, task), eligible)
-    if k is None:
+    capacity = _capacity(inventory, task, count, constraint_rules(constraints, task), eligible)
+    if capacity is None:
         return place_loop(inventory, task, count, constraints, strategy, seed)
+    k, zoned = capacity
     columns = _columns(inventory, task, strategy, random_keys(strategy, seed))
-    return _result(inventory, task, count, constraints, order(k, columns, count))
+    return _result(inventory, task, count, constraints, _capped_order(k, columns, count, zoned))
 
 
 def place_loop(
