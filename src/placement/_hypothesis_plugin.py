@@ -35,6 +35,8 @@ _STRATEGIES: tuple[tuple[str, str, str], ...] = (
     ("placement.place.task", "TaskSpec", "tasks"),
     ("placement.place.rules", "MemberOf", "member_ofs"),
     ("placement.place.rules", "DistinctInstance", "distinct_instances"),
+    ("placement.place.rules", "MaxPer", "max_pers"),
+    ("placement.place.rules", "TopologySpread", "topology_spreads"),
     ("placement.place.rules", "Binpack", "binpacks"),
     ("placement.place.rules", "Spread", "spreads"),
     ("placement.place.rules", "Random", "randoms"),

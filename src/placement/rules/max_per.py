@@ -16,9 +16,9 @@ import numpy as np
 import numpy.typing as npt
 
 from ..errors import PlacementInputError
-from ..syntax.ast import ATTRIBUTE_NAME
 from .base import Bools, Constraint, Ints, TaskLike, ZoneCaps
 from .read import register_constraint, shown
+from .spread import _spread_field
 
 if TYPE_CHECKING:
     from ..instance import Instance
@@ -33,17 +33,12 @@ MAX_PER_LIMIT = 100_000
 
 def rule_field(rule: str, value: Any) -> str:
     """FIELD of `maxPer` and `topologySpread`: `instanceId`, `host` or `attribute:NAME`."""
-    if isinstance(value, str) and (
-        value in ("instanceId", "host")
-        or (
-            value.startswith("attribute:")
-            and ATTRIBUTE_NAME.fullmatch(value[len("attribute:") :]) is not None
-        )
-    ):
-        return value
-    raise PlacementInputError(
-        f"{rule} field must be instanceId, host or attribute:NAME, not {shown(value)}"
-    )
+    try:
+        return _spread_field(value)  # the same fields as spread's
+    except PlacementInputError:
+        raise PlacementInputError(
+            f"{rule} field must be instanceId, host or attribute:NAME, not {shown(value)}"
+        ) from None
 
 
 def whole_number(rule: str, name: str, value: Any, low: int = 1) -> int:
