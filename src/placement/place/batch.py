@@ -22,7 +22,7 @@ import numpy as np
 import numpy.typing as npt
 
 from ..inventory import Inventory
-from ..rules.base import Constraint, Strategy, ZoneCaps
+from ..rules.base import Constraint, Strategy, ZoneCaps, ZoneGate
 from ..rules.view import View
 from . import reasons as R
 from .draws import RandomKeys, random_keys
@@ -84,13 +84,14 @@ def _capacity(
     count: int,
     rules: Sequence[Constraint],
     eligible: Bools,
-) -> tuple[Ints, list[ZoneCaps]] | None:
-    """Copies each instance can take, one after the other (at most `count`), and zone caps.
+) -> tuple[Ints, list[ZoneCaps], ZoneGate | None] | None:
+    """Copies each instance can take, one after the other (at most `count`), zone caps, gate.
 
     Resources, host ports, then every constraint that reads placements: a rule that caps the
-    copies per zone says its `zone_caps` (honoured by `_capped_order`); any other is asked
-    its capacity over the instances that could take more than one copy. None when a rule can
-    say neither (its answer on one instance depends on copies placed on others).
+    copies per zone says its `zone_caps` (honoured by `_capped_order`), one that gates zones
+    by skew its `zone_gate` (one at most: the event loop keeps one); any other is asked its
+    capacity over the instances that could take more than one copy. None when a rule can say
+    none of these (its answer on one instance depends on copies placed on others).
     """
     k = np.where(eligible, count, 0).astype(np.int64)
     for have, need in ((inventory.cpu, task.cpu), (inventory.memory, task.memory),
@@ -100,6 +101,7 @@ def _capacity(
     if task.ports or task.udp_ports:
         np.minimum(k, 1, out=k)
     zoned: list[ZoneCaps] = []
+    gate: ZoneGate | None = None
     view = View(inventory)
     for rule in rules:
         if not rule.reads_placements:
@@ -108,6 +110,10 @@ def _capacity(
         if caps is not None:
             zoned.append(caps)
             continue
+        gated = rule.zone_gate(view, task) if gate is None else None
+        if gated is not None:
+            gate = gated
+            continue
         # Asked even when no instance takes two copies: a rule that cannot say its capacity
         # couples instances, and one copy on each may already break it.
         alive = np.flatnonzero(k > 1)
@@ -115,12 +121,13 @@ def _capacity(
         if cap is None:
             return None
         k[alive] = np.minimum(k[alive], np.asarray(cap, dtype=np.int64))
-    return k, zoned
+    return k, zoned, gate
 
 
 def _capped_order(
-    k: Ints, columns: Sequence[Column], count: int, zoned: Sequence[ZoneCaps]
-) -> Ints:
+    k: Ints, columns: Sequence[Column], count: int, zoned: Sequence[ZoneCaps],
+    gate: ZoneGate | None,
+) -> Ints:  # fmt: skip
     """`order` under caps per zone: rerun with the first overflowing zone's rows capped.
 
     The unconstrained greedy order agrees with the capped one up to the first copy that would
@@ -130,10 +137,11 @@ def _capped_order(
     copies it took before that point and ordering again from the start gives the same prefix
     (each choice there still has its slot, and fewer slots cannot make another one better)
     and never fills the zone past its cap. Each rerun settles one zone: at most zones + 1 runs.
+    A gate changes none of this: it too depends only on the state.
     """
     k = k.copy()
     while True:
-        chosen = order(k, columns, count)
+        chosen = order(k, columns, count, gate)
         first, settle = len(chosen), None
         for caps in zoned:
             zone = caps.zones[chosen]
@@ -213,9 +221,10 @@ def _place_ordered(
     capacity = _capacity(inventory, task, count, constraint_rules(constraints, task), eligible)
     if capacity is None:
         return place_loop(inventory, task, count, constraints, strategy, seed)
-    k, zoned = capacity
+    k, zoned, gate = capacity
     columns = _columns(inventory, task, strategy, random_keys(strategy, seed))
-    return _result(inventory, task, count, constraints, _capped_order(k, columns, count, zoned))
+    chosen = _capped_order(k, columns, count, zoned, gate)
+    return _result(inventory, task, count, constraints, chosen)
 
 
 def place_loop(

@@ -22,6 +22,8 @@ A constraint answers
 and, optionally,
   * `zone_caps(view, task)`: for a rule that caps the copies per zone (rows sharing a value),
     each row's zone and each zone's room; the batch placer then keeps its fast path;
+  * `zone_gate(view, task)`: for a rule that opens and closes zones by the skew of their
+    counts (`topologySpread`), its gate; the batch placer honours it in its event loop;
   * `among(rules)`: the rule as it stands among every rule in force (a rule whose meaning
     depends on the others, as `topologySpread`'s domains on `memberOf`, binds them here);
   * `for_daemons`: whether `place_daemon` accepts it (False for rules that couple instances).
@@ -50,7 +52,7 @@ if TYPE_CHECKING:
     from .view import View
 
 __all__ = ["TaskLike", "Constraint", "Strategy", "Bools", "Ints", "USER_RANK", "ZoneCaps",
-           "in_force"]
+           "ZoneGate", "in_force"]
 
 Bools = npt.NDArray[np.bool_]
 Ints = npt.NDArray[np.int64]
@@ -98,6 +100,22 @@ class ZoneCaps:
 
     zones: npt.NDArray[np.int64]
     room: npt.NDArray[np.int64]
+
+
+@attrs.frozen(eq=False)
+class ZoneGate:
+    """Zones open by skew: zone d takes a copy only while counts[d] + 1 - low <= skew.
+
+    `zones[row]` is each row's zone; `counts[zone]` the tasks counted there; `domain[zone]`
+    whether the zone is a domain (the least count `low` is over domains, and is 0 while there
+    are fewer than `min_domains` of them). Each copy on a row adds one to its zone's count.
+    """
+
+    zones: npt.NDArray[np.int64]
+    counts: npt.NDArray[np.int64]
+    domain: npt.NDArray[np.bool_]
+    skew: int
+    min_domains: int
 
 
 class Constraint:
@@ -161,6 +179,15 @@ class Constraint:
         copies on its zone reached the cap (the room here, from the current state, is zero);
         the batch placer then honours it without placing copy by copy. None (the default): the
         rule is not of that kind.
+        """
+        return None
+
+    def zone_gate(self, view: View, task: TaskLike) -> ZoneGate | None:
+        """For a rule that opens and closes zones by their counts' skew: the gate.
+
+        Asked when `capacity` and `zone_caps` say None. A rule that answers refuses a row
+        exactly when its zone is closed by the gate (from the current state); the batch placer
+        then honours it in its event loop. None (the default): the rule is not of that kind.
         """
         return None
 

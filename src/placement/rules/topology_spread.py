@@ -17,7 +17,7 @@ import attrs
 import numpy as np
 
 from ..errors import PlacementInputError
-from .base import Bools, Constraint, Ints, TaskLike
+from .base import Bools, Constraint, Ints, TaskLike, ZoneGate
 from .max_per import rule_field, split_arguments, whole_number
 from .member_of import MemberOf
 from .read import register_constraint, shown
@@ -117,6 +117,22 @@ class TopologySpread(Constraint):
         for rule in self.domain_rules:
             out = out & ~np.asarray(rule.excluded(view, task), dtype=bool)
         return out
+
+    def zone_gate(self, view: View, task: TaskLike) -> ZoneGate | None:
+        """The domains and their counts, as the batch placer's event loop gates zones.
+
+        None when a `memberOf` in force reads placements: the domains would move as copies
+        are placed, so the engines ask `excluded` copy by copy instead.
+        """
+        if any(rule.reads_placements for rule in self.domain_rules):
+            return None
+        zones, missing = self._zones(view)
+        defining = self._defining(view, task) & (zones != missing)
+        counts = view.group_count(task.group)
+        per_zone = np.bincount(zones[defining], weights=counts[defining], minlength=missing + 1)
+        domain = np.zeros(missing + 1, dtype=bool)
+        domain[zones[defining]] = True
+        return ZoneGate(zones, per_zone.astype(np.int64), domain, self.max_skew, self.min_domains)
 
     def excluded(self, view: View, task: TaskLike) -> Bools:
         """Rows whose domain is `max_skew` above the least domain; rows lacking FIELD."""
