@@ -24,7 +24,8 @@ if TYPE_CHECKING:
     from ..instance import Instance
     from .view import View
 
-__all__ = ["MaxPer", "MAX_PER", "MAX_PER_LIMIT", "rule_field", "whole_number", "split_arguments"]
+__all__ = ["MaxPer", "MAX_PER", "MAX_PER_LIMIT", "rule_field", "whole_number", "text_number",
+           "split_arguments"]
 
 MAX_PER = "MaxPer placement constraint unsatisfied."
 MAX_PER_LIMIT = 100_000
@@ -42,17 +43,23 @@ def rule_field(rule: str, value: Any) -> str:
 
 
 def whole_number(rule: str, name: str, value: Any, low: int = 1) -> int:
-    """A whole number `low`..100000: an int (not a bool), or its ASCII digits as text."""
-    if isinstance(value, str):
-        text = value.strip()
-        # Measured first, so a long run of digits is refused before int() reads it.
-        if 0 < len(text) <= len(str(MAX_PER_LIMIT)) and all(c in "0123456789" for c in text):
-            value = int(text)
+    """A whole number `low`..100000: an int, not a bool (JSON `"2"` is refused, as ECS would)."""
     if isinstance(value, bool) or not isinstance(value, int) or not low <= value <= MAX_PER_LIMIT:
         raise PlacementInputError(
             f"{rule} {name} must be a whole number {low}..{MAX_PER_LIMIT}, not {shown(value)}"
         )
     return value
+
+
+def text_number(text: str) -> int | str:
+    """A number written in rule text: its int when it is a few ASCII digits, else the text.
+
+    Measured first, so a long run of digits is refused (by `whole_number`) before int() reads it.
+    """
+    text = text.strip()
+    if 0 < len(text) <= len(str(MAX_PER_LIMIT)) and all(c in "0123456789" for c in text):
+        return int(text)
+    return text
 
 
 def split_arguments(rule: str, argument: str | None, usage: str) -> list[str]:
@@ -112,7 +119,7 @@ class MaxPer(Constraint):
         parts = split_arguments("maxPer", argument, cls.USAGE)
         if len(parts) != 2:
             raise PlacementInputError(f"maxPer takes two arguments, got {len(parts)}: {cls.USAGE}")
-        return cls(parts[0], parts[1])
+        return cls(parts[0], text_number(parts[1]))
 
     # -- what the engines ask ---------------------------------------------------------------
 

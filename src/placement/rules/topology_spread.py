@@ -18,7 +18,7 @@ import numpy as np
 
 from ..errors import PlacementInputError
 from .base import Bools, Constraint, Ints, TaskLike, ZoneGate
-from .max_per import rule_field, split_arguments, whole_number
+from .max_per import rule_field, split_arguments, text_number, whole_number
 from .member_of import MemberOf
 from .read import register_constraint, shown
 
@@ -93,7 +93,8 @@ class TopologySpread(Constraint):
             named[name] = value
         if "maxSkew" not in named:
             raise PlacementInputError(f"topologySpread needs maxSkew=K: {USAGE}")
-        return cls(parts[0], named["maxSkew"], named.get("minDomains", 1))
+        return cls(parts[0], text_number(named["maxSkew"]),
+                   text_number(named.get("minDomains", "1")))  # fmt: skip
 
     def among(self, rules: Sequence[Constraint]) -> TopologySpread:
         """Bound to the `memberOf` rules in force: they decide which instances define domains."""
