@@ -18,6 +18,7 @@ import pytest
 from conftest import examples
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from test_place_differential import _all_agree
 
 import placement
 from placement import (
@@ -55,17 +56,6 @@ def problems(draw: st.DrawFn) -> dict[str, Any]:
     return problem
 
 
-def _agree(problem: dict[str, Any]) -> Any:
-    results = {m: place(**problem, method=m) for m in ("batch", "loop", "reference")}
-    ref = results["reference"]
-    for method in ("batch", "loop"):
-        got = results[method]
-        assert got.placements == ref.placements, method
-        assert got.failures == ref.failures, method
-        assert got.inventory == ref.inventory, method
-    return ref
-
-
 @settings(max_examples=examples(1.5))
 @given(problems(), st.booleans())
 def test_batch_loop_and_reference_agree(problem: dict[str, Any], heap: bool) -> None:
@@ -73,7 +63,7 @@ def test_batch_loop_and_reference_agree(problem: dict[str, Any], heap: bool) -> 
     scan = order_module._SCAN_CELLS
     order_module._SCAN_CELLS = 0 if heap else scan
     try:
-        _agree(problem)
+        _all_agree(problem)
     finally:
         order_module._SCAN_CELLS = scan
 
