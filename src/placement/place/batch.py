@@ -83,37 +83,43 @@ def _capacity(
     task: TaskSpec,
     count: int,
     rules: Sequence[Constraint],
-    eligible: Bools,
 ) -> tuple[Ints, list[ZoneCaps], ZoneGate | None] | None:
     """Copies each instance can take, one after the other (at most `count`), zone caps, gate.
 
-    Resources, host ports, then every constraint that reads placements: a rule that caps the
-    copies per zone says its `zone_caps` (honoured by `_capped_order`), one that gates zones
-    by skew its `zone_gate` (one at most: the event loop keeps one); any other is asked its
-    capacity over the instances that could take more than one copy. None when a rule can say
-    none of these (its answer on one instance depends on copies placed on others).
+    Eligibility now, resources, host ports, then every constraint that reads placements: a
+    rule that caps the copies per zone says its `zone_caps` (honoured by `_capped_order`), one
+    that gates zones by skew its `zone_gate` (one at most: the event loop keeps one); any
+    other is asked its capacity over the instances that could take more than one copy. None
+    when a rule can say none of these (its answer on one instance depends on copies placed
+    on others).
     """
-    k = np.where(eligible, count, 0).astype(np.int64)
+    view = View(inventory)
+    refused = np.logical_or.reduce(list(eligibility_masks(inventory, task).values()))
+    zoned: list[ZoneCaps] = []
+    gate: ZoneGate | None = None
+    capped: list[Constraint] = []
+    for rule in rules:
+        if rule.reads_placements:
+            caps = rule.zone_caps(view, task)
+            if caps is not None:
+                zoned.append(caps)
+            elif gate is None and (gated := rule.zone_gate(view, task)) is not None:
+                # A closed zone opens again as others fill: only what the gate refuses for
+                # good is refused now; the event loop holds the rest.
+                gate = gated
+                refused = refused | gate.never
+                continue
+            else:
+                capped.append(rule)
+        refused = refused | rule_mask(rule, view, task)
+    k = np.where(refused, 0, count).astype(np.int64)
     for have, need in ((inventory.cpu, task.cpu), (inventory.memory, task.memory),
                        (inventory.gpus, task.gpus)):  # fmt: skip
         if need:
             np.minimum(k, have // need, out=k)
     if task.ports or task.udp_ports:
         np.minimum(k, 1, out=k)
-    zoned: list[ZoneCaps] = []
-    gate: ZoneGate | None = None
-    view = View(inventory)
-    for rule in rules:
-        if not rule.reads_placements:
-            continue
-        caps = rule.zone_caps(view, task)
-        if caps is not None:
-            zoned.append(caps)
-            continue
-        gated = rule.zone_gate(view, task) if gate is None else None
-        if gated is not None:
-            gate = gated
-            continue
+    for rule in capped:
         # Asked even when no instance takes two copies: a rule that cannot say its capacity
         # couples instances, and one copy on each may already break it.
         alive = np.flatnonzero(k > 1)
@@ -217,8 +223,7 @@ def _place_ordered(
     """
     if not count or not len(inventory):
         return _result(inventory, task, count, constraints, [])
-    eligible, _ = first_reasons(reason_masks(inventory, task, constraints), len(inventory))
-    capacity = _capacity(inventory, task, count, constraint_rules(constraints, task), eligible)
+    capacity = _capacity(inventory, task, count, constraint_rules(constraints, task))
     if capacity is None:
         return place_loop(inventory, task, count, constraints, strategy, seed)
     k, zoned, gate = capacity

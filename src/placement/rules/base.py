@@ -108,7 +108,8 @@ class ZoneGate:
 
     `zones[row]` is each row's zone; `counts[zone]` the tasks counted there; `domain[zone]`
     whether the zone is a domain (the least count `low` is over domains, and is 0 while there
-    are fewer than `min_domains` of them). Each copy on a row adds one to its zone's count.
+    are fewer than `min_domains` of them); `never[row]`, rows refused whatever the counts.
+    Each copy on a row adds one to its zone's count.
     """
 
     zones: npt.NDArray[np.int64]
@@ -116,6 +117,7 @@ class ZoneGate:
     domain: npt.NDArray[np.bool_]
     skew: int
     min_domains: int
+    never: npt.NDArray[np.bool_]
 
 
 class Constraint:

@@ -133,7 +133,8 @@ class TopologySpread(Constraint):
         per_zone = np.bincount(zones[defining], weights=counts[defining], minlength=missing + 1)
         domain = np.zeros(missing + 1, dtype=bool)
         domain[zones[defining]] = True
-        return ZoneGate(zones, per_zone.astype(np.int64), domain, self.max_skew, self.min_domains)
+        return ZoneGate(zones, per_zone.astype(np.int64), domain, self.max_skew, self.min_domains,
+                        zones == missing)  # fmt: skip
 
     def excluded(self, view: View, task: TaskLike) -> Bools:
         """Rows whose domain is `max_skew` above the least domain; rows lacking FIELD."""
