@@ -4,6 +4,7 @@
     python benchmarks/place.py --quick    # smaller scenarios, for a smoke run
     python benchmarks/place.py --only chains [--large] [--copies N]   # one row per chain
     python benchmarks/place.py --only regression    # against commit 975ceda (issue 14)
+    python benchmarks/place.py --only caps    # each chain with maxPer / topologySpread in front
 
 Regression (issue 14): 10,000 instances x 20,000 copies, `binpack(memory)` and
 `spread(AZ), binpack(memory)`, the current code against commit 975ceda measured in the same
@@ -20,6 +21,11 @@ against the fastest chain's (target: all within 5x):
   binpack(memory) | spread(AZ), binpack(memory) | random | binpack(cpu), spread(AZ) |
   spread(AZ), spread(attribute:stack) | random, spread(AZ) (random first) |
   zero demand (a task that reserves nothing) with spread(AZ), spread(instanceId).
+
+Caps (`--only caps`): 10,000 instances x 100,000 copies, each chain above alone, with
+`maxPer(attribute:ecs.availability-zone, 30000)` in front (binding: 90,000 place) and with
+`topologySpread(attribute:ecs.availability-zone, maxSkew=1)` in front, the ratios against the
+chain alone measured in the same run (the target is 5x at most).
 
 Scenarios:
   (a) 10k instances in 3 zones, 50k copies, [spread(attribute:ecs.availability-zone),
@@ -281,11 +287,62 @@ def print_regression(runs: int) -> None:
           "process on the same machine in this run.")
 
 
+# -- caps: maxPer and topologySpread in front of each chain ----------------------------------
+
+CAP_RULES: list[tuple[str, str]] = [
+    ("maxPer(AZ, 30000)", "maxPer(attribute:ecs.availability-zone, 30000)"),
+    ("topologySpread(AZ, maxSkew=1)", "topologySpread(attribute:ecs.availability-zone, maxSkew=1)"),
+]
+
+
+def cap_rows(runs: int) -> list[tuple[str, int, list[tuple[int, float]]]]:
+    """Per chain: (name, placed alone, [(placed, batch s)] alone then with each cap rule).
+
+    Each constrained placement is checked against the per-copy loop on a prefix.
+    """
+    n, count, prefix = 10_000, 100_000, 300
+    inv = _inventory(n, seed=4, stacks=4)
+    rows = []
+    for name, strategy, task in CHAINS:
+        timings = []
+        for constraints in ([], *[[rule] for _, rule in CAP_RULES]):
+            t, full = median_time(
+                lambda strategy=strategy, task=task, constraints=constraints: place(
+                    inv, task, count, constraints=constraints, strategy=strategy, seed=1
+                ),
+                max(3, runs),
+            )
+            loop = place(inv, task, prefix, constraints=constraints, strategy=strategy, seed=1,
+                         method="loop")  # fmt: skip
+            assert full.placements[:prefix] == loop.placements, f"{name} {constraints}: differs"
+            timings.append((full.placed, t))
+        rows.append((name, count, timings))
+    return rows
+
+
+def print_caps(rows: list[tuple[str, int, list[tuple[int, float]]]]) -> None:
+    """The caps table: each chain alone and with each rule in front, with the ratios."""
+    header = ["chain", "copies", "alone s"]
+    for label, _ in CAP_RULES:
+        header += [f"{label} s (placed)", "ratio"]
+    print("| " + " | ".join(header) + " |")
+    print("|" + "|".join("---" for _ in header) + "|")
+    for name, count, timings in rows:
+        base = timings[0][1]
+        cells = [name, f"{count:,}", f"{base:.3f}"]
+        for placed, t in timings[1:]:
+            cells += [f"{t:.3f} ({placed:,})", f"{t / base:.1f}x"]
+        print("| " + " | ".join(cells) + " |")
+    print()
+    print("10,000 instances; batch medians of runs on the full count, whole `place` call; "
+          "each constrained placement agreed with the per-copy loop on its first 300 copies.")
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--quick", action="store_true", help="scenarios 10x smaller")
     parser.add_argument("--runs", type=int, default=3, help="batch runs (median)")
-    parser.add_argument("--only", choices=["scenarios", "chains", "regression"],
+    parser.add_argument("--only", choices=["scenarios", "chains", "regression", "caps"],
                         help="one table only")  # fmt: skip
     parser.add_argument("--large", action="store_true", help="chains at 100,000 x 100,000")
     parser.add_argument("--copies", type=int, help="chains: copies (default: the instances)")
@@ -298,6 +355,10 @@ def main() -> int:
         print(json.dumps({"_from": placement.__file__, **times}))
         return 0
     print_header()
+    if args.only == "caps":
+        print()
+        print_caps(cap_rows(args.runs))
+        return 0
     if args.only in (None, "regression"):
         print()
         print_regression(max(11, args.runs))

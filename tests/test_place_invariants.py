@@ -21,7 +21,7 @@ from placement import (
     rank,
 )
 from placement.place import reasons as R
-from placement.place.reference import instance_reasons
+from placement.place.reference import cluster_reasons
 from placement.rules import constraints_from
 from placement.testing import placement_problems
 
@@ -74,7 +74,9 @@ def test_result_invariants(problem: dict[str, Any], method: str) -> None:
         explanation = result.explain()
         assert not explanation.eligible.any()
         rules = constraints_from(problem["constraints"])
-        firsts = Counter(instance_reasons(i, task, rules)[0] for i in result.inventory)
+        # Each instance in its cluster: caps and spreads read the other instances too.
+        final = list(result.inventory)
+        firsts = Counter(found[0] for found in cluster_reasons(final, task, rules))
         assert dict(result.failures[0].reasons) == dict(firsts)
 
 
@@ -97,8 +99,8 @@ def test_rank_agrees_with_place_and_explain(problem: dict[str, Any]) -> None:
     inv, task = problem["inventory"], problem["task"]
     explanation = explain_placement(inv, task, problem["constraints"])
     rules = constraints_from(problem["constraints"])
-    for row, instance in enumerate(inv):
-        every = instance_reasons(instance, task, rules)
+    for (row, instance), every in zip(enumerate(inv), cluster_reasons(list(inv), task, rules),
+                                      strict=True):  # fmt: skip
         assert explanation.reasons(row) == tuple(every)
         assert explanation.reasons(instance.arn) == tuple(every)
         if every:

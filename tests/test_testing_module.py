@@ -25,6 +25,7 @@ from placement import (
     Expression,
     Instance,
     Inventory,
+    MaxPer,
     MemberOf,
     Not,
     Or,
@@ -32,6 +33,7 @@ from placement import (
     Spread,
     TaskSpec,
     Timestamp,
+    TopologySpread,
     Version,
 )
 from placement.instance import Task
@@ -102,6 +104,8 @@ CHECKS: dict[type, Any] = {
     TaskSpec: _valid_task_spec,
     MemberOf: _valid_constraint,
     DistinctInstance: _valid_constraint,
+    MaxPer: _valid_constraint,
+    TopologySpread: _valid_constraint,
     Binpack: _valid_strategy,
     Spread: _valid_strategy,
     Random: _valid_strategy,

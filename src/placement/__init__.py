@@ -37,9 +37,11 @@ from .rules import (
     SERVICE_DEFAULT,
     Binpack,
     DistinctInstance,
+    MaxPer,
     MemberOf,
     Random,
     Spread,
+    TopologySpread,
 )
 from .state import ClusterState
 from .syntax import (
@@ -75,9 +77,10 @@ __all__ = [
     # instances, inventories, explanations
     "Instance", "Task", "Inventory", "explain", "Explanation", "ClauseExplanation",
     # placement
-    "place", "rank", "Ranking", "TaskSpec", "MemberOf", "DistinctInstance", "Binpack", "Spread",
-    "Random", "SERVICE_DEFAULT", "RUN_TASK_DEFAULT", "PlacementResult", "Failure",
-    "explain_placement", "PlacementExplanation", "examples", "Service", "k8s",
+    "place", "rank", "Ranking", "TaskSpec", "MemberOf", "DistinctInstance", "MaxPer",
+    "TopologySpread", "Binpack", "Spread", "Random", "SERVICE_DEFAULT", "RUN_TASK_DEFAULT",
+    "PlacementResult", "Failure", "explain_placement", "PlacementExplanation", "examples",
+    "Service", "k8s",
     # what-if
     "headroom", "Headroom", "instances_needed", "InstancesNeeded", "deploy", "Deployment",
     "DeploymentRound", "sweep",

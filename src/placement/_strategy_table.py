@@ -23,6 +23,8 @@ STRATEGIES: tuple[tuple[str, str, str], ...] = (
     ("placement.place.task", "TaskSpec", "tasks"),
     ("placement.rules", "MemberOf", "member_ofs"),
     ("placement.rules", "DistinctInstance", "distinct_instances"),
+    ("placement.rules", "MaxPer", "max_pers"),
+    ("placement.rules", "TopologySpread", "topology_spreads"),
     ("placement.rules", "Binpack", "binpacks"),
     ("placement.rules", "Spread", "spreads"),
     ("placement.rules", "Random", "randoms"),

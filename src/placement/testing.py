@@ -18,7 +18,15 @@ from hypothesis import strategies as st
 from ._strategy_table import STRATEGIES
 from .instance import Instance, Task
 from .inventory import Inventory
-from .rules import Binpack, DistinctInstance, MemberOf, Random, Spread
+from .rules import (
+    Binpack,
+    DistinctInstance,
+    MaxPer,
+    MemberOf,
+    Random,
+    Spread,
+    TopologySpread,
+)
 from .syntax.ast import And, Comparison, Expression, Not, Op, Or, Subject, SubjectKind
 from .syntax.literals import Timestamp, Version
 
@@ -33,7 +41,8 @@ __all__ = [
     "ecs_documents",
     "tasks",
     "and_expressions", "or_expressions", "not_expressions", "versions", "timestamps",
-    "running_tasks", "member_ofs", "distinct_instances", "binpacks", "spreads", "randoms",
+    "running_tasks", "member_ofs", "distinct_instances", "max_pers", "topology_spreads", "binpacks",
+    "spreads", "randoms",
     "placement_problems",
     "events",
     "services",
@@ -325,6 +334,24 @@ def distinct_instances() -> st.SearchStrategy[DistinctInstance]:
     return st.just(DistinctInstance())
 
 
+_CAP_FIELDS = ("instanceId", "host", "attribute:ecs.availability-zone", "attribute:rack")
+
+
+def max_pers(fields: Sequence[str] = _CAP_FIELDS, max_n: int = 4) -> st.SearchStrategy[MaxPer]:
+    """`MaxPer` over an instance or an attribute, N from 1 to `max_n`."""
+    return st.builds(MaxPer, st.sampled_from(list(fields)), st.integers(1, max_n))
+
+
+def topology_spreads(
+    fields: Sequence[str] = _CAP_FIELDS, max_skew: int = 3, max_domains: int = 4
+) -> st.SearchStrategy[TopologySpread]:
+    """`TopologySpread` over an instance or an attribute, with small maxSkew and minDomains."""
+    return st.builds(
+        TopologySpread, st.sampled_from(list(fields)), st.integers(1, max_skew),
+        st.integers(1, max_domains),
+    )  # fmt: skip
+
+
 def binpacks() -> st.SearchStrategy[Binpack]:
     """`Binpack` on `cpu` or `memory`."""
     return st.sampled_from(["cpu", "memory"]).map(Binpack)
@@ -347,7 +374,8 @@ def placement_problems(
     """Whole problems: `dict(inventory=, task=, count=, constraints=, strategy=, seed=)`.
 
     Pass them straight on: `placement.place(**problem)`. Constraints mix `memberOf` expressions
-    (some reading `runningTasksCount` and `task:group`) with `distinctInstance`; strategy chains
+    (some reading `runningTasksCount` and `task:group`) with `distinctInstance`, `maxPer` and
+    `topologySpread`; strategy chains
     mix binpack, spread by instance and by attribute (some instances lacking it), and random
     when `allow_random` is set.
     """
@@ -364,6 +392,8 @@ def placement_problems(
         rules.append(st.integers(0, 2**32 - 1).map(Random))
     constraint = st.one_of(
         st.just(DistinctInstance()),
+        max_pers(),
+        topology_spreads(),
         expressions(max_leaves=3).map(MemberOf),
         st.sampled_from(
             ["runningTasksCount < 4", "not(task:group == service:web)", "task:group exists",

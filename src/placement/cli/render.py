@@ -40,6 +40,8 @@ REASON_PHRASES: dict[str, str] = {
     R.GPU: "not enough GPUs left",
     R.MEMBER_OF: "fails a memberOf constraint",
     R.DISTINCT_INSTANCE: "already runs a task of the group",
+    R.MAX_PER: "its instance or zone has the most tasks of the group maxPer allows",
+    R.TOPOLOGY_SPREAD: "its zone is maxSkew tasks of the group above the least zone",
 }
 """A short human phrase for each ECS reason code."""
 

@@ -96,6 +96,12 @@ def decide_daemon(
     except (TypeError, OverflowError, RecursionError) as exc:
         raise PlacementInputError(f"constraints: {type(exc).__name__}") from None
     assert isinstance(inventory, Inventory) and isinstance(task, TaskSpec)
+    for rule in rules:
+        if not rule.for_daemons:  # a daemon's copies land on every instance at once
+            raise PlacementInputError(
+                f"place_daemon does not take {rule}: it caps copies across instances, and a "
+                "daemon places one copy on every instance at once"
+            )
     # distinctInstance is implied: instances that run the group need nothing.
     masks = reason_masks(inventory, task, rules)
     del masks[R.DISTINCT_INSTANCE]

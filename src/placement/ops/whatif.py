@@ -164,14 +164,15 @@ def _headroom_by_placing(
 ) -> Headroom:
     """Headroom when a rule reads placements without saying its capacity: place copy by copy.
 
-    `caps` bound the copies (each rule can only refuse more); the per-copy loop asks the rule
-    again after every commit.
+    `caps` bound the copies (each rule can only refuse more). The batch placer keeps its fast
+    path for rules that say zone caps or a zone gate (`maxPer`, `topologySpread`) and asks any
+    other rule again after every commit (the per-copy loop).
     """
-    from ..place.batch import place_loop
+    from ..place.batch import place_batch
 
     unbounded = bool((caps == UNLIMITED).any())
     bound = HEADROOM_SEARCH_LIMIT if unbounded else sum(caps.tolist())
-    result = place_loop(inventory, task, bound + 1, rules, (), None)
+    result = place_batch(inventory, task, bound + 1, rules, (), None)
     if not result.failed:
         return Headroom(None, {}, unbounded=True)
     return Headroom(result.placed, result.failures[0].reasons)

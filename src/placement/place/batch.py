@@ -22,7 +22,7 @@ import numpy as np
 import numpy.typing as npt
 
 from ..inventory import Inventory
-from ..rules.base import Constraint, Strategy
+from ..rules.base import Constraint, Strategy, ZoneCaps, ZoneGate
 from ..rules.view import View
 from . import reasons as R
 from .draws import RandomKeys, random_keys
@@ -35,7 +35,7 @@ from .masks import (
     reason_masks,
     rule_mask,
 )
-from .order import Column, order
+from .order import Column, _starts, order
 from .result import Failure, PlacementResult
 from .task import TaskSpec
 from .working import Working
@@ -77,32 +77,86 @@ def _capacity(
     task: TaskSpec,
     count: int,
     rules: Sequence[Constraint],
-    eligible: Bools,
-) -> Ints | None:
-    """Copies each instance can take, one after the other (at most `count`).
+) -> tuple[Ints, list[ZoneCaps], ZoneGate | None] | None:
+    """Copies each instance can take, one after the other (at most `count`), zone caps, gate.
 
-    Resources, host ports, then every constraint that reads placements, asked for its
-    capacity over the instances that could take more than one copy. None when a rule cannot
-    say (its answer on one instance depends on copies placed on others).
+    Eligibility now, resources, host ports, then every constraint that reads placements: a
+    rule that caps the copies per zone says its `zone_caps` (honoured by `_capped_order`), one
+    that gates zones by skew its `zone_gate` (one at most: the event loop keeps one); any
+    other is asked its capacity over the instances that could take more than one copy. None
+    when a rule can say none of these (its answer on one instance depends on copies placed
+    on others).
     """
-    k = np.where(eligible, count, 0).astype(np.int64)
+    view = View(inventory)
+    refused = np.logical_or.reduce(list(eligibility_masks(inventory, task).values()))
+    zoned: list[ZoneCaps] = []
+    gate: ZoneGate | None = None
+    capped: list[Constraint] = []
+    for rule in rules:
+        if rule.reads_placements:
+            caps = rule.zone_caps(view, task)
+            if caps is not None:
+                zoned.append(caps)
+            elif gate is None and (gated := rule.zone_gate(view, task)) is not None:
+                # A closed zone opens again as others fill: only what the gate refuses for
+                # good is refused now; the event loop holds the rest.
+                gate = gated
+                refused = refused | gate.never
+                continue
+            else:
+                capped.append(rule)
+        refused = refused | rule_mask(rule, view, task)
+    k = np.where(refused, 0, count).astype(np.int64)
     for have, need in ((inventory.cpu, task.cpu), (inventory.memory, task.memory),
                        (inventory.gpus, task.gpus)):  # fmt: skip
         if need:
             np.minimum(k, have // need, out=k)
     if task.ports or task.udp_ports:
         np.minimum(k, 1, out=k)
-    for rule in rules:
-        if not rule.reads_placements:
-            continue
+    for rule in capped:
+        # Asked even when no instance takes two copies: a rule that cannot say its capacity
+        # couples instances, and one copy on each may already break it.
         alive = np.flatnonzero(k > 1)
-        if not len(alive):
-            break
         cap = _rule_capacity(rule, inventory, alive, task, count)
         if cap is None:
             return None
         k[alive] = np.minimum(k[alive], cap)
-    return k
+    return k, zoned, gate
+
+
+def _capped_order(
+    k: Ints, columns: Sequence[Column], count: int, zoned: Sequence[ZoneCaps],
+    gate: ZoneGate | None,
+) -> Ints:  # fmt: skip
+    """`order` under caps per zone: rerun with the first overflowing zone's rows capped.
+
+    The unconstrained greedy order agrees with the capped one up to the first copy that would
+    pass a zone's cap: every choice before it was allowed, and the best of more candidates
+    that is allowed is the best of the allowed ones (the keys depend only on the state, which
+    is the same). From that copy on the zone is full for good. Capping each of its rows at the
+    copies it took before that point and ordering again from the start gives the same prefix
+    (each choice there still has its slot, and fewer slots cannot make another one better)
+    and never fills the zone past its cap. Each rerun settles one zone: at most zones + 1 runs.
+    A gate changes none of this: it too depends only on the state.
+    """
+    k = k.copy()
+    while True:
+        chosen = order(k, columns, count, gate)
+        first, settle = len(chosen), None
+        for caps in zoned:
+            zone = caps.zones[chosen]
+            by_zone = np.argsort(zone, kind="stable")
+            within = np.empty(len(chosen), dtype=np.int64)
+            within[by_zone] = _starts(zone[by_zone])
+            over = np.flatnonzero(within >= caps.room[zone])
+            if len(over) and over[0] < first:
+                first, settle = int(over[0]), (caps, int(zone[over[0]]))
+        if settle is None:
+            return chosen
+        caps, zone_id = settle
+        rows = np.flatnonzero(caps.zones == zone_id)
+        took = np.bincount(chosen[:first], minlength=len(k))
+        k[rows] = np.minimum(k[rows], took[rows])
 
 
 def _rule_capacity(
@@ -178,12 +232,13 @@ def _place_ordered(
     """
     if not count or not len(inventory):
         return _result(inventory, task, count, constraints, [])
-    eligible, _ = first_reasons(reason_masks(inventory, task, constraints), len(inventory))
-    k = _capacity(inventory, task, count, constraint_rules(constraints, task), eligible)
-    if k is None:
+    capacity = _capacity(inventory, task, count, constraint_rules(constraints, task))
+    if capacity is None:
         return place_loop(inventory, task, count, constraints, strategy, seed)
+    k, zoned, gate = capacity
     columns = _columns(inventory, task, strategy, random_keys(strategy, seed))
-    return _result(inventory, task, count, constraints, order(k, columns, count))
+    chosen = _capped_order(k, columns, count, zoned, gate)
+    return _result(inventory, task, count, constraints, chosen)
 
 
 def place_loop(

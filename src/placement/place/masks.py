@@ -13,7 +13,7 @@ import numpy.typing as npt
 
 from ..errors import PlacementInputError
 from ..inventory import Inventory
-from ..rules.base import Constraint, Strategy
+from ..rules.base import Constraint, Strategy, in_force
 from ..rules.member_of import MemberOf
 from ..rules.view import View, spread_zones, zone_totals
 from . import reasons as R
@@ -33,9 +33,9 @@ def constraint_rules(constraints: Sequence[Constraint], task: TaskSpec) -> list[
     """Every constraint in force, in reason order: the task definition's, then the caller's.
 
     Built-in rules stand in ECS's order, users' own after them in the order given (the sort
-    is stable).
+    is stable), each bound among the others (`Constraint.among`).
     """
-    return sorted([*task.constraints, *constraints], key=lambda rule: rule.rank)
+    return in_force([*task.constraints, *constraints])
 
 
 def member_of(constraints: Sequence[Constraint], task: TaskSpec) -> list[MemberOf]:

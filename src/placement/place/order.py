@@ -36,6 +36,7 @@ import attrs
 import numpy as np
 import numpy.typing as npt
 
+from ..rules.base import ZoneGate
 from .draws import RandomKeys
 
 __all__ = ["Column", "CONST", "DEC", "INC", "RND", "ZONE", "order"]
@@ -453,14 +454,15 @@ def _sequence(
     return inst, t, owner[b]
 
 
-def order(k: Ints, cols: Sequence[Column], count: int) -> Ints:
+def order(k: Ints, cols: Sequence[Column], count: int, gate: ZoneGate | None = None) -> Ints:
     """The instance taking each copy, in order: min(count, sum k) of them.
 
-    `k[i]`: the copies instance i can take; `cols`: the strategy chain.
+    `k[i]`: the copies instance i can take; `cols`: the strategy chain; `gate`: zones that
+    open and close by skew (`topologySpread`), honoured by the event loop.
     """
     rows = np.flatnonzero(k > 0).astype(np.int64)
-    if sum(c.kind == ZONE for c in cols) > 1:
-        return order_events(rows, k[rows], cols, count)
+    if gate is not None or sum(c.kind == ZONE for c in cols) > 1:
+        return order_events(rows, k[rows], cols, count, gate)
     inst, _, _ = _sequence(
         rows, k[rows], np.zeros(len(rows), dtype=np.int64), np.array([count]), cols
     )
@@ -528,22 +530,27 @@ class _Cells:
         return True
 
 
-def order_events(rows: Ints, k: Ints, cols: Sequence[Column], count: int) -> Ints:
-    """`order` for chains with two or more zone strategies: an event loop over zone cells.
+def order_events(
+    rows: Ints, k: Ints, cols: Sequence[Column], count: int, gate: ZoneGate | None = None
+) -> Ints:
+    """`order` for chains with two or more zone strategies, or a gate: an event loop over cells.
 
-    A cell is one combination of the chain's zone values. Inside a cell every zone key is the
-    same, so its instances follow one fixed sequence, the greedy order under the other
-    strategies (made by `_sequence`). Each step takes the head of the cell whose key (its head
-    slot's keys, with the zones' current levels in the zone positions) is the lowest.
+    A cell is one combination of the chain's zone values (and the gate's zone, if any). Inside
+    a cell every zone key is the same, so its instances follow one fixed sequence, the greedy
+    order under the other strategies (made by `_sequence`). Each step takes the head of the
+    cell whose key (its head slot's keys, with the zones' current levels in the zone
+    positions) is the lowest.
 
     Keys are packed mixed-radix into one Python int, so a zone's level going up is one
     addition to the key of each cell in that zone, and comparing keys is comparing ints.
+    With a gate, only cells of open gate zones are candidates (`_Gate`).
     """
     if not len(rows):
         return rows
     zone_at = [j for j, c in enumerate(cols) if c.kind == ZONE]
     local = [c for c in cols if c.kind != ZONE]
-    cell_of_row = _dense(*[cols[j].base[rows] for j in zone_at])
+    gate_zones = [gate.zones[rows]] if gate is not None else []
+    cell_of_row = _dense(*[cols[j].base[rows] for j in zone_at], *gate_zones)
     n_cells = int(cell_of_row.max()) + 1
     # Each key component as a non-negative integer below its range, in chain order, then the
     # index. Zone levels run from the lowest count to the highest plus `count`; lacking the
@@ -589,11 +596,66 @@ def order_events(rows: Ints, k: Ints, cols: Sequence[Column], count: int) -> Int
         movable.append([zone != c.missing for zone in range(len(lev))])
     cell_of_inst = np.zeros(int(rows.max()) + 1, dtype=np.int64)
     cell_of_inst[rows] = cell_of_row
+    end = weight[0] * ranges[0]
     events = _Events(cells, zones_of, zone_part, members, movable,
                      [weight[j] for j in zone_at], cell_of_inst.tolist(), ranges[-1],
-                     weight[0] * ranges[0])  # fmt: skip
+                     end, n_cells)  # fmt: skip
+    gated = None
+    if gate is not None:
+        cell_zone = np.zeros(n_cells, dtype=np.int64)
+        cell_zone[cell_of_row] = gate.zones[rows]
+        gated = _Gate(gate, cell_zone.tolist())
     loop = _scan if n_cells <= _SCAN_CELLS else _heap
-    return np.asarray(loop(events, count), dtype=np.int64)
+    return np.asarray(loop(events, count, gated), dtype=np.int64)
+
+
+class _Gate:
+    """The gate's state while the event loop places copies: counts, the least, open zones.
+
+    Zone d is open while counts[d] + 1 - low <= skew; `low` is the least count over the
+    domains (0 while there are fewer than `min_domains`). A copy in d may close d, and, when
+    d was the last domain at the least count, raise `low` by one and reopen others.
+    """
+
+    def __init__(self, gate: ZoneGate, cell_zone: list[int]) -> None:
+        self.counts: list[int] = gate.counts.tolist()
+        domains = np.flatnonzero(gate.domain).tolist()
+        self.is_domain = gate.domain.tolist()
+        self.tracks = len(domains) >= gate.min_domains  # else the least is 0 for good
+        self.low = min(self.counts[d] for d in domains) if self.tracks else 0
+        # How many domains stand at each count (only the least one's is read).
+        self.at: dict[int, int] = {}
+        for d in domains:
+            self.at[self.counts[d]] = self.at.get(self.counts[d], 0) + 1
+        self.skew = gate.skew
+        self.cell_zone = cell_zone
+        self.cells_of: dict[int, list[int]] = {}
+        for c, zone in enumerate(cell_zone):
+            self.cells_of.setdefault(zone, []).append(c)
+        self.closed = {z for z in self.cells_of if self.counts[z] + 1 - self.low > self.skew}
+
+    def place(self, c: int) -> tuple[int, list[int]]:
+        """A copy in cell c: its zone's count grows.
+
+        Returns the zone if it closed now (else -1), and the zones it reopened (maybe none).
+        """
+        zone = self.cell_zone[c]
+        before = self.counts[zone]
+        self.counts[zone] = before + 1
+        reopened: list[int] = []
+        if self.tracks and self.is_domain[zone]:
+            at = self.at
+            at[before] -= 1
+            at[before + 1] = at.get(before + 1, 0) + 1
+            if before == self.low and not at[before]:
+                self.low += 1  # the zone itself now stands at the new least count
+                limit = self.low + self.skew - 1
+                reopened = [z for z in self.closed if self.counts[z] <= limit]
+                self.closed.difference_update(reopened)
+        if before + 2 - self.low > self.skew and zone not in self.closed:
+            self.closed.add(zone)
+            return zone, reopened
+        return -1, reopened
 
 
 @attrs.frozen(eq=False)
@@ -614,6 +676,7 @@ class _Events:
     cell_of_inst: list[int]
     index_range: int
     end: int
+    n_cells: int
 
     def zone_key(self, c: int) -> int:
         """The packed contribution of cell c's zones' levels now."""
@@ -629,9 +692,13 @@ class _Events:
 _SCAN_CELLS = 64
 
 
-def _scan(ev: _Events, count: int) -> list[int]:
-    """The event loop for a few cells: every cell's key kept current, the least one taken."""
-    n_cells = len(ev.zones_of[0])
+def _scan(ev: _Events, count: int, gate: _Gate | None = None) -> list[int]:
+    """The event loop for a few cells: every cell's key kept current, the least one taken.
+
+    A cell of a closed gate zone carries `2 * end` on its key (a spent cell `4 * end`), so the
+    least key below `end` is the best open cell's.
+    """
+    n_cells = ev.n_cells
     # Per cell, the (cell, weight) additions one copy there makes: every cell sharing one of
     # its zones moves up by that zone's weight (lacking the attribute moves nothing).
     touch: list[list[tuple[int, int]]] = []
@@ -647,7 +714,11 @@ def _scan(ev: _Events, count: int) -> list[int]:
     slots, inst = cells.keys, cells.inst
     cell_of_inst, index_range, end = ev.cell_of_inst, ev.index_range, ev.end
     # Keys are distinct (the instance is their last component), so the least names its cell.
-    keys = [ev.zone_key(c) + slots[c][0] if ev.has(c, 0) else end for c in range(n_cells)]
+    keys = [ev.zone_key(c) + slots[c][0] if ev.has(c, 0) else 4 * end for c in range(n_cells)]
+    if gate is not None:
+        for zone in gate.closed:
+            for d in gate.cells_of[zone]:
+                keys[d] += 2 * end
     out: list[int] = []
     append = out.append
     while len(out) < count:
@@ -664,25 +735,37 @@ def _scan(ev: _Events, count: int) -> list[int]:
         if at + 1 < len(own) or (cells.more(c) and at + 1 < len(own)):
             keys[c] += own[at + 1] - own[at]
         else:
-            keys[c] = end
+            keys[c] = 4 * end
+        if gate is not None:
+            shut, reopened = gate.place(c)
+            for opened in reopened:
+                for d in gate.cells_of[opened]:
+                    keys[d] -= 2 * end
+            if shut >= 0:
+                for d in gate.cells_of[shut]:
+                    keys[d] += 2 * end
     return out
 
 
-def _heap(ev: _Events, count: int) -> list[int]:
+def _heap(ev: _Events, count: int, gate: _Gate | None = None) -> list[int]:
     """The event loop for many cells: a heap.
 
     A popped key that went stale (a zone's level rose since: keys only grow) is pushed back
-    with its key now.
+    with its key now. A popped cell of a closed gate zone waits aside until the zone reopens.
     """
-    n_cells = len(ev.zones_of[0])
+    n_cells = ev.n_cells
     zones = range(len(ev.zones_of))
     head = [0] * n_cells
     slots = ev.cells.keys
     heap = [(ev.zone_key(c) + slots[c][0], c) for c in range(n_cells) if ev.has(c, 0)]
     heapq.heapify(heap)
+    waiting: dict[int, list[int]] = {}
     out: list[int] = []
     while heap and len(out) < count:
         stored, c = heapq.heappop(heap)
+        if gate is not None and gate.cell_zone[c] in gate.closed:
+            waiting.setdefault(gate.cell_zone[c], []).append(c)
+            continue
         at = head[c]
         now = ev.zone_key(c) + slots[c][at]
         if now != stored:
@@ -696,4 +779,8 @@ def _heap(ev: _Events, count: int) -> list[int]:
                 ev.zone_part[j][z] += ev.zone_weight[j]
         if ev.has(c, at + 1):
             heapq.heappush(heap, (ev.zone_key(c) + slots[c][at + 1], c))
+        if gate is not None:
+            for opened in gate.place(c)[1]:
+                for d in waiting.pop(opened, ()):
+                    heapq.heappush(heap, (ev.zone_key(d) + slots[d][head[d]], d))
     return out

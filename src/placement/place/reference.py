@@ -12,7 +12,7 @@ import attrs
 
 from ..instance import Instance, Task
 from ..inventory import LOCAL_TASK_PREFIX, Inventory
-from ..rules.base import Constraint, Strategy
+from ..rules.base import Constraint, Strategy, in_force
 from . import reasons as R
 from .draws import random_keys
 from .result import Failure, PlacementResult
@@ -55,7 +55,7 @@ def cluster_reasons(
     state: Sequence[Instance], task: TaskSpec, constraints: Sequence[Constraint]
 ) -> list[list[str]]:
     """Per instance of `state`, every reason it cannot take one copy, in reason order."""
-    rules = sorted([*task.constraints, *constraints], key=lambda rule: rule.rank)
+    rules = in_force([*task.constraints, *constraints])
     refused = [rule.reference_excluded(state, task) for rule in rules]
     order = _reason_order(task, constraints)  # a reason stands where it first appears
     out = []

@@ -11,10 +11,12 @@ from ..rules import (
     Binpack,
     Constraint,
     DistinctInstance,
+    MaxPer,
     MemberOf,
     Random,
     Spread,
     Strategy,
+    TopologySpread,
     constraint_from_ecs,
     constraints_from,
     shown,
@@ -24,7 +26,8 @@ from ..rules import (
 )
 
 __all__ = [
-    "MemberOf", "DistinctInstance", "Binpack", "Spread", "Random", "Constraint", "Strategy",
+    "MemberOf", "DistinctInstance", "MaxPer", "TopologySpread", "Binpack", "Spread", "Random",
+    "Constraint", "Strategy",
     "constraint_from_ecs", "strategy_from_ecs", "constraints_from", "strategy_from",
     "task_constraints_from", "shown",
     "SERVICE_DEFAULT", "RUN_TASK_DEFAULT", "MAX_CONSTRAINTS", "MAX_STRATEGIES", "MAX_SEED",

@@ -12,9 +12,10 @@ Define your own constraint by subclassing `Constraint` (see `docs/rules.md`):
             return np.isin(view.ec2_instance_ids, RETIRING)
 """
 
-from .base import USER_RANK, Constraint, Strategy, TaskLike
+from .base import USER_RANK, Constraint, Strategy, TaskLike, ZoneCaps, ZoneGate, in_force
 from .binpack import Binpack
 from .distinct_instance import DISTINCT_INSTANCE, DistinctInstance
+from .max_per import MAX_PER, MaxPer
 from .member_of import MEMBER_OF, MemberOf
 from .random import Random
 from .read import (
@@ -33,12 +34,14 @@ from .read import (
     task_constraints_from,
 )
 from .spread import Spread
+from .topology_spread import TOPOLOGY_SPREAD, TopologySpread
 from .view import View
 
 __all__ = [
     "Constraint", "Strategy", "View", "TaskLike", "USER_RANK",
-    "MemberOf", "DistinctInstance", "Binpack", "Spread", "Random",
-    "MEMBER_OF", "DISTINCT_INSTANCE",
+    "MemberOf", "DistinctInstance", "MaxPer", "TopologySpread", "Binpack", "Spread", "Random",
+    "MEMBER_OF", "DISTINCT_INSTANCE", "MAX_PER", "TOPOLOGY_SPREAD", "ZoneCaps", "ZoneGate",
+    "in_force",
     "constraint_from_ecs", "strategy_from_ecs", "constraints_from", "strategy_from",
     "task_constraints_from", "register_constraint", "register_strategy", "shown",
     "SERVICE_DEFAULT", "RUN_TASK_DEFAULT", "MAX_CONSTRAINTS", "MAX_STRATEGIES", "MAX_SEED",

@@ -19,6 +19,15 @@ A constraint answers
   * `reference_excluded(instances, task)`: the same answer computed one instance at a time, for
     the reference placer (by default from `excluded` over an inventory of those instances).
 
+and, optionally,
+  * `zone_caps(view, task)`: for a rule that caps the copies per zone (rows sharing a value),
+    each row's zone and each zone's room; the batch placer then keeps its fast path;
+  * `zone_gate(view, task)`: for a rule that opens and closes zones by the skew of their
+    counts (`topologySpread`), its gate; the batch placer honours it in its event loop;
+  * `among(rules)`: the rule as it stands among every rule in force (a rule whose meaning
+    depends on the others, as `topologySpread`'s domains on `memberOf`, binds them here);
+  * `for_daemons`: whether `place_daemon` accepts it (False for rules that couple instances).
+
 A strategy answers
   * `values(view, task, rows, draw)`: its ranking value per candidate row (lower is better);
   * `column(view, task, keys)`: its shape for the batch placer's order (`place/order.py`);
@@ -33,6 +42,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping, Sequence
 from typing import TYPE_CHECKING, Any, ClassVar, Protocol
 
+import attrs
 import numpy as np
 import numpy.typing as npt
 
@@ -44,13 +54,46 @@ if TYPE_CHECKING:
     from .relaxation import Relaxation
     from .view import View
 
-__all__ = ["TaskLike", "Constraint", "Strategy", "StopView", "Bools", "Ints", "USER_RANK"]
+__all__ = [
+    "TaskLike", "Constraint", "Strategy", "StopView", "Bools", "Ints", "USER_RANK", "ZoneCaps",
+    "ZoneGate", "in_force",
+]  # fmt: skip
 
 Bools = npt.NDArray[np.bool_]
 Ints = npt.NDArray[np.int64]
 
 USER_RANK = 1000
 """Where user-defined constraints stand in the reason order: after every built-in reason."""
+
+
+@attrs.frozen(eq=False)
+class ZoneCaps:
+    """A cap per zone: `zones[row]` is each row's zone, `room[zone]` the copies it may still take.
+
+    The copies placed on all rows of a zone together may not pass its room; rows whose zone
+    has no room (lacking the attribute, say) take none.
+    """
+
+    zones: npt.NDArray[np.int64]
+    room: npt.NDArray[np.int64]
+
+
+@attrs.frozen(eq=False)
+class ZoneGate:
+    """Zones open by skew: zone d takes a copy only while counts[d] + 1 - low <= skew.
+
+    `zones[row]` is each row's zone; `counts[zone]` the tasks counted there; `domain[zone]`
+    whether the zone is a domain (the least count `low` is over domains, and is 0 while there
+    are fewer than `min_domains` of them); `never[row]`, rows refused whatever the counts.
+    Each copy on a row adds one to its zone's count.
+    """
+
+    zones: npt.NDArray[np.int64]
+    counts: npt.NDArray[np.int64]
+    domain: npt.NDArray[np.bool_]
+    skew: int
+    min_domains: int
+    never: npt.NDArray[np.bool_]
 
 
 class Constraint:
@@ -77,6 +120,8 @@ class Constraint:
     """Whether the answer depends on the copies placed so far (asked again after each commit)."""
     rank: ClassVar[int] = USER_RANK
     """Position in the reason order; built-ins follow ECS, user rules come after, as given."""
+    for_daemons: ClassVar[bool] = True
+    """Whether `place_daemon` accepts the rule (one copy on every instance at once)."""
 
     def excluded(self, view: View, task: TaskLike) -> Bools:
         """Per row of `view`, True where this constraint refuses one more copy of `task`."""
@@ -104,6 +149,33 @@ class Constraint:
         """`excluded` at `rows` only, after a commit changed those rows (and their counts)."""
         mask: Bools = np.asarray(self.excluded(view, task), dtype=bool)[rows]
         return mask
+
+    def zone_caps(self, view: View, task: TaskLike) -> ZoneCaps | None:
+        """For a rule whose only coupling between rows is a cap per zone: the zones' caps.
+
+        Asked when `capacity` says None. A rule that answers refuses a row exactly when the
+        copies on its zone reached the cap (the room here, from the current state, is zero);
+        the batch placer then honours it without placing copy by copy. None (the default): the
+        rule is not of that kind.
+        """
+        return None
+
+    def zone_gate(self, view: View, task: TaskLike) -> ZoneGate | None:
+        """For a rule that opens and closes zones by their counts' skew: the gate.
+
+        Asked when `capacity` and `zone_caps` say None. A rule that answers refuses a row
+        exactly when its zone is closed by the gate (from the current state); the batch placer
+        then honours it in its event loop. None (the default): the rule is not of that kind.
+        """
+        return None
+
+    def among(self, rules: Sequence[Constraint]) -> Constraint:
+        """The rule as it stands among `rules`, every rule in force (itself included).
+
+        The default is the rule itself. A rule whose meaning depends on others in force
+        returns a copy bound to them; engines ask every rule through `in_force`.
+        """
+        return self
 
     def reference_excluded(self, instances: Sequence[Instance], task: TaskLike) -> list[bool]:
         """`excluded` one instance at a time, for the reference placer (a list of bools).
@@ -150,6 +222,12 @@ class StopView(Protocol):
     memory: Ints
     group: Ints
     zones: dict[str, tuple[Ints, npt.NDArray[np.float64]]]
+
+
+def in_force(rules: Sequence[Constraint]) -> list[Constraint]:
+    """Every rule in reason order (stable: users' own as given), each bound `among` the others."""
+    ordered = sorted(rules, key=lambda rule: rule.rank)
+    return [rule.among(ordered) for rule in ordered]
 
 
 class Strategy:
