@@ -299,6 +299,7 @@ def fast_instance(doc: Any) -> tuple[Any, ...]:
         _fast_amount(pick(registered, remaining, "CPU")),
         _fast_amount(pick(registered, remaining, "MEMORY")),
         count,
+        fast_text(get("capacityProviderName")),
     )
 
 
