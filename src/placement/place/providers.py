@@ -250,7 +250,7 @@ def place_providers(
             if len(mine):
                 placed, _ = run(inventory, len(mine), k)
                 rows[mine[: len(placed)]] = placed
-    else:
+    elif count:
         state = inventory
         edges = np.flatnonzero(np.diff(who)) + 1
         for start, stop in zip([0, *edges.tolist()], [*edges.tolist(), count], strict=True):
