@@ -26,9 +26,11 @@ from .inventory import Inventory
 from .ops.daemon import DaemonResult, place_daemon
 from .ops.deploy import Deployment, DeploymentRound, deploy
 from .ops.scale_in import ScaleInResult, scale_in
+from .ops.scaling import ScalingAnswer, managed_scaling
 from .ops.sweep import sweep
 from .ops.whatif import Headroom, InstancesNeeded, headroom, instances_needed
 from .place.api import Ranking, place, rank
+from .place.providers import ProviderFailure
 from .place.result import Failure, PlacementResult
 from .place.task import TaskSpec
 from .rules import (
@@ -76,10 +78,10 @@ __all__ = [
     # placement
     "place", "rank", "Ranking", "TaskSpec", "MemberOf", "DistinctInstance", "Binpack", "Spread",
     "Random", "SERVICE_DEFAULT", "RUN_TASK_DEFAULT", "PlacementResult", "Failure",
-    "explain_placement", "PlacementExplanation", "examples", "Service",
+    "ProviderFailure", "explain_placement", "PlacementExplanation", "examples", "Service",
     # what-if
     "headroom", "Headroom", "instances_needed", "InstancesNeeded", "deploy", "Deployment",
-    "DeploymentRound", "sweep",
+    "DeploymentRound", "sweep", "managed_scaling", "ScalingAnswer",
     # live state and operations
     "ClusterState", "scale_in", "ScaleInResult", "place_daemon", "DaemonResult",
 ]  # fmt: skip
