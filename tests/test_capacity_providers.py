@@ -178,8 +178,11 @@ def test_failure_names_provider_and_never_spills() -> None:
     assert (failure.provider, failure.index, failure.count) == ("od", 2, 2)
     assert "od" in repr(failure) and got.to_dict()["failures"][0]["capacityProvider"] == "od"
     assert rank(inv, task, capacity_provider_strategy=strategy).best == "od/1"
-    after = got.inventory
-    assert rank(after, task, capacity_provider_strategy=strategy).best == "spot/1"
+    # The next copy still goes to on-demand (2 of its base of 4), whose instance is full.
+    assert rank(got.inventory, task, capacity_provider_strategy=strategy).best is None
+    weighted = [{"capacityProvider": "od", "base": 2, "weight": 0},
+                {"capacityProvider": "spot", "weight": 1}]  # fmt: skip
+    assert rank(got.inventory, task, capacity_provider_strategy=weighted).best == "spot/1"
 
 
 @pytest.mark.parametrize(

@@ -193,8 +193,15 @@ def rank(
 
     `best` is where `place(..., count=1)` puts the copy and costs one pass per strategy;
     `order`/`ids` (the full order) and `excluded` (every other instance's ARN -> its first
-    reason) are built when read; `masks` holds every reason's mask.
+    reason) are built when read; `masks` holds every reason's mask. With a
+    `capacity_provider_strategy`, only the instances of the provider the next copy goes to
+    are candidates (a `MemberOf` on `ecs.capacity-provider` excludes the others).
     """
     rules, chain = check_inputs(inventory, task, 1, constraints, strategy, seed)
+    if capacity_provider_strategy is not None:
+        from .providers import next_provider, only_provider, provider_strategy
+
+        items = provider_strategy(capacity_provider_strategy)
+        rules = (*rules, only_provider(next_provider(inventory, task.group, items)))
     masks, rows, values = one_copy(inventory, task, rules, chain, seed)
     return Ranking(inventory.ids, rows, values, masks)
