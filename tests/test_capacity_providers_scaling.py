@@ -15,11 +15,11 @@ from placement import (
     Inventory,
     MemberOf,
     PlacementInputError,
-    ProviderFailure,
     TaskSpec,
     managed_scaling,
     place,
 )
+from placement.place.providers import ProviderFailure
 from placement.syntax.builders import attribute
 
 TASK = TaskSpec(cpu=256, memory=512, group="service:web")

@@ -30,7 +30,6 @@ from .ops.scaling import ScalingAnswer, managed_scaling
 from .ops.sweep import sweep
 from .ops.whatif import Headroom, InstancesNeeded, headroom, instances_needed
 from .place.api import Ranking, place, rank
-from .place.providers import ProviderFailure
 from .place.result import Failure, PlacementResult
 from .place.task import TaskSpec
 from .rules import (
@@ -78,7 +77,7 @@ __all__ = [
     # placement
     "place", "rank", "Ranking", "TaskSpec", "MemberOf", "DistinctInstance", "Binpack", "Spread",
     "Random", "SERVICE_DEFAULT", "RUN_TASK_DEFAULT", "PlacementResult", "Failure",
-    "ProviderFailure", "explain_placement", "PlacementExplanation", "examples", "Service",
+    "explain_placement", "PlacementExplanation", "examples", "Service",
     # what-if
     "headroom", "Headroom", "instances_needed", "InstancesNeeded", "deploy", "Deployment",
     "DeploymentRound", "sweep", "managed_scaling", "ScalingAnswer",
