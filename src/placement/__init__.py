@@ -26,6 +26,7 @@ from .inventory import Inventory
 from .ops.daemon import DaemonResult, place_daemon
 from .ops.deploy import Deployment, DeploymentRound, deploy
 from .ops.scale_in import ScaleInResult, scale_in
+from .ops.scaling import ScalingAnswer, managed_scaling
 from .ops.sweep import sweep
 from .ops.whatif import Headroom, InstancesNeeded, headroom, instances_needed
 from .place.api import Ranking, place, rank
@@ -83,7 +84,7 @@ __all__ = [
     "Service", "k8s",
     # what-if
     "headroom", "Headroom", "instances_needed", "InstancesNeeded", "deploy", "Deployment",
-    "DeploymentRound", "sweep",
+    "DeploymentRound", "sweep", "managed_scaling", "ScalingAnswer",
     # repair
     "repair", "repair_deploy", "repair_daemon", "Repair", "Fix",
     # live state and operations

@@ -11,7 +11,7 @@ from typing import Any
 
 import attrs
 
-from .model import INSTANCE_FIELDS, TASK_FIELDS, FieldSpec, check, spec_named
+from .model import INSTANCE_FIELDS, TASK_FIELDS, FieldSpec, FrozenMap, check, spec_named
 from .syntax.literals import Timestamp
 
 __all__ = ["Instance", "Task"]
@@ -64,6 +64,14 @@ class Instance:
     registered_memory: int = _instance("registered_memory")
     running_tasks_count: int = _instance("running_tasks_count")
     task_groups: Mapping[str, int] = _instance("task_groups")
+    capacity_provider: str | None = _instance("capacity_provider")
+
+    def __attrs_post_init__(self) -> None:
+        # The provider is readable as an attribute, as the inventory's columns expose it.
+        provider, attributes = self.capacity_provider, self.attributes
+        if provider is not None and "ecs.capacity-provider" not in attributes:
+            object.__setattr__(self, "attributes",
+                                FrozenMap({**attributes, "ecs.capacity-provider": provider}))
 
     @property
     def id(self) -> str:

@@ -60,6 +60,20 @@ _INSTANCE_COLUMNS = {
 _TASK_COLUMNS = {"arn": "arns", "group": "groups", "instance": "instances"}
 
 
+PROVIDER_ATTRIBUTE = "ecs.capacity-provider"
+"""The attribute that names an instance's capacity provider (`capacityProviderName`), so that
+expressions and `spread(attribute:ecs.capacity-provider)` read it (SEMANTICS.md §9)."""
+
+
+def _provider_attribute(inventory: Any) -> None:
+    # Derived, not stored: an instance's own attribute of that name, where it has one, wins.
+    column = inventory.capacity_provider
+    if PROVIDER_ATTRIBUTE in inventory.attributes or not (column.codes >= 0).any():
+        return
+    object.__setattr__(inventory, "attributes", {**inventory.attributes,
+                                                 PROVIDER_ATTRIBUTE: column})  # fmt: skip
+
+
 def _attribute_names(fields: tuple[FieldSpec, ...], renames: Mapping[str, str]) -> list[str]:
     names = []
     for spec in fields:
@@ -394,11 +408,13 @@ class Inventory:
     registered_memory: Ints
     running_tasks_count: Ints
     groups: GroupCounts
+    capacity_provider: StringColumn
     tasks: TaskTable
 
     def __init__(self, columns: Mapping[str, Any], tasks: Mapping[str, Any]) -> None:
         """From columns by field name (see `model.INSTANCE_FIELDS` and `TASK_FIELDS`)."""
         _set_columns(self, INSTANCE_FIELDS, _INSTANCE_COLUMNS, columns)
+        _provider_attribute(self)
         self.tasks = TaskTable(tasks, self.ids)
         self._row_of: dict[str, int] | None = None
         self._serial: int | None = None

@@ -119,6 +119,8 @@ INSTANCE_FIELDS: tuple[FieldSpec, ...] = (
     FieldSpec("registered_memory", "registeredResources.MEMORY", Kind.AMOUNT, 0),
     FieldSpec("running_tasks_count", "runningTasksCount", Kind.COUNT, 0, "+"),
     FieldSpec("task_groups", "(RUNNING tasks)", Kind.GROUPS, FrozenMap(), "+group"),
+    FieldSpec("capacity_provider", "capacityProviderName", Kind.TEXT,
+              doc="the capacity provider the instance belongs to (SEMANTICS.md §9)"),
 )
 """An instance's fields, in the order `Instance` takes them."""
 

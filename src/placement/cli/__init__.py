@@ -15,7 +15,19 @@ from collections.abc import Sequence
 
 from .. import __version__
 from ..errors import PlacementError
-from . import check, daemon, demo, deploy, explain, filter, headroom, needs, place, scale_in
+from . import (
+    check,
+    daemon,
+    demo,
+    deploy,
+    explain,
+    filter,
+    headroom,
+    needs,
+    place,
+    scale_in,
+    scaling,
+)
 from .render import Output
 
 __all__ = ["main", "build_parser", "EXIT_OK", "EXIT_FAILURE", "EXIT_USAGE", "EXIT_UNPLACED"]
@@ -40,7 +52,7 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--version", action="version", version=f"placement {__version__}")
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
     for module in (check, filter, explain, place, headroom, needs, deploy, scale_in, daemon,
-                   demo):  # fmt: skip
+                   scaling, demo):  # fmt: skip
         module.add_parser(commands)
     return parser
 

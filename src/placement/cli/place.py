@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import argparse
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 import attrs
@@ -18,6 +18,7 @@ from ..place.result import PlacementResult
 from ..place.task import TaskSpec
 from ..rules import constraints_from, strategy_from
 from .explain import explanation_json, explanation_lines
+from .inputs import _loads as loads_option
 from .inputs import (
     add_constraint_option,
     add_inventory_options,
@@ -61,6 +62,7 @@ class Request:
     constraints: tuple[Any, ...]
     strategy: tuple[Any, ...]
     seed: int | None
+    providers: tuple[Any, ...] | None = None  # a capacity provider strategy, SEMANTICS.md §9
 
 
 def add_place_options(command: argparse.ArgumentParser) -> None:
@@ -72,6 +74,11 @@ def add_place_options(command: argparse.ArgumentParser) -> None:
     add_constraint_option(command)
     add_strategy_option(command)
     command.add_argument("--seed", help="seed for the random strategy")
+    command.add_argument(
+        "--capacity-provider-strategy", metavar="JSON",
+        help='capacity providers, e.g. \'[{"capacityProvider": "spot", "base": 0, "weight": '
+             '1}]\' (default: the service\'s capacityProviderStrategy, else none)',
+    )  # fmt: skip
     command.add_argument(
         "--explain", action="store_true",
         help="also show every reason each instance refuses one more copy",
@@ -109,6 +116,20 @@ def _options(args: argparse.Namespace) -> tuple[list[Any], list[Any]]:
     return constraints, strategy
 
 
+def capacity_providers(args: argparse.Namespace, service: Any = None) -> tuple[Any, ...] | None:
+    """`--capacity-provider-strategy`, else the service's `capacityProviderStrategy`, checked."""
+    from ..place.providers import provider_strategy
+
+    text = getattr(args, "capacity_provider_strategy", None)
+    if text is not None:
+        raw = loads_option(text, "--capacity-provider-strategy")
+    elif isinstance(service, Mapping) and service.get("capacityProviderStrategy"):
+        raw = service["capacityProviderStrategy"]
+    else:
+        return None
+    return tuple(item.to_dict() for item in provider_strategy(raw))
+
+
 def _service_request(args: argparse.Namespace, out: Output, inventory: Inventory) -> Request:
     """The task, constraints, strategy, group and count of a service, with the overrides.
 
@@ -130,7 +151,7 @@ def _service_request(args: argparse.Namespace, out: Output, inventory: Inventory
         out.note(f"placement: note: service {name}: desired {desired}, running {running}: "
                  f"placing the {count} missing (--count N asks for N more)")  # fmt: skip
     return Request(inventory, task, count, tuple(constraints), tuple(strategy),
-                   parse_seed(args.seed))  # fmt: skip
+                   parse_seed(args.seed), capacity_providers(args, service))  # fmt: skip
 
 
 def file_request(
@@ -151,6 +172,7 @@ def file_request(
         tuple(constraints),
         tuple(strategy or default_strategy),
         parse_seed(args.seed),
+        capacity_providers(args),
     )
 
 
@@ -177,6 +199,7 @@ def run_request(request: Request, out: Output, *, explain: bool) -> PlacementRes
     result = place(
         request.inventory, request.task, request.count,
         constraints=request.constraints, strategy=request.strategy, seed=request.seed,
+        capacity_provider_strategy=request.providers,
     )  # fmt: skip
     explanation = result.explain() if explain else None
     if out.json:
@@ -270,8 +293,12 @@ def result_json(
 # -- tables ----------------------------------------------------------------------------------
 
 
-def _span(result: PlacementResult) -> str:
-    failure = result.failures[0]
+def _span(result: PlacementResult, failure: Any = None) -> str:
+    failure = result.failures[0] if failure is None else failure
+    provider = getattr(failure, "provider", None)
+    if provider is not None:  # a provider's copies need not be consecutive
+        return (f"{failure.count} copies of capacity provider {provider!r}, from copy "
+                f"{failure.index},")  # fmt: skip
     last = failure.index + failure.count - 1
     if failure.count == 1:
         return f"copy {failure.index} (1 copy)"
@@ -340,13 +367,19 @@ def _reason_table(counts: dict[str, int], out: Output) -> list[str]:
 def _failure_lines(request: Request, result: PlacementResult, out: Output) -> list[str]:
     if not result.failures:
         return []
-    failure = result.failures[0]
-    n = len(request.inventory)
-    head = out.style.red(f"{_span(result)} fit nowhere.")
-    if not failure.reasons:
-        return ["", head + " The inventory has no instances."]
-    label = f"Instances excluded, each counted under its first reason (adds up to {n}):"
-    return ["", head, label, *_reason_table(dict(failure.reasons), out)]
+    lines: list[str] = []
+    for failure in result.failures:
+        n = sum(failure.reasons.values()) if hasattr(failure, "provider") else len(
+            request.inventory)
+        head = out.style.red(f"{_span(result, failure)} fit nowhere.")
+        if not failure.reasons:
+            empty = "its provider has no instances" if hasattr(failure, "provider") else (
+                "the inventory has no instances")
+            lines += ["", f"{head} {empty[0].upper()}{empty[1:]}."]
+            continue
+        label = f"Instances excluded, each counted under its first reason (adds up to {n}):"
+        lines += ["", head, label, *_reason_table(dict(failure.reasons), out)]
+    return lines
 
 
 def _explain_lines(explanation: PlacementExplanation, out: Output) -> list[str]:

@@ -47,6 +47,7 @@ _STATUS, _CONNECTED = attrgetter("status"), attrgetter("agentConnected")
 _VERSION_INFO, _AGENT_VERSION = attrgetter("versionInfo"), attrgetter("agentVersion")
 _COUNT, _REGISTERED_AT = attrgetter("runningTasksCount"), attrgetter("registeredAt")
 _ATTRIBUTES = attrgetter("attributes")
+_PROVIDER = attrgetter("capacityProviderName")
 _REMAINING, _REGISTERED = attrgetter("remainingResources"), attrgetter("registeredResources")
 
 
@@ -158,6 +159,7 @@ class _Instance(Struct, gc=False):
     attributes: list[_Attribute] | None = None
     remainingResources: list[_Resource] | None = None  # noqa: N815
     registeredResources: list[_Resource] | None = None  # noqa: N815
+    capacityProviderName: str | None = None  # noqa: N815
 
 
 class _InstancePage(_Instance, gc=False):
@@ -363,7 +365,8 @@ def _instance_fields(elements: list[Any], *, long: bool) -> Fields:
         versions = [None if i is None else i.agentVersion for i in infos]
     else:
         versions = list(map(_AGENT_VERSION, infos))
-    for texts in (arns, ec2_ids, statuses, versions):
+    providers = list(map(_PROVIDER, elements))
+    for texts in (arns, ec2_ids, statuses, versions, providers):
         _texts(texts, long)
     for version in set(versions):  # a handful of distinct versions
         if version is not None and len(version) > 18 and LONG_DIGITS.search(version):
@@ -385,7 +388,7 @@ def _instance_fields(elements: list[Any], *, long: bool) -> Fields:
         Built(frozen(_either(free, total, 2))),
         Built(_port_sets(free, total, 3, n)), Built(_port_sets(free, total, 4, n)),
         Built(frozen(_either(total, free, 0))), Built(frozen(_either(total, free, 1))),
-        counts,
+        counts, providers,
     ]  # fmt: skip
 
 

@@ -299,6 +299,7 @@ def fast_instance(doc: Any) -> tuple[Any, ...]:
         _fast_amount(pick(registered, remaining, "CPU")),
         _fast_amount(pick(registered, remaining, "MEMORY")),
         count,
+        fast_text(get("capacityProviderName")),
     )
 
 
@@ -353,6 +354,9 @@ def _string_set(name: str, values: Iterable[str]) -> dict[str, Any]:
     return {"name": name, "type": "STRINGSET", "stringSetValue": list(values)}
 
 
+_PROVIDER_ATTRIBUTE = "ecs.capacity-provider"
+
+
 def instance_to_ecs(instance: Any) -> dict[str, Any]:
     """A DescribeContainerInstances element for `instance`, written from the declarations.
 
@@ -373,8 +377,13 @@ def instance_to_ecs(instance: Any) -> dict[str, Any]:
             else:
                 lists[head].append(_integer(rest, value))
         elif spec.kind is Kind.ATTRIBUTES:
+            # `ecs.capacity-provider` is derived from `capacityProviderName` when read (§9):
+            # ECS has no such attribute, so it is not written back.
+            derived = getattr(instance, "capacity_provider", None)
             doc[spec.ecs] = [
-                {"name": k} if v is None else {"name": k, "value": v} for k, v in value.items()
+                {"name": k} if v is None else {"name": k, "value": v}
+                for k, v in value.items()
+                if not (k == _PROVIDER_ATTRIBUTE and derived is not None and v == derived)
             ]
         elif value is not None:
             written = _iso(value) if spec.kind is Kind.TIMESTAMP else value

@@ -40,6 +40,7 @@ def place(
     strategy: Iterable[Any] = (),
     seed: int | None = None,
     method: Method = "batch",
+    capacity_provider_strategy: Iterable[Any] | None = None,
 ) -> PlacementResult:
     """Place `count` copies of `task`, as ECS would (SEMANTICS.md §3).
 
@@ -49,12 +50,22 @@ def place(
     never changed. `method` picks the placer: `batch` (default), `loop` (per copy, vectorized)
     or `reference` (per copy and instance, for checking); all give the same answer. A count
     that would place more than `MAX_PLACED` copies is refused up front (`PlacementInputError`).
+
+    `capacity_provider_strategy` (`[{"capacityProvider": P, "base": B, "weight": W}, ...]`)
+    assigns each copy to a provider and places it among that provider's instances only
+    (SEMANTICS.md §9); copies that fit none of theirs fail naming the provider.
     """
     rules, chain = check_inputs(inventory, task, count, constraints, strategy, seed)
     runners = {"batch": place_batch, "loop": place_loop, "reference": place_reference}
     runner = runners.get(method) if isinstance(method, str) else None  # a list is unhashable
     if runner is None:
         raise PlacementInputError(f"method must be batch, loop or reference, not {shown(method)}")
+    if capacity_provider_strategy is not None:
+        from .providers import place_providers, provider_strategy
+
+        items = provider_strategy(capacity_provider_strategy)
+        check_placeable(inventory, task, count, rules)
+        return place_providers(inventory, task, count, rules, chain, seed, items, runner)
     check_placeable(inventory, task, count, rules)
     return runner(inventory, task, count, rules, chain, seed)
 
@@ -176,13 +187,21 @@ def rank(
     constraints: Iterable[Any] = (),
     strategy: Iterable[Any] = (),
     seed: int | None = None,
+    capacity_provider_strategy: Iterable[Any] | None = None,
 ) -> Ranking:
     """The eligible instances in preference order for one copy, vectorized.
 
     `best` is where `place(..., count=1)` puts the copy and costs one pass per strategy;
     `order`/`ids` (the full order) and `excluded` (every other instance's ARN -> its first
-    reason) are built when read; `masks` holds every reason's mask.
+    reason) are built when read; `masks` holds every reason's mask. With a
+    `capacity_provider_strategy`, only the instances of the provider the next copy goes to
+    are candidates (a `MemberOf` on `ecs.capacity-provider` excludes the others).
     """
     rules, chain = check_inputs(inventory, task, 1, constraints, strategy, seed)
+    if capacity_provider_strategy is not None:
+        from .providers import next_provider, only_provider, provider_strategy
+
+        items = provider_strategy(capacity_provider_strategy)
+        rules = (*rules, only_provider(next_provider(inventory, task.group, items)))
     masks, rows, values = one_copy(inventory, task, rules, chain, seed)
     return Ranking(inventory.ids, rows, values, masks)

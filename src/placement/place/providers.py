@@ -1,0 +1,276 @@
+"""Capacity provider strategies: which provider each copy goes to, then placing it there.
+
+SEMANTICS.md §9. A strategy is a list of `{"capacityProvider": P, "base": B, "weight": W}`.
+Each copy in turn goes to the provider with a base while its count c_P is below B; otherwise to
+the provider with W > 0 that minimises (c_P - B_P + 1) / W_P, ties to the earlier item. c_P
+counts the group's tasks on P's instances, running and assigned so far (a copy that fits
+nowhere is still assigned: ECS keeps it PROVISIONING). The split is a function of the counts
+only, so it is computed first, for every copy (`assign`), and placing follows it.
+
+Placing: a copy of P goes among P's instances only (`memberOf(attribute:ecs.capacity-provider
+== P)` added to the caller's constraints). Eligibility on P's instances depends on P's copies
+only, and so does every per-instance strategy; the one coupling between providers is
+`spread(attribute:...)`, whose counts run over the whole cluster. Without it each provider's
+copies are placed in one call (the per-copy process gives the same rows: proven by the
+per-copy reference test), with it the copies are placed in runs of consecutive copies of one
+provider, in order.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Iterable, Mapping, Sequence
+from fractions import Fraction
+from typing import Any
+
+import attrs
+import numpy as np
+import numpy.typing as npt
+
+from ..errors import PlacementInputError
+from ..inventory import PROVIDER_ATTRIBUTE, Inventory
+from ..rules import DistinctInstance, MemberOf, shown
+from ..rules.base import Constraint, Strategy
+from ..syntax.builders import attribute
+from .masks import first_reasons, reason_masks
+from .result import Failure, PlacementResult
+from .task import TaskSpec
+
+__all__ = [
+    "ProviderItem", "ProviderFailure", "provider_strategy", "provider_counts", "assign",
+    "provider_rows", "place_providers", "only_provider", "next_provider", "MAX_BASE",
+    "MAX_WEIGHT", "MAX_ITEMS",
+]  # fmt: skip
+
+MAX_BASE = 100_000
+MAX_WEIGHT = 1000
+MAX_ITEMS = 20
+
+Ints = npt.NDArray[np.int64]
+
+
+@attrs.frozen
+class ProviderItem:
+    """One item of a capacity provider strategy: the provider's name, its base and weight."""
+
+    capacity_provider: str
+    base: int = 0
+    weight: int = 0
+
+    def to_dict(self) -> dict[str, Any]:
+        """The ECS JSON item."""
+        return {"capacityProvider": self.capacity_provider, "base": self.base,
+                "weight": self.weight}  # fmt: skip
+
+
+@attrs.frozen
+class ProviderFailure(Failure):
+    """Copies of one capacity provider that fitted on none of its instances.
+
+    `index` is the first such copy, `count` how many of the provider's copies failed (they
+    need not be consecutive: other providers' copies come between), `reasons` counts the
+    provider's instances under the first reason each refuses the copy.
+    """
+
+    provider: str = ""
+
+    def to_dict(self) -> dict[str, Any]:
+        """`Failure.to_dict` with the provider's name."""
+        return {**super().to_dict(), "capacityProvider": self.provider}
+
+    def __repr__(self) -> str:
+        from ..text import reason_counts, short_repr
+
+        reasons = reason_counts(self.reasons) or "no instances"
+        return short_repr(f"<Failure {self.count} copies from copy {self.index} on "
+                          f"{self.provider!r}: {reasons}>")  # fmt: skip
+
+
+def _amount(item: Mapping[str, Any], key: str, top: int, position: int) -> int:
+    value = item.get(key, 0)
+    if value is None:
+        value = 0
+    if isinstance(value, bool) or not isinstance(value, int) or not 0 <= value <= top:
+        raise PlacementInputError(
+            f"capacity provider strategy item {position}: {key} must be an int from 0 to "
+            f"{top}, got {shown(value)}"
+        )
+    return value
+
+
+def provider_strategy(value: Any) -> tuple[ProviderItem, ...]:
+    """A capacity provider strategy, checked (ECS's limits): `PlacementInputError` if bad.
+
+    Takes ECS JSON items (`capacityProvider`, `base`, `weight`; boto3's spelling) or
+    `ProviderItem`s.
+    """
+    if isinstance(value, (str, bytes, Mapping)) or not isinstance(value, Iterable):
+        raise PlacementInputError(
+            f"capacity provider strategy must be a list of items, got {shown(value)}"
+        )
+    items: list[ProviderItem] = []
+    for position, raw in enumerate(value):
+        if position >= MAX_ITEMS:
+            raise PlacementInputError(f"a capacity provider strategy has at most {MAX_ITEMS} items")
+        if isinstance(raw, ProviderItem):
+            raw = raw.to_dict()
+        if not isinstance(raw, Mapping):
+            raise PlacementInputError(
+                f"capacity provider strategy item {position}: expected an object, got {shown(raw)}"
+            )
+        name = raw.get("capacityProvider")
+        if not isinstance(name, str) or not name:
+            raise PlacementInputError(
+                f"capacity provider strategy item {position}: capacityProvider must be a "
+                f"non-empty string, got {shown(name)}"
+            )
+        if any(item.capacity_provider == name for item in items):
+            raise PlacementInputError(f"capacity provider {name!r} appears twice in the strategy")
+        base = _amount(raw, "base", MAX_BASE, position)
+        weight = _amount(raw, "weight", MAX_WEIGHT, position)
+        items.append(ProviderItem(name, base, weight))
+    if not items:
+        raise PlacementInputError("a capacity provider strategy needs at least one item")
+    if sum(1 for item in items if item.base > 0) > 1:
+        raise PlacementInputError("at most one capacity provider strategy item may have a base")
+    if not any(item.weight > 0 for item in items):
+        raise PlacementInputError("at least one capacity provider strategy item needs a weight")
+    return tuple(items)
+
+
+def provider_rows(inventory: Inventory, name: str) -> npt.NDArray[np.bool_]:
+    """Which instances belong to provider `name` (their `ecs.capacity-provider` attribute)."""
+    column = inventory.attributes.get(PROVIDER_ATTRIBUTE)
+    if column is None or name not in column.index:
+        return np.zeros(len(inventory), dtype=bool)
+    return np.asarray(column.codes == column.index[name])
+
+
+def provider_counts(
+    inventory: Inventory, group: str, items: Sequence[ProviderItem]
+) -> list[int]:
+    """c_P for each item: the group's RUNNING tasks on the provider's instances."""
+    per_row = inventory.group_counts(group)
+    return [int(per_row[provider_rows(inventory, item.capacity_provider)].sum())
+            for item in items]  # fmt: skip
+
+
+def assign(counts: Sequence[int], items: Sequence[ProviderItem], n: int) -> Ints:
+    """The item each of `n` copies goes to, in order (SEMANTICS.md §9), from the counts c_P.
+
+    The base item takes copies while its count is below its base. After that each weighted
+    item's successive keys (c_P - B_P + 1) / W_P rise by 1 / W_P per copy, so the greedy
+    choice is a merge of increasing sequences: the n smallest (key, item) pairs, in order.
+    """
+    out = np.empty(n, dtype=np.int64)
+    c = [int(x) for x in counts]
+    done = 0
+    for k, item in enumerate(items):
+        if item.base > c[k]:
+            take = min(n, item.base - c[k])
+            out[:take] = k
+            c[k] += take
+            done = take
+    left = n - done
+    if not left:
+        return out
+    weighted = [k for k, item in enumerate(items) if item.weight > 0]
+    first = {k: c[k] - items[k].base + 1 for k in weighted}  # >= 1: the base is reached
+    # The n-th smallest key is at most what any single item reaches alone with n copies.
+    top = min(Fraction(first[k] + left - 1, items[k].weight) for k in weighted)
+    ks, js = [], []
+    for k in weighted:
+        w = items[k].weight
+        last = min(math.floor(top * w), first[k] + left - 1)
+        if last >= first[k]:
+            js.append(np.arange(first[k], last + 1, dtype=np.int64))
+            ks.append(np.full(last + 1 - first[k], k, dtype=np.int64))
+    j, item_of = np.concatenate(js), np.concatenate(ks)
+    weights = np.array([item.weight for item in items], dtype=np.int64)[item_of]
+    if int(j.max()) < 2**40:
+        # j / w is correctly rounded, so equal fractions give equal floats, and distinct ones
+        # (at least 1 / 1000**2 apart) stay ordered below 2**40: the float sort is exact.
+        order = np.lexsort((item_of, j / weights))[:left]
+    else:  # counts beyond any real cluster: exact fractions
+        triples = zip(j.tolist(), weights.tolist(), item_of.tolist(), strict=True)
+        exact = [(Fraction(a, b), k) for a, b, k in triples]
+        order = np.array(sorted(range(len(j)), key=exact.__getitem__))[:left]
+    out[done:] = item_of[order]
+    return out
+
+
+def next_provider(inventory: Inventory, group: str, items: Sequence[ProviderItem]) -> str:
+    """The provider the next copy of `group` would go to."""
+    k = int(assign(provider_counts(inventory, group, items), items, 1)[0])
+    return items[k].capacity_provider
+
+
+def only_provider(name: str) -> MemberOf:
+    """The constraint that keeps a copy on provider `name`'s instances."""
+    return MemberOf(attribute(PROVIDER_ATTRIBUTE) == name)
+
+
+def _coupled(constraints: Sequence[Constraint], strategy: Sequence[Strategy]) -> bool:
+    """Whether one provider's copies can change where another's go (see the module's note)."""
+    if any(isinstance(getattr(rule, "attribute", None), str) for rule in strategy):
+        return True
+    return not all(isinstance(rule, (MemberOf, DistinctInstance)) for rule in constraints)
+
+
+def place_providers(
+    inventory: Inventory,
+    task: TaskSpec,
+    count: int,
+    constraints: tuple[Constraint, ...],
+    strategy: tuple[Strategy, ...],
+    seed: int | None,
+    items: Sequence[ProviderItem],
+    runner: Any,
+) -> PlacementResult:
+    """Place `count` copies following the provider strategy `items` with `runner` (a placer)."""
+    who = assign(provider_counts(inventory, task.group, items), items, count)
+    coupled = _coupled([*constraints, *task.constraints], strategy)
+    if coupled and any(rule.random for rule in strategy):
+        raise PlacementInputError(
+            "a capacity provider strategy with random and a spread over an attribute (or a "
+            "user's constraint) together is not supported"
+        )
+    rows = np.full(count, -1, dtype=np.int64)
+
+    def run(state: Inventory, n: int, k: int) -> tuple[Ints, PlacementResult]:
+        only = only_provider(items[k].capacity_provider)
+        done: PlacementResult = runner(state, task, n, (*constraints, only), strategy, seed)
+        if done._rows is not None:
+            return done._rows, done
+        return np.array([state.index_of(a) for a in done.placements], dtype=np.int64), done
+
+    if not coupled:
+        for k in range(len(items)):
+            mine = np.flatnonzero(who == k)
+            if len(mine):
+                placed, _ = run(inventory, len(mine), k)
+                rows[mine[: len(placed)]] = placed
+    elif count:
+        state = inventory
+        edges = np.flatnonzero(np.diff(who)) + 1
+        for start, stop in zip([0, *edges.tolist()], [*edges.tolist(), count], strict=True):
+            placed, done = run(state, stop - start, int(who[start]))
+            rows[start : start + len(placed)] = placed
+            state = done.inventory
+    ok = rows >= 0
+    chosen = rows[ok]
+    failures: list[Failure] = []
+    final = None
+    if not ok.all():
+        final = inventory.with_placements(chosen, task)
+        masks = reason_masks(final, task, constraints)
+        for k, item in enumerate(items):
+            failed = np.flatnonzero(~ok & (who == k))
+            if not len(failed):
+                continue
+            own = provider_rows(final, item.capacity_provider)
+            _, first = first_reasons({r: m[own] for r, m in masks.items()}, int(own.sum()))
+            failures.append(ProviderFailure(int(failed[0]), first, len(failed),
+                                            item.capacity_provider))  # fmt: skip
+        failures.sort(key=lambda f: f.index)
+    return PlacementResult.committing(inventory, chosen, task, constraints, failures, final)
