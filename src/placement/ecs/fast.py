@@ -191,7 +191,9 @@ class _Task(Struct, gc=False):
     cpu: int | str | None = None
     memory: int | str | None = None
     startedAt: int | float | str | None = None  # noqa: N815
-    containers: list[_Container] | None = None
+    # Raw JSON, decoded only for the tasks read (RUNNING): most of a DescribeTasks file is
+    # often STOPPED tasks, whose containers need no objects. Absent is null.
+    containers: Raw = _NULL
 
 
 class _TaskPage(_Task, gc=False):
@@ -201,6 +203,7 @@ class _TaskPage(_Task, gc=False):
 _INSTANCES = msgspec.json.Decoder(_InstancePage | list[_InstancePage])
 _ATTRIBUTE_LIST = msgspec.json.Decoder(list[_Attribute] | None)
 _RESOURCE_LIST = msgspec.json.Decoder(list[_Resource] | None)
+_CONTAINER_LIST = msgspec.json.Decoder(list[_Container] | None)
 _TASKS = msgspec.json.Decoder(_TaskPage | list[_TaskPage])
 
 
@@ -469,7 +472,7 @@ def _task(t: Any) -> tuple[Any, ...] | None:
     cpu = memory = gpus = 0
     tcp: set[int] = set()
     udp: set[int] = set()
-    for container in t.containers or ():
+    for container in _CONTAINER_LIST.decode(t.containers) or ():
         if container.cpu is not None:
             cpu += _amount_text(container.cpu)
         amount = container.memory if container.memory is not None else container.memoryReservation
