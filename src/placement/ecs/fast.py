@@ -355,6 +355,14 @@ def _port_sets(first: _Resources, second: _Resources, slot: int, n: int) -> Spar
     given, rows, ports = first.ports[slot - _PORTS_FROM]
     _, other_rows, other_ports = second.ports[slot - _PORTS_FROM]
     theirs = ~given[other_rows]
+    if not theirs.any():
+        # The usual: every row's list from `first`, in row order. Ports listed in ascending
+        # order (as ECS writes them) need no sort: the sets are the pairs as they are.
+        key = rows.astype(np.int64) * 65536 + ports
+        if len(key) < 2 or (key[1:] > key[:-1]).all():
+            indptr = np.zeros(n + 1, dtype=np.int64)
+            np.cumsum(np.bincount(rows, minlength=n), out=indptr[1:])
+            return SparseSets(indptr, ports.astype(np.int32), rows.astype(np.int64))
     all_rows = np.concatenate([rows, other_rows[theirs]]).astype(np.int64)
     return SparseSets.from_pairs(all_rows, np.concatenate([ports, other_ports[theirs]]), n)
 
