@@ -43,12 +43,16 @@ def _amount(name: str) -> Any:
 _resource = st.one_of(
     _amount("CPU"),
     _amount("MEMORY"),
-    st.builds(lambda ids: {"name": "GPU", "type": "STRINGSET", "stringSetValue": ids},
-              st.lists(st.sampled_from(["g0", "g1"]), max_size=2)),
-    st.builds(lambda ports: {"name": "PORTS", "type": "STRINGSET", "stringSetValue": ports},
-              _ports),
-    st.builds(lambda ports: {"name": "PORTS_UDP", "type": "STRINGSET",
-                             "stringSetValue": ports}, _ports),
+    st.builds(
+        lambda ids: {"name": "GPU", "type": "STRINGSET", "stringSetValue": ids},
+        st.lists(st.sampled_from(["g0", "g1"]), max_size=2),
+    ),
+    st.builds(
+        lambda ports: {"name": "PORTS", "type": "STRINGSET", "stringSetValue": ports}, _ports
+    ),
+    st.builds(
+        lambda ports: {"name": "PORTS_UDP", "type": "STRINGSET", "stringSetValue": ports}, _ports
+    ),
 )
 _resource_lists = st.builds(
     lambda some, ports: some if ports is None else [*some, ports],
