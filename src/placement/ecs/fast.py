@@ -24,7 +24,7 @@ from typing import Any, Literal
 import msgspec
 import numpy as np
 import numpy.typing as npt
-from msgspec import UNSET, Struct, UnsetType
+from msgspec import UNSET, Raw, Struct, UnsetType
 
 from ..columns import Built, SparseSets, StringColumn, attribute_columns, frozen
 from ..errors import InventoryError
@@ -148,6 +148,9 @@ class _VersionInfo(Struct, gc=False):
     agentVersion: str | None = None  # noqa: N815
 
 
+_NULL = Raw(b"null")
+
+
 class _Instance(Struct, gc=False):
     containerInstanceArn: str = ""  # noqa: N815 - "": absent, left to the plain way
     ec2InstanceId: str | None = None  # noqa: N815
@@ -156,9 +159,11 @@ class _Instance(Struct, gc=False):
     versionInfo: _VersionInfo | None = None  # noqa: N815
     registeredAt: int | float | str | None = None  # noqa: N815
     runningTasksCount: int | None = None  # noqa: N815
-    attributes: list[_Attribute] | None = None
-    remainingResources: list[_Resource] | None = None  # noqa: N815
-    registeredResources: list[_Resource] | None = None  # noqa: N815
+    # The lists as their JSON bytes: a fleet repeats them (one instance type, one AMI), so each
+    # distinct one is decoded and read once (`_Distinct`). Absent is null.
+    attributes: Raw = _NULL
+    remainingResources: Raw = _NULL  # noqa: N815
+    registeredResources: Raw = _NULL  # noqa: N815
     capacityProviderName: str | None = None  # noqa: N815
 
 
@@ -188,7 +193,9 @@ class _Task(Struct, gc=False):
     cpu: int | str | None = None
     memory: int | str | None = None
     startedAt: int | float | str | None = None  # noqa: N815
-    containers: list[_Container] | None = None
+    # Raw JSON, decoded only for the tasks read (RUNNING): most of a DescribeTasks file is
+    # often STOPPED tasks, whose containers need no objects. Absent is null.
+    containers: Raw = _NULL
 
 
 class _TaskPage(_Task, gc=False):
@@ -196,6 +203,9 @@ class _TaskPage(_Task, gc=False):
 
 
 _INSTANCES = msgspec.json.Decoder(_InstancePage | list[_InstancePage])
+_ATTRIBUTE_LIST = msgspec.json.Decoder(list[_Attribute] | None)
+_RESOURCE_LIST = msgspec.json.Decoder(list[_Resource] | None)
+_CONTAINER_LIST = msgspec.json.Decoder(list[_Container] | None)
 _TASKS = msgspec.json.Decoder(_TaskPage | list[_TaskPage])
 
 
@@ -249,10 +259,37 @@ def _ints(values: list[Any]) -> npt.NDArray[np.int64]:
     return np.fromiter(values, dtype=np.int64, count=len(values))
 
 
+class _Distinct:
+    """The rows' raw JSON lists, each distinct one decoded once: `lists[codes[row]]` is row's."""
+
+    def __init__(self, raws: list[Raw], decoder: msgspec.json.Decoder[Any]) -> None:
+        keys = list(map(bytes, raws))
+        first = dict.fromkeys(keys)  # distinct, in first-seen order
+        code = {key: k for k, key in enumerate(first)}
+        self.codes = np.fromiter(map(code.__getitem__, keys), dtype=np.intp, count=len(keys))
+        self.lists: list[Any] = list(map(decoder.decode, first))
+
+    def expand(
+        self, rows: npt.NDArray[Any], items: npt.NDArray[Any]
+    ) -> tuple[npt.NDArray[np.intp], npt.NDArray[Any]]:
+        """Per-list (row, item) pairs, ordered by list, as per-row pairs ordered by row."""
+        d = len(self.lists)
+        indptr = np.zeros(d + 1, dtype=np.intp)
+        np.cumsum(np.bincount(rows, minlength=d), out=indptr[1:])
+        lengths = np.diff(indptr)[self.codes]
+        total = int(lengths.sum())
+        out_rows = np.repeat(np.arange(len(self.codes)), lengths)
+        # Each row's items: its list's slice, found as start + position within the row.
+        ends = np.cumsum(lengths)
+        within = np.arange(total) - np.repeat(ends - lengths, lengths)
+        return out_rows, items[np.repeat(indptr[:-1][self.codes], lengths) + within]
+
+
 class _Resources:
     """One resource list of every row, read in one pass: per read name, each row's value."""
 
-    def __init__(self, lists: list[Any], n: int) -> None:
+    def __init__(self, distinct: _Distinct) -> None:
+        lists, n = distinct.lists, len(distinct.lists)  # read per distinct list, then per row
         amounts: list[list[Any]] = [[_NOT_GIVEN] * n for _ in _AMOUNT_SLOTS]
         ports: list[list[Any]] = [[None] * n for _ in _PORT_SLOTS]
         slot_of = _SLOT.get
@@ -279,8 +316,12 @@ class _Resources:
                     value = resource.integerValue if kind == "INTEGER" else resource.longValue
                     amounts[slot][row] = 0 if value is None else value
         # OverflowError past int64: the plain way.
-        self.amounts = [np.fromiter(a, dtype=np.int64, count=n) for a in amounts]
-        self.ports = [_port_entries(lists) for lists in ports]
+        codes = distinct.codes
+        self.amounts = [np.fromiter(a, dtype=np.int64, count=n)[codes] for a in amounts]
+        self.ports = []
+        for per_list in ports:
+            given, rows, items = _port_entries(per_list)
+            self.ports.append((given[codes], *distinct.expand(rows, items)))
 
 
 def _either(mine: _Resources, other: _Resources, slot: int) -> npt.NDArray[np.int64]:
@@ -316,14 +357,26 @@ def _port_sets(first: _Resources, second: _Resources, slot: int, n: int) -> Spar
     given, rows, ports = first.ports[slot - _PORTS_FROM]
     _, other_rows, other_ports = second.ports[slot - _PORTS_FROM]
     theirs = ~given[other_rows]
+    if not theirs.any():
+        # The usual: every row's list from `first`, in row order. Ports listed in ascending
+        # order (as ECS writes them) need no sort: the sets are the pairs as they are.
+        key = rows.astype(np.int64) * 65536 + ports
+        if len(key) < 2 or (key[1:] > key[:-1]).all():
+            indptr = np.zeros(n + 1, dtype=np.int64)
+            np.cumsum(np.bincount(rows, minlength=n), out=indptr[1:])
+            return SparseSets(indptr, ports.astype(np.int32), rows.astype(np.int64))
     all_rows = np.concatenate([rows, other_rows[theirs]]).astype(np.int64)
     return SparseSets.from_pairs(all_rows, np.concatenate([ports, other_ports[theirs]]), n)
 
 
-def _attributes(elements: list[Any], long: bool) -> dict[str, StringColumn]:
-    """The attribute columns (as `columns.attribute_columns` makes them)."""
+def _attributes(distinct: _Distinct, long: bool) -> dict[str, StringColumn]:
+    """The attribute columns (as `columns.attribute_columns` makes them).
+
+    Made for the distinct lists, then each row takes its list's codes: the dictionaries are in
+    first-seen order either way, as the distinct lists are.
+    """
     per_name: dict[str, tuple[list[int], list[str | None]]] = {}
-    for row, attributes in enumerate(map(_ATTRIBUTES, elements)):
+    for row, attributes in enumerate(distinct.lists):
         for attribute in attributes or ():
             entry = per_name.get(attribute.name)
             if entry is None:
@@ -336,7 +389,11 @@ def _attributes(elements: list[Any], long: bool) -> dict[str, StringColumn]:
         _texts(list(per_name), long)
         for _rows, values in per_name.values():
             _texts(values, long)
-    return attribute_columns(per_name, len(elements))
+    for rows, _values in per_name.values():
+        if len(set(rows)) != len(rows):
+            raise Unusual  # a name twice in one list: the checked readers say which counts
+    columns = attribute_columns(per_name, len(distinct.lists))
+    return {name: StringColumn(c.codes[distinct.codes], c.values) for name, c in columns.items()}
 
 
 def _texts(values: list[Any], long: bool) -> None:
@@ -378,12 +435,13 @@ def _instance_fields(elements: list[Any], *, long: bool) -> Fields:
         given = [c for c in counts if c is not None]
         if given and (min(given) < 0 or max(given) > MAX_AMOUNT):
             raise Unusual
-    free = _Resources(list(map(_REMAINING, elements)), n)
-    total = _Resources(list(map(_REGISTERED, elements)), n)
+    free = _Resources(_Distinct(list(map(_REMAINING, elements)), _RESOURCE_LIST))
+    total = _Resources(_Distinct(list(map(_REGISTERED, elements)), _RESOURCE_LIST))
+    attributes = _attributes(_Distinct(list(map(_ATTRIBUTES, elements)), _ATTRIBUTE_LIST), long)
     return [
         arns, ec2_ids, statuses, connected, versions,
         Built(micros_column(list(map(_REGISTERED_AT, elements)))),
-        Built(_attributes(elements, long)),
+        Built(attributes),
         Built(frozen(_either(free, total, 0))), Built(frozen(_either(free, total, 1))),
         Built(frozen(_either(free, total, 2))),
         Built(_port_sets(free, total, 3, n)), Built(_port_sets(free, total, 4, n)),
@@ -425,7 +483,7 @@ def _task(t: Any) -> tuple[Any, ...] | None:
     cpu = memory = gpus = 0
     tcp: set[int] = set()
     udp: set[int] = set()
-    for container in t.containers or ():
+    for container in _CONTAINER_LIST.decode(t.containers) or ():
         if container.cpu is not None:
             cpu += _amount_text(container.cpu)
         amount = container.memory if container.memory is not None else container.memoryReservation
