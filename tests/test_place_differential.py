@@ -28,7 +28,7 @@ from placement import (
 )
 from placement.place import batch, order
 from placement.place.draws import RandomKeys, random_keys
-from placement.place.reference import commit, instance_reasons
+from placement.place.reference import cluster_reasons, commit
 from placement.rules import constraints_from
 from placement.testing import TASK_GROUPS, inventories, placement_problems
 
@@ -54,7 +54,10 @@ def _replay(problem: dict[str, Any], placements: tuple[str, ...]) -> None:
     rules = constraints_from(problem.get("constraints", ()))
     state = {inst.arn: inst for inst in inv}
     for arn in placements:
-        assert instance_reasons(state[arn], task, rules) == [], arn
+        # Judged in its cluster: caps and topology spread read the other instances too.
+        instances = list(state.values())
+        reasons = cluster_reasons(instances, task, rules)
+        assert reasons[list(state).index(arn)] == [], arn
         state[arn] = commit(state[arn], task)
     assert [state[i.arn] for i in inv] == list(place(**problem, method="reference").inventory)
 
