@@ -17,8 +17,8 @@ from placement import Instance, Inventory, deploy, place
 from placement.instance import Task
 from placement.ops import scale_in as S
 from placement.ops.reference import scale_in_reference
-from placement.place.api import _inputs as place_inputs
 from placement.place.draws import stop_generators
+from placement.place.inputs import check_inputs as place_inputs
 from placement.rules import strategy_from
 from placement.syntax import Timestamp
 

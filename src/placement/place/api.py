@@ -13,20 +13,13 @@ from ..inventory import Inventory
 from ..rules import shown
 from .batch import place_batch, place_loop
 from .capacity import MAX_PLACED, check_placeable
-from .inputs import MAX_COUNT, check_inputs, check_seed
+from .inputs import MAX_COUNT, check_inputs
 from .masks import lexicographic_min, one_copy
 from .reference import place_reference
 from .result import PlacementResult
 from .task import TaskSpec
 
-__all__ = [
-    "place", "rank", "Ranking", "MAX_COUNT", "MAX_PLACED", "check_placeable", "_inputs",
-    "_check_seed",
-]  # fmt: skip
-
-# The checks' old private names, which other modules of the package still use.
-_inputs = check_inputs
-_check_seed = check_seed
+__all__ = ["place", "rank", "Ranking", "MAX_COUNT", "MAX_PLACED", "check_placeable"]
 
 Method = Literal["batch", "loop", "reference"]
 

@@ -25,6 +25,7 @@ from ..inventory import Inventory
 from ..rules.base import Constraint, Strategy, ZoneCaps, ZoneGate
 from ..rules.view import View
 from . import reasons as R
+from .capacity import resource_limit, rule_capacity
 from .draws import RandomKeys, random_keys
 from .masks import (
     constraint_rules,
@@ -106,18 +107,12 @@ def _capacity(
             else:
                 capped.append(rule)
         refused = refused | rule_mask(rule, view, task)
-    k = np.where(refused, 0, count).astype(np.int64)
-    for have, need in ((inventory.cpu, task.cpu), (inventory.memory, task.memory),
-                       (inventory.gpus, task.gpus)):  # fmt: skip
-        if need:
-            np.minimum(k, have // need, out=k)
-    if task.ports or task.udp_ports:
-        np.minimum(k, 1, out=k)
+    k = resource_limit(inventory, task, np.where(refused, 0, count).astype(np.int64))
     for rule in capped:
         # Asked even when no instance takes two copies: a rule that cannot say its capacity
         # couples instances, and one copy on each may already break it.
         alive = np.flatnonzero(k > 1)
-        cap = _rule_capacity(rule, inventory, alive, task, count)
+        cap = rule_capacity(rule, inventory, alive, task, count)
         if cap is None:
             return None
         k[alive] = np.minimum(k[alive], cap)
@@ -157,21 +152,6 @@ def _capped_order(
         rows = np.flatnonzero(caps.zones == zone_id)
         took = np.bincount(chosen[:first], minlength=len(k))
         k[rows] = np.minimum(k[rows], took[rows])
-
-
-def _rule_capacity(
-    rule: Constraint, inventory: Inventory, alive: Ints, task: TaskSpec, count: int
-) -> Ints | None:
-    """`rule.capacity` at the rows `alive`: over a selection of them when they are few.
-
-    Selecting costs a pass over every column, so most rows alive means asking over all rows
-    (a rule's capacity on other rows is simply not read).
-    """
-    if 2 * len(alive) >= len(inventory):
-        cap = rule.capacity(View(inventory), task, count)
-        return None if cap is None else np.asarray(cap, dtype=np.int64)[alive]
-    cap = rule.capacity(View(inventory.select(alive)), task, count)
-    return None if cap is None else np.asarray(cap, dtype=np.int64)
 
 
 def _columns(

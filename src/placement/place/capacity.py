@@ -15,11 +15,14 @@ import numpy.typing as npt
 from ..errors import PlacementInputError
 from ..inventory import Inventory
 from ..rules.base import Constraint
-from .batch import _rule_capacity
+from ..rules.view import View
 from .masks import constraint_rules, first_reasons, reason_masks
 from .task import TaskSpec
 
-__all__ = ["UNLIMITED", "MAX_PLACED", "capacities", "counted_capacities", "check_placeable"]
+__all__ = [
+    "UNLIMITED", "MAX_PLACED", "capacities", "counted_capacities", "check_placeable",
+    "resource_limit", "rule_capacity",
+]  # fmt: skip
 
 Ints = npt.NDArray[np.int64]
 
@@ -43,6 +46,32 @@ def capacities(inventory: Inventory, task: TaskSpec, constraints: Sequence[Const
     return counted_capacities(inventory, task, constraints)[0]
 
 
+def resource_limit(inventory: Inventory, task: TaskSpec, k: Ints) -> Ints:
+    """`k` lowered, in place, to the copies each instance's resources hold (ports bind once)."""
+    for have, need in ((inventory.cpu, task.cpu), (inventory.memory, task.memory),
+                       (inventory.gpus, task.gpus)):  # fmt: skip
+        if need:
+            np.minimum(k, have // need, out=k)
+    if task.ports or task.udp_ports:
+        np.minimum(k, 1, out=k)  # host ports bind once
+    return k
+
+
+def rule_capacity(
+    rule: Constraint, inventory: Inventory, alive: Ints, task: TaskSpec, count: int
+) -> Ints | None:
+    """`rule.capacity` at the rows `alive`: over a selection of them when they are few.
+
+    Selecting costs a pass over every column, so most rows alive means asking over all rows
+    (a rule's capacity on other rows is simply not read).
+    """
+    if 2 * len(alive) >= len(inventory):
+        cap = rule.capacity(View(inventory), task, count)
+        return None if cap is None else np.asarray(cap, dtype=np.int64)[alive]
+    cap = rule.capacity(View(inventory.select(alive)), task, count)
+    return None if cap is None else np.asarray(cap, dtype=np.int64)
+
+
 def counted_capacities(
     inventory: Inventory, task: TaskSpec, constraints: Sequence[Constraint]
 ) -> tuple[Ints, bool]:
@@ -53,22 +82,13 @@ def counted_capacities(
     """
     n = len(inventory)
     eligible, _ = first_reasons(reason_masks(inventory, task, constraints), n)
-    k = np.where(eligible, UNLIMITED, 0).astype(np.int64)
-    for have, need in (
-        (inventory.cpu, task.cpu),
-        (inventory.memory, task.memory),
-        (inventory.gpus, task.gpus),
-    ):
-        if need:
-            np.minimum(k, have // need, out=k)
-    if task.ports or task.udp_ports:
-        np.minimum(k, 1, out=k)  # host ports bind once
+    k = resource_limit(inventory, task, np.where(eligible, UNLIMITED, 0).astype(np.int64))
     exact = True
     for rule in constraint_rules(constraints, task):
         alive = np.flatnonzero(k > 1)
         if not rule.reads_placements or not len(alive):
             continue
-        cap = _rule_capacity(rule, inventory, alive, task, UNLIMITED)
+        cap = rule_capacity(rule, inventory, alive, task, UNLIMITED)
         if cap is None:
             exact = False
         else:

@@ -3,8 +3,8 @@
 The engines that place copy by copy (the per-copy loop, headroom's and the batch placer's
 fall-back for rules that read placements) keep the columns a commit changes as writable arrays:
 remaining CPU, memory and GPUs, running-task counts, tasks per group (and per zone of an
-attribute), the host ports of rows that took a copy. `commit` is §3 step 4 on one row;
-`release` is its exact inverse. A `Working` is a `View`, so rules read it as they read an
+attribute), the host ports of rows that took a copy. `commit` is §3 step 4 on one row.
+A `Working` is a `View`, so rules read it as they read an
 inventory: copies placed so far are part of what they see.
 """
 
@@ -113,24 +113,16 @@ class Working(View):
 
     def commit(self, row: int, task: TaskLike) -> None:
         """Row `row` takes one copy of `task` (SEMANTICS.md §3 step 4)."""
-        self._change(row, task, 1)
-        self._placed.setdefault(row, []).append(task)
-
-    def release(self, row: int, task: TaskLike) -> None:
-        """The exact inverse of `commit(row, task)`."""
-        self._placed[row].remove(task)
-        self._change(row, task, -1)
-
-    def _change(self, row: int, task: TaskLike, sign: int) -> None:
-        self.cpu[row] -= sign * task.cpu
-        self.memory[row] -= sign * task.memory
-        self.gpus[row] -= sign * task.gpus
-        self.running[row] += sign
-        self.group_count(task.group)[row] += sign  # made now, so later reads include it
+        self.cpu[row] -= task.cpu
+        self.memory[row] -= task.memory
+        self.gpus[row] -= task.gpus
+        self.running[row] += 1
+        self.group_count(task.group)[row] += 1  # made now, so later reads include it
         for (group, attribute), totals in self._totals.items():
             if group == task.group:
                 zones, _ = self.zones(attribute)
-                totals[zones[row]] += sign
+                totals[zones[row]] += 1
+        self._placed.setdefault(row, []).append(task)
         self._current = None
 
     def taken(self, row: int) -> int:
