@@ -15,6 +15,8 @@ from typing import Any
 
 import numpy as np
 
+from .place import reasons as R
+from .place.reasons import labelled
 from .text import reason_counts, short_repr, shorten
 
 __all__ = [
@@ -117,8 +119,8 @@ def result_html(result: Any) -> str:
         parts.append(
             f"<p>{html.escape(span)} fit nowhere; instances excluded by first reason:</p>"
         )
-        parts.append(_table(("reason", "instances"), failure.reasons.items(),
-                            len(failure.reasons)))  # fmt: skip
+        rows = [(failure.label(reason), n) for reason, n in failure.reasons.items()]
+        parts.append(_table(("reason", "instances"), rows, len(rows)))
     parts.append(_instances_table(inventory, {"copies placed": copies}))
     return "<div>" + "".join(parts) + "</div>"
 
@@ -144,13 +146,18 @@ def placement_explanation_html(explanation: Any) -> str:
     n = len(inventory)
     counts = explanation.counts()
     caption = f"{int(explanation.eligible.sum())} of {n} instances can take the task"
-    reasons = [
-        ", ".join(explanation.reasons(i)) or "eligible" for i in range(min(n, MAX_ROWS))
-    ]
+    details = explanation.details()
+    rows = [(labelled(reason, details), count) for reason, count in counts.items()]
+    reasons = []
+    for i in range(min(n, MAX_ROWS)):
+        codes = explanation.reasons(i)
+        # Only an instance excluded for an attribute or a port has details worth a lookup.
+        own = explanation.details(i) if R.ATTRIBUTE in codes or R.PORTS in codes else {}
+        reasons.append(", ".join(labelled(code, own) for code in codes) or "eligible")
     return (
         "<div>"
         + _caption(caption)
-        + _table(("reason", "instances"), counts.items(), len(counts))
+        + _table(("reason", "instances"), rows, len(rows))
         + _instances_table(inventory, {"reasons": reasons})
         + "</div>"
     )

@@ -10,7 +10,7 @@ import json
 import os
 import re
 import sys
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from typing import Any, TextIO
 
 import numpy as np
@@ -285,9 +285,19 @@ FIRST_REASON_LABEL = "Instances excluded, each counted under its first reason (a
 """How every command labels first-reason counts (`place`'s failure, headroom, needs, deploy)."""
 
 
-def reason_table(counts: dict[str, int], out: Output, indent: str = "  ") -> list[str]:
-    """Lines of a REASON / INSTANCES / MEANING table, reasons in yellow."""
-    rows = [[code, str(n), reason_phrase(code)] for code, n in counts.items()]
+def reason_table(
+    counts: dict[str, int],
+    out: Output,
+    indent: str = "  ",
+    details: Mapping[str, Sequence[str]] | None = None,
+) -> list[str]:
+    """Lines of a REASON / INSTANCES / MEANING table, reasons in yellow.
+
+    `details` names what `ATTRIBUTE` and `RESOURCE:PORTS` stand for (a `Failure`'s
+    `details`, `PlacementExplanation.details()`): `ATTRIBUTE (missing: a)`.
+    """
+    rows = [[R.labelled(code, details), str(n), reason_phrase(code)]
+            for code, n in counts.items()]  # fmt: skip
     return table(["REASON", "INSTANCES", "MEANING"], rows, right=(1,), shrink=2,
                  width=out.width, indent=indent, paint={0: out.style.yellow})  # fmt: skip
 
