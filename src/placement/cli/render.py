@@ -6,22 +6,25 @@ needs care (fit 100 columns by shortening one column) is a dozen lines. docs/cli
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import re
 import sys
-from collections.abc import Callable, Mapping, Sequence
+import warnings
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from typing import Any, TextIO
 
 import numpy as np
 
+from ..errors import PlacementWarning
 from ..inventory import Inventory
 from ..place import reasons as R
 
 __all__ = [
     "MODES", "TABLE_WIDTH", "Output", "Style", "table", "bar", "percent", "instance_names",
     "zone_of", "attribute_of", "ints", "fit", "colour_wanted", "REASON_PHRASES", "reason_phrase",
-    "reason_table", "FIRST_REASON_LABEL", "more_line",
+    "reason_table", "FIRST_REASON_LABEL", "more_line", "warnings_to",
 ]  # fmt: skip
 
 MODES = ("table", "json", "wide")
@@ -307,3 +310,34 @@ def more_line(out: Output, shown: int, total: int, what: str) -> list[str]:
     if shown >= total:
         return []
     return [out.style.dim(f"  ... {total - shown} more {what} (-o wide lists every one)")]
+
+
+@contextlib.contextmanager
+def warnings_to(out: Output) -> Iterator[None]:
+    """The library's warnings as `placement: warning: ...` lines on stderr, each one once.
+
+    Other warnings go where Python sends them; the exit code is never changed.
+    """
+    seen: set[str] = set()
+    with warnings.catch_warnings():
+        warnings.simplefilter("always", PlacementWarning)
+        show = warnings.showwarning
+
+        def shown_once(
+            message: Warning | str,
+            category: type[Warning],
+            filename: str,
+            lineno: int,
+            file: TextIO | None = None,
+            line: str | None = None,
+        ) -> None:
+            if not issubclass(category, PlacementWarning):
+                show(message, category, filename, lineno, file, line)
+                return
+            text = str(message)
+            if text not in seen:
+                seen.add(text)
+                out.error(f"warning: {text}")
+
+        warnings.showwarning = shown_once
+        yield
