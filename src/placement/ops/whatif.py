@@ -32,6 +32,7 @@ from ..place.result import PlacementResult
 from ..place.task import TaskSpec
 from ..rules.base import USER_RANK, Constraint
 from ..syntax.ast import Expression, SubjectKind
+from .templates import refuse_unusable_templates
 
 __all__ = [
     "Headroom", "InstancesNeeded", "headroom", "instances_needed", "capacities", "MAX_LIMIT",
@@ -319,7 +320,9 @@ def instances_needed(
     The i-th new instance copies template i mod t with a fresh ARN (`<template's prefix>/new-N`)
     and EC2 id (`i-new-N`) and no tasks, and is appended after the existing instances; its
     remaining resources and reserved ports are the template's as given. The answer is computed
-    from capacities, then checked by placing: k copies place, k - 1 do not. When no k up to
+    from capacities, then checked by placing: k copies place, k - 1 do not. When new instances
+    are needed, a template that cannot take one copy as a fresh instance of its own (its clones
+    would take none) raises `PlacementInputError` naming it and its reasons. When no k up to
     `limit` works, `instances` is None and `reasons` says why the template instances refuse.
     `limit` is at most `MAX_LIMIT` (100,000) and `count` at most `MAX_PLACED` (every copy must
     place); larger values are refused up front.
@@ -352,6 +355,9 @@ def instances_needed(
     if have < count:
         # One new instance per template: what each takes (new instances differ only by name).
         sample = Inventory.from_instances(fresh.first(len(fresh.templates)))
+        # New instances are needed: a template whose clones would take nothing is refused.
+        refuse_unusable_templates(sample, fresh.templates, task, rules,
+                                  _reads_identity(rules, task))  # fmt: skip
         sample_caps = np.minimum(capacities(sample, task, rules), count)  # UNLIMITED: all
         fits = bool((sample_caps > 0).any())
         k = _smallest_k(have, count, sample_caps.tolist()) if fits else limit + 1
