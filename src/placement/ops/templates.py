@@ -22,7 +22,15 @@ from ..place.task import TaskSpec
 from ..rules.base import Constraint
 from ..text import shorten
 
-__all__ = ["refuse_unusable_templates"]
+__all__ = ["refuse_unusable_templates", "TemplateRefusedError"]
+
+
+class TemplateRefusedError(PlacementInputError):
+    """A template cannot take one copy of the task as a new instance (its clones take none).
+
+    Callers that ask `instances_needed` on the user's behalf (a repair, managed scaling) catch
+    it and answer "no number of new instances helps"; users see it as a `PlacementInputError`.
+    """
 
 
 def _why(reason: str, template: Instance, task: TaskSpec, details: dict[str, tuple[str, ...]]
@@ -47,7 +55,7 @@ def refuse_unusable_templates(
     rules: Sequence[Constraint],
     eligibility_only: bool,
 ) -> None:
-    """Raise `PlacementInputError` naming every template whose fresh instance refuses a copy.
+    """Raise `TemplateRefusedError` naming every template whose fresh instance refuses a copy.
 
     `sample` holds one fresh instance per template, in order. With `eligibility_only` (a rule
     may tell new instances apart by their ids, which later instances do not share with the
@@ -72,7 +80,7 @@ def refuse_unusable_templates(
                 if mask[row]]  # fmt: skip
         parts.append(f"templates[{row}] ({shorten(template.name, 60)}): {'; '.join(whys)}")
     noun = "a template that cannot" if len(parts) == 1 else "templates that cannot"
-    raise PlacementInputError(
+    raise TemplateRefusedError(
         f"{noun} take one copy of the task as a new instance (its clones would take none): "
         + " | ".join(parts)
     )

@@ -61,6 +61,19 @@ class Headroom:
         """Plain JSON-ready data: `copies` (null when unbounded), `unbounded`, `reasons`."""
         return {"copies": self.copies, "unbounded": self.unbounded, "reasons": dict(self.reasons)}
 
+    def __repr__(self) -> str:
+        from ..text import reason_counts, shorten
+
+        copies = "unbounded" if self.unbounded else f"{self.copies} more copies"
+        counts = reason_counts(self.reasons)
+        return f"<Headroom {copies}{'; ' + shorten(counts, 80) if counts else ''}>"
+
+    def _repr_html_(self) -> str:
+        """An HTML table for notebooks: the copies that fit, why the next one does not."""
+        from ..render import headroom_html
+
+        return headroom_html(self)
+
 
 @attrs.frozen(eq=False)
 class InstancesNeeded:
@@ -93,6 +106,12 @@ class InstancesNeeded:
         if self.instances is None:
             return f"<InstancesNeeded none up to {self.limit} for {self.count} copies>"
         return f"<InstancesNeeded {self.instances} new instances for {self.count} copies>"
+
+    def _repr_html_(self) -> str:
+        """HTML for notebooks: the placement on the grown inventory, or why templates stop."""
+        from ..render import instances_needed_html
+
+        return instances_needed_html(self)
 
 
 # -- capacities ---------------------------------------------------------------------------------

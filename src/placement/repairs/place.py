@@ -21,6 +21,7 @@ import numpy.typing as npt
 from ..columns import StringColumn
 from ..errors import PlacementInputError
 from ..inventory import Inventory
+from ..ops.templates import TemplateRefusedError
 from ..ops.whatif import _Fresh, _Grown, _template_list, instances_needed
 from ..place.api import place
 from ..place.capacity import counted_capacities
@@ -365,9 +366,12 @@ class _Finder:
 
     def additions(self, templates: Any) -> None:
         p = self.p
-        needed = instances_needed(
-            p.inventory, p.task, p.count, templates, constraints=p.rules, strategy=p.chain
-        )
+        try:
+            needed = instances_needed(
+                p.inventory, p.task, p.count, templates, constraints=p.rules, strategy=p.chain
+            )
+        except TemplateRefusedError:  # a template whose clones take nothing: no such fix
+            return
         if needed.instances is None:
             return
         k = needed.instances
