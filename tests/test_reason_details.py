@@ -147,3 +147,17 @@ def test_failure_details_match_the_final_states_first_reasons(problem: dict[str,
         if names:
             expected[reason] = names
     assert {r: set(v) for r, v in failure.details.items()} == expected
+
+
+def test_each_capacity_providers_failure_names_its_own_instances_details() -> None:
+    inv = Inventory.from_instances([
+        Instance(arn="i/0", cpu=100, memory=100, capacity_provider="spot", ports={80}),
+        Instance(arn="i/1", cpu=100, memory=100, capacity_provider="od", attributes={"x": "1"}),
+    ])  # fmt: skip
+    task = TaskSpec(cpu=1, memory=1, ports={80}, requires_attributes={"x"})
+    items = [{"capacityProvider": "spot", "weight": 1}, {"capacityProvider": "od", "weight": 1}]
+    spot, od = placement.place(inv, task, 4, capacity_provider_strategy=items).failures
+    # spot's one instance lacks x (its port 80 comes after); od's took a copy and holds 80.
+    assert (spot.provider, dict(spot.details)) == ("spot", {R.ATTRIBUTE: ("x",)})
+    assert (od.provider, dict(od.details)) == ("od", {R.PORTS: ("80",)})
+    assert od.to_dict()["details"] == {"RESOURCE:PORTS": {"taken": ["80"]}}
