@@ -243,4 +243,4 @@ def _k8s_notes(expr: Expression, notes: Notes) -> None:
                     f"matchFields on metadata.name reads the node's name, which placement.k8s "
                     f"keeps in attribute:{NODE_NAME}"
                 )
-        stack.extend(node.children())
+        stack.extend(reversed(node.children()))  # left to right, as the text reads
