@@ -321,6 +321,7 @@ def test_dnf_size_is_limited() -> None:
         ("not(attribute:a =~ x)", "nomad", "`not(attribute:a =~ x)`"),
         ("not(attribute:a != x)", "nomad", "absent"),
         ("not(attribute:a > 3)", "nomad", "`not(attribute:a > 3)`"),
+        ("attribute:meta.a == '${attr.x}'", "nomad", "'${attr.x}'"),
     ],
 )
 def test_refusals_name_the_part(rule: str, to: str, part: str) -> None:

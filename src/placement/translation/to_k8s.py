@@ -77,6 +77,10 @@ def to_k8s(expr: Expression, notes: Notes) -> str | dict[str, Any]:
     for term in terms:
         alternatives: Options = [[]]
         for options in _term_options(term, notes):
+            if len(options) == 1:  # the usual case: add in place (a long AND stays linear)
+                for alternative in alternatives:
+                    alternative.extend(options[0])
+                continue
             alternatives = [a + b for a in alternatives for b in options]
             if len(out) + len(alternatives) > MAX_TERMS:
                 raise TranslationError(

@@ -121,6 +121,12 @@ def _alternatives(leaf: Comparison) -> str:
 def _block(attribute: str, operator: str, value: str | None = None) -> dict[str, Any]:
     out: dict[str, Any] = {"attribute": attribute, "operator": operator}
     if value is not None:
+        if value.startswith("${"):
+            # Nomad reads a value that starts with `${` as another target, not as text.
+            raise TranslationError(
+                f"the value {value!r} cannot be written for Nomad: a constraint value that "
+                "starts with '${' names a target (Nomad interpolates it)"
+            )
         out["value"] = value
     return out
 
