@@ -11,6 +11,7 @@ trips ecs -> k8s -> ecs and k8s -> ecs -> k8s. Refusals name the part.
 from __future__ import annotations
 
 import importlib.util
+from types import SimpleNamespace
 from typing import Any
 
 import numpy as np
@@ -39,7 +40,10 @@ from placement import (
 )
 from placement.k8s import EVERYTHING, NODE_NAME, NOTHING, node_affinity, selector
 from placement.translation import MAX_TERMS
-from placement.translation.to_nomad import NODE_TARGETS, escape
+from placement.translation import k8s_form as to_k8s_module
+from placement.translation import nomad_form as to_nomad_module
+from placement.translation.nomad_form import NODE_TARGETS, escape
+from placement.translation.notes import Notes
 
 KEYS = ["env", "tier", "ecs.os-type", "example.com/zone"]
 # Values a label selector may name (label values) and values instances may hold (any text).
@@ -329,6 +333,21 @@ def test_refusals_name_the_part(rule: str, to: str, part: str) -> None:
         translate(rule, to=to)
     assert part in str(caught.value)
     assert isinstance(caught.value, placement.PlacementError)
+
+
+def test_operators_beyond_ecs_are_refused_by_name() -> None:
+    # placement.nomad adds operators (version, semver, sets, unanchored regexp) to the tree;
+    # a stand-in leaf with such an operator must be refused, never read as another one.
+    leaf = SimpleNamespace(
+        subject=Subject(SubjectKind.ATTRIBUTE, "attr.os.version"),
+        op=SimpleNamespace(value="version"),
+        argument=">= 1.2",
+    )
+    lit: Any = SimpleNamespace(leaf=leaf, positive=True, __str__=lambda: "x")
+    with pytest.raises(TranslationError, match="`version` operator"):
+        to_k8s_module._literal(lit, Notes())
+    with pytest.raises(TranslationError, match="`version` operator"):
+        to_nomad_module._literal(lit, Notes())
 
 
 def test_bad_arguments() -> None:

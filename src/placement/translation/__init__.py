@@ -37,10 +37,10 @@ from ..k8s.labels import (
 from ..syntax.ast import Comparison, Expression, Not, Op
 from ..syntax.parser import parse
 from ..text import shown
+from .k8s_form import MAX_TERMS, to_k8s
+from .nomad_form import to_nomad
 from .normal import TranslationError
 from .notes import ECS_OPERATORS, Notes
-from .to_k8s import MAX_TERMS, to_k8s
-from .to_nomad import to_nomad
 
 __all__ = ["translate", "read", "Translation", "TranslationError", "TARGETS", "MAX_TERMS"]
 

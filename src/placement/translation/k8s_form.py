@@ -36,7 +36,7 @@ from ..k8s.labels import (
 )
 from ..syntax.ast import Expression, Op, SubjectKind
 from .normal import Literal, Term, TranslationError, dnf, nnf
-from .notes import Notes, int_text, refuse_subject
+from .notes import ECS_OPERATORS, Notes, int_text, refuse_subject
 
 __all__ = ["to_k8s", "MAX_TERMS"]
 
@@ -155,6 +155,11 @@ def _literal(lit: Literal, notes: Notes) -> Options:
         return _node_name(lit)
     key = _checked(lit, check_key, name, "label key")
     op, p = leaf.op, lit.positive
+    if op.value not in ECS_OPERATORS:
+        raise TranslationError(
+            f"`{lit}` cannot be translated to Kubernetes: placement's `{op.value}` operator "
+            "has no selector form"
+        )
     if op in (Op.EXISTS, Op.NOT_EXISTS):
         return [[(False, key, "Exists" if p == (op is Op.EXISTS) else "DoesNotExist", ())]]
     if op in (Op.MATCHES, Op.NOT_MATCHES):

@@ -33,7 +33,7 @@ from typing import Any
 
 from ..syntax.ast import Comparison, Expression, Op, SubjectKind
 from .normal import Junction, Literal, Node, TranslationError, conjuncts, nnf
-from .notes import Notes, refuse_subject
+from .notes import ECS_OPERATORS, Notes, refuse_subject
 
 __all__ = ["to_nomad", "target", "NODE_TARGETS", "escape"]
 
@@ -138,7 +138,7 @@ def _literal(lit: Literal, notes: Notes) -> list[dict[str, Any]]:
     name = leaf.subject.name
     assert name is not None
     op = leaf.op
-    if op not in _ECS_OPS:
+    if op.value not in ECS_OPERATORS:
         raise TranslationError(
             f"`{lit}` cannot be translated to Nomad: placement's `{op.value}` operator has no "
             "translation yet"
@@ -174,9 +174,3 @@ def _literal(lit: Literal, notes: Notes) -> list[dict[str, Any]]:
         f"`{lit}` cannot be translated to Nomad: it also holds where {name} is absent, which "
         "needs an `or` of constraint blocks, and Nomad has none"
     )
-
-
-_ECS_OPS = frozenset(
-    {Op.EQ, Op.NE, Op.GT, Op.GE, Op.LT, Op.LE, Op.EXISTS, Op.NOT_EXISTS, Op.IN, Op.NOT_IN,
-     Op.MATCHES, Op.NOT_MATCHES}
-)  # fmt: skip
