@@ -36,6 +36,7 @@ from placement import (
     Translation,
     TranslationError,
     parse,
+    testing,
     translate,
 )
 from placement.k8s import EVERYTHING, NODE_NAME, NOTHING, node_affinity, selector
@@ -487,3 +488,30 @@ def test_exact_nomad_translations_read_back_the_same(expr: Expression, inv: Inve
         assert same(expr, back, inv), (str(expr), t.rule)
     again = translate(t.rule, to="ecs")
     assert again.source == "nomad"
+
+
+# -- any expression ---------------------------------------------------------------------------
+
+
+@settings(max_examples=examples(1.0))
+@given(testing.expressions(max_leaves=5), testing.inventories(max_size=8))
+def test_any_expression_translates_exactly_or_is_refused_by_name(
+    expr: Expression, inv: Inventory
+) -> None:
+    # placement.testing's whole vocabulary: every subject and operator, values with spaces
+    # and quotes. Each target either writes the rule (holding to `exact`) or refuses it with
+    # a TranslationError quoting the part; nothing else escapes.
+    assert translate(expr, to="ecs").rule == str(expr)
+    for target in ("k8s", "nomad"):
+        refusal = ""
+        try:
+            t = translate(expr, to=target)
+        except TranslationError as exc:
+            refusal = str(exc)
+        if refusal:
+            assert "`" in refusal or "the value" in refusal, refusal
+            continue
+        if target == "k8s" and t.exact:
+            assert same(expr, k8s_back(t.rule), inv), (str(expr), t.rule)
+        if not t.exact:
+            assert t.notes
