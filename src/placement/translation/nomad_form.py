@@ -52,7 +52,7 @@ NAME_ONLY = (
 ORDERING = (
     "ECS `{lit}` compares decimal numbers exactly and anything else as text; Nomad's `{op}` "
     "parses both sides Go's way (an integer, else a float, which also takes 'inf', 'nan' and "
-    "'1e3'), else compares text: they agree on integers and on text that is no number at all"
+    "'1e3'), else compares text: they agree on int64 integers and on text that is no number"
 )
 
 
