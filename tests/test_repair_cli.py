@@ -98,7 +98,9 @@ def test_headroom_fix_n_repairs_headroom_plus_n_copies() -> None:
     expected = repair(inventory(), _task(), now + 5)
     assert expected.fixes and document["fixes"] == [fix.to_dict() for fix in expected.fixes]
     assert all(fix["placed_before"] == now for fix in document["fixes"])
-    assert run(*args).returncode == 0
+    table = run(*args)
+    assert table.returncode == 0
+    assert any(fix.complete for fix in expected.fixes) and "-> 5 more fit" in table.stdout
 
 
 def test_bad_fix_inputs_fail_cleanly() -> None:

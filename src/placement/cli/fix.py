@@ -13,6 +13,8 @@ import textwrap
 from collections.abc import Sequence
 from typing import Any, Protocol
 
+import attrs
+
 from ..errors import PlacementError, PlacementInputError
 from ..instance import Instance
 from ..inventory import Inventory
@@ -129,9 +131,9 @@ def headroom_fixes(
     n = parse_whole(more, "--fix", "5", 0, MAX_COUNT)
     if copies is None:
         return Repair("place", n, n, ())
-    count = copies + n
-    return repair(inventory, task, count, constraints=constraints, strategy=strategy,
-                  templates=list(templates))  # fmt: skip
+    answer = repair(inventory, task, copies + n, constraints=constraints, strategy=strategy,
+                    templates=list(templates))  # fmt: skip
+    return attrs.evolve(answer, question="headroom")  # shown as copies more than fit now
 
 
 def fixes_json(answer: Repair | None) -> dict[str, Any]:
@@ -146,6 +148,9 @@ def _outcome(answer: Repair, fix: Fix) -> str:
         if fix.complete:
             return f"completes in {fix.rounds} round{'s' if fix.rounds != 1 else ''}"
         return f"{fix.placed_after} of {fix.requested} new"
+    if answer.question == "headroom":
+        more, wanted = fix.placed_after - answer.placed, answer.requested - answer.placed
+        return f"{more} more fit" if fix.complete else f"{more} of {wanted} more fit"
     noun = "instances run it" if answer.question == "daemon" else "place"
     return f"{fix.placed_after} of {fix.requested} {noun}"
 
