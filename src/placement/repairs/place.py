@@ -268,6 +268,10 @@ class _Finder:
             i = min(int(np.searchsorted(gained, target - self.before)), len(steps) - 1)
         else:
             i = first_reaching(len(steps), reach, target)
+            # Bisection trusts the family to be monotone; where only placing tells (a rule that
+            # couples instances), check the step before too, so one step less always falls short.
+            while i > 0 and reach(i - 1) >= target:
+                i -= 1
         step = steps[i]
         task, rules = p.applied(slot, step.rule)
         change = {**step.change, "where": slot[0], "index": slot[1]}
