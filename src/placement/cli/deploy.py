@@ -6,6 +6,7 @@ import argparse
 
 from ..errors import PlacementError
 from ..ops.deploy import Deployment, DeploymentRound, deploy
+from .fix import add_fix_option, deploy_fixes, fix_lines, fixes_json, read_fix_templates
 from .headroom import TaskInputs, add_task_options, read_task_inputs, rules_json
 from .inputs import MAX_COUNT, parse_count, parse_seed, parse_whole
 from .render import FIRST_REASON_LABEL, Output, more_line, reason_table, table
@@ -36,6 +37,7 @@ def add_parser(commands: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     command.add_argument("--max-percent", metavar="P",
                          help="maximumPercent, at least 100 (default: the service's, else 200)")
     command.add_argument("--seed", help="seed for random strategies")
+    add_fix_option(command)
     command.set_defaults(run=run, parser=command)
 
 
@@ -73,10 +75,16 @@ def run(args: argparse.Namespace, out: Output) -> int:
         minimum_healthy_percent=low, maximum_percent=high,
         constraints=inputs.constraints, strategy=inputs.strategy, seed=parse_seed(args.seed),
     )  # fmt: skip
+    answer = None if not args.fix else deploy_fixes(
+        inputs.inventory, inputs.task, desired=desired, low=low, high=high,
+        constraints=inputs.constraints, strategy=inputs.strategy, seed=parse_seed(args.seed),
+        templates=read_fix_templates(args.template),
+    )  # fmt: skip
     if out.json:
-        out.print_json({**result.to_dict(), **rules_json(inputs)})
+        out.print_json({**result.to_dict(), **rules_json(inputs), **fixes_json(answer)})
     else:
-        out.print("\n".join(deploy_lines(inputs, result, low, high, out)))
+        out.print("\n".join(deploy_lines(inputs, result, low, high, out)
+                            + fix_lines(answer, out)))  # fmt: skip
     return 0 if result.completed else 3
 
 

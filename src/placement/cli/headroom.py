@@ -17,6 +17,7 @@ from ..inventory import Inventory
 from ..ops.whatif import Headroom, capacities, headroom
 from ..place.task import TaskSpec
 from ..rules import constraints_from, strategy_from
+from .fix import add_headroom_fix_option, fix_lines, fixes_json, headroom_fixes, read_fix_templates
 from .inputs import (
     add_constraint_option,
     add_inventory_options,
@@ -129,6 +130,7 @@ def add_parser(commands: argparse._SubParsersAction[argparse.ArgumentParser]) ->
                     "them fits nowhere. Nothing is placed; the strategy cannot change the count.",
     )  # fmt: skip
     add_task_options(command)
+    add_headroom_fix_option(command)
     command.set_defaults(run=run, parser=command)
 
 
@@ -154,10 +156,15 @@ def run(args: argparse.Namespace, out: Output) -> int:
     result = headroom(inputs.inventory, inputs.task, constraints=inputs.constraints,
                       strategy=inputs.strategy)  # fmt: skip
     zones = [] if result.unbounded else zone_capacity(inputs)
+    answer = None if args.fix is None else headroom_fixes(
+        args.fix, result.copies, inputs.inventory, inputs.task, inputs.constraints,
+        inputs.strategy, read_fix_templates(args.template),
+    )  # fmt: skip
     if out.json:
-        out.print_json({**result.to_dict(), **rules_json(inputs), "zones": zones})
+        out.print_json({**result.to_dict(), **rules_json(inputs), "zones": zones,
+                        **fixes_json(answer)})  # fmt: skip
     else:
-        out.print("\n".join(headroom_lines(inputs, result, zones, out)))
+        out.print("\n".join(headroom_lines(inputs, result, zones, out) + fix_lines(answer, out)))
     return 0
 
 
