@@ -38,8 +38,8 @@ from .task import TaskSpec
 
 __all__ = [
     "ProviderItem", "ProviderFailure", "provider_strategy", "provider_counts", "assign",
-    "provider_rows", "place_providers", "only_provider", "next_provider", "MAX_BASE",
-    "MAX_WEIGHT", "MAX_ITEMS",
+    "provider_rows", "place_providers", "only_provider", "next_provider", "next_provider_of",
+    "provider_failures", "coupled", "MAX_BASE", "MAX_WEIGHT", "MAX_ITEMS",
 ]  # fmt: skip
 
 MAX_BASE = 100_000
@@ -147,12 +147,49 @@ def provider_rows(inventory: Inventory, name: str) -> npt.NDArray[np.bool_]:
 
 
 def provider_counts(
-    inventory: Inventory, group: str, items: Sequence[ProviderItem]
+    inventory: Inventory,
+    group: str,
+    items: Sequence[ProviderItem],
+    per_row: npt.NDArray[np.integer[Any]] | None = None,
 ) -> list[int]:
-    """c_P for each item: the group's RUNNING tasks on the provider's instances."""
-    per_row = inventory.group_counts(group)
+    """c_P for each item: the group's RUNNING tasks on the provider's instances.
+
+    `per_row` gives the group's tasks per instance where the caller holds them (a
+    `ClusterState`'s current counts over `inventory`'s rows); else they are read.
+    """
+    if per_row is None:
+        per_row = inventory.group_counts(group)
     return [int(per_row[provider_rows(inventory, item.capacity_provider)].sum())
             for item in items]  # fmt: skip
+
+
+def provider_failures(
+    final: Inventory,
+    task: TaskSpec,
+    constraints: Sequence[Constraint],
+    items: Sequence[ProviderItem],
+    who: Ints,
+    ok: npt.NDArray[np.bool_],
+) -> list[Failure]:
+    """One `ProviderFailure` per provider with copies that fitted nowhere, by first copy.
+
+    `who[j]` is copy j's item, `ok[j]` whether it placed; `final` is the inventory after the
+    placed copies, whose reasons (over the provider's instances only) each failure carries.
+    """
+    failures: list[Failure] = []
+    if ok.all():
+        return failures
+    masks = reason_masks(final, task, constraints)
+    for k, item in enumerate(items):
+        failed = np.flatnonzero(~ok & (who == k))
+        if not len(failed):
+            continue
+        own = provider_rows(final, item.capacity_provider)
+        _, first = first_reasons({r: m[own] for r, m in masks.items()}, int(own.sum()))
+        failures.append(ProviderFailure(int(failed[0]), first, len(failed),
+                                        item.capacity_provider))  # fmt: skip
+    failures.sort(key=lambda f: f.index)
+    return failures
 
 
 def assign(counts: Sequence[int], items: Sequence[ProviderItem], n: int) -> Ints:
@@ -201,7 +238,17 @@ def assign(counts: Sequence[int], items: Sequence[ProviderItem], n: int) -> Ints
 
 def next_provider(inventory: Inventory, group: str, items: Sequence[ProviderItem]) -> str:
     """The provider the next copy of `group` would go to."""
-    k = int(assign(provider_counts(inventory, group, items), items, 1)[0])
+    return next_provider_of(inventory, group, items)
+
+
+def next_provider_of(
+    inventory: Inventory,
+    group: str,
+    items: Sequence[ProviderItem],
+    per_row: npt.NDArray[np.integer[Any]] | None = None,
+) -> str:
+    """`next_provider`, from the group's tasks per row where the caller holds them."""
+    k = int(assign(provider_counts(inventory, group, items, per_row), items, 1)[0])
     return items[k].capacity_provider
 
 
@@ -210,7 +257,7 @@ def only_provider(name: str) -> MemberOf:
     return MemberOf(attribute(PROVIDER_ATTRIBUTE) == name)
 
 
-def _coupled(constraints: Sequence[Constraint], strategy: Sequence[Strategy]) -> bool:
+def coupled(constraints: Sequence[Constraint], strategy: Sequence[Strategy]) -> bool:
     """Whether one provider's copies can change where another's go (see the module's note)."""
     if any(isinstance(getattr(rule, "attribute", None), str) for rule in strategy):
         return True
@@ -229,8 +276,8 @@ def place_providers(
 ) -> PlacementResult:
     """Place `count` copies following the provider strategy `items` with `runner` (a placer)."""
     who = assign(provider_counts(inventory, task.group, items), items, count)
-    coupled = _coupled([*constraints, *task.constraints], strategy)
-    if coupled and any(rule.random for rule in strategy):
+    is_coupled = coupled([*constraints, *task.constraints], strategy)
+    if is_coupled and any(rule.random for rule in strategy):
         raise PlacementInputError(
             "a capacity provider strategy with random and a spread over an attribute (or a "
             "user's constraint) together is not supported"
@@ -244,7 +291,7 @@ def place_providers(
             return done._rows, done
         return np.array([state.index_of(a) for a in done.placements], dtype=np.int64), done
 
-    if not coupled:
+    if not is_coupled:
         for k in range(len(items)):
             mine = np.flatnonzero(who == k)
             if len(mine):
@@ -263,14 +310,5 @@ def place_providers(
     final = None
     if not ok.all():
         final = inventory.with_placements(chosen, task)
-        masks = reason_masks(final, task, constraints)
-        for k, item in enumerate(items):
-            failed = np.flatnonzero(~ok & (who == k))
-            if not len(failed):
-                continue
-            own = provider_rows(final, item.capacity_provider)
-            _, first = first_reasons({r: m[own] for r, m in masks.items()}, int(own.sum()))
-            failures.append(ProviderFailure(int(failed[0]), first, len(failed),
-                                            item.capacity_provider))  # fmt: skip
-        failures.sort(key=lambda f: f.index)
+        failures = provider_failures(final, task, constraints, items, who, ok)
     return PlacementResult.committing(inventory, chosen, task, constraints, failures, final)
