@@ -39,7 +39,7 @@ from .task import TaskSpec
 __all__ = [
     "ProviderItem", "ProviderFailure", "provider_strategy", "provider_counts", "assign",
     "provider_rows", "place_providers", "only_provider", "next_provider", "next_provider_of",
-    "provider_failures", "coupled", "MAX_BASE", "MAX_WEIGHT", "MAX_ITEMS",
+    "provider_failures", "coupled", "copy_index", "MAX_BASE", "MAX_WEIGHT", "MAX_ITEMS",
 ]  # fmt: skip
 
 MAX_BASE = 100_000
@@ -234,6 +234,39 @@ def assign(counts: Sequence[int], items: Sequence[ProviderItem], n: int) -> Ints
         order = np.array(sorted(range(len(j)), key=exact.__getitem__))[:left]
     out[done:] = item_of[order]
     return out
+
+
+def copy_index(counts: Sequence[int], items: Sequence[ProviderItem], k: int, q: int) -> int | None:
+    """The position (from 0) of the copy that gives item `k` its `q`-th copy (q >= 1), or None.
+
+    In closed form over the split `assign` makes of unboundedly many copies: the base phase
+    first, then the merge of each weighted item's keys (c - B + 1) / W, ties to the earlier
+    item. None when item `k` never gets `q` copies (no weight, and its base gives fewer).
+    """
+    c = [int(x) for x in counts]
+    done = 0
+    for j, item in enumerate(items):
+        if item.base > c[j]:
+            take = item.base - c[j]
+            if j == k and q <= take:
+                return q - 1
+            if j == k:
+                q -= take
+            c[j] += take
+            done = take
+    if items[k].weight == 0:
+        return None
+    first = {j: c[j] - items[j].base + 1 for j, it in enumerate(items) if it.weight > 0}
+    key = Fraction(first[k] + q - 1, items[k].weight)
+    before = q - 1  # item k's own earlier copies
+    for j, start in first.items():
+        if j == k:
+            continue
+        bound = key * items[j].weight
+        # Copies of j with key below k's (or equal, for an earlier item: ties go to it).
+        top = math.floor(bound) if j < k else math.ceil(bound) - 1
+        before += max(0, top - start + 1)
+    return done + before
 
 
 def next_provider(inventory: Inventory, group: str, items: Sequence[ProviderItem]) -> str:
