@@ -36,7 +36,7 @@ from ..place.providers import (
     coupled,
     only_provider,
     provider_counts,
-    provider_rows,
+    provider_reasons,
     provider_strategy,
 )
 from ..place.result import PlacementResult
@@ -251,9 +251,8 @@ def _provider_headroom(
         at, k, caps = first
         name = items[k].capacity_provider
         full = _full_state(inventory, task, caps)
-        own = provider_rows(full, name)
-        masks = {r: m[own] for r, m in reason_masks(full, task, rules).items()}
-        return Headroom(at, first_reasons(masks, int(own.sum()))[1], provider=name)
+        return Headroom(at, provider_reasons(full, reason_masks(full, task, rules), name),
+                        provider=name)  # fmt: skip
     return _provider_headroom_by_placing(inventory, task, rules, chain, items)
 
 
@@ -560,10 +559,8 @@ def _provider_needed(
             continue
         if name not in mine:
             full = _full_state(grown, task, np.minimum(caps, share))
-            rows = provider_rows(full, name)
-            masks = {r: m[rows] for r, m in reason_masks(full, task, rules).items()}
-            return InstancesNeeded(None, None, count, limit, first_reasons(masks,
-                                   int(rows.sum()))[1], by_provider, name)  # fmt: skip
+            reasons = provider_reasons(full, reason_masks(full, task, rules), name)
+            return InstancesNeeded(None, None, count, limit, reasons, by_provider, name)
         fresh = _Fresh(grown, mine[name], serial)
         answer = _needed(grown, task, share, fresh, own, chain, limit)
         if answer.instances is None:

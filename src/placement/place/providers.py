@@ -39,7 +39,8 @@ from .task import TaskSpec
 __all__ = [
     "ProviderItem", "ProviderFailure", "provider_strategy", "provider_counts", "assign",
     "provider_rows", "place_providers", "only_provider", "next_provider", "next_provider_of",
-    "provider_failures", "coupled", "copy_index", "MAX_BASE", "MAX_WEIGHT", "MAX_ITEMS",
+    "provider_failures", "provider_reasons", "coupled", "copy_index", "MAX_BASE", "MAX_WEIGHT",
+    "MAX_ITEMS",
 ]  # fmt: skip
 
 MAX_BASE = 100_000
@@ -184,12 +185,19 @@ def provider_failures(
         failed = np.flatnonzero(~ok & (who == k))
         if not len(failed):
             continue
-        own = provider_rows(final, item.capacity_provider)
-        _, first = first_reasons({r: m[own] for r, m in masks.items()}, int(own.sum()))
+        first = provider_reasons(final, masks, item.capacity_provider)
         failures.append(ProviderFailure(int(failed[0]), first, len(failed),
                                         item.capacity_provider))  # fmt: skip
     failures.sort(key=lambda f: f.index)
     return failures
+
+
+def provider_reasons(
+    inventory: Inventory, masks: Mapping[str, npt.NDArray[np.bool_]], name: str
+) -> dict[str, int]:
+    """Provider `name`'s instances counted under the first of `masks` that refuses each."""
+    own = provider_rows(inventory, name)
+    return first_reasons({r: m[own] for r, m in masks.items()}, int(own.sum()))[1]
 
 
 def assign(counts: Sequence[int], items: Sequence[ProviderItem], n: int) -> Ints:
