@@ -32,7 +32,9 @@ from ..inventory import PROVIDER_ATTRIBUTE, Inventory
 from ..rules import DistinctInstance, MemberOf, shown
 from ..rules.base import Constraint, Strategy
 from ..syntax.builders import attribute
+from .batch import loop_rows
 from .masks import first_reasons, reason_masks
+from .reference import place_reference
 from .result import Failure, PlacementResult
 from .task import TaskSpec
 
@@ -338,6 +340,12 @@ def place_providers(
             if len(mine):
                 placed, _ = run(inventory, len(mine), k)
                 rows[mine[: len(placed)]] = placed
+    elif count and runner is not place_reference:
+        # One per-copy pass, each copy among its provider's rows: runs of one provider's
+        # copies would cost a placement (and a new inventory) each, and they alternate often.
+        own = [provider_rows(inventory, item.capacity_provider) for item in items]
+        rows = np.array(loop_rows(inventory, task, count, (*constraints,), strategy, seed,
+                                  [own[k] for k in who.tolist()]), dtype=np.int64)  # fmt: skip
     elif count:
         state = inventory
         edges = np.flatnonzero(np.diff(who)) + 1
