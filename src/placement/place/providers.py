@@ -32,11 +32,12 @@ from ..inventory import PROVIDER_ATTRIBUTE, Inventory
 from ..rules import DistinctInstance, MemberOf, shown
 from ..rules.base import Constraint, Strategy
 from ..syntax.builders import attribute
-from .batch import loop_rows
+from .batch import loop_rows, place_batch
 from .masks import first_reasons, reason_masks
 from .reference import place_reference
 from .result import Failure, PlacementResult
 from .task import TaskSpec
+from .working import Working
 
 __all__ = [
     "ProviderItem", "ProviderFailure", "provider_strategy", "provider_counts", "assign",
@@ -302,7 +303,7 @@ def only_provider(name: str) -> MemberOf:
 
 def coupled(constraints: Sequence[Constraint], strategy: Sequence[Strategy]) -> bool:
     """Whether one provider's copies can change where another's go (see the module's note)."""
-    if any(isinstance(getattr(rule, "attribute", None), str) for rule in strategy):
+    if any(rule.zone_attribute is not None for rule in strategy):
         return True
     return not all(isinstance(rule, (MemberOf, DistinctInstance)) for rule in constraints)
 
@@ -340,6 +341,8 @@ def place_providers(
             if len(mine):
                 placed, _ = run(inventory, len(mine), k)
                 rows[mine[: len(placed)]] = placed
+    elif count and runner is not place_reference and _by_cells(constraints, task, strategy):
+        rows = _place_cells(inventory, task, count, constraints, strategy, items, who)
     elif count and runner is not place_reference:
         # One per-copy pass, each copy among its provider's rows: runs of one provider's
         # copies would cost a placement (and a new inventory) each, and they alternate often.
@@ -361,3 +364,72 @@ def place_providers(
         final = inventory.with_placements(chosen, task)
         failures = provider_failures(final, task, constraints, items, who, ok)
     return PlacementResult.committing(inventory, chosen, task, constraints, failures, final)
+
+
+def _by_cells(
+    constraints: Sequence[Constraint], task: TaskSpec, strategy: Sequence[Strategy]
+) -> bool:
+    """Whether only spreads over attributes couple the providers, and no rule is random."""
+    return not coupled([*constraints, *task.constraints], ()) and not any(
+        rule.random for rule in strategy
+    )
+
+
+def _place_cells(
+    inventory: Inventory,
+    task: TaskSpec,
+    count: int,
+    constraints: Sequence[Constraint],
+    strategy: Sequence[Strategy],
+    items: Sequence[ProviderItem],
+    who: Ints,
+) -> Ints:
+    """The rows of copies whose providers only spreads over attributes couple (-1: none).
+
+    A cell is a provider's instances that share every spread attribute's value. Inside a cell
+    those spreads are constant, and every other rule reads the instance alone, which only the
+    cell's own copies change: so the instances a cell's successive copies go to are its own
+    batch placement, computed once. Each copy of provider P then goes to the best of P's
+    cells' next instances by the whole chain (SEMANTICS.md §3 over P's instances, since each
+    cell's next instance is its best), read on a working state that takes every copy.
+    """
+    names = [rule.zone_attribute for rule in strategy if rule.zone_attribute is not None]
+    codes = [inventory.attributes[a].codes if a in inventory.attributes
+             else np.full(len(inventory), -1) for a in names]  # fmt: skip
+    shares = np.bincount(who, minlength=len(items)).tolist()
+    queues: list[list[Ints]] = []  # per item, per cell: the rows its copies go to, in order
+    cell_of = np.full(len(inventory), -1, dtype=np.int64)
+    for item, share in zip(items, shares, strict=True):
+        own = np.flatnonzero(provider_rows(inventory, item.capacity_provider))
+        cells: list[Ints] = []
+        if share and len(own):
+            keys = np.stack([c[own] for c in codes], axis=1) if codes else np.zeros((len(own), 1))
+            _, which = np.unique(keys, axis=0, return_inverse=True)
+            for c in range(int(which.max()) + 1):
+                rows = own[which.reshape(-1) == c]
+                cell_of[rows] = len(cells)
+                part = place_batch(inventory.select(rows), task, share, constraints, strategy,
+                                   None)  # fmt: skip
+                placed = part._rows if part._rows is not None else np.array(
+                    [inventory.index_of(a) for a in part.placements], dtype=np.int64)
+                cells.append(rows[placed])
+        queues.append(cells)
+    state = Working(inventory)
+    at = [[0] * len(cells) for cells in queues]
+    out = np.full(count, -1, dtype=np.int64)
+    for copy, k in enumerate(who.tolist()):
+        cells, next_at = queues[k], at[k]
+        heads = [int(q[i]) for q, i in zip(cells, next_at, strict=True) if i < len(q)]
+        if not heads:
+            continue
+        candidates = np.array(sorted(heads), dtype=np.int64)  # ties to the lowest row
+        for rule in strategy:
+            if len(candidates) == 1:
+                break
+            values = rule.values(state, task, candidates, None)
+            candidates = candidates[values == values.min()]
+        best = int(candidates[0])
+        out[copy] = best
+        state.commit(best, task)
+        next_at[int(cell_of[best])] += 1
+    return out
