@@ -256,3 +256,48 @@ def test_cluster_state_failures_name_the_provider() -> None:
     assert state.rank(task, capacity_provider_strategy=items).best is None
     with pytest.raises(PlacementInputError):
         state.place(task, 1, capacity_provider_strategy=[{"capacityProvider": "od"}])
+
+
+@st.composite
+def stacked(draw: Any) -> Inventory:
+    """A cluster where some instances lack the `stack` attribute (spread puts them last)."""
+    out = []
+    for i in range(draw(st.integers(1, 9))):
+        attributes = {"ecs.availability-zone": draw(st.sampled_from(["a", "b", "c"]))}
+        stack = draw(st.sampled_from(["x", "y", None]))
+        if stack is not None:
+            attributes["stack"] = stack
+        out.append(Instance(
+            arn=f"arn:aws:ecs:us-east-1:1:container-instance/c/{i}",
+            cpu=draw(st.integers(0, 4)) * 256, memory=draw(st.integers(0, 4)) * 512,
+            capacity_provider=draw(st.sampled_from(["od", "spot", "spot2"])),
+            attributes=attributes, task_groups={"service:web": draw(st.integers(0, 2))},
+        ))  # fmt: skip
+    return Inventory.from_instances(out)
+
+
+SPREADS = [
+    ["spread(attribute:ecs.availability-zone)", "spread(attribute:stack)"],
+    ["binpack(memory)", "spread(attribute:stack)", "spread(instanceId)"],
+    ["spread(attribute:stack)", "binpack(cpu)"],
+]
+
+
+MAX_PER_ZONE = {"type": "maxPer", "field": "attribute:ecs.availability-zone", "max": 2}
+
+
+@settings(max_examples=examples(0.5))
+@given(inv=stacked(), items=strategies(), count=st.integers(0, 16),
+       chain=st.sampled_from(SPREADS),
+       constraints=st.sampled_from([[], ["distinctInstance"], [MAX_PER_ZONE]]))  # fmt: skip
+def test_spreads_over_attributes_couple_providers_as_the_reference(
+    inv: Inventory, items: list[dict[str, Any]], count: int, chain: list[str],
+    constraints: list[Any],
+) -> None:
+    """The per-cell merge (spreads over attributes, several, some instances lacking one), and
+    the per-copy pass where a constraint couples the providers too (maxPer)."""
+    want, _ = _reference_split(inv, WEB, count, constraints, chain, items)
+    for method in ("batch", "loop"):
+        got = place(inv, WEB, count, constraints=constraints, strategy=chain, method=method,
+                    capacity_provider_strategy=items)  # fmt: skip
+        assert list(got.placements) == [arn for arn in want if arn is not None]

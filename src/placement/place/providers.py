@@ -31,13 +31,13 @@ from ..errors import PlacementInputError
 from ..inventory import PROVIDER_ATTRIBUTE, Inventory
 from ..rules import DistinctInstance, MemberOf, shown
 from ..rules.base import Constraint, Strategy
+from ..rules.view import View
 from ..syntax.builders import attribute
 from .batch import loop_rows, place_batch
 from .masks import first_reasons, reason_masks
 from .reference import place_reference
 from .result import Failure, PlacementResult
 from .task import TaskSpec
-from .working import Working
 
 __all__ = [
     "ProviderItem", "ProviderFailure", "provider_strategy", "provider_counts", "assign",
@@ -341,14 +341,18 @@ def place_providers(
             if len(mine):
                 placed, _ = run(inventory, len(mine), k)
                 rows[mine[: len(placed)]] = placed
-    elif count and runner is not place_reference and _by_cells(constraints, task, strategy):
-        rows = _place_cells(inventory, task, count, constraints, strategy, items, who)
     elif count and runner is not place_reference:
-        # One per-copy pass, each copy among its provider's rows: runs of one provider's
-        # copies would cost a placement (and a new inventory) each, and they alternate often.
-        own = [provider_rows(inventory, item.capacity_provider) for item in items]
-        rows = np.array(loop_rows(inventory, task, count, (*constraints,), strategy, seed,
-                                  [own[k] for k in who.tolist()]), dtype=np.int64)  # fmt: skip
+        cells = None
+        if _by_cells(constraints, task, strategy):
+            cells = _place_cells(inventory, task, count, constraints, strategy, items, who)
+        if cells is not None:
+            rows = cells
+        else:
+            # One per-copy pass, each copy among its provider's rows: runs of one provider's
+            # copies would cost a placement (and a new inventory) each, and they alternate.
+            own = [provider_rows(inventory, item.capacity_provider) for item in items]
+            rows = np.array(loop_rows(inventory, task, count, (*constraints,), strategy, seed,
+                                      [own[k] for k in who.tolist()]), dtype=np.int64)  # fmt: skip
     elif count:
         state = inventory
         edges = np.flatnonzero(np.diff(who)) + 1
@@ -383,7 +387,7 @@ def _place_cells(
     strategy: Sequence[Strategy],
     items: Sequence[ProviderItem],
     who: Ints,
-) -> Ints:
+) -> Ints | None:
     """The rows of copies whose providers only spreads over attributes couple (-1: none).
 
     A cell is a provider's instances that share every spread attribute's value. Inside a cell
@@ -391,8 +395,11 @@ def _place_cells(
     cell's own copies change: so the instances a cell's successive copies go to are its own
     batch placement, computed once. Each copy of provider P then goes to the best of P's
     cells' next instances by the whole chain (SEMANTICS.md §3 over P's instances, since each
-    cell's next instance is its best), read on a working state that takes every copy.
+    cell's next instance is its best). None when a rule has no batch column to read.
     """
+    columns = _columns_of(inventory, task, strategy)
+    if columns is None:
+        return None
     names = [rule.zone_attribute for rule in strategy if rule.zone_attribute is not None]
     codes = [inventory.attributes[a].codes if a in inventory.attributes
              else np.full(len(inventory), -1) for a in names]  # fmt: skip
@@ -408,28 +415,94 @@ def _place_cells(
             for c in range(int(which.max()) + 1):
                 rows = own[which.reshape(-1) == c]
                 cell_of[rows] = len(cells)
-                part = place_batch(inventory.select(rows), task, share, constraints, strategy,
-                                   None)  # fmt: skip
+                sub = inventory.select(rows)
+                part = place_batch(sub, task, share, constraints, strategy, None)
                 placed = part._rows if part._rows is not None else np.array(
-                    [inventory.index_of(a) for a in part.placements], dtype=np.int64)
+                    [sub.index_of(a) for a in part.placements], dtype=np.int64)
                 cells.append(rows[placed])
         queues.append(cells)
-    state = Working(inventory)
+    return _merge_by_columns(columns, queues, cell_of, who)
+
+
+def _columns_of(
+    inventory: Inventory, task: TaskSpec, strategy: Sequence[Strategy]
+) -> list[Any] | None:
+    """The chain's batch columns, when each is a level or base + t * step (else None)."""
+    from .order import CONST, DEC, INC, ZONE
+
+    view = View(inventory)
+    try:
+        columns = [rule.column(view, task, None) for rule in strategy]
+    except NotImplementedError:
+        return None
+    if any(c.kind not in (CONST, DEC, INC, ZONE) or (c.kind == ZONE and c.levels is None)
+           for c in columns):  # fmt: skip
+        return None
+    return columns
+
+
+def _merge_by_columns(
+    columns: list[Any], queues: list[list[Ints]], cell_of: Ints, who: Ints
+) -> Ints:
+    """`_place_cells`' choices from the chain's columns (`_columns_of`).
+
+    The batch order's columns say each rule's value at the t-th copy of an instance: a
+    spread over an attribute reads its value's level (the group's tasks there, +1 per copy
+    placed there; lacking the attribute: after every instance with it), the others
+    base + t * step. So every queued copy's key is known up front but the levels, and each
+    copy compares its provider's cell heads in plain Python.
+    """
+    from .order import CONST, ZONE
+
+    zone_at = [j for j, c in enumerate(columns) if c.kind == ZONE]
+    levels = [[float(x) for x in np.asarray(columns[j].levels).tolist()] for j in zone_at]
+    for level in levels:
+        level.append(math.inf)  # index -1 below: rows lacking the attribute
+    zone_of = [[int(z) if z != columns[j].missing else -1 for z in columns[j].base.tolist()]
+               for j in zone_at]  # fmt: skip
+    # Per item, per cell: per column, each queued copy's value (None: a level, read live),
+    # and last the rows.
+    keys: list[list[list[list[Any] | None]]] = []
+    for cells in queues:
+        per_cell: list[list[list[Any] | None]] = []
+        for rows in cells:
+            order = np.argsort(rows, kind="stable")
+            t = np.empty(len(rows), dtype=np.int64)
+            starts = np.r_[0, np.flatnonzero(np.diff(rows[order])) + 1]
+            runs = np.diff(np.r_[starts, len(rows)])
+            t[order] = np.arange(len(rows)) - np.repeat(starts, runs)
+            per_cell.append([None if c.kind == ZONE else
+                             (c.base[rows] + (c.step * t if c.kind != CONST else 0)).tolist()
+                             for c in columns] + [rows.tolist()])  # fmt: skip
+        keys.append(per_cell)
     at = [[0] * len(cells) for cells in queues]
-    out = np.full(count, -1, dtype=np.int64)
+    out = np.full(len(who), -1, dtype=np.int64)
+    width = len(columns)
+    # Per column: its levels and each row's index into them (a spread over an attribute).
+    live: list[tuple[list[float], list[int]]] = [([], [])] * width
+    for z, j in enumerate(zone_at):
+        live[j] = (levels[z], zone_of[z])
     for copy, k in enumerate(who.tolist()):
-        cells, next_at = queues[k], at[k]
-        heads = [int(q[i]) for q, i in zip(cells, next_at, strict=True) if i < len(q)]
-        if not heads:
+        best: list[Any] | None = None
+        for c, cell in enumerate(keys[k]):
+            p = at[k][c]
+            queued = cell[width]
+            assert queued is not None
+            if p == len(queued):
+                continue
+            row = queued[p]
+            key = [live[j][0][live[j][1][row]] if values is None else values[p]
+                   for j, values in enumerate(cell[:width])]  # fmt: skip
+            key.append(row)
+            if best is None or key < best:
+                best = key
+        if best is None:
             continue
-        candidates = np.array(sorted(heads), dtype=np.int64)  # ties to the lowest row
-        for rule in strategy:
-            if len(candidates) == 1:
-                break
-            values = rule.values(state, task, candidates, None)
-            candidates = candidates[values == values.min()]
-        best = int(candidates[0])
-        out[copy] = best
-        state.commit(best, task)
-        next_at[int(cell_of[best])] += 1
+        row = best[-1]
+        out[copy] = row
+        at[k][int(cell_of[row])] += 1
+        for z in range(len(zone_at)):
+            code = zone_of[z][row]
+            if code >= 0:
+                levels[z][code] += 1
     return out
