@@ -12,8 +12,11 @@ Placing: a copy of P goes among P's instances only (`memberOf(attribute:ecs.capa
 only, and so does every per-instance strategy; the one coupling between providers is
 `spread(attribute:...)`, whose counts run over the whole cluster. Without it each provider's
 copies are placed in one call (the per-copy process gives the same rows: proven by the
-per-copy reference test), with it the copies are placed in runs of consecutive copies of one
-provider, in order.
+per-copy reference test). With it (and no random), each cell of a provider (its instances
+sharing every spread attribute's value) gets its batch order once and every copy takes the
+best of its provider's cell heads (`_place_cells`); where a constraint couples the providers
+too (maxPer, topologySpread, a user's rule), one per-copy pass (`batch.loop_rows`); the
+reference placer goes in runs of consecutive copies of one provider, in order.
 """
 
 from __future__ import annotations
