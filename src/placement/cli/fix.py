@@ -123,6 +123,7 @@ def daemon_fixes(inventory: Inventory, task: TaskSpec, constraints: Sequence[Any
 def headroom_fixes(
     more: str, copies: int | None, inventory: Inventory, task: TaskSpec,
     constraints: Sequence[Any], strategy: Sequence[Any], templates: Sequence[Instance],
+    providers: Any = None,
 ) -> Repair:  # fmt: skip
     """`headroom --fix N`: the repair of placing (headroom + N) copies.
 
@@ -132,7 +133,7 @@ def headroom_fixes(
     if copies is None:
         return Repair("place", n, n, ())
     answer = repair(inventory, task, copies + n, constraints=constraints, strategy=strategy,
-                    templates=list(templates))  # fmt: skip
+                    templates=list(templates), capacity_provider_strategy=providers)  # fmt: skip
     return attrs.evolve(answer, question="headroom")  # shown as copies more than fit now
 
 
