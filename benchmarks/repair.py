@@ -4,8 +4,10 @@
     python benchmarks/repair.py --quick    # 10x smaller, for a smoke run
 
 Each row times the failing `place` (median of --runs) and, in the same run, `repair` of it
-without templates (the issue's bar: under 50x) and with one template (`add-instances` then runs
-`instances_needed`, which places the grown inventory itself). The problems:
+without templates and with one template (the issue's bar for both: under 50x). With a template,
+`add-instances` counts the new instances by headroom arithmetic (each instance's capacity, no
+grown inventory built per guess), then builds the one grown inventory and verifies it by one
+`place`. The problems:
   expression   a memberOf with a generation threshold and a zone list, a host port most
                instances have taken, a few DRAINING instances, a template to add from;
   cpu          the same cluster, a task too large for most instances (the fix: shrink it);

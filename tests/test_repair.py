@@ -467,3 +467,21 @@ def test_first_reaching_is_the_least_index(steps: list[int], target: int) -> Non
     got = first_reaching(len(values), value_at, target)
     assert got == next(i for i, v in enumerate(values) if v >= target)
     assert len(calls) <= 2 * len(values).bit_length() + 2
+
+
+@pytest.mark.parametrize(
+    "rules", [[], ["memberOf(attribute:stack == prod or attribute:gen >= 2)"], [AtMost(1)]]
+)
+def test_added_instances_are_the_fewest_instances_needed_finds(rules: list[Any]) -> None:
+    """Counted by capacities (or, for a rule that cannot say its capacity, searched by placing),
+    the instances to add are `instances_needed`'s answer, and the fix is verified."""
+    from placement import instances_needed
+
+    inv = _port_80_cluster(4, draining=(1,))
+    task = TaskSpec(cpu=1000, memory=500, group="service:api")
+    for count in (10, 13, 30):
+        answer = repair(inv, task, count, constraints=rules, templates=[TEMPLATE])
+        needed = instances_needed(inv, task, count, [TEMPLATE], constraints=rules)
+        added = [f for f in answer.fixes if f.kind == "add-instances"]
+        assert needed.instances is not None and len(added) == 1
+        assert added[0].change["instances"] == needed.instances and added[0].complete

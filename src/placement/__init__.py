@@ -68,6 +68,7 @@ from .syntax import (
     running_tasks_count,
     task_group,
 )
+from .translation import Translation, TranslationError, translate
 
 __all__ = [
     # errors
@@ -91,6 +92,8 @@ __all__ = [
     "repair", "repair_deploy", "repair_daemon", "Repair", "Fix",
     # live state and operations
     "ClusterState", "scale_in", "ScaleInResult", "place_daemon", "DaemonResult",
+    # translation between ECS, Kubernetes and Nomad
+    "translate", "Translation", "TranslationError",
 ]  # fmt: skip
 
 __version__ = "0.1.0"

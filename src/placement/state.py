@@ -38,7 +38,14 @@ import numpy as np
 import numpy.typing as npt
 
 from .columns import GroupCounts, SparseSets, StringColumn, column_value, frozen
-from .ecs import INSTANCE_READ, read_event_detail, read_event_header, read_instances, read_tasks
+from .ecs import (
+    INSTANCE_READ,
+    read_event_detail,
+    read_event_header,
+    read_instances,
+    read_tasks,
+    used_events,
+)
 from .ecs.protection import protected_arns, read_protection
 from .ecs_json import paused_gc
 from .errors import InventoryError, PlacementError, PlacementInputError
@@ -645,16 +652,29 @@ class ClusterState:
     # -- ranking ------------------------------------------------------------------------------
 
     def rank(
-        self, task: TaskSpec, *, constraints: Iterable[Any] = (), strategy: Iterable[Any] = ()
+        self,
+        task: TaskSpec,
+        *,
+        constraints: Iterable[Any] = (),
+        strategy: Iterable[Any] = (),
+        capacity_provider_strategy: Iterable[Any] | None = None,
     ) -> Ranking:
         """The eligible instances for one copy of `task` on the current state, best first.
 
         Masks for a (task, constraints) seen before are reused (kept current by commits and
         events); `Ranking.best` is an argmin. A `random` strategy draws from the state's
-        generator for this chain.
+        generator for this chain. With a `capacity_provider_strategy` (SEMANTICS.md §9), only
+        the instances of the provider the next copy of the task's group goes to (by the
+        group's RUNNING tasks per provider now) are candidates, as `placement.rank`.
         """
         self._sync()
         rules, chain = self._parse(task, constraints, strategy)
+        if capacity_provider_strategy is not None:
+            from .place.providers import next_provider_of, only_provider, provider_strategy
+
+            items = provider_strategy(capacity_provider_strategy)
+            name = next_provider_of(self._base, task.group, items, self._group_count(task.group))
+            rules = (*rules, only_provider(name))
         plan = self._plan(task, rules)
         rows = np.flatnonzero(plan.eligible)
         draws = iter([state.current for state in self._keys_for(chain)])
@@ -856,20 +876,31 @@ class ClusterState:
         *,
         constraints: Iterable[Any] = (),
         strategy: Iterable[Any] = (),
+        capacity_provider_strategy: Iterable[Any] | None = None,
     ) -> PlacementResult:
         """Place `count` copies on the current state and apply them (SEMANTICS.md §3).
 
         The batch placer decides; a chain with `random` draws from the state's generators
         copy by copy, so it equals `count` rank-and-commit steps. The result's `inventory` is
-        the state's snapshot afterwards.
+        the state's snapshot afterwards. With a `capacity_provider_strategy` each copy goes to
+        its provider's instances (§9, as `placement.place`); copies that fit none of them are
+        `ProviderFailure`s naming the provider, and later copies still place.
         """
         self._sync()
         rules, chain = _checked(self._base, task, count, constraints, strategy)
+        items = None
+        if capacity_provider_strategy is not None:
+            from .place.providers import provider_strategy
+
+            items = provider_strategy(capacity_provider_strategy)
         if any(rule.random for rule in chain):
             if count > MAX_PLACED:  # `place` checks the other chains
                 check_placeable(self.inventory, task, count, rules)
+            if items is not None:
+                return self._place_providers_stepwise(task, count, rules, chain, items)
             return self._place_stepwise(task, count, rules, chain)
-        decided = place(self.inventory, task, count, constraints=rules, strategy=chain)
+        decided = place(self.inventory, task, count, constraints=rules, strategy=chain,
+                        capacity_provider_strategy=items)  # fmt: skip
         arns = []
         for arn in decided.placements:
             task_arn = self._next_local_arn()
@@ -899,6 +930,40 @@ class ClusterState:
         return PlacementResult(
             tuple(placements), failures, self.inventory, task, rules, tuple(arns)
         )
+
+    def _place_providers_stepwise(
+        self,
+        task: TaskSpec,
+        count: int,
+        rules: tuple[Constraint, ...],
+        chain: tuple[Strategy, ...],
+        items: tuple[Any, ...],
+    ) -> PlacementResult:
+        """`_place_stepwise` with a provider strategy: the split first, then copy by copy.
+
+        The split reads only the counts (a copy that fits nowhere still counts), so it is
+        decided up front; every copy is then ranked among its provider's instances.
+        """
+        from .place.providers import assign, only_provider, provider_counts, provider_failures
+
+        counts = provider_counts(self._base, task.group, items, self._group_count(task.group))
+        who = assign(counts, items, count)
+        ok = np.zeros(count, dtype=bool)
+        only = [(*rules, only_provider(item.capacity_provider)) for item in items]
+        placements: list[str] = []
+        arns: list[str] = []
+        for copy, k in enumerate(who.tolist()):
+            row = self.rank(task, constraints=only[k], strategy=chain).best_row
+            if row is None:
+                continue
+            task_arn = self._next_local_arn()
+            self._commit_row(row, task, task_arn)
+            placements.append(str(self._base.ids[row]))
+            arns.append(task_arn)
+            ok[copy] = True
+        final = self.inventory
+        failures = provider_failures(final, task, rules, items, who, ok)
+        return PlacementResult(tuple(placements), tuple(failures), final, task, rules, tuple(arns))
 
     def set_protection(self, task_arns: Iterable[str], protected: bool = True) -> int:
         """Turn scale-in protection on (or off) for the RUNNING tasks `task_arns` (§9).
@@ -990,9 +1055,12 @@ class ClusterState:
 
         `ECS Task State Change` adds, moves or removes the task's row, `ECS Container Instance
         State Change` replaces, adds or removes the instance's row, each only when its
-        `detail.version` is newer than the last applied for that ARN (SEMANTICS.md §6). A
-        malformed event raises `PlacementError` naming the event and field, and changes
-        nothing.
+        `detail.version` is newer than the last applied for that ARN (SEMANTICS.md §6). Other
+        ECS event types (`ECS Service Action`, `ECS Deployment State Change`, ...) and Fargate
+        task events change nothing: False. SQS and SNS envelopes (a Lambda event's `Records`,
+        a boto3 message's `Body`, an SNS `Notification`'s `Message`, SNS inside SQS) are
+        opened and every event inside applied. A malformed event raises `PlacementError`
+        naming the event and field, and changes nothing.
         """
         return self.apply_all([event]) > 0
 
@@ -1014,20 +1082,21 @@ class ClusterState:
         mixed = self._cluster == _MIXED  # an inventory of several clusters: no filter
         for index, event in enumerate(events):
             try:
-                doc, kind, arn, version = read_event_header(event, index)
-                named = _event_cluster(doc, index)
-                if named is not None and not mixed:
-                    if cluster is None:
-                        cluster = named  # learnt from the first event that names one
-                    elif not _same_cluster(cluster, named):
-                        foreign += 1
+                for doc in used_events(event, index):  # SQS/SNS envelopes opened
+                    _, kind, arn, version = read_event_header(doc, index)
+                    named = _event_cluster(doc, index)
+                    if named is not None and not mixed:
+                        if cluster is None:
+                            cluster = named  # learnt from the first event that names one
+                        elif not _same_cluster(cluster, named):
+                            foreign += 1
+                            continue
+                    versions = self._task_versions if kind == "task" else self._instance_versions
+                    last = newest.get((kind, arn), versions.get(arn))
+                    if last is not None and version <= last:
                         continue
-                versions = self._task_versions if kind == "task" else self._instance_versions
-                last = newest.get((kind, arn), versions.get(arn))
-                if last is not None and version <= last:
-                    continue
-                newest[(kind, arn)] = version
-                read.append((kind, arn, version, read_event_detail(doc, kind, index)))
+                    newest[(kind, arn)] = version
+                    read.append((kind, arn, version, read_event_detail(doc, kind, index)))
             except PlacementError:
                 raise
             except (RecursionError, MemoryError, OverflowError) as exc:

@@ -27,6 +27,7 @@ from . import (
     place,
     scale_in,
     scaling,
+    translate,
 )
 from .render import Output, warnings_to
 
@@ -52,7 +53,7 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--version", action="version", version=f"placement {__version__}")
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
     for module in (check, filter, explain, place, headroom, needs, deploy, scale_in, daemon,
-                   scaling, demo):  # fmt: skip
+                   scaling, translate, demo):  # fmt: skip
         module.add_parser(commands)
     return parser
 

@@ -6,6 +6,7 @@ import argparse
 
 from ..inventory import Inventory
 from ..ops.daemon import place_daemon
+from .fix import add_fix_option, daemon_fixes, fix_lines, fixes_json
 from .inputs import (
     add_constraint_option,
     add_inventory_options,
@@ -42,6 +43,7 @@ def add_parser(commands: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     add_constraint_option(command, "memberOf(EXPR) or ECS JSON; repeat for several "
                                    "(distinctInstance is implied)")  # fmt: skip
     add_output_option(command)
+    add_fix_option(command, templates=False)
     command.set_defaults(run=run, parser=command)
 
 
@@ -56,8 +58,9 @@ def run(args: argparse.Namespace, out: Output) -> int:
     placements = [str(arn) for arn in result.placements]
     failures = {str(arn): [str(r) for r in reasons] for arn, reasons in result.failures.items()}
     stops = [str(arn) for arn in result.stops]
+    answer = daemon_fixes(inventory, task, constraints) if args.fix else None
     if out.json:
-        out.print_json({**result.to_dict(), "group": task.group})
+        out.print_json({**result.to_dict(), "group": task.group, **fixes_json(answer)})
     else:
         head = (f"daemon {task.group} (CPU {task.cpu}, memory {task.memory} MiB): starts on "
                 f"{len(placements)} of {len(inventory)} instances")  # fmt: skip
@@ -68,7 +71,7 @@ def run(args: argparse.Namespace, out: Output) -> int:
         lines += _placement_lines(inventory, placements, out)
         lines += _failure_lines(inventory, failures, out)
         lines += _stop_lines(inventory, stops, out)
-        out.print("\n".join(lines))
+        out.print("\n".join(lines + fix_lines(answer, out)))
     return 3 if failures else 0
 
 

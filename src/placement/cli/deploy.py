@@ -6,7 +6,14 @@ import argparse
 
 from ..errors import PlacementError
 from ..ops.deploy import Deployment, DeploymentRound, deploy
-from .headroom import TaskInputs, add_task_options, read_task_inputs, rules_json
+from .fix import add_fix_option, deploy_fixes, fix_lines, fixes_json, read_fix_templates
+from .headroom import (
+    TaskInputs,
+    add_provider_option,
+    add_task_options,
+    read_task_inputs,
+    rules_json,
+)
 from .inputs import MAX_COUNT, parse_count, parse_seed, parse_whole
 from .render import FIRST_REASON_LABEL, Output, more_line, reason_table, table
 from .service import service_number
@@ -29,6 +36,7 @@ def add_parser(commands: argparse._SubParsersAction[argparse.ArgumentParser]) ->
                     "round the copies started and old tasks stopped. Exit 3 when it gets stuck.",
     )  # fmt: skip
     add_task_options(command, definition="--new-task-definition")
+    add_provider_option(command)
     command.add_argument("--desired-count", metavar="D",
                          help="the service's desired count (default: the service's)")  # fmt: skip
     command.add_argument("--min-healthy", metavar="P",
@@ -36,6 +44,7 @@ def add_parser(commands: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     command.add_argument("--max-percent", metavar="P",
                          help="maximumPercent, at least 100 (default: the service's, else 200)")
     command.add_argument("--seed", help="seed for random strategies")
+    add_fix_option(command)
     command.set_defaults(run=run, parser=command)
 
 
@@ -72,11 +81,18 @@ def run(args: argparse.Namespace, out: Output) -> int:
         inputs.inventory, inputs.task.group, inputs.task, desired_count=desired,
         minimum_healthy_percent=low, maximum_percent=high,
         constraints=inputs.constraints, strategy=inputs.strategy, seed=parse_seed(args.seed),
+        capacity_provider_strategy=inputs.providers,
+    )  # fmt: skip
+    answer = None if not args.fix else deploy_fixes(
+        inputs.inventory, inputs.task, desired=desired, low=low, high=high,
+        constraints=inputs.constraints, strategy=inputs.strategy, seed=parse_seed(args.seed),
+        templates=read_fix_templates(args.template),
     )  # fmt: skip
     if out.json:
-        out.print_json({**result.to_dict(), **rules_json(inputs)})
+        out.print_json({**result.to_dict(), **rules_json(inputs), **fixes_json(answer)})
     else:
-        out.print("\n".join(deploy_lines(inputs, result, low, high, out)))
+        out.print("\n".join(deploy_lines(inputs, result, low, high, out)
+                            + fix_lines(answer, out)))  # fmt: skip
     return 0 if result.completed else 3
 
 
@@ -134,5 +150,9 @@ def _stuck_lines(inputs: TaskInputs, result: Deployment, out: Output) -> list[st
         return [state, "maximumPercent leaves no room to start a copy and minimumHealthyPercent "
                        "none to stop an old task."]  # fmt: skip
     label = FIRST_REASON_LABEL.format(n=len(result.inventory))
+    waiting = result.rounds[-1].pending_providers if result.rounds else {}
+    if waiting:  # the reasons count the instances of those providers only
+        label = FIRST_REASON_LABEL.format(n=sum(result.pending_reasons.values()))
+        state += " Waiting for capacity: " + ", ".join(f"{p} {n}" for p, n in waiting.items())
     return [state, out.style.red("The copies still needed fit nowhere."), label,
             *reason_table(dict(result.pending_reasons), out)]  # fmt: skip

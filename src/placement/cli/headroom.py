@@ -17,6 +17,7 @@ from ..inventory import Inventory
 from ..ops.whatif import Headroom, capacities, headroom
 from ..place.task import TaskSpec
 from ..rules import constraints_from, strategy_from
+from .fix import add_headroom_fix_option, fix_lines, fixes_json, headroom_fixes, read_fix_templates
 from .inputs import (
     add_constraint_option,
     add_inventory_options,
@@ -28,12 +29,13 @@ from .inputs import (
     parse_json_option,
     read_json,
 )
+from .place import capacity_providers
 from .render import FIRST_REASON_LABEL, Output, ints, reason_table, table, zone_of
 from .service import read_service, service_rules, task_from
 
 __all__ = [
     "add_parser", "run", "TaskInputs", "add_task_options", "read_task_inputs", "task_line",
-    "rules_json",
+    "rules_json", "add_provider_option",
 ]  # fmt: skip
 
 
@@ -50,6 +52,7 @@ class TaskInputs:
     strategy: tuple[Any, ...]
     service: dict[str, Any] | None = None
     where: str = ""
+    providers: tuple[Any, ...] | None = None  # a capacity provider strategy, SEMANTICS.md §9
 
     def rules(self) -> list[str]:
         """Every constraint as text, the task definition's first."""
@@ -99,12 +102,21 @@ def read_task_inputs(
     if not (args.service or args.service_file):
         document = read_json(args.task_definition, "task definition", (dict,))
         return TaskInputs(inventory, task_from(document, args.group), tuple(constraints),
-                          tuple(strategy))  # fmt: skip
+                          tuple(strategy), providers=capacity_providers(args))  # fmt: skip
     service, where, document = read_service(args, definition)
     group = args.group or f"service:{service.get('serviceName') or args.service or '?'}"
     constraints, strategy = service_rules(service, where, list(constraints), list(strategy))
     return TaskInputs(inventory, task_from(document, group), tuple(constraints), tuple(strategy),
-                      service, where)  # fmt: skip
+                      service, where, capacity_providers(args, service))  # fmt: skip
+
+
+def add_provider_option(command: argparse.ArgumentParser) -> None:
+    """`--capacity-provider-strategy` (else the service's `capacityProviderStrategy`)."""
+    command.add_argument(
+        "--capacity-provider-strategy", metavar="JSON",
+        help='capacity providers, e.g. \'[{"capacityProvider": "spot", "base": 0, "weight": '
+             '1}]\' (default: the service\'s capacityProviderStrategy, else none)',
+    )  # fmt: skip
 
 
 def task_line(task: TaskSpec) -> str:
@@ -129,6 +141,8 @@ def add_parser(commands: argparse._SubParsersAction[argparse.ArgumentParser]) ->
                     "them fits nowhere. Nothing is placed; the strategy cannot change the count.",
     )  # fmt: skip
     add_task_options(command)
+    add_headroom_fix_option(command)
+    add_provider_option(command)
     command.set_defaults(run=run, parser=command)
 
 
@@ -152,12 +166,20 @@ def run(args: argparse.Namespace, out: Output) -> int:
     """Count the headroom and print it; exit 0 whatever the count (it is an answer)."""
     inputs = read_task_inputs(args, out)
     result = headroom(inputs.inventory, inputs.task, constraints=inputs.constraints,
-                      strategy=inputs.strategy)  # fmt: skip
-    zones = [] if result.unbounded else zone_capacity(inputs)
+                      strategy=inputs.strategy,
+                      capacity_provider_strategy=inputs.providers)  # fmt: skip
+    # Under a provider strategy the count stops at the first provider that fills, so the
+    # per-zone capacities would not add up to it: no zone table then.
+    zones = [] if result.unbounded or inputs.providers else zone_capacity(inputs)
+    answer = None if args.fix is None else headroom_fixes(
+        args.fix, result.copies, inputs.inventory, inputs.task, inputs.constraints,
+        inputs.strategy, read_fix_templates(args.template), inputs.providers,
+    )  # fmt: skip
     if out.json:
-        out.print_json({**result.to_dict(), **rules_json(inputs), "zones": zones})
+        out.print_json({**result.to_dict(), **rules_json(inputs), "zones": zones,
+                        **fixes_json(answer)})  # fmt: skip
     else:
-        out.print("\n".join(headroom_lines(inputs, result, zones, out)))
+        out.print("\n".join(headroom_lines(inputs, result, zones, out) + fix_lines(answer, out)))
     return 0
 
 
@@ -183,4 +205,8 @@ def headroom_lines(
         return [*lines, "", "The inventory has no instances."]
     label = FIRST_REASON_LABEL.format(n=n)
     next_copy = out.style.red("The next copy would fit nowhere.")
+    if result.provider is not None:  # the reasons count that provider's instances only
+        label = FIRST_REASON_LABEL.format(n=sum(result.reasons.values()))
+        next_copy = out.style.red(f"The next copy goes to capacity provider {result.provider} "
+                                  "and fits on none of its instances.")  # fmt: skip
     return [*lines, "", next_copy, label, *reason_table(dict(result.reasons), out)]

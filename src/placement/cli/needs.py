@@ -12,6 +12,7 @@ from ..ops.whatif import InstancesNeeded, instances_needed
 from ..place.result import PlacementResult
 from .headroom import (
     TaskInputs,
+    add_provider_option,
     add_task_options,
     read_task_inputs,
     rules_json,
@@ -40,6 +41,7 @@ def add_parser(commands: argparse._SubParsersAction[argparse.ArgumentParser]) ->
                     "copies go. Exit 3 when no number up to --limit works.",
     )  # fmt: skip
     add_task_options(command)
+    add_provider_option(command)
     command.add_argument(
         "--template", action="append", default=[], metavar="FILE", required=True,
         help="a DescribeContainerInstances element, a response (each element a template, in "
@@ -113,6 +115,7 @@ def run(args: argparse.Namespace, out: Output) -> int:
     answer = instances_needed(
         inputs.inventory, inputs.task, count, templates,
         constraints=inputs.constraints, strategy=inputs.strategy, limit=limit,
+        capacity_provider_strategy=inputs.providers,
     )  # fmt: skip
     zones = [] if answer.placements is None else zone_rows(len(inputs.inventory), answer.placements)
     if out.json:
@@ -177,11 +180,19 @@ def needs_lines(
     lines += ["", *table(["ZONE", "INSTANCES", "NEW", "COPIES ON EXISTING", "COPIES ON NEW"], rows,
                          right=(1, 2, 3, 4), shrink=0, width=out.width)]  # fmt: skip
     assert answer.placements is not None  # an answer with k has its placement
-    return lines + _new_instance_lines(len(inputs.inventory), answer.placements, templates, out)
+    if answer.by_provider:  # each provider's new instances copy its own templates in turn
+        lines.append(out.style.dim("new instances per capacity provider: " + ", ".join(
+            f"{p} {n:,}" for p, n in answer.by_provider.items())))  # fmt: skip
+    return lines + _new_instance_lines(len(inputs.inventory), answer.placements, templates, out,
+                                       bool(answer.by_provider))  # fmt: skip
 
 
 def _new_instance_lines(
-    existing: int, result: PlacementResult, templates: list[Instance], out: Output
+    existing: int,
+    result: PlacementResult,
+    templates: list[Instance],
+    out: Output,
+    per_provider: bool = False,
 ) -> list[str]:
     inventory = result.inventory
     new_rows = list(range(existing, len(inventory)))
@@ -191,8 +202,16 @@ def _new_instance_lines(
     copies, zones = _copies_per_row(result), zone_of(inventory)
     ids = [str(arn) for arn in inventory.ids]
     rows = []
+    mine: dict[Any, list[Instance]] = {}
+    for template in templates:
+        mine.setdefault(template.attributes.get("ecs.capacity-provider"), []).append(template)
+    turn: Counter[Any] = Counter()
     for row in shown:
         template = templates[(row - existing) % len(templates)]
+        if per_provider:  # the i-th new instance of a provider copies its template i mod t
+            provider = inventory[row].attributes.get("ecs.capacity-provider")
+            template = mine[provider][turn[provider] % len(mine[provider])]
+            turn[provider] += 1
         name = ids[row] if out.wide else inventory.ec2_instance_ids.get(row) or ids[row]
         rows.append([name, template.arn if out.wide else template.name, zones[row],
                      str(copies.get(row, 0))])  # fmt: skip

@@ -18,6 +18,7 @@ from ..place.result import PlacementResult, details_dict
 from ..place.task import TaskSpec
 from ..rules import constraints_from, strategy_from
 from .explain import explanation_json, explanation_lines
+from .fix import add_fix_option, fix_lines, fixes_json, place_fixes, read_fix_templates
 from .inputs import _loads as loads_option
 from .inputs import (
     add_constraint_option,
@@ -107,6 +108,7 @@ def add_parser(commands: argparse._SubParsersAction[argparse.ArgumentParser]) ->
              "count from a service, as --service reads them live",
     )  # fmt: skip
     add_place_options(command)
+    add_fix_option(command)
     command.set_defaults(run=run, parser=command)
 
 
@@ -190,22 +192,27 @@ def run(args: argparse.Namespace, out: Output) -> int:
     else:
         document = read_json(args.task_definition, "task definition", (dict,))
         request = file_request(args, out, inventory, document, default_count=1)
-    result = run_request(request, out, explain=args.explain)
+    templates = read_fix_templates(args.template) if args.fix else None
+    result = run_request(request, out, explain=args.explain, fix=templates)
     return 3 if result.failures else 0
 
 
-def run_request(request: Request, out: Output, *, explain: bool) -> PlacementResult:
-    """Place and print the result (table or JSON)."""
+def run_request(
+    request: Request, out: Output, *, explain: bool, fix: Sequence[Any] | None = None
+) -> PlacementResult:
+    """Place and print the result (table or JSON); with `fix` (templates), the fixes too."""
     result = place(
         request.inventory, request.task, request.count,
         constraints=request.constraints, strategy=request.strategy, seed=request.seed,
         capacity_provider_strategy=request.providers,
     )  # fmt: skip
     explanation = result.explain() if explain else None
+    answer = None if fix is None else place_fixes(request, result.placed, fix)
     if out.json:
-        out.print_json(result_json(request, result, explanation))
+        out.print_json({**result_json(request, result, explanation), **fixes_json(answer)})
     else:
-        out.print("\n".join(result_lines(request, result, explanation, out)))
+        out.print("\n".join(result_lines(request, result, explanation, out)
+                            + fix_lines(answer, out)))  # fmt: skip
     return result
 
 

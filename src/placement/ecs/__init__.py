@@ -22,6 +22,9 @@ from .events import (
     read_event,
     read_event_detail,
     read_event_header,
+    read_events,
+    unwrap_events,
+    used_events,
 )
 from .instances import (
     INSTANCE_READ,
@@ -42,7 +45,7 @@ __all__ = [
     "instance_fields", "instance_to_ecs", "task_to_ecs", "INSTANCE_READ",
     "read_instances", "read_tasks", "fast_instance", "fast_task", "Unusual",
     "fast_text", "fast_micros", "fast_ports", "transpose",
-    "read_event",
+    "read_event", "read_events", "unwrap_events", "used_events",
     "read_event_header", "read_event_detail", "TASK_EVENT", "INSTANCE_EVENT", "REMOVED_STATUSES",
     "Service",
 ]  # fmt: skip

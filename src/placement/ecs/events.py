@@ -1,6 +1,12 @@
 """EventBridge ECS events: "ECS Task State Change" and "ECS Container Instance State Change".
 
 The detail of each is read by the task and instance readers; messages name the event first.
+Events arrive as EventBridge sends them or wrapped by the services between (`unwrap_events`):
+an SQS message (a Lambda event's `Records[].body`, or boto3's `receive_message` messages with
+`Body`), an SNS notification (`{"Type": "Notification", "Message": ...}`, or a Lambda event's
+`Records[].Sns`), and SNS inside SQS. Other ECS event types (`ECS Service Action`, `ECS
+Deployment State Change`, ...) and Fargate tasks (no container instance) are left out: they
+change nothing a placement reads.
 """
 
 from __future__ import annotations
@@ -20,8 +26,8 @@ from .instances import read_instance
 from .tasks import read_task
 
 __all__ = [
-    "read_event", "read_event_header", "read_event_detail", "TASK_EVENT", "INSTANCE_EVENT",
-    "REMOVED_STATUSES",
+    "read_event", "read_events", "read_event_header", "read_event_detail", "unwrap_events",
+    "used_events", "TASK_EVENT", "INSTANCE_EVENT", "REMOVED_STATUSES",
 ]  # fmt: skip
 
 TASK_EVENT = "ECS Task State Change"
@@ -29,6 +35,7 @@ INSTANCE_EVENT = "ECS Container Instance State Change"
 REMOVED_STATUSES = frozenset({"INACTIVE", "DEREGISTERING", "REGISTRATION_FAILED"})
 """Container instance statuses that take the instance out of the state (deregistration)."""
 _MAX_EVENT_TEXT = 1 << 24  # 16 MiB: EventBridge's own limit is 256 KiB
+_MAX_ENVELOPES = 4  # SNS inside SQS inside a Lambda event is three; more is not a real shape
 
 
 def _event_name(event: Any, index: int) -> str:
@@ -119,3 +126,92 @@ def read_event(event: Any, index: int = 0) -> tuple[Any, ...]:
     """
     doc, kind, arn, version = read_event_header(event, index)
     return (kind, arn, version, read_event_detail(doc, kind, index))
+
+
+def _envelope_items(doc: Mapping[str, Any]) -> list[Any] | None:
+    """What an SQS or SNS envelope carries (None: `doc` is not an envelope)."""
+    if "detail-type" in doc:
+        return None
+    records = doc.get("Records")
+    if isinstance(records, list):  # a Lambda event: SQS records (`body`) or SNS records (`Sns`)
+        out = []
+        for record in records:
+            if isinstance(record, Mapping) and "body" in record:
+                out.append(record["body"])
+            elif isinstance(record, Mapping) and isinstance(record.get("Sns"), Mapping):
+                out.append(record["Sns"])
+            else:
+                out.append(record)
+        return out
+    messages = doc.get("Messages")
+    if isinstance(messages, list):  # boto3's whole `receive_message` response
+        return list(messages)
+    if "Body" in doc and ("ReceiptHandle" in doc or "MessageId" in doc or len(doc) == 1):
+        return [doc["Body"]]  # one message as boto3 `receive_message` gives it
+    if doc.get("Type") == "Notification" and "Message" in doc:
+        return [doc["Message"]]  # SNS, as delivered to HTTP, SQS (not raw) or Lambda
+    return None
+
+
+def unwrap_events(event: Any, index: int = 0) -> list[Mapping[str, Any]]:
+    """The EventBridge events in `event`: itself, or those its SQS/SNS envelopes carry.
+
+    Takes a dict or JSON text. Envelopes (see the module's note) are opened up to four deep,
+    their messages' JSON text parsed; an empty `Records` list gives no events. Errors name the
+    outer event (`event #index`).
+    """
+    out: list[Mapping[str, Any]] = []
+    pending: list[tuple[Any, int]] = [(event, 0)]
+    while pending:
+        item, depth = pending.pop()
+        doc = _event_object(item, index)
+        inside = _envelope_items(doc)
+        if inside is None:
+            out.append(doc)
+            continue
+        if depth >= _MAX_ENVELOPES:
+            raise InventoryError(f"event #{index}: more than {_MAX_ENVELOPES} envelopes deep")
+        pending.extend((x, depth + 1) for x in reversed(inside))
+    return out
+
+
+def _used(doc: Mapping[str, Any], index: int) -> bool:
+    """Whether an unwrapped event is one the state reads; other ECS event types are not.
+
+    An event that is no ECS event at all (no `detail-type`, or one of another service without
+    `source: aws.ecs`) is refused, naming the field, as a malformed one is.
+    """
+    kind = doc.get("detail-type")
+    if kind == TASK_EVENT:
+        detail = doc.get("detail")
+        if isinstance(detail, Mapping) and (
+            detail.get("launchType") == "FARGATE" or detail.get("containerInstanceArn") is None
+        ):
+            # A Fargate task holds nothing on a container instance; a task not yet on one
+            # (PROVISIONING) neither. Checked as any task event first; its version is not
+            # recorded.
+            read_event_header(doc, index)
+            return False
+        return True
+    if kind == INSTANCE_EVENT:
+        return True
+    if doc.get("source") == "aws.ecs" or (isinstance(kind, str) and kind.startswith("ECS ")):
+        return False
+    raise field_error(_event_name(doc, index), "detail-type",
+                      f"expected {TASK_EVENT!r} or {INSTANCE_EVENT!r} (or another ECS event "
+                      f"type, ignored), got {short_repr(kind)}")  # fmt: skip
+
+
+def used_events(event: Any, index: int = 0) -> list[Mapping[str, Any]]:
+    """The events in `event` (`unwrap_events`) that change placement state, in order.
+
+    Left out: ECS event types other than task and container-instance state changes, and task
+    events without a container instance (Fargate, or not yet placed). Anything not an ECS
+    event raises `InventoryError` naming the field.
+    """
+    return [doc for doc in unwrap_events(event, index) if _used(doc, index)]
+
+
+def read_events(event: Any, index: int = 0) -> list[tuple[Any, ...]]:
+    """`read_event` of every event `used_events` finds in `event` (empty: nothing to apply)."""
+    return [read_event(doc, index) for doc in used_events(event, index)]

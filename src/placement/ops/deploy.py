@@ -22,6 +22,7 @@ from ..model import FrozenMap
 from ..place.api import place
 from ..place.draws import stop_generators
 from ..place.inputs import check_inputs as _place_inputs
+from ..place.providers import ProviderFailure, provider_strategy
 from ..place.task import TaskSpec
 from .scale_in import PROTECTED, stop_rows
 
@@ -47,10 +48,12 @@ class DeploymentRound:
     reasons: Mapping[str, int] = attrs.field(converter=FrozenMap)
     old: int = 0
     new: int = 0
+    pending_providers: Mapping[str, int] = attrs.field(factory=FrozenMap, converter=FrozenMap)
+    """With a capacity provider strategy: the pending copies per provider (SEMANTICS.md §9)."""
 
     def to_dict(self) -> dict[str, Any]:
-        """Plain JSON-ready data."""
-        return {
+        """Plain JSON-ready data (`pending_providers` only with a provider strategy)."""
+        out: dict[str, Any] = {
             "started": [{"task": t, "instance": i} for t, i in self.started],
             "stopped": [{"task": t, "instance": i} for t, i in self.stopped],
             "pending": self.pending,
@@ -58,6 +61,9 @@ class DeploymentRound:
             "old": self.old,
             "new": self.new,
         }
+        if self.pending_providers:
+            out["pending_providers"] = dict(self.pending_providers)
+        return out
 
     def __repr__(self) -> str:
         from ..text import reason_counts, shorten
@@ -153,6 +159,7 @@ def deploy(
     constraints: Iterable[Any] = (),
     strategy: Iterable[Any] = (),
     seed: int | None = None,
+    capacity_provider_strategy: Iterable[Any] | None = None,
 ) -> Deployment:
     """Roll the service whose RUNNING tasks form `group` over to `new_task`, round by round.
 
@@ -163,8 +170,17 @@ def deploy(
     among the old ones by §4 with the service's strategy, protected ones never (§9): a
     deployment that only protected old tasks block is stuck, `PROTECTED` in its reasons.
     `seed` feeds `random` strategies.
+
+    With a `capacity_provider_strategy` (§9) the new copies of each round split over the
+    providers by the group's tasks on each (old and new alike, as ECS counts the service's
+    tasks) and place among their provider's instances only; a round's `pending_providers`
+    names the providers whose copies fitted nowhere, and its `reasons` add up the failures'
+    reasons (each over its provider's instances).
     """
     rules, chain = _place_inputs(inventory, new_task, 0, constraints, strategy)
+    items = None
+    if capacity_provider_strategy is not None:
+        items = provider_strategy(capacity_provider_strategy)
     if not isinstance(group, str) or not group:
         raise PlacementInputError(f"group must be a non-empty string, got {group!r}")
     desired = _int(desired_count, "desired_count", 0)
@@ -194,12 +210,18 @@ def deploy(
         started: tuple[tuple[str, str], ...] = ()
         pending = 0
         reasons: dict[str, int] = {}
+        waiting: dict[str, int] = {}
         if start > 0:
-            result = place(state, task, start, constraints=rules, strategy=chain, seed=next_seed())
+            result = place(state, task, start, constraints=rules, strategy=chain, seed=next_seed(),
+                           capacity_provider_strategy=items)  # fmt: skip
             state, new = result.inventory, new + result.placed
             started = tuple(zip(result.task_arns, result.placements, strict=True))
             pending = result.failed
-            reasons = dict(result.failures[0].reasons) if result.failures else {}
+            for failure in result.failures:  # one, or one per provider (disjoint instances)
+                for reason, n in failure.reasons.items():
+                    reasons[reason] = reasons.get(reason, 0) + n
+                if isinstance(failure, ProviderFailure):
+                    waiting[failure.provider] = failure.count
             is_old = np.concatenate([is_old, np.zeros(result.placed, dtype=bool)])
         stop = min(old, old + new - lo)
         stopped: tuple[tuple[str, str], ...] = ()
@@ -215,7 +237,7 @@ def deploy(
             state = state.without_tasks(arns)
             is_old = np.delete(is_old, rows)
             old -= len(arns)
-        rounds.append(DeploymentRound(started, stopped, pending, reasons, old, new))
+        rounds.append(DeploymentRound(started, stopped, pending, reasons, old, new, waiting))
         if not started and not stopped:
             return Deployment(tuple(rounds), False, reasons, state, group, desired, lo, hi)
     return Deployment(tuple(rounds), True, {}, state, group, desired, lo, hi)

@@ -22,15 +22,26 @@ import numpy.typing as npt
 
 from ..errors import PlacementError, PlacementInputError
 from ..instance import Instance
-from ..inventory import Inventory
+from ..inventory import PROVIDER_ATTRIBUTE, Inventory
 from ..model import INSTANCE_FIELDS, FrozenMap
 from ..place.api import place
 from ..place.capacity import MAX_PLACED, UNLIMITED, capacities, counted_capacities
 from ..place.inputs import check_inputs as _place_inputs
 from ..place.masks import constraint_rules, first_reasons, reason_masks
+from ..place.providers import (
+    ProviderFailure,
+    ProviderItem,
+    assign,
+    copy_index,
+    coupled,
+    only_provider,
+    provider_counts,
+    provider_reasons,
+    provider_strategy,
+)
 from ..place.result import PlacementResult
 from ..place.task import TaskSpec
-from ..rules.base import USER_RANK, Constraint
+from ..rules.base import USER_RANK, Constraint, Strategy
 from ..syntax.ast import Expression, SubjectKind
 from .templates import refuse_unusable_templates
 
@@ -56,10 +67,20 @@ class Headroom:
     copies: int | None
     reasons: Mapping[str, int] = attrs.field(converter=FrozenMap)
     unbounded: bool = False
+    provider: str | None = None
+    """With a capacity provider strategy: the provider of the first copy that fits nowhere
+    (its instances are the ones `reasons` counts)."""
 
     def to_dict(self) -> dict[str, Any]:
-        """Plain JSON-ready data: `copies` (null when unbounded), `unbounded`, `reasons`."""
-        return {"copies": self.copies, "unbounded": self.unbounded, "reasons": dict(self.reasons)}
+        """Plain JSON-ready data: `copies` (null when unbounded), `unbounded`, `reasons`.
+
+        `capacityProvider` too when a provider strategy was given and a copy fails.
+        """
+        out: dict[str, Any] = {"copies": self.copies, "unbounded": self.unbounded,
+                               "reasons": dict(self.reasons)}  # fmt: skip
+        if self.provider is not None:
+            out["capacityProvider"] = self.provider
+        return out
 
     def __repr__(self) -> str:
         from ..text import reason_counts, shorten
@@ -91,16 +112,29 @@ class InstancesNeeded:
     count: int
     limit: int
     reasons: Mapping[str, int] = attrs.field(factory=FrozenMap, converter=FrozenMap)
+    by_provider: Mapping[str, int] = attrs.field(factory=FrozenMap, converter=FrozenMap)
+    """With a capacity provider strategy: the new instances per provider (strategy order)."""
+    provider: str | None = None
+    """With a capacity provider strategy and no answer: the provider that cannot be grown."""
 
     def to_dict(self) -> dict[str, Any]:
-        """Plain JSON-ready data; `placements` is the placement's own `to_dict()`, or null."""
-        return {
+        """Plain JSON-ready data; `placements` is the placement's own `to_dict()`, or null.
+
+        With a capacity provider strategy also `by_provider` and, when there is no answer,
+        `capacityProvider`.
+        """
+        out: dict[str, Any] = {
             "instances": self.instances,
             "count": self.count,
             "limit": self.limit,
             "reasons": dict(self.reasons),
             "placements": None if self.placements is None else self.placements.to_dict(),
         }
+        if self.by_provider:
+            out["by_provider"] = dict(self.by_provider)
+        if self.provider is not None:
+            out["capacityProvider"] = self.provider
+        return out
 
     def __repr__(self) -> str:
         if self.instances is None:
@@ -156,6 +190,7 @@ def headroom(
     *,
     constraints: Iterable[Any] = (),
     strategy: Iterable[Any] = (),
+    capacity_provider_strategy: Iterable[Any] | None = None,
 ) -> Headroom:
     """How many more copies of `task` would place, and why the next one would fit nowhere.
 
@@ -163,8 +198,20 @@ def headroom(
     placement's failure reasons (SEMANTICS.md §7). The strategy is checked but cannot change
     the answer: each copy changes only its own instance, so every order fills the same
     instances. Computed over columns, without placing: its cost does not grow with the copies.
+
+    With a `capacity_provider_strategy` (§9) the headroom is the number of copies `place`
+    with that strategy places before the first copy that fits on none of its provider's
+    instances (later copies of other providers may still place: ECS keeps that one
+    PROVISIONING). `provider` names that copy's provider and `reasons` count its instances
+    only, as its `ProviderFailure` does. Each provider's capacity is counted over columns and
+    the copy that first exceeds one is found in closed form from the split; constraints that
+    couple providers (`maxPer`, `topologySpread`, a user's rule) are answered by placing,
+    where the strategy given can change the answer.
     """
-    rules, _chain = _place_inputs(inventory, task, 0, constraints, strategy)
+    rules, chain = _place_inputs(inventory, task, 0, constraints, strategy)
+    if capacity_provider_strategy is not None:
+        items = provider_strategy(capacity_provider_strategy)
+        return _provider_headroom(inventory, task, rules, chain, items)
     caps, exact = counted_capacities(inventory, task, rules)
     if not exact:
         return _headroom_by_placing(inventory, task, rules, caps)
@@ -196,6 +243,65 @@ def _headroom_by_placing(
     if not result.failed:
         return Headroom(None, {}, unbounded=True)
     return Headroom(result.placed, result.failures[0].reasons)
+
+
+def _provider_headroom(
+    inventory: Inventory,
+    task: TaskSpec,
+    rules: tuple[Constraint, ...],
+    chain: tuple[Strategy, ...],
+    items: tuple[ProviderItem, ...],
+) -> Headroom:
+    """Headroom under a capacity provider strategy (see `headroom`)."""
+    counts = provider_counts(inventory, task.group, items)
+    first: tuple[int, int, Ints] | None = None  # (copy index, item, capacities) of the failure
+    if not coupled(rules, ()):
+        for k, item in enumerate(items):
+            caps, exact = counted_capacities(inventory, task,
+                                             (*rules, only_provider(item.capacity_provider)))
+            if not exact:
+                return _provider_headroom_by_placing(inventory, task, rules, chain, items)
+            if (caps == UNLIMITED).any():
+                continue
+            at = copy_index(counts, items, k, sum(caps.tolist()) + 1)
+            if at is not None and (first is None or at < first[0]):
+                first = (at, k, caps)
+        if first is None:
+            return Headroom(None, {}, unbounded=True)
+        at, k, caps = first
+        name = items[k].capacity_provider
+        full = _full_state(inventory, task, caps)
+        return Headroom(at, provider_reasons(full, reason_masks(full, task, rules), name),
+                        provider=name)  # fmt: skip
+    return _provider_headroom_by_placing(inventory, task, rules, chain, items)
+
+
+def _provider_headroom_by_placing(
+    inventory: Inventory,
+    task: TaskSpec,
+    rules: tuple[Constraint, ...],
+    chain: tuple[Strategy, ...],
+    items: tuple[ProviderItem, ...],
+) -> Headroom:
+    """Headroom under a provider strategy by placing: the first failed copy's index.
+
+    The copies before the first failure place as they would alone (a placement of n copies
+    is the first n steps of a longer one), so a second placement of exactly that many plus
+    one gives the failure's reasons at the moment it fails.
+    """
+    caps, _exact = counted_capacities(inventory, task, rules)  # upper bounds
+    unbounded = bool((caps == UNLIMITED).any())
+    bound = HEADROOM_SEARCH_LIMIT if unbounded else sum(caps.tolist())
+    result = place(inventory, task, bound + 1, constraints=rules, strategy=chain,
+                   capacity_provider_strategy=items)  # fmt: skip
+    if not result.failures:
+        return Headroom(None, {}, unbounded=True)
+    at = min(f.index for f in result.failures)
+    exact = place(inventory, task, at + 1, constraints=rules, strategy=chain,
+                  capacity_provider_strategy=items)  # fmt: skip
+    (failure,) = exact.failures
+    provider = failure.provider if isinstance(failure, ProviderFailure) else None
+    return Headroom(at, failure.reasons, provider=provider)
 
 
 # -- instances needed ---------------------------------------------------------------------------
@@ -234,11 +340,11 @@ def _template_list(templates: Any) -> list[Instance]:
 class _Fresh:
     """New instances from templates, round-robin, each with an ARN and EC2 id not in use."""
 
-    def __init__(self, inventory: Inventory, templates: list[Instance]) -> None:
+    def __init__(self, inventory: Inventory, templates: list[Instance], serial: int = 0) -> None:
         self.templates = templates
         self.used = {str(arn) for arn in inventory.ids}
         self.made: list[Instance] = []
-        self._serial = 0
+        self._serial = serial  # numbers new ARNs and ids: a later _Fresh starts after it
 
     def first(self, k: int) -> list[Instance]:
         while len(self.made) < k:
@@ -332,6 +438,7 @@ def instances_needed(
     constraints: Iterable[Any] = (),
     strategy: Iterable[Any] = (),
     limit: int = 10_000,
+    capacity_provider_strategy: Iterable[Any] | None = None,
 ) -> InstancesNeeded:
     """The fewest new instances such that all `count` copies of `task` place (SEMANTICS.md §7).
 
@@ -345,6 +452,18 @@ def instances_needed(
     `limit` works, `instances` is None and `reasons` says why the template instances refuse.
     `limit` is at most `MAX_LIMIT` (100,000) and `count` at most `MAX_PLACED` (every copy must
     place); larger values are refused up front.
+
+    With a `capacity_provider_strategy` (§9) the copies split over the providers first, and
+    each provider grows from its own templates: a template's `capacityProviderName` (or its
+    `ecs.capacity-provider` attribute) decides which provider it grows. A template without
+    one is refused (`PlacementInputError`): its instances would belong to no provider and
+    take no copy. Templates of providers the strategy does not name are never used. A
+    provider whose instances take its share needs no template; one that needs instances and
+    has no template, or none up to `limit` (per provider), gives no answer, with `provider`
+    naming it. Each provider's new instances (the i-th copying its template i mod t) are
+    appended after the existing instances, provider by provider in the strategy's order;
+    `instances` is their total and `by_provider` the count per provider. Constraints that
+    couple providers (`maxPer`, `topologySpread`, a user's rule) are refused with a strategy.
     """
     rules, chain = _place_inputs(inventory, task, _count(count, "count"), constraints, strategy)
     limit = _count(limit, "limit")
@@ -355,7 +474,24 @@ def instances_needed(
             f"count must be at most MAX_PLACED ({MAX_PLACED:,}) copies placed in one call, "
             f"got {count:,}"
         )
-    fresh = _Fresh(inventory, _template_list(templates))
+    if capacity_provider_strategy is not None:
+        items = provider_strategy(capacity_provider_strategy)
+        return _provider_needed(inventory, task, count, _template_list(templates), rules, chain,
+                                limit, items)  # fmt: skip
+    return _needed(inventory, task, count, _Fresh(inventory, _template_list(templates)), rules,
+                   chain, limit)  # fmt: skip
+
+
+def _needed(
+    inventory: Inventory,
+    task: TaskSpec,
+    count: int,
+    fresh: _Fresh,
+    rules: tuple[Constraint, ...],
+    chain: tuple[Strategy, ...],
+    limit: int,
+) -> InstancesNeeded:
+    """`instances_needed` on checked inputs, new instances made by `fresh`."""
     caps = capacities(inventory, task, rules)
     have = sum(caps.tolist()) if not (caps == UNLIMITED).any() else count
     grown = _Grown(inventory, fresh)
@@ -393,6 +529,76 @@ def instances_needed(
     if k and not attempt(k - 1).failed:
         return _search(attempt, count, limit, 0, k - 1) or refused()
     return InstancesNeeded(k, result, count, limit)
+
+
+def _template_provider(template: Instance) -> str | None:
+    """The provider a template grows: its `ecs.capacity-provider` (its own attribute wins)."""
+    named = template.attributes.get(PROVIDER_ATTRIBUTE, template.capacity_provider)
+    return named if isinstance(named, str) else None
+
+
+def _provider_needed(
+    inventory: Inventory,
+    task: TaskSpec,
+    count: int,
+    templates: list[Instance],
+    rules: tuple[Constraint, ...],
+    chain: tuple[Strategy, ...],
+    limit: int,
+    items: tuple[ProviderItem, ...],
+) -> InstancesNeeded:
+    """`instances_needed` under a provider strategy (see there): provider by provider.
+
+    Without constraints that couple providers, a provider's copies place among its own
+    instances whatever the others do, so each provider's fewest new instances are found
+    alone (on the inventory grown by the earlier providers, whose new instances it cannot
+    use) and the sum is the fewest in all; the whole is checked by placing once.
+    """
+    if coupled(rules, ()):
+        raise PlacementInputError(
+            "instances_needed with a capacity provider strategy takes memberOf and "
+            "distinctInstance constraints only (maxPer, topologySpread and user rules couple "
+            "the providers)"
+        )
+    mine: dict[str, list[Instance]] = {}
+    for position, template in enumerate(templates):
+        name = _template_provider(template)
+        if name is None:
+            raise PlacementInputError(
+                f"templates[{position}]: no capacityProviderName: with a capacity provider "
+                "strategy each template must say which provider it grows"
+            )
+        mine.setdefault(name, []).append(template)
+    who = assign(provider_counts(inventory, task.group, items), items, count)
+    shares = np.bincount(who, minlength=len(items)).tolist()
+    grown, serial = inventory, 0
+    by_provider: dict[str, int] = {}
+    for item, share in zip(items, shares, strict=True):
+        name = item.capacity_provider
+        if not share:
+            continue
+        own = (*rules, only_provider(name))
+        caps = capacities(grown, task, own)
+        if (caps == UNLIMITED).any() or sum(caps.tolist()) >= share:
+            by_provider[name] = 0
+            continue
+        if name not in mine:
+            full = _full_state(grown, task, np.minimum(caps, share))
+            reasons = provider_reasons(full, reason_masks(full, task, rules), name)
+            return InstancesNeeded(None, None, count, limit, reasons, by_provider, name)
+        fresh = _Fresh(grown, mine[name], serial)
+        answer = _needed(grown, task, share, fresh, own, chain, limit)
+        if answer.instances is None:
+            return InstancesNeeded(None, None, count, limit, answer.reasons, by_provider, name)
+        by_provider[name] = answer.instances
+        if answer.instances:
+            grown = grown.appending(Inventory.from_instances(fresh.first(answer.instances)))
+        serial = fresh._serial
+    result = place(grown, task, count, constraints=rules, strategy=chain, seed=0,
+                   capacity_provider_strategy=items)  # fmt: skip
+    if result.failed:  # each provider was checked alone: the whole must place too
+        raise AssertionError("instances_needed: the providers' answers do not place together")
+    return InstancesNeeded(sum(by_provider.values()), result, count, limit, {}, by_provider)
 
 
 def _search(attempt: Any, count: int, limit: int, lo: int, top: int) -> InstancesNeeded | None:

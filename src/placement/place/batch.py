@@ -41,7 +41,7 @@ from .result import Failure, PlacementResult
 from .task import TaskSpec
 from .working import Working
 
-__all__ = ["place_batch", "place_loop"]
+__all__ = ["place_batch", "place_loop", "loop_rows"]
 
 Ints = npt.NDArray[np.int64]
 Bools = npt.NDArray[np.bool_]
@@ -235,6 +235,25 @@ def place_loop(
     benchmarks' baseline, and the batch placer's path for users' rules that read placements.
     Agrees with the reference placer, `random` included (same draws).
     """
+    chosen = loop_rows(inventory, task, count, constraints, strategy, seed)
+    return _result(inventory, task, count, constraints, chosen)
+
+
+def loop_rows(
+    inventory: Inventory,
+    task: TaskSpec,
+    count: int,
+    constraints: Sequence[Constraint],
+    strategy: Sequence[Strategy],
+    seed: int | None,
+    allowed: Sequence[Bools] | None = None,
+) -> list[int]:
+    """`place_loop`'s chosen rows, in order; it stops at the first copy that fits nowhere.
+
+    With `allowed`, copy j may go only to the rows where `allowed[j]` is True, and a copy
+    that fits on none of them is -1 while later copies go on (a capacity provider's copies,
+    SEMANTICS.md §9, whose providers share spread counts).
+    """
     n = len(inventory)
     masks = eligibility_masks(inventory, task)
     # Reasons that no commit changes, fixed now; resources kept current in the working state;
@@ -257,12 +276,17 @@ def place_loop(
     draws = random_keys(strategy, seed)
     current = [rule_keys.first(np.arange(n)) for rule_keys in draws]
     chosen: list[int] = []
-    for _copy in range(count):
+    for copy in range(count):
         ok = static & ~refused & (state.cpu >= task.cpu) & (state.memory >= task.memory)
         ok &= state.gpus >= task.gpus
+        if allowed is not None:
+            ok &= allowed[copy]
         candidates = np.flatnonzero(ok)
         if not len(candidates):
-            break
+            if allowed is None:
+                break
+            chosen.append(-1)
+            continue
         heads = iter(current)
         for strategy_rule in strategy:
             draw = next(heads) if strategy_rule.random else None
@@ -279,7 +303,7 @@ def place_loop(
             static[best] = False  # its host ports are bound now
         if moving:
             _refresh(moving, per_rule, refused, state, task, best)
-    return _result(inventory, task, count, constraints, chosen)
+    return chosen
 
 
 def _refresh(

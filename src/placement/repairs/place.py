@@ -22,7 +22,14 @@ from ..columns import StringColumn
 from ..errors import PlacementInputError
 from ..inventory import Inventory
 from ..ops.templates import TemplateRefusedError
-from ..ops.whatif import _Fresh, _Grown, _template_list, instances_needed
+from ..ops.whatif import (
+    _Fresh,
+    _Grown,
+    _reads_identity,
+    _smallest_k,
+    _template_list,
+    instances_needed,
+)
 from ..place.api import place
 from ..place.capacity import counted_capacities
 from ..place.inputs import check_inputs
@@ -208,8 +215,11 @@ class _Finder:
     def add(
         self, kind: str, summary: str, change: Any, *, inventory: Inventory | None = None,
         task: TaskSpec | None = None, rules: Sequence[Constraint] | None = None, size: int = 0,
-    ) -> None:  # fmt: skip
-        """Verify the change by placing; keep it when it places more than before."""
+    ) -> int:  # fmt: skip
+        """Verify the change by placing; keep it when it places more than before.
+
+        Returns the copies the changed problem placed.
+        """
         p = self.p
         inv = p.inventory if inventory is None else inventory
         t = p.task if task is None else task
@@ -220,6 +230,7 @@ class _Finder:
                 Fix(kind, summary, change, self.before, after, p.count, inv, t, r, p.chain,
                     size=size)
             )  # fmt: skip
+        return after
 
     # -- constraints ----------------------------------------------------------------------------
 
@@ -258,6 +269,10 @@ class _Finder:
             i = min(int(np.searchsorted(gained, target - self.before)), len(steps) - 1)
         else:
             i = first_reaching(len(steps), reach, target)
+            # Bisection trusts the family to be monotone; where only placing tells (a rule that
+            # couples instances), check the step before too, so one step less always falls short.
+            while i > 0 and reach(i - 1) >= target:
+                i -= 1
         step = steps[i]
         task, rules = p.applied(slot, step.rule)
         change = {**step.change, "where": slot[0], "index": slot[1]}
@@ -366,27 +381,47 @@ class _Finder:
 
     def additions(self, templates: Any) -> None:
         p = self.p
+        fresh = _Fresh(p.inventory, _template_list(templates))
+        plural = "s" if len(fresh.templates) > 1 else ""
+
+        def add(k: int) -> int:
+            summary = f"Add {k} instance{'s' if k > 1 else ''} from the template{plural}."
+            grown = _Grown(p.inventory, fresh).with_new(k)
+            return self.add("add-instances", summary, {"instances": k}, inventory=grown, size=k)
+
+        k = self._instances_counted(fresh)
+        if k is not None and add(k) >= p.count:
+            return
+        if k is not None and self.fixes and self.fixes[-1].kind == "add-instances":
+            self.fixes.pop()  # counting missed something only placing shows: search instead
         try:
             needed = instances_needed(
                 p.inventory, p.task, p.count, templates, constraints=p.rules, strategy=p.chain
             )
         except TemplateRefusedError:  # a template whose clones take nothing: no such fix
             return
-        if needed.instances is None:
-            return
-        k = needed.instances
-        grown = _Grown(p.inventory, _Fresh(p.inventory, _template_list(templates))).with_new(k)
-        self.add(
-            "add-instances",
-            f"Add {k} instance{'s' if k > 1 else ''} from the template"
-            f"{'s' if _count_templates(templates) > 1 else ''}.",
-            {"instances": k},
-            inventory=grown, size=k,
-        )  # fmt: skip
+        if needed.instances is not None:
+            add(needed.instances)
 
+    def _instances_counted(self, fresh: _Fresh) -> int | None:
+        """The fewest new instances by headroom arithmetic, without building a grown inventory.
 
-def _count_templates(templates: Any) -> int:
-    return len(_template_list(templates))
+        Where every rule says its capacity and none tells new instances apart (by EC2 id or a
+        rule of the user's own), each new instance takes what one instance of its template
+        takes alone, and the existing instances what they take now; so the fewest is the
+        first round-robin prefix whose capacities reach the count, and one fewer falls short
+        (minimal by the same arithmetic). `add` then verifies the answer by one `place`.
+        None where the capacities are not exact: the caller searches by placing.
+        """
+        p = self.p
+        if _reads_identity(p.rules, p.task):
+            return None
+        have = p.capacities(p.inventory, p.task, p.rules)
+        sample = Inventory.from_instances(fresh.first(len(fresh.templates)))
+        takes = p.capacities(sample, p.task, p.rules)
+        if have is None or takes is None or not (takes > 0).any():
+            return None
+        return _smallest_k(int(have.sum()), p.count, takes.tolist())
 
 
 def _has_templates(templates: Any) -> bool:

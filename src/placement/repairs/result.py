@@ -17,6 +17,7 @@ TIERS: Mapping[str, int] = {
     # A parameter of the problem first, then a piece of a rule, a whole rule, then instances.
     "relax-threshold": 0, "add-values": 0, "shrink-cpu": 0, "shrink-memory": 0,
     "dynamic-port": 0, "minimum-healthy-percent": 0, "maximum-percent": 0,
+    "raise-max-per": 0, "raise-max-skew": 0, "lower-min-domains": 0,
     "drop-operand": 1, "drop-constraint": 2,
     "return-instances": 3, "add-instances": 3, "add-instances-lower-minimum": 3,
 }  # fmt: skip

@@ -8,7 +8,7 @@ the batch placer honours without placing copy by copy.
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from typing import TYPE_CHECKING, Any, ClassVar
 
 import attrs
@@ -22,6 +22,7 @@ from .spread import _spread_field
 
 if TYPE_CHECKING:
     from ..instance import Instance
+    from .relaxation import Relaxation
     from .view import View
 
 __all__ = ["MaxPer", "MAX_PER", "MAX_PER_LIMIT", "rule_field", "whole_number", "text_number",
@@ -187,6 +188,27 @@ class MaxPer(Constraint):
             value = inst.attributes.get(self.attribute)
             out.append(value is None or totals[value] >= self.max)
         return out
+
+    def relaxations(self, view: View, task: TaskLike, count: int) -> Iterable[Relaxation]:
+        """§10: N raised one at a time, up to where no instance or value could reach it.
+
+        Past the most tasks of the group on one instance (or value) plus `count`, no copy
+        of this call can meet the cap, so a larger N changes nothing. Each step refuses no row
+        the one before admits, so repair's bisection finds the least N that suffices.
+        """
+        from .relaxation import Relaxation, Step, Steps
+
+        counts = np.asarray(self._counts(view, task), dtype=np.float64)
+        finite = counts[np.isfinite(counts)]
+        top = min(MAX_PER_LIMIT, int(finite.max(initial=0)) + count)
+
+        def step(i: int) -> Step:
+            new = MaxPer(self.field, self.max + 1 + i)  # distinctInstance becomes a maxPer
+            verb = f"Raise {self} to" if type(self) is MaxPer else f"Replace {self} with"
+            return Step(new, {"constraint": str(self), "max": {"from": self.max, "to": new.max}},
+                        f"{verb} {new}.")  # fmt: skip
+
+        return [Relaxation("raise-max-per", steps=Steps(top - self.max, step))]
 
     def to_ecs(self) -> dict[str, Any]:
         """`{"type": "maxPer", "field": FIELD, "max": N}`."""

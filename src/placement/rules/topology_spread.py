@@ -10,7 +10,7 @@ binds the `memberOf` rules in force (`among`) and is asked again over every row 
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from typing import TYPE_CHECKING, Any, ClassVar
 
 import attrs
@@ -18,12 +18,13 @@ import numpy as np
 
 from ..errors import PlacementInputError
 from .base import Bools, Constraint, Ints, TaskLike, ZoneGate
-from .max_per import rule_field, split_arguments, text_number, whole_number
+from .max_per import MAX_PER_LIMIT, rule_field, split_arguments, text_number, whole_number
 from .member_of import MemberOf
 from .read import register_constraint, shown
 
 if TYPE_CHECKING:
     from ..instance import Instance
+    from .relaxation import Relaxation
     from .view import View
 
 __all__ = ["TopologySpread", "TOPOLOGY_SPREAD"]
@@ -165,6 +166,37 @@ class TopologySpread(Constraint):
         return [
             d is None or count.get(d, 0) + 1 - low > self.max_skew
             for d in (value(i, inst) for i, inst in enumerate(instances))
+        ]
+
+    def relaxations(self, view: View, task: TaskLike, count: int) -> Iterable[Relaxation]:
+        """§10: maxSkew raised one at a time, and minDomains lowered one at a time.
+
+        A domain's count never passes the group's tasks in the whole inventory plus `count`,
+        so a maxSkew past that closes no domain: the family ends there. A lower minDomains
+        only ever takes the least count over domains into account sooner (0 otherwise), so
+        each step refuses no row the one before admits.
+        """
+        from .relaxation import Relaxation, Step, Steps
+
+        top = min(MAX_PER_LIMIT, int(view.group_count(task.group).sum()) + count)
+
+        def change(name: str, old: int, new: int) -> dict[str, Any]:
+            return {"constraint": str(self), name: {"from": old, "to": new}}
+
+        def skew(i: int) -> Step:
+            new = attrs.evolve(self, max_skew=self.max_skew + 1 + i)
+            return Step(new, change("maxSkew", self.max_skew, new.max_skew),
+                        f"Raise maxSkew from {self.max_skew} to {new.max_skew} in {self}.")
+
+        def domains(i: int) -> Step:
+            new = attrs.evolve(self, min_domains=self.min_domains - 1 - i)
+            return Step(new, change("minDomains", self.min_domains, new.min_domains),
+                        f"Lower minDomains from {self.min_domains} to {new.min_domains} in "
+                        f"{self}.")  # fmt: skip
+
+        return [
+            Relaxation("raise-max-skew", steps=Steps(top - self.max_skew, skew)),
+            Relaxation("lower-min-domains", steps=Steps(self.min_domains - 1, domains)),
         ]
 
     def to_ecs(self) -> dict[str, Any]:
