@@ -270,19 +270,18 @@ def test_needs_zero_when_the_inventory_suffices(
     assert "NEW INSTANCE" not in out
 
 
-def test_needs_none_up_to_the_limit_exits_3(
+def test_needs_refuses_a_template_that_never_helps(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     f = port80_files(tmp_path)  # a template that already has port 80 taken: it never helps
     argv = ["needs", *port80(f, "--task-definition", f["definition"], "--template",
                              f["template"], "--count", "1")]  # fmt: skip
-    code, out, _ = run(capsys, *argv)
-    assert code == 3
-    assert out.startswith("no number of new instances up to 10,000 lets 1 copy of family:web")
-    assert re.search(r"^  RESOURCE:PORTS +1  ", out, re.MULTILINE)
-    document = run_json(capsys, *argv, "--limit", "5", code=3)
-    assert (document["instances"], document["limit"], document["placements"]) == (None, 5, None)
-    assert document["reasons"] == {"RESOURCE:PORTS": 1}
+    # Refused with its reason (issue 16), one line, exit 1: not "no number up to 10,000".
+    code, out, err = run(capsys, *argv)
+    assert (code, out) == (1, "")
+    (line,) = err.splitlines()
+    assert line.startswith("placement: a template that cannot take one copy of the task")
+    assert "templates[0] (i-" in line and "RESOURCE:PORTS (taken: 80)" in line
 
 
 def test_needs_limit_caps_the_answer(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
@@ -531,13 +530,20 @@ def test_live_headroom_needs_and_deploy_match_the_library(
     assert document["copies"] == placement.headroom(inv, task, **rules).copies == 1
     assert document["group"] == "service:web"
 
-    template = write(tmp_path / "t.json", inv.to_ecs()[0])
+    # Two of the three instances have too little memory for a copy: as templates they are
+    # refused (issue 16), so the templates are the one that can take copies.
+    response = inv.to_ecs()[0]
+    refused = run(capsys, "needs", *LIVE, "--template", write(tmp_path / "all.json", response))
+    assert refused[0] == 1 and "RESOURCE:MEMORY (3386 MiB left" in refused[2]
+    usable = [e for e, i in zip(response["containerInstances"], inv, strict=True)
+              if i.memory >= task.memory]  # fmt: skip
+    template = write(tmp_path / "t.json", usable)
     document = run_json(capsys, "needs", *LIVE, "--template", template)
     running = int(inv.group_counts("service:web").sum())
     desired = cluster["ecs"].describe_services(cluster="prod", services=["web"])[
         "services"][0]["desiredCount"]  # fmt: skip
-    expected = placement.instances_needed(inv, task, desired - running,
-                                          inv.to_ecs()[0], **rules)  # fmt: skip
+    expected = placement.instances_needed(inv, task, desired - running, usable,
+                                          **rules)  # fmt: skip
     assert document["instances"] == expected.instances and expected.instances
 
     document = run_json(capsys, "deploy", *LIVE, code=3)

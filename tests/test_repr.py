@@ -170,7 +170,7 @@ def test_result_html_counts_copies_per_instance() -> None:
     inv = _big_inventory(3)
     result = placement.place(inv, TaskSpec(cpu=5, group="g"), 5, strategy=["binpack(cpu)"])
     markup = result._repr_html_()
-    cells = re.findall(r"<td>(\d+)</td></tr>", markup)  # the last column: copies placed
+    cells = re.findall(r"<td[^>]*>(\d+)</td></tr>", markup)  # the last column: copies placed
     assert [int(c) for c in cells] == [2, 2, 1]
 
 
@@ -192,3 +192,101 @@ def test_html_of_tiny_inventories(n: int) -> None:
     inv = _big_inventory(n)
     assert "more" not in inv._repr_html_()
     assert inv._repr_html_().count("<tr>") == 1 + n
+
+
+# --- every result type: a short repr and an unwrapped HTML table (issue 16) ----------------------
+
+
+SHORT = 120
+"""Issue 16: reprs of what-if results read in a line (one printed 356 characters of attrs)."""
+
+
+def _results() -> dict[str, Any]:
+    inv, task = _demo()
+    templates = json.loads(examples.CONTAINER_INSTANCES.read_text())["containerInstances"][:3]
+    deployment = placement.deploy(inv, "service:web", task, desired_count=12)
+    return {
+        "Headroom": placement.headroom(inv, task),
+        "Deployment": deployment,
+        "DeploymentRound": deployment.rounds[0],
+        "InstancesNeeded": placement.instances_needed(inv, task, 40, templates),
+        "ScaleInResult": placement.scale_in(inv, "service:web", 3),
+        "DaemonResult": placement.place_daemon(inv, TaskSpec(cpu=1, group="daemon:log")),
+        "Ranking": placement.rank(inv, task),
+        "ClusterState": placement.ClusterState(inv),
+        "Repair": placement.repair(inv, task, 40),
+        "PlacementResult": placement.place(inv, task, 40),
+        "PlacementExplanation": placement.explain_placement(inv, task),
+        "Explanation": placement.explain("attribute:ecs.os-type == linux", inv),
+    }
+
+
+@pytest.mark.parametrize("name", sorted(_results()))
+def test_every_result_has_a_short_repr(name: str) -> None:
+    value = _results()[name]
+    text = repr(value)
+    assert len(text) < SHORT, text
+    assert text.startswith(f"<{name} ") and text.endswith(">"), text
+    assert "FrozenMap" not in text and "reasons=" not in text, text
+
+
+def test_result_reprs_say_what_matters() -> None:
+    results = _results()
+    assert repr(results["Headroom"]) == "<Headroom 31 more copies; AGENT 2, CPU 9, MemberOf 1>"
+    assert repr(results["Deployment"]) == (
+        "<Deployment 'service:web' completed in 1 round: new 12, old 0 of 12>")
+    assert repr(results["DeploymentRound"]) == (
+        "<DeploymentRound started 12, stopped 4: old 0, new 12>")
+    assert repr(results["ScaleInResult"]) == (
+        "<ScaleInResult 3 tasks of 'service:web' to stop; 12 instances after>")
+    assert repr(results["Ranking"]) == (
+        "<Ranking 9 candidates, best '00000000000000000000000000000000', 3 excluded>")
+    long = placement.Headroom(None, {}, unbounded=True)
+    assert repr(long) == "<Headroom unbounded>"
+
+
+def test_long_groups_and_many_reasons_stay_short() -> None:
+    inv = _big_inventory(30, arn_length=300)
+    group = "service:" + "g" * 500
+    task = TaskSpec(cpu=5, group=group)
+    state = placement.ClusterState(placement.place(inv, task, 60).inventory)
+    values = [placement.scale_in(state.inventory, group, 3),
+              placement.deploy(inv, group, TaskSpec(cpu=50, group=group), desired_count=40),
+              placement.headroom(inv, task), placement.rank(inv, task), state]  # fmt: skip
+    for value in values:
+        assert len(repr(value)) < SHORT, repr(value)
+
+
+@pytest.mark.parametrize("name", sorted(_results()))
+def test_every_result_has_html_that_does_not_wrap(name: str) -> None:
+    value = _results()[name]
+    if not hasattr(value, "_repr_html_"):
+        assert name == "DeploymentRound"  # shown inside its Deployment's table
+        return
+    markup = value._repr_html_()
+    assert "<table>" in markup and "<script>" not in markup
+    cells = re.findall(r"<t[dh]\b[^>]*>", markup)
+    assert cells and all("white-space:nowrap" in cell for cell in cells), name
+    assert len(markup) < 50_000
+
+
+def test_zone_names_are_not_broken_at_hyphens() -> None:
+    inv, _ = _demo()
+    markup = inv._repr_html_()
+    assert '<td style="white-space:nowrap">us-east-1a</td>' in markup
+
+
+def test_result_html_escapes_and_is_bounded() -> None:
+    inv = _big_inventory(100)
+    group = f"service:{HOSTILE}"
+    task = TaskSpec(cpu=1, group=group)
+    state = placement.place(inv, task, 150).inventory
+    deployment = placement.deploy(state, group, TaskSpec(cpu=2, group=group), desired_count=150)
+    assert "<script>" not in deployment._repr_html_()
+    assert html.escape(HOSTILE[:10]) in deployment._repr_html_()
+    for value in (placement.scale_in(state, group, 60), placement.rank(inv, task),
+                  placement.place_daemon(inv, TaskSpec(cpu=1, group="daemon:x"))):  # fmt: skip
+        markup = value._repr_html_()
+        assert "<script>" not in markup
+        assert markup.count("<tr>") <= 3 * (MAX_ROWS + 2)
+        assert "... and 80 more" in markup or "... and 40 more" in markup

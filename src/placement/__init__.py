@@ -13,6 +13,8 @@ from .errors import (
     PlacementError,
     PlacementInputError,
     PlacementSyntaxError,
+    PlacementWarning,
+    UnknownAttributeWarning,
 )
 from .explain import (
     ClauseExplanation,
@@ -71,7 +73,7 @@ from .translation import Translation, TranslationError, translate
 __all__ = [
     # errors
     "PlacementError", "PlacementSyntaxError", "InventoryError", "PlacementInputError",
-    "ExpressionError",
+    "ExpressionError", "PlacementWarning", "UnknownAttributeWarning",
     # the language
     "parse", "Expression", "Comparison", "And", "Or", "Not", "Op", "Subject", "SubjectKind",
     "Version", "Timestamp", "Field", "attribute", "agent_connected", "agent_version",

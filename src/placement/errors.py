@@ -11,6 +11,8 @@ __all__ = [
     "ExpressionTypeError",
     "InventoryError",
     "PlacementInputError",
+    "PlacementWarning",
+    "UnknownAttributeWarning",
 ]
 
 
@@ -88,3 +90,17 @@ class InventoryError(PlacementError):
 
 class PlacementInputError(PlacementError):
     """Invalid task, constraint or strategy input to the placer."""
+
+
+class PlacementWarning(UserWarning):
+    """Root of the warnings this library gives: the input is accepted, but looks mistaken."""
+
+
+class UnknownAttributeWarning(PlacementWarning):
+    """A constraint or strategy names an attribute that no instance of the inventory has.
+
+    A misspelt `spread(attribute:ecs.availabilty-zone)` or `memberOf` clause would otherwise
+    match nothing (or everything) silently. The message names the nearest attribute names the
+    inventory does have. Existence tests (`exists`, `!exists`) never warn: asking whether an
+    instance lacks an attribute is what they are for.
+    """

@@ -487,6 +487,12 @@ class ClusterState:
     def __repr__(self) -> str:
         return f"<ClusterState {len(self)} instances, {len(self._tasks)} tasks>"
 
+    def _repr_html_(self) -> str:
+        """An HTML table for notebooks: the current instances, with CPU and memory bars."""
+        from .render import cluster_state_html
+
+        return cluster_state_html(self)
+
     @property
     def held(self) -> tuple[str, ...]:
         """ARNs of RUNNING tasks held until an event for their instance arrives."""

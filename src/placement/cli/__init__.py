@@ -29,7 +29,7 @@ from . import (
     scaling,
     translate,
 )
-from .render import Output
+from .render import Output, warnings_to
 
 __all__ = ["main", "build_parser", "EXIT_OK", "EXIT_FAILURE", "EXIT_USAGE", "EXIT_UNPLACED"]
 
@@ -100,6 +100,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         probe.finish()
         return parsed
     out = Output(getattr(parsed, "output", "table") or "table")
-    code = _run(parsed, out)
+    with warnings_to(out):
+        code = _run(parsed, out)
     out.finish()
     return code

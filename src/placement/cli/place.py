@@ -14,7 +14,7 @@ from ..inventory import Inventory
 from ..place import reasons as R
 from ..place.api import place
 from ..place.explain import PlacementExplanation
-from ..place.result import PlacementResult
+from ..place.result import PlacementResult, details_dict
 from ..place.task import TaskSpec
 from ..rules import constraints_from, strategy_from
 from .explain import explanation_json, explanation_lines
@@ -39,7 +39,7 @@ from .render import (
     instance_names,
     ints,
     percent,
-    reason_phrase,
+    reason_table,
     table,
     zone_of,
 )
@@ -258,6 +258,7 @@ def explain_json(explanation: PlacementExplanation) -> dict[str, Any]:
     return {
         "eligible": int(explanation.eligible.sum()),
         "reasons": explanation.counts(),
+        "details": details_dict(explanation.details()),
         "instances": [
             {"instance": ids[row], "reasons": reasons}
             for row, reasons in enumerate(_every_reason(explanation))
@@ -365,10 +366,6 @@ def _zone_lines(request: Request, result: PlacementResult, out: Output) -> list[
     return ["", *lines, legend]
 
 
-def _reason_table(counts: dict[str, int], out: Output) -> list[str]:
-    rows = [[code, str(n), reason_phrase(code)] for code, n in counts.items()]
-    return table(["REASON", "INSTANCES", "MEANING"], rows, right=(1,), shrink=2,
-                 width=out.width, indent="  ", paint={0: out.style.yellow})  # fmt: skip
 
 
 def _failure_lines(request: Request, result: PlacementResult, out: Output) -> list[str]:
@@ -385,7 +382,8 @@ def _failure_lines(request: Request, result: PlacementResult, out: Output) -> li
             lines += ["", f"{head} {empty[0].upper()}{empty[1:]}."]
             continue
         label = f"Instances excluded, each counted under its first reason (adds up to {n}):"
-        lines += ["", head, label, *_reason_table(dict(failure.reasons), out)]
+        table_lines = reason_table(dict(failure.reasons), out, details=failure.details)
+        lines += ["", head, label, *table_lines]
     return lines
 
 
@@ -400,7 +398,7 @@ def _explain_lines(explanation: PlacementExplanation, out: Output) -> list[str]:
     ]
     counts = explanation.counts()
     if counts:
-        lines += _reason_table(counts, out)
+        lines += reason_table(counts, out, details=explanation.details())
     every = _every_reason(explanation)
     refusing = [row for row in range(n) if every[row]]
     if refusing:

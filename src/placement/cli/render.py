@@ -6,22 +6,25 @@ needs care (fit 100 columns by shortening one column) is a dozen lines. docs/cli
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import re
 import sys
-from collections.abc import Callable, Sequence
+import warnings
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from typing import Any, TextIO
 
 import numpy as np
 
+from ..errors import PlacementWarning
 from ..inventory import Inventory
 from ..place import reasons as R
 
 __all__ = [
     "MODES", "TABLE_WIDTH", "Output", "Style", "table", "bar", "percent", "instance_names",
     "zone_of", "attribute_of", "ints", "fit", "colour_wanted", "REASON_PHRASES", "reason_phrase",
-    "reason_table", "FIRST_REASON_LABEL", "more_line",
+    "reason_table", "FIRST_REASON_LABEL", "more_line", "warnings_to",
 ]  # fmt: skip
 
 MODES = ("table", "json", "wide")
@@ -285,9 +288,19 @@ FIRST_REASON_LABEL = "Instances excluded, each counted under its first reason (a
 """How every command labels first-reason counts (`place`'s failure, headroom, needs, deploy)."""
 
 
-def reason_table(counts: dict[str, int], out: Output, indent: str = "  ") -> list[str]:
-    """Lines of a REASON / INSTANCES / MEANING table, reasons in yellow."""
-    rows = [[code, str(n), reason_phrase(code)] for code, n in counts.items()]
+def reason_table(
+    counts: dict[str, int],
+    out: Output,
+    indent: str = "  ",
+    details: Mapping[str, Sequence[str]] | None = None,
+) -> list[str]:
+    """Lines of a REASON / INSTANCES / MEANING table, reasons in yellow.
+
+    `details` names what `ATTRIBUTE` and `RESOURCE:PORTS` stand for (a `Failure`'s
+    `details`, `PlacementExplanation.details()`): `ATTRIBUTE (missing: a)`.
+    """
+    rows = [[R.labelled(code, details), str(n), reason_phrase(code)]
+            for code, n in counts.items()]  # fmt: skip
     return table(["REASON", "INSTANCES", "MEANING"], rows, right=(1,), shrink=2,
                  width=out.width, indent=indent, paint={0: out.style.yellow})  # fmt: skip
 
@@ -297,3 +310,34 @@ def more_line(out: Output, shown: int, total: int, what: str) -> list[str]:
     if shown >= total:
         return []
     return [out.style.dim(f"  ... {total - shown} more {what} (-o wide lists every one)")]
+
+
+@contextlib.contextmanager
+def warnings_to(out: Output) -> Iterator[None]:
+    """The library's warnings as `placement: warning: ...` lines on stderr, each one once.
+
+    Other warnings go where Python sends them; the exit code is never changed.
+    """
+    seen: set[str] = set()
+    with warnings.catch_warnings():
+        warnings.simplefilter("always", PlacementWarning)
+        show = warnings.showwarning
+
+        def shown_once(
+            message: Warning | str,
+            category: type[Warning],
+            filename: str,
+            lineno: int,
+            file: TextIO | None = None,
+            line: str | None = None,
+        ) -> None:
+            if not issubclass(category, PlacementWarning):
+                show(message, category, filename, lineno, file, line)
+                return
+            text = str(message)
+            if text not in seen:
+                seen.add(text)
+                out.error(f"warning: {text}")
+
+        warnings.showwarning = shown_once
+        yield

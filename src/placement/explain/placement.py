@@ -11,6 +11,7 @@ import numpy.typing as npt
 
 from ..inventory import Inventory
 from ..place import reasons as R
+from ..place.details import reason_details
 from ..place.masks import member_of, reason_masks
 from ..place.task import TaskSpec
 from ..rules import Constraint
@@ -52,6 +53,23 @@ class PlacementExplanation:
         row = row_of(instance, len(self.inventory), self._find)
         return tuple(r for r, mask in self.masks.items() if mask[row])
 
+    def details(
+        self, instance: int | np.integer[Any] | str | None = None
+    ) -> dict[str, tuple[str, ...]]:
+        """What `ATTRIBUTE` and `RESOURCE:PORTS` stand for: the missing attributes, taken ports.
+
+        Over every instance each reason excludes, or over one `instance` (keyed as `reasons`
+        keys it). `{"ATTRIBUTE": ("a",), "RESOURCE:PORTS": ("80", "53/udp")}`; a reason with
+        nothing to name is left out.
+        """
+        masks: Mapping[str, npt.NDArray[np.bool_]] = self.masks
+        if instance is not None:
+            row = row_of(instance, len(self.inventory), self._find)
+            one = np.zeros(len(self.inventory), dtype=bool)
+            one[row] = True
+            masks = {reason: mask & one for reason, mask in masks.items()}
+        return reason_details(self.inventory, self.task, masks)
+
     def _find(self, arn: str) -> int | None:
         try:
             return self.inventory.index_of(arn)
@@ -66,9 +84,10 @@ class PlacementExplanation:
     def __str__(self) -> str:
         n = len(self.inventory)
         lines = [f"{int(self.eligible.sum())} of {n} instances can take the task"]
+        details = self.details()
         for reason, count in self.counts().items():
             named = examples(self.inventory.ids, self.masks[reason])
-            lines.append(f"  {reason}: {count} (e.g. {named})")
+            lines.append(f"  {R.labelled(reason, details)}: {count} (e.g. {named})")
         if self.masks[R.MEMBER_OF].any():
             # Which clause of which memberOf expression did the rejecting.
             for detail in self.member_of_details():

@@ -79,6 +79,12 @@ class DaemonResult:
             f"{len(self.stops)} to stop>"
         )
 
+    def _repr_html_(self) -> str:
+        """An HTML table for notebooks: where it starts, why elsewhere not, what stops."""
+        from ..render import daemon_html
+
+        return daemon_html(self)
+
 
 def decide_daemon(
     inventory: Any, task: Any, constraints: Iterable[Any], strategy: Any

@@ -65,6 +65,14 @@ class DeploymentRound:
             out["pending_providers"] = dict(self.pending_providers)
         return out
 
+    def __repr__(self) -> str:
+        from ..text import reason_counts, shorten
+
+        pending = f", {self.pending} pending ({shorten(reason_counts(self.reasons), 50)})" if (
+            self.pending) else ""
+        return (f"<DeploymentRound started {len(self.started)}, stopped {len(self.stopped)}"
+                f"{pending}: old {self.old}, new {self.new}>")  # fmt: skip
+
 
 @attrs.frozen(eq=False)
 class Deployment:
@@ -110,6 +118,22 @@ class Deployment:
             "pending_reasons": dict(self.pending_reasons),
             "rounds": [r.to_dict() for r in self.rounds],
         }
+
+    def __repr__(self) -> str:
+        from ..text import reason_counts, shorten
+
+        how = "completed" if self.completed else "stuck"
+        why = reason_counts(self.pending_reasons)
+        tail = f"; {shorten(why, 40)}" if why and not self.completed else ""
+        rounds = f"{len(self.rounds)} round{'' if len(self.rounds) == 1 else 's'}"
+        return (f"<Deployment {shorten(self.group, 30)!r} {how} in {rounds}: "
+                f"new {self.new}, old {self.old} of {self.desired_count}{tail}>")  # fmt: skip
+
+    def _repr_html_(self) -> str:
+        """An HTML table for notebooks: one row per round, and why it stuck."""
+        from ..render import deployment_html
+
+        return deployment_html(self)
 
 
 def _int(value: Any, name: str, low: int, high: int | None = None) -> int:

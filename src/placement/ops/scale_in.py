@@ -83,7 +83,17 @@ class ScaleInResult:
     __hash__ = None  # type: ignore[assignment]
 
     def __repr__(self) -> str:
-        return f"<ScaleInResult {len(self.stops)} tasks of {self.group!r:.80}, {self.inventory!r}>"
+        from ..text import shorten
+
+        kept = f", {self.unstopped} unstopped" if self.unstopped else ""
+        return (f"<ScaleInResult {len(self.stops)} tasks of {shorten(self.group, 40)!r} to stop"
+                f"{kept}; {len(self.inventory)} instances after>")  # fmt: skip
+
+    def _repr_html_(self) -> str:
+        """An HTML table for notebooks: the tasks to stop, in order."""
+        from ..render import scale_in_html
+
+        return scale_in_html(self)
 
 
 def check_inputs(

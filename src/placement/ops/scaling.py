@@ -24,6 +24,7 @@ from ..model import FrozenMap
 from ..place.providers import ProviderFailure, only_provider, provider_rows
 from ..place.result import PlacementResult
 from ..rules import shown
+from .templates import TemplateRefusedError
 from .whatif import _template_list, instances_needed
 
 __all__ = ["ScalingAnswer", "managed_scaling"]
@@ -154,11 +155,14 @@ def managed_scaling(
                 raise PlacementInputError(
                     f"{where}: {waiting} copies fitted nowhere; a template is needed"
                 )
-            needed = instances_needed(
-                after, result.task, waiting, [_template(item["template"], name)],
-                constraints=[*result.constraints, only_provider(name)], limit=limit,
-            )  # fmt: skip
-            new = needed.instances
+            try:
+                needed = instances_needed(
+                    after, result.task, waiting, [_template(item["template"], name)],
+                    constraints=[*result.constraints, only_provider(name)], limit=limit,
+                )  # fmt: skip
+                new = needed.instances
+            except TemplateRefusedError:  # its clones would take none: no number helps
+                new = None
             m += new or 0
         desired = math.ceil(100 * m / target)
         if low is not None:

@@ -43,6 +43,7 @@ from ..place.result import PlacementResult
 from ..place.task import TaskSpec
 from ..rules.base import USER_RANK, Constraint, Strategy
 from ..syntax.ast import Expression, SubjectKind
+from .templates import refuse_unusable_templates
 
 __all__ = [
     "Headroom", "InstancesNeeded", "headroom", "instances_needed", "capacities", "MAX_LIMIT",
@@ -80,6 +81,19 @@ class Headroom:
         if self.provider is not None:
             out["capacityProvider"] = self.provider
         return out
+
+    def __repr__(self) -> str:
+        from ..text import reason_counts, shorten
+
+        copies = "unbounded" if self.unbounded else f"{self.copies} more copies"
+        counts = reason_counts(self.reasons)
+        return f"<Headroom {copies}{'; ' + shorten(counts, 80) if counts else ''}>"
+
+    def _repr_html_(self) -> str:
+        """An HTML table for notebooks: the copies that fit, why the next one does not."""
+        from ..render import headroom_html
+
+        return headroom_html(self)
 
 
 @attrs.frozen(eq=False)
@@ -126,6 +140,12 @@ class InstancesNeeded:
         if self.instances is None:
             return f"<InstancesNeeded none up to {self.limit} for {self.count} copies>"
         return f"<InstancesNeeded {self.instances} new instances for {self.count} copies>"
+
+    def _repr_html_(self) -> str:
+        """HTML for notebooks: the placement on the grown inventory, or why templates stop."""
+        from ..render import instances_needed_html
+
+        return instances_needed_html(self)
 
 
 # -- capacities ---------------------------------------------------------------------------------
@@ -426,7 +446,9 @@ def instances_needed(
     The i-th new instance copies template i mod t with a fresh ARN (`<template's prefix>/new-N`)
     and EC2 id (`i-new-N`) and no tasks, and is appended after the existing instances; its
     remaining resources and reserved ports are the template's as given. The answer is computed
-    from capacities, then checked by placing: k copies place, k - 1 do not. When no k up to
+    from capacities, then checked by placing: k copies place, k - 1 do not. When new instances
+    are needed, a template that cannot take one copy as a fresh instance of its own (its clones
+    would take none) raises `PlacementInputError` naming it and its reasons. When no k up to
     `limit` works, `instances` is None and `reasons` says why the template instances refuse.
     `limit` is at most `MAX_LIMIT` (100,000) and `count` at most `MAX_PLACED` (every copy must
     place); larger values are refused up front.
@@ -488,6 +510,9 @@ def _needed(
     if have < count:
         # One new instance per template: what each takes (new instances differ only by name).
         sample = Inventory.from_instances(fresh.first(len(fresh.templates)))
+        # New instances are needed: a template whose clones would take nothing is refused.
+        refuse_unusable_templates(sample, fresh.templates, task, rules,
+                                  _reads_identity(rules, task))  # fmt: skip
         sample_caps = np.minimum(capacities(sample, task, rules), count)  # UNLIMITED: all
         fits = bool((sample_caps > 0).any())
         k = _smallest_k(have, count, sample_caps.tolist()) if fits else limit + 1

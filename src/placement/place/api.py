@@ -163,9 +163,16 @@ class Ranking:
     def __repr__(self) -> str:
         from ..text import shorten
 
-        best = "" if self.best is None else f", best {shorten(self.best, 100)!r}"
+        # The ARN's last part names the instance (a full ARN alone is over 90 characters).
+        best = "" if self.best is None else f", best {shorten(self.best.rsplit('/', 1)[-1], 60)!r}"
         excluded = len(self._ids) - len(self._rows)
         return f"<Ranking {len(self)} candidates{best}, {excluded} excluded>"
+
+    def _repr_html_(self) -> str:
+        """An HTML table for notebooks: the candidates best first, the reasons of the rest."""
+        from ..render import ranking_html
+
+        return ranking_html(self)
 
 
 def _frozen(array: npt.NDArray[Any]) -> npt.NDArray[Any]:

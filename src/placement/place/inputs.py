@@ -15,6 +15,7 @@ from ..rules import (
     shown,
     strategy_from,
 )
+from .names import warn_unknown_attributes
 from .task import TaskSpec
 
 __all__ = ["check_inputs", "check_seed", "MAX_COUNT", "MAX_PLACED"]
@@ -49,7 +50,9 @@ def check_inputs(
             f"at most {MAX_CONSTRAINTS} constraints, task definition's included; got "
             f"{len(rules) + len(task.constraints)}"
         )
-    return rules, strategy_from(strategy)
+    chain = strategy_from(strategy)
+    warn_unknown_attributes(inventory, (*task.constraints, *rules, *chain))
+    return rules, chain
 
 
 def check_seed(seed: Any) -> None:

@@ -10,17 +10,32 @@ import numpy as np
 import numpy.typing as npt
 
 from ..errors import PlacementInputError
-from ..inventory import LOCAL_TASK_PREFIX, Inventory
+from ..inventory import LOCAL_TASK_PREFIX, PROVIDER_ATTRIBUTE, Inventory
 from ..model import FrozenMap
+from . import reasons as R
+from .details import first_reason_masks, reason_details
+from .task import TaskSpec
 
 if TYPE_CHECKING:
     from ..explain.placement import PlacementExplanation
 
-__all__ = ["Failure", "PlacementResult"]
+__all__ = ["Failure", "PlacementResult", "details_dict"]
 
 
 def _frozen(value: Mapping[str, int]) -> Mapping[str, int]:
     return value if isinstance(value, FrozenMap) else FrozenMap(value)
+
+
+def _frozen_details(value: Mapping[str, Any]) -> Mapping[str, tuple[str, ...]]:
+    return FrozenMap({str(k): tuple(str(v) for v in names) for k, names in value.items()})
+
+
+def details_dict(details: Mapping[str, Sequence[str]]) -> dict[str, dict[str, list[str]]]:
+    """Reason details as JSON: `{"ATTRIBUTE": {"missing": [...]}, ...}`."""
+    from .reasons import DETAIL_WORDS
+
+    return {reason: {DETAIL_WORDS.get(reason, "detail"): list(names)}
+            for reason, names in details.items()}  # fmt: skip
 
 
 def _positive(_instance: Any, attribute: Any, value: Any) -> None:
@@ -45,10 +60,31 @@ class Failure:
     index: int
     reasons: Mapping[str, int] = attrs.field(converter=_frozen)
     count: int = attrs.field(default=1, validator=_positive)
+    details: Mapping[str, tuple[str, ...]] = attrs.field(
+        factory=FrozenMap, converter=_frozen_details, eq=False, repr=False, kw_only=True
+    )
+    """What `ATTRIBUTE` and `RESOURCE:PORTS` stand for here: the required attributes that
+    instances counted under `ATTRIBUTE` lack, the task's host ports taken on instances counted
+    under `RESOURCE:PORTS` (`"80"`, `"53/udp"`). Filled when a `PlacementResult`'s failures
+    are read; not part of equality (the counts are the decision)."""
+
+    def label(self, reason: str) -> str:
+        """`reason` with its details: `ATTRIBUTE (missing: a)`, `RESOURCE:PORTS (taken: 80)`."""
+        from .reasons import labelled
+
+        return labelled(reason, self.details)
 
     def to_dict(self) -> dict[str, Any]:
-        """Plain JSON-ready data: `index`, `count` and `reasons` (first reason per instance)."""
-        return {"index": self.index, "count": self.count, "reasons": dict(self.reasons)}
+        """Plain JSON-ready data: `index`, `count` and `reasons` (first reason per instance).
+
+        With `details` when there are some: `{"ATTRIBUTE": {"missing": [...]},
+        "RESOURCE:PORTS": {"taken": [...]}}`.
+        """
+        out: dict[str, Any] = {"index": self.index, "count": self.count,
+                               "reasons": dict(self.reasons)}  # fmt: skip
+        if self.details:
+            out["details"] = details_dict(self.details)
+        return out
 
     def __repr__(self) -> str:
         from ..text import reason_counts, short_repr
@@ -85,10 +121,11 @@ class PlacementResult:
     built when first read, so placing never pays for a string or a task row per copy.
     """
 
-    __slots__ = ("_placements", "failures", "_inventory", "task", "constraints", "_task_arns",
-                 "_base", "_rows")  # fmt: skip
+    __slots__ = ("_placements", "_failures", "_inventory", "task", "constraints", "_task_arns",
+                 "_base", "_rows", "_detailed")  # fmt: skip
 
-    failures: tuple[Failure, ...]
+    _failures: tuple[Failure, ...]
+    _detailed: tuple[Failure, ...] | None  # `_failures` with their details, once read
     task: Any
     constraints: tuple[Any, ...]
     _placements: tuple[str, ...] | None
@@ -107,7 +144,7 @@ class PlacementResult:
         task_arns: Sequence[str] = (),
     ) -> None:
         self._set(tuple(placements), tuple(failures), inventory, task, tuple(constraints),
-                  tuple(task_arns), None, None)  # fmt: skip
+                  tuple(task_arns), None, None, None)  # fmt: skip
 
     @classmethod
     def committing(
@@ -128,7 +165,7 @@ class PlacementResult:
         out = cls.__new__(cls)
         rows = np.array(rows, dtype=np.int64)
         rows.flags.writeable = False
-        out._set(None, tuple(failures), final, task, tuple(constraints), None, base, rows)
+        out._set(None, tuple(failures), final, task, tuple(constraints), None, base, rows, None)
         return out
 
     def _set(self, *values: Any) -> None:
@@ -146,9 +183,45 @@ class PlacementResult:
             final = self._inventory
             if final is None:  # the base and the rows are what the inventory is built from
                 return (_committed, (self._base, self._rows, self.task, self.constraints,
-                                     self.failures))  # fmt: skip
-        return (PlacementResult, (self.placements, self.failures, self.inventory, self.task,
+                                     self._failures))  # fmt: skip
+        return (PlacementResult, (self.placements, self._failures, self.inventory, self.task,
                                   self.constraints, self.task_arns))  # fmt: skip
+
+    @property
+    def failures(self) -> tuple[Failure, ...]:
+        """At most one record of the copies that fitted nowhere (one per capacity provider).
+
+        Each carries its `details` (the missing attributes, the taken ports), worked out the
+        first time this is read: placing itself never pays for them.
+        """
+        detailed = self._detailed
+        if detailed is None:
+            detailed = self._with_details()
+            object.__setattr__(self, "_detailed", detailed)
+        return detailed
+
+    def _with_details(self) -> tuple[Failure, ...]:
+        failures = self._failures
+        wanted = (R.ATTRIBUTE, R.PORTS)
+        if not any(r in f.reasons for f in failures for r in wanted):
+            return failures
+        if not isinstance(self.task, TaskSpec):
+            return failures
+        if self._inventory is None and self._base is not None and self._rows is not None:
+            # The state after is the base plus the copies: count them, never build it.
+            inventory = self._base
+            copies = np.bincount(self._rows, minlength=len(inventory)).astype(np.int64)
+        else:
+            inventory, copies = self.inventory, None
+        masks = first_reason_masks(inventory, self.task, copies)
+        placed = None if copies is None else copies > 0
+        out = []
+        for failure in failures:
+            provider = getattr(failure, "provider", None)
+            own = masks if provider is None else _provider_masks(inventory, masks, provider)
+            details = reason_details(inventory, self.task, own, placed)
+            out.append(attrs.evolve(failure, details=details) if details else failure)
+        return tuple(out)
 
     @property
     def placements(self) -> tuple[str, ...]:
@@ -190,7 +263,7 @@ class PlacementResult:
     @property
     def failed(self) -> int:
         """How many copies fitted nowhere."""
-        return sum(f.count for f in self.failures)
+        return sum(f.count for f in self._failures)
 
     @property
     def requested(self) -> int:
@@ -233,7 +306,7 @@ class PlacementResult:
             return NotImplemented
         return (
             self.placements == other.placements
-            and self.failures == other.failures
+            and self._failures == other._failures
             and self.inventory == other.inventory
         )
 
@@ -244,6 +317,17 @@ class PlacementResult:
         from ..render import result_html
 
         return result_html(self)
+
+
+def _provider_masks(
+    inventory: Inventory, masks: Mapping[str, npt.NDArray[np.bool_]], provider: str
+) -> dict[str, npt.NDArray[np.bool_]]:
+    """`masks` kept to the instances of one capacity provider (its failure counts only those)."""
+    column = inventory.attributes.get(PROVIDER_ATTRIBUTE)
+    if column is None:
+        return {}
+    own = column.codes == column.index.get(provider, -2)
+    return {reason: mask & own for reason, mask in masks.items()}
 
 
 def _committed(

@@ -21,6 +21,7 @@ import numpy.typing as npt
 from ..columns import StringColumn
 from ..errors import PlacementInputError
 from ..inventory import Inventory
+from ..ops.templates import TemplateRefusedError
 from ..ops.whatif import (
     _Fresh,
     _Grown,
@@ -393,9 +394,12 @@ class _Finder:
             return
         if k is not None and self.fixes and self.fixes[-1].kind == "add-instances":
             self.fixes.pop()  # counting missed something only placing shows: search instead
-        needed = instances_needed(
-            p.inventory, p.task, p.count, templates, constraints=p.rules, strategy=p.chain
-        )
+        try:
+            needed = instances_needed(
+                p.inventory, p.task, p.count, templates, constraints=p.rules, strategy=p.chain
+            )
+        except TemplateRefusedError:  # a template whose clones take nothing: no such fix
+            return
         if needed.instances is not None:
             add(needed.instances)
 

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import html
 from collections.abc import Mapping
 from typing import Any
 
@@ -146,13 +145,6 @@ class Repair:
 
     def _repr_html_(self) -> str:
         """An HTML table for notebooks: one row per fix."""
-        from ..render import shorten
+        from ..render import repair_html
 
-        head = "<tr><th>kind</th><th>change</th><th>before</th><th>after</th></tr>"
-        rows = "".join(
-            f"<tr><td>{html.escape(f.kind)}</td><td>{html.escape(shorten(f.summary, 300))}</td>"
-            f"<td>{f.placed_before}</td><td>{f.placed_after}</td></tr>"
-            for f in self.fixes[:50]
-        )
-        caption = html.escape(f"{self.question}: {self.placed} of {self.requested} placed")
-        return f"<p><b>{caption}</b></p><table>{head}{rows}</table>"
+        return repair_html(self)
