@@ -27,7 +27,7 @@ from .rules import (
     Spread,
     TopologySpread,
 )
-from .syntax.ast import And, Comparison, Expression, Not, Op, Or, Subject, SubjectKind
+from .syntax.ast import NOMAD_OPS, And, Comparison, Expression, Not, Op, Or, Subject, SubjectKind
 from .syntax.literals import Timestamp, Version
 
 __all__ = [
@@ -55,10 +55,23 @@ ATTRIBUTE_NAMES: tuple[str, ...] = (
 ATTRIBUTE_VALUES: tuple[str, ...] = (
     "t2.small", "t2.medium", "m5.large", "us-east-1a", "us-east-1b", "us-east-1c", "linux",
     "prod", "dev", "1", "2", "10", "1.5", "", "a b", "and", "it's",
+    # read specially by the Nomad operators: versions, sets, floats Go parses and ECS does not
+    "1.2.3", "1.3.0-beta.1", "a, b", "1e3", "inf",
 )  # fmt: skip
 TASK_GROUPS: tuple[str, ...] = ("service:web", "service:db", "family:batch", "databases")
 PATTERNS: tuple[str, ...] = ("t2.*", ".*", "us-east-1[ab]", "[0-9]+", "prod|dev", "service:.*", "x")
 VERSIONS: tuple[str, ...] = ("1.0.0", "1.9.0", "1.10", "1.14.5", "1.14", "1.70.2", "2")
+# Arguments of the Nomad operators (placement extensions): go-version and SemVer constraint
+# lists, and values that Nomad's orderings read as integers, floats (inf, hex) or text.
+VERSION_CONSTRAINTS: tuple[str, ...] = (
+    ">= 1.2, < 1.5", "~> 1.2", "~> 1.2.3", "= 1.0", "!= 2", "> 1.0.0-beta", "1.14.5", "< 10",
+)  # fmt: skip
+SEMVER_CONSTRAINTS: tuple[str, ...] = (
+    ">= 1.0.0-beta.1", "< 2.0.0", "= 1.2.3", ">= 1.2, < 1.5", "!= 1.0.0-rc.1", "1.14.5",
+)  # fmt: skip
+NOMAD_VALUES: tuple[str, ...] = (
+    "1.2.3", "1.3.0-beta.1", "v1.4", "2", "10", "1.5", "1e3", "inf", "NaN", "0x1p4", "a, b", "b",
+)  # fmt: skip
 _EPOCH_2018 = 1_514_764_800  # 2018-01-01T00:00:00Z
 
 
@@ -88,8 +101,15 @@ def comparisons(
         op = data(st.sampled_from(sorted(kind.operators, key=lambda o: o.value)))
         if op.arity == "none":
             return Comparison(subject, op)
-        if op in (Op.MATCHES, Op.NOT_MATCHES):
+        if op in (Op.MATCHES, Op.NOT_MATCHES, Op.REGEXP):
             return Comparison(subject, op, data(st.sampled_from(PATTERNS)))
+        if op is Op.VERSION:
+            return Comparison(subject, op, data(st.sampled_from(VERSION_CONSTRAINTS)))
+        if op is Op.SEMVER:
+            return Comparison(subject, op, data(st.sampled_from(SEMVER_CONSTRAINTS)))
+        if op in NOMAD_OPS:  # sets and orderings: any text, often one Nomad reads specially
+            either = st.sampled_from(NOMAD_VALUES) | st.sampled_from(attribute_values)
+            return Comparison(subject, op, data(either))
         values: st.SearchStrategy[Any]
         if kind is SubjectKind.AGENT_CONNECTED:
             values = st.booleans()
