@@ -50,8 +50,10 @@ class ConstraintError(Exception):
 
 # Go's unicode.IsSpace, which strings.TrimSpace strips (Python's str.strip also strips
 # \x1c-\x1f, which Go keeps).
-_GO_SPACE = "\t\n\v\f\r \x85\xa0\u1680\u2000\u2001\u2002\u2003\u2004\u2005\u2006\u2007\u2008" \
+_GO_SPACE = (
+    "\t\n\v\f\r \x85\xa0\u1680\u2000\u2001\u2002\u2003\u2004\u2005\u2006\u2007\u2008"
     "\u2009\u200a\u2028\u2029\u202f\u205f\u3000"
+)
 
 
 def go_trim(text: str) -> str:
