@@ -24,7 +24,7 @@ from ..instance import Instance
 from ..rules import Constraint, MaxPer, MemberOf
 from ..rules.max_per import MAX_PER_LIMIT
 from ..syntax.ast import Comparison, Expression, Not, Op, Subject, SubjectKind
-from ..text import shown
+from ..text import shorten, shown
 
 __all__ = [
     "constraint",
@@ -58,7 +58,7 @@ EVERYTHING: Expression = Comparison(_ID, Op.EXISTS) | Comparison(_ID, Op.NOT_EXI
 NOTHING: Expression = Comparison(_ID, Op.EXISTS) & Comparison(_ID, Op.NOT_EXISTS)
 
 
-@attrs.frozen
+@attrs.frozen(repr=False)
 class NomadConstraint(MemberOf):
     """One constraint block as a `memberOf`, refusing under Nomad's own words for it.
 
@@ -77,8 +77,11 @@ class NomadConstraint(MemberOf):
     def __str__(self) -> str:
         return f"constraint({self.reason})"
 
+    def __repr__(self) -> str:
+        return f"<{type(self).__name__} {shorten(self.reason, 180)!r}>"
 
-@attrs.frozen
+
+@attrs.frozen(repr=False)
 class NomadDistinct(MaxPer):
     """`distinct_hosts` (`maxPer(instanceId, 1)`) or `distinct_property` (`maxPer(prop, N)`).
 
@@ -97,6 +100,9 @@ class NomadDistinct(MaxPer):
 
     def __str__(self) -> str:
         return f"constraint({self.reason})"
+
+    def __repr__(self) -> str:
+        return f"<{type(self).__name__} {shorten(self.reason, 180)!r}>"
 
 
 def target_attribute(target: str, part: str = "attribute") -> str:
