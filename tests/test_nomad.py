@@ -518,3 +518,16 @@ def test_distinct_property_counts() -> None:
     assert result.placed == 6 and racks.count("r0") == 3 and racks.count("r1") == 3
     hosts = {"Name": "g", "Constraints": [{"operator": "distinct_hosts"}], "Tasks": []}
     assert place(inv, TaskSpec.from_nomad(hosts), 8).placed == 4
+
+
+def test_operator_words_are_reserved_with_a_hint() -> None:
+    with pytest.raises(placement.PlacementSyntaxError, match="quote it as a value"):
+        parse("attribute:x == version")
+    assert parse("attribute:x == 'version'").matches(Instance(arn="n", attributes={"x": "version"}))
+
+
+def test_ecs_json_is_refused_for_nomad_operators() -> None:
+    rules = constraints([on("k", "=", "x"), on("k", "regexp", "x")])
+    assert rules[0].to_ecs() == {"type": "memberOf", "expression": "attribute:attr.k == x"}
+    with pytest.raises(placement.PlacementInputError, match="no ECS JSON form: ECS has no regexp"):
+        rules[1].to_ecs()

@@ -23,7 +23,7 @@ from ..errors import PlacementError, PlacementInputError
 from ..instance import Instance
 from ..rules import Constraint, MaxPer, MemberOf
 from ..rules.max_per import MAX_PER_LIMIT
-from ..syntax.ast import Comparison, Expression, Not, Op, Subject, SubjectKind
+from ..syntax.ast import NOMAD_OPS, Comparison, Expression, Not, Op, Subject, SubjectKind
 from ..text import shorten, shown
 
 __all__ = [
@@ -73,6 +73,17 @@ class NomadConstraint(MemberOf):
     def reason(self) -> str:  # type: ignore[override]
         """The failure reason: the block's own text."""
         return self.text or str(self.expression)
+
+    def to_ecs(self) -> dict[str, str]:
+        """ECS's `memberOf` JSON; refused when the expression uses a Nomad operator."""
+        nomad = sorted({leaf.op.value for leaf in self.expression.leaves() if leaf.op in NOMAD_OPS})
+        if nomad:
+            raise PlacementInputError(
+                f"constraint {self.reason!r} has no ECS JSON form: ECS has no "
+                + ", ".join(nomad)
+                + " (placement.translate bridges what it can)"
+            )
+        return super().to_ecs()
 
     def __str__(self) -> str:
         return f"constraint({self.reason})"

@@ -501,6 +501,14 @@ def _unexpected(token: _Raw, row: dict[str, Any], text: str) -> _FaultError:
     expected = tuple(sorted({_DESCRIBE.get(n, n) for n in row if n not in _NOMAD_TERMINALS}))
     if token[0] == "$END":
         return _FaultError("unexpected end of expression", len(text), expected)
+    if token[0] in _NOMAD_TERMINALS and "WORD" in row:
+        # Reserved by the Nomad operators (docs/language.md §14); ECS takes it as a bare value.
+        return _FaultError(
+            f"unexpected {token[1]!r}: an operator word of placement's Nomad extensions; "
+            f"quote it as a value ('{token[1]}')",
+            token[2],
+            expected,
+        )
     return _FaultError(f"unexpected {token[1]!r}", token[2], expected)
 
 
