@@ -531,3 +531,25 @@ def test_ecs_json_is_refused_for_nomad_operators() -> None:
     assert rules[0].to_ecs() == {"type": "memberOf", "expression": "attribute:attr.k == x"}
     with pytest.raises(placement.PlacementInputError, match="no ECS JSON form: ECS has no regexp"):
         rules[1].to_ecs()
+
+
+def test_text_bounds_compile_to_ecs_orderings() -> None:
+    # A bound that is a number to neither Go nor ECS: both order by text, so ECS's own `<`.
+    assert str(constraint(on("k", "<", "v2"))) == "attribute:attr.k < v2"
+    assert str(constraint(on("k", ">=", "1e400"))) == "attribute:attr.k nomad_ge 1e400"
+    assert str(constraint(on("k", ">", "inf"))) == "attribute:attr.k nomad_gt inf"
+
+
+def test_explain_names_the_nomad_clause() -> None:
+    expr = constraint(on("v", "version", ">= 2")) & constraint(on("k", "regexp", "^a"))
+    insts = [
+        Instance(arn="n1", attributes={"attr.v": "2.1", "attr.k": "ab"}),
+        Instance(arn="n2", attributes={"attr.v": "1.9", "attr.k": "ab"}),
+        Instance(arn="n3", attributes={"attr.k": "ba"}),
+    ]
+    why = placement.explain(expr, Inventory.from_instances(insts))
+    assert [c.rejected_count for c in why.clauses] == [2, 1]
+    assert [c.text for c in why.reasons("n3")] == [
+        "attribute:attr.v version '>= 2'",
+        "attribute:attr.k regexp '^a'",
+    ]

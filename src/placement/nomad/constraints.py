@@ -24,6 +24,8 @@ from ..instance import Instance
 from ..rules import Constraint, MaxPer, MemberOf
 from ..rules.max_per import MAX_PER_LIMIT
 from ..syntax.ast import NOMAD_OPS, Comparison, Expression, Not, Op, Subject, SubjectKind
+from ..syntax.literals import as_number
+from ..syntax.nomad_ops import go_float, go_int
 from ..text import shorten, shown
 
 __all__ = [
@@ -41,6 +43,7 @@ _NODE_TARGETS = ("node.datacenter", "node.class", "node.unique.name", "node.uniq
 _PREFIXES = ("attr.", "meta.")
 
 _ORDER = {"<": Op.NOMAD_LT, "<=": Op.NOMAD_LE, ">": Op.NOMAD_GT, ">=": Op.NOMAD_GE}
+_ECS_ORDER = {"<": Op.LT, "<=": Op.LE, ">": Op.GT, ">=": Op.GE}
 _EQUAL = ("=", "==", "is")
 _NOT_EQUAL = ("!=", "not")
 _SETS = {"set_contains": Op.SET_CONTAINS_ALL, "set_contains_all": Op.SET_CONTAINS_ALL,
@@ -188,10 +191,22 @@ def _compare(name: str, operator: str, right: str) -> Expression:
     if operator == "is_not_set":
         return Comparison(subject, Op.NOT_EXISTS)
     op = _ORDER.get(operator) or _WITH_VALUE[operator]
+    if operator in _ORDER and _text_only(right):
+        op = _ECS_ORDER[operator]  # both order by text alone: ECS's own operator, exactly
     try:
         return Comparison(subject, op, right)
     except PlacementError as exc:
         raise PlacementInputError(f"constraint value {shown(right)}: {exc}") from None
+
+
+def _text_only(bound: str) -> bool:
+    """Whether Nomad and ECS both compare every value with `bound` as text.
+
+    True when the bound is a number to neither: Go's strconv reads it as no int64 and no
+    float64, and ECS's decimal syntax does not take it. Then both order by code point (Go by
+    UTF-8 bytes, the same order).
+    """
+    return go_int(bound) is None and go_float(bound) is None and as_number(bound) is None
 
 
 def _validate(left: str, operator: str, right: str) -> None:
