@@ -551,5 +551,5 @@ def test_explain_names_the_nomad_clause() -> None:
     assert [c.rejected_count for c in why.clauses] == [2, 1]
     assert [c.text for c in why.reasons("n3")] == [
         "attribute:attr.v version '>= 2'",
-        "attribute:attr.k regexp '^a'",
+        "attribute:attr.k regexp ^a",
     ]
