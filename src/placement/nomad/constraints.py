@@ -139,27 +139,26 @@ def target_attribute(target: str, part: str = "attribute") -> str:
     return name
 
 
-def _field(block: Mapping[str, Any], names: tuple[str, str], default: str = "") -> tuple[str, str]:
-    """(value, the key it came from) of the first key present; text only."""
+def _field(block: Mapping[str, Any], *names: str) -> str:
+    """The first of `names` present in the block (text only), else ``""``."""
     for name in names:
         value = block.get(name)
         if value is None:
             continue
         if not isinstance(value, str):
             raise PlacementInputError(f"constraint {name}: expected a string, got {shown(value)}")
-        return value, name
-    return default, names[0]
+        return value
+    return ""
 
 
 def _shorthand(block: Mapping[str, Any]) -> tuple[str, str, str]:
     """(LTarget, Operand, RTarget), HCL's shorthand keys read as Nomad's jobspec reads them."""
-    left, _ = _field(block, ("attribute", "LTarget"))
-    operator, _ = _field(block, ("operator", "Operand"))
-    right, _ = _field(block, ("value", "RTarget"))
+    left = _field(block, "attribute", "LTarget")
+    operator = _field(block, "operator", "Operand")
+    right = _field(block, "value", "RTarget")
     for key in ("version", "semver", "regexp", "set_contains"):
         if key in block:
-            right, _ = _field(block, (key, key))
-            operator = key
+            right, operator = _field(block, key), key
     if "distinct_hosts" in block:
         enabled = block["distinct_hosts"]
         if enabled not in (True, False, "true", "false"):
@@ -168,9 +167,13 @@ def _shorthand(block: Mapping[str, Any]) -> tuple[str, str, str]:
             )
         operator = "distinct_hosts" if enabled in (True, "true") else "disabled"
     if "distinct_property" in block:
-        left, _ = _field(block, ("distinct_property", "distinct_property"))
-        operator = "distinct_property"
+        left, operator = _field(block, "distinct_property"), "distinct_property"
     return left, operator or "=", right
+
+
+def _text(left: str, operator: str, right: str) -> str:
+    """The block as Nomad's allocation metrics name it: `LTarget Operand RTarget`."""
+    return " ".join(part for part in (left, operator, right) if part)
 
 
 def _literal(left: str, operator: str, right: str) -> Expression:
@@ -259,12 +262,12 @@ def constraint(block: Any) -> Expression | NomadDistinct | None:
     if operator == "disabled":
         return None
     _validate(left, operator, right)
-    text = " ".join(part for part in (left, operator, right) if part)
     if operator == "distinct_hosts":
         return NomadDistinct("instanceId", 1, text="distinct_hosts")
     if operator == "distinct_property":
         name = target_attribute(left)
-        return NomadDistinct(f"attribute:{name}", _distinct_count(right), text=text)
+        count = _distinct_count(right)
+        return NomadDistinct(f"attribute:{name}", count, text=_text(left, operator, right))
     if right.startswith("${"):
         raise PlacementInputError(
             f"constraint value: {shown(right)} reads a node attribute; comparing two node "
@@ -291,9 +294,7 @@ def constraints(blocks: Sequence[Any], where: str = "constraints") -> list[Const
         except PlacementError as exc:
             raise PlacementInputError(f"{where}[{position}]: {exc}") from None
         if isinstance(compiled, Expression):
-            left, operator, right = _shorthand(block)
-            text = " ".join(part for part in (left, operator, right) if part)
-            out.append(NomadConstraint(compiled, text=text))
+            out.append(NomadConstraint(compiled, text=_text(*_shorthand(block))))
         elif compiled is not None:
             out.append(compiled)
     return out
