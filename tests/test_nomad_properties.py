@@ -9,6 +9,7 @@ clusters with `distinct_*` rules.
 
 from __future__ import annotations
 
+import contextlib
 import math
 import re
 from typing import Any
@@ -263,3 +264,106 @@ def test_engines_agree_on_nomad_clusters(problem: tuple[Inventory, TaskSpec, int
     room = headroom(inv, task)
     if not room.unbounded and room.copies is not None:
         assert place(inv, task, room.copies + 2).placed == room.copies
+
+
+_JSON = st.recursive(
+    st.none()
+    | st.booleans()
+    | st.integers(-(2**70), 2**70)
+    | st.floats()
+    | st.text(max_size=8)
+    | st.sampled_from(["${attr.a}", "${meta.b}", ">= 1.0", "=", "version", "22,80-81", "²"]),
+    lambda inner: (
+        st.lists(inner, max_size=3) | st.dictionaries(st.text(max_size=6), inner, max_size=3)
+    ),
+    max_leaves=8,
+)
+_NODE_KEYS = [
+    "Name",
+    "ID",
+    "Attributes",
+    "Meta",
+    "NodeResources",
+    "ReservedResources",
+    "Status",
+    "SchedulingEligibility",
+    "Drain",
+    "Drivers",
+    "Resources",
+    "Reserved",
+    "Datacenter",
+]
+_BLOCK_KEYS = [
+    "attribute",
+    "operator",
+    "value",
+    "LTarget",
+    "Operand",
+    "RTarget",
+    "version",
+    "regexp",
+    "set_contains",
+    "distinct_hosts",
+    "distinct_property",
+    "semver",
+]
+_GROUP_KEYS = ["Name", "Constraints", "Tasks", "Networks", "TaskGroups", "Job", "ID"]
+
+
+@settings(max_examples=examples())
+@given(
+    st.dictionaries(st.sampled_from(_NODE_KEYS), _JSON, max_size=6),
+    st.dictionaries(st.sampled_from(_BLOCK_KEYS), _JSON, max_size=4),
+    st.dictionaries(st.sampled_from(_GROUP_KEYS), _JSON, max_size=4),
+    _JSON,
+)
+def test_bad_input_raises_only_placement_errors(
+    node: dict[str, Any], block: dict[str, Any], group: dict[str, Any], anything: Any
+) -> None:
+    import placement
+
+    for call in (
+        lambda: Inventory.from_nomad([node]),
+        lambda: Inventory.from_nomad(anything),
+        lambda: Inventory.from_nomad([{**node, "Name": "n"}], anything),
+        lambda: constraint(block),
+        lambda: constraint(anything),
+        lambda: TaskSpec.from_nomad(group),
+        lambda: TaskSpec.from_nomad({"Name": "g", "Constraints": [block], "Tasks": anything}),
+        # Known paths, random leaves.
+        lambda: TaskSpec.from_nomad(
+            {
+                "Name": "g",
+                "Networks": anything,
+                "Tasks": [{"Name": "t", "Resources": anything, "Driver": anything}],
+            }
+        ),
+        lambda: TaskSpec.from_nomad(
+            {
+                "Name": "g",
+                "Networks": [anything],
+                "Tasks": [
+                    {"Resources": {"CPU": anything, "Networks": [{"ReservedPorts": [anything]}]}}
+                ],
+            }
+        ),
+        lambda: TaskSpec.from_nomad({"Job": {"ID": anything, "TaskGroups": [{"Name": "g"}]}}),
+        lambda: Inventory.from_nomad(
+            [
+                {
+                    "Name": "n",
+                    "ID": "n",
+                    "Attributes": {"driver.x": anything},
+                    "Drivers": {"x": anything},
+                    "NodeResources": {"Cpu": {"CpuShares": anything}, "Memory": {"MemoryMB": 1}},
+                    "ReservedResources": {"Networks": {"ReservedHostPorts": anything}},
+                }
+            ]
+        ),
+        lambda: Inventory.from_nomad(
+            [{"Name": "n", "ID": "n", "Resources": {"CPU": 9, "MemoryMB": 9}}],
+            [{"NodeID": "n", "JobID": anything, "AllocatedResources": {"Tasks": anything}}],
+        ),
+    ):
+        with contextlib.suppress(placement.PlacementError):
+            call()

@@ -64,13 +64,18 @@ def _port_ranges(text: str, where: str) -> set[int]:
         if not part:
             continue
         low, _, high = part.partition("-")
-        if not low.isdigit() or (high and not high.isdigit()):
+        if not _port_digits(low) or (high and not _port_digits(high)):
             raise InventoryError(f"{where}: not a port or range: {shown(part)}")
         a, b = int(low), int(high or low)
         if not 0 < a <= b <= 65535:
             raise InventoryError(f"{where}: not a port range within 1-65535: {shown(part)}")
         ports.update(range(a, b + 1))
     return ports
+
+
+def _port_digits(text: str) -> bool:
+    # ASCII digits only ('²' is a digit to str.isdigit, not to int), and few of them.
+    return 0 < len(text) <= 5 and all(c in "0123456789" for c in text)
 
 
 def node_attributes(node: Mapping[str, Any], where: str = "node") -> dict[str, str | None]:
@@ -271,7 +276,14 @@ def _network_ports(networks: Any, where: str) -> set[int]:
     if not isinstance(networks, list):
         raise PlacementInputError(f"{where}: expected a list, got {shown(networks)}")
     for i, network in enumerate(networks):
-        for j, port in enumerate((network or {}).get("ReservedPorts") or []):
+        if not isinstance(network, Mapping):
+            raise PlacementInputError(f"{where}[{i}]: expected an object, got {shown(network)}")
+        reserved = network.get("ReservedPorts") or []
+        if not isinstance(reserved, list):
+            raise PlacementInputError(
+                f"{where}[{i}].ReservedPorts: expected a list, got {shown(reserved)}"
+            )
+        for j, port in enumerate(reserved):
             value = port.get("Value") if isinstance(port, Mapping) else None
             if isinstance(value, bool) or not isinstance(value, int) or not 0 < value <= 65535:
                 raise PlacementInputError(
