@@ -20,6 +20,8 @@ from hypothesis import strategies as st
 
 from placement import Instance, Inventory, TaskSpec, headroom, parse, place, rank
 from placement.nomad import constraint
+from placement.syntax.ast import NOMAD_OPS
+from placement.testing import expressions
 
 NAMES = ["a", "b"]
 # Values, and how Go's strconv reads each: int64, else float64, else neither (text).
@@ -367,3 +369,19 @@ def test_bad_input_raises_only_placement_errors(
     ):
         with contextlib.suppress(placement.PlacementError):
             call()
+
+
+@settings(max_examples=examples())
+@given(expressions(nomad=False), expressions())
+def test_strategies_draw_nomad_operators_only_when_asked(ecs: Any, anything: Any) -> None:
+    assert not any(leaf.op in NOMAD_OPS for leaf in ecs.leaves())
+    assert parse(str(anything), max_length=None) == anything
+
+
+def test_default_strategies_reach_every_nomad_operator() -> None:
+    from hypothesis import find
+
+    from placement.testing import comparisons
+
+    for op in NOMAD_OPS:
+        assert find(comparisons(), lambda c, op=op: c.op is op).op is op

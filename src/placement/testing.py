@@ -90,15 +90,21 @@ def comparisons(
     attribute_names: Sequence[str] = ATTRIBUTE_NAMES,
     attribute_values: Sequence[str] = ATTRIBUTE_VALUES,
     task_groups: Sequence[str] = TASK_GROUPS,
+    *,
+    nomad: bool = True,
 ) -> st.SearchStrategy[Comparison]:
-    """Valid comparisons over every subject and every operator it takes."""
+    """Valid comparisons over every subject and every operator it takes.
+
+    `nomad=False` leaves out the Nomad operators (docs/language.md §14): ECS's language only.
+    """
 
     @st.composite
     def draw(data: st.DrawFn) -> Comparison:
         kind = data(st.sampled_from(list(SubjectKind)))
         name = data(st.sampled_from(attribute_names)) if kind is SubjectKind.ATTRIBUTE else None
         subject = Subject(kind, name)
-        op = data(st.sampled_from(sorted(kind.operators, key=lambda o: o.value)))
+        ops = kind.operators if nomad else kind.operators - NOMAD_OPS
+        op = data(st.sampled_from(sorted(ops, key=lambda o: o.value)))
         if op.arity == "none":
             return Comparison(subject, op)
         if op in (Op.MATCHES, Op.NOT_MATCHES, Op.REGEXP):
@@ -137,9 +143,14 @@ def expressions(
     attribute_values: Sequence[str] = ATTRIBUTE_VALUES,
     task_groups: Sequence[str] = TASK_GROUPS,
     max_leaves: int = 8,
+    *,
+    nomad: bool = True,
 ) -> st.SearchStrategy[Expression]:
-    """Valid expression trees (nested `And`/`Or`/`Not` included) over every subject/operator."""
-    leaves = comparisons(attribute_names, attribute_values, task_groups)
+    """Valid expression trees (nested `And`/`Or`/`Not` included) over every subject/operator.
+
+    `nomad=False` leaves out the Nomad operators (docs/language.md §14): ECS's language only.
+    """
+    leaves = comparisons(attribute_names, attribute_values, task_groups, nomad=nomad)
 
     def extend(children: st.SearchStrategy[Expression]) -> st.SearchStrategy[Expression]:
         operands = st.lists(children, min_size=2, max_size=3).map(tuple)
