@@ -5,7 +5,7 @@ columnar inventory at once (vectorized), explain which clause rejected which ins
 tasks with ECS's constraints and strategy chains.
 """
 
-from . import examples, k8s
+from . import examples, k8s, nomad
 from .ecs.services import Service
 from .errors import (
     ExpressionError,
@@ -84,7 +84,7 @@ __all__ = [
     "place", "rank", "Ranking", "TaskSpec", "MemberOf", "DistinctInstance", "MaxPer",
     "TopologySpread", "Binpack", "Spread", "Random", "SERVICE_DEFAULT", "RUN_TASK_DEFAULT",
     "PlacementResult", "Failure", "explain_placement", "PlacementExplanation", "examples",
-    "Service", "k8s",
+    "Service", "k8s", "nomad",
     # what-if
     "headroom", "Headroom", "instances_needed", "InstancesNeeded", "deploy", "Deployment",
     "DeploymentRound", "sweep", "managed_scaling", "ScalingAnswer",

@@ -611,6 +611,16 @@ class Inventory:
         return built
 
     @classmethod
+    def from_nomad(cls, nodes: Any, allocations: Any = None) -> Inventory:
+        """Load Nomad node objects (`GET /v1/node/:id`), and optionally allocations.
+
+        See `placement.nomad.inventory` (node names as ARNs, `attr.*`/`meta.*`/`node.*` as
+        attributes, CPU in MHz and memory in MB less reserved) and docs/nomad.md.
+        """
+        built: Inventory = reader("inventory", "nomad")(nodes, allocations)
+        return built
+
+    @classmethod
     def from_boto3(cls, ecs_client: Any, cluster: str) -> Inventory:
         """Read a live cluster through a boto3 ECS client (the `aws` extra).
 

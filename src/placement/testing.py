@@ -27,7 +27,7 @@ from .rules import (
     Spread,
     TopologySpread,
 )
-from .syntax.ast import And, Comparison, Expression, Not, Op, Or, Subject, SubjectKind
+from .syntax.ast import NOMAD_OPS, And, Comparison, Expression, Not, Op, Or, Subject, SubjectKind
 from .syntax.literals import Timestamp, Version
 
 __all__ = [
@@ -55,10 +55,23 @@ ATTRIBUTE_NAMES: tuple[str, ...] = (
 ATTRIBUTE_VALUES: tuple[str, ...] = (
     "t2.small", "t2.medium", "m5.large", "us-east-1a", "us-east-1b", "us-east-1c", "linux",
     "prod", "dev", "1", "2", "10", "1.5", "", "a b", "and", "it's",
+    # read specially by the Nomad operators: versions, sets, floats Go parses and ECS does not
+    "1.2.3", "1.3.0-beta.1", "a, b", "1e3", "inf",
 )  # fmt: skip
 TASK_GROUPS: tuple[str, ...] = ("service:web", "service:db", "family:batch", "databases")
 PATTERNS: tuple[str, ...] = ("t2.*", ".*", "us-east-1[ab]", "[0-9]+", "prod|dev", "service:.*", "x")
 VERSIONS: tuple[str, ...] = ("1.0.0", "1.9.0", "1.10", "1.14.5", "1.14", "1.70.2", "2")
+# Arguments of the Nomad operators (placement extensions): go-version and SemVer constraint
+# lists, and values that Nomad's orderings read as integers, floats (inf, hex) or text.
+VERSION_CONSTRAINTS: tuple[str, ...] = (
+    ">= 1.2, < 1.5", "~> 1.2", "~> 1.2.3", "= 1.0", "!= 2", "> 1.0.0-beta", "1.14.5", "< 10",
+)  # fmt: skip
+SEMVER_CONSTRAINTS: tuple[str, ...] = (
+    ">= 1.0.0-beta.1", "< 2.0.0", "= 1.2.3", ">= 1.2, < 1.5", "!= 1.0.0-rc.1", "1.14.5",
+)  # fmt: skip
+NOMAD_VALUES: tuple[str, ...] = (
+    "1.2.3", "1.3.0-beta.1", "v1.4", "2", "10", "1.5", "1e3", "inf", "NaN", "0x1p4", "a, b", "b",
+)  # fmt: skip
 _EPOCH_2018 = 1_514_764_800  # 2018-01-01T00:00:00Z
 
 
@@ -77,19 +90,32 @@ def comparisons(
     attribute_names: Sequence[str] = ATTRIBUTE_NAMES,
     attribute_values: Sequence[str] = ATTRIBUTE_VALUES,
     task_groups: Sequence[str] = TASK_GROUPS,
+    *,
+    nomad: bool = True,
 ) -> st.SearchStrategy[Comparison]:
-    """Valid comparisons over every subject and every operator it takes."""
+    """Valid comparisons over every subject and every operator it takes.
+
+    `nomad=False` leaves out the Nomad operators (docs/language.md §14): ECS's language only.
+    """
 
     @st.composite
     def draw(data: st.DrawFn) -> Comparison:
         kind = data(st.sampled_from(list(SubjectKind)))
         name = data(st.sampled_from(attribute_names)) if kind is SubjectKind.ATTRIBUTE else None
         subject = Subject(kind, name)
-        op = data(st.sampled_from(sorted(kind.operators, key=lambda o: o.value)))
+        ops = kind.operators if nomad else kind.operators - NOMAD_OPS
+        op = data(st.sampled_from(sorted(ops, key=lambda o: o.value)))
         if op.arity == "none":
             return Comparison(subject, op)
-        if op in (Op.MATCHES, Op.NOT_MATCHES):
+        if op in (Op.MATCHES, Op.NOT_MATCHES, Op.REGEXP):
             return Comparison(subject, op, data(st.sampled_from(PATTERNS)))
+        if op is Op.VERSION:
+            return Comparison(subject, op, data(st.sampled_from(VERSION_CONSTRAINTS)))
+        if op is Op.SEMVER:
+            return Comparison(subject, op, data(st.sampled_from(SEMVER_CONSTRAINTS)))
+        if op in NOMAD_OPS:  # sets and orderings: any text, often one Nomad reads specially
+            either = st.sampled_from(NOMAD_VALUES) | st.sampled_from(attribute_values)
+            return Comparison(subject, op, data(either))
         values: st.SearchStrategy[Any]
         if kind is SubjectKind.AGENT_CONNECTED:
             values = st.booleans()
@@ -117,9 +143,14 @@ def expressions(
     attribute_values: Sequence[str] = ATTRIBUTE_VALUES,
     task_groups: Sequence[str] = TASK_GROUPS,
     max_leaves: int = 8,
+    *,
+    nomad: bool = True,
 ) -> st.SearchStrategy[Expression]:
-    """Valid expression trees (nested `And`/`Or`/`Not` included) over every subject/operator."""
-    leaves = comparisons(attribute_names, attribute_values, task_groups)
+    """Valid expression trees (nested `And`/`Or`/`Not` included) over every subject/operator.
+
+    `nomad=False` leaves out the Nomad operators (docs/language.md §14): ECS's language only.
+    """
+    leaves = comparisons(attribute_names, attribute_values, task_groups, nomad=nomad)
 
     def extend(children: st.SearchStrategy[Expression]) -> st.SearchStrategy[Expression]:
         operands = st.lists(children, min_size=2, max_size=3).map(tuple)

@@ -23,11 +23,13 @@ from .inputs import (
     add_inventory_options,
     add_output_option,
     add_strategy_option,
+    add_task_group_option,
     check_live_options,
     check_one_stdin,
     load_inventory,
     parse_json_option,
     read_json,
+    read_task_group,
 )
 from .place import capacity_providers
 from .render import FIRST_REASON_LABEL, Output, ints, reason_table, table, zone_of
@@ -71,6 +73,7 @@ def add_task_options(
     command.add_argument(definition, metavar="FILE", dest="task_definition",
                          help="RegisterTaskDefinition / DescribeTaskDefinition JSON "
                               "('-': stdin); not needed with --service")  # fmt: skip
+    add_task_group_option(command)
     command.add_argument(
         "--service-file", metavar="FILE",
         help="DescribeServices JSON ('-': stdin): the service's constraints, strategy and group, "
@@ -92,13 +95,15 @@ def read_task_inputs(
         args.parser.error("--service and --service-file: give one")
     if args.service_file and not args.task_definition:
         args.parser.error(f"--service-file needs {definition}")
-    if not (args.service or args.task_definition):
+    if not (args.service or args.task_definition or args.task_group):
         args.parser.error(f"{definition} is required (or --cluster with --service)")
     check_one_stdin(args.inventory, args.tasks, args.task_definition, args.service_file,
-                    *getattr(args, "template", None) or ())  # fmt: skip
-    inventory = load_inventory(args, out, tasks_matter=True)
+                    args.task_group, *getattr(args, "template", None) or ())  # fmt: skip
+    inventory = load_inventory(args, out, tasks_matter=not args.nomad_nodes)
     constraints = [parse_json_option(c, "--constraint") for c in args.constraint]
     strategy = [parse_json_option(s, "--strategy") for s in args.strategy]
+    if args.task_group:  # Nomad (docs/nomad.md)
+        return TaskInputs(inventory, read_task_group(args), tuple(constraints), tuple(strategy))
     if not (args.service or args.service_file):
         document = read_json(args.task_definition, "task definition", (dict,))
         return TaskInputs(inventory, task_from(document, args.group), tuple(constraints),

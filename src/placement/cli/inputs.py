@@ -24,7 +24,7 @@ from .render import Output
 __all__ = [
     "STDIN", "MAX_COUNT", "read_text", "read_json", "parse_json_option", "parse_count",
     "parse_seed", "parse_expression", "check_one_stdin", "load_inventory", "parse_whole",
-    "read_bytes",
+    "read_bytes", "load_nomad_inventory", "add_task_group_option", "read_task_group",
 ]  # fmt: skip
 
 STDIN = "-"
@@ -174,6 +174,8 @@ def load_inventory(args: argparse.Namespace, out: Output, *, tasks_matter: bool)
         from .live import read_cluster
 
         return read_cluster(args)
+    if getattr(args, "nomad_nodes", None):
+        return load_nomad_inventory(args)
     instances = _utf8_json(args.inventory, "inventory")
     tasks = _utf8_json(args.tasks, "tasks") if args.tasks else None
     if tasks is None and tasks_matter:
@@ -200,8 +202,12 @@ def add_inventory_options(command: argparse.ArgumentParser, *, service: bool = F
                         help="DescribeContainerInstances JSON ('-': stdin)")  # fmt: skip
     source.add_argument("--cluster", metavar="NAME",
                         help="read a live ECS cluster through boto3 (the 'aws' extra)")  # fmt: skip
+    source.add_argument("--nomad-nodes", metavar="FILE",
+                        help="Nomad nodes: GET /v1/node/:id objects ('-': stdin)")  # fmt: skip
     command.add_argument("--tasks", metavar="FILE",
                          help="DescribeTasks JSON: the running tasks ('-': stdin)")  # fmt: skip
+    command.add_argument("--nomad-allocations", metavar="FILE",
+                         help="with --nomad-nodes: GET /v1/allocations JSON")  # fmt: skip
     if service:
         command.add_argument(
             "--service", metavar="NAME",
@@ -254,3 +260,37 @@ def check_live_options(args: argparse.Namespace) -> None:
         args.parser.error("--region and --profile go with --cluster")
     if not args.cluster and getattr(args, "service", None):
         args.parser.error("--service goes with --cluster")
+
+
+# -- Nomad inputs (docs/nomad.md) ----------------------------------------------------------------
+
+
+def load_nomad_inventory(args: argparse.Namespace) -> Inventory:
+    """`--nomad-nodes FILE [--nomad-allocations FILE]`: `Inventory.from_nomad`."""
+    if args.tasks:
+        args.parser.error("--tasks goes with --inventory; with --nomad-nodes, give "
+                          "--nomad-allocations")  # fmt: skip
+    check_one_stdin(args.nomad_nodes, getattr(args, "nomad_allocations", None))
+    nodes = read_json(args.nomad_nodes, "Nomad nodes")
+    allocations_file = getattr(args, "nomad_allocations", None)
+    allocations = read_json(allocations_file, "Nomad allocations") if allocations_file else None
+    return Inventory.from_nomad(nodes, allocations)
+
+
+def add_task_group_option(command: argparse.ArgumentParser) -> None:
+    """`--task-group FILE [--nomad-group NAME]`: a Nomad task group, or a job and its group."""
+    command.add_argument("--task-group", metavar="FILE",
+                         help="a Nomad task group, or a job (nomad job inspect JSON) with "
+                              "--nomad-group ('-': stdin)")  # fmt: skip
+    command.add_argument("--nomad-group", metavar="NAME",
+                         help="with --task-group: the job's task group to place")  # fmt: skip
+
+
+def read_task_group(args: argparse.Namespace) -> Any:
+    """The `TaskSpec` of `--task-group FILE` (and `--nomad-group NAME`)."""
+    from ..place.task import TaskSpec
+
+    if args.task_definition:
+        args.parser.error("--task-definition and --task-group: give one")
+    document = read_json(args.task_group, "task group", (dict,))
+    return TaskSpec.from_nomad(document, args.nomad_group)

@@ -25,6 +25,7 @@ from .inputs import (
     add_inventory_options,
     add_output_option,
     add_strategy_option,
+    add_task_group_option,
     check_live_options,
     check_one_stdin,
     load_inventory,
@@ -32,6 +33,7 @@ from .inputs import (
     parse_json_option,
     parse_seed,
     read_json,
+    read_task_group,
 )
 from .render import (
     Output,
@@ -102,6 +104,7 @@ def add_parser(commands: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     command.add_argument("--task-definition", metavar="FILE",
                          help="RegisterTaskDefinition / DescribeTaskDefinition JSON "
                               "('-': stdin); not needed with --service")  # fmt: skip
+    add_task_group_option(command)
     command.add_argument(
         "--service-file", metavar="FILE",
         help="DescribeServices JSON ('-': stdin): constraints, strategy, group and desired "
@@ -164,12 +167,13 @@ def file_request(
     *,
     default_count: int,
     default_strategy: Sequence[Any] = (),
+    task: TaskSpec | None = None,
 ) -> Request:
-    """A request from a task definition document and the command-line options."""
+    """A request from a task definition document (or a `task`) and the command-line options."""
     constraints, strategy = _options(args)
     return Request(
         inventory,
-        task_from(task_definition, args.group),
+        task_from(task_definition, args.group) if task is None else task,
         default_count if args.count is None else parse_count(args.count),
         tuple(constraints),
         tuple(strategy or default_strategy),
@@ -183,11 +187,15 @@ def run(args: argparse.Namespace, out: Output) -> int:
     check_live_options(args)
     if args.service and args.service_file:
         args.parser.error("--service and --service-file: give one")
-    if not (args.service or args.task_definition):
+    if not (args.service or args.task_definition or args.task_group):
         args.parser.error("--task-definition is required (or --cluster with --service)")
-    check_one_stdin(args.inventory, args.tasks, args.task_definition, args.service_file)
-    inventory = load_inventory(args, out, tasks_matter=True)
-    if args.service or args.service_file:
+    check_one_stdin(args.inventory, args.tasks, args.task_definition, args.service_file,
+                    args.task_group)  # fmt: skip
+    inventory = load_inventory(args, out, tasks_matter=not args.nomad_nodes)
+    if args.task_group:  # Nomad (docs/nomad.md)
+        request = file_request(args, out, inventory, None, default_count=1,
+                               task=read_task_group(args))  # fmt: skip
+    elif args.service or args.service_file:
         request = _service_request(args, out, inventory)
     else:
         document = read_json(args.task_definition, "task definition", (dict,))

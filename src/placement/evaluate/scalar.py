@@ -8,7 +8,7 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from ..instance import Instance
-from ..syntax.ast import And, Comparison, Expression, Not, Op, Or, SubjectKind, Value
+from ..syntax.ast import NOMAD_OPS, And, Comparison, Expression, Not, Op, Or, SubjectKind, Value
 from ..syntax.literals import (
     Timestamp,
     Version,
@@ -17,6 +17,7 @@ from ..syntax.literals import (
     fullmatch,
     parse_version,
 )
+from ..syntax.nomad_ops import holds
 
 __all__ = ["matches", "compare_one", "order_strings"]
 
@@ -62,6 +63,9 @@ def compare_one(leaf: Comparison, value: object) -> bool:
     groups; bool; Version; Timestamp; int.
     """
     op, argument = leaf.op, leaf.argument
+    if op in NOMAD_OPS:  # attributes only: value and argument are str
+        assert isinstance(value, str) and isinstance(argument, str)
+        return holds(op, leaf.pattern, argument, value)
     if op is Op.MATCHES or op is Op.NOT_MATCHES:
         text = ("true" if value else "false") if isinstance(value, bool) else str(value)
         return fullmatch(leaf.pattern, text) == (op is Op.MATCHES)

@@ -153,6 +153,16 @@ class TaskSpec:
         spec: TaskSpec = reader("task", "k8s")(pod, group)
         return spec
 
+    @classmethod
+    def from_nomad(cls, task_group: Mapping[str, Any], group: str | None = None) -> TaskSpec:
+        """Read a Nomad task group, or a job (API form) plus the name of its `group`.
+
+        See `placement.nomad.task_spec`: the tasks' CPU (MHz) and memory (MB) summed, static
+        ports, the job's, group's and tasks' constraints, and the tasks' drivers.
+        """
+        spec: TaskSpec = reader("task", "nomad")(task_group, group)
+        return spec
+
     def __repr__(self) -> str:
         from ..text import short_repr, shorten
 

@@ -23,6 +23,7 @@ import attrs
 from ..errors import ExpressionError, ExpressionTypeError, PlacementInputError
 from ..text import shown
 from .literals import MAX_COUNT, PatternError, Timestamp, Version, compile_pattern
+from .nomad_ops import ConstraintError, compile_nomad
 
 if TYPE_CHECKING:
     import numpy as np
@@ -42,6 +43,7 @@ __all__ = [
     "Or",
     "Not",
     "KEYWORDS",
+    "NOMAD_OPS",
     "MAX_DEPTH",
     "REPR_LENGTH",
 ]
@@ -68,6 +70,17 @@ class Op(enum.Enum):
     NOT_IN = "!in"
     MATCHES = "=~"
     NOT_MATCHES = "!~"
+    # Placement extensions for Nomad constraints (ECS does not accept these; see
+    # docs/language.md and syntax/nomad_ops.py). Attributes only.
+    VERSION = "version"
+    SEMVER = "semver"
+    REGEXP = "regexp"
+    SET_CONTAINS_ALL = "set_contains_all"
+    SET_CONTAINS_ANY = "set_contains_any"
+    NOMAD_LT = "nomad_lt"
+    NOMAD_LE = "nomad_le"
+    NOMAD_GT = "nomad_gt"
+    NOMAD_GE = "nomad_ge"
 
     @property
     def arity(self) -> str:
@@ -87,6 +100,12 @@ _EQUALITY = frozenset({Op.EQ, Op.NE})
 _SETS = frozenset({Op.IN, Op.NOT_IN})
 _PATTERNS = frozenset({Op.MATCHES, Op.NOT_MATCHES})
 _EXISTENCE = frozenset({Op.EXISTS, Op.NOT_EXISTS})
+NOMAD_OPS = frozenset({
+    Op.VERSION, Op.SEMVER, Op.REGEXP, Op.SET_CONTAINS_ALL, Op.SET_CONTAINS_ANY, Op.NOMAD_LT,
+    Op.NOMAD_LE, Op.NOMAD_GT, Op.NOMAD_GE,
+})  # fmt: skip
+"""The operators placement adds for Nomad constraints: `attribute:` subjects only."""
+NOMAD_ORDERINGS = {Op.NOMAD_LT: "<", Op.NOMAD_LE: "<=", Op.NOMAD_GT: ">", Op.NOMAD_GE: ">="}
 
 
 class SubjectKind(enum.Enum):
@@ -161,7 +180,8 @@ KEYWORDS = frozenset(
     {
         "and", "or", "not", "in", "not_in", "exists", "not_exists", "equals", "not_equals",
         "greater_than", "greater_than_equal", "less_than", "less_than_equal", "matches",
-        "not_matches",
+        "not_matches", "version", "semver", "regexp", "set_contains", "set_contains_all",
+        "set_contains_any", "nomad_lt", "nomad_le", "nomad_gt", "nomad_ge",
     }
 )  # fmt: skip
 _BARE = re.compile(r"[A-Za-z0-9_.@/\\:*+?^${}-]+")
@@ -438,7 +458,16 @@ class Comparison(Expression):
                 + ", ".join(o.value for o in Op if o in self.subject.kind.operators)
             )
         _check_argument(self.subject, self.op, self.argument)
-        if self.op in _PATTERNS:
+        if self.op in NOMAD_OPS:
+            assert isinstance(self.argument, str)
+            try:
+                compiled = compile_nomad(self.op, self.argument)
+            except (PatternError, ConstraintError) as exc:
+                raise ExpressionError(
+                    f"invalid {self.op} argument {shown(self.argument)}: {exc}"
+                ) from None
+            object.__setattr__(self, "pattern", compiled)
+        elif self.op in _PATTERNS:
             assert isinstance(self.argument, str)
             try:
                 compiled = compile_pattern(self.argument)

@@ -20,7 +20,19 @@ from typing import Any, NamedTuple
 import lark
 
 from ..errors import ExpressionError, PlacementError, PlacementSyntaxError
-from .ast import MAX_DEPTH, And, Comparison, Expression, Not, Op, Or, Subject, SubjectKind, Value
+from .ast import (
+    MAX_DEPTH,
+    NOMAD_OPS,
+    And,
+    Comparison,
+    Expression,
+    Not,
+    Op,
+    Or,
+    Subject,
+    SubjectKind,
+    Value,
+)
 from .grammar import grammar_text
 from .literals import (
     MAX_COUNT,
@@ -32,6 +44,7 @@ from .literals import (
     parse_version,
     version_fault,
 )
+from .nomad_ops import ConstraintError, compile_nomad
 
 __all__ = [
     "parse",
@@ -59,6 +72,16 @@ _OPS: dict[str, Op] = {
     "MATCH": Op.MATCHES, "MATCHES": Op.MATCHES, "NMATCH": Op.NOT_MATCHES,
     "NOT_MATCHES": Op.NOT_MATCHES, "IN": Op.IN, "NOT_IN": Op.NOT_IN, "NOT_IN_BANG": Op.NOT_IN,
     "EXISTS": Op.EXISTS, "NOT_EXISTS": Op.NOT_EXISTS, "NOT_EXISTS_BANG": Op.NOT_EXISTS,
+    "VERSION": Op.VERSION, "SEMVER": Op.SEMVER, "REGEXP": Op.REGEXP,
+    "SET_CONTAINS": Op.SET_CONTAINS_ALL, "SET_CONTAINS_ALL": Op.SET_CONTAINS_ALL,
+    "SET_CONTAINS_ANY": Op.SET_CONTAINS_ANY, "NOMAD_LT": Op.NOMAD_LT, "NOMAD_LE": Op.NOMAD_LE,
+    "NOMAD_GT": Op.NOMAD_GT, "NOMAD_GE": Op.NOMAD_GE,
+}  # fmt: skip
+# The Nomad operators' words, each its own terminal (placement extensions; see docs/language.md).
+_NOMAD_WORDS = {
+    "version": "VERSION", "semver": "SEMVER", "regexp": "REGEXP", "set_contains": "SET_CONTAINS",
+    "set_contains_all": "SET_CONTAINS_ALL", "set_contains_any": "SET_CONTAINS_ANY",
+    "nomad_lt": "NOMAD_LT", "nomad_le": "NOMAD_LE", "nomad_gt": "NOMAD_GT", "nomad_ge": "NOMAD_GE",
 }  # fmt: skip
 
 # How each terminal reads in "expected ..." messages.
@@ -86,6 +109,7 @@ _DESCRIBE: dict[str, str] = {
         "IN": "in", "NOT_IN": "not_in", "NOT_IN_BANG": "!in", "EXISTS": "exists",
         "NOT_EXISTS": "not_exists", "NOT_EXISTS_BANG": "!exists",
     }.items()},
+    **{name: f"'{word}'" for word, name in _NOMAD_WORDS.items()},
 }  # fmt: skip
 
 _SUBJECTS = {kind.value: kind for kind in SubjectKind if kind is not SubjectKind.ATTRIBUTE}
@@ -128,6 +152,7 @@ KEYWORD_TYPES = {
     "greater_than_equal": "GREATER_THAN_EQUAL", "less_than": "LESS_THAN",
     "less_than_equal": "LESS_THAN_EQUAL", "matches": "MATCHES", "not_matches": "NOT_MATCHES",
     "in": "IN", "not_in": "NOT_IN", "exists": "EXISTS", "not_exists": "NOT_EXISTS",
+    **_NOMAD_WORDS,
 }  # fmt: skip
 _SYMBOL_TYPES = {
     "||": "OR_SYM", "&&": "AND_SYM", "!": "BANG", "==": "EQ", "!=": "NE", ">=": "GE", ">": "GT",
@@ -330,6 +355,15 @@ def _binary(kids: list[Any], source: str) -> Comparison:
     if op is Op.MATCHES or op is Op.NOT_MATCHES:
         text, compiled = _pattern(value)
         return Comparison._checked(subject, op, text, source, start, end, compiled)
+    if op in NOMAD_OPS:
+        text = _unquote(value)
+        try:
+            compiled = compile_nomad(op, text)
+        except PatternError as exc:
+            raise _FaultError(f"invalid regular expression ({exc})", value[2]) from None
+        except ConstraintError as exc:
+            raise _FaultError(f"invalid {op} constraint ({exc})", value[2]) from None
+        return Comparison._checked(subject, op, text, source, start, end, compiled)
     argument = _typed(subject, op, value)
     return Comparison._checked(subject, op, argument, source, start, end, None)
 
@@ -459,10 +493,22 @@ def _tables() -> _Tables:
     return _Tables(actions, gotos, table.start_states["start"], table.end_states["start"])
 
 
+_NOMAD_TERMINALS = frozenset(_NOMAD_WORDS.values())
+
+
 def _unexpected(token: _Raw, row: dict[str, Any], text: str) -> _FaultError:
-    expected = tuple(sorted({_DESCRIBE.get(n, n) for n in row}))
+    # The Nomad operators are extensions: messages list the ECS language's own alternatives.
+    expected = tuple(sorted({_DESCRIBE.get(n, n) for n in row if n not in _NOMAD_TERMINALS}))
     if token[0] == "$END":
         return _FaultError("unexpected end of expression", len(text), expected)
+    if token[0] in _NOMAD_TERMINALS and "WORD" in row:
+        # Reserved by the Nomad operators (docs/language.md §14); ECS takes it as a bare value.
+        return _FaultError(
+            f"unexpected {token[1]!r}: an operator word of placement's Nomad extensions; "
+            f"quote it as a value ('{token[1]}')",
+            token[2],
+            expected,
+        )
     return _FaultError(f"unexpected {token[1]!r}", token[2], expected)
 
 

@@ -1,0 +1,300 @@
+"""Nomad `constraint` blocks compiled onto the one expression tree and the rules.
+
+A block is `{"attribute": ..., "operator": ..., "value": ...}` (HCL's JSON form, also with
+Nomad's shorthand keys `version`, `semver`, `regexp`, `set_contains`, `distinct_hosts` and
+`distinct_property`) or `{"LTarget": ..., "Operand": ..., "RTarget": ...}` (the API's form,
+as `nomad job inspect` prints it). The attribute is a target: `${attr.NAME}`, `${meta.NAME}`,
+`${node.datacenter}`, `${node.class}`, `${node.unique.name}`, `${node.unique.id}` or
+`${node.pool}`, which `placement.nomad.inventory` writes as the attributes `attr.NAME`,
+`meta.NAME`, `node.datacenter`, ... (the target without `${}`).
+
+Each block is checked as Nomad's job validation checks it (`structs.Constraint.Validate`); a
+bad one raises `PlacementInputError` naming the block's part at fault. See docs/nomad.md.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from typing import Any, ClassVar
+
+import attrs
+
+from ..errors import PlacementError, PlacementInputError
+from ..instance import Instance
+from ..rules import Constraint, MaxPer, MemberOf
+from ..rules.max_per import MAX_PER_LIMIT
+from ..syntax.ast import NOMAD_OPS, Comparison, Expression, Not, Op, Subject, SubjectKind
+from ..syntax.literals import as_number
+from ..syntax.nomad_ops import go_float, go_int
+from ..text import shorten, shown
+
+__all__ = [
+    "constraint",
+    "constraints",
+    "target_attribute",
+    "NomadConstraint",
+    "NomadDistinct",
+    "OPERATORS",
+    "EVERYTHING",
+    "NOTHING",
+]
+
+_NODE_TARGETS = ("node.datacenter", "node.class", "node.unique.name", "node.unique.id", "node.pool")
+_PREFIXES = ("attr.", "meta.")
+
+_ORDER = {"<": Op.NOMAD_LT, "<=": Op.NOMAD_LE, ">": Op.NOMAD_GT, ">=": Op.NOMAD_GE}
+_ECS_ORDER = {"<": Op.LT, "<=": Op.LE, ">": Op.GT, ">=": Op.GE}
+_EQUAL = ("=", "==", "is")
+_NOT_EQUAL = ("!=", "not")
+_SETS = {"set_contains": Op.SET_CONTAINS_ALL, "set_contains_all": Op.SET_CONTAINS_ALL,
+         "set_contains_any": Op.SET_CONTAINS_ANY}  # fmt: skip
+_WITH_VALUE = {"regexp": Op.REGEXP, "version": Op.VERSION, "semver": Op.SEMVER, **_SETS}
+OPERATORS: tuple[str, ...] = (
+    *_EQUAL, *_NOT_EQUAL, *_ORDER, *_WITH_VALUE, "is_set", "is_not_set", "distinct_hosts",
+    "distinct_property",
+)  # fmt: skip
+"""Every operator Nomad's constraint block takes."""
+
+# Constant truth, for a block whose attribute is a literal (Nomad compares two constants).
+_ID = Subject(SubjectKind.ATTRIBUTE, "node.unique.id")
+EVERYTHING: Expression = Comparison(_ID, Op.EXISTS) | Comparison(_ID, Op.NOT_EXISTS)
+NOTHING: Expression = Comparison(_ID, Op.EXISTS) & Comparison(_ID, Op.NOT_EXISTS)
+
+
+@attrs.frozen(repr=False)
+class NomadConstraint(MemberOf):
+    """One constraint block as a `memberOf`, refusing under Nomad's own words for it.
+
+    `text` is the block as Nomad writes it in its allocation metrics (`LTarget Operand
+    RTarget`, e.g. `${attr.kernel.name} = linux`); it is the failure reason, so an explanation
+    names each failed constraint, not only the first, as Nomad's scheduler would.
+    """
+
+    text: str = ""
+
+    @property
+    def reason(self) -> str:  # type: ignore[override]
+        """The failure reason: the block's own text."""
+        return self.text or str(self.expression)
+
+    def to_ecs(self) -> dict[str, str]:
+        """ECS's `memberOf` JSON; refused when the expression uses a Nomad operator."""
+        nomad = sorted({leaf.op.value for leaf in self.expression.leaves() if leaf.op in NOMAD_OPS})
+        if nomad:
+            raise PlacementInputError(
+                f"constraint {self.reason!r} has no ECS JSON form: ECS has no "
+                + ", ".join(nomad)
+                + " (placement.translate bridges what it can)"
+            )
+        return super().to_ecs()
+
+    def __str__(self) -> str:
+        return f"constraint({self.reason})"
+
+    def __repr__(self) -> str:
+        return f"<{type(self).__name__} {shorten(self.reason, 180)!r}>"
+
+
+@attrs.frozen(repr=False)
+class NomadDistinct(MaxPer):
+    """`distinct_hosts` (`maxPer(instanceId, 1)`) or `distinct_property` (`maxPer(prop, N)`).
+
+    Counts the tasks of the task spec's group (`job/group` from `TaskSpec.from_nomad`); a node
+    lacking the property is refused, as Nomad refuses it ("missing property").
+    """
+
+    in_task_definition: ClassVar[bool] = True  # a job carries it, as a task definition memberOf
+
+    text: str = ""
+
+    @property
+    def reason(self) -> str:  # type: ignore[override]
+        """The failure reason: `distinct_hosts`, or `distinct_property ${...}`."""
+        return self.text or super().__str__()
+
+    def __str__(self) -> str:
+        return f"constraint({self.reason})"
+
+    def __repr__(self) -> str:
+        return f"<{type(self).__name__} {shorten(self.reason, 180)!r}>"
+
+
+def target_attribute(target: str, part: str = "attribute") -> str:
+    """The inventory attribute a Nomad target interpolation reads (`${meta.rack}` -> `meta.rack`).
+
+    Raises `PlacementInputError` for a target Nomad does not resolve on a node.
+    """
+    if not (target.startswith("${") and target.endswith("}")):
+        raise PlacementInputError(f"{part}: {shown(target)} is not a ${{...}} target")
+    name = target[2:-1]
+    if name not in _NODE_TARGETS and not (name.startswith(_PREFIXES) and len(name) > len("attr.")):
+        raise PlacementInputError(
+            f"{part}: unknown target {shown(target)}; Nomad resolves ${{attr.*}}, ${{meta.*}}, "
+            + ", ".join("${" + t + "}" for t in _NODE_TARGETS)
+        )
+    try:
+        Subject(SubjectKind.ATTRIBUTE, name)
+    except PlacementError as exc:
+        raise PlacementInputError(f"{part}: target {shown(target)}: {exc}") from None
+    return name
+
+
+def _field(block: Mapping[str, Any], *names: str) -> str:
+    """The first of `names` present in the block (text only), else ``""``."""
+    for name in names:
+        value = block.get(name)
+        if value is None:
+            continue
+        if not isinstance(value, str):
+            raise PlacementInputError(f"constraint {name}: expected a string, got {shown(value)}")
+        return value
+    return ""
+
+
+def _shorthand(block: Mapping[str, Any]) -> tuple[str, str, str]:
+    """(LTarget, Operand, RTarget), HCL's shorthand keys read as Nomad's jobspec reads them."""
+    left = _field(block, "attribute", "LTarget")
+    operator = _field(block, "operator", "Operand")
+    right = _field(block, "value", "RTarget")
+    for key in ("version", "semver", "regexp", "set_contains"):
+        if key in block:
+            right, operator = _field(block, key), key
+    if "distinct_hosts" in block:
+        enabled = block["distinct_hosts"]
+        if enabled not in (True, False, "true", "false"):
+            raise PlacementInputError(
+                f"constraint distinct_hosts: expected true or false, got {shown(enabled)}"
+            )
+        operator = "distinct_hosts" if enabled in (True, "true") else "disabled"
+    if "distinct_property" in block:
+        left, operator = _field(block, "distinct_property"), "distinct_property"
+    return left, operator or "=", right
+
+
+def _text(left: str, operator: str, right: str) -> str:
+    """The block as Nomad's allocation metrics name it: `LTarget Operand RTarget`."""
+    return " ".join(part for part in (left, operator, right) if part)
+
+
+def _literal(left: str, operator: str, right: str) -> Expression:
+    """A block comparing two constants: true or false on every node, as Nomad finds it."""
+    probe = Instance(arn="literal", attributes={"literal": left})
+    compiled = _compare("literal", operator, right)
+    return EVERYTHING if compiled.matches(probe) else NOTHING
+
+
+def _compare(name: str, operator: str, right: str) -> Expression:
+    subject = Subject(SubjectKind.ATTRIBUTE, name)
+    if operator in _EQUAL:
+        return Comparison(subject, Op.EQ, right)
+    if operator in _NOT_EQUAL:
+        return Not(Comparison(subject, Op.EQ, right))
+    if operator == "is_set":
+        return Comparison(subject, Op.EXISTS)
+    if operator == "is_not_set":
+        return Comparison(subject, Op.NOT_EXISTS)
+    op = _ORDER.get(operator) or _WITH_VALUE[operator]
+    if operator in _ORDER and _text_only(right):
+        op = _ECS_ORDER[operator]  # both order by text alone: ECS's own operator, exactly
+    try:
+        return Comparison(subject, op, right)
+    except PlacementError as exc:
+        raise PlacementInputError(f"constraint value {shown(right)}: {exc}") from None
+
+
+def _text_only(bound: str) -> bool:
+    """Whether Nomad and ECS both compare every value with `bound` as text.
+
+    True when the bound is a number to neither: Go's strconv reads it as no int64 and no
+    float64, and ECS's decimal syntax does not take it. Then both order by code point (Go by
+    UTF-8 bytes, the same order).
+    """
+    return go_int(bound) is None and go_float(bound) is None and as_number(bound) is None
+
+
+def _validate(left: str, operator: str, right: str) -> None:
+    """Nomad's `Constraint.Validate`, message for message where it matters."""
+    if operator not in OPERATORS:
+        raise PlacementInputError(
+            f"constraint operator: unknown {shown(operator)}; Nomad takes " + ", ".join(OPERATORS)
+        )
+    if operator in _SETS and not right:
+        raise PlacementInputError(f"constraint value: {operator} requires a value")
+    if operator in ("is_set", "is_not_set") and right:
+        raise PlacementInputError(
+            f"constraint value: {operator} takes no value, got {shown(right)}"
+        )
+    if (operator in _EQUAL or operator in _NOT_EQUAL or operator in _ORDER) and not right:
+        raise PlacementInputError(f"constraint value: operator {operator!r} requires a value")
+    if operator != "distinct_hosts" and not left:
+        raise PlacementInputError(f"constraint attribute: {operator} requires an attribute")
+
+
+def _distinct_count(right: str) -> int:
+    if not right:
+        return 1
+    # strconv.ParseUint(RTarget, 10, 64): digits only.
+    if not (right.isascii() and right.isdigit()) or len(right) > 20 or int(right) >= 2**64:
+        raise PlacementInputError(
+            f"constraint value: distinct_property count {shown(right)} is not a uint64"
+        )
+    count = int(right)
+    if count < 1:
+        raise PlacementInputError("constraint value: distinct_property needs a count of 1 or more")
+    if count > MAX_PER_LIMIT:
+        raise PlacementInputError(
+            f"constraint value: distinct_property count {count} is over the {MAX_PER_LIMIT} "
+            "maxPer takes"
+        )
+    return count
+
+
+def constraint(block: Any) -> Expression | NomadDistinct | None:
+    """One constraint block: an `Expression`, or a rule for `distinct_hosts`/`distinct_property`.
+
+    None for `distinct_hosts = false` (Nomad drops the block). The expression's leaves use the
+    Nomad operators of docs/language.md §14 where ECS has none; `!=`/`not` compile to
+    `not(attribute:X == v)`, since an absent attribute satisfies them in Nomad.
+    """
+    if not isinstance(block, Mapping):
+        raise PlacementInputError(f"a constraint block is an object, got {shown(block)}")
+    left, operator, right = _shorthand(block)
+    if operator == "disabled":
+        return None
+    _validate(left, operator, right)
+    if operator == "distinct_hosts":
+        return NomadDistinct("instanceId", 1, text="distinct_hosts")
+    if operator == "distinct_property":
+        name = target_attribute(left)
+        count = _distinct_count(right)
+        return NomadDistinct(f"attribute:{name}", count, text=_text(left, operator, right))
+    if right.startswith("${"):
+        raise PlacementInputError(
+            f"constraint value: {shown(right)} reads a node attribute; comparing two node "
+            "attributes is not supported"
+        )
+    if not left.startswith("${"):
+        return _literal(left, operator, right)
+    return _compare(target_attribute(left), operator, right)
+
+
+def constraints(blocks: Sequence[Any], where: str = "constraints") -> list[Constraint]:
+    """The rules of a list of blocks, in order: a `NomadConstraint` per attribute block.
+
+    `distinct_*` blocks give `NomadDistinct` rules. Errors name the block (`constraints[2]`).
+    """
+    if isinstance(blocks, (str, bytes, Mapping)) or not isinstance(blocks, Sequence):
+        raise PlacementInputError(
+            f"{where}: expected a list of constraint blocks, got {shown(blocks)}"
+        )
+    out: list[Constraint] = []
+    for position, block in enumerate(blocks):
+        try:
+            compiled = constraint(block)
+        except PlacementError as exc:
+            raise PlacementInputError(f"{where}[{position}]: {exc}") from None
+        if isinstance(compiled, Expression):
+            out.append(NomadConstraint(compiled, text=_text(*_shorthand(block))))
+        elif compiled is not None:
+            out.append(compiled)
+    return out

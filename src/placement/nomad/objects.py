@@ -1,0 +1,366 @@
+"""Nomad objects as inputs: nodes (and allocations) as an `Inventory`, a task group as a `TaskSpec`.
+
+Units are Nomad's: CPU in **MHz** (`CpuShares`) and memory in **MB**, on nodes and tasks
+alike. A node's name fills the ARN slot. Its attributes are the targets constraints read,
+without `${}`: `attr.NAME` (the node's `Attributes`), `meta.NAME` (`Meta`), `node.datacenter`,
+`node.class`, `node.unique.name`, `node.unique.id` and `node.pool`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+from ..errors import InventoryError, PlacementError, PlacementInputError
+from ..k8s.objects import _get  # the same dotted-path reader (absent and null alike)
+from ..syntax.ast import ATTRIBUTE_NAME
+from ..text import shown
+from .constraints import NomadConstraint, constraints
+
+__all__ = ["inventory", "task_spec", "job_group", "node_attributes", "MISSING_DRIVERS", "DRIVER"]
+
+MISSING_DRIVERS = "missing drivers"
+"""The failure reason of a node lacking a task's driver, as Nomad's metrics name it."""
+DRIVER = "_nomad/driver."
+"""Reserved attributes `_nomad/driver.NAME`: `1` where the driver is detected and healthy
+(the node's `Drivers`, else its `driver.NAME` attribute read as Go's ParseBool), else `0`.
+A leading `_` keeps them apart from `attr.*` and `meta.*`."""
+
+_TERMINAL_CLIENT = ("complete", "failed", "lost")
+_TERMINAL_DESIRED = ("stop", "evict")
+_GO_TRUE = ("1", "t", "T", "TRUE", "true", "True")  # strconv.ParseBool's true spellings
+
+
+def _items(value: Any, what: str) -> list[Mapping[str, Any]]:
+    """A list of objects, or one object (a `{"Job": ...}`-style wrapper is not unwrapped here)."""
+    if isinstance(value, Mapping):
+        return [value]
+    if not isinstance(value, (list, tuple)):
+        raise InventoryError(f"{what}: expected a list of objects, got {shown(value)}")
+    for position, item in enumerate(value):
+        if not isinstance(item, Mapping):
+            raise InventoryError(f"{what}[{position}]: expected an object, got {shown(item)}")
+    return list(value)
+
+
+def _amount(doc: Mapping[str, Any], paths: Sequence[str], where: str) -> int | None:
+    """The first of `paths` present: a non-negative integer."""
+    for path in paths:
+        value = _get(doc, path, int, where)
+        if value is not None:
+            if isinstance(value, bool) or value < 0:
+                raise PlacementInputError(
+                    f"{where}.{path}: expected a non-negative integer, got {value}"
+                )
+            return int(value)
+    return None
+
+
+def _port_ranges(text: str, where: str) -> set[int]:
+    """Nomad's `ReservedHostPorts`: `22,80,8000-8010`."""
+    ports: set[int] = set()
+    for part in text.split(","):
+        part = part.strip()
+        if not part:
+            continue
+        low, _, high = part.partition("-")
+        if not _port_digits(low) or (high and not _port_digits(high)):
+            raise InventoryError(f"{where}: not a port or range: {shown(part)}")
+        a, b = int(low), int(high or low)
+        if not 0 < a <= b <= 65535:
+            raise InventoryError(f"{where}: not a port range within 1-65535: {shown(part)}")
+        ports.update(range(a, b + 1))
+    return ports
+
+
+def _port_digits(text: str) -> bool:
+    # ASCII digits only ('²' is a digit to str.isdigit, not to int), and few of them.
+    return 0 < len(text) <= 5 and all(c in "0123456789" for c in text)
+
+
+def node_attributes(node: Mapping[str, Any], where: str = "node") -> dict[str, str | None]:
+    """The attributes constraints read, from one node object (keys without `${}`).
+
+    Keys that cannot be attribute names (over 128 characters, or characters outside
+    letters, digits, `-_./` and backslash) are left out: no constraint can name them either.
+    """
+    out: dict[str, str | None] = {}
+    for prefix, field in (("attr.", "Attributes"), ("meta.", "Meta")):
+        for key, value in (_get(node, field, Mapping, where) or {}).items():
+            name = f"{prefix}{key}"
+            if not isinstance(value, str):
+                raise InventoryError(
+                    f"{where}.{field}.{key}: expected a string, got {shown(value)}"
+                )
+            if ATTRIBUTE_NAME.fullmatch(name):
+                out[name] = value
+    for name, field in (("node.datacenter", "Datacenter"), ("node.class", "NodeClass"),
+                        ("node.unique.name", "Name"), ("node.unique.id", "ID"),
+                        ("node.pool", "NodePool")):  # fmt: skip
+        value = _get(node, field, str, where)
+        # Nomad resolves these on every node, empty or not (an empty class is "").
+        out[name] = value if value is not None else ""
+    # Drivers: the node's Drivers map wins; else the legacy attribute (checkDriver).
+    detected: dict[str, bool] = {}
+    for key, value in out.items():
+        if key.startswith("attr.driver.") and key.count(".") == 2:
+            detected[key[len("attr.driver.") :]] = value in _GO_TRUE
+    for driver, info in (_get(node, "Drivers", Mapping, where) or {}).items():
+        healthy = (
+            isinstance(info, Mapping)
+            and info.get("Detected") is True
+            and info.get("Healthy") is True
+        )
+        detected[str(driver)] = healthy
+    for driver, healthy in detected.items():
+        if ATTRIBUTE_NAME.fullmatch(DRIVER + driver):
+            out[DRIVER + driver] = "1" if healthy else "0"
+    return out
+
+
+def _allocations(allocations: Any, nodes: dict[str, str]) -> tuple[list[Any], dict[str, Any]]:
+    """Tasks of the non-terminal allocations on listed nodes, and per node name what they use."""
+    from ..instance import Task
+
+    tasks: list[Any] = []
+    used: dict[str, Any] = {}
+    for position, alloc in enumerate(_items(allocations, "allocations")):
+        where = f"allocations[{position}]"
+        node = nodes.get(_get(alloc, "NodeID", str, where) or "")
+        if node is None:
+            continue
+        if (_get(alloc, "ClientStatus", str, where) in _TERMINAL_CLIENT
+                or _get(alloc, "DesiredStatus", str, where) in _TERMINAL_DESIRED):  # fmt: skip
+            continue
+        cpu = memory = 0
+        for name, task in (_get(alloc, "AllocatedResources.Tasks", Mapping, where) or {}).items():
+            at = f"{where}.AllocatedResources.Tasks.{name}"
+            cpu += _amount(task, ("Cpu.CpuShares",), at) or 0
+            memory += _amount(task, ("Memory.MemoryMB",), at) or 0
+        group = (
+            f"{_get(alloc, 'JobID', str, where) or ''}/{_get(alloc, 'TaskGroup', str, where) or ''}"
+        )
+        mine = used.setdefault(node, {"cpu": 0, "memory": 0, "groups": {}})
+        mine["cpu"] += cpu
+        mine["memory"] += memory
+        mine["groups"][group] = mine["groups"].get(group, 0) + 1
+        tasks.append(Task(arn=_get(alloc, "ID", str, where) or f"alloc-{position}",
+                          instance=node, group=group, cpu=cpu, memory=memory))  # fmt: skip
+    return tasks, used
+
+
+def inventory(nodes: Any, allocations: Any = None) -> Any:
+    """An `Inventory` from Nomad node objects (`GET /v1/node/:id`), and optionally allocations.
+
+    `nodes` is a list of node objects (or one). Each is an instance named by its `Name`, its
+    attributes those of `node_attributes`, its CPU `NodeResources.Cpu.CpuShares` (MHz) and
+    memory `NodeResources.Memory.MemoryMB` less `ReservedResources` (the pre-0.9 `Resources`
+    and `Reserved` where those are missing), its reserved ports `ReservedHostPorts`. A node
+    whose `Status` is not `ready` is disconnected; one that is ineligible or draining is
+    DRAINING: both are refused under `AGENT`.
+
+    The list endpoint's items (`GET /v1/nodes`) lack `Attributes`, `Meta` and, without
+    `?resources=true`, the resources: a node without resources is refused with a message
+    saying so, and one without `Attributes`/`Meta` has no `attr.*`/`meta.*` attributes.
+
+    `allocations` (`GET /v1/allocations` items, optional): each non-terminal allocation on a
+    listed node is a task in group `JobID/TaskGroup`, and its `AllocatedResources` are
+    subtracted from the node's.
+    """
+    from ..instance import Instance
+    from ..inventory import Inventory
+
+    items = _items(nodes, "nodes")
+    try:
+        by_id: dict[str, str] = {}
+        for position, node in enumerate(items):
+            name = _get(node, "Name", str, f"nodes[{position}]")
+            if not name:
+                raise InventoryError(f"nodes[{position}]: Name is missing")
+            by_id[_get(node, "ID", str, f"nodes[{position}]") or name] = name
+        tasks, used = _allocations(allocations, by_id) if allocations is not None else ([], {})
+        instances = []
+        for position, node in enumerate(items):
+            where = f"nodes[{position}]"
+            name = node["Name"]
+            cpu = _amount(node, ("NodeResources.Cpu.CpuShares", "Resources.CPU"), where)
+            memory = _amount(node, ("NodeResources.Memory.MemoryMB", "Resources.MemoryMB"), where)
+            if cpu is None or memory is None:
+                raise InventoryError(
+                    f"{where} ({name}): no NodeResources (the node list omits them without "
+                    "?resources=true: read GET /v1/node/:id)"
+                )
+            reserved_cpu = _amount(node, ("ReservedResources.Cpu.CpuShares", "Reserved.CPU"), where)
+            reserved_memory = _amount(
+                node, ("ReservedResources.Memory.MemoryMB", "Reserved.MemoryMB"), where
+            )
+            cpu, memory = cpu - (reserved_cpu or 0), memory - (reserved_memory or 0)
+            ports_text = _get(node, "ReservedResources.Networks.ReservedHostPorts", str, where)
+            ports = (
+                _port_ranges(ports_text, f"{where}.ReservedResources.Networks")
+                if ports_text
+                else set()
+            )
+            eligible = _get(node, "SchedulingEligibility", str, where) != "ineligible"
+            draining = (
+                bool(_get(node, "Drain", bool, where)) or node.get("DrainStrategy") is not None
+            )
+            mine = used.get(name, {"cpu": 0, "memory": 0, "groups": {}})
+            instances.append(Instance(
+                arn=name,
+                status="ACTIVE" if eligible and not draining else "DRAINING",
+                agent_connected=_get(node, "Status", str, where) in (None, "ready"),
+                agent_version=None,
+                attributes=node_attributes(node, where),
+                cpu=max(cpu - mine["cpu"], 0), memory=max(memory - mine["memory"], 0),
+                ports=frozenset(ports),
+                registered_cpu=max(cpu, 0), registered_memory=max(memory, 0),
+                running_tasks_count=sum(mine["groups"].values()), task_groups=mine["groups"],
+            ))  # fmt: skip
+    except InventoryError:
+        raise
+    except PlacementError as exc:
+        raise InventoryError(str(exc)) from exc
+    return Inventory.from_instances(instances, tasks)
+
+
+# -- task groups ---------------------------------------------------------------------------------
+
+
+def _unwrap(doc: Any) -> Mapping[str, Any]:
+    if not isinstance(doc, Mapping):
+        raise PlacementInputError(f"expected a Nomad job or task group object, got {shown(doc)}")
+    inner = doc.get("Job")
+    return inner if isinstance(inner, Mapping) else doc
+
+
+def job_group(
+    doc: Any, group: str | None = None
+) -> tuple[Mapping[str, Any] | None, Mapping[str, Any]]:
+    """(the job or None, the task group) of a job object plus a group name, or a task group.
+
+    A job is the API's form (`nomad job inspect`, `{"Job": {...}}` or the job itself); its
+    group is `group`, which may be left out when the job has one.
+    """
+    doc = _unwrap(doc)
+    groups = doc.get("TaskGroups")
+    if groups is None:
+        if group is not None and doc.get("Name") not in (None, group):
+            raise PlacementInputError(
+                f"task group is {shown(doc.get('Name'))}, not {shown(group)} (pass a job to choose)"
+            )
+        return None, doc
+    if not isinstance(groups, list) or not all(isinstance(g, Mapping) for g in groups):
+        raise PlacementInputError(
+            f"job.TaskGroups: expected a list of objects, got {shown(groups)}"
+        )
+    names = [g.get("Name") for g in groups]
+    if group is None:
+        if len(groups) != 1:
+            raise PlacementInputError(
+                f"job {shown(doc.get('ID'))} has {len(groups)} task groups; name one of {names}"
+            )
+        return doc, groups[0]
+    for item in groups:
+        if item.get("Name") == group:
+            return doc, item
+    raise PlacementInputError(
+        f"job {shown(doc.get('ID'))} has no task group {shown(group)}; it has {names}"
+    )
+
+
+def _network_ports(networks: Any, where: str) -> set[int]:
+    ports: set[int] = set()
+    if networks is None:
+        return ports
+    if not isinstance(networks, list):
+        raise PlacementInputError(f"{where}: expected a list, got {shown(networks)}")
+    for i, network in enumerate(networks):
+        if not isinstance(network, Mapping):
+            raise PlacementInputError(f"{where}[{i}]: expected an object, got {shown(network)}")
+        reserved = network.get("ReservedPorts") or []
+        if not isinstance(reserved, list):
+            raise PlacementInputError(
+                f"{where}[{i}].ReservedPorts: expected a list, got {shown(reserved)}"
+            )
+        for j, port in enumerate(reserved):
+            value = port.get("Value") if isinstance(port, Mapping) else None
+            if isinstance(value, bool) or not isinstance(value, int) or not 0 < value <= 65535:
+                raise PlacementInputError(
+                    f"{where}[{i}].ReservedPorts[{j}].Value: not a port: {shown(value)}"
+                )
+            ports.add(value)
+    return ports
+
+
+def task_spec(doc: Any, group: str | None = None) -> Any:
+    """A `TaskSpec` for one allocation of a task group (a job plus `group`, or a task group).
+
+    CPU (MHz) and memory (MB) are the sum of the tasks' `Resources`; static ports
+    (`ReservedPorts` of the group's and the tasks' networks) are host ports. The job's, the
+    group's and every task's `Constraints` are ANDed, each a `NomadConstraint` refusing under
+    its own text, `distinct_hosts`/`distinct_property` a `NomadDistinct`; and each task's
+    `Driver` must be detected on the node (`attr.driver.NAME` true), else `missing drivers`.
+    The group is `JOB/GROUP` (the allocations' group in `inventory`), or the group's name.
+    """
+    from ..place.task import TaskSpec
+
+    job, task_group = job_group(doc, group)
+    name = task_group.get("Name")
+    if not isinstance(name, str) or not name:
+        raise PlacementInputError(f"task group Name: expected a name, got {shown(name)}")
+    where = f"group {name!r}"
+    cpu = memory = 0
+    ports = _network_ports(task_group.get("Networks"), f"{where}.Networks")
+    rules: list[Any] = []
+    if job is not None:
+        rules.extend(constraints(job.get("Constraints") or [], "job.Constraints"))
+    rules.extend(constraints(task_group.get("Constraints") or [], f"{where}.Constraints"))
+    drivers: list[str] = []
+    tasks = task_group.get("Tasks") or []
+    if not isinstance(tasks, list):
+        raise PlacementInputError(f"{where}.Tasks: expected a list, got {shown(tasks)}")
+    for i, task in enumerate(tasks):
+        at = f"{where}.Tasks[{i}]"
+        if not isinstance(task, Mapping):
+            raise PlacementInputError(f"{at}: expected an object, got {shown(task)}")
+        cpu += _amount(task, ("Resources.CPU",), at) or 0
+        memory += _amount(task, ("Resources.MemoryMB",), at) or 0
+        ports |= _network_ports(
+            _get(task, "Resources.Networks", list, at), f"{at}.Resources.Networks"
+        )
+        rules.extend(constraints(task.get("Constraints") or [], f"{at}.Constraints"))
+        driver = _get(task, "Driver", str, at)
+        if driver and driver not in drivers:
+            drivers.append(driver)
+    if drivers:
+        check = _driver_check(drivers[0])
+        for driver in drivers[1:]:
+            check = check & _driver_check(driver)
+        rules.append(NomadConstraint(check, text=MISSING_DRIVERS))
+    owner = f"{job.get('ID') or job.get('Name')}/{name}" if job is not None else name
+    return TaskSpec(cpu=cpu, memory=memory, ports=frozenset(ports), group=owner,
+                    constraints=_fold(rules))  # fmt: skip
+
+
+def _fold(rules: list[Any]) -> list[Any]:
+    """At most 10 rules, as a task's constraints must be: past that, the blocks are merged."""
+    if len(rules) <= 10:
+        return rules
+    blocks = [r for r in rules if isinstance(r, NomadConstraint)]
+    expression = blocks[0].expression
+    for rule in blocks[1:]:
+        expression = expression & rule.expression
+    merged = NomadConstraint(expression, text=" and ".join(r.reason for r in blocks))
+    return [merged, *(r for r in rules if not isinstance(r, NomadConstraint))]
+
+
+def _driver_check(driver: str) -> Any:
+    """`driver` detected and healthy on the node (the reserved `_nomad/driver.NAME` is `1`)."""
+    from ..syntax.ast import Comparison, Op, Subject, SubjectKind
+
+    try:
+        subject = Subject(SubjectKind.ATTRIBUTE, DRIVER + driver)
+    except PlacementError:
+        raise PlacementInputError(f"task Driver: not a driver name: {shown(driver)}") from None
+    return Comparison(subject, Op.EQ, "1")
