@@ -32,7 +32,7 @@ def _agree(expr: Expression, inv: Inventory) -> None:
 
 # Generating inventories costs far more than evaluating, so each example checks several
 # expressions on one inventory. `PLACEMENT_FUZZ_EXAMPLES=20000` scales every property here.
-_SEVERAL = st.lists(expressions(), min_size=1, max_size=6)
+_SEVERAL = st.lists(expressions(nomad=True), min_size=1, max_size=6)
 
 
 @settings(max_examples=examples(4))
@@ -43,7 +43,10 @@ def test_vector_equals_scalar(exprs: list[Expression], inv: Inventory) -> None:
 
 
 @settings(max_examples=examples(1))
-@given(st.lists(comparisons(), min_size=1, max_size=10), inventories(min_size=1, max_size=30))
+@given(
+    st.lists(comparisons(nomad=True), min_size=1, max_size=10),
+    inventories(min_size=1, max_size=30),
+)
 def test_every_leaf_equals_scalar(leaves: list[Comparison], inv: Inventory) -> None:
     rows = list(inv)
     for leaf in leaves:
@@ -113,7 +116,7 @@ def test_edge_cases(text: str) -> None:
 
 
 @settings(max_examples=examples(0.5))
-@given(expressions())
+@given(expressions(nomad=True))
 @example(parse("attribute:a exists"))
 def test_empty_inventory(expr: Expression) -> None:
     mask = expr.evaluate(Inventory.from_instances([]))

@@ -176,7 +176,7 @@ def _apply(expr: Expression, step: str, leaf: Expression) -> Expression:
 
 
 @settings(max_examples=examples(0.5))
-@given(comparisons(), comparisons(), _STEPS)
+@given(comparisons(nomad=True), comparisons(nomad=True), _STEPS)
 @example(placement.attribute("a").exists(), placement.attribute("b").exists(), ["~"] * 200)
 @example(placement.attribute("a").exists(), placement.attribute("b").exists(), ["&", "|"] * 90)
 def test_built_chains_round_trip_or_raise(
@@ -195,7 +195,7 @@ def test_built_chains_round_trip_or_raise(
     round_trips(expr)
 
 
-@given(expressions(max_leaves=12))
+@given(expressions(max_leaves=12, nomad=True))
 def test_every_built_tree_round_trips(expr: Expression) -> None:
     assert expr.depth == depth_of(expr)
     round_trips(expr)
@@ -455,7 +455,7 @@ def test_invalid_pattern_prints_nothing_to_stderr() -> None:
 # 6. Pickle and deepcopy.
 
 
-@given(expressions(max_leaves=10))
+@given(expressions(max_leaves=10, nomad=True))
 def test_expressions_pickle_and_deepcopy(expr: Expression) -> None:
     for again in (pickle.loads(pickle.dumps(expr)), copy.deepcopy(expr), copy.copy(expr)):
         assert again == expr
@@ -512,7 +512,9 @@ def test_repr_of_a_huge_tree_is_short() -> None:
     assert shown.startswith('<Or "attribute:a == ') and shown.endswith('...>')
 
 
-@given(expressions(max_leaves=20, attribute_values=["\x00\u2028" * 30, "x" * 300, "a b"]))
+@given(
+    expressions(max_leaves=20, nomad=True, attribute_values=["\x00\u2028" * 30, "x" * 300, "a b"])
+)
 def test_reprs_are_short(expr: Expression) -> None:
     shown = repr(expr)
     assert len(shown) < REPR_LENGTH

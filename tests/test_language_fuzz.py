@@ -273,7 +273,7 @@ def test_tokens_match_grammar_terminals_corpus(line: str) -> None:
     check_tokens(line)
 
 
-@given(expressions())
+@given(expressions(nomad=True))
 def test_tokens_match_grammar_terminals_random(expr: placement.Expression) -> None:
     check_tokens(str(expr))
 

@@ -22,6 +22,7 @@ from placement.nomad import (
     constraint,
     constraints,
 )
+from placement.syntax.ast import Op
 
 
 def holds(block: dict[str, Any], attributes: dict[str, str]) -> bool:
@@ -520,10 +521,26 @@ def test_distinct_property_counts() -> None:
     assert place(inv, TaskSpec.from_nomad(hosts), 8).placed == 4
 
 
-def test_operator_words_are_reserved_with_a_hint() -> None:
-    with pytest.raises(placement.PlacementSyntaxError, match="quote it as a value"):
-        parse("attribute:x == version")
-    assert parse("attribute:x == 'version'").matches(Instance(arn="n", attributes={"x": "version"}))
+@pytest.mark.parametrize(
+    "text",
+    ["attribute:x == version", "attribute:x in [semver, regexp, a]", "attribute:x != nomad_lt",
+     "attribute:x =~ set_contains", "attribute:x regexp regexp"],
+)  # fmt: skip
+def test_operator_words_stay_bare_values(text: str) -> None:
+    # ECS accepts `attribute:x == version`: the Nomad words are operators only where an
+    # operator goes, and the printer quotes them so the text reads back the same.
+    expr = parse(text)
+    assert parse(str(expr)) == expr
+    value = text.split()[-1].strip("[]")
+    if expr.op is Op.EQ:
+        assert expr.matches(Instance(arn="n", attributes={"x": value}))
+
+
+def test_an_operator_word_as_a_subject_is_an_unknown_subject() -> None:
+    with pytest.raises(placement.PlacementSyntaxError, match="unknown subject 'version'"):
+        parse("version == a")
+    with pytest.raises(placement.PlacementSyntaxError, match="unexpected end"):
+        parse("attribute:x == a and regexp")
 
 
 def test_ecs_json_is_refused_for_nomad_operators() -> None:

@@ -132,7 +132,7 @@ def test_every_public_class_has_a_strategy() -> None:
     answers = {
         placement.SubjectKind, placement.Subject, placement.Field, placement.Explanation,
         placement.ClauseExplanation, placement.Ranking, placement.PlacementResult,
-        placement.Failure, placement.PlacementExplanation,
+        placement.Failure, placement.PlacementExplanation, placement.Translation,
     }  # fmt: skip
     # The operations' results (what-if, scale-in, daemons, repairs) and the live state are
     # answers too.

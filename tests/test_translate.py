@@ -11,7 +11,6 @@ trips ecs -> k8s -> ecs and k8s -> ecs -> k8s. Refusals name the part.
 from __future__ import annotations
 
 import importlib.util
-from types import SimpleNamespace
 from typing import Any
 
 import numpy as np
@@ -41,10 +40,7 @@ from placement import (
 )
 from placement.k8s import EVERYTHING, NODE_NAME, NOTHING, node_affinity, selector
 from placement.translation import MAX_TERMS
-from placement.translation import k8s_form as to_k8s_module
-from placement.translation import nomad_form as to_nomad_module
 from placement.translation.nomad_form import NODE_TARGETS, escape
-from placement.translation.notes import Notes
 
 KEYS = ["env", "tier", "ecs.os-type", "example.com/zone"]
 # Values a label selector may name (label values) and values instances may hold (any text).
@@ -337,18 +333,13 @@ def test_refusals_name_the_part(rule: str, to: str, part: str) -> None:
 
 
 def test_operators_beyond_ecs_are_refused_by_name() -> None:
-    # placement.nomad adds operators (version, semver, sets, unanchored regexp) to the tree;
-    # a stand-in leaf with such an operator must be refused, never read as another one.
-    leaf = SimpleNamespace(
-        subject=Subject(SubjectKind.ATTRIBUTE, "attr.os.version"),
-        op=SimpleNamespace(value="version"),
-        argument=">= 1.2",
-    )
-    lit: Any = SimpleNamespace(leaf=leaf, positive=True, __str__=lambda: "x")
+    # placement.nomad's operators (version, semver, sets, orderings) have no ECS or Kubernetes
+    # form: refused with the operator named, never read as another one.
+    expr = placement.parse("attribute:attr.os.version version '>= 1.2'")
+    with pytest.raises(TranslationError, match="`version` is a placement extension"):
+        translate(expr, to="ecs")
     with pytest.raises(TranslationError, match="`version` operator"):
-        to_k8s_module._literal(lit, Notes())
-    with pytest.raises(TranslationError, match="`version` operator"):
-        to_nomad_module._literal(lit, Notes())
+        translate(expr, to="k8s")
 
 
 def test_bad_arguments() -> None:
@@ -515,3 +506,57 @@ def test_any_expression_translates_exactly_or_is_refused_by_name(
             assert same(expr, k8s_back(t.rule), inv), (str(expr), t.rule)
         if not t.exact:
             assert t.notes
+
+
+# -- placement's Nomad operators ----------------------------------------------------------------
+
+NOMAD_PATTERNS = ["a", "^a", "b$", "^$", "x|1", "[0-9]+", "(?i)ABC", "\\.", " ", ".*"]
+
+
+@settings(max_examples=examples(1.0))
+@given(
+    st.sampled_from(NOMAD_KEYS[:3]),
+    st.sampled_from(NOMAD_PATTERNS),
+    inventories([*HELD_VALUES, "a\nb", "xa", "ab\n"], name_only=True, keys=NOMAD_KEYS),
+)
+def test_a_nomad_regexp_reaches_ecs_exactly(key: str, pattern: str, inv: Inventory) -> None:
+    # Nomad's regexp searches (unanchored); ECS's =~ matches the whole value: the padded
+    # pattern selects the same instances, newlines in values included.
+    nomad = pytest.importorskip("placement.nomad")
+    block = {"attribute": "${" + key + "}", "operator": "regexp", "value": pattern}
+    t = translate(block, to="ecs")
+    assert t.exact and any("searches anywhere" in n for n in t.notes)
+    assert same(nomad.constraint(block), placement.parse(t.rule), inv), (block, t.rule)
+
+
+@pytest.mark.parametrize(
+    "block",
+    [
+        {"attribute": "${attr.os.version}", "operator": "version", "value": ">= 1.2, < 2"},
+        {"attribute": "${attr.os.version}", "operator": "semver", "value": ">= 1.2.0, < 2.0.0"},
+        {"attribute": "${meta.tags}", "operator": "set_contains_all", "value": "a,b"},
+        {"attribute": "${meta.tags}", "operator": "set_contains_any", "value": "a, b"},
+        {"attribute": "${attr.cpu.numcores}", "operator": ">=", "value": "4"},
+        {"attribute": "${node.class}", "operator": "regexp", "value": "gpu"},
+        {"attribute": "${attr.cpu.numcores}", "operator": "<", "value": "1e3"},
+    ],
+)  # fmt: skip
+def test_nomad_operators_go_back_to_nomad_as_they_came(block: dict[str, str]) -> None:
+    pytest.importorskip("placement.nomad")
+    t = translate(block, to="nomad")
+    assert t.exact and t.rule == [block]
+    with pytest.raises(TranslationError, match="cannot be translated to Kubernetes"):
+        translate(block, to="k8s")
+    if block["operator"] in ("<", ">="):  # ECS orders too, not exactly as Nomad does
+        back = translate(block, to="ecs")
+        assert not back.exact and any("int64, else float64" in n for n in back.notes)
+    elif block["operator"] != "regexp":
+        with pytest.raises(TranslationError, match="cannot be translated to ECS"):
+            translate(block, to="ecs")
+
+
+def test_a_negated_nomad_operator_is_refused_for_nomad() -> None:
+    pytest.importorskip("placement.nomad")
+    expr = placement.parse("not(attribute:attr.os.version version '>= 1.2')")
+    with pytest.raises(TranslationError, match="cannot be negated"):
+        translate(expr, to="nomad")

@@ -91,11 +91,12 @@ def comparisons(
     attribute_values: Sequence[str] = ATTRIBUTE_VALUES,
     task_groups: Sequence[str] = TASK_GROUPS,
     *,
-    nomad: bool = True,
+    nomad: bool = False,
 ) -> st.SearchStrategy[Comparison]:
     """Valid comparisons over every subject and every operator it takes.
 
-    `nomad=False` leaves out the Nomad operators (docs/language.md §14): ECS's language only.
+    ECS's own language by default, so a fuzzed scheduler sees only what ECS accepts;
+    `nomad=True` also draws placement's Nomad operators (docs/language.md §14).
     """
 
     @st.composite
@@ -144,11 +145,12 @@ def expressions(
     task_groups: Sequence[str] = TASK_GROUPS,
     max_leaves: int = 8,
     *,
-    nomad: bool = True,
+    nomad: bool = False,
 ) -> st.SearchStrategy[Expression]:
     """Valid expression trees (nested `And`/`Or`/`Not` included) over every subject/operator.
 
-    `nomad=False` leaves out the Nomad operators (docs/language.md §14): ECS's language only.
+    ECS's own language by default, so a fuzzed scheduler sees only what ECS accepts;
+    `nomad=True` also draws placement's Nomad operators (docs/language.md §14).
     """
     leaves = comparisons(attribute_names, attribute_values, task_groups, nomad=nomad)
 

@@ -83,6 +83,7 @@ _NOMAD_WORDS = {
     "set_contains_all": "SET_CONTAINS_ALL", "set_contains_any": "SET_CONTAINS_ANY",
     "nomad_lt": "NOMAD_LT", "nomad_le": "NOMAD_LE", "nomad_gt": "NOMAD_GT", "nomad_ge": "NOMAD_GE",
 }  # fmt: skip
+_NOMAD_WORD_TYPES = frozenset(_NOMAD_WORDS.values())
 
 # How each terminal reads in "expected ..." messages.
 _DESCRIBE: dict[str, str] = {
@@ -205,7 +206,7 @@ def tokenize(text: str) -> list[Token]:
 
 def _unquote(token: _Raw) -> str:
     kind, text = token[0], token[1]
-    if kind == "WORD":
+    if kind == "WORD" or kind in _NOMAD_WORD_TYPES:  # a Nomad operator word as a bare value
         return text
     quote_char = text[0]
     body = text[1:-1]
@@ -493,7 +494,7 @@ def _tables() -> _Tables:
     return _Tables(actions, gotos, table.start_states["start"], table.end_states["start"])
 
 
-_NOMAD_TERMINALS = frozenset(_NOMAD_WORDS.values())
+_NOMAD_TERMINALS = _NOMAD_WORD_TYPES
 
 
 def _unexpected(token: _Raw, row: dict[str, Any], text: str) -> _FaultError:
@@ -501,14 +502,6 @@ def _unexpected(token: _Raw, row: dict[str, Any], text: str) -> _FaultError:
     expected = tuple(sorted({_DESCRIBE.get(n, n) for n in row if n not in _NOMAD_TERMINALS}))
     if token[0] == "$END":
         return _FaultError("unexpected end of expression", len(text), expected)
-    if token[0] in _NOMAD_TERMINALS and "WORD" in row:
-        # Reserved by the Nomad operators (docs/language.md §14); ECS takes it as a bare value.
-        return _FaultError(
-            f"unexpected {token[1]!r}: an operator word of placement's Nomad extensions; "
-            f"quote it as a value ('{token[1]}')",
-            token[2],
-            expected,
-        )
     return _FaultError(f"unexpected {token[1]!r}", token[2], expected)
 
 
@@ -525,6 +518,12 @@ def _run(text: str) -> Any:
             try:
                 shift, arg = row[kind]
             except KeyError:
+                if kind in _NOMAD_WORD_TYPES and "WORD" in row:
+                    # A Nomad operator word where no operator goes is a plain word (a subject,
+                    # read and judged as one); the grammar takes it as a value already.
+                    kind = "WORD"
+                    token = (kind, token[1], token[2], token[3])
+                    continue
                 raise _unexpected(token, row, text) from None
             if shift:
                 push_state(arg)

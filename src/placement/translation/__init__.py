@@ -34,7 +34,7 @@ from ..k8s.labels import (
     node_selector_map,
     selector,
 )
-from ..syntax.ast import Comparison, Expression, Not, Op
+from ..syntax.ast import NOMAD_ORDERINGS, And, Comparison, Expression, Not, Op, Or
 from ..syntax.parser import parse
 from ..text import shown
 from .k8s_form import MAX_TERMS, to_k8s
@@ -181,7 +181,42 @@ def _nomad(blocks: list[Any]) -> Expression:
     return out
 
 
+def _nomad_leaves_for_ecs(expr: Expression, notes: Notes) -> Expression:
+    """Nomad's `regexp` leaves as ECS's `=~` (exactly), its orderings as ECS's (noted).
+
+    A search for `re` anywhere in the value is a whole-value match of `(?s:.*)(?:re)(?s:.*)`
+    (RE2 both; `(?s)` lets the padding cross newlines, and `^`/`$` inside `re` still mean the
+    ends of the text).
+    """
+    if isinstance(expr, Comparison):
+        if expr.op in NOMAD_ORDERINGS:
+            ecs = Op(NOMAD_ORDERINGS[expr.op])
+            notes.add(
+                f"`{expr}` orders as Nomad does (int64, else float64, else text); ECS's "
+                f"`{ecs.value}` orders exact decimals, else text: they differ on values such as "
+                "`1_000`, `0x10`, `inf`, `NaN` and beyond float64's precision",
+                exact=False,
+            )
+            return Comparison(expr.subject, ecs, expr.argument)
+        if expr.op is not Op.REGEXP:
+            return expr
+        pattern = f"(?s:.*)(?:{expr.argument})(?s:.*)"
+        notes.add(
+            f"`{expr}` searches anywhere in the value (Nomad's regexp); ECS's `=~` matches the "
+            f"whole value, so the pattern is padded: `{pattern}`"
+        )
+        return Comparison(expr.subject, Op.MATCHES, pattern)
+    if isinstance(expr, Not):
+        return Not(_nomad_leaves_for_ecs(expr.operand, notes))
+    if isinstance(expr, And):
+        return And(tuple(_nomad_leaves_for_ecs(e, notes) for e in expr.operands))
+    if isinstance(expr, Or):
+        return Or(tuple(_nomad_leaves_for_ecs(e, notes) for e in expr.operands))
+    return expr
+
+
 def _to_ecs(expr: Expression, dialect: str, notes: Notes) -> str:
+    expr = _nomad_leaves_for_ecs(expr, notes)
     for leaf in expr.leaves():
         if leaf.op.value not in ECS_OPERATORS:
             raise TranslationError(

@@ -31,7 +31,7 @@ from __future__ import annotations
 import string
 from typing import Any
 
-from ..syntax.ast import Comparison, Expression, Op, SubjectKind
+from ..syntax.ast import NOMAD_OPS, NOMAD_ORDERINGS, Comparison, Expression, Op, SubjectKind
 from .normal import Junction, Literal, Node, TranslationError, conjuncts, nnf
 from .notes import ECS_OPERATORS, Notes, refuse_subject
 
@@ -54,6 +54,14 @@ ORDERING = (
     "parses both sides Go's way (an integer, else a float, which also takes 'inf', 'nan' and "
     "'1e3'), else compares text: they agree on int64 integers and on text that is no number"
 )
+
+
+_NOMAD_WORDS = {
+    Op.VERSION: "version", Op.SEMVER: "semver", Op.REGEXP: "regexp",
+    Op.SET_CONTAINS_ALL: "set_contains_all", Op.SET_CONTAINS_ANY: "set_contains_any",
+    **NOMAD_ORDERINGS,
+}  # fmt: skip
+"""The Nomad operator each of placement's Nomad operators came from: they translate back as is."""
 
 
 def escape(value: str) -> str:
@@ -127,6 +135,15 @@ def _block(attribute: str, operator: str, value: str | None = None) -> dict[str,
                 f"the value {value!r} cannot be written for Nomad: a constraint value that "
                 "starts with '${' names a target (Nomad interpolates it)"
             )
+        if value == "" and operator != "regexp":
+            if operator == "=":
+                # Nomad requires a value for `=`; an anchored empty regexp says the same
+                # (present, and empty), exactly.
+                return {"attribute": attribute, "operator": "regexp", "value": "^$"}
+            raise TranslationError(
+                f"a comparison with the empty value cannot be translated to Nomad: Nomad's "
+                f"{operator!r} requires a value"
+            )
         out["value"] = value
     return out
 
@@ -138,6 +155,13 @@ def _literal(lit: Literal, notes: Notes) -> list[dict[str, Any]]:
     name = leaf.subject.name
     assert name is not None
     op = leaf.op
+    if op in NOMAD_OPS:
+        if not p:
+            raise TranslationError(
+                f"`{lit}` cannot be translated to Nomad: Nomad's {_NOMAD_WORDS[op]!r} cannot be "
+                "negated (the negation also holds where the attribute is absent, an `or`)"
+            )
+        return [_block(target(name, notes), _NOMAD_WORDS[op], str(leaf.argument))]
     if op.value not in ECS_OPERATORS:
         raise TranslationError(
             f"`{lit}` cannot be translated to Nomad: placement's `{op.value}` operator has no "
