@@ -38,6 +38,7 @@ import numpy.typing as npt
 
 from ..rules.base import ZoneGate
 from .draws import RandomKeys
+from .twozones import two_zone_prefix
 
 __all__ = ["Column", "CONST", "DEC", "INC", "RND", "ZONE", "order"]
 
@@ -530,9 +531,52 @@ class _Cells:
         return True
 
 
+def _two_zones_first(cols: Sequence[Column]) -> bool:
+    """Whether the chain is two zone strategies and then only keys fixed per instance."""
+    return (
+        len(cols) >= 2
+        and cols[0].kind == ZONE
+        and cols[1].kind == ZONE
+        and all(c.kind == CONST for c in cols[2:])
+    )
+
+
+def _two_zone_start(rows: Ints, k: Ints, cols: Sequence[Column], count: int) -> Ints:
+    """The instances taking the first copies, as far as `two_zone_prefix` decides them."""
+    a, b = cols[0], cols[1]
+    assert a.levels is not None and b.levels is not None
+    zone_a, zone_b = a.base[rows], b.base[rows]
+    key = np.empty(len(rows), dtype=np.int64)
+    key[_sort(*[c.base[rows] for c in cols[2:]], rows)] = np.arange(len(rows), dtype=np.int64)
+    done = two_zone_prefix(
+        np.where(zone_a == a.missing, -1, zone_a), np.where(zone_b == b.missing, -1, zone_b),
+        key, k, a.levels, b.levels, count,
+    )  # fmt: skip
+    return rows[done]
+
+
+def _after(rows: Ints, k: Ints, cols: Sequence[Column], count: int, done: Ints) -> Ints:
+    """The rest of `order_events` after the copies `done`, by the event loop.
+
+    Those copies leave fewer copies per instance and the zones' levels raised; the rest of
+    the chain keys no copy by t (`_two_zones_first`), so nothing else changed.
+    """
+    left = k - np.bincount(np.searchsorted(rows, done), minlength=len(rows))
+    raised = []
+    for c in cols:
+        if c.kind == ZONE:
+            assert c.levels is not None
+            placed = np.bincount(c.base[done], minlength=len(c.levels))
+            c = attrs.evolve(c, levels=c.levels + placed)
+        raised.append(c)
+    keep = left > 0
+    return order_events(rows[keep], left[keep], raised, count - len(done), fast=False)
+
+
 def order_events(
-    rows: Ints, k: Ints, cols: Sequence[Column], count: int, gate: ZoneGate | None = None
-) -> Ints:
+    rows: Ints, k: Ints, cols: Sequence[Column], count: int, gate: ZoneGate | None = None,
+    *, fast: bool = True,
+) -> Ints:  # fmt: skip
     """`order` for chains with two or more zone strategies, or a gate: an event loop over cells.
 
     A cell is one combination of the chain's zone values (and the gate's zone, if any). Inside
@@ -543,10 +587,18 @@ def order_events(
 
     Keys are packed mixed-radix into one Python int, so a zone's level going up is one
     addition to the key of each cell in that zone, and comparing keys is comparing ints.
-    With a gate, only cells of open gate zones are candidates (`_Gate`).
+    With a gate, only cells of open gate zones are candidates (`_Gate`). Without one, a chain
+    led by two zone strategies starts with `two_zone_prefix` (`fast`), the loop going on from
+    where it stops.
     """
     if not len(rows):
         return rows
+    if fast and gate is None and _two_zones_first(cols):
+        done = _two_zone_start(rows, k, cols, count)
+        if len(done) == count:
+            return done
+        if len(done):
+            return np.concatenate([done, _after(rows, k, cols, count, done)])
     zone_at = [j for j, c in enumerate(cols) if c.kind == ZONE]
     local = [c for c in cols if c.kind != ZONE]
     gate_zones = [gate.zones[rows]] if gate is not None else []

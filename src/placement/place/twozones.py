@@ -1,0 +1,175 @@
+"""Two leading zone strategies, each instance's key fixed: the greedy order with bit masks.
+
+For a chain `spread(attribute:A), spread(attribute:B)` followed only by strategies whose key
+does not change as an instance takes copies (`binpack` without a demand), the greedy takes,
+at each copy, the instance minimising (level of its A zone, level of its B zone, K), where K
+is the instance's place in the order of the rest of the chain (then the index). Within one
+(A zone, B zone) cell the instances go in K order, each taking all its copies in a row, so a
+cell's *head* (its current instance) changes only when that instance is full.
+
+Levels rise by one per copy, so the A zones take turns by level: the zones at the lowest level
+form a *group*, each takes one copy, then the next group starts. The same holds for B whenever
+some cell of the remaining A zones lies in a B zone at the lowest B level: then the best key
+is the least K among the cells in (A zones left in the A group) x (B zones left in the B
+group). Bits of Python ints stand for the cells' heads, the bit's position being the head's K,
+so that least K is the lowest bit set in `A & B`: a few integer operations per copy.
+
+When that intersection is empty (the best cell lies in a B zone above the lowest level, or
+lacks B), or a cell runs out of instances, the masks no longer describe the choice: the
+function stops and returns the copies decided so far; the caller goes on from that state
+with the general event loop. Instances lacking A come after every instance with A, so they
+are never chosen while cells with A have instances.
+"""
+
+from __future__ import annotations
+
+from bisect import bisect_left
+
+import numpy as np
+import numpy.typing as npt
+
+__all__ = ["two_zone_prefix"]
+
+Ints = npt.NDArray[np.int64]
+
+# Heads further than this above the masks' base shift every mask down (keeps the ints short).
+_REBASE = 250
+
+
+def two_zone_prefix(
+    zone_a: Ints, zone_b: Ints, key: Ints, k: Ints, levels_a: Ints, levels_b: Ints, count: int
+) -> Ints:
+    """The first copies of the greedy order, as indices into the rows: as many as it can decide.
+
+    Per row: `zone_a`, `zone_b` (the zone's index, -1 when the row lacks the attribute), `key`
+    (distinct, 0 .. rows - 1: the row's rank under the rest of the chain and the index), `k`
+    (copies it can take, > 0). `levels_*`: the group's tasks per zone. At most `count` copies;
+    fewer (maybe none) when the rest needs the general loop.
+    """
+    real = (zone_a >= 0) & (zone_b >= 0)
+    has_a = zone_a >= 0
+    # An A zone whose only instances lack B would take turns with the others: not described.
+    if not real.any() or set(np.unique(zone_a[has_a]).tolist()) != set(
+        np.unique(zone_a[real]).tolist()
+    ):
+        return np.zeros(0, dtype=np.int64)
+    n_a, n_b = len(levels_a), len(levels_b)
+    rows = np.flatnonzero(real)
+    rows = rows[np.argsort(key[rows], kind="stable")]
+    codes, cell_of_row = np.unique(zone_a[rows] * n_b + zone_b[rows], return_inverse=True)
+    by_cell = np.argsort(cell_of_row, kind="stable")  # K order inside each cell
+    ends = np.cumsum(np.bincount(cell_of_row, minlength=len(codes)))[:-1]
+    seq = [part.tolist() for part in np.split(key[rows][by_cell], ends)]
+    copies = [part.tolist() for part in np.split(np.minimum(k[rows][by_cell], count), ends)]
+    n_cells = len(seq)
+    zone_of_a = (codes // n_b).tolist()
+    zone_of_b = (n_a + codes % n_b).tolist()  # one list of zone masks: A zones, then B zones
+    head = [0] * n_cells
+    left = [c[0] for c in copies]
+    key_of = [s[0] for s in seq]  # each cell's head
+    # Bit positions stand for the heads in key order, with gaps, so that a head that moves
+    # usually takes a free position between its new neighbours (else all are renumbered).
+    # Up to 30 positions the masks are one-digit Python ints: twice as fast as 62 bits.
+    span = max(30, 2 * n_cells)
+    ranked = sorted(range(n_cells), key=key_of.__getitem__)
+    ranked_keys = [key_of[c] for c in ranked]
+    pos = [0] * n_cells
+    cell_at = [0] * span
+    zbits = [0] * (n_a + n_b)
+
+    def renumber() -> None:
+        """Spread the heads evenly over the positions; rebuild the zones' masks."""
+        for z in range(len(zbits)):
+            zbits[z] = 0
+        for r, c in enumerate(ranked):
+            p = r * span // n_cells
+            pos[c] = p
+            cell_at[p] = c
+            zbits[zone_of_a[c]] |= 1 << p
+            zbits[zone_of_b[c]] |= 1 << p
+
+    renumber()
+    live_a = [z for z in range(n_a) if zbits[z]]
+    live_b = [z for z in range(n_a, n_a + n_b) if zbits[z]]
+    lev = [*levels_a.tolist(), *levels_b.tolist()]
+    group_a: list[int] = []
+    group_b: list[int] = []
+
+    def turn(group: list[int], live: list[int]) -> int:
+        """Start the next group (the live zones at the lowest level); its mask."""
+        for z in group:
+            lev[z] += 1  # every zone of the group ended took one copy (none ran out)
+        low = min(lev[z] for z in live)
+        group[:] = [z for z in live if lev[z] == low]
+        mask = 0
+        for z in group:
+            mask |= zbits[z]
+        return mask
+
+    mask_a = turn(group_a, live_a)
+    mask_b = turn(group_b, live_b)
+    # Once every live zone stands at one level, each group is all of them: the whole mask.
+    even_a = len(group_a) == len(live_a)
+    even_b = len(group_b) == len(live_b)
+    every = 0
+    for z in live_a:
+        every |= zbits[z]
+    out: list[int] = []
+    append = out.append
+    for _ in range(count):
+        both = mask_a & mask_b
+        if not both:
+            break  # the best cell is outside the two groups' intersection
+        c = cell_at[(both & -both).bit_length() - 1]
+        append(key_of[c])
+        mask_a &= ~zbits[zone_of_a[c]]
+        mask_b &= ~zbits[zone_of_b[c]]
+        left[c] -= 1
+        if not left[c]:
+            h = head[c] + 1
+            if h == len(seq[c]):
+                break  # the cell ran out: its zones' turns change
+            head[c] = h
+            left[c] = copies[c][h]
+            old, new = key_of[c], seq[c][h]
+            key_of[c] = new
+            # c's zones just left both groups: its bit is in neither group mask.
+            i = bisect_left(ranked_keys, old)
+            del ranked_keys[i], ranked[i]
+            j = bisect_left(ranked_keys, new)
+            ranked_keys.insert(j, new)
+            ranked.insert(j, c)
+            low = pos[ranked[j - 1]] if j else -1
+            high = pos[ranked[j + 1]] if j + 1 < n_cells else span
+            if not low < pos[c] < high:
+                if high - low > 1:
+                    p = (low + high) >> 1
+                    flip = (1 << pos[c]) | (1 << p)
+                    zbits[zone_of_a[c]] ^= flip
+                    zbits[zone_of_b[c]] ^= flip
+                    every ^= flip
+                    pos[c] = p
+                    cell_at[p] = c
+                else:
+                    was = [(mask_a >> pos[d]) & 1 for d in range(n_cells)]
+                    was_b = [(mask_b >> pos[d]) & 1 for d in range(n_cells)]
+                    renumber()
+                    mask_a = sum(w << pos[d] for d, w in enumerate(was))
+                    mask_b = sum(w << pos[d] for d, w in enumerate(was_b))
+                    every = sum(1 << p for p in pos)
+        if not mask_a:
+            if even_a:
+                mask_a = every
+            else:
+                mask_a = turn(group_a, live_a)
+                even_a = len(group_a) == len(live_a)
+        if not mask_b:
+            if even_b:
+                mask_b = every
+            else:
+                mask_b = turn(group_b, live_b)
+                even_b = len(group_b) == len(live_b)
+    n_keys = len(key)
+    row_of_key = np.empty(n_keys, dtype=np.int64)
+    row_of_key[key] = np.arange(n_keys, dtype=np.int64)
+    return row_of_key[np.asarray(out, dtype=np.int64)]
