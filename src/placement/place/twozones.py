@@ -114,61 +114,144 @@ def two_zone_prefix(
     every = 0
     for z in live_a:
         every |= zbits[z]
+    cell_of_key = np.zeros(len(key), dtype=np.int64)
+    cell_of_key[key[rows]] = cell_of_row
+    cell_of = cell_of_key.tolist()
     out: list[int] = []
     append = out.append
-    for _ in range(count):
+
+    def advance(c: int) -> int:
+        """Cell c's head is full: take the next one.
+
+        Returns 0 (it keeps its bit), 1 (it moved), 2 (all were renumbered) or -1 (none left).
+        """
+        nonlocal every
+        h = head[c] + 1
+        if h == len(seq[c]):
+            return -1
+        head[c] = h
+        left[c] = copies[c][h]
+        old, new = key_of[c], seq[c][h]
+        key_of[c] = new
+        i = bisect_left(ranked_keys, old)
+        del ranked_keys[i], ranked[i]
+        j = bisect_left(ranked_keys, new)
+        ranked_keys.insert(j, new)
+        ranked.insert(j, c)
+        low = pos[ranked[j - 1]] if j else -1
+        high = pos[ranked[j + 1]] if j + 1 < n_cells else span
+        if low < pos[c] < high:
+            return 0
+        if high - low > 1:
+            # c's zones just left both groups: its bit is in neither group mask.
+            p = (low + high) >> 1
+            flip = (1 << pos[c]) | (1 << p)
+            zbits[zone_of_a[c]] ^= flip
+            zbits[zone_of_b[c]] ^= flip
+            every ^= flip
+            pos[c] = p
+            cell_at[p] = c
+            return 1
+        renumber()
+        every = sum(1 << p for p in pos)
+        return 2
+
+    def group_mask(start: int, group: list[int], even: bool, zone_of: list[int]) -> int:
+        """A group's mask now: its zones less those the copies since `start` (its start) took."""
+        mask = every
+        if not even:
+            mask = 0
+            for z in group:
+                mask |= zbits[z]
+        for at in out[start:]:
+            mask &= ~zbits[zone_of[cell_of[at]]]
+        return mask
+
+    # Where the groups started, and the last time both started together in an even state
+    # (the groups are then all live zones, whatever came before): from there on the picks
+    # repeat while no head takes another bit (`version`), so one period is replayed.
+    start_a = start_b = n = 0
+    mark, mark_version, version = -1, -1, 0
+    # Local names for the loop (the closures above change these lists in place).
+    bits, at_bit, zones_a, zones_b, left_ = zbits, cell_at, zone_of_a, zone_of_b, left
+    while n < count:
         both = mask_a & mask_b
         if not both:
             break  # the best cell is outside the two groups' intersection
-        c = cell_at[(both & -both).bit_length() - 1]
+        c = at_bit[(both & -both).bit_length() - 1]
         append(key_of[c])
-        mask_a &= ~zbits[zone_of_a[c]]
-        mask_b &= ~zbits[zone_of_b[c]]
-        left[c] -= 1
-        if not left[c]:
-            h = head[c] + 1
-            if h == len(seq[c]):
+        n += 1
+        mask_a &= ~bits[zones_a[c]]
+        mask_b &= ~bits[zones_b[c]]
+        left_[c] -= 1
+        if not left_[c]:
+            moved = advance(c)
+            if moved < 0:
                 break  # the cell ran out: its zones' turns change
-            head[c] = h
-            left[c] = copies[c][h]
-            old, new = key_of[c], seq[c][h]
-            key_of[c] = new
-            # c's zones just left both groups: its bit is in neither group mask.
-            i = bisect_left(ranked_keys, old)
-            del ranked_keys[i], ranked[i]
-            j = bisect_left(ranked_keys, new)
-            ranked_keys.insert(j, new)
-            ranked.insert(j, c)
-            low = pos[ranked[j - 1]] if j else -1
-            high = pos[ranked[j + 1]] if j + 1 < n_cells else span
-            if not low < pos[c] < high:
-                if high - low > 1:
-                    p = (low + high) >> 1
-                    flip = (1 << pos[c]) | (1 << p)
-                    zbits[zone_of_a[c]] ^= flip
-                    zbits[zone_of_b[c]] ^= flip
-                    every ^= flip
-                    pos[c] = p
-                    cell_at[p] = c
-                else:
-                    was = [(mask_a >> pos[d]) & 1 for d in range(n_cells)]
-                    was_b = [(mask_b >> pos[d]) & 1 for d in range(n_cells)]
-                    renumber()
-                    mask_a = sum(w << pos[d] for d, w in enumerate(was))
-                    mask_b = sum(w << pos[d] for d, w in enumerate(was_b))
-                    every = sum(1 << p for p in pos)
+            if moved:
+                version += 1
+                if moved == 2:
+                    mask_a = group_mask(start_a, group_a, even_a, zone_of_a)
+                    mask_b = group_mask(start_b, group_b, even_b, zone_of_b)
         if not mask_a:
+            start_a = n
             if even_a:
                 mask_a = every
             else:
                 mask_a = turn(group_a, live_a)
                 even_a = len(group_a) == len(live_a)
-        if not mask_b:
-            if even_b:
-                mask_b = every
-            else:
-                mask_b = turn(group_b, live_b)
-                even_b = len(group_b) == len(live_b)
+        if mask_b:
+            continue
+        start_b = n
+        if not even_b:
+            mask_b = turn(group_b, live_b)
+            even_b = len(group_b) == len(live_b)
+            continue
+        mask_b = every
+        if start_a != n or not even_a:
+            continue
+        if mark_version == version:
+            # The picks since the mark are one period: replay it while no head moves.
+            period = [cell_of[at] for at in out[mark:]]
+            size = len(period)
+            times: dict[int, int] = {}
+            for c in period:
+                times[c] = times.get(c, 0) + 1
+            # Whole periods in which no head fills: one list operation.
+            whole = min(min((left_[c] - 1) // m for c, m in times.items()), (count - n) // size)
+            if whole:
+                out.extend([key_of[c] for c in period] * whole)
+                n += whole * size
+                for c, m in times.items():
+                    left_[c] -= m * whole
+            # Then copy by copy, heads filling (and mostly keeping their bits) on the way.
+            stopped = moved = i = 0
+            while n < count:
+                c = period[i]
+                append(key_of[c])
+                n += 1
+                left_[c] -= 1
+                if not left_[c] and (moved := advance(c)):
+                    stopped = i + 1  # copies of this period so far
+                    break
+                i += 1
+                if i == size:
+                    i = 0
+            if n == count:
+                break
+            if moved < 0:
+                break  # a cell ran out
+            # A head moved after `stopped` copies of a period: the groups started where the
+            # period did, then every len(live) copies; their masks from the copies since.
+            version += 1
+            begin = n - stopped
+            start_a = begin + stopped // len(live_a) * len(live_a)
+            start_b = begin + stopped // len(live_b) * len(live_b)
+            mask_a = group_mask(start_a, group_a, True, zone_of_a)
+            mask_b = group_mask(start_b, group_b, True, zone_of_b)
+            mark_version = -1
+            continue
+        mark, mark_version = n, version
     n_keys = len(key)
     row_of_key = np.empty(n_keys, dtype=np.int64)
     row_of_key[key] = np.arange(n_keys, dtype=np.int64)
