@@ -24,7 +24,8 @@ used up one after the other. Inside a bucket the first strategy of S decides the
 A ZONE later in S only breaks ties among items of one key: such items are ordered by the level
 of their zone when their turn comes, which is the zone's count plus the copies of the items
 before them in that zone (*level merge*). Two or more ZONE strategies couple the zones of
-different attributes; `order_events` simulates those with a priority queue over zone cells.
+different attributes; `order_events` simulates those with a priority queue over zone cells,
+after bit masks (`twozones.py`) decide what they can when the chain starts with two of them.
 """
 
 from __future__ import annotations

@@ -11,14 +11,21 @@ Levels rise by one per copy, so the A zones take turns by level: the zones at th
 form a *group*, each takes one copy, then the next group starts. The same holds for B whenever
 some cell of the remaining A zones lies in a B zone at the lowest B level: then the best key
 is the least K among the cells in (A zones left in the A group) x (B zones left in the B
-group). Bits of Python ints stand for the cells' heads, the bit's position being the head's K,
-so that least K is the lowest bit set in `A & B`: a few integer operations per copy.
+group). Bits of small Python ints stand for the cells' heads, in K order (with gaps, so a
+head that fills and moves on usually takes a free bit between its new neighbours), so that
+least K is the lowest bit set in `A & B`: a few integer operations per copy.
+
+Once every zone stands at one level and both groups start together, the picks are a function
+of the bit order alone: the copies until the next such point form a *period*, replayed as
+long as no head takes another bit (whole periods at once while no head fills: a task that
+reserves nothing never fills one).
 
 When that intersection is empty (the best cell lies in a B zone above the lowest level, or
 lacks B), or a cell runs out of instances, the masks no longer describe the choice: the
 function stops and returns the copies decided so far; the caller goes on from that state
 with the general event loop. Instances lacking A come after every instance with A, so they
-are never chosen while cells with A have instances.
+are never chosen while cells with A have instances. An A zone whose instances all lack B
+would take its turns on them: such inputs are left to the event loop from the start.
 """
 
 from __future__ import annotations
@@ -31,10 +38,6 @@ import numpy.typing as npt
 __all__ = ["two_zone_prefix"]
 
 Ints = npt.NDArray[np.int64]
-
-# Heads further than this above the masks' base shift every mask down (keeps the ints short).
-_REBASE = 250
-
 
 def two_zone_prefix(
     zone_a: Ints, zone_b: Ints, key: Ints, k: Ints, levels_a: Ints, levels_b: Ints, count: int
