@@ -547,8 +547,9 @@ def _two_zone_start(rows: Ints, k: Ints, cols: Sequence[Column], count: int) -> 
     a, b = cols[0], cols[1]
     assert a.levels is not None and b.levels is not None
     zone_a, zone_b = a.base[rows], b.base[rows]
-    key = np.empty(len(rows), dtype=np.int64)
-    key[_sort(*[c.base[rows] for c in cols[2:]], rows)] = np.arange(len(rows), dtype=np.int64)
+    key = np.arange(len(rows), dtype=np.int64)  # rows come sorted: the index alone
+    if len(cols) > 2 or (rows[1:] < rows[:-1]).any():
+        key[_sort(*[c.base[rows] for c in cols[2:]], rows)] = key.copy()
     done = two_zone_prefix(
         np.where(zone_a == a.missing, -1, zone_a), np.where(zone_b == b.missing, -1, zone_b),
         key, k, a.levels, b.levels, count,
@@ -562,7 +563,9 @@ def _after(rows: Ints, k: Ints, cols: Sequence[Column], count: int, done: Ints) 
     Those copies leave fewer copies per instance and the zones' levels raised; the rest of
     the chain keys no copy by t (`_two_zones_first`), so nothing else changed.
     """
-    left = k - np.bincount(np.searchsorted(rows, done), minlength=len(rows))
+    index = np.zeros(int(rows.max()) + 1, dtype=np.int64)
+    index[rows] = np.arange(len(rows), dtype=np.int64)
+    left = k - np.bincount(index[done], minlength=len(rows))
     raised = []
     for c in cols:
         if c.kind == ZONE:

@@ -50,17 +50,22 @@ def two_zone_prefix(
     fewer (maybe none) when the rest needs the general loop.
     """
     real = (zone_a >= 0) & (zone_b >= 0)
-    has_a = zone_a >= 0
-    # An A zone whose only instances lack B would take turns with the others: not described.
-    if not real.any() or set(np.unique(zone_a[has_a]).tolist()) != set(
-        np.unique(zone_a[real]).tolist()
-    ):
-        return np.zeros(0, dtype=np.int64)
     n_a, n_b = len(levels_a), len(levels_b)
-    rows = np.flatnonzero(real)
-    rows = rows[np.argsort(key[rows], kind="stable")]
-    codes, cell_of_row = np.unique(zone_a[rows] * n_b + zone_b[rows], return_inverse=True)
-    by_cell = np.argsort(cell_of_row, kind="stable")  # K order inside each cell
+    # An A zone whose only instances lack B would take turns with the others: not described.
+    with_a = np.bincount(zone_a[zone_a >= 0], minlength=n_a) > 0
+    if not real.any() or (with_a != (np.bincount(zone_a[real], minlength=n_a) > 0)).any():
+        return np.zeros(0, dtype=np.int64)
+    by_key = np.empty(len(key), dtype=np.int64)
+    by_key[key] = np.arange(len(key), dtype=np.int64)
+    rows = by_key[real[by_key]]  # in key order (keys are 0 .. n - 1: no sort needed)
+    cell_code = zone_a[rows] * n_b + zone_b[rows]
+    codes = np.flatnonzero(np.bincount(cell_code, minlength=n_a * n_b))
+    dense = np.zeros(n_a * n_b, dtype=np.int64)
+    dense[codes] = np.arange(len(codes), dtype=np.int64)
+    cell_of_row = dense[cell_code]
+    # K order inside each cell: a stable sort of small ints (radix sort when they fit 16 bits).
+    small = np.int16 if len(codes) < 2**15 else np.int64
+    by_cell = np.argsort(cell_of_row.astype(small), kind="stable")
     ends = np.cumsum(np.bincount(cell_of_row, minlength=len(codes)))[:-1]
     seq = [part.tolist() for part in np.split(key[rows][by_cell], ends)]
     copies = [part.tolist() for part in np.split(np.minimum(k[rows][by_cell], count), ends)]
