@@ -30,8 +30,6 @@ would take its turns on them: such inputs are left to the event loop from the st
 
 from __future__ import annotations
 
-from bisect import bisect_left
-
 import numpy as np
 import numpy.typing as npt
 
@@ -79,8 +77,6 @@ def two_zone_prefix(
     # usually takes a free position between its new neighbours (else all are renumbered).
     # Up to 30 positions the masks are one-digit Python ints: twice as fast as 62 bits.
     span = max(30, 2 * n_cells)
-    ranked = sorted(range(n_cells), key=key_of.__getitem__)
-    ranked_keys = [key_of[c] for c in ranked]
     pos = [0] * n_cells
     cell_at = [0] * span
     zbits = [0] * (n_a + n_b)
@@ -89,7 +85,7 @@ def two_zone_prefix(
         """Spread the heads evenly over the positions; rebuild the zones' masks."""
         for z in range(len(zbits)):
             zbits[z] = 0
-        for r, c in enumerate(ranked):
+        for r, c in enumerate(sorted(range(n_cells), key=key_of.__getitem__)):
             p = r * span // n_cells
             pos[c] = p
             cell_at[p] = c
@@ -139,17 +135,20 @@ def two_zone_prefix(
             return -1
         head[c] = h
         left[c] = copies[c][h]
-        old, new = key_of[c], seq[c][h]
+        new = seq[c][h]
         key_of[c] = new
-        i = bisect_left(ranked_keys, old)
-        del ranked_keys[i], ranked[i]
-        j = bisect_left(ranked_keys, new)
-        ranked_keys.insert(j, new)
-        ranked.insert(j, c)
-        low = pos[ranked[j - 1]] if j else -1
-        high = pos[ranked[j + 1]] if j + 1 < n_cells else span
-        if low < pos[c] < high:
+        # Keys only grow: c keeps its bit while its new key stays below the next head's.
+        low = pos[c]
+        above = every >> (low + 1)
+        while above:
+            up = (above & -above).bit_length()
+            if new < key_of[cell_at[low + up]]:
+                break
+            low += up
+            above >>= up
+        if low == pos[c]:
             return 0
+        high = low + (above & -above).bit_length() if above else span
         if high - low > 1:
             # c's zones just left both groups: its bit is in neither group mask.
             p = (low + high) >> 1
