@@ -124,6 +124,8 @@ def two_zone_prefix(
     out: list[int] = []
     append = out.append
 
+    passed: list[int] = []
+
     def advance(c: int) -> int:
         """Cell c's head is full: take the next one.
 
@@ -138,12 +140,16 @@ def two_zone_prefix(
         new = seq[c][h]
         key_of[c] = new
         # Keys only grow: c keeps its bit while its new key stays below the next head's.
+        # The heads it goes past are `passed`.
+        passed.clear()
         low = pos[c]
         above = every >> (low + 1)
         while above:
             up = (above & -above).bit_length()
-            if new < key_of[cell_at[low + up]]:
+            d = cell_at[low + up]
+            if new < key_of[d]:
                 break
+            passed.append(d)
             low += up
             above >>= up
         if low == pos[c]:
@@ -179,6 +185,8 @@ def two_zone_prefix(
     # repeat while no head takes another bit (`version`), so one period is replayed.
     start_a = start_b = n = 0
     mark, mark_version, version = -1, -1, 0
+    allowed: list[int] = []  # each copy's candidates (as bits) since the mark
+    trace = allowed.append
     # Local names for the loop (the closures above change these lists in place).
     bits, at_bit, zones_a, zones_b, left_ = zbits, cell_at, zone_of_a, zone_of_b, left
     while n < count:
@@ -187,6 +195,7 @@ def two_zone_prefix(
             break  # the best cell is outside the two groups' intersection
         c = at_bit[(both & -both).bit_length() - 1]
         append(key_of[c])
+        trace(both)
         n += 1
         mask_a &= ~bits[zones_a[c]]
         mask_b &= ~bits[zones_b[c]]
@@ -231,14 +240,22 @@ def two_zone_prefix(
                 n += whole * size
                 for c, m in times.items():
                     left_[c] -= m * whole
-            # Then copy by copy, heads filling (and mostly keeping their bits) on the way.
+            # Then copy by copy, heads filling on the way. A head that moves past others (its
+            # key grew) changes the period only where it was taken with one of those among
+            # the candidates: they would win now. Elsewhere every choice stays.
+            learnt = pos[:]
+            steps: dict[int, list[int]] = {}
+            for j, c in enumerate(period):
+                steps.setdefault(c, []).append(allowed[j])
             stopped = moved = i = 0
             while n < count:
                 c = period[i]
                 append(key_of[c])
                 n += 1
                 left_[c] -= 1
-                if not left_[c] and (moved := advance(c)):
+                if (not left_[c] and (moved := advance(c))
+                        and (moved < 0 or any((b >> learnt[d]) & 1
+                                              for b in steps[c] for d in passed))):  # fmt: skip
                     stopped = i + 1  # copies of this period so far
                     break
                 i += 1
@@ -259,6 +276,7 @@ def two_zone_prefix(
             mark_version = -1
             continue
         mark, mark_version = n, version
+        allowed.clear()
     n_keys = len(key)
     row_of_key = np.empty(n_keys, dtype=np.int64)
     row_of_key[key] = np.arange(n_keys, dtype=np.int64)
