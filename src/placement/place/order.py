@@ -24,7 +24,8 @@ used up one after the other. Inside a bucket the first strategy of S decides the
 A ZONE later in S only breaks ties among items of one key: such items are ordered by the level
 of their zone when their turn comes, which is the zone's count plus the copies of the items
 before them in that zone (*level merge*). Two or more ZONE strategies couple the zones of
-different attributes; `order_events` simulates those with a priority queue over zone cells.
+different attributes; `order_events` simulates those with a priority queue over zone cells,
+after bit masks (`twozones.py`) decide what they can when the chain starts with two of them.
 """
 
 from __future__ import annotations
@@ -38,6 +39,7 @@ import numpy.typing as npt
 
 from ..rules.base import ZoneGate
 from .draws import RandomKeys
+from .twozones import two_zone_prefix
 
 __all__ = ["Column", "CONST", "DEC", "INC", "RND", "ZONE", "order"]
 
@@ -530,9 +532,55 @@ class _Cells:
         return True
 
 
+def _two_zones_first(cols: Sequence[Column]) -> bool:
+    """Whether the chain is two zone strategies and then only keys fixed per instance."""
+    return (
+        len(cols) >= 2
+        and cols[0].kind == ZONE
+        and cols[1].kind == ZONE
+        and all(c.kind == CONST for c in cols[2:])
+    )
+
+
+def _two_zone_start(rows: Ints, k: Ints, cols: Sequence[Column], count: int) -> Ints:
+    """The instances taking the first copies, as far as `two_zone_prefix` decides them."""
+    a, b = cols[0], cols[1]
+    assert a.levels is not None and b.levels is not None
+    zone_a, zone_b = a.base[rows], b.base[rows]
+    key = np.arange(len(rows), dtype=np.int64)  # rows come sorted: the index alone
+    if len(cols) > 2 or (rows[1:] < rows[:-1]).any():
+        key[_sort(*[c.base[rows] for c in cols[2:]], rows)] = key.copy()
+    done = two_zone_prefix(
+        np.where(zone_a == a.missing, -1, zone_a), np.where(zone_b == b.missing, -1, zone_b),
+        key, k, a.levels, b.levels, count,
+    )  # fmt: skip
+    return rows[done]
+
+
+def _after(rows: Ints, k: Ints, cols: Sequence[Column], count: int, done: Ints) -> Ints:
+    """The rest of `order_events` after the copies `done`, by the event loop.
+
+    Those copies leave fewer copies per instance and the zones' levels raised; the rest of
+    the chain keys no copy by t (`_two_zones_first`), so nothing else changed.
+    """
+    index = np.zeros(int(rows.max()) + 1, dtype=np.int64)
+    index[rows] = np.arange(len(rows), dtype=np.int64)
+    left = k - np.bincount(index[done], minlength=len(rows))
+    raised = []
+    for c in cols:
+        if c.kind == ZONE:
+            assert c.levels is not None
+            placed = np.bincount(c.base[done], minlength=len(c.levels))
+            c = attrs.evolve(c, levels=c.levels + placed)
+        raised.append(c)
+    keep = left > 0
+    return order_events(rows[keep], left[keep], raised, count - len(done), fast=False)
+
+
 def order_events(
-    rows: Ints, k: Ints, cols: Sequence[Column], count: int, gate: ZoneGate | None = None
-) -> Ints:
+    rows: Ints, k: Ints, cols: Sequence[Column], count: int, gate: ZoneGate | None = None,
+    *, fast: bool = True,
+) -> Ints:  # fmt: skip
     """`order` for chains with two or more zone strategies, or a gate: an event loop over cells.
 
     A cell is one combination of the chain's zone values (and the gate's zone, if any). Inside
@@ -543,10 +591,18 @@ def order_events(
 
     Keys are packed mixed-radix into one Python int, so a zone's level going up is one
     addition to the key of each cell in that zone, and comparing keys is comparing ints.
-    With a gate, only cells of open gate zones are candidates (`_Gate`).
+    With a gate, only cells of open gate zones are candidates (`_Gate`). Without one, a chain
+    led by two zone strategies starts with `two_zone_prefix` (`fast`), the loop going on from
+    where it stops.
     """
     if not len(rows):
         return rows
+    if fast and gate is None and _two_zones_first(cols):
+        done = _two_zone_start(rows, k, cols, count)
+        if len(done) == count:
+            return done
+        if len(done):
+            return np.concatenate([done, _after(rows, k, cols, count, done)])
     zone_at = [j for j, c in enumerate(cols) if c.kind == ZONE]
     local = [c for c in cols if c.kind != ZONE]
     gate_zones = [gate.zones[rows]] if gate is not None else []

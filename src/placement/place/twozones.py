@@ -1,0 +1,283 @@
+"""Two leading zone strategies, each instance's key fixed: the greedy order with bit masks.
+
+For a chain `spread(attribute:A), spread(attribute:B)` followed only by strategies whose key
+does not change as an instance takes copies (`binpack` without a demand), the greedy takes,
+at each copy, the instance minimising (level of its A zone, level of its B zone, K), where K
+is the instance's place in the order of the rest of the chain (then the index). Within one
+(A zone, B zone) cell the instances go in K order, each taking all its copies in a row, so a
+cell's *head* (its current instance) changes only when that instance is full.
+
+Levels rise by one per copy, so the A zones take turns by level: the zones at the lowest level
+form a *group*, each takes one copy, then the next group starts. The same holds for B whenever
+some cell of the remaining A zones lies in a B zone at the lowest B level: then the best key
+is the least K among the cells in (A zones left in the A group) x (B zones left in the B
+group). Bits of small Python ints stand for the cells' heads, in K order (with gaps, so a
+head that fills and moves on usually takes a free bit between its new neighbours), so that
+least K is the lowest bit set in `A & B`: a few integer operations per copy.
+
+Once every zone stands at one level and both groups start together, the picks are a function
+of the bit order alone: the copies until the next such point form a *period*, replayed as
+long as no head takes another bit (whole periods at once while no head fills: a task that
+reserves nothing never fills one).
+
+When that intersection is empty (the best cell lies in a B zone above the lowest level, or
+lacks B), or a cell runs out of instances, the masks no longer describe the choice: the
+function stops and returns the copies decided so far; the caller goes on from that state
+with the general event loop. Instances lacking A come after every instance with A, so they
+are never chosen while cells with A have instances. An A zone whose instances all lack B
+would take its turns on them: such inputs are left to the event loop from the start.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import numpy.typing as npt
+
+__all__ = ["two_zone_prefix"]
+
+Ints = npt.NDArray[np.int64]
+
+def two_zone_prefix(
+    zone_a: Ints, zone_b: Ints, key: Ints, k: Ints, levels_a: Ints, levels_b: Ints, count: int
+) -> Ints:
+    """The first copies of the greedy order, as indices into the rows: as many as it can decide.
+
+    Per row: `zone_a`, `zone_b` (the zone's index, -1 when the row lacks the attribute), `key`
+    (distinct, 0 .. rows - 1: the row's rank under the rest of the chain and the index), `k`
+    (copies it can take, > 0). `levels_*`: the group's tasks per zone. At most `count` copies;
+    fewer (maybe none) when the rest needs the general loop.
+    """
+    real = (zone_a >= 0) & (zone_b >= 0)
+    n_a, n_b = len(levels_a), len(levels_b)
+    # An A zone whose only instances lack B would take turns with the others: not described.
+    with_a = np.bincount(zone_a[zone_a >= 0], minlength=n_a) > 0
+    if not real.any() or (with_a != (np.bincount(zone_a[real], minlength=n_a) > 0)).any():
+        return np.zeros(0, dtype=np.int64)
+    by_key = np.empty(len(key), dtype=np.int64)
+    by_key[key] = np.arange(len(key), dtype=np.int64)
+    rows = by_key[real[by_key]]  # in key order (keys are 0 .. n - 1: no sort needed)
+    cell_code = zone_a[rows] * n_b + zone_b[rows]
+    codes = np.flatnonzero(np.bincount(cell_code, minlength=n_a * n_b))
+    dense = np.zeros(n_a * n_b, dtype=np.int64)
+    dense[codes] = np.arange(len(codes), dtype=np.int64)
+    cell_of_row = dense[cell_code]
+    # K order inside each cell: a stable sort of small ints (radix sort when they fit 16 bits).
+    small = np.int16 if len(codes) < 2**15 else np.int64
+    by_cell = np.argsort(cell_of_row.astype(small), kind="stable")
+    ends = np.cumsum(np.bincount(cell_of_row, minlength=len(codes)))[:-1]
+    seq = [part.tolist() for part in np.split(key[rows][by_cell], ends)]
+    copies = [part.tolist() for part in np.split(np.minimum(k[rows][by_cell], count), ends)]
+    n_cells = len(seq)
+    zone_of_a = (codes // n_b).tolist()
+    zone_of_b = (n_a + codes % n_b).tolist()  # one list of zone masks: A zones, then B zones
+    head = [0] * n_cells
+    left = [c[0] for c in copies]
+    key_of = [s[0] for s in seq]  # each cell's head
+    # Bit positions stand for the heads in key order, with gaps, so that a head that moves
+    # usually takes a free position between its new neighbours (else all are renumbered).
+    # Up to 30 positions the masks are one-digit Python ints: twice as fast as 62 bits.
+    span = max(30, 2 * n_cells)
+    pos = [0] * n_cells
+    cell_at = [0] * span
+    zbits = [0] * (n_a + n_b)
+
+    def renumber() -> None:
+        """Spread the heads evenly over the positions; rebuild the zones' masks."""
+        for z in range(len(zbits)):
+            zbits[z] = 0
+        for r, c in enumerate(sorted(range(n_cells), key=key_of.__getitem__)):
+            p = r * span // n_cells
+            pos[c] = p
+            cell_at[p] = c
+            zbits[zone_of_a[c]] |= 1 << p
+            zbits[zone_of_b[c]] |= 1 << p
+
+    renumber()
+    live_a = [z for z in range(n_a) if zbits[z]]
+    live_b = [z for z in range(n_a, n_a + n_b) if zbits[z]]
+    lev = [*levels_a.tolist(), *levels_b.tolist()]
+    group_a: list[int] = []
+    group_b: list[int] = []
+
+    def turn(group: list[int], live: list[int]) -> int:
+        """Start the next group (the live zones at the lowest level); its mask."""
+        for z in group:
+            lev[z] += 1  # every zone of the group ended took one copy (none ran out)
+        low = min(lev[z] for z in live)
+        group[:] = [z for z in live if lev[z] == low]
+        mask = 0
+        for z in group:
+            mask |= zbits[z]
+        return mask
+
+    mask_a = turn(group_a, live_a)
+    mask_b = turn(group_b, live_b)
+    # Once every live zone stands at one level, each group is all of them: the whole mask.
+    even_a = len(group_a) == len(live_a)
+    even_b = len(group_b) == len(live_b)
+    every = 0
+    for z in live_a:
+        every |= zbits[z]
+    cell_of_key = np.zeros(len(key), dtype=np.int64)
+    cell_of_key[key[rows]] = cell_of_row
+    cell_of = cell_of_key.tolist()
+    out: list[int] = []
+    append = out.append
+
+    passed: list[int] = []
+
+    def advance(c: int) -> int:
+        """Cell c's head is full: take the next one.
+
+        Returns 0 (it keeps its bit), 1 (it moved), 2 (all were renumbered) or -1 (none left).
+        """
+        nonlocal every
+        h = head[c] + 1
+        if h == len(seq[c]):
+            return -1
+        head[c] = h
+        left[c] = copies[c][h]
+        new = seq[c][h]
+        key_of[c] = new
+        # Keys only grow: c keeps its bit while its new key stays below the next head's.
+        # The heads it goes past are `passed`.
+        passed.clear()
+        low = pos[c]
+        above = every >> (low + 1)
+        while above:
+            up = (above & -above).bit_length()
+            d = cell_at[low + up]
+            if new < key_of[d]:
+                break
+            passed.append(d)
+            low += up
+            above >>= up
+        if low == pos[c]:
+            return 0
+        high = low + (above & -above).bit_length() if above else span
+        if high - low > 1:
+            # c's zones just left both groups: its bit is in neither group mask.
+            p = (low + high) >> 1
+            flip = (1 << pos[c]) | (1 << p)
+            zbits[zone_of_a[c]] ^= flip
+            zbits[zone_of_b[c]] ^= flip
+            every ^= flip
+            pos[c] = p
+            cell_at[p] = c
+            return 1
+        renumber()
+        every = sum(1 << p for p in pos)
+        return 2
+
+    def group_mask(start: int, group: list[int], even: bool, zone_of: list[int]) -> int:
+        """A group's mask now: its zones less those the copies since `start` (its start) took."""
+        mask = every
+        if not even:
+            mask = 0
+            for z in group:
+                mask |= zbits[z]
+        for at in out[start:]:
+            mask &= ~zbits[zone_of[cell_of[at]]]
+        return mask
+
+    # Where the groups started, and the last time both started together in an even state
+    # (the groups are then all live zones, whatever came before): from there on the picks
+    # repeat while no head takes another bit (`version`), so one period is replayed.
+    start_a = start_b = n = 0
+    mark, mark_version, version = -1, -1, 0
+    allowed: list[int] = []  # each copy's candidates (as bits) since the mark
+    trace = allowed.append
+    # Local names for the loop (the closures above change these lists in place).
+    bits, at_bit, zones_a, zones_b, left_ = zbits, cell_at, zone_of_a, zone_of_b, left
+    while n < count:
+        both = mask_a & mask_b
+        if not both:
+            break  # the best cell is outside the two groups' intersection
+        c = at_bit[(both & -both).bit_length() - 1]
+        append(key_of[c])
+        trace(both)
+        n += 1
+        mask_a &= ~bits[zones_a[c]]
+        mask_b &= ~bits[zones_b[c]]
+        left_[c] -= 1
+        if not left_[c]:
+            moved = advance(c)
+            if moved < 0:
+                break  # the cell ran out: its zones' turns change
+            if moved:
+                version += 1
+                if moved == 2:
+                    mask_a = group_mask(start_a, group_a, even_a, zone_of_a)
+                    mask_b = group_mask(start_b, group_b, even_b, zone_of_b)
+        if not mask_a:
+            start_a = n
+            if even_a:
+                mask_a = every
+            else:
+                mask_a = turn(group_a, live_a)
+                even_a = len(group_a) == len(live_a)
+        if mask_b:
+            continue
+        start_b = n
+        if not even_b:
+            mask_b = turn(group_b, live_b)
+            even_b = len(group_b) == len(live_b)
+            continue
+        mask_b = every
+        if start_a != n or not even_a:
+            continue
+        if mark_version == version:
+            # The picks since the mark are one period: replay it while no head moves.
+            period = [cell_of[at] for at in out[mark:]]
+            size = len(period)
+            times: dict[int, int] = {}
+            for c in period:
+                times[c] = times.get(c, 0) + 1
+            # Whole periods in which no head fills: one list operation.
+            whole = min(min((left_[c] - 1) // m for c, m in times.items()), (count - n) // size)
+            if whole:
+                out.extend([key_of[c] for c in period] * whole)
+                n += whole * size
+                for c, m in times.items():
+                    left_[c] -= m * whole
+            # Then copy by copy, heads filling on the way. A head that moves past others (its
+            # key grew) changes the period only where it was taken with one of those among
+            # the candidates: they would win now. Elsewhere every choice stays.
+            learnt = pos[:]
+            steps: dict[int, list[int]] = {}
+            for j, c in enumerate(period):
+                steps.setdefault(c, []).append(allowed[j])
+            stopped = moved = i = 0
+            while n < count:
+                c = period[i]
+                append(key_of[c])
+                n += 1
+                left_[c] -= 1
+                if (not left_[c] and (moved := advance(c))
+                        and (moved < 0 or any((b >> learnt[d]) & 1
+                                              for b in steps[c] for d in passed))):  # fmt: skip
+                    stopped = i + 1  # copies of this period so far
+                    break
+                i += 1
+                if i == size:
+                    i = 0
+            if n == count:
+                break
+            if moved < 0:
+                break  # a cell ran out
+            # A head moved after `stopped` copies of a period: the groups started where the
+            # period did, then every len(live) copies; their masks from the copies since.
+            version += 1
+            begin = n - stopped
+            start_a = begin + stopped // len(live_a) * len(live_a)
+            start_b = begin + stopped // len(live_b) * len(live_b)
+            mask_a = group_mask(start_a, group_a, True, zone_of_a)
+            mask_b = group_mask(start_b, group_b, True, zone_of_b)
+            mark_version = -1
+            continue
+        mark, mark_version = n, version
+        allowed.clear()
+    n_keys = len(key)
+    row_of_key = np.empty(n_keys, dtype=np.int64)
+    row_of_key[key] = np.arange(n_keys, dtype=np.int64)
+    return row_of_key[np.asarray(out, dtype=np.int64)]
