@@ -74,8 +74,13 @@ def test_results_pickle_copy_and_become_json(problem: dict[str, Any]) -> None:
     assert data["requested"] == problem["count"]
     assert [p["instance"] for p in data["placements"]] == list(result.placements)
     assert [p["task"] for p in data["placements"]] == list(result.task_arns)
-    assert data["failures"] == [
+    assert [{k: d[k] for k in ("index", "count", "reasons")} for d in data["failures"]] == [
         {"index": f.index, "count": f.count, "reasons": dict(f.reasons)} for f in result.failures
+    ]
+    # The missing attributes and taken ports ride along only where there are some (issue 16).
+    assert [d.get("details") for d in data["failures"]] == [
+        json.loads(json.dumps(f.to_dict()["details"])) if f.details else None
+        for f in result.failures
     ]
     assert data["task"]["group"] == problem["task"].group
 
