@@ -4,7 +4,8 @@ Units: CPU in **millicores**, memory in **bytes** (both instances and tasks, so 
 Names: a node's name fills the ARN slot (placements and `rank(...).ids` name nodes); a pod
 task's ARN is `namespace/name`. Reserved attributes (leading `_`, which no label key may have):
 `_k8s/name` (the node's name, for `matchFields`), `_k8s/taints` (see `taints.py`) and
-`_k8s/pods` (the allocatable pod count, see `slots.py`).
+`_k8s/pods` (the allocatable pod count, see `slots.py`). A pod task's labels are its
+`metadata.labels` plus the reserved `_k8s/namespace` (its namespace, see `spread.py`).
 """
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ from ..text import shown
 from .labels import NODE_NAME, is_label_value, key_fault, node_affinity, node_selector_map
 from .quantity import millicores, quantity, whole
 from .slots import PODS, PodSlots
+from .spread import NAMESPACE, spread_constraints
 from .taints import EFFECTS, TAINTS, Taints, taints_text
 
 __all__ = ["inventory", "task_spec", "pod_requests", "pod_group", "GPU"]
@@ -232,7 +234,9 @@ def task_spec(pod: Any, group: str | None = None) -> Any:
     Workloads: Deployment, StatefulSet, DaemonSet, ReplicaSet, Job, CronJob. Read: effective
     requests (millicores, bytes, `nvidia.com/gpu`), host ports, the `nodeSelector` ANDed with
     required node affinity as a `memberOf`, one pod slot (`PodSlots`), and the tolerations as a
-    `Taints` constraint. The group defaults to `pod_group` (`namespace/app`).
+    `Taints` constraint, and each `topologySpreadConstraints` item with `whenUnsatisfiable:
+    DoNotSchedule` as a `PodTopologySpread` (`ScheduleAnyway` only scores: not read). The
+    group defaults to `pod_group` (`namespace/app`).
     """
     from ..place.task import TaskSpec
     from ..rules import MemberOf
@@ -249,6 +253,12 @@ def task_spec(pod: Any, group: str | None = None) -> Any:
         constraints.append(Taints(_seq(spec, "tolerations", where)))
     except PlacementError as exc:
         raise PlacementInputError(f"{where}.{exc}") from exc
+    namespace = metadata.get("namespace") or "default"
+    labels = _map(metadata, "labels", "metadata")
+    constraints.extend(spread_constraints(
+        _get(spec, "topologySpreadConstraints", (list, tuple), where), labels, str(namespace),
+        f"{where}.topologySpreadConstraints",
+    ))  # fmt: skip
     if group is not None and not isinstance(group, str):
         raise PlacementInputError(f"group must be a str or None, got {shown(group)}")
     return TaskSpec(
@@ -335,8 +345,10 @@ def inventory(nodes: Any, pods: Any = None) -> Any:
             cpu, memory, gpus = _amounts(requests)
             group = pod_group(metadata)
             groups[node][group] = groups[node].get(group, 0) + 1
+            namespace = metadata.get("namespace") or "default"
             tasks.append(Task(
-                arn=f"{metadata.get('namespace') or 'default'}/{metadata.get('name')}",
+                arn=f"{namespace}/{metadata.get('name')}",
+                labels={**_map(metadata, "labels", where), NAMESPACE: namespace},
                 instance=node, group=group, cpu=cpu, memory=memory, gpus=gpus,
                 ports=frozenset(tcp), udp_ports=frozenset(udp),
                 started_at=_get(pod, "status.startTime", str, where),
