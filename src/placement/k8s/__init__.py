@@ -11,6 +11,13 @@ pod (or a workload's pod template) a `TaskSpec`. See docs/kubernetes.md.
 """
 
 from ..dialects import register
+from .affinity import (
+    AFFINITY_UNSATISFIED,
+    ANTI_AFFINITY_UNSATISFIED,
+    PodAffinity,
+    PodAntiAffinity,
+    affinity_rules,
+)
 from .labels import EVERYTHING, NODE_NAME, NOTHING, node_affinity, requirement, selector
 from .objects import GPU, inventory, placement_expression, pod_group, pod_requests, task_spec
 from .quantity import millicores, quantity, whole
@@ -23,7 +30,8 @@ __all__ = [
     "task_spec", "pod_requests", "pod_group", "placement_expression", "quantity",
     "millicores", "whole", "read_taints", "taints_text", "NODE_NAME", "TAINTS", "UNTOLERATED",
     "EVERYTHING", "NOTHING", "GPU", "PodSlots", "PODS", "TOO_MANY_PODS", "PodTopologySpread",
-    "SPREAD_UNSATISFIED", "NAMESPACE", "spread_constraints",
+    "SPREAD_UNSATISFIED", "NAMESPACE", "spread_constraints", "PodAffinity", "PodAntiAffinity",
+    "AFFINITY_UNSATISFIED", "ANTI_AFFINITY_UNSATISFIED", "affinity_rules",
 ]  # fmt: skip
 
 # `Inventory.from_k8s` and `TaskSpec.from_k8s` read through these (placement.dialects).

@@ -17,6 +17,7 @@ from typing import Any
 from ..errors import InventoryError, PlacementError, PlacementInputError
 from ..syntax.ast import Expression
 from ..text import shown
+from .affinity import affinity_rules
 from .labels import NODE_NAME, is_label_value, key_fault, node_affinity, node_selector_map
 from .quantity import millicores, quantity, whole
 from .slots import PODS, PodSlots
@@ -235,8 +236,9 @@ def task_spec(pod: Any, group: str | None = None) -> Any:
     requests (millicores, bytes, `nvidia.com/gpu`), host ports, the `nodeSelector` ANDed with
     required node affinity as a `memberOf`, one pod slot (`PodSlots`), and the tolerations as a
     `Taints` constraint, and each `topologySpreadConstraints` item with `whenUnsatisfiable:
-    DoNotSchedule` as a `PodTopologySpread` (`ScheduleAnyway` only scores: not read). The
-    group defaults to `pod_group` (`namespace/app`).
+    DoNotSchedule` as a `PodTopologySpread` (`ScheduleAnyway` only scores: not read), and
+    required `podAffinity`/`podAntiAffinity` as `PodAffinity`/`PodAntiAffinity`. The group
+    defaults to `pod_group` (`namespace/app`).
     """
     from ..place.task import TaskSpec
     from ..rules import MemberOf
@@ -259,6 +261,9 @@ def task_spec(pod: Any, group: str | None = None) -> Any:
         _get(spec, "topologySpreadConstraints", (list, tuple), where), labels, str(namespace),
         f"{where}.topologySpreadConstraints",
     ))  # fmt: skip
+    affinity = _get(spec, "affinity", Mapping, where)
+    if affinity:
+        constraints.extend(affinity_rules(affinity, labels, str(namespace), f"{where}.affinity"))
     if group is not None and not isinstance(group, str):
         raise PlacementInputError(f"group must be a str or None, got {shown(group)}")
     return TaskSpec(
