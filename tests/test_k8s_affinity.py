@@ -11,10 +11,10 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
+from conftest import examples
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from conftest import examples
 from placement import Inventory, TaskSpec, place
 from placement.errors import PlacementError
 from placement.k8s import AFFINITY_UNSATISFIED, ANTI_AFFINITY_UNSATISFIED

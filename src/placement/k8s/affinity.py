@@ -34,7 +34,7 @@ from ..syntax.ast import Expression
 from ..syntax.builders import attribute
 from ..text import shown
 from .labels import NOTHING, check_key, selector
-from .spread import NAMESPACE, own_match
+from .spread import NAMESPACE, fixed_room, objects, own_match
 
 if TYPE_CHECKING:
     from ..rules.view import View
@@ -67,6 +67,10 @@ class _Terms(Constraint):
     for_daemons: ClassVar[bool] = False
 
     terms: tuple[Term, ...]  # set by the attrs subclasses
+    name: ClassVar[str] = ""
+
+    def __str__(self) -> str:
+        return f"{self.name}(" + ", ".join(f"{t.key}: {t.pods}" for t in self.terms) + ")"
 
     def _pair_counts(self, view: View, task: TaskLike) -> tuple[list[Ints], list[Bools], int]:
         """Per term, each row's pair count (0 without the key) and whether it has the key.
@@ -101,6 +105,7 @@ class PodAffinity(_Terms):
     """Required pod affinity: every term's pair on the node counts a pod (see the module)."""
 
     reason: ClassVar[str] = AFFINITY_UNSATISFIED
+    name: ClassVar[str] = "podAffinity"
     rank: ClassVar[int] = 86
 
     terms: tuple[Term, ...] = attrs.field(converter=tuple)
@@ -122,11 +127,7 @@ class PodAffinity(_Terms):
         if total == 0 and any(term.self_match for term in self.terms):
             return None  # the first copy decides where the others may go
         # A copy lands only where its pairs count pods already: no row opens or closes.
-        room: Ints = np.where(self.excluded(view, task), 0, count).astype(np.int64)
-        return room
-
-    def __str__(self) -> str:
-        return "podAffinity(" + ", ".join(f"{t.key}: {t.pods}" for t in self.terms) + ")"
+        return fixed_room(self, view, task, count)
 
 
 @attrs.frozen
@@ -134,6 +135,7 @@ class PodAntiAffinity(_Terms):
     """Required pod anti-affinity: no term's pair on the node counts a pod (see the module)."""
 
     reason: ClassVar[str] = ANTI_AFFINITY_UNSATISFIED
+    name: ClassVar[str] = "podAntiAffinity"
     rank: ClassVar[int] = 87
 
     terms: tuple[Term, ...] = attrs.field(converter=tuple)
@@ -150,8 +152,7 @@ class PodAntiAffinity(_Terms):
         """Fixed for the call when the pod matches none of its terms."""
         if any(term.self_match for term in self.terms):
             return None
-        room: Ints = np.where(self.excluded(view, task), 0, count).astype(np.int64)
-        return room
+        return fixed_room(self, view, task, count)
 
     def zone_caps(self, view: View, task: TaskLike) -> ZoneCaps | None:
         """One self-matching term: each value of its key takes one pod, and only while empty."""
@@ -165,8 +166,6 @@ class PodAntiAffinity(_Terms):
         room[missing] = _OPEN  # a node without the key is never refused
         return ZoneCaps(zones, room)
 
-    def __str__(self) -> str:
-        return "podAntiAffinity(" + ", ".join(f"{t.key}: {t.pods}" for t in self.terms) + ")"
 
 
 def _namespaces(term: Mapping[str, Any], own: str, where: str) -> Expression | None:
@@ -195,13 +194,8 @@ def _namespaces(term: Mapping[str, Any], own: str, where: str) -> Expression | N
 def _terms(
     items: Any, labels: Mapping[str, str], namespace: str, where: str
 ) -> list[Term]:
-    if not isinstance(items, (list, tuple)):
-        raise PlacementInputError(f"{where}: expected a list, got {shown(items)}")
     out = []
-    for position, item in enumerate(items):
-        at = f"{where}[{position}]"
-        if not isinstance(item, Mapping):
-            raise PlacementInputError(f"{at}: expected an object, got {shown(item)}")
+    for at, item in objects(items, where):
         try:
             key = check_key(item.get("topologyKey"), f"{at}.topologyKey")
             chosen = NOTHING if item.get("labelSelector") is None else selector(

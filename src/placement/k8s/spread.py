@@ -17,14 +17,14 @@ it never changes the counts, so the rule is fixed for the call (`capacity`).
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from typing import TYPE_CHECKING, Any, ClassVar
 
 import attrs
 import numpy as np
 
 from ..errors import PlacementError, PlacementInputError
-from ..rules.base import Ints, TaskLike
+from ..rules.base import Constraint, Ints, TaskLike
 from ..rules.max_per import MAX_PER_LIMIT
 from ..rules.topology_spread import TopologySpread
 from ..syntax.ast import Expression
@@ -37,7 +37,7 @@ if TYPE_CHECKING:
     from ..rules.view import View
 
 __all__ = ["PodTopologySpread", "SPREAD_UNSATISFIED", "NAMESPACE", "spread_constraints",
-           "pod_selector", "own_match"]  # fmt: skip
+           "pod_selector", "own_match", "objects", "fixed_room"]  # fmt: skip
 
 SPREAD_UNSATISFIED = "node(s) didn't match pod topology spread constraints"
 """The failure reason, as the PodTopologySpread plugin words it."""
@@ -63,6 +63,12 @@ def own_match(chosen: Expression, labels: Mapping[str, str], namespace: str) -> 
 
     own = Instance(arn="pod", attributes={**labels, NAMESPACE: namespace})
     return bool(chosen.matches(own))
+
+
+def fixed_room(rule: Constraint, view: View, task: TaskLike, count: int) -> Ints:
+    """The capacity of a rule whose answer the call's copies do not change: all or nothing."""
+    room: Ints = np.where(rule.excluded(view, task), 0, count).astype(np.int64)
+    return room
 
 
 @attrs.frozen
@@ -100,8 +106,7 @@ class PodTopologySpread(TopologySpread):
         """A pod outside its own selector never moves the counts: all or nothing per node."""
         if self.self_match:
             return None
-        room: Ints = np.where(self.excluded(view, task), 0, count).astype(np.int64)
-        return room
+        return fixed_room(self, view, task, count)
 
     def affected(self, view: View, task: TaskLike, row: int) -> Ints | None:
         """No row, for a pod outside its own selector (its copies are not counted)."""
@@ -126,19 +131,25 @@ def _positive(value: Any, where: str) -> int:
     return value
 
 
+def objects(items: Any, where: str) -> Iterator[tuple[str, Mapping[str, Any]]]:
+    """Each object of a list in a pod spec, with where it stands (`where[i]`); bad ones refused."""
+    if not isinstance(items, (list, tuple)):
+        raise PlacementInputError(f"{where}: expected a list, got {shown(items)}")
+    for position, item in enumerate(items):
+        at = f"{where}[{position}]"
+        if not isinstance(item, Mapping):
+            raise PlacementInputError(f"{at}: expected an object, got {shown(item)}")
+        yield at, item
+
+
 def spread_constraints(
     items: Any, labels: Mapping[str, str], namespace: str, where: str
 ) -> list[PodTopologySpread]:
     """The `DoNotSchedule` items of a pod's `topologySpreadConstraints` as rules."""
     if items is None:
         return []
-    if not isinstance(items, (list, tuple)):
-        raise PlacementInputError(f"{where}: expected a list, got {shown(items)}")
     out = []
-    for position, item in enumerate(items):
-        at = f"{where}[{position}]"
-        if not isinstance(item, Mapping):
-            raise PlacementInputError(f"{at}: expected an object, got {shown(item)}")
+    for at, item in objects(items, where):
         when = item.get("whenUnsatisfiable")
         if when not in ("DoNotSchedule", "ScheduleAnyway"):
             raise PlacementInputError(f"{at}.whenUnsatisfiable: expected DoNotSchedule or "
