@@ -19,6 +19,7 @@ from .affinity import (
     affinity_rules,
 )
 from .labels import EVERYTHING, NODE_NAME, NOTHING, node_affinity, requirement, selector
+from .messages import NOT_READY, UNSCHEDULABLE, K8sExplanation, explain
 from .objects import GPU, inventory, placement_expression, pod_group, pod_requests, task_spec
 from .quantity import millicores, quantity, whole
 from .slots import PODS, TOO_MANY_PODS, PodSlots
@@ -31,7 +32,8 @@ __all__ = [
     "millicores", "whole", "read_taints", "taints_text", "NODE_NAME", "TAINTS", "UNTOLERATED",
     "EVERYTHING", "NOTHING", "GPU", "PodSlots", "PODS", "TOO_MANY_PODS", "PodTopologySpread",
     "SPREAD_UNSATISFIED", "NAMESPACE", "spread_constraints", "PodAffinity", "PodAntiAffinity",
-    "AFFINITY_UNSATISFIED", "ANTI_AFFINITY_UNSATISFIED", "affinity_rules",
+    "AFFINITY_UNSATISFIED", "ANTI_AFFINITY_UNSATISFIED", "affinity_rules", "explain",
+    "K8sExplanation", "NOT_READY", "UNSCHEDULABLE",
 ]  # fmt: skip
 
 # `Inventory.from_k8s` and `TaskSpec.from_k8s` read through these (placement.dialects).
