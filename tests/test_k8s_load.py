@@ -52,14 +52,18 @@ def cluster(draw: Any) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
             spec["initContainers"] = [draw(container())]
         if draw(st.integers(0, 5)) == 0:
             spec["hostNetwork"] = draw(st.booleans())
-        labels = draw(st.dictionaries(st.sampled_from(["app", "tier", "k8s-app"]),
+        labels = draw(st.dictionaries(st.sampled_from(["app", "tier", "k8s-app", "_k8s/namespace"]),
                                       st.sampled_from(["web", "db", ""]), max_size=2))  # fmt: skip
         pods.append({
             "metadata": {"name": f"p{j}", "namespace": draw(st.sampled_from([None, "a", "b"])),
                          "labels": labels},
             "spec": spec,
             "status": {"phase": draw(st.sampled_from(["Running", "Pending", "Succeeded", None])),
-                       "startTime": draw(st.sampled_from([None, "2024-01-02T03:04:05Z"]))},
+                       "startTime": draw(st.sampled_from([None, "2024-01-02T03:04:05Z",
+                                                          "0001-01-01T00:00:00Z",
+                                                          "9999-12-31T23:59:59Z",
+                                                          "2024-01-02T03:04:05.5Z",
+                                                          "2024-01-02T03:04:05+01:00"]))},
         })  # fmt: skip
     return nodes, pods
 

@@ -10,12 +10,15 @@ task's ARN is `namespace/name`. Reserved attributes (leading `_`, which no label
 
 from __future__ import annotations
 
+import datetime as _dt
 from collections.abc import Mapping, Sequence
 from fractions import Fraction
 from typing import Any
 
+import numpy as np
+
 from ..errors import InventoryError, PlacementError, PlacementInputError
-from ..model import TASK_FIELDS, timestamp_of
+from ..model import TASK_FIELDS, check
 from ..syntax.ast import Expression
 from ..text import shown
 from .affinity import affinity_rules
@@ -357,7 +360,8 @@ class _Pods:
         self.ports: dict[str, set[int]] = {}
         self.udp_ports: dict[str, set[int]] = {}
         self.known: dict[_Signature, tuple[dict[str, Fraction], tuple[int, int, int]]] = {}
-        self.times: dict[str, Any] = {}
+        # The rows' labels a column at a time: name -> (rows having it, their values).
+        self.labels: dict[str, tuple[list[int], list[str | None]]] = {}
 
     def read(self, items: Sequence[Mapping[str, Any]]) -> None:
         for position, pod in enumerate(items):
@@ -403,21 +407,42 @@ class _Pods:
             except PlacementError:
                 return False
             known = self.known[signature] = (requests, _amounts(requests))
-        stamp = self.times.get(started) if started is not None else None
+        stamp = None if started is None else _utc_micros(started)
         if started is not None and stamp is None:
-            try:
-                stamp = self.times[started] = timestamp_of(started, "pod", "startTime")
-            except PlacementError:
-                return False
+            return False
         mine = self.used.setdefault(node, {})
         mine[signature] = mine.get(signature, 0) + 1
-        group = pod_group(metadata)
+        for label in _APP_LABELS:  # pod_group's first rule, inline
+            value = labels.get(label)
+            if value:
+                group = f"{namespace}/{value}"
+                break
+        else:
+            group = pod_group(metadata)
         groups = self.groups[node]
         groups[group] = groups.get(group, 0) + 1
         cpu, memory, gpus = known[1]
+        self._label(labels, namespace)
         self.rows.append((f"{namespace}/{name}", node, group, cpu, memory, gpus, _NO_PORTS,
-                          _NO_PORTS, stamp, False, {**labels, NAMESPACE: namespace}))  # fmt: skip
+                          _NO_PORTS, stamp, False, _NO_LABELS))  # fmt: skip
         return True
+
+    def _label(self, labels: Mapping[str, str | None], namespace: str) -> None:
+        """Record the next row's labels (and its namespace, `_k8s/namespace`)."""
+        row, columns = len(self.rows), self.labels
+        for key, value in labels.items():
+            if key == NAMESPACE:
+                continue  # not a label key (a leading `_`): the pod's namespace stands there
+            entry = columns.get(key)
+            if entry is None:
+                entry = columns[key] = ([], [])
+            entry[0].append(row)
+            entry[1].append(value)
+        entry = columns.get(NAMESPACE)
+        if entry is None:
+            entry = columns[NAMESPACE] = ([], [])
+        entry[0].append(row)
+        entry[1].append(namespace)
 
     def _careful(self, pod: Mapping[str, Any], where: str) -> None:
         """Any pod, every field checked (`InventoryError` naming the pod and field)."""
@@ -449,6 +474,7 @@ class _Pods:
             raise InventoryError(f"{where}: {exc}") from exc
         groups = self.groups[node]
         groups[group] = groups.get(group, 0) + 1
+        self._label(task.labels, namespace)
         self.rows.append(tuple(getattr(task, spec.name) for spec in TASK_FIELDS))
 
     def requests_on(self, node: str) -> tuple[int, int, int]:
@@ -463,7 +489,21 @@ class _Pods:
         return _amounts(total)
 
 
+def _utc_micros(text: str) -> int | None:
+    """`YYYY-MM-DDTHH:MM:SSZ` (how the API writes times) as microseconds; None for any other."""
+    if len(text) != 20 or text[19] != "Z" or text[10] != "T":
+        return None
+    try:
+        moment = _dt.datetime.fromisoformat(text[:19])
+    except ValueError:
+        return None
+    return (moment - _EPOCH) // _MICRO
+
+
+_EPOCH = _dt.datetime(1970, 1, 1)
+_MICRO = _dt.timedelta(microseconds=1)
 _NO_PORTS: frozenset[int] = frozenset()
+_NO_LABELS: dict[str, str] = {}  # a row's place for its labels, kept apart (`_Pods.labels`)
 
 
 def inventory(nodes: Any, pods: Any = None) -> Any:
@@ -478,9 +518,7 @@ def inventory(nodes: Any, pods: Any = None) -> Any:
     `_k8s/namespace`). Pods not bound to a listed node are ignored. Malformed input raises
     `InventoryError` naming the object.
     """
-    from ..ecs.instances import INSTANCE_READ
     from ..ecs_json import paused_gc
-    from ..inventory import Inventory
 
     node_items = _items(nodes, "nodes")
     pod_items = _items(pods, "pods") if pods is not None else []
@@ -496,20 +534,54 @@ def inventory(nodes: Any, pods: Any = None) -> Any:
                 groups[name] = {}
             read = _Pods(groups)
             read.read(pod_items)
-            records = []
-            for position, (node, name) in enumerate(zip(node_items, names, strict=True)):
-                inst = _node(node, name, f"nodes[{position}]", read)
-                records.append([getattr(inst, spec.name) for spec in INSTANCE_READ])
-            return Inventory._build(records, read.rows, "node")
+            records = [
+                _node(node, name, f"nodes[{position}]", read)
+                for position, (node, name) in enumerate(zip(node_items, names, strict=True))
+            ]
+            return _inventory(records, read, names)
     except InventoryError:
         raise
     except PlacementError as exc:
         raise InventoryError(str(exc)) from exc
 
 
-def _node(node: Mapping[str, Any], name: str, where: str, pods: _Pods) -> Any:
-    """One node as an `Instance`, less what its pods request."""
-    from ..instance import Instance
+def _inventory(records: list[list[Any]], pods: _Pods, names: list[str]) -> Any:
+    """The inventory of checked node records and pod rows, built a column at a time.
+
+    What `Inventory._build` does, less its per-row passes: the rows are already the
+    inventory's own (every pod on a listed node, its groups counted). A repeated node or pod
+    name is left to `_build`, which names the first repeat.
+    """
+    from ..columns import GroupCounts, attribute_columns, build_column, frozen
+    from ..ecs.instances import INSTANCE_READ
+    from ..inventory import Inventory
+
+    rows = pods.rows
+    if len(set(names)) != len(names) or len({row[0] for row in rows}) != len(rows):
+        return Inventory._build(records, rows, "node")  # raises, naming the first repeat
+    columns = {spec.name: build_column(spec, [record[k] for record in records])
+               for k, spec in enumerate(INSTANCE_READ)}  # fmt: skip
+    columns["task_groups"] = GroupCounts.build([pods.groups[name] for name in names])
+    row_of = {name: k for k, name in enumerate(names)}
+    values = list(zip(*rows, strict=True)) if rows else [()] * len(TASK_FIELDS)
+    tasks: dict[str, Any] = {}
+    for k, spec in enumerate(TASK_FIELDS):
+        if spec.name == "labels":
+            tasks[spec.name] = attribute_columns(pods.labels, len(rows))
+        elif spec.name == "instance":
+            on = (row_of[node] for node in values[k])
+            tasks[spec.name] = frozen(np.fromiter(on, dtype=np.int64, count=len(rows)))
+        else:
+            tasks[spec.name] = build_column(spec, values[k])
+    return Inventory(columns, tasks)
+
+
+def _node(node: Mapping[str, Any], name: str, where: str, pods: _Pods) -> list[Any]:
+    """One node's instance fields (`INSTANCE_READ` order, checked), less what its pods request.
+
+    Its task groups are not among them: the inventory counts them from the task rows.
+    """
+    from ..ecs.instances import INSTANCE_READ
 
     labels = dict(_map(node, "metadata.labels", where))
     spec = _map(node, "spec", where)
@@ -527,17 +599,16 @@ def _node(node: Mapping[str, Any], name: str, where: str, pods: _Pods) -> Any:
     memory = whole(allocatable.get("memory", 0), f"{where}.status.allocatable.memory")
     gpus = whole(allocatable.get(GPU, 0), f"{where}.status.allocatable.{GPU}")
     need_cpu, need_memory, need_gpus = pods.requests_on(name)
-    return Instance(
-        arn=name,
-        status="DRAINING" if _get(spec, "unschedulable", bool, where) else "ACTIVE",
-        agent_connected=_ready(status),
-        registered_at=_get(node, "metadata.creationTimestamp", str, where),
-        attributes=attributes,
-        cpu=max(cpu - need_cpu, 0), memory=max(memory - need_memory, 0),
-        gpus=max(gpus - need_gpus, 0),
-        ports=frozenset(pods.ports.get(name, ())),
-        udp_ports=frozenset(pods.udp_ports.get(name, ())),
-        registered_cpu=cpu, registered_memory=memory,
-        running_tasks_count=sum(pods.groups[name].values()),
-        task_groups=pods.groups[name],
-    )  # fmt: skip
+    values = {
+        "arn": name,
+        "status": "DRAINING" if _get(spec, "unschedulable", bool, where) else "ACTIVE",
+        "agent_connected": _ready(status),
+        "registered_at": _get(node, "metadata.creationTimestamp", str, where),
+        "attributes": attributes,
+        "cpu": max(cpu - need_cpu, 0), "memory": max(memory - need_memory, 0),
+        "gpus": max(gpus - need_gpus, 0),
+        "ports": pods.ports.get(name, ()), "udp_ports": pods.udp_ports.get(name, ()),
+        "registered_cpu": cpu, "registered_memory": memory,
+        "running_tasks_count": sum(pods.groups[name].values()),
+    }  # fmt: skip
+    return [check(spec, values.get(spec.name), where) for spec in INSTANCE_READ]
