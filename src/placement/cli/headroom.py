@@ -26,7 +26,7 @@ from .inputs import (
     check_one_stdin,
     load_inventory,
     parse_json_option,
-    read_json,
+    read_task_document,
 )
 from .render import FIRST_REASON_LABEL, Output, ints, reason_table, table, zone_of
 from .service import read_service, service_rules, task_from
@@ -89,7 +89,7 @@ def read_task_inputs(
         args.parser.error("--service and --service-file: give one")
     if args.service_file and not args.task_definition:
         args.parser.error(f"--service-file needs {definition}")
-    if not (args.service or args.task_definition):
+    if not (args.service or args.task_definition or getattr(args, "pod", None)):
         args.parser.error(f"{definition} is required (or --cluster with --service)")
     check_one_stdin(args.inventory, args.tasks, args.task_definition, args.service_file,
                     *getattr(args, "template", None) or ())  # fmt: skip
@@ -97,7 +97,7 @@ def read_task_inputs(
     constraints = [parse_json_option(c, "--constraint") for c in args.constraint]
     strategy = [parse_json_option(s, "--strategy") for s in args.strategy]
     if not (args.service or args.service_file):
-        document = read_json(args.task_definition, "task definition", (dict,))
+        document = read_task_document(args)
         return TaskInputs(inventory, task_from(document, args.group), tuple(constraints),
                           tuple(strategy))  # fmt: skip
     service, where, document = read_service(args, definition)
