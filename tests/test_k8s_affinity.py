@@ -172,3 +172,52 @@ def test_random_clusters_agree_with_the_documentation(
         placed.append((name, app))
     if len(got.placements) < count:
         assert not any(allowed(nodes, placed, dep, n["metadata"]["name"]) for n in nodes)
+
+
+# -- running pods' anti-affinity (the symmetric check) -----------------------------------------
+
+
+def guarded(name: str, on: str, key: str, namespace: str = "default",
+            **term: Any) -> dict[str, Any]:  # fmt: skip
+    """A running `app=db` pod that keeps pods matching `term` off its `key` domain."""
+    out = pod(name, on, namespace, app="db")
+    out["spec"]["affinity"] = {"podAntiAffinity": {
+        "requiredDuringSchedulingIgnoredDuringExecution": [{**term_of(key, term)}]}}
+    return out
+
+
+def term_of(key: str, term: dict[str, Any]) -> dict[str, Any]:
+    extra = {k: term.pop(k) for k in ("namespaces", "namespaceSelector") if k in term}
+    return {"topologyKey": key, "labelSelector": {"matchLabels": term}, **extra}
+
+
+def test_running_pods_anti_affinity_keeps_matching_pods_away() -> None:
+    from placement.k8s import EXISTING_ANTI_AFFINITY
+
+    inv = Inventory.from_k8s([node("a1", "A"), node("a2", "A"), node("b1", "B")],
+                             [guarded("db", "a1", "zone", app="web")])  # fmt: skip
+    web = TaskSpec.from_k8s(workload("podAffinity", [], "web"))  # no rule of its own
+    got = place(inv, web, 3)
+    assert sorted(got.placements) == ["b1", "b1", "b1"]
+    assert got == place(inv, web, 3, method="loop") == place(inv, web, 3, method="reference")
+    from placement import k8s
+
+    assert k8s.explain(inv, web).reasons("a2") == (EXISTING_ANTI_AFFINITY,)
+    other = TaskSpec.from_k8s(workload("podAffinity", [], "api"))  # does not match the term
+    assert "a1" in place(inv, other, 3).placements
+
+
+def test_running_pods_terms_look_in_their_own_namespace_by_default() -> None:
+    inv = Inventory.from_k8s([node("a1", "A"), node("b1", "B")],
+                             [guarded("db", "a1", HOST, "shop", app="web")])  # fmt: skip
+    web = TaskSpec.from_k8s(workload("podAffinity", [], "web"))  # in "default"
+    assert "a1" in place(inv, web, 2).placements
+    listed = Inventory.from_k8s([node("a1", "A"), node("b1", "B")], [
+        guarded("db", "a1", HOST, "shop", app="web", namespaces=["default"])])
+    assert sorted(place(listed, web, 2).placements) == ["b1", "b1"]
+
+
+def test_running_pods_bad_terms_are_named() -> None:
+    bad = guarded("db", "a1", "-bad", app="web")
+    with pytest.raises(PlacementError, match=r"pods\[0\].*podAntiAffinity"):
+        Inventory.from_k8s([node("a1", "A")], [bad])

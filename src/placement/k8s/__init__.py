@@ -14,6 +14,8 @@ from ..dialects import register
 from .affinity import (
     AFFINITY_UNSATISFIED,
     ANTI_AFFINITY_UNSATISFIED,
+    EXISTING_ANTI_AFFINITY,
+    ExistingAntiAffinity,
     PodAffinity,
     PodAntiAffinity,
     affinity_rules,
@@ -33,7 +35,8 @@ __all__ = [
     "EVERYTHING", "NOTHING", "GPU", "PodSlots", "PODS", "TOO_MANY_PODS", "PodTopologySpread",
     "SPREAD_UNSATISFIED", "NAMESPACE", "spread_constraints", "PodAffinity", "PodAntiAffinity",
     "AFFINITY_UNSATISFIED", "ANTI_AFFINITY_UNSATISFIED", "affinity_rules", "explain",
-    "K8sExplanation", "NOT_READY", "UNSCHEDULABLE",
+    "K8sExplanation", "NOT_READY", "UNSCHEDULABLE", "ExistingAntiAffinity",
+    "EXISTING_ANTI_AFFINITY",
 ]  # fmt: skip
 
 # `Inventory.from_k8s` and `TaskSpec.from_k8s` read through these (placement.dialects).

@@ -15,12 +15,15 @@ keeps one count per topology pair).
 The copies placed so far in the same call count as pods where the pod matches the term. The
 namespaces: `namespaces` as listed; neither `namespaces` nor `namespaceSelector`: the pod's
 own; an empty `namespaceSelector` (`{}`): every namespace. A non-empty `namespaceSelector`
-is refused: namespaces' labels are not loaded. Existing pods' own anti-affinity (the
-symmetric check) is not read: pods are loaded with their labels, not their affinity.
+is refused: namespaces' labels are not loaded. Running pods' own required anti-affinity
+(the symmetric check) is kept on their nodes (`_k8s/anti-affinity`) and checked by
+`ExistingAntiAffinity`, which every pod carries.
 """
 
 from __future__ import annotations
 
+import functools
+import json
 from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING, Any, ClassVar
 
@@ -40,7 +43,8 @@ if TYPE_CHECKING:
     from ..rules.view import View
 
 __all__ = ["PodAffinity", "PodAntiAffinity", "Term", "AFFINITY_UNSATISFIED",
-           "ANTI_AFFINITY_UNSATISFIED", "affinity_rules"]  # fmt: skip
+           "ANTI_AFFINITY_UNSATISFIED", "affinity_rules", "ExistingAntiAffinity",
+           "EXISTING_ANTI_AFFINITY", "ANTI_TERMS", "anti_terms"]  # fmt: skip
 
 AFFINITY_UNSATISFIED = "node(s) didn't match pod affinity rules"
 """The failure reason of required pod affinity, as the InterPodAffinity plugin words it."""
@@ -230,3 +234,87 @@ def affinity_rules(
         if terms:
             out.append(rule(tuple(terms)))
     return out
+
+
+# -- existing pods' anti-affinity (the symmetric check) -------------------------------------------
+
+EXISTING_ANTI_AFFINITY = "node(s) didn't satisfy existing pods anti-affinity rules"
+"""The failure reason when a running pod's anti-affinity refuses the incoming pod."""
+
+ANTI_TERMS = "_k8s/anti-affinity"
+"""The reserved node attribute listing its pods' required anti-affinity terms (JSON)."""
+
+
+def anti_terms(pod: Mapping[str, Any], namespace: str, where: str) -> list[dict[str, Any]]:
+    """A running pod's required anti-affinity terms, as stored on its node (checked here).
+
+    A term with a non-empty `namespaceSelector` cannot be read (namespaces' labels are not
+    loaded): it is left out, as docs/kubernetes.md says.
+    """
+    spec = pod.get("spec")
+    affinity = spec.get("affinity") if isinstance(spec, Mapping) else None
+    block = affinity.get("podAntiAffinity") if isinstance(affinity, Mapping) else None
+    required = block.get("requiredDuringSchedulingIgnoredDuringExecution") if isinstance(
+        block, Mapping) else None  # fmt: skip
+    if not required:
+        return []
+    out = []
+    for at, item in objects(required, f"{where}.spec.affinity.podAntiAffinity.required"
+                                      "DuringSchedulingIgnoredDuringExecution"):  # fmt: skip
+        chooser = item.get("namespaceSelector")
+        if isinstance(chooser, Mapping) and (chooser.get("matchLabels")
+                                             or chooser.get("matchExpressions")):  # fmt: skip
+            continue
+        _terms([item], {}, namespace, at.rsplit("[", 1)[0])  # checked now, read later
+        out.append({"term": dict(item), "namespace": namespace})
+    return out
+
+
+@functools.lru_cache(maxsize=256)
+def _stored(text: str) -> tuple[Term, ...]:
+    """The terms a node's `_k8s/anti-affinity` value holds (each bound to its pod's namespace)."""
+    return tuple(
+        term
+        for entry in json.loads(text)
+        for term in _terms([entry["term"]], {}, entry["namespace"], "stored term")
+    )
+
+
+def _pairs(labels: Any) -> tuple[tuple[str, str], ...]:
+    return tuple(sorted(dict(labels).items()))
+
+
+@attrs.frozen
+class ExistingAntiAffinity(Constraint):
+    """Running pods' required anti-affinity against the incoming pod (the symmetric check).
+
+    A node is refused when a pod with a term the incoming pod matches runs on a node with the
+    term's key and the same value (the incoming pod's labels and namespace are held here).
+    """
+
+    reason: ClassVar[str] = EXISTING_ANTI_AFFINITY
+    rank: ClassVar[int] = 88
+    in_task_definition: ClassVar[bool] = True  # a pod carries it, as memberOf in ECS
+
+    labels: tuple[tuple[str, str], ...] = attrs.field(converter=_pairs)
+    namespace: str = "default"
+
+    def excluded(self, view: View, task: TaskLike) -> Bools:
+        """Rows sharing a key value with a pod whose anti-affinity term matches this pod."""
+        out: Bools = np.zeros(len(view), dtype=bool)
+        column = view.inventory.attributes.get(ANTI_TERMS)
+        if column is None:
+            return out
+        labels = dict(self.labels)
+        forbidden: dict[str, set[str]] = {}
+        for code, text in enumerate(column.values):
+            keys = {t.key for t in _stored(text) if own_match(t.pods, labels, self.namespace)}
+            for key in keys:
+                values = view.attribute(key)[column.codes == code]
+                forbidden.setdefault(key, set()).update(v for v in values if v is not None)
+        for key, values in forbidden.items():
+            out |= np.isin(view.attribute(key), np.array(sorted(values), dtype=object))
+        return out
+
+    def __str__(self) -> str:
+        return "existingPodsAntiAffinity"

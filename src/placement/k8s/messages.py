@@ -23,7 +23,7 @@ import numpy as np
 from ..explain.placement import PlacementExplanation, explain_placement
 from ..inventory import Inventory
 from ..place import reasons as R
-from .affinity import AFFINITY_UNSATISFIED, ANTI_AFFINITY_UNSATISFIED
+from .affinity import AFFINITY_UNSATISFIED, ANTI_AFFINITY_UNSATISFIED, EXISTING_ANTI_AFFINITY
 from .objects import GPU
 from .slots import TOO_MANY_PODS
 from .spread import SPREAD_UNSATISFIED
@@ -57,6 +57,7 @@ _PLUGIN = {
     UNSCHEDULABLE: 0, NOT_READY: 1, UNTOLERATED: 1, NODE_AFFINITY: 2, PORTS_TAKEN: 3,
     WORDS[R.CPU]: 4, WORDS[R.MEMORY]: 4, WORDS[R.GPU]: 4, TOO_MANY_PODS: 4,
     SPREAD_UNSATISFIED: 5, AFFINITY_UNSATISFIED: 6, ANTI_AFFINITY_UNSATISFIED: 6,
+    EXISTING_ANTI_AFFINITY: 6,
 }  # fmt: skip
 _LAST = 7
 

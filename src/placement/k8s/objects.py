@@ -11,6 +11,7 @@ task's ARN is `namespace/name`. Reserved attributes (leading `_`, which no label
 from __future__ import annotations
 
 import datetime as _dt
+import json
 from collections.abc import Mapping, Sequence
 from fractions import Fraction
 from typing import Any
@@ -21,7 +22,7 @@ from ..errors import InventoryError, PlacementError, PlacementInputError
 from ..model import TASK_FIELDS, check
 from ..syntax.ast import Expression
 from ..text import shown
-from .affinity import affinity_rules
+from .affinity import ANTI_TERMS, ExistingAntiAffinity, affinity_rules, anti_terms
 from .labels import NODE_NAME, is_label_value, key_fault, node_affinity, node_selector_map
 from .quantity import millicores, quantity, whole
 from .slots import PODS, PodSlots
@@ -241,7 +242,8 @@ def task_spec(pod: Any, group: str | None = None) -> Any:
     required node affinity as a `memberOf`, one pod slot (`PodSlots`), and the tolerations as a
     `Taints` constraint, and each `topologySpreadConstraints` item with `whenUnsatisfiable:
     DoNotSchedule` as a `PodTopologySpread` (`ScheduleAnyway` only scores: not read), and
-    required `podAffinity`/`podAntiAffinity` as `PodAffinity`/`PodAntiAffinity`. The group
+    required `podAffinity`/`podAntiAffinity` as `PodAffinity`/`PodAntiAffinity`, and running
+    pods' anti-affinity against it as `ExistingAntiAffinity`. The group
     defaults to `pod_group` (`namespace/app`).
     """
     from ..place.task import TaskSpec
@@ -268,6 +270,7 @@ def task_spec(pod: Any, group: str | None = None) -> Any:
     affinity = _get(spec, "affinity", Mapping, where)
     if affinity:
         constraints.extend(affinity_rules(affinity, labels, str(namespace), f"{where}.affinity"))
+    constraints.append(ExistingAntiAffinity(labels, str(namespace)))
     if group is not None and not isinstance(group, str):
         raise PlacementInputError(f"group must be a str or None, got {shown(group)}")
     return TaskSpec(
@@ -357,6 +360,7 @@ class _Pods:
         self.rows: list[tuple[Any, ...]] = []
         self.used: dict[str, dict[_Signature, int]] = {}  # node -> signature -> pods
         self.exact: dict[str, list[Mapping[str, Fraction]]] = {}  # node -> careful requests
+        self.anti: dict[str, list[dict[str, Any]]] = {}  # node -> its pods' anti terms
         self.ports: dict[str, set[int]] = {}
         self.udp_ports: dict[str, set[int]] = {}
         self.known: dict[_Signature, tuple[dict[str, Fraction], tuple[int, int, int]]] = {}
@@ -395,6 +399,7 @@ class _Pods:
         containers = spec.get("containers")
         host_network = spec.get("hostNetwork")
         if (type(containers) is not list or "initContainers" in spec or "overhead" in spec
+                or "affinity" in spec
                 or (host_network is not None and host_network is not False)):  # fmt: skip
             return False
         signature = _signature(containers)
@@ -457,11 +462,14 @@ class _Pods:
         requests = pod_requests(spec, f"{where}.spec")
         self.exact.setdefault(node, []).append(requests)
         tcp, udp = _host_ports(spec, f"{where}.spec")
+        namespace = metadata.get("namespace") or "default"
+        terms = anti_terms(pod, str(namespace), where)
+        if terms:
+            self.anti.setdefault(node, []).extend(terms)
         self.ports.setdefault(node, set()).update(tcp)
         self.udp_ports.setdefault(node, set()).update(udp)
         cpu, memory, gpus = _amounts(requests)
         group = pod_group(metadata)
-        namespace = metadata.get("namespace") or "default"
         try:
             task = Task(
                 arn=f"{namespace}/{metadata.get('name')}",
@@ -595,6 +603,8 @@ def _node(node: Mapping[str, Any], name: str, where: str, pods: _Pods) -> list[A
     taints = _node_taints(spec, f"{where}.spec")
     if taints:
         attributes[TAINTS] = taints_text(taints)
+    if name in pods.anti:
+        attributes[ANTI_TERMS] = json.dumps(pods.anti[name], sort_keys=True)
     cpu = millicores(allocatable.get("cpu", 0), f"{where}.status.allocatable.cpu")
     memory = whole(allocatable.get("memory", 0), f"{where}.status.allocatable.memory")
     gpus = whole(allocatable.get(GPU, 0), f"{where}.status.allocatable.{GPU}")
