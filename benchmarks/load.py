@@ -3,6 +3,7 @@
     python benchmarks/load.py                      # 10k and 100k instances, both shapes
     python benchmarks/load.py --sizes 10000 100000 1000000 --runs 3 --shapes aws-cli
     python benchmarks/load.py --cli 50000            # `placement headroom`: loading vs the rest
+    python benchmarks/load.py --k8s 5000 100000 --runs 2   # Kubernetes: from_k8s vs json.loads
 
 Two shapes of file. `epoch`: the evaluate benchmark's synthetic instances (3-4 attributes,
 4 remaining and 2 registered resources each, `registeredAt` in epoch seconds) and one RUNNING
@@ -223,6 +224,53 @@ def measure(mode: str, folder: str, runs: int) -> tuple[float, float]:
     return float(seconds), float(peak)
 
 
+def k8s_texts(n_nodes: int, n_pods: int) -> tuple[str, str]:
+    """`kubectl get nodes -o json` and `kubectl get pods -A -o json` of a synthetic cluster."""
+    nodes = [{
+        "metadata": {"name": f"node-{i:05d}", "creationTimestamp": "2024-01-01T00:00:00Z",
+                     "labels": {"kubernetes.io/hostname": f"node-{i:05d}",
+                                "topology.kubernetes.io/zone": f"us-east-1{'abc'[i % 3]}",
+                                "node.kubernetes.io/instance-type": "m5.2xlarge"}},
+        "spec": {"taints": [{"key": "dedicated", "value": "gpu", "effect": "NoSchedule"}]
+                 if i % 10 == 0 else []},
+        "status": {"allocatable": {"cpu": "7910m", "memory": "31Gi", "pods": "110"},
+                   "conditions": [{"type": "Ready", "status": "True"}]},
+    } for i in range(n_nodes)]  # fmt: skip
+    pods = [{
+        "metadata": {"name": f"web-{j:06d}", "namespace": f"ns{j % 5}",
+                     "labels": {"app": f"app{j % 50}", "pod-template-hash": "abc123"}},
+        "spec": {"nodeName": f"node-{j % n_nodes:05d}", "containers": [
+            {"name": "c", "resources": {"requests": {"cpu": "50m", "memory": "64Mi"}}}]},
+        "status": {"phase": "Running",  # a distinct start time per pod, as in a real cluster
+                   "startTime": f"2024-01-{1 + j // 86400:02d}T{j // 3600 % 24:02d}:"
+                                f"{j // 60 % 60:02d}:{j % 60:02d}Z"},
+    } for j in range(n_pods)]  # fmt: skip
+    return (json.dumps({"kind": "List", "items": nodes}),
+            json.dumps({"kind": "List", "items": pods}))  # fmt: skip
+
+
+def k8s_rows(n_nodes: int, n_pods: int, runs: int) -> None:
+    """json.loads of both files, then from_k8s(json.loads(...)): CPU time, fastest of `runs`."""
+    from placement import Inventory
+
+    nodes, pods = k8s_texts(n_nodes, n_pods)
+    best: dict[str, float] = {}
+    for mode in ("json.loads", "from_k8s(json.loads)"):
+        for _ in range(runs):
+            start = time.process_time()
+            loaded: Any = (json.loads(nodes), json.loads(pods))
+            if mode != "json.loads":
+                loaded = Inventory.from_k8s(*loaded)
+            best[mode] = min(best.get(mode, float("inf")), time.process_time() - start)
+            del loaded  # freeing the last run's objects is not this run's cost
+    print(f"{'shape':<8} {'nodes':>7} {'pods':>8} {'MB':>6}  {'mode':<22} "
+          f"{'time':>8} {'x json':>7}")
+    size = (len(nodes) + len(pods)) / 1e6
+    for mode, seconds in best.items():
+        print(f"{'k8s':<8} {n_nodes:>7,} {n_pods:>8,} {size:>6.1f}  {mode:<22} {seconds:>7.3f}s "
+              f"{seconds / best['json.loads']:>6.2f}x")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--sizes", type=int, nargs="+", default=[10_000, 100_000])
@@ -230,6 +278,8 @@ def main() -> None:
     parser.add_argument("--shapes", nargs="+", choices=SHAPES, default=list(SHAPES))
     parser.add_argument("--cli", type=int, metavar="N",
                         help="instead: time `placement headroom` on an N-instance aws-cli file")
+    parser.add_argument("--k8s", type=int, nargs=2, metavar=("NODES", "PODS"),
+                        help="instead: Kubernetes nodes and pods, from_k8s against json.loads")
     parser.add_argument("--child", nargs=2, metavar=("MODE", "FOLDER"), help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.child:
@@ -237,6 +287,10 @@ def main() -> None:
             cli_child(args.child[1], args.runs)
         else:
             child(args.child[0], args.child[1], args.runs)
+        return
+    if args.k8s:
+        print_header()
+        k8s_rows(args.k8s[0], args.k8s[1], args.runs)
         return
     if args.cli:
         print_header()

@@ -559,14 +559,15 @@ def test_task_spec_from_k8s() -> None:
     task = TaskSpec.from_k8s(DEPLOYMENT)
     assert (task.cpu, task.memory, task.group) == (1000, 2**30, "shop/web")
     assert (task.ports, task.udp_ports) == (frozenset({9090}), frozenset({53}))
-    member, slots, taints = task.constraints
+    member, slots, taints, existing = task.constraints
     assert isinstance(slots, PodSlots)
+    assert isinstance(existing, placement.k8s.ExistingAntiAffinity)
     assert str(member) == ("memberOf(attribute:disk == ssd and "
                            "attribute:topology.kubernetes.io/zone in [a, b])")  # fmt: skip
     assert isinstance(taints, Taints) and taints.tolerations == ()
     pod = TaskSpec.from_k8s(POD_LIST["items"][0])
     assert (pod.cpu, pod.group, pod.ports) == (1500, "shop/web", frozenset({8080}))
-    assert len(pod.constraints) == 2  # no selector: the pod slot and the taints rules
+    assert len(pod.constraints) == 3  # no selector: pod slots, taints, running pods' anti-affinity
     assert TaskSpec.from_k8s(DEPLOYMENT, group="mine").group == "mine"
 
 

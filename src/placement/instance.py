@@ -121,7 +121,9 @@ class Task:
     `cpu` units, `memory` MiB, `gpus`, and the host `ports`/`udp_ports` it binds are returned
     to the instance when the task stops. `started_at` is None for a copy placed here and not
     yet started (it then counts as the most recently started). `protected`: scale-in
-    protection is on (SEMANTICS.md §9), so scale-in and deployments never stop it.
+    protection is on (SEMANTICS.md §9), so scale-in and deployments never stop it. `labels`:
+    a Kubernetes pod's labels (SEMANTICS.md §11), which rules count by selector; ECS tasks
+    have none.
     """
 
     arn: str = _task("arn")
@@ -134,6 +136,7 @@ class Task:
     udp_ports: frozenset[int] = _task("udp_ports")
     started_at: Timestamp | None = _task("started_at")
     protected: bool = _task("protected")
+    labels: Mapping[str, str | None] = _task("labels")
 
     def to_ecs(self) -> dict[str, Any]:
         """Write the task as a DescribeTasks element (RUNNING; `from_ecs` reads it back)."""

@@ -214,6 +214,8 @@ class NewCopies(Mapping[str, Any]):
             return frozen(np.zeros(k, dtype=np.int64)), frozen(np.zeros(k, dtype=bool))
         if name == "protected":  # a copy placed here has no scale-in protection
             return frozen(np.zeros(k, dtype=bool))
+        if name == "labels":  # a TaskSpec has no labels: the copies' rows carry none
+            return {}
         raise KeyError(name)
 
     def __iter__(self) -> Iterator[str]:
@@ -234,9 +236,19 @@ def _join_parts(parts: Sequence[Mapping[str, Any]]) -> dict[str, Any]:
     """Task columns by field name holding every part's rows, in order."""
     lengths = [len(part["instance"]) for part in parts]
     return {
-        spec.name: concat_columns(spec, [part[spec.name] for part in parts], lengths)
+        spec.name: concat_columns(
+            spec, [_part_column(part, spec, n) for part, n in zip(parts, lengths, strict=True)],
+            lengths,
+        )
         for spec in TASK_FIELDS
     }
+
+
+def _part_column(part: Mapping[str, Any], spec: FieldSpec, n: int) -> Any:
+    """`part`'s column of `spec`; a part made before the field existed holds its default."""
+    if spec.name in part:
+        return part[spec.name]
+    return build_column(spec, [spec.default] * n)
 
 
 _TASK_SLOTS = frozenset(_attribute_names(TASK_FIELDS, _TASK_COLUMNS))
@@ -247,8 +259,8 @@ class TaskTable:
 
     Columns: `arns`, `instances` (each task's instance row), `groups` (dictionary-encoded),
     `cpu`, `memory`, `gpus`, `ports`, `udp_ports`, `started_at`/`has_started_at`, `protected`
-    (scale-in protection, SEMANTICS.md §9). `len()`, `table[j]` (a `Task`) and iteration read
-    it back.
+    (scale-in protection, SEMANTICS.md §9), `labels` (name -> string column; §11). `len()`,
+    `table[j]` (a `Task`) and iteration read it back.
     """
 
     __slots__ = (
@@ -266,6 +278,7 @@ class TaskTable:
     started_at: Ints
     has_started_at: Bools
     protected: Bools
+    labels: dict[str, StringColumn]
 
     def __init__(self, columns: Mapping[str, Any], instance_ids: npt.NDArray[np.object_]) -> None:
         _set_columns(self, TASK_FIELDS, _TASK_COLUMNS, columns)
@@ -305,9 +318,17 @@ class TaskTable:
     def build(
         cls, rows: Sequence[Sequence[Any]], instance_ids: npt.NDArray[np.object_]
     ) -> TaskTable:
-        """From checked task values (TASK_FIELDS order, the instance as a row number)."""
+        """From checked task values (TASK_FIELDS order, the instance as a row number).
+
+        A row may end early (without the fields after `protected`, say): those hold defaults.
+        """
+        width = min((len(row) for row in rows), default=len(TASK_FIELDS))
         columns = {
-            spec.name: build_column(spec, [row[k] for row in rows])
+            spec.name: build_column(
+                spec,
+                [row[k] for row in rows] if k < width
+                else [row[k] if k < len(row) else spec.default for row in rows],
+            )
             for k, spec in enumerate(TASK_FIELDS)
         }
         return cls(columns, instance_ids)

@@ -143,10 +143,19 @@ TASK_FIELDS: tuple[FieldSpec, ...] = (
         False,
         doc="scale-in protection (SEMANTICS.md §9): not in DescribeTasks; from GetTaskProtection",
     ),
+    FieldSpec(
+        "labels",
+        "(metadata.labels)",
+        Kind.ATTRIBUTES,
+        FrozenMap(),
+        doc="the task's labels (a Kubernetes pod's metadata.labels, SEMANTICS.md §11); "
+        "ECS tasks have none",
+    ),
 )
 """A RUNNING task's fields (SEMANTICS.md §2): what it holds on its instance, since when, and
-whether scale-in protection keeps it running (§9). Protection is the last field: the readers of
-DescribeTasks give every field before it (`ecs.protection.TASK_READ`)."""
+whether scale-in protection keeps it running (§9), and its labels (§11: rules count "tasks
+matching a selector"). The readers of DescribeTasks give every field before `protected`
+(`ecs.protection.TASK_READ`); protection and labels (empty for ECS) are added after."""
 
 
 def field_error(where: str, field: str, problem: str) -> InventoryError:

@@ -28,7 +28,7 @@ from .inputs import (
     check_one_stdin,
     load_inventory,
     parse_json_option,
-    read_json,
+    read_task_document,
     read_task_group,
 )
 from .place import capacity_providers
@@ -95,7 +95,8 @@ def read_task_inputs(
         args.parser.error("--service and --service-file: give one")
     if args.service_file and not args.task_definition:
         args.parser.error(f"--service-file needs {definition}")
-    if not (args.service or args.task_definition or args.task_group):
+    if not (args.service or args.task_definition or args.task_group
+            or getattr(args, "pod", None)):
         args.parser.error(f"{definition} is required (or --cluster with --service)")
     check_one_stdin(args.inventory, args.tasks, args.task_definition, args.service_file,
                     args.task_group, *getattr(args, "template", None) or ())  # fmt: skip
@@ -105,7 +106,7 @@ def read_task_inputs(
     if args.task_group:  # Nomad (docs/nomad.md)
         return TaskInputs(inventory, read_task_group(args), tuple(constraints), tuple(strategy))
     if not (args.service or args.service_file):
-        document = read_json(args.task_definition, "task definition", (dict,))
+        document = read_task_document(args)
         return TaskInputs(inventory, task_from(document, args.group), tuple(constraints),
                           tuple(strategy), providers=capacity_providers(args))  # fmt: skip
     service, where, document = read_service(args, definition)

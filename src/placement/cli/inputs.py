@@ -8,6 +8,7 @@ command prints one `placement: ...` line and exits 1, whatever the input (not UT
 from __future__ import annotations
 
 import argparse
+import importlib
 import json
 import re
 import sys
@@ -25,6 +26,7 @@ __all__ = [
     "STDIN", "MAX_COUNT", "read_text", "read_json", "parse_json_option", "parse_count",
     "parse_seed", "parse_expression", "check_one_stdin", "load_inventory", "parse_whole",
     "read_bytes", "load_nomad_inventory", "add_task_group_option", "read_task_group",
+    "read_document", "add_k8s_options", "load_k8s_inventory", "read_task_document",
 ]  # fmt: skip
 
 STDIN = "-"
@@ -176,6 +178,8 @@ def load_inventory(args: argparse.Namespace, out: Output, *, tasks_matter: bool)
         return read_cluster(args)
     if getattr(args, "nomad_nodes", None):
         return load_nomad_inventory(args)
+    if getattr(args, "k8s_nodes", None):
+        return load_k8s_inventory(args)
     instances = _utf8_json(args.inventory, "inventory")
     tasks = _utf8_json(args.tasks, "tasks") if args.tasks else None
     if tasks is None and tasks_matter:
@@ -204,6 +208,7 @@ def add_inventory_options(command: argparse.ArgumentParser, *, service: bool = F
                         help="read a live ECS cluster through boto3 (the 'aws' extra)")  # fmt: skip
     source.add_argument("--nomad-nodes", metavar="FILE",
                         help="Nomad nodes: GET /v1/node/:id objects ('-': stdin)")  # fmt: skip
+    add_k8s_options(command, source, pod=service)
     command.add_argument("--tasks", metavar="FILE",
                          help="DescribeTasks JSON: the running tasks ('-': stdin)")  # fmt: skip
     command.add_argument("--nomad-allocations", metavar="FILE",
@@ -294,3 +299,66 @@ def read_task_group(args: argparse.Namespace) -> Any:
         args.parser.error("--task-definition and --task-group: give one")
     document = read_json(args.task_group, "task group", (dict,))
     return TaskSpec.from_nomad(document, args.nomad_group)
+
+
+# -- Kubernetes inputs ---------------------------------------------------------------------------
+
+
+def read_document(path: str, what: str, expect: tuple[type, ...] = (dict, list)) -> Any:
+    """A JSON document, or YAML where PyYAML is installed (text not starting with `{` or `[`)."""
+    text = read_text(path, what)
+    if text.lstrip()[:1] in ("{", "[") or not text.strip():
+        return _document(text, path, what, expect)
+    try:
+        yaml: Any = importlib.import_module("yaml")  # optional: PyYAML
+    except ImportError:
+        raise PlacementError(f"{what} {_describe(path)} is not JSON (YAML needs PyYAML)") from None
+    try:
+        document = yaml.safe_load(text)
+    except (yaml.YAMLError, RecursionError) as exc:
+        raise PlacementError(f"{what} {_describe(path)} is not JSON or YAML: {exc}") from None
+    if not isinstance(document, expect):
+        wanted = " or ".join(_json_type(t()) for t in expect)
+        raise PlacementError(f"{what} {_describe(path)}: expected {wanted}, got "
+                             f"{_json_type(document)}")  # fmt: skip
+    return document
+
+
+def add_k8s_options(
+    command: argparse.ArgumentParser, source: argparse._MutuallyExclusiveGroup, *, pod: bool
+) -> None:
+    """`--k8s-nodes FILE [--k8s-pods FILE]` as an inventory source; `--pod FILE` with `pod`."""
+    source.add_argument(
+        "--k8s-nodes", metavar="FILE",
+        help="kubectl get nodes -o json (or YAML): a Kubernetes inventory",
+    )  # fmt: skip
+    command.add_argument(
+        "--k8s-pods", metavar="FILE", help="with --k8s-nodes: kubectl get pods -A -o json (or YAML)"
+    )
+    if pod:
+        command.add_argument(
+            "--pod", metavar="FILE",
+            help="a Pod, or a Deployment/StatefulSet/Job... with its pod template (JSON or YAML), "
+                 "instead of --task-definition",
+        )  # fmt: skip
+
+
+def load_k8s_inventory(args: argparse.Namespace) -> Inventory:
+    """`--k8s-nodes FILE [--k8s-pods FILE]` as an inventory (`Inventory.from_k8s`)."""
+    if args.tasks:
+        raise PlacementError("--tasks reads ECS tasks: with --k8s-nodes, give --k8s-pods")
+    check_one_stdin(args.k8s_nodes, args.k8s_pods, getattr(args, "pod", None))
+    nodes = read_document(args.k8s_nodes, "--k8s-nodes")
+    pods = read_document(args.k8s_pods, "--k8s-pods") if args.k8s_pods else None
+    return Inventory.from_k8s(nodes, pods)
+
+
+def read_task_document(args: argparse.Namespace) -> Any:
+    """The task's document: `--pod FILE` (Kubernetes, JSON or YAML) or `--task-definition`."""
+    if getattr(args, "pod", None):
+        if args.task_definition:
+            raise PlacementError("--pod and --task-definition: give one")
+        document = read_document(args.pod, "--pod", (dict,))
+        # A bare pod (no `kind`) is a Pod: say so, so the task reader knows the dialect.
+        return document if "kind" in document else {"kind": "Pod", **document}
+    return read_json(args.task_definition, "task definition", (dict,))

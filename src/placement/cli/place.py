@@ -32,7 +32,7 @@ from .inputs import (
     parse_count,
     parse_json_option,
     parse_seed,
-    read_json,
+    read_task_document,
     read_task_group,
 )
 from .render import (
@@ -187,7 +187,7 @@ def run(args: argparse.Namespace, out: Output) -> int:
     check_live_options(args)
     if args.service and args.service_file:
         args.parser.error("--service and --service-file: give one")
-    if not (args.service or args.task_definition or args.task_group):
+    if not (args.service or args.task_definition or args.task_group or args.pod):
         args.parser.error("--task-definition is required (or --cluster with --service)")
     check_one_stdin(args.inventory, args.tasks, args.task_definition, args.service_file,
                     args.task_group)  # fmt: skip
@@ -198,7 +198,7 @@ def run(args: argparse.Namespace, out: Output) -> int:
     elif args.service or args.service_file:
         request = _service_request(args, out, inventory)
     else:
-        document = read_json(args.task_definition, "task definition", (dict,))
+        document = read_task_document(args)
         request = file_request(args, out, inventory, document, default_count=1)
     templates = read_fix_templates(args.template) if args.fix else None
     result = run_request(request, out, explain=args.explain, fix=templates)

@@ -27,6 +27,8 @@ def task_from(document: Any, group: str | None) -> TaskSpec:
     """The task of a task definition document (a JSON object), in `group` when given."""
     if not isinstance(document, dict):
         raise PlacementError("task definition: expected a JSON object")
+    if "apiVersion" in document or "kind" in document:  # a Kubernetes object (--pod)
+        return TaskSpec.from_k8s(document, group)
     return TaskSpec.from_ecs(document, group)
 
 

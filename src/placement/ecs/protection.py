@@ -24,8 +24,9 @@ __all__ = [
     "now_micros",
 ]  # fmt: skip
 
-TASK_READ = tuple(spec for spec in TASK_FIELDS if spec.name != "protected")
-"""The task fields DescribeTasks gives (and its readers return): all but `protected`."""
+TASK_READ = tuple(TASK_FIELDS[: [spec.name for spec in TASK_FIELDS].index("protected")])
+"""The task fields DescribeTasks gives (and its readers return): those before `protected`
+(`protected` and the labels after it, which ECS tasks do not have, are added by the loader)."""
 assert TASK_FIELDS[len(TASK_READ)].name == "protected"  # the readers' rows end before it
 
 _ARN = TASK_FIELDS[0]

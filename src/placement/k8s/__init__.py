@@ -11,17 +11,32 @@ pod (or a workload's pod template) a `TaskSpec`. See docs/kubernetes.md.
 """
 
 from ..dialects import register
+from .affinity import (
+    AFFINITY_UNSATISFIED,
+    ANTI_AFFINITY_UNSATISFIED,
+    EXISTING_ANTI_AFFINITY,
+    ExistingAntiAffinity,
+    PodAffinity,
+    PodAntiAffinity,
+    affinity_rules,
+)
 from .labels import EVERYTHING, NODE_NAME, NOTHING, node_affinity, requirement, selector
+from .messages import NOT_READY, UNSCHEDULABLE, K8sExplanation, explain
 from .objects import GPU, inventory, placement_expression, pod_group, pod_requests, task_spec
 from .quantity import millicores, quantity, whole
 from .slots import PODS, TOO_MANY_PODS, PodSlots
+from .spread import NAMESPACE, SPREAD_UNSATISFIED, PodTopologySpread, spread_constraints
 from .taints import TAINTS, UNTOLERATED, Taints, Toleration, read_taints, taints_text
 
 __all__ = [
     "selector", "node_affinity", "requirement", "Taints", "Toleration", "inventory",
     "task_spec", "pod_requests", "pod_group", "placement_expression", "quantity",
     "millicores", "whole", "read_taints", "taints_text", "NODE_NAME", "TAINTS", "UNTOLERATED",
-    "EVERYTHING", "NOTHING", "GPU", "PodSlots", "PODS", "TOO_MANY_PODS",
+    "EVERYTHING", "NOTHING", "GPU", "PodSlots", "PODS", "TOO_MANY_PODS", "PodTopologySpread",
+    "SPREAD_UNSATISFIED", "NAMESPACE", "spread_constraints", "PodAffinity", "PodAntiAffinity",
+    "AFFINITY_UNSATISFIED", "ANTI_AFFINITY_UNSATISFIED", "affinity_rules", "explain",
+    "K8sExplanation", "NOT_READY", "UNSCHEDULABLE", "ExistingAntiAffinity",
+    "EXISTING_ANTI_AFFINITY",
 ]  # fmt: skip
 
 # `Inventory.from_k8s` and `TaskSpec.from_k8s` read through these (placement.dialects).

@@ -4,21 +4,29 @@ Units: CPU in **millicores**, memory in **bytes** (both instances and tasks, so 
 Names: a node's name fills the ARN slot (placements and `rank(...).ids` name nodes); a pod
 task's ARN is `namespace/name`. Reserved attributes (leading `_`, which no label key may have):
 `_k8s/name` (the node's name, for `matchFields`), `_k8s/taints` (see `taints.py`) and
-`_k8s/pods` (the allocatable pod count, see `slots.py`).
+`_k8s/pods` (the allocatable pod count, see `slots.py`). A pod task's labels are its
+`metadata.labels` plus the reserved `_k8s/namespace` (its namespace, see `spread.py`).
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+import datetime as _dt
+import json
+from collections.abc import Mapping, Sequence
 from fractions import Fraction
 from typing import Any
 
+import numpy as np
+
 from ..errors import InventoryError, PlacementError, PlacementInputError
+from ..model import TASK_FIELDS, check
 from ..syntax.ast import Expression
 from ..text import shown
+from .affinity import ANTI_TERMS, ExistingAntiAffinity, affinity_rules, anti_terms
 from .labels import NODE_NAME, is_label_value, key_fault, node_affinity, node_selector_map
 from .quantity import millicores, quantity, whole
 from .slots import PODS, PodSlots
+from .spread import NAMESPACE, spread_constraints
 from .taints import EFFECTS, TAINTS, Taints, taints_text
 
 __all__ = ["inventory", "task_spec", "pod_requests", "pod_group", "GPU"]
@@ -232,7 +240,11 @@ def task_spec(pod: Any, group: str | None = None) -> Any:
     Workloads: Deployment, StatefulSet, DaemonSet, ReplicaSet, Job, CronJob. Read: effective
     requests (millicores, bytes, `nvidia.com/gpu`), host ports, the `nodeSelector` ANDed with
     required node affinity as a `memberOf`, one pod slot (`PodSlots`), and the tolerations as a
-    `Taints` constraint. The group defaults to `pod_group` (`namespace/app`).
+    `Taints` constraint, and each `topologySpreadConstraints` item with `whenUnsatisfiable:
+    DoNotSchedule` as a `PodTopologySpread` (`ScheduleAnyway` only scores: not read), and
+    required `podAffinity`/`podAntiAffinity` as `PodAffinity`/`PodAntiAffinity`, and running
+    pods' anti-affinity against it as `ExistingAntiAffinity`. The group
+    defaults to `pod_group` (`namespace/app`).
     """
     from ..place.task import TaskSpec
     from ..rules import MemberOf
@@ -249,6 +261,16 @@ def task_spec(pod: Any, group: str | None = None) -> Any:
         constraints.append(Taints(_seq(spec, "tolerations", where)))
     except PlacementError as exc:
         raise PlacementInputError(f"{where}.{exc}") from exc
+    namespace = metadata.get("namespace") or "default"
+    labels = _map(metadata, "labels", "metadata")
+    constraints.extend(spread_constraints(
+        _get(spec, "topologySpreadConstraints", (list, tuple), where), labels, str(namespace),
+        f"{where}.topologySpreadConstraints",
+    ))  # fmt: skip
+    affinity = _get(spec, "affinity", Mapping, where)
+    if affinity:
+        constraints.extend(affinity_rules(affinity, labels, str(namespace), f"{where}.affinity"))
+    constraints.append(ExistingAntiAffinity(labels, str(namespace)))
     if group is not None and not isinstance(group, str):
         raise PlacementInputError(f"group must be a str or None, got {shown(group)}")
     return TaskSpec(
@@ -288,6 +310,210 @@ def _ready(status: Mapping[str, Any]) -> bool:
     return True
 
 
+_Signature = tuple[Any, ...]
+
+
+def _signature(containers: Any) -> _Signature | None:
+    """The request texts of plain containers (None: read the pod the careful way)."""
+    out: list[tuple[Any, ...]] = []
+    for container in containers:
+        if type(container) is not dict:
+            return None
+        ports = container.get("ports")
+        if ports is not None:  # containerPorts are fine; a hostPort is read the careful way
+            if type(ports) is not list:
+                return None
+            for port in ports:
+                if type(port) is not dict or port.get("hostPort"):
+                    return None
+        resources = container.get("resources")
+        if resources is None:
+            out.append((None, None, None))
+            continue
+        if type(resources) is not dict:
+            return None
+        requests = resources.get("requests") or {}
+        limits = resources.get("limits") or {}
+        if type(requests) is not dict or type(limits) is not dict:
+            return None
+        item = []
+        for name in _RESOURCES:
+            # As `_container_requests`: a request present (even null) wins over the limit.
+            value = requests[name] if name in requests else limits.get(name)
+            if value is not None and type(value) is not str:
+                return None
+            item.append(value)
+        out.append(tuple(item))
+    return tuple(out)
+
+
+class _Pods:
+    """The pods bound to listed nodes, read in one pass (see `inventory`).
+
+    A pod of the usual shape (plain containers, no init containers or overhead, no host
+    ports) is read inline, its requests once per distinct set of request texts; any other
+    pod, or one that looks wrong, is read by the checked readers (which name what is wrong).
+    """
+
+    def __init__(self, nodes: Mapping[str, dict[str, int]]) -> None:
+        self.groups = nodes  # node -> group -> count
+        self.rows: list[tuple[Any, ...]] = []
+        self.used: dict[str, dict[_Signature, int]] = {}  # node -> signature -> pods
+        self.exact: dict[str, list[Mapping[str, Fraction]]] = {}  # node -> careful requests
+        self.anti: dict[str, list[dict[str, Any]]] = {}  # node -> its pods' anti terms
+        self.ports: dict[str, set[int]] = {}
+        self.udp_ports: dict[str, set[int]] = {}
+        self.known: dict[_Signature, tuple[dict[str, Fraction], tuple[int, int, int]]] = {}
+        # The rows' labels a column at a time: name -> (rows having it, their values).
+        self.labels: dict[str, tuple[list[int], list[str | None]]] = {}
+
+    def read(self, items: Sequence[Mapping[str, Any]]) -> None:
+        for position, pod in enumerate(items):
+            if not self._quick(pod):
+                self._careful(pod, f"pods[{position}]")
+
+    def _quick(self, pod: Mapping[str, Any]) -> bool:
+        """Read a pod of the usual shape; False (having read nothing) for any other."""
+        spec, status, metadata = pod.get("spec"), pod.get("status"), pod.get("metadata")
+        if type(spec) is not dict or type(metadata) is not dict:
+            return False
+        if status is not None and type(status) is not dict:
+            return False
+        node, phase = spec.get("nodeName"), (status or {}).get("phase")
+        if (node is not None and type(node) is not str) or (
+            phase is not None and type(phase) is not str
+        ):
+            return False
+        if not node or node not in self.groups or phase in _DONE:
+            return True
+        name, namespace = metadata.get("name"), metadata.get("namespace") or "default"
+        labels = metadata.get("labels") or {}
+        started = (status or {}).get("startTime")
+        if type(namespace) is not str or type(labels) is not dict or (
+            started is not None and type(started) is not str
+        ):
+            return False
+        for key, value in labels.items():
+            if type(key) is not str or type(value) is not str or not key:
+                return False
+        containers = spec.get("containers")
+        host_network = spec.get("hostNetwork")
+        if (type(containers) is not list or "initContainers" in spec or "overhead" in spec
+                or "affinity" in spec
+                or (host_network is not None and host_network is not False)):  # fmt: skip
+            return False
+        signature = _signature(containers)
+        if signature is None:
+            return False
+        known = self.known.get(signature)
+        if known is None:
+            try:
+                requests = pod_requests({"containers": containers})
+            except PlacementError:
+                return False
+            known = self.known[signature] = (requests, _amounts(requests))
+        stamp = None if started is None else _utc_micros(started)
+        if started is not None and stamp is None:
+            return False
+        mine = self.used.setdefault(node, {})
+        mine[signature] = mine.get(signature, 0) + 1
+        for label in _APP_LABELS:  # pod_group's first rule, inline
+            value = labels.get(label)
+            if value:
+                group = f"{namespace}/{value}"
+                break
+        else:
+            group = pod_group(metadata)
+        groups = self.groups[node]
+        groups[group] = groups.get(group, 0) + 1
+        cpu, memory, gpus = known[1]
+        self._label(labels, namespace)
+        self.rows.append((f"{namespace}/{name}", node, group, cpu, memory, gpus, _NO_PORTS,
+                          _NO_PORTS, stamp, False, _NO_LABELS))  # fmt: skip
+        return True
+
+    def _label(self, labels: Mapping[str, str | None], namespace: str) -> None:
+        """Record the next row's labels (and its namespace, `_k8s/namespace`)."""
+        row, columns = len(self.rows), self.labels
+        for key, value in labels.items():
+            if key == NAMESPACE:
+                continue  # not a label key (a leading `_`): the pod's namespace stands there
+            entry = columns.get(key)
+            if entry is None:
+                entry = columns[key] = ([], [])
+            entry[0].append(row)
+            entry[1].append(value)
+        entry = columns.get(NAMESPACE)
+        if entry is None:
+            entry = columns[NAMESPACE] = ([], [])
+        entry[0].append(row)
+        entry[1].append(namespace)
+
+    def _careful(self, pod: Mapping[str, Any], where: str) -> None:
+        """Any pod, every field checked (`InventoryError` naming the pod and field)."""
+        from ..instance import Task
+
+        node = _get(pod, "spec.nodeName", str, where)
+        phase = _get(pod, "status.phase", str, where)
+        if not node or node not in self.groups or phase in _DONE:
+            return
+        metadata = _map(pod, "metadata", where)
+        spec = _map(pod, "spec", where)
+        requests = pod_requests(spec, f"{where}.spec")
+        self.exact.setdefault(node, []).append(requests)
+        tcp, udp = _host_ports(spec, f"{where}.spec")
+        namespace = metadata.get("namespace") or "default"
+        terms = anti_terms(pod, str(namespace), where)
+        if terms:
+            self.anti.setdefault(node, []).extend(terms)
+        self.ports.setdefault(node, set()).update(tcp)
+        self.udp_ports.setdefault(node, set()).update(udp)
+        cpu, memory, gpus = _amounts(requests)
+        group = pod_group(metadata)
+        try:
+            task = Task(
+                arn=f"{namespace}/{metadata.get('name')}",
+                labels={**_map(metadata, "labels", where), NAMESPACE: namespace},
+                instance=node, group=group, cpu=cpu, memory=memory, gpus=gpus,
+                ports=frozenset(tcp), udp_ports=frozenset(udp),
+                started_at=_get(pod, "status.startTime", str, where),
+            )  # fmt: skip
+        except InventoryError as exc:  # name the pod, not just the field
+            raise InventoryError(f"{where}: {exc}") from exc
+        groups = self.groups[node]
+        groups[group] = groups.get(group, 0) + 1
+        self._label(task.labels, namespace)
+        self.rows.append(tuple(getattr(task, spec.name) for spec in TASK_FIELDS))
+
+    def requests_on(self, node: str) -> tuple[int, int, int]:
+        """(millicores, bytes, GPUs) the node's pods request, summed exactly, rounded up."""
+        total: dict[str, Fraction] = {}
+        for signature, count in self.used.get(node, {}).items():
+            for resource, amount in self.known[signature][0].items():
+                total[resource] = total.get(resource, Fraction(0)) + amount * count
+        for requests in self.exact.get(node, ()):
+            for resource, amount in requests.items():
+                total[resource] = total.get(resource, Fraction(0)) + amount
+        return _amounts(total)
+
+
+def _utc_micros(text: str) -> int | None:
+    """`YYYY-MM-DDTHH:MM:SSZ` (how the API writes times) as microseconds; None for any other."""
+    if len(text) != 20 or text[19] != "Z" or text[10] != "T":
+        return None
+    try:
+        moment = _dt.datetime.fromisoformat(text[:19])
+    except ValueError:
+        return None
+    return (moment - _EPOCH) // _MICRO
+
+
+_EPOCH = _dt.datetime(1970, 1, 1)
+_MICRO = _dt.timedelta(microseconds=1)
+_NO_PORTS: frozenset[int] = frozenset()
+_NO_LABELS: dict[str, str] = {}  # a row's place for its labels, kept apart (`_Pods.labels`)
+
+
 def inventory(nodes: Any, pods: Any = None) -> Any:
     """An `Inventory` from `kubectl get nodes -o json` and `kubectl get pods -A -o json`.
 
@@ -296,85 +522,103 @@ def inventory(nodes: Any, pods: Any = None) -> Any:
     (millicores), memory (bytes) and `nvidia.com/gpu` less the requests of its pods that are
     not Succeeded or Failed, and its reserved ports are those pods' host ports. A cordoned node
     (`spec.unschedulable`) is DRAINING; a node whose Ready condition is not True is
-    disconnected. Each such pod is a task (`namespace/name`, group `pod_group`). Pods not bound
-    to a listed node are ignored. Malformed input raises `InventoryError` naming the object.
+    disconnected. Each such pod is a task (`namespace/name`, group `pod_group`, its labels plus
+    `_k8s/namespace`). Pods not bound to a listed node are ignored. Malformed input raises
+    `InventoryError` naming the object.
     """
-    from ..instance import Instance, Task
-    from ..inventory import Inventory
+    from ..ecs_json import paused_gc
 
     node_items = _items(nodes, "nodes")
     pod_items = _items(pods, "pods") if pods is not None else []
-    used: dict[str, dict[str, Fraction]] = {}
-    ports: dict[str, set[int]] = {}
-    udp_ports: dict[str, set[int]] = {}
-    tasks: list[Any] = []
     names: list[str] = []
     groups: dict[str, dict[str, int]] = {}
     try:
-        for position, node in enumerate(node_items):
-            name = _get(node, "metadata.name", str, f"nodes[{position}]")
-            if not name:
-                raise InventoryError(f"nodes[{position}]: metadata.name is missing")
-            names.append(name)
-            groups[name] = {}
-        for position, pod in enumerate(pod_items):
-            where = f"pods[{position}]"
-            node = _get(pod, "spec.nodeName", str, where)
-            phase = _get(pod, "status.phase", str, where)
-            if not node or node not in groups or phase in _DONE:
-                continue
-            metadata = _map(pod, "metadata", where)
-            spec = _map(pod, "spec", where)
-            requests = pod_requests(spec, f"{where}.spec")
-            mine = used.setdefault(node, {})
-            for resource, amount in requests.items():
-                mine[resource] = mine.get(resource, Fraction(0)) + amount
-            tcp, udp = _host_ports(spec, f"{where}.spec")
-            ports.setdefault(node, set()).update(tcp)
-            udp_ports.setdefault(node, set()).update(udp)
-            cpu, memory, gpus = _amounts(requests)
-            group = pod_group(metadata)
-            groups[node][group] = groups[node].get(group, 0) + 1
-            tasks.append(Task(
-                arn=f"{metadata.get('namespace') or 'default'}/{metadata.get('name')}",
-                instance=node, group=group, cpu=cpu, memory=memory, gpus=gpus,
-                ports=frozenset(tcp), udp_ports=frozenset(udp),
-                started_at=_get(pod, "status.startTime", str, where),
-            ))  # fmt: skip
-        instances = []
-        for position, (node, name) in enumerate(zip(node_items, names, strict=True)):
-            where = f"nodes[{position}]"
-            labels = dict(_map(node, "metadata.labels", where))
-            spec = _map(node, "spec", where)
-            status = _map(node, "status", where)
-            allocatable = _map(node, "status.allocatable", where)
-            attributes: dict[str, str | None] = {str(k): v for k, v in labels.items()}
-            attributes[NODE_NAME] = name
-            if allocatable.get("pods") is not None:
-                pods_at = f"{where}.status.allocatable.pods"
-                attributes[PODS] = str(whole(allocatable["pods"], pods_at))
-            taints = _node_taints(spec, f"{where}.spec")
-            if taints:
-                attributes[TAINTS] = taints_text(taints)
-            mine = used.get(name, {})
-            cpu = millicores(allocatable.get("cpu", 0), f"{where}.status.allocatable.cpu")
-            memory = whole(allocatable.get("memory", 0), f"{where}.status.allocatable.memory")
-            gpus = whole(allocatable.get(GPU, 0), f"{where}.status.allocatable.{GPU}")
-            need_cpu, need_memory, need_gpus = _amounts(mine)
-            instances.append(Instance(
-                arn=name,
-                status="DRAINING" if _get(spec, "unschedulable", bool, where) else "ACTIVE",
-                agent_connected=_ready(status),
-                registered_at=_get(node, "metadata.creationTimestamp", str, where),
-                attributes=attributes,
-                cpu=max(cpu - need_cpu, 0), memory=max(memory - need_memory, 0),
-                gpus=max(gpus - need_gpus, 0),
-                ports=frozenset(ports.get(name, ())), udp_ports=frozenset(udp_ports.get(name, ())),
-                registered_cpu=cpu, registered_memory=memory,
-                running_tasks_count=sum(groups[name].values()), task_groups=groups[name],
-            ))  # fmt: skip
+        with paused_gc():  # a load makes no cycles: the collector would only rescan
+            for position, node in enumerate(node_items):
+                name = _get(node, "metadata.name", str, f"nodes[{position}]")
+                if not name:
+                    raise InventoryError(f"nodes[{position}]: metadata.name is missing")
+                names.append(name)
+                groups[name] = {}
+            read = _Pods(groups)
+            read.read(pod_items)
+            records = [
+                _node(node, name, f"nodes[{position}]", read)
+                for position, (node, name) in enumerate(zip(node_items, names, strict=True))
+            ]
+            return _inventory(records, read, names)
     except InventoryError:
         raise
     except PlacementError as exc:
         raise InventoryError(str(exc)) from exc
-    return Inventory.from_instances(instances, tasks)
+
+
+def _inventory(records: list[list[Any]], pods: _Pods, names: list[str]) -> Any:
+    """The inventory of checked node records and pod rows, built a column at a time.
+
+    What `Inventory._build` does, less its per-row passes: the rows are already the
+    inventory's own (every pod on a listed node, its groups counted). A repeated node or pod
+    name is left to `_build`, which names the first repeat.
+    """
+    from ..columns import GroupCounts, attribute_columns, build_column, frozen
+    from ..ecs.instances import INSTANCE_READ
+    from ..inventory import Inventory
+
+    rows = pods.rows
+    if len(set(names)) != len(names) or len({row[0] for row in rows}) != len(rows):
+        return Inventory._build(records, rows, "node")  # raises, naming the first repeat
+    columns = {spec.name: build_column(spec, [record[k] for record in records])
+               for k, spec in enumerate(INSTANCE_READ)}  # fmt: skip
+    columns["task_groups"] = GroupCounts.build([pods.groups[name] for name in names])
+    row_of = {name: k for k, name in enumerate(names)}
+    values = list(zip(*rows, strict=True)) if rows else [()] * len(TASK_FIELDS)
+    tasks: dict[str, Any] = {}
+    for k, spec in enumerate(TASK_FIELDS):
+        if spec.name == "labels":
+            tasks[spec.name] = attribute_columns(pods.labels, len(rows))
+        elif spec.name == "instance":
+            on = (row_of[node] for node in values[k])
+            tasks[spec.name] = frozen(np.fromiter(on, dtype=np.int64, count=len(rows)))
+        else:
+            tasks[spec.name] = build_column(spec, values[k])
+    return Inventory(columns, tasks)
+
+
+def _node(node: Mapping[str, Any], name: str, where: str, pods: _Pods) -> list[Any]:
+    """One node's instance fields (`INSTANCE_READ` order, checked), less what its pods request.
+
+    Its task groups are not among them: the inventory counts them from the task rows.
+    """
+    from ..ecs.instances import INSTANCE_READ
+
+    labels = dict(_map(node, "metadata.labels", where))
+    spec = _map(node, "spec", where)
+    status = _map(node, "status", where)
+    allocatable = _map(node, "status.allocatable", where)
+    attributes: dict[str, str | None] = {str(k): v for k, v in labels.items()}
+    attributes[NODE_NAME] = name
+    if allocatable.get("pods") is not None:
+        pods_at = f"{where}.status.allocatable.pods"
+        attributes[PODS] = str(whole(allocatable["pods"], pods_at))
+    taints = _node_taints(spec, f"{where}.spec")
+    if taints:
+        attributes[TAINTS] = taints_text(taints)
+    if name in pods.anti:
+        attributes[ANTI_TERMS] = json.dumps(pods.anti[name], sort_keys=True)
+    cpu = millicores(allocatable.get("cpu", 0), f"{where}.status.allocatable.cpu")
+    memory = whole(allocatable.get("memory", 0), f"{where}.status.allocatable.memory")
+    gpus = whole(allocatable.get(GPU, 0), f"{where}.status.allocatable.{GPU}")
+    need_cpu, need_memory, need_gpus = pods.requests_on(name)
+    values = {
+        "arn": name,
+        "status": "DRAINING" if _get(spec, "unschedulable", bool, where) else "ACTIVE",
+        "agent_connected": _ready(status),
+        "registered_at": _get(node, "metadata.creationTimestamp", str, where),
+        "attributes": attributes,
+        "cpu": max(cpu - need_cpu, 0), "memory": max(memory - need_memory, 0),
+        "gpus": max(gpus - need_gpus, 0),
+        "ports": pods.ports.get(name, ()), "udp_ports": pods.udp_ports.get(name, ()),
+        "registered_cpu": cpu, "registered_memory": memory,
+        "running_tasks_count": sum(pods.groups[name].values()),
+    }  # fmt: skip
+    return [check(spec, values.get(spec.name), where) for spec in INSTANCE_READ]

@@ -32,8 +32,25 @@ _SCALE = {
 _EXPONENT = 400  # exponents past this are infinite or infinitesimal for every amount we hold
 
 
+_SEEN: dict[str, Fraction] = {}
+"""Quantity texts already read (a cluster repeats a few: `100m`, `64Mi`); only valid ones."""
+_SEEN_LIMIT = 4096
+
+
 def quantity(value: Any, where: str) -> Fraction:
     """The exact value of a quantity (text, or a JSON number); `PlacementInputError` if bad."""
+    if type(value) is str:
+        known = _SEEN.get(value)
+        if known is not None:
+            return known
+        found = _quantity(value, where)
+        if len(_SEEN) < _SEEN_LIMIT:
+            _SEEN[value] = found
+        return found
+    return _quantity(value, where)
+
+
+def _quantity(value: Any, where: str) -> Fraction:
     if isinstance(value, bool) or not isinstance(value, (str, int, float)):
         raise PlacementInputError(f"{where}: a quantity is text like '100m' or '1Gi', got "
                                   f"{shown(value)}")  # fmt: skip

@@ -111,11 +111,30 @@ class TopologySpread(Constraint):
             return np.arange(len(view), dtype=np.int64), len(view)
         return view.zones(self.attribute)
 
+    # -- what a variant may change (Kubernetes' pod topology spread, k8s/spread.py) ----------
+
+    active_only: ClassVar[bool] = True
+    """Whether only ACTIVE, connected instances define domains (Kubernetes: every node)."""
+
+    def counted(self, view: View, task: TaskLike) -> Ints:
+        """Per row, the tasks counted in its domain now (here: the group's tasks)."""
+        return view.group_count(task.group)
+
+    def self_count(self, task: TaskLike) -> int:
+        """What one more copy adds to its domain's count (1; 0 where it is not counted)."""
+        return 1
+
+    def reference_count(self, inst: Instance, task: TaskLike) -> int:
+        """`counted` on one instance, for the reference placer."""
+        return inst.task_groups.get(task.group, 0)
+
     def _defining(self, view: View, task: TaskLike) -> Bools:
         """Rows that define domains: ACTIVE, connected, inside every bound `memberOf`."""
         inventory = view.inventory
-        active = inventory.status.codes == inventory.status.index.get("ACTIVE", -3)
-        out: Bools = active & inventory.agent_connected
+        out: Bools = np.ones(len(view), dtype=bool)
+        if self.active_only:
+            active = inventory.status.codes == inventory.status.index.get("ACTIVE", -3)
+            out = active & inventory.agent_connected
         for rule in self.domain_rules:
             out = out & ~np.asarray(rule.excluded(view, task), dtype=bool)
         return out
@@ -126,11 +145,11 @@ class TopologySpread(Constraint):
         None when a `memberOf` in force reads placements: the domains would move as copies
         are placed, so the engines ask `excluded` copy by copy instead.
         """
-        if any(rule.reads_placements for rule in self.domain_rules):
+        if any(rule.reads_placements for rule in self.domain_rules) or self.self_count(task) != 1:
             return None
         zones, missing = self._zones(view)
         defining = self._defining(view, task) & (zones != missing)
-        counts = view.group_count(task.group)
+        counts = self.counted(view, task)
         per_zone = np.bincount(zones[defining], weights=counts[defining], minlength=missing + 1)
         domain = np.zeros(missing + 1, dtype=bool)
         domain[zones[defining]] = True
@@ -141,11 +160,12 @@ class TopologySpread(Constraint):
         """Rows whose domain is `max_skew` above the least domain; rows lacking FIELD."""
         zones, missing = self._zones(view)
         defining = self._defining(view, task) & (zones != missing)
-        counts = view.group_count(task.group)
+        counts = self.counted(view, task)
         per_zone = np.bincount(zones[defining], weights=counts[defining], minlength=missing + 1)
         domains = np.unique(zones[defining])
         low = int(per_zone[domains].min()) if len(domains) >= self.min_domains else 0
-        refused: Bools = (per_zone[zones] + 1 - low > self.max_skew) | (zones == missing)
+        step = self.self_count(task)
+        refused: Bools = (per_zone[zones] + step - low > self.max_skew) | (zones == missing)
         return refused
 
     def reference_excluded(self, instances: Sequence[Instance], task: TaskLike) -> list[bool]:
@@ -157,14 +177,15 @@ class TopologySpread(Constraint):
 
         count: dict[str, int] = {}
         for i, inst in enumerate(instances):
-            defines = inst.status == "ACTIVE" and inst.agent_connected
+            defines = not self.active_only or (inst.status == "ACTIVE" and inst.agent_connected)
             defines = defines and not any(refused[i] for refused in outside)
             d = value(i, inst)
             if defines and d is not None:
-                count[d] = count.get(d, 0) + inst.task_groups.get(task.group, 0)
+                count[d] = count.get(d, 0) + self.reference_count(inst, task)
         low = min(count.values()) if len(count) >= self.min_domains else 0
+        step = self.self_count(task)
         return [
-            d is None or count.get(d, 0) + 1 - low > self.max_skew
+            d is None or count.get(d, 0) + step - low > self.max_skew
             for d in (value(i, inst) for i, inst in enumerate(instances))
         ]
 

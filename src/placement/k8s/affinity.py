@@ -1,0 +1,320 @@
+"""Required inter-pod affinity and anti-affinity (`requiredDuringSchedulingIgnoredDuringExecution`).
+
+As the Kubernetes documentation ("Assigning Pods to Nodes: inter-pod affinity and
+anti-affinity") and the InterPodAffinity filter read. A term is a `labelSelector` over pods,
+the namespaces it looks in, and a `topologyKey`; the pods it counts are those matching it on
+nodes that have the key, summed per (key, value) pair over every term of the pod (the filter
+keeps one count per topology pair).
+
+* Affinity: a node passes when it has every term's key and each term's pair on it counts a
+  pod. When no pod anywhere matches any term, a pod that matches all its own terms may go to
+  any node having every key (the first pod of a group with affinity to itself).
+* Anti-affinity: a node is refused when, for some term, it has the key and that pair counts a
+  pod. A node without the key passes.
+
+The copies placed so far in the same call count as pods where the pod matches the term. The
+namespaces: `namespaces` as listed; neither `namespaces` nor `namespaceSelector`: the pod's
+own; an empty `namespaceSelector` (`{}`): every namespace. A non-empty `namespaceSelector`
+is refused: namespaces' labels are not loaded. Running pods' own required anti-affinity
+(the symmetric check) is kept on their nodes (`_k8s/anti-affinity`) and checked by
+`ExistingAntiAffinity`, which every pod carries.
+"""
+
+from __future__ import annotations
+
+import functools
+import json
+from collections.abc import Mapping, Sequence
+from typing import TYPE_CHECKING, Any, ClassVar
+
+import attrs
+import numpy as np
+import numpy.typing as npt
+
+from ..errors import PlacementError, PlacementInputError
+from ..rules.base import Bools, Constraint, Ints, TaskLike, ZoneCaps
+from ..syntax.ast import Expression
+from ..syntax.builders import attribute
+from ..text import shown
+from .labels import NOTHING, check_key, selector
+from .spread import NAMESPACE, fixed_room, objects, own_match
+
+if TYPE_CHECKING:
+    from ..rules.view import View
+
+__all__ = ["PodAffinity", "PodAntiAffinity", "Term", "AFFINITY_UNSATISFIED",
+           "ANTI_AFFINITY_UNSATISFIED", "affinity_rules", "ExistingAntiAffinity",
+           "EXISTING_ANTI_AFFINITY", "ANTI_TERMS", "anti_terms"]  # fmt: skip
+
+AFFINITY_UNSATISFIED = "node(s) didn't match pod affinity rules"
+"""The failure reason of required pod affinity, as the InterPodAffinity plugin words it."""
+ANTI_AFFINITY_UNSATISFIED = "node(s) didn't match pod anti-affinity rules"
+"""The failure reason of required pod anti-affinity, as the InterPodAffinity plugin words it."""
+
+_OPEN = 1 << 40  # room for a zone the rule never closes
+
+
+@attrs.frozen
+class Term:
+    """One `PodAffinityTerm`: the pods it counts (`pods`), its `key`, whether the pod is one."""
+
+    pods: Expression
+    key: str
+    self_match: bool
+
+
+class _Terms(Constraint):
+    """What affinity and anti-affinity share: per term and row, the pods counted on its pair."""
+
+    reads_placements: ClassVar[bool] = True
+    in_task_definition: ClassVar[bool] = True  # a pod carries it, as memberOf in ECS
+    for_daemons: ClassVar[bool] = False
+
+    terms: tuple[Term, ...]  # set by the attrs subclasses
+    name: ClassVar[str] = ""
+
+    def __str__(self) -> str:
+        return f"{self.name}(" + ", ".join(f"{t.key}: {t.pods}" for t in self.terms) + ")"
+
+    def _pair_counts(self, view: View, task: TaskLike) -> tuple[list[Ints], list[Bools], int]:
+        """Per term, each row's pair count (0 without the key) and whether it has the key.
+
+        And the pods counted over every pair (the filter's map of pair counts, summed).
+        """
+        per_key: dict[str, npt.NDArray[Any]] = {}
+        for term in self.terms:
+            zones, missing = view.zones(term.key)
+            counted: npt.NDArray[Any] = view.matching_count(term.pods)
+            if term.self_match:
+                counted = counted + view.unlabelled_count(task.group)
+            on = zones != missing
+            totals: npt.NDArray[Any] = np.bincount(
+                zones[on], weights=counted[on], minlength=missing + 1
+            )
+            if term.key in per_key:
+                totals = totals + per_key[term.key]
+            per_key[term.key] = totals
+        counts, has = [], []
+        total = sum(int(totals.sum()) for totals in per_key.values())
+        for term in self.terms:
+            zones, missing = view.zones(term.key)
+            on = zones != missing
+            counts.append(np.where(on, per_key[term.key][zones], 0).astype(np.int64))
+            has.append(on)
+        return counts, has, total
+
+
+@attrs.frozen
+class PodAffinity(_Terms):
+    """Required pod affinity: every term's pair on the node counts a pod (see the module)."""
+
+    reason: ClassVar[str] = AFFINITY_UNSATISFIED
+    name: ClassVar[str] = "podAffinity"
+    rank: ClassVar[int] = 86
+
+    terms: tuple[Term, ...] = attrs.field(converter=tuple)
+
+    def excluded(self, view: View, task: TaskLike) -> Bools:
+        """Rows lacking a key, or a term's pair without pods (unless no pod matches at all)."""
+        counts, has, total = self._pair_counts(view, task)
+        every_key = np.logical_and.reduce(has) if has else np.ones(len(view), dtype=bool)
+        present = np.logical_and.reduce([c > 0 for c in counts]) if counts else every_key
+        if total == 0 and all(term.self_match for term in self.terms):
+            refused: Bools = ~every_key  # the first pod of a group with affinity to itself
+            return refused
+        out: Bools = ~(every_key & present)
+        return out
+
+    def capacity(self, view: View, task: TaskLike, count: int) -> Ints | None:
+        """Fixed for the call unless this is the first pod of a self-affine group."""
+        _, _, total = self._pair_counts(view, task)
+        if total == 0 and any(term.self_match for term in self.terms):
+            return None  # the first copy decides where the others may go
+        # A copy lands only where its pairs count pods already: no row opens or closes.
+        return fixed_room(self, view, task, count)
+
+
+@attrs.frozen
+class PodAntiAffinity(_Terms):
+    """Required pod anti-affinity: no term's pair on the node counts a pod (see the module)."""
+
+    reason: ClassVar[str] = ANTI_AFFINITY_UNSATISFIED
+    name: ClassVar[str] = "podAntiAffinity"
+    rank: ClassVar[int] = 87
+
+    terms: tuple[Term, ...] = attrs.field(converter=tuple)
+
+    def excluded(self, view: View, task: TaskLike) -> Bools:
+        """Rows with a term's key whose pair counts a pod."""
+        counts, has, _ = self._pair_counts(view, task)
+        out: Bools = np.zeros(len(view), dtype=bool)
+        for found, on in zip(counts, has, strict=True):
+            out |= on & (found > 0)
+        return out
+
+    def capacity(self, view: View, task: TaskLike, count: int) -> Ints | None:
+        """Fixed for the call when the pod matches none of its terms."""
+        if any(term.self_match for term in self.terms):
+            return None
+        return fixed_room(self, view, task, count)
+
+    def zone_caps(self, view: View, task: TaskLike) -> ZoneCaps | None:
+        """One self-matching term: each value of its key takes one pod, and only while empty."""
+        if len(self.terms) != 1 or not self.terms[0].self_match:
+            return None
+        term = self.terms[0]
+        zones, missing = view.zones(term.key)
+        counted = view.matching_count(term.pods) + view.unlabelled_count(task.group)
+        totals = np.bincount(zones, weights=counted, minlength=missing + 1)
+        room = np.where(totals > 0, 0, 1).astype(np.int64)
+        room[missing] = _OPEN  # a node without the key is never refused
+        return ZoneCaps(zones, room)
+
+
+
+def _namespaces(term: Mapping[str, Any], own: str, where: str) -> Expression | None:
+    """The namespaces a term looks in, as a test of `_k8s/namespace` (None: every one)."""
+    names = term.get("namespaces")
+    chooser = term.get("namespaceSelector")
+    if names is not None and not isinstance(names, (list, tuple)):
+        raise PlacementInputError(f"{where}.namespaces: expected a list, got {shown(names)}")
+    if chooser is not None:
+        if not isinstance(chooser, Mapping):
+            raise PlacementInputError(
+                f"{where}.namespaceSelector: expected an object, got {shown(chooser)}"
+            )
+        if chooser.get("matchLabels") or chooser.get("matchExpressions"):
+            raise PlacementInputError(
+                f"{where}.namespaceSelector: only the empty selector (every namespace) is "
+                "supported: namespaces' labels are not loaded"
+            )
+        return None  # `{}` selects every namespace (listed names add nothing)
+    listed = [str(n) for n in names or () if isinstance(n, str)]
+    if len(listed) != len(names or ()):
+        raise PlacementInputError(f"{where}.namespaces: expected names, got {shown(names)}")
+    return attribute(NAMESPACE).in_(sorted(set(listed or [own])))
+
+
+def _terms(
+    items: Any, labels: Mapping[str, str], namespace: str, where: str
+) -> list[Term]:
+    out = []
+    for at, item in objects(items, where):
+        try:
+            key = check_key(item.get("topologyKey"), f"{at}.topologyKey")
+            chosen = NOTHING if item.get("labelSelector") is None else selector(
+                item["labelSelector"])  # fmt: skip
+        except PlacementError as exc:
+            raise PlacementInputError(f"{at}: {exc}") from exc
+        spaces = _namespaces(item, namespace, at)
+        pods = chosen if spaces is None else chosen & spaces
+        out.append(Term(pods, key, own_match(pods, labels, namespace)))
+    return out
+
+
+def affinity_rules(
+    affinity: Mapping[str, Any], labels: Mapping[str, str], namespace: str, where: str
+) -> Sequence[Constraint]:
+    """The required `podAffinity` and `podAntiAffinity` terms of a pod's `affinity` as rules."""
+    out: list[Constraint] = []
+    kinds: tuple[tuple[str, Any], ...] = (
+        ("podAffinity", PodAffinity), ("podAntiAffinity", PodAntiAffinity)
+    )
+    for field, rule in kinds:
+        block = affinity.get(field)
+        if block is None:
+            continue
+        if not isinstance(block, Mapping):
+            raise PlacementInputError(f"{where}.{field}: expected an object, got {shown(block)}")
+        required = block.get("requiredDuringSchedulingIgnoredDuringExecution")
+        if required is None:
+            continue  # preferred terms only score
+        terms = _terms(required, labels, namespace,
+                       f"{where}.{field}.requiredDuringSchedulingIgnoredDuringExecution")
+        if terms:
+            out.append(rule(tuple(terms)))
+    return out
+
+
+# -- existing pods' anti-affinity (the symmetric check) -------------------------------------------
+
+EXISTING_ANTI_AFFINITY = "node(s) didn't satisfy existing pods anti-affinity rules"
+"""The failure reason when a running pod's anti-affinity refuses the incoming pod."""
+
+ANTI_TERMS = "_k8s/anti-affinity"
+"""The reserved node attribute listing its pods' required anti-affinity terms (JSON)."""
+
+
+def anti_terms(pod: Mapping[str, Any], namespace: str, where: str) -> list[dict[str, Any]]:
+    """A running pod's required anti-affinity terms, as stored on its node (checked here).
+
+    A term with a non-empty `namespaceSelector` cannot be read (namespaces' labels are not
+    loaded): it is left out, as docs/kubernetes.md says.
+    """
+    spec = pod.get("spec")
+    affinity = spec.get("affinity") if isinstance(spec, Mapping) else None
+    block = affinity.get("podAntiAffinity") if isinstance(affinity, Mapping) else None
+    required = block.get("requiredDuringSchedulingIgnoredDuringExecution") if isinstance(
+        block, Mapping) else None  # fmt: skip
+    if not required:
+        return []
+    out = []
+    for at, item in objects(required, f"{where}.spec.affinity.podAntiAffinity.required"
+                                      "DuringSchedulingIgnoredDuringExecution"):  # fmt: skip
+        chooser = item.get("namespaceSelector")
+        if isinstance(chooser, Mapping) and (chooser.get("matchLabels")
+                                             or chooser.get("matchExpressions")):  # fmt: skip
+            continue
+        _terms([item], {}, namespace, at.rsplit("[", 1)[0])  # checked now, read later
+        out.append({"term": dict(item), "namespace": namespace})
+    return out
+
+
+@functools.lru_cache(maxsize=256)
+def _stored(text: str) -> tuple[Term, ...]:
+    """The terms a node's `_k8s/anti-affinity` value holds (each bound to its pod's namespace)."""
+    return tuple(
+        term
+        for entry in json.loads(text)
+        for term in _terms([entry["term"]], {}, entry["namespace"], "stored term")
+    )
+
+
+def _pairs(labels: Any) -> tuple[tuple[str, str], ...]:
+    return tuple(sorted(dict(labels).items()))
+
+
+@attrs.frozen
+class ExistingAntiAffinity(Constraint):
+    """Running pods' required anti-affinity against the incoming pod (the symmetric check).
+
+    A node is refused when a pod with a term the incoming pod matches runs on a node with the
+    term's key and the same value (the incoming pod's labels and namespace are held here).
+    """
+
+    reason: ClassVar[str] = EXISTING_ANTI_AFFINITY
+    rank: ClassVar[int] = 88
+    in_task_definition: ClassVar[bool] = True  # a pod carries it, as memberOf in ECS
+
+    labels: tuple[tuple[str, str], ...] = attrs.field(converter=_pairs)
+    namespace: str = "default"
+
+    def excluded(self, view: View, task: TaskLike) -> Bools:
+        """Rows sharing a key value with a pod whose anti-affinity term matches this pod."""
+        out: Bools = np.zeros(len(view), dtype=bool)
+        column = view.inventory.attributes.get(ANTI_TERMS)
+        if column is None:
+            return out
+        labels = dict(self.labels)
+        forbidden: dict[str, set[str]] = {}
+        for code, text in enumerate(column.values):
+            keys = {t.key for t in _stored(text) if own_match(t.pods, labels, self.namespace)}
+            for key in keys:
+                values = view.attribute(key)[column.codes == code]
+                forbidden.setdefault(key, set()).update(v for v in values if v is not None)
+        for key, values in forbidden.items():
+            out |= np.isin(view.attribute(key), np.array(sorted(values), dtype=object))
+        return out
+
+    def __str__(self) -> str:
+        return "existingPodsAntiAffinity"

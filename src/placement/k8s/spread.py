@@ -1,0 +1,189 @@
+"""Pod topology spread (`whenUnsatisfiable: DoNotSchedule`) on the `topologySpread` machinery.
+
+SEMANTICS.md §8 and §11, as the Kubernetes documentation ("Pod Topology Spread Constraints")
+reads: the pods counted are those in the incoming pod's namespace whose labels match the
+constraint's `labelSelector` (a missing selector matches none), existing ones and the copies
+placed so far in the same call (these only when the pod matches its own selector, which is
+when a copy adds one to its domain); the domains are the `topologyKey` values of the nodes
+that pass the pod's `nodeSelector` and required node affinity (taints ignored:
+`nodeAffinityPolicy: Honor`, `nodeTaintsPolicy: Ignore`, the defaults), cordoned and NotReady
+nodes included; a node without the key is refused. `ScheduleAnyway` constraints only score,
+so they do not filter and are not read.
+
+A pod that matches its own selector adds one to a domain per copy: the batch placer's zone
+gate (`ZoneGate`) then places every copy without a per-copy pass. A pod that does not match
+it never changes the counts, so the rule is fixed for the call (`capacity`).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Mapping
+from typing import TYPE_CHECKING, Any, ClassVar
+
+import attrs
+import numpy as np
+
+from ..errors import PlacementError, PlacementInputError
+from ..rules.base import Constraint, Ints, TaskLike
+from ..rules.max_per import MAX_PER_LIMIT
+from ..rules.topology_spread import TopologySpread
+from ..syntax.ast import Expression
+from ..syntax.builders import attribute
+from ..text import shown
+from .labels import NOTHING, check_key, selector
+
+if TYPE_CHECKING:
+    from ..instance import Instance
+    from ..rules.view import View
+
+__all__ = ["PodTopologySpread", "SPREAD_UNSATISFIED", "NAMESPACE", "spread_constraints",
+           "pod_selector", "own_match", "objects", "fixed_room"]  # fmt: skip
+
+SPREAD_UNSATISFIED = "node(s) didn't match pod topology spread constraints"
+"""The failure reason, as the PodTopologySpread plugin words it."""
+
+NAMESPACE = "_k8s/namespace"
+"""The reserved task label holding a pod's namespace (no label key may begin with `_`)."""
+
+
+def pod_selector(label_selector: Any, namespace: str, where: str) -> Expression:
+    """A `labelSelector` over the pods of `namespace` (None: no pod), as task-label terms."""
+    if label_selector is None:
+        return NOTHING
+    try:
+        chosen = selector(label_selector)
+    except PlacementError as exc:
+        raise PlacementInputError(f"{where}.labelSelector: {exc}") from exc
+    return chosen & (attribute(NAMESPACE) == namespace)
+
+
+def own_match(chosen: Expression, labels: Mapping[str, str], namespace: str) -> bool:
+    """Whether a pod with `labels` in `namespace` matches `chosen` (a `pod_selector`)."""
+    from ..instance import Instance
+
+    own = Instance(arn="pod", attributes={**labels, NAMESPACE: namespace})
+    return bool(chosen.matches(own))
+
+
+def fixed_room(rule: Constraint, view: View, task: TaskLike, count: int) -> Ints:
+    """The capacity of a rule whose answer the call's copies do not change: all or nothing."""
+    room: Ints = np.where(rule.excluded(view, task), 0, count).astype(np.int64)
+    return room
+
+
+@attrs.frozen
+class PodTopologySpread(TopologySpread):
+    """One `topologySpreadConstraints` item with `whenUnsatisfiable: DoNotSchedule`.
+
+    `pods` chooses the pods counted (a `pod_selector`); `self_match` whether the incoming pod
+    is one of them (it then adds one to its domain, `skew = count + 1 - globalMin`).
+    """
+
+    reason: ClassVar[str] = SPREAD_UNSATISFIED
+    active_only: ClassVar[bool] = False  # every node with the key is a domain
+    in_task_definition: ClassVar[bool] = True  # a pod carries it, as memberOf in ECS
+
+    pods: Expression = attrs.field(default=NOTHING, kw_only=True)
+    self_match: bool = attrs.field(default=True, kw_only=True)
+
+    def counted(self, view: View, task: TaskLike) -> Ints:
+        """Matching pods per node; with a self-matching pod, the copies placed (no labels)."""
+        found = view.matching_count(self.pods)
+        if not self.self_match:
+            return found
+        out: Ints = found + view.unlabelled_count(task.group)
+        return out
+
+    def self_count(self, task: TaskLike) -> int:
+        """1 when the pod matches its own selector, else 0."""
+        return 1 if self.self_match else 0
+
+    def reference_count(self, inst: Instance, task: TaskLike) -> int:
+        """One instance alone shows no pod labels: the pod's own copies, if they count."""
+        return inst.task_groups.get(task.group, 0) if self.self_match else 0
+
+    def capacity(self, view: View, task: TaskLike, count: int) -> Ints | None:
+        """A pod outside its own selector never moves the counts: all or nothing per node."""
+        if self.self_match:
+            return None
+        return fixed_room(self, view, task, count)
+
+    def affected(self, view: View, task: TaskLike, row: int) -> Ints | None:
+        """No row, for a pod outside its own selector (its copies are not counted)."""
+        return None if self.self_match else np.zeros(0, dtype=np.int64)
+
+    def to_ecs(self) -> dict[str, Any]:
+        """Refused: ECS's `topologySpread` counts a task group, not pods by selector."""
+        raise PlacementInputError(f"{self} has no ECS JSON form (it counts pods by selector)")
+
+    def __str__(self) -> str:
+        return (f"topologySpreadConstraint({self.field}, maxSkew={self.max_skew}, "
+                f"minDomains={self.min_domains}, labelSelector={self.pods})")  # fmt: skip
+
+    def __repr__(self) -> str:
+        return f"<PodTopologySpread {self.field} {self.max_skew} {self.min_domains}>"
+
+
+def _positive(value: Any, where: str) -> int:
+    if isinstance(value, bool) or not isinstance(value, int) or not 1 <= value <= MAX_PER_LIMIT:
+        raise PlacementInputError(f"{where}: expected an integer 1..{MAX_PER_LIMIT}, "
+                                  f"got {shown(value)}")  # fmt: skip
+    return value
+
+
+def objects(items: Any, where: str) -> Iterator[tuple[str, Mapping[str, Any]]]:
+    """Each object of a list in a pod spec, with where it stands (`where[i]`); bad ones refused."""
+    if not isinstance(items, (list, tuple)):
+        raise PlacementInputError(f"{where}: expected a list, got {shown(items)}")
+    for position, item in enumerate(items):
+        at = f"{where}[{position}]"
+        if not isinstance(item, Mapping):
+            raise PlacementInputError(f"{at}: expected an object, got {shown(item)}")
+        yield at, item
+
+
+def spread_constraints(
+    items: Any, labels: Mapping[str, str], namespace: str, where: str
+) -> list[PodTopologySpread]:
+    """The `DoNotSchedule` items of a pod's `topologySpreadConstraints` as rules."""
+    if items is None:
+        return []
+    out = []
+    for at, item in objects(items, where):
+        when = item.get("whenUnsatisfiable")
+        if when not in ("DoNotSchedule", "ScheduleAnyway"):
+            raise PlacementInputError(f"{at}.whenUnsatisfiable: expected DoNotSchedule or "
+                                      f"ScheduleAnyway, got {shown(when)}")  # fmt: skip
+        skew = _positive(item.get("maxSkew"), f"{at}.maxSkew")
+        key = item.get("topologyKey")
+        try:
+            key = check_key(key, f"{at}.topologyKey")
+        except PlacementError as exc:
+            raise PlacementInputError(str(exc)) from exc
+        domains = item.get("minDomains")
+        if domains is not None:
+            if when != "DoNotSchedule":
+                raise PlacementInputError(f"{at}.minDomains: only with DoNotSchedule")
+            domains = _positive(domains, f"{at}.minDomains")
+        for policy, default in (("nodeAffinityPolicy", "Honor"), ("nodeTaintsPolicy", "Ignore")):
+            given = item.get(policy)
+            if given not in (None, default):
+                raise PlacementInputError(
+                    f"{at}.{policy}: only {default} (the default) is supported, got {shown(given)}"
+                )
+        if when == "ScheduleAnyway":
+            continue  # scoring only: never filters
+        chosen = pod_selector(item.get("labelSelector"), namespace, at)
+        # matchLabelKeys: the incoming pod's values for those keys join the selector.
+        keys = item.get("matchLabelKeys") or []
+        if not isinstance(keys, (list, tuple)):
+            raise PlacementInputError(f"{at}.matchLabelKeys: expected a list, got {shown(keys)}")
+        if item.get("labelSelector") is not None:
+            for name in keys:
+                if isinstance(name, str) and name in labels:
+                    chosen = chosen & (attribute(name) == labels[name])
+        out.append(PodTopologySpread(
+            f"attribute:{key}", skew, 1 if domains is None else domains,
+            pods=chosen, self_match=own_match(chosen, labels, namespace),
+        ))  # fmt: skip
+    return out

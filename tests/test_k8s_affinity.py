@@ -1,0 +1,223 @@
+"""Required pod affinity and anti-affinity, as the Kubernetes documentation reads.
+
+A term counts the pods matching its labelSelector (in its namespaces) on nodes with its
+topologyKey, per key value. Affinity: the node's value must count one (a pod matching all its
+own terms may go first when none matches anywhere); anti-affinity: it must count none (a node
+without the key passes).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+from conftest import examples
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from placement import Inventory, TaskSpec, place
+from placement.errors import PlacementError
+from placement.k8s import AFFINITY_UNSATISFIED, ANTI_AFFINITY_UNSATISFIED
+from placement.place import batch
+
+
+def node(name: str, zone: str | None = None) -> dict[str, Any]:
+    labels = {"kubernetes.io/hostname": name, **({"zone": zone} if zone else {})}
+    return {"metadata": {"name": name, "labels": labels},
+            "status": {"allocatable": {"cpu": "64", "memory": "64Gi", "pods": "500"}}}  # fmt: skip
+
+
+def pod(name: str, on: str, namespace: str = "default", **labels: str) -> dict[str, Any]:
+    return {"metadata": {"name": name, "namespace": namespace, "labels": labels},
+            "spec": {"nodeName": on, "containers": [{"name": "c"}]},
+            "status": {"phase": "Running"}}  # fmt: skip
+
+
+def term(key: str, **labels: Any) -> dict[str, Any]:
+    extra = {k: labels.pop(k) for k in ("namespaces", "namespaceSelector") if k in labels}
+    return {"topologyKey": key, "labelSelector": {"matchLabels": labels}, **extra}
+
+
+def workload(kind: str, terms: list[dict[str, Any]], app: str = "web") -> dict[str, Any]:
+    affinity = {kind: {"requiredDuringSchedulingIgnoredDuringExecution": terms}}
+    return {"kind": "Deployment", "metadata": {"name": app, "namespace": "default"},
+            "spec": {"template": {"metadata": {"labels": {"app": app}},
+                                  "spec": {"containers": [{"name": "c"}],
+                                           "affinity": affinity}}}}  # fmt: skip
+
+
+HOST = "kubernetes.io/hostname"
+
+
+def test_one_replica_per_node_on_the_batch_path(monkeypatch: Any) -> None:
+    def refuse(*_args: Any, **_kw: Any) -> None:
+        raise AssertionError("fell back to place_loop")
+
+    inv = Inventory.from_k8s([node("a"), node("b"), node("c")], [pod("old", "b", app="web")])
+    task = TaskSpec.from_k8s(workload("podAntiAffinity", [term(HOST, app="web")]))
+    monkeypatch.setattr(batch, "place_loop", refuse)
+    got = place(inv, task, 4, method="batch")
+    monkeypatch.undo()
+    assert got == place(inv, task, 4, method="loop")
+    assert sorted(got.placements) == ["a", "c"]
+    assert dict(got.failures[0].reasons) == {ANTI_AFFINITY_UNSATISFIED: 3}
+
+
+def test_anti_affinity_by_zone_and_nodes_without_the_key() -> None:
+    inv = Inventory.from_k8s([node("a1", "A"), node("a2", "A"), node("b1", "B"), node("x")],
+                             [pod("db", "a1", app="db")])  # fmt: skip
+    task = TaskSpec.from_k8s(workload("podAntiAffinity", [term("zone", app="db")]))
+    # Zone A holds a db pod; x has no zone and passes; the pod is not app=db: B stays open.
+    got = place(inv, task, 6)
+    assert len(got.placements) == 6 and set(got.placements) <= {"b1", "x"}
+    assert got == place(inv, task, 6, method="loop")
+
+
+def test_affinity_goes_where_the_matching_pods_are() -> None:
+    inv = Inventory.from_k8s([node("a1", "A"), node("b1", "B"), node("b2", "B"), node("x")],
+                             [pod("cache", "b2", app="cache")])  # fmt: skip
+    task = TaskSpec.from_k8s(workload("podAffinity", [term("zone", app="cache")]))
+    got = place(inv, task, 4)
+    assert set(got.placements) <= {"b1", "b2"} and len(got.placements) == 4
+    assert got == place(inv, task, 4, method="loop")
+
+
+def test_affinity_nowhere_satisfied_refuses_every_node() -> None:
+    inv = Inventory.from_k8s([node("a1", "A"), node("b1", "B")], [])
+    task = TaskSpec.from_k8s(workload("podAffinity", [term("zone", app="cache")]))
+    got = place(inv, task, 1)
+    assert not got.placements and dict(got.failures[0].reasons) == {AFFINITY_UNSATISFIED: 2}
+
+
+def test_the_first_pod_of_a_self_affine_group_may_go_anywhere_then_the_rest_follow() -> None:
+    inv = Inventory.from_k8s([node("a1", "A"), node("a2", "A"), node("b1", "B"), node("x")], [])
+    task = TaskSpec.from_k8s(workload("podAffinity", [term("zone", app="web")]))
+    for method in ("batch", "loop", "reference"):
+        got = place(inv, task, 5, method=method)
+        zones = {"a1": "A", "a2": "A", "b1": "B"}
+        assert len(got.placements) == 5, method
+        assert len({zones[n] for n in got.placements}) == 1, method  # x lacks the key
+
+
+def test_namespaces_of_a_term() -> None:
+    inv = Inventory.from_k8s([node("a"), node("b")], [pod("o", "a", "other", app="web")])
+    own = TaskSpec.from_k8s(workload("podAntiAffinity", [term(HOST, app="web")]))
+    assert sorted(place(inv, own, 2).placements) == ["a", "b"]  # "other" is not looked in
+    listed = TaskSpec.from_k8s(workload("podAntiAffinity",
+                                        [term(HOST, app="web", namespaces=["other"])]))  # fmt: skip
+    assert sorted(place(inv, listed, 2).placements) == ["b", "b"]  # the pod is not in "other"
+    every = TaskSpec.from_k8s(workload("podAntiAffinity",
+                                       [term(HOST, app="web", namespaceSelector={})]))  # fmt: skip
+    assert sorted(place(inv, every, 2).placements) == ["b"]
+    with pytest.raises(PlacementError, match="namespaceSelector"):
+        TaskSpec.from_k8s(workload("podAntiAffinity", [
+            term(HOST, app="web", namespaceSelector={"matchLabels": {"team": "x"}})]))
+
+
+@pytest.mark.parametrize("bad", [{"topologyKey": ""}, {"topologyKey": "-x"},
+                                 {"labelSelector": {"matchLabels": {"a": "-"}}},
+                                 {"namespaces": "default"}])  # fmt: skip
+def test_bad_terms_are_refused(bad: dict[str, Any]) -> None:
+    with pytest.raises(PlacementError, match="requiredDuringScheduling"):
+        TaskSpec.from_k8s(workload("podAffinity", [{**term(HOST, app="web"), **bad}]))
+
+
+# -- random clusters -------------------------------------------------------------------------
+
+
+@st.composite
+def problem(draw: Any) -> tuple[list[dict[str, Any]], list[dict[str, Any]], dict[str, Any]]:
+    n = draw(st.integers(1, 6))
+    nodes = [node(f"n{k}", draw(st.sampled_from(["A", "B", "C", None]))) for k in range(n)]
+    pods = [pod(f"p{j}", f"n{draw(st.integers(0, n - 1))}",
+                app=draw(st.sampled_from(["web", "db"]))) for j in range(draw(st.integers(0, 4)))]
+    kind = draw(st.sampled_from(["podAffinity", "podAntiAffinity"]))
+    key = draw(st.sampled_from(["zone", HOST]))
+    return nodes, pods, workload(kind, [term(key, app=draw(st.sampled_from(["web", "db"])))],
+                                 draw(st.sampled_from(["web", "db"])))  # fmt: skip
+
+
+def allowed(nodes: list[dict[str, Any]], pods: list[tuple[str, str]], dep: dict[str, Any],
+            name: str) -> bool:  # fmt: skip
+    """The documentation's filter for one term, from plain dicts: `pods` (node, app) pairs."""
+    kind, block = next(iter(dep["spec"]["template"]["spec"]["affinity"].items()))
+    t = block["requiredDuringSchedulingIgnoredDuringExecution"][0]
+    key, want = t["topologyKey"], t["labelSelector"]["matchLabels"]["app"]
+    labels = {n["metadata"]["name"]: n["metadata"]["labels"] for n in nodes}
+    value = labels[name].get(key)
+    same = [app for on, app in pods if key in labels[on] and labels[on][key] == value]
+    anywhere = [app for on, app in pods if key in labels[on] and app == want]
+    if kind == "podAntiAffinity":
+        return value is None or want not in same
+    if value is None:
+        return False
+    own = dep["spec"]["template"]["metadata"]["labels"]["app"] == want
+    return want in same or (not anywhere and own)
+
+
+@settings(max_examples=examples(0.5), deadline=None)
+@given(problem(), st.integers(1, 8))
+def test_random_clusters_agree_with_the_documentation(
+    case: tuple[list[dict[str, Any]], list[dict[str, Any]], dict[str, Any]], count: int
+) -> None:
+    nodes, pods, dep = case
+    inv = Inventory.from_k8s(nodes, pods)
+    task = TaskSpec.from_k8s(dep)
+    got = place(inv, task, count, method="batch")
+    assert got == place(inv, task, count, method="loop")
+    placed = [(p["spec"]["nodeName"], p["metadata"]["labels"]["app"]) for p in pods]
+    app = dep["spec"]["template"]["metadata"]["labels"]["app"]
+    for name in got.placements:  # in the order the copies were placed
+        assert allowed(nodes, placed, dep, name), (name, placed)
+        placed.append((name, app))
+    if len(got.placements) < count:
+        assert not any(allowed(nodes, placed, dep, n["metadata"]["name"]) for n in nodes)
+
+
+# -- running pods' anti-affinity (the symmetric check) -----------------------------------------
+
+
+def guarded(name: str, on: str, key: str, namespace: str = "default",
+            **term: Any) -> dict[str, Any]:  # fmt: skip
+    """A running `app=db` pod that keeps pods matching `term` off its `key` domain."""
+    out = pod(name, on, namespace, app="db")
+    out["spec"]["affinity"] = {"podAntiAffinity": {
+        "requiredDuringSchedulingIgnoredDuringExecution": [{**term_of(key, term)}]}}
+    return out
+
+
+def term_of(key: str, term: dict[str, Any]) -> dict[str, Any]:
+    extra = {k: term.pop(k) for k in ("namespaces", "namespaceSelector") if k in term}
+    return {"topologyKey": key, "labelSelector": {"matchLabels": term}, **extra}
+
+
+def test_running_pods_anti_affinity_keeps_matching_pods_away() -> None:
+    from placement.k8s import EXISTING_ANTI_AFFINITY
+
+    inv = Inventory.from_k8s([node("a1", "A"), node("a2", "A"), node("b1", "B")],
+                             [guarded("db", "a1", "zone", app="web")])  # fmt: skip
+    web = TaskSpec.from_k8s(workload("podAffinity", [], "web"))  # no rule of its own
+    got = place(inv, web, 3)
+    assert sorted(got.placements) == ["b1", "b1", "b1"]
+    assert got == place(inv, web, 3, method="loop") == place(inv, web, 3, method="reference")
+    from placement import k8s
+
+    assert k8s.explain(inv, web).reasons("a2") == (EXISTING_ANTI_AFFINITY,)
+    other = TaskSpec.from_k8s(workload("podAffinity", [], "api"))  # does not match the term
+    assert "a1" in place(inv, other, 3).placements
+
+
+def test_running_pods_terms_look_in_their_own_namespace_by_default() -> None:
+    inv = Inventory.from_k8s([node("a1", "A"), node("b1", "B")],
+                             [guarded("db", "a1", HOST, "shop", app="web")])  # fmt: skip
+    web = TaskSpec.from_k8s(workload("podAffinity", [], "web"))  # in "default"
+    assert "a1" in place(inv, web, 2).placements
+    listed = Inventory.from_k8s([node("a1", "A"), node("b1", "B")], [
+        guarded("db", "a1", HOST, "shop", app="web", namespaces=["default"])])
+    assert sorted(place(listed, web, 2).placements) == ["b1", "b1"]
+
+
+def test_running_pods_bad_terms_are_named() -> None:
+    bad = guarded("db", "a1", "-bad", app="web")
+    with pytest.raises(PlacementError, match=r"pods\[0\].*podAntiAffinity"):
+        Inventory.from_k8s([node("a1", "A")], [bad])
