@@ -11,10 +11,12 @@ import argparse
 import json
 import re
 import sys
+import warnings
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
+from ..ecs.reserved import UnaccountedPortsWarning
 from ..errors import InventoryError, PlacementError
 from ..inventory import Inventory
 from ..syntax.ast import Expression, SubjectKind
@@ -181,6 +183,19 @@ def load_inventory(args: argparse.Namespace, out: Output, *, tasks_matter: bool)
             "placement: note: no --tasks given, so running tasks are unknown: task:group, "
             "distinctInstance and spread count none"
         )
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always", UnaccountedPortsWarning)
+        inventory = _inventory(args, instances, tasks)
+    for warning in caught:  # one line each on stderr (Python's own format takes two)
+        if issubclass(warning.category, UnaccountedPortsWarning):
+            out.note(f"placement: warning: {warning.message}")
+        else:
+            warnings.warn_explicit(warning.message, warning.category, warning.filename,
+                                   warning.lineno)  # fmt: skip
+    return inventory
+
+
+def _inventory(args: argparse.Namespace, instances: bytes, tasks: bytes | None) -> Inventory:
     try:
         # Straight from the bytes: the typed decode, no dict per instance.
         return Inventory.from_ecs_json(instances, tasks)
@@ -188,8 +203,9 @@ def load_inventory(args: argparse.Namespace, out: Output, *, tasks_matter: bool)
         # Errors are the slow path: read the documents as `read_json` does, so a file that is
         # not JSON, or not an object or a list, is named; content errors are from_ecs_json's.
         instance_doc = _document(instances.decode(), args.inventory, "inventory", (dict, list))
-        task_doc = () if tasks is None else _document(tasks.decode(), args.tasks, "tasks",
-                                                      (dict, list))  # fmt: skip
+        if tasks is None:
+            return Inventory.from_ecs(instance_doc)
+        task_doc = _document(tasks.decode(), args.tasks, "tasks", (dict, list))
         return Inventory.from_ecs(instance_doc, task_doc)
 
 

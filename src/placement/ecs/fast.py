@@ -153,6 +153,7 @@ _NULL = Raw(b"null")
 
 class _Instance(Struct, gc=False):
     containerInstanceArn: str = ""  # noqa: N815 - "": absent, left to the plain way
+    taskArn: str | None = None  # noqa: N815 - set: a task, not an instance (`ecs.shapes`)
     ec2InstanceId: str | None = None  # noqa: N815
     status: str | None = None
     agentConnected: bool | None = None  # noqa: N815
@@ -221,6 +222,14 @@ def _elements(top: Any, key: str) -> Iterator[Any]:
 def _typed(instances_data: bytes | str, tasks_data: bytes | str) -> tuple[Fields, Records]:
     instances = list(_elements(_INSTANCES.decode(instances_data), "containerInstances"))
     tasks = _TASKS.decode(tasks_data)
+    # Documents of another kind (`ecs.shapes`, which the plain way asks): instances that are
+    # tasks, or a first "task" that is neither a page nor a task (a DescribeContainerInstances
+    # response would read as a task that is not RUNNING, silently).
+    first = tasks[0] if isinstance(tasks, list) and tasks else tasks
+    if (instances and instances[0].taskArn is not None) or (
+        isinstance(first, _TaskPage) and first.tasks is UNSET and first.taskArn is None
+    ):
+        raise Unusual
     # A decoded string is never longer than the JSON that held it: below MAX_TEXT in all,
     # no length needs checking.
     fields = _instance_fields(instances, long=len(instances_data) > MAX_TEXT)
