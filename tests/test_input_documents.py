@@ -260,3 +260,28 @@ def test_cli_warns_of_loose_ports_in_one_line(files: dict[str, str]) -> None:
     clean = _cli("headroom", "--inventory", files["instances"], "--tasks", files["tasks"],
                  "--task-definition", files["definition"])  # fmt: skip
     assert clean.returncode == 0 and "warning" not in clean.stderr
+
+
+def test_filter_json_keeps_the_tasks_of_the_instances_it_keeps(files: dict[str, str]) -> None:
+    first = _cli("filter", "attribute:stack == prod", "--inventory", files["instances"],
+                 "--tasks", files["tasks"], "-o", "json")  # fmt: skip
+    assert first.returncode == 0, first.stderr
+    kept = json.loads(first.stdout)
+    arns = {i["containerInstanceArn"] for i in kept["containerInstances"]}
+    running = [t for t in TASKS["tasks"] if t["desiredStatus"] == "RUNNING"]
+    assert {t["taskArn"] for t in kept["tasks"]} == {
+        t["taskArn"] for t in running if t["containerInstanceArn"] in arns
+    }
+    # Fed back as --inventory alone (a pipeline), its tasks come with it, then filtered again.
+    second = subprocess.run(
+        [sys.executable, "-m", "placement", "filter", "attribute:ecs.availability-zone == "
+         "us-east-1a", "--inventory", "-", "-o", "json"],
+        input=first.stdout, capture_output=True, text=True, timeout=120,
+    )  # fmt: skip
+    assert second.returncode == 0, second.stderr
+    again = json.loads(second.stdout)
+    arns = {i["containerInstanceArn"] for i in again["containerInstances"]}
+    assert 0 < len(arns) < len(kept["containerInstances"])
+    assert {t["taskArn"] for t in again["tasks"]} == {
+        t["taskArn"] for t in kept["tasks"] if t["containerInstanceArn"] in arns
+    } != set()

@@ -16,6 +16,8 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
+import msgspec
+
 from ..ecs.reserved import UnaccountedPortsWarning
 from ..errors import InventoryError, PlacementError
 from ..inventory import Inventory
@@ -177,7 +179,7 @@ def load_inventory(args: argparse.Namespace, out: Output, *, tasks_matter: bool)
 
         return read_cluster(args)
     instances = _utf8_json(args.inventory, "inventory")
-    tasks = _utf8_json(args.tasks, "tasks") if args.tasks else None
+    tasks = _utf8_json(args.tasks, "tasks") if args.tasks else _carried_tasks(instances)
     if tasks is None and tasks_matter:
         out.note(
             "placement: note: no --tasks given, so running tasks are unknown: task:group, "
@@ -193,6 +195,26 @@ def load_inventory(args: argparse.Namespace, out: Output, *, tasks_matter: bool)
             warnings.warn_explicit(warning.message, warning.category, warning.filename,
                                    warning.lineno)  # fmt: skip
     return inventory
+
+
+class _Carried(msgspec.Struct):
+    tasks: msgspec.Raw = msgspec.Raw(b"null")  # a Raw cannot be in a union; absent is null
+
+
+def _carried_tasks(instances: bytes) -> bytes | None:
+    """The tasks `placement filter -o json` writes beside its instances, None if none.
+
+    Its output is both documents in one object; read back as `--inventory` alone, its tasks
+    would be dropped (the next command would see instances running tasks of no group).
+    """
+    if b'"tasks"' not in instances:  # a fast scan: most inventories never say it
+        return None
+    try:
+        carried = msgspec.json.decode(instances, type=_Carried)
+    except (msgspec.DecodeError, msgspec.ValidationError):
+        return None  # not an object holding a list of tasks: the loaders say what is wrong
+    tasks = bytes(carried.tasks)
+    return None if tasks == b"null" else tasks
 
 
 def _inventory(args: argparse.Namespace, instances: bytes, tasks: bytes | None) -> Inventory:

@@ -91,14 +91,19 @@ def kind_of(document: Any) -> Kind | None:
     return _element_kind(item)
 
 
+def _has_page_key(document: Any, kind: Kind) -> bool:
+    item = document[0] if isinstance(document, list) and document else document
+    return isinstance(item, Mapping) and any(k in item for k, of in _PAGE_KEYS if of == kind)
+
+
 def refuse_other(document: Any, expected: Kind, what: str, error: type[Exception]) -> None:
     """Raise `error` when `document` looks like a kind of ECS document other than `expected`.
 
     `what` names the argument in the message (`container instances`, `task definition`).
     """
     kind = kind_of(document)
-    if kind is None or kind == expected:
-        return
+    if kind is None or kind == expected or _has_page_key(document, expected):
+        return  # `placement filter -o json` writes both pages in one object: either reads it
     raise error(
         f"{what}: this looks like {LOOKS[kind]}, not {LOOKS[expected]}; it belongs in "
         f"{WHERE[kind]}"
