@@ -145,7 +145,8 @@ def test_headroom_of_port_80_is_zero(tmp_path: Path, capsys: pytest.CaptureFixtu
 
 def test_unbounded_headroom(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     free = write(tmp_path / "free.json",
-                 {"family": "free", "containerDefinitions": [{"name": "x", "image": "x"}]})
+                 {"family": "free",
+                  "containerDefinitions": [{"name": "x", "image": "x", "memory": 0}]})
     code, out, _ = run(capsys, "headroom", *files("--task-definition", free))
     assert code == 0
     assert out.startswith("unbounded: copies of family:free (CPU 0, memory 0 MiB) fit")

@@ -102,9 +102,8 @@ def test_bridge_ports_static_and_dynamic() -> None:
 
 
 def test_default_network_mode_is_bridge() -> None:
-    spec = TaskSpec.from_ecs(
-        {"containerDefinitions": [{"name": "a", "portMappings": [{"containerPort": 80}]}]}
-    )
+    container = {"name": "a", "memory": 1, "portMappings": [{"containerPort": 80}]}
+    spec = TaskSpec.from_ecs({"containerDefinitions": [container]})
     assert spec.ports == frozenset()
     assert spec.group == ""
 
@@ -116,6 +115,7 @@ def test_host_mode_uses_container_port() -> None:
             "containerDefinitions": [
                 {
                     "name": "a",
+                    "memory": 1,
                     "portMappings": [
                         {"containerPort": 80},
                         {"containerPort": 443, "hostPort": 443},
@@ -134,7 +134,7 @@ def test_awsvpc_mode_reserves_no_host_ports() -> None:
         {
             "networkMode": "awsvpc",
             "containerDefinitions": [
-                {"name": "a", "portMappings": [{"containerPort": 80, "hostPort": 80}]}
+                {"name": "a", "memory": 1, "portMappings": [{"containerPort": 80, "hostPort": 80}]}
             ],
         }
     )

@@ -204,7 +204,7 @@ def test_null_anywhere_means_absent() -> None:
     ]
     for doc in nulls:
         assert TaskSpec.from_ecs(doc) == TaskSpec(cpu=10, memory=20), doc
-    host = {"networkMode": "host", "containerDefinitions": [{"portMappings": [
+    host = {"networkMode": "host", "containerDefinitions": [{"memory": 1, "portMappings": [
         {"containerPort": 80, "hostPort": None}]}]}  # fmt: skip
     assert TaskSpec.from_ecs(host).ports == {80}
 

@@ -265,19 +265,21 @@ class GroupCounts:
     def build(cls, per_row: Sequence[Mapping[str, int]]) -> GroupCounts:
         """From one mapping group -> count per row."""
         index: dict[str, int] = {}
-        indptr = np.zeros(len(per_row) + 1, dtype=np.int64)
+        ends = [0]  # a list, not numpy: an item assignment per row costs more than the row
         codes: list[int] = []
         counts: list[int] = []
-        for row, groups in enumerate(per_row):
-            for group, count in groups.items():
-                if count <= 0:
-                    continue
-                code = index.get(group)
-                if code is None:
-                    code = index[group] = len(index)
-                codes.append(code)
-                counts.append(count)
-            indptr[row + 1] = len(codes)
+        for groups in per_row:
+            if groups:
+                for group, count in groups.items():
+                    if count <= 0:
+                        continue
+                    code = index.get(group)
+                    if code is None:
+                        code = index[group] = len(index)
+                    codes.append(code)
+                    counts.append(count)
+            ends.append(len(codes))
+        indptr = np.array(ends, dtype=np.int64)
         return cls(
             tuple(index),
             indptr,
@@ -463,15 +465,19 @@ def _encode(
     items: Sequence[str | None], none_code: int, absent: Bools | None = None
 ) -> StringColumn:
     """Dictionary-encode `items` in one pass: None gets `none_code`; rows in `absent`, ABSENT."""
-    # The dictionary starts with None, so a new value's code is its position after it.
-    index: dict[str | None, int] = {None: none_code}
-    codes = np.fromiter(
-        (index.setdefault(item, len(index) - 1) for item in items), dtype=np.int32, count=len(items)
-    )
+    # Two C-level passes (the distinct values, then a code per row) beat one Python-level one.
+    distinct = dict.fromkeys(items)  # first-seen order
+    distinct.pop(None, None)
+    n = len(items)
+    if len(distinct) == n:  # every row its own value (IDs), none None: the codes are the rows
+        codes = np.arange(n, dtype=np.int32)
+    else:
+        index: dict[str | None, int] = {v: k for k, v in enumerate(distinct)}
+        index[None] = none_code
+        codes = np.fromiter(map(index.__getitem__, items), dtype=np.int32, count=n)
     if absent is not None and len(absent):
         codes[absent] = ABSENT
-    del index[None]
-    return StringColumn(codes, tuple(index))  # type: ignore[arg-type]
+    return StringColumn(codes, tuple(distinct))  # type: ignore[arg-type]
 
 
 def _attribute_columns(maps: Sequence[Mapping[str, str | None]]) -> dict[str, StringColumn]:

@@ -33,6 +33,7 @@ from .columns import (
 from .dialects import reader
 from .ecs import INSTANCE_READ, read_instances, read_tasks, transpose
 from .ecs.protection import TASK_READ, protected_arns, read_protection
+from .ecs.reserved import warn_unaccounted
 from .errors import InventoryError, PlacementInputError
 from .instance import Instance, Task
 from .model import INSTANCE_FIELDS, TASK_FIELDS, FieldSpec, Kind, TaskLike
@@ -531,11 +532,17 @@ class Inventory:
         protects at `now` (a `datetime`, epoch seconds or ISO text; default the current time)
         are `protected` (SEMANTICS.md §9). ARNs of tasks not loaded are ignored: a task may
         stop between the two calls. See docs/what-if.md, "Scale-in protection".
+
+        With tasks given (not empty), reserved host ports that no running task on the instance
+        holds, beyond the agent's own, load with an `UnaccountedPortsWarning` naming them.
         """
-        return cls._build(
+        inv = cls._build(
             read_instances(container_instances), read_tasks(tasks), "container instance",
             _protection(protection, now),
         )  # fmt: skip
+        if tasks:
+            inv._warn_unaccounted_ports()
+        return inv
 
     @classmethod
     def from_ecs_json(
@@ -554,14 +561,27 @@ class Inventory:
         input, are those of `from_ecs(json.loads(...))`; JSON that does not parse is an
         `InventoryError` too. The JSON is decoded straight into typed records (msgspec), without
         a dict per instance, and read a column at a time. `protection` and `now` are those of
-        `from_ecs` (the protection response as parsed JSON, not text).
+        `from_ecs` (the protection response as parsed JSON, not text), and so is the warning of
+        reserved ports no task holds when `tasks` is given.
         """
         from .ecs_json import load_json, paused_gc
 
         protected = _protection(protection, now)
         with paused_gc():
             fields, task_rows = load_json(container_instances, tasks)
-            return cls._from_fields(fields, task_rows, "container instance", protected)
+            inv = cls._from_fields(fields, task_rows, "container instance", protected)
+        if tasks is not None:
+            inv._warn_unaccounted_ports()
+        return inv
+
+    def _warn_unaccounted_ports(self) -> None:
+        """`UnaccountedPortsWarning` for reserved ports no running task holds (ecs/reserved.py)."""
+        def label(row: int) -> str:  # the EC2 ID, else the container instance ID
+            return self.ec2_instance_ids.get(row) or str(self.ids[row]).rsplit("/", 1)[-1]
+
+        tasks = self.tasks
+        warn_unaccounted(label, (self.ports, self.udp_ports), tasks.instances,
+                         (tasks.ports, tasks.udp_ports), stacklevel=3)  # fmt: skip
 
     @classmethod
     def from_instances(

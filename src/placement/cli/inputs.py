@@ -12,10 +12,14 @@ import importlib
 import json
 import re
 import sys
+import warnings
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
+import msgspec
+
+from ..ecs.reserved import UnaccountedPortsWarning
 from ..errors import InventoryError, PlacementError
 from ..inventory import Inventory
 from ..syntax.ast import Expression, SubjectKind
@@ -181,12 +185,45 @@ def load_inventory(args: argparse.Namespace, out: Output, *, tasks_matter: bool)
     if getattr(args, "k8s_nodes", None):
         return load_k8s_inventory(args)
     instances = _utf8_json(args.inventory, "inventory")
-    tasks = _utf8_json(args.tasks, "tasks") if args.tasks else None
+    tasks = _utf8_json(args.tasks, "tasks") if args.tasks else _carried_tasks(instances)
     if tasks is None and tasks_matter:
         out.note(
             "placement: note: no --tasks given, so running tasks are unknown: task:group, "
             "distinctInstance and spread count none"
         )
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always", UnaccountedPortsWarning)
+        inventory = _inventory(args, instances, tasks)
+    for warning in caught:  # one line each on stderr (Python's own format takes two)
+        if issubclass(warning.category, UnaccountedPortsWarning):
+            out.note(f"placement: warning: {warning.message}")
+        else:
+            warnings.warn_explicit(warning.message, warning.category, warning.filename,
+                                   warning.lineno)  # fmt: skip
+    return inventory
+
+
+class _Carried(msgspec.Struct):
+    tasks: msgspec.Raw = msgspec.Raw(b"null")  # a Raw cannot be in a union; absent is null
+
+
+def _carried_tasks(instances: bytes) -> bytes | None:
+    """The tasks `placement filter -o json` writes beside its instances, None if none.
+
+    Its output is both documents in one object; read back as `--inventory` alone, its tasks
+    would be dropped (the next command would see instances running tasks of no group).
+    """
+    if b'"tasks"' not in instances:  # a fast scan: most inventories never say it
+        return None
+    try:
+        carried = msgspec.json.decode(instances, type=_Carried)
+    except (msgspec.DecodeError, msgspec.ValidationError):
+        return None  # not an object holding a list of tasks: the loaders say what is wrong
+    tasks = bytes(carried.tasks)
+    return None if tasks == b"null" else tasks
+
+
+def _inventory(args: argparse.Namespace, instances: bytes, tasks: bytes | None) -> Inventory:
     try:
         # Straight from the bytes: the typed decode, no dict per instance.
         return Inventory.from_ecs_json(instances, tasks)
@@ -194,8 +231,9 @@ def load_inventory(args: argparse.Namespace, out: Output, *, tasks_matter: bool)
         # Errors are the slow path: read the documents as `read_json` does, so a file that is
         # not JSON, or not an object or a list, is named; content errors are from_ecs_json's.
         instance_doc = _document(instances.decode(), args.inventory, "inventory", (dict, list))
-        task_doc = () if tasks is None else _document(tasks.decode(), args.tasks, "tasks",
-                                                      (dict, list))  # fmt: skip
+        if tasks is None:
+            return Inventory.from_ecs(instance_doc)
+        task_doc = _document(tasks.decode(), args.tasks, "tasks", (dict, list))
         return Inventory.from_ecs(instance_doc, task_doc)
 
 

@@ -153,6 +153,7 @@ _NULL = Raw(b"null")
 
 class _Instance(Struct, gc=False):
     containerInstanceArn: str = ""  # noqa: N815 - "": absent, left to the plain way
+    taskArn: str | None = None  # noqa: N815 - set: a task, not an instance (`ecs.shapes`)
     ec2InstanceId: str | None = None  # noqa: N815
     status: str | None = None
     agentConnected: bool | None = None  # noqa: N815
@@ -193,9 +194,9 @@ class _Task(Struct, gc=False):
     cpu: int | str | None = None
     memory: int | str | None = None
     startedAt: int | float | str | None = None  # noqa: N815
-    # Raw JSON, decoded only for the tasks read (RUNNING): most of a DescribeTasks file is
-    # often STOPPED tasks, whose containers need no objects. Absent is null.
-    containers: Raw = _NULL
+    # Typed: a container record holds five fields, so decoding one costs about what skipping
+    # it (or keeping it as Raw) costs, and no second decode per task is needed.
+    containers: list[_Container] | None = None
 
 
 class _TaskPage(_Task, gc=False):
@@ -205,7 +206,6 @@ class _TaskPage(_Task, gc=False):
 _INSTANCES = msgspec.json.Decoder(_InstancePage | list[_InstancePage])
 _ATTRIBUTE_LIST = msgspec.json.Decoder(list[_Attribute] | None)
 _RESOURCE_LIST = msgspec.json.Decoder(list[_Resource] | None)
-_CONTAINER_LIST = msgspec.json.Decoder(list[_Container] | None)
 _TASKS = msgspec.json.Decoder(_TaskPage | list[_TaskPage])
 
 
@@ -222,6 +222,14 @@ def _elements(top: Any, key: str) -> Iterator[Any]:
 def _typed(instances_data: bytes | str, tasks_data: bytes | str) -> tuple[Fields, Records]:
     instances = list(_elements(_INSTANCES.decode(instances_data), "containerInstances"))
     tasks = _TASKS.decode(tasks_data)
+    # Documents of another kind (`ecs.shapes`, which the plain way asks): instances that are
+    # tasks, or a first "task" that is neither a page nor a task (a DescribeContainerInstances
+    # response would read as a task that is not RUNNING, silently).
+    first = tasks[0] if isinstance(tasks, list) and tasks else tasks
+    if (instances and instances[0].taskArn is not None) or (
+        isinstance(first, _TaskPage) and first.tasks is UNSET and first.taskArn is None
+    ):
+        raise Unusual
     # A decoded string is never longer than the JSON that held it: below MAX_TEXT in all,
     # no length needs checking.
     fields = _instance_fields(instances, long=len(instances_data) > MAX_TEXT)
@@ -263,11 +271,19 @@ class _Distinct:
     """The rows' raw JSON lists, each distinct one decoded once: `lists[codes[row]]` is row's."""
 
     def __init__(self, raws: list[Raw], decoder: msgspec.json.Decoder[Any]) -> None:
-        keys = list(map(bytes, raws))
-        first = dict.fromkeys(keys)  # distinct, in first-seen order
-        code = {key: k for k, key in enumerate(first)}
-        self.codes = np.fromiter(map(code.__getitem__, keys), dtype=np.intp, count=len(keys))
-        self.lists: list[Any] = list(map(decoder.decode, first))
+        # A Raw is not hashable, and copying each to bytes to hash it costs as much as the
+        # decode: a row whose list equals the previous row's (a memcmp) takes its code without.
+        code: dict[bytes, int] = {}
+        codes: list[int] = []
+        add = codes.append
+        previous: Raw | None = None
+        previous_code = -1
+        for raw in raws:
+            if raw != previous:
+                previous, previous_code = raw, code.setdefault(bytes(raw), len(code))
+            add(previous_code)
+        self.codes = np.array(codes, dtype=np.intp)
+        self.lists: list[Any] = list(map(decoder.decode, code))  # distinct, first-seen order
 
     def expand(
         self, rows: npt.NDArray[Any], items: npt.NDArray[Any]
@@ -464,11 +480,21 @@ def _amount(value: Any) -> int:
     return int(value)
 
 
+_TEXT_AMOUNTS: dict[str, int] = {}
+"""Amounts given as text, already checked ("256", "512": tasks repeat a few)."""
+
+
 def _amount_text(value: int | str) -> int:
     if type(value) is str:
+        known = _TEXT_AMOUNTS.get(value)
+        if known is not None:
+            return known
         if not 0 < len(value) <= 20 or not value.isascii() or not value.isdigit():
             raise Unusual
-        value = int(value)
+        amount = _amount(int(value))
+        if len(_TEXT_AMOUNTS) < 4096:  # bounded: a long-running process loads many files
+            _TEXT_AMOUNTS[value] = amount
+        return amount
     return _amount(value)
 
 
@@ -483,7 +509,7 @@ def _task(t: Any) -> tuple[Any, ...] | None:
     cpu = memory = gpus = 0
     tcp: set[int] = set()
     udp: set[int] = set()
-    for container in _CONTAINER_LIST.decode(t.containers) or ():
+    for container in t.containers or ():
         if container.cpu is not None:
             cpu += _amount_text(container.cpu)
         amount = container.memory if container.memory is not None else container.memoryReservation

@@ -34,6 +34,7 @@ from .common import (
     fast_micros,
     fast_text,
 )
+from .shapes import refuse_other
 from .tasks import iter_tasks, read_task
 
 __all__ = [
@@ -163,7 +164,11 @@ def read_instance(doc: Any, index: int = 0) -> list[Any]:
 
 
 def iter_container_instances(documents: Any) -> Iterator[Any]:
-    """The container-instance elements of DescribeContainerInstances responses."""
+    """The container-instance elements of DescribeContainerInstances responses.
+
+    A document of another kind (DescribeTasks, a task definition, ...) is refused by its shape.
+    """
+    refuse_other(documents, "instances", "container instances", InventoryError)
     return _pages(documents, "containerInstances", "container instances")
 
 

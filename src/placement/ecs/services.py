@@ -15,6 +15,7 @@ import attrs
 
 from ..errors import InventoryError
 from ..model import short_repr
+from .shapes import refuse_other
 
 __all__ = ["Service"]
 
@@ -58,6 +59,7 @@ class Service:
         JSON null means absent. A field of the wrong shape raises `InventoryError` naming it;
         `where` names the service in messages (default: `service 'NAME'`).
         """
+        refuse_other(service, "services", where or "service", InventoryError)
         if not isinstance(service, Mapping):
             raise InventoryError(f"{where or 'service'}: expected a service object, got "
                                  f"{type(service).__name__}")  # fmt: skip

@@ -22,6 +22,7 @@ from ..model import (
 )
 from .common import Unusual, _decimal, _iso, _number, _pages, _where, fast_micros, fast_text
 from .protection import TASK_READ
+from .shapes import refuse_other
 
 __all__ = ["read_task", "iter_tasks", "fast_task", "read_tasks", "task_to_ecs"]
 
@@ -29,7 +30,12 @@ _TASK_AMOUNT = spec_named(TASK_FIELDS, "cpu")
 
 
 def iter_tasks(documents: Any) -> Iterator[Any]:
-    """The task elements of DescribeTasks responses."""
+    """The task elements of DescribeTasks responses.
+
+    A document of another kind (DescribeContainerInstances, DescribeServices, ...) is refused
+    by its shape: read as tasks, it would silently hold none.
+    """
+    refuse_other(documents, "tasks", "tasks", InventoryError)
     return _pages(documents, "tasks", "tasks")
 
 

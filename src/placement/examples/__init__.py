@@ -1,5 +1,8 @@
 """The bundled example: a 12-instance cluster in 3 zones, its running tasks, a task definition.
 
+`python -m placement.examples` prints the folder that holds the files, so the README's CLI
+tour runs as written after `cd "$(python -m placement.examples)"`.
+
 `placement demo` places this task on this cluster. Each name is a `pathlib.Path` to a JSON file
 shipped inside the package, in the shape the ECS API returns:
 
@@ -18,7 +21,7 @@ import contextlib
 from importlib import resources
 from pathlib import Path
 
-__all__ = ["CONTAINER_INSTANCES", "TASKS", "TASK_DEFINITION"]
+__all__ = ["CONTAINER_INSTANCES", "TASKS", "TASK_DEFINITION", "TASK_DEFINITION_V2", "SERVICE"]
 
 
 def _path(name: str) -> Path:
@@ -37,3 +40,7 @@ TASKS: Path = _path("tasks.json")
 """A DescribeTasks response: the tasks already RUNNING on those instances."""
 TASK_DEFINITION: Path = _path("task-definition.json")
 """A task definition (family `web`) with a `memberOf` constraint and a required attribute."""
+TASK_DEFINITION_V2: Path = _path("web-v2.json")
+"""The next revision of `web` (a newer image, more memory): what `placement deploy` rolls to."""
+SERVICE: Path = _path("service.json")
+"""A DescribeServices response: the service `web` (constraints, strategy, desired count)."""

@@ -13,6 +13,7 @@ from typing import Any
 import attrs
 
 from ..dialects import reader
+from ..ecs.shapes import refuse_other
 from ..errors import PlacementError, PlacementInputError
 from ..rules import MemberOf, task_constraints_from
 from ..syntax.ast import ATTRIBUTE_NAME
@@ -119,6 +120,7 @@ class TaskSpec:
         """
         if group is not None and not isinstance(group, str):
             raise PlacementInputError(f"group must be a str or None, got {shown(group)}")
+        refuse_other(task_definition, "task definition", "task definition", PlacementInputError)
         doc = _document(task_definition)
         network_mode = _network_mode(doc.get("networkMode"))
         demand = _Demand()
@@ -127,6 +129,14 @@ class TaskSpec:
         demand.check_totals()
         cpu = _task_level(doc.get("cpu"), "cpu", "vCPU", "CPU units")
         memory = _task_level(doc.get("memory"), "memory", "GB", "MiB")
+        if memory is None and demand.unreserved and not demand.reserving_memory:
+            # Else it would place copies that reserve no memory, a confident wrong answer.
+            raise PlacementInputError(
+                f"task definition: {', '.join(demand.unreserved[:3])}: no container gives "
+                "memory or memoryReservation and the task gives no memory; ECS refuses it for "
+                "the EC2 launch type (you must specify either a task-level memory value or a "
+                "container-level memory value)"
+            )
         if group is None:
             family = doc.get("family")
             if family is not None and not isinstance(family, str):
@@ -264,6 +274,8 @@ class _Demand:
     gpus: int = 0
     tcp: set[int] = attrs.field(factory=set)
     udp: set[int] = attrs.field(factory=set)
+    reserving_memory: int = 0  # containers that give memory or memoryReservation
+    unreserved: list[str] = attrs.field(factory=list)  # the others, as `where` names them
 
     def add_container(self, container: Any, where: str, network_mode: str) -> None:
         container = _object(container, where)
@@ -274,6 +286,10 @@ class _Demand:
         hard = None if hard is None else _count(hard, f"{where}.memory")
         soft = None if soft is None else _count(soft, f"{where}.memoryReservation")
         self.memory += hard if hard is not None else soft or 0
+        if hard is None and soft is None:
+            self.unreserved.append(where)
+        else:
+            self.reserving_memory += 1
         for position, mapping in enumerate(_list(container, "portMappings", f"{where}.")):
             self.add_port(mapping, f"{where}.portMappings[{position}]", network_mode)
         for position, item in enumerate(_list(container, "resourceRequirements", f"{where}.")):
