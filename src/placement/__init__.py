@@ -6,6 +6,7 @@ tasks with ECS's constraints and strategy chains.
 """
 
 from . import examples, k8s, nomad
+from .ecs.reserved import UnaccountedPortsWarning
 from .ecs.services import Service
 from .errors import (
     ExpressionError,
@@ -73,7 +74,7 @@ from .translation import Translation, TranslationError, translate
 __all__ = [
     # errors
     "PlacementError", "PlacementSyntaxError", "InventoryError", "PlacementInputError",
-    "ExpressionError", "PlacementWarning", "UnknownAttributeWarning",
+    "ExpressionError", "PlacementWarning", "UnknownAttributeWarning", "UnaccountedPortsWarning",
     # the language
     "parse", "Expression", "Comparison", "And", "Or", "Not", "Op", "Subject", "SubjectKind",
     "Version", "Timestamp", "Field", "attribute", "agent_connected", "agent_version",

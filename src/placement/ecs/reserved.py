@@ -18,6 +18,7 @@ import numpy as np
 import numpy.typing as npt
 
 from ..columns import SparseSets
+from ..errors import PlacementWarning
 
 __all__ = ["AGENT_PORTS", "UnaccountedPortsWarning", "unaccounted_ports", "warn_unaccounted"]
 
@@ -27,7 +28,7 @@ AGENT_PORTS = frozenset({22, 2375, 2376, 51678, 51679})
 _SHOWN = 5  # instances named in the warning; the rest are counted
 
 
-class UnaccountedPortsWarning(UserWarning):
+class UnaccountedPortsWarning(PlacementWarning):
     """Reserved host ports that no loaded running task holds (see `ecs/reserved.py`)."""
 
 
