@@ -111,3 +111,23 @@ def test_yaml_without_pyyaml_is_named(tmp_path: Path) -> None:
         assert got.returncode == 1 and "PyYAML" in got.stderr
     else:
         assert got.returncode == 0 and got.stdout.startswith("0 of 0 instances")
+
+
+def test_tables_speak_kubernetes(files: dict[str, str], tmp_path: Path) -> None:
+    # The engine's reason codes in the scheduler's words, the pod's requests in Kubernetes'
+    # units (millicores, bytes), and zones from the well-known label.
+    got = run("place", "--k8s-nodes", files["nodes"], "--k8s-pods", files["pods"],
+              "--pod", files["pod"], "--count", "3")  # fmt: skip
+    assert got.returncode == 3, got.stderr
+    assert "(cpu 2000m, memory 0 bytes)" in got.stdout.splitlines()[0]
+    reasons = got.stdout.split("REASON", 1)[1]
+    assert "Insufficient cpu" in reasons and "RESOURCE:CPU" not in reasons
+    labelled = {"kind": "List", "items": [
+        {**n, "metadata": {**n["metadata"], "labels": {"topology.kubernetes.io/zone": "z1"}}}
+        for n in NODES["items"]
+    ]}  # fmt: skip
+    path = tmp_path / "zoned.json"
+    path.write_text(json.dumps(labelled))
+    shown = run("filter", "attribute:topology.kubernetes.io/zone == z1", "--k8s-nodes", str(path))
+    assert shown.returncode == 0, shown.stderr
+    assert "z1" in shown.stdout and "(no zone)" not in shown.stdout

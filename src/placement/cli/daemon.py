@@ -18,7 +18,7 @@ from .inputs import (
     read_json,
 )
 from .place import _SHORT_CODES
-from .render import Output, instance_names, more_line, table, zone_of
+from .render import Output, instance_names, more_line, table, task_size, zone_of
 from .scale_in import TABLE_ROWS, task_places
 from .service import task_from
 
@@ -62,7 +62,7 @@ def run(args: argparse.Namespace, out: Output) -> int:
     if out.json:
         out.print_json({**result.to_dict(), "group": task.group, **fixes_json(answer)})
     else:
-        head = (f"daemon {task.group} (CPU {task.cpu}, memory {task.memory} MiB): starts on "
+        head = (f"daemon {task.group} ({task_size(task, out)}): starts on "
                 f"{len(placements)} of {len(inventory)} instances")  # fmt: skip
         tail = (f"{len(failures)} cannot take it; {len(stops)} "
                 f"{'task' if len(stops) == 1 else 'tasks'} to stop")  # fmt: skip

@@ -15,7 +15,7 @@ from .headroom import (
     rules_json,
 )
 from .inputs import MAX_COUNT, parse_count, parse_seed, parse_whole
-from .render import FIRST_REASON_LABEL, Output, more_line, reason_table, table
+from .render import FIRST_REASON_LABEL, Output, more_line, reason_table, table, task_size
 from .service import service_number
 
 __all__ = ["add_parser", "run", "MAX_PERCENT", "deploy_lines", "round_lines"]
@@ -121,7 +121,7 @@ def deploy_lines(
     task = inputs.task
     rounds = len(result.rounds)
     span = f"{rounds} {'round' if rounds == 1 else 'rounds'}"
-    what = f"{result.group} to the new task (CPU {task.cpu}, memory {task.memory} MiB)"
+    what = f"{result.group} to the new task ({task_size(task, out)})"
     if result.completed:
         head = out.style.green(f"deploying {what}: completed in {span}")
     else:

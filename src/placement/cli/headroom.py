@@ -32,7 +32,7 @@ from .inputs import (
     read_task_group,
 )
 from .place import capacity_providers
-from .render import FIRST_REASON_LABEL, Output, ints, reason_table, table, zone_of
+from .render import FIRST_REASON_LABEL, Output, ints, reason_table, table, task_size, zone_of
 from .service import read_service, service_rules, task_from
 
 __all__ = [
@@ -125,9 +125,9 @@ def add_provider_option(command: argparse.ArgumentParser) -> None:
     )  # fmt: skip
 
 
-def task_line(task: TaskSpec) -> str:
+def task_line(task: TaskSpec, out: Output) -> str:
     """`family:web (CPU 640, memory 1280 MiB)`: the group and what one copy reserves."""
-    return f"{task.group or 'the task'} (CPU {task.cpu}, memory {task.memory} MiB)"
+    return f"{task.group or 'the task'} ({task_size(task, out)})"
 
 
 def rules_json(inputs: TaskInputs) -> dict[str, Any]:
@@ -193,7 +193,7 @@ def headroom_lines(
     inputs: TaskInputs, result: Headroom, zones: list[dict[str, Any]], out: Output
 ) -> list[str]:
     """Header, constraints, the per-zone split and the reasons the next copy fits nowhere."""
-    what = task_line(inputs.task)
+    what = task_line(inputs.task, out)
     rules = out.style.dim(f"constraints: {', '.join(inputs.rules()) or 'none'}")
     if result.copies is None:
         head = (f"unbounded: copies of {what} fit without end (it reserves no CPU, memory, GPU "

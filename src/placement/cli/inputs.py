@@ -181,8 +181,10 @@ def load_inventory(args: argparse.Namespace, out: Output, *, tasks_matter: bool)
 
         return read_cluster(args)
     if getattr(args, "nomad_nodes", None):
+        out.dialect = "nomad"
         return load_nomad_inventory(args)
     if getattr(args, "k8s_nodes", None):
+        out.dialect = "k8s"
         return load_k8s_inventory(args)
     instances = _utf8_json(args.inventory, "inventory")
     tasks = _utf8_json(args.tasks, "tasks") if args.tasks else _carried_tasks(instances)

@@ -155,7 +155,7 @@ def needs_lines(
 ) -> list[str]:
     """The answer, the rules, per zone where the copies go, and the new instances."""
     what = f"{answer.count:,} {'copy' if answer.count == 1 else 'copies'} of " + task_line(
-        inputs.task
+        inputs.task, out
     )
     rules = out.style.dim(f"constraints: {', '.join(inputs.rules()) or 'none'}")
     names = ", ".join(t.name for t in templates[:5]) + (", ..." if len(templates) > 5 else "")

@@ -43,6 +43,7 @@ from .render import (
     percent,
     reason_table,
     table,
+    task_size,
     zone_of,
 )
 from .service import read_service, service_number, service_rules, task_from
@@ -329,7 +330,7 @@ def _more(out: Output, shown: int, total: int, what: str) -> list[str]:
 
 def _header(request: Request, result: PlacementResult, out: Output) -> list[str]:
     task = request.task
-    what = f"{task.group or 'the task'} (CPU {task.cpu}, memory {task.memory} MiB)"
+    what = f"{task.group or 'the task'} ({task_size(task, out)})"
     head = f"placed {result.placed} of {result.requested} copies of {what}"
     paint = out.style.green if not result.failures else out.style.yellow
     chain = ", ".join(str(s) for s in strategy_from(request.strategy)) or "none (inventory order)"

@@ -111,6 +111,19 @@ class Output:
         self.style = Style(mode != "json" and colour_wanted(self.stdout))
         self.note_style = Style(colour_wanted(self.stderr))
         self.closed = False
+        self.dialect = "ecs"  # the inputs' system: set by the loaders (units, zones, words)
+
+    @property
+    def reason_words(self) -> Mapping[str, str]:
+        """The engine's reason codes in the inputs' own words (`Insufficient cpu`).
+
+        Empty for ECS, whose words the codes are.
+        """
+        if self.dialect == "k8s":
+            from ..k8s.messages import WORDS
+
+            return WORDS
+        return {}
 
     @property
     def wide(self) -> bool:
@@ -263,12 +276,32 @@ def instance_names(inventory: Inventory, wide: bool) -> list[str]:
     return [ec2.get(row) or arn.rsplit("/", 1)[-1] for row, arn in enumerate(ids)]
 
 
+ZONES = (ZONE, "topology.kubernetes.io/zone", "failure-domain.beta.kubernetes.io/zone",
+         "node.datacenter")  # fmt: skip
+"""Where each system keeps an instance's zone: ECS's attribute, Kubernetes' well-known labels
+(current, then deprecated), Nomad's datacenter. The first an inventory has is its zone."""
+
+
 def zone_of(inventory: Inventory) -> list[str]:
-    """Per row, the instance's availability zone (`(no zone)` when it has none)."""
-    column = inventory.attributes.get(ZONE)
+    """Per row, the instance's zone (`(no zone)` when it has none): see `ZONES`."""
+    column = next((c for c in map(inventory.attributes.get, ZONES) if c is not None), None)
     if column is None:
         return [NO_ZONE] * len(inventory)
     return [column.get(row) or NO_ZONE for row in range(len(inventory))]
+
+
+_UNITS = {"ecs": ("CPU {cpu}, memory {memory} MiB"),
+          "k8s": ("cpu {cpu}m, memory {memory} bytes"),
+          "nomad": ("cpu {cpu} MHz, memory {memory} MB")}  # fmt: skip
+
+
+def task_size(task: Any, out: Output) -> str:
+    """What one copy reserves, in the inputs' units.
+
+    `CPU 512, memory 1024 MiB` for ECS, `cpu 500m, memory 134217728 bytes` for Kubernetes,
+    `cpu 500 MHz, memory 256 MB` for Nomad.
+    """
+    return _UNITS.get(out.dialect, _UNITS["ecs"]).format(cpu=task.cpu, memory=task.memory)
 
 
 def attribute_of(inventory: Inventory, name: str) -> list[str]:
@@ -299,8 +332,9 @@ def reason_table(
     `details` names what `ATTRIBUTE` and `RESOURCE:PORTS` stand for (a `Failure`'s
     `details`, `PlacementExplanation.details()`): `ATTRIBUTE (missing: a)`.
     """
-    rows = [[R.labelled(code, details), str(n), reason_phrase(code)]
-            for code, n in counts.items()]  # fmt: skip
+    words = out.reason_words  # the inputs' own words first, the details kept after them
+    rows = [[words.get(code, code) + R.labelled(code, details)[len(code):], str(n),
+             reason_phrase(code)] for code, n in counts.items()]  # fmt: skip
     return table(["REASON", "INSTANCES", "MEANING"], rows, right=(1,), shrink=2,
                  width=out.width, indent=indent, paint={0: out.style.yellow})  # fmt: skip
 

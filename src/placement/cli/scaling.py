@@ -71,7 +71,8 @@ def run(args: argparse.Namespace, out: Output) -> int:
         rows = [[a.provider, str(a.n), str(a.provisioning), "?" if a.new is None else str(a.new),
                  str(a.m), f"{a.reservation:g}%", f"{a.target_capacity}%", str(a.desired)]
                 for a in answers.values()]  # fmt: skip
-        head = f"placed {result.placed} of {result.requested} copies of {task_line(inputs.task)}"
+        what = task_line(inputs.task, out)
+        head = f"placed {result.placed} of {result.requested} copies of {what}"
         out.print("\n".join([head, "", *table(
             ["PROVIDER", "N", "PROVISIONING", "NEW", "M", "RESERVATION", "TARGET", "DESIRED"],
             rows, right=range(1, 8))]))  # fmt: skip
