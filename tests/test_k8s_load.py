@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 import pytest
@@ -108,3 +109,19 @@ def test_bad_pods_are_named_by_the_checked_readers(bad: dict[str, Any]) -> None:
         careful(nodes, [pod], patch)
     assert str(quick.value) == str(slow.value)
     assert str(quick.value).startswith("pods[0]")
+
+
+def test_json_bytes_and_text_load_as_the_decoded_documents() -> None:
+    nodes = {"kind": "List", "items": [{"metadata": {"name": "n1", "labels": {"zone": "a"}},
+             "status": {"allocatable": {"cpu": "2", "memory": "1Gi", "pods": "10"}}}]}  # fmt: skip
+    pods = {"kind": "List", "items": [{"metadata": {"name": "p", "namespace": "d"},
+            "spec": {"nodeName": "n1", "containers": [{"name": "c", "resources": {
+                "requests": {"cpu": "500m"}}}]}, "status": {"phase": "Running"}}]}  # fmt: skip
+    want = Inventory.from_k8s(nodes, pods)
+    for convert in (json.dumps, lambda d: json.dumps(d).encode()):
+        got = Inventory.from_k8s(convert(nodes), convert(pods))
+        assert got == want
+    with pytest.raises(InventoryError, match="nodes: not valid JSON"):
+        Inventory.from_k8s(b'{"items": [}')
+    with pytest.raises(InventoryError, match="nested too deeply|not valid JSON"):
+        Inventory.from_k8s("[" * 100_000 + "]" * 100_000)
