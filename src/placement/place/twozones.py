@@ -180,6 +180,105 @@ def two_zone_prefix(
             mask &= ~zbits[zone_of[cell_of[at]]]
         return mask
 
+    def taken(seq: list[int], upto: int, size: int, zone_of: list[int]) -> tuple[int, int]:
+        """The zones (as bits of zone numbers) the group open at `upto` took, and its mask."""
+        zones = mask = 0
+        for c in seq[upto - upto % size:upto]:
+            zones |= 1 << zone_of[c]
+            mask |= zbits[zone_of[c]]
+        return zones, every & ~mask
+
+    def walk(seq: list[int], took_a: list[int], took_b: list[int], j: int) -> bool:
+        """Redo the picks of one cycle from its copy j on, under the heads' order now.
+
+        `took_*[j]`: the zones the groups had taken before copy j, which are what its
+        candidates were. False when some pick finds no candidate (the masks stop there).
+        """
+        na, nb, size = len(live_a), len(live_b), len(seq)
+        zones_a, mask_a = taken(seq, j, na, zone_of_a)
+        zones_b, mask_b = taken(seq, j, nb, zone_of_b)
+        del seq[j:], took_a[j:], took_b[j:]
+        for i in range(j, size):
+            if not i % na:
+                zones_a, mask_a = 0, every
+            if not i % nb:
+                zones_b, mask_b = 0, every
+            both = mask_a & mask_b
+            if not both:
+                return False
+            c = cell_at[(both & -both).bit_length() - 1]
+            seq.append(c)
+            took_a.append(zones_a)
+            took_b.append(zones_b)
+            za, zb = zone_of_a[c], zone_of_b[c]
+            zones_a |= 1 << za
+            zones_b |= 1 << zb
+            mask_a &= ~zbits[za]
+            mask_b &= ~zbits[zb]
+        return True
+
+    def affected(seq: list[int], took_a: list[int], took_b: list[int], c: int, lo: int) -> int:
+        """The first copy from `lo` where c won against a head it has now passed (-1: none)."""
+        for j in range(lo, len(seq)):
+            if seq[j] == c:
+                ta, tb = took_a[j], took_b[j]
+                for d in passed:
+                    if not ((ta >> zone_of_a[d]) | (tb >> zone_of_b[d])) & 1:
+                        return j
+        return -1
+
+    def replay(period: list[int], n: int) -> tuple[int, int]:
+        """Place copies from n on by repeating `period`, a cycle of the groups.
+
+        A head that fills and moves past others (its key grew) changes a cycle only from
+        the first copy where it was taken with one of those among the candidates (they
+        would win now): before it every choice stays, so the cycle is walked again from
+        there on. Both the cycle under way and the period (the cycles after it) are fixed
+        up so. Returns the copies decided and 0 (`count` reached), -1 (a cell ran out) or,
+        when a walk finds no candidate, the copies of the cycle under way placed so far.
+        """
+        size = len(period)
+        na, nb = len(live_a), len(live_b)
+        took_a: list[int] = []
+        took_b: list[int] = []
+        zones_a = zones_b = 0
+        for i, c in enumerate(period):
+            if not i % na:
+                zones_a = 0
+            if not i % nb:
+                zones_b = 0
+            took_a.append(zones_a)
+            took_b.append(zones_b)
+            zones_a |= 1 << zone_of_a[c]
+            zones_b |= 1 << zone_of_b[c]
+        cycle, cycle_a, cycle_b = period, took_a, took_b
+        i = 0
+        while n < count:
+            c = cycle[i]
+            append(key_of[c])
+            n += 1
+            left_[c] -= 1
+            i += 1
+            if not left_[c]:
+                moved = advance(c)
+                if moved < 0:
+                    return n, -1
+                if moved:
+                    j = affected(period, took_a, took_b, c, 0)
+                    if cycle is period:
+                        if 0 <= j < i:  # the cycle under way keeps its copies before j
+                            cycle, cycle_a, cycle_b = period[:], took_a[:], took_b[:]
+                    if cycle is not period:
+                        jc = affected(cycle, cycle_a, cycle_b, c, i)
+                        if jc >= 0 and not walk(cycle, cycle_a, cycle_b, jc):
+                            return n, i % size
+                    if j >= 0 and not walk(period, took_a, took_b, j):
+                        return n, i % size
+            if i == size:
+                i = 0
+                cycle, cycle_a, cycle_b = period, took_a, took_b
+        return n, 0
+
     # Where the groups started, and the last time both started together in an even state
     # (the groups are then all live zones, whatever came before): from there on the picks
     # repeat while no head takes another bit (`version`), so one period is replayed.
@@ -227,46 +326,14 @@ def two_zone_prefix(
         if start_a != n or not even_a:
             continue
         if mark_version == version:
-            # The picks since the mark are one period: replay it while no head moves.
-            period = [cell_of[at] for at in out[mark:]]
-            size = len(period)
-            times: dict[int, int] = {}
-            for c in period:
-                times[c] = times.get(c, 0) + 1
-            # Whole periods in which no head fills: one list operation.
-            whole = min(min((left_[c] - 1) // m for c, m in times.items()), (count - n) // size)
-            if whole:
-                out.extend([key_of[c] for c in period] * whole)
-                n += whole * size
-                for c, m in times.items():
-                    left_[c] -= m * whole
-            # Then copy by copy, heads filling on the way. A head that moves past others (its
-            # key grew) changes the period only where it was taken with one of those among
-            # the candidates: they would win now. Elsewhere every choice stays.
-            learnt = pos[:]
-            steps: dict[int, list[int]] = {}
-            for j, c in enumerate(period):
-                steps.setdefault(c, []).append(allowed[j])
-            stopped = moved = i = 0
-            while n < count:
-                c = period[i]
-                append(key_of[c])
-                n += 1
-                left_[c] -= 1
-                if (not left_[c] and (moved := advance(c))
-                        and (moved < 0 or any((b >> learnt[d]) & 1
-                                              for b in steps[c] for d in passed))):  # fmt: skip
-                    stopped = i + 1  # copies of this period so far
-                    break
-                i += 1
-                if i == size:
-                    i = 0
-            if n == count:
-                break
-            if moved < 0:
-                break  # a cell ran out
-            # A head moved after `stopped` copies of a period: the groups started where the
-            # period did, then every len(live) copies; their masks from the copies since.
+            # The picks since the mark are one period: replay it, fixing it up where a head
+            # that moves changes it, until `count` (or a hand-over: see `replay`).
+            n, stopped = replay([cell_of[at] for at in out[mark:]], n)
+            if n == count or stopped < 0:
+                break  # done, or a cell ran out
+            # The period could not be fixed up after `stopped` copies of it: the groups
+            # started where the period did, then every len(live) copies; their masks from
+            # the copies since.
             version += 1
             begin = n - stopped
             start_a = begin + stopped // len(live_a) * len(live_a)
