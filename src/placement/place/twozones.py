@@ -252,14 +252,23 @@ def two_zone_prefix(
             zones_a |= 1 << zone_of_a[c]
             zones_b |= 1 << zone_of_b[c]
         cycle, cycle_a, cycle_b = period, took_a, took_b
-        i = 0
-        while n < count:
-            c = cycle[i]
-            append(key_of[c])
-            n += 1
-            left_[c] -= 1
-            i += 1
-            if not left_[c]:
+        i = 0  # copies of the cycle under way placed
+        while True:
+            todo = cycle[i:count - n + i]
+            done = len(out)
+            for c in todo:
+                append(key_of[c])
+                left_[c] -= 1
+                if not left_[c]:
+                    break
+            else:
+                c = -1  # no head filled
+            took = len(out) - done
+            n += took
+            i += took
+            if n == count:
+                return n, 0
+            if c >= 0:
                 moved = advance(c)
                 if moved < 0:
                     return n, -1
@@ -277,7 +286,6 @@ def two_zone_prefix(
             if i == size:
                 i = 0
                 cycle, cycle_a, cycle_b = period, took_a, took_b
-        return n, 0
 
     # Where the groups started, and the last time both started together in an even state
     # (the groups are then all live zones, whatever came before): from there on the picks
