@@ -188,33 +188,41 @@ def two_zone_prefix(
             mask |= zbits[zone_of[c]]
         return zones, every & ~mask
 
-    def walk(seq: list[int], took_a: list[int], took_b: list[int], j: int) -> bool:
-        """Redo the picks of one cycle from its copy j on, under the heads' order now.
+    def walk(seq: list[int], took_a: list[int], took_b: list[int], c: int, j: int) -> bool:
+        """Redo the picks of one cycle from its copy j on, c having moved past `passed`.
 
         `took_*[j]`: the zones the groups had taken before copy j, which are what its
-        candidates were. False when some pick finds no candidate (the masks stop there).
+        candidates were. Where the groups stand as they stood before, the old picks stand
+        again up to the next copy c won against a passed head: the walk goes on from there.
+        False when some pick finds no candidate (the masks stop there).
         """
         na, nb, size = len(live_a), len(live_b), len(seq)
         zones_a, mask_a = taken(seq, j, na, zone_of_a)
         zones_b, mask_b = taken(seq, j, nb, zone_of_b)
-        del seq[j:], took_a[j:], took_b[j:]
-        for i in range(j, size):
+        i, fresh = j, True
+        while i < size:
             if not i % na:
                 zones_a, mask_a = 0, every
             if not i % nb:
                 zones_b, mask_b = 0, every
+            if not fresh and zones_a == took_a[i] and zones_b == took_b[i]:
+                i = affected(seq, took_a, took_b, c, i)  # seq[i:] are the old picks
+                if i < 0:
+                    return True
+                zones_a, mask_a = taken(seq, i, na, zone_of_a)
+                zones_b, mask_b = taken(seq, i, nb, zone_of_b)
+            fresh = False
             both = mask_a & mask_b
             if not both:
                 return False
-            c = cell_at[(both & -both).bit_length() - 1]
-            seq.append(c)
-            took_a.append(zones_a)
-            took_b.append(zones_b)
-            za, zb = zone_of_a[c], zone_of_b[c]
+            d = cell_at[(both & -both).bit_length() - 1]
+            seq[i], took_a[i], took_b[i] = d, zones_a, zones_b
+            za, zb = zone_of_a[d], zone_of_b[d]
             zones_a |= 1 << za
             zones_b |= 1 << zb
             mask_a &= ~zbits[za]
             mask_b &= ~zbits[zb]
+            i += 1
         return True
 
     def affected(seq: list[int], took_a: list[int], took_b: list[int], c: int, lo: int) -> int:
@@ -279,9 +287,9 @@ def two_zone_prefix(
                             cycle, cycle_a, cycle_b = period[:], took_a[:], took_b[:]
                     if cycle is not period:
                         jc = affected(cycle, cycle_a, cycle_b, c, i)
-                        if jc >= 0 and not walk(cycle, cycle_a, cycle_b, jc):
+                        if jc >= 0 and not walk(cycle, cycle_a, cycle_b, c, jc):
                             return n, i % size
-                    if j >= 0 and not walk(period, took_a, took_b, j):
+                    if j >= 0 and not walk(period, took_a, took_b, c, j):
                         return n, i % size
             if i == size:
                 i = 0
