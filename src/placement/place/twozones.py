@@ -262,7 +262,10 @@ def two_zone_prefix(
         cycle, cycle_a, cycle_b = period, took_a, took_b
         i = 0  # copies of the cycle under way placed
         while True:
-            todo = cycle[i:count - n + i]
+            # The cycle under way, then a few periods: one loop until a head fills.
+            todo = cycle[i:] + period * 4
+            if len(todo) > count - n:
+                del todo[count - n:]
             done = len(out)
             for c in todo:
                 append(key_of[c])
@@ -273,9 +276,12 @@ def two_zone_prefix(
                 c = -1  # no head filled
             took = len(out) - done
             n += took
-            i += took
             if n == count:
                 return n, 0
+            i += took
+            if i >= size:  # the cycle under way ended: periods since
+                i = (i - size) % size
+                cycle, cycle_a, cycle_b = period, took_a, took_b
             if c >= 0:
                 moved = advance(c)
                 if moved < 0:
@@ -288,20 +294,15 @@ def two_zone_prefix(
                     if cycle is not period:
                         jc = affected(cycle, cycle_a, cycle_b, c, i)
                         if jc >= 0 and not walk(cycle, cycle_a, cycle_b, c, jc):
-                            return n, i % size
+                            return n, i
                     if j >= 0 and not walk(period, took_a, took_b, c, j):
-                        return n, i % size
-            if i == size:
-                i = 0
-                cycle, cycle_a, cycle_b = period, took_a, took_b
+                        return n, i
 
     # Where the groups started, and the last time both started together in an even state
     # (the groups are then all live zones, whatever came before): from there on the picks
     # repeat while no head takes another bit (`version`), so one period is replayed.
     start_a = start_b = n = 0
     mark, mark_version, version = -1, -1, 0
-    allowed: list[int] = []  # each copy's candidates (as bits) since the mark
-    trace = allowed.append
     # Local names for the loop (the closures above change these lists in place).
     bits, at_bit, zones_a, zones_b, left_ = zbits, cell_at, zone_of_a, zone_of_b, left
     while n < count:
@@ -310,7 +311,6 @@ def two_zone_prefix(
             break  # the best cell is outside the two groups' intersection
         c = at_bit[(both & -both).bit_length() - 1]
         append(key_of[c])
-        trace(both)
         n += 1
         mask_a &= ~bits[zones_a[c]]
         mask_b &= ~bits[zones_b[c]]
@@ -359,7 +359,6 @@ def two_zone_prefix(
             mark_version = -1
             continue
         mark, mark_version = n, version
-        allowed.clear()
     n_keys = len(key)
     row_of_key = np.empty(n_keys, dtype=np.int64)
     row_of_key[key] = np.arange(n_keys, dtype=np.int64)
