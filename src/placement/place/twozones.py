@@ -65,8 +65,12 @@ def two_zone_prefix(
     small = np.int16 if len(codes) < 2**15 else np.int64
     by_cell = np.argsort(cell_of_row.astype(small), kind="stable")
     ends = np.cumsum(np.bincount(cell_of_row, minlength=len(codes)))[:-1]
-    seq = [part.tolist() for part in np.split(key[rows][by_cell], ends)]
-    copies = [part.tolist() for part in np.split(np.minimum(k[rows][by_cell], count), ends)]
+    # One list each, sliced per cell: a split and a tolist per cell cost more.
+    cuts = [0, *ends.tolist(), len(rows)]
+    keys_in_cells: list[int] = key[rows][by_cell].tolist()
+    copies_in_cells: list[int] = np.minimum(k[rows][by_cell], count).tolist()
+    seq = [keys_in_cells[lo:hi] for lo, hi in zip(cuts, cuts[1:])]
+    copies = [copies_in_cells[lo:hi] for lo, hi in zip(cuts, cuts[1:])]
     n_cells = len(seq)
     zone_of_a = (codes // n_b).tolist()
     zone_of_b = (n_a + codes % n_b).tolist()  # one list of zone masks: A zones, then B zones
@@ -120,7 +124,6 @@ def two_zone_prefix(
         every |= zbits[z]
     cell_of_key = np.zeros(len(key), dtype=np.int64)
     cell_of_key[key[rows]] = cell_of_row
-    cell_of = cell_of_key.tolist()
     out: list[int] = []
     append = out.append
 
@@ -176,8 +179,8 @@ def two_zone_prefix(
             mask = 0
             for z in group:
                 mask |= zbits[z]
-        for at in out[start:]:
-            mask &= ~zbits[zone_of[cell_of[at]]]
+        for c in cell_of_key[out[start:]].tolist():
+            mask &= ~zbits[zone_of[c]]
         return mask
 
     def taken(seq: list[int], upto: int, size: int, zone_of: list[int]) -> tuple[int, int]:
@@ -344,7 +347,7 @@ def two_zone_prefix(
         if mark_version == version:
             # The picks since the mark are one period: replay it, fixing it up where a head
             # that moves changes it, until `count` (or a hand-over: see `replay`).
-            n, stopped = replay([cell_of[at] for at in out[mark:]], n)
+            n, stopped = replay(cell_of_key[out[mark:]].tolist(), n)
             if n == count or stopped < 0:
                 break  # done, or a cell ran out
             # The period could not be fixed up after `stopped` copies of it: the groups
