@@ -16,9 +16,14 @@ head that fills and moves on usually takes a free bit between its new neighbours
 least K is the lowest bit set in `A & B`: a few integer operations per copy.
 
 Once every zone stands at one level and both groups start together, the picks are a function
-of the bit order alone: the copies until the next such point form a *period*, replayed as
-long as no head takes another bit (whole periods at once while no head fills: a task that
-reserves nothing never fills one).
+of the heads' order alone: the copies until the next such point form a *period* (a cycle of
+the groups), replayed from then on, in one loop until a head fills (whole periods at once
+after five cycles without one: a task that reserves nothing never fills one). A head that
+fills and moves past others (its key grew) changes a cycle only from the first copy where it
+was taken with one of those among its candidates: the cycle under way and the period are
+walked again from there, and only until the groups stand as they stood before (then the old
+picks stand again). Each pick's candidates are kept as the zones its groups had taken, which
+no move or renumbering changes.
 
 When that intersection is empty (the best cell lies in a B zone above the lowest level, or
 lacks B), or a cell runs out of instances, the masks no longer describe the choice: the
@@ -29,6 +34,8 @@ would take its turns on them: such inputs are left to the event loop from the st
 """
 
 from __future__ import annotations
+
+from itertools import pairwise
 
 import numpy as np
 import numpy.typing as npt
@@ -69,8 +76,8 @@ def two_zone_prefix(
     cuts = [0, *ends.tolist(), len(rows)]
     keys_in_cells: list[int] = key[rows][by_cell].tolist()
     copies_in_cells: list[int] = np.minimum(k[rows][by_cell], count).tolist()
-    seq = [keys_in_cells[lo:hi] for lo, hi in zip(cuts, cuts[1:])]
-    copies = [copies_in_cells[lo:hi] for lo, hi in zip(cuts, cuts[1:])]
+    seq = [keys_in_cells[lo:hi] for lo, hi in pairwise(cuts)]
+    copies = [copies_in_cells[lo:hi] for lo, hi in pairwise(cuts)]
     n_cells = len(seq)
     zone_of_a = (codes // n_b).tolist()
     zone_of_b = (n_a + codes % n_b).tolist()  # one list of zone masks: A zones, then B zones
@@ -264,6 +271,7 @@ def two_zone_prefix(
             zones_b |= 1 << zone_of_b[c]
         cycle, cycle_a, cycle_b = period, took_a, took_b
         i = 0  # copies of the cycle under way placed
+        extend = out.extend
         while True:
             # The cycle under way, then a few periods: one loop until a head fills.
             todo = cycle[i:] + period * 4
@@ -285,15 +293,29 @@ def two_zone_prefix(
             if i >= size:  # the cycle under way ended: periods since
                 i = (i - size) % size
                 cycle, cycle_a, cycle_b = period, took_a, took_b
-            if c >= 0:
+            if c < 0:
+                # No head filled in five cycles (a task reserving nothing never fills one):
+                # the whole periods before the next fill at once.
+                times: dict[int, int] = {}
+                for c in period:
+                    times[c] = times.get(c, 0) + 1
+                whole = min(min((left_[c] - 1) // m for c, m in times.items()), (count - n) // size)
+                if whole:
+                    extend([key_of[c] for c in period] * whole)
+                    n += whole * size
+                    for c, m in times.items():
+                        left_[c] -= m * whole
+                    if n == count:
+                        return n, 0
+            else:
                 moved = advance(c)
                 if moved < 0:
                     return n, -1
                 if moved:
                     j = affected(period, took_a, took_b, c, 0)
-                    if cycle is period:
-                        if 0 <= j < i:  # the cycle under way keeps its copies before j
-                            cycle, cycle_a, cycle_b = period[:], took_a[:], took_b[:]
+                    if cycle is period and 0 <= j < i:
+                        # The cycle under way keeps its copies before j: fixed up apart.
+                        cycle, cycle_a, cycle_b = period[:], took_a[:], took_b[:]
                     if cycle is not period:
                         jc = affected(cycle, cycle_a, cycle_b, c, i)
                         if jc >= 0 and not walk(cycle, cycle_a, cycle_b, c, jc):
