@@ -138,3 +138,23 @@ def test_masks_decide_every_copy_of_a_full_grid() -> None:
     ]
     rows = np.arange(n, dtype=np.int64)
     assert done.tolist() == order.order_events(rows, k, cols, count, fast=False).tolist()
+
+
+def test_period_fix_ups_on_grids_with_holes_equal_the_event_loop() -> None:
+    # Many heads fill and move past others, so the replayed period is fixed up again and
+    # again; a missing cell makes some fix-up walk find no candidate (a hand-over to the
+    # copy-by-copy walk, then to the event loop). Each grid shape against the event loop.
+    for n_a, n_b, hole in ((3, 4, None), (3, 4, (1, 2)), (2, 3, (0, 0)), (4, 6, (3, 5))):
+        rng = np.random.default_rng(n_a * 10 + n_b)
+        n, count = 400, 1500
+        zone_a, zone_b = rng.integers(0, n_a, n), rng.integers(0, n_b, n)
+        if hole is not None:
+            zone_b[(zone_a == hole[0]) & (zone_b == hole[1])] = (hole[1] + 1) % n_b
+        k = rng.integers(1, 9, n).astype(np.int64)
+        cols = [
+            order.Column(order.ZONE, zone_a, levels=np.zeros(n_a + 1, dtype=np.int64), missing=n_a),
+            order.Column(order.ZONE, zone_b, levels=np.zeros(n_b + 1, dtype=np.int64), missing=n_b),
+        ]
+        rows = np.arange(n, dtype=np.int64)
+        fast = order.order_events(rows, k, cols, count)
+        assert fast.tolist() == order.order_events(rows, k, cols, count, fast=False).tolist()

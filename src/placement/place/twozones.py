@@ -16,9 +16,14 @@ head that fills and moves on usually takes a free bit between its new neighbours
 least K is the lowest bit set in `A & B`: a few integer operations per copy.
 
 Once every zone stands at one level and both groups start together, the picks are a function
-of the bit order alone: the copies until the next such point form a *period*, replayed as
-long as no head takes another bit (whole periods at once while no head fills: a task that
-reserves nothing never fills one).
+of the heads' order alone: the copies until the next such point form a *period* (a cycle of
+the groups), replayed from then on, in one loop until a head fills (whole periods at once
+after five cycles without one: a task that reserves nothing never fills one). A head that
+fills and moves past others (its key grew) changes a cycle only from the first copy where it
+was taken with one of those among its candidates: the cycle under way and the period are
+walked again from there, and only until the groups stand as they stood before (then the old
+picks stand again). Each pick's candidates are kept as the zones its groups had taken, which
+no move or renumbering changes.
 
 When that intersection is empty (the best cell lies in a B zone above the lowest level, or
 lacks B), or a cell runs out of instances, the masks no longer describe the choice: the
@@ -29,6 +34,8 @@ would take its turns on them: such inputs are left to the event loop from the st
 """
 
 from __future__ import annotations
+
+from itertools import pairwise
 
 import numpy as np
 import numpy.typing as npt
@@ -65,8 +72,12 @@ def two_zone_prefix(
     small = np.int16 if len(codes) < 2**15 else np.int64
     by_cell = np.argsort(cell_of_row.astype(small), kind="stable")
     ends = np.cumsum(np.bincount(cell_of_row, minlength=len(codes)))[:-1]
-    seq = [part.tolist() for part in np.split(key[rows][by_cell], ends)]
-    copies = [part.tolist() for part in np.split(np.minimum(k[rows][by_cell], count), ends)]
+    # One list each, sliced per cell: a split and a tolist per cell cost more.
+    cuts = [0, *ends.tolist(), len(rows)]
+    keys_in_cells: list[int] = key[rows][by_cell].tolist()
+    copies_in_cells: list[int] = np.minimum(k[rows][by_cell], count).tolist()
+    seq = [keys_in_cells[lo:hi] for lo, hi in pairwise(cuts)]
+    copies = [copies_in_cells[lo:hi] for lo, hi in pairwise(cuts)]
     n_cells = len(seq)
     zone_of_a = (codes // n_b).tolist()
     zone_of_b = (n_a + codes % n_b).tolist()  # one list of zone masks: A zones, then B zones
@@ -120,7 +131,6 @@ def two_zone_prefix(
         every |= zbits[z]
     cell_of_key = np.zeros(len(key), dtype=np.int64)
     cell_of_key[key[rows]] = cell_of_row
-    cell_of = cell_of_key.tolist()
     out: list[int] = []
     append = out.append
 
@@ -176,17 +186,148 @@ def two_zone_prefix(
             mask = 0
             for z in group:
                 mask |= zbits[z]
-        for at in out[start:]:
-            mask &= ~zbits[zone_of[cell_of[at]]]
+        for c in cell_of_key[out[start:]].tolist():
+            mask &= ~zbits[zone_of[c]]
         return mask
+
+    def taken(seq: list[int], upto: int, size: int, zone_of: list[int]) -> tuple[int, int]:
+        """The zones (as bits of zone numbers) the group open at `upto` took, and its mask."""
+        zones = mask = 0
+        for c in seq[upto - upto % size:upto]:
+            zones |= 1 << zone_of[c]
+            mask |= zbits[zone_of[c]]
+        return zones, every & ~mask
+
+    def walk(seq: list[int], took_a: list[int], took_b: list[int], c: int, j: int) -> bool:
+        """Redo the picks of one cycle from its copy j on, c having moved past `passed`.
+
+        `took_*[j]`: the zones the groups had taken before copy j, which are what its
+        candidates were. Where the groups stand as they stood before, the old picks stand
+        again up to the next copy c won against a passed head: the walk goes on from there.
+        False when some pick finds no candidate (the masks stop there).
+        """
+        na, nb, size = len(live_a), len(live_b), len(seq)
+        zones_a, mask_a = taken(seq, j, na, zone_of_a)
+        zones_b, mask_b = taken(seq, j, nb, zone_of_b)
+        i, fresh = j, True
+        while i < size:
+            if not i % na:
+                zones_a, mask_a = 0, every
+            if not i % nb:
+                zones_b, mask_b = 0, every
+            if not fresh and zones_a == took_a[i] and zones_b == took_b[i]:
+                i = affected(seq, took_a, took_b, c, i)  # seq[i:] are the old picks
+                if i < 0:
+                    return True
+                zones_a, mask_a = taken(seq, i, na, zone_of_a)
+                zones_b, mask_b = taken(seq, i, nb, zone_of_b)
+            fresh = False
+            both = mask_a & mask_b
+            if not both:
+                return False
+            d = cell_at[(both & -both).bit_length() - 1]
+            seq[i], took_a[i], took_b[i] = d, zones_a, zones_b
+            za, zb = zone_of_a[d], zone_of_b[d]
+            zones_a |= 1 << za
+            zones_b |= 1 << zb
+            mask_a &= ~zbits[za]
+            mask_b &= ~zbits[zb]
+            i += 1
+        return True
+
+    def affected(seq: list[int], took_a: list[int], took_b: list[int], c: int, lo: int) -> int:
+        """The first copy from `lo` where c won against a head it has now passed (-1: none)."""
+        for j in range(lo, len(seq)):
+            if seq[j] == c:
+                ta, tb = took_a[j], took_b[j]
+                for d in passed:
+                    if not ((ta >> zone_of_a[d]) | (tb >> zone_of_b[d])) & 1:
+                        return j
+        return -1
+
+    def replay(period: list[int], n: int) -> tuple[int, int]:
+        """Place copies from n on by repeating `period`, a cycle of the groups.
+
+        A head that fills and moves past others (its key grew) changes a cycle only from
+        the first copy where it was taken with one of those among the candidates (they
+        would win now): before it every choice stays, so the cycle is walked again from
+        there on. Both the cycle under way and the period (the cycles after it) are fixed
+        up so. Returns the copies decided and 0 (`count` reached), -1 (a cell ran out) or,
+        when a walk finds no candidate, the copies of the cycle under way placed so far.
+        """
+        size = len(period)
+        na, nb = len(live_a), len(live_b)
+        took_a: list[int] = []
+        took_b: list[int] = []
+        zones_a = zones_b = 0
+        for i, c in enumerate(period):
+            if not i % na:
+                zones_a = 0
+            if not i % nb:
+                zones_b = 0
+            took_a.append(zones_a)
+            took_b.append(zones_b)
+            zones_a |= 1 << zone_of_a[c]
+            zones_b |= 1 << zone_of_b[c]
+        cycle, cycle_a, cycle_b = period, took_a, took_b
+        i = 0  # copies of the cycle under way placed
+        extend = out.extend
+        while True:
+            # The cycle under way, then a few periods: one loop until a head fills.
+            todo = cycle[i:] + period * 4
+            if len(todo) > count - n:
+                del todo[count - n:]
+            done = len(out)
+            for c in todo:
+                append(key_of[c])
+                left_[c] -= 1
+                if not left_[c]:
+                    break
+            else:
+                c = -1  # no head filled
+            took = len(out) - done
+            n += took
+            if n == count:
+                return n, 0
+            i += took
+            if i >= size:  # the cycle under way ended: periods since
+                i = (i - size) % size
+                cycle, cycle_a, cycle_b = period, took_a, took_b
+            if c < 0:
+                # No head filled in five cycles (a task reserving nothing never fills one):
+                # the whole periods before the next fill at once.
+                times: dict[int, int] = {}
+                for c in period:
+                    times[c] = times.get(c, 0) + 1
+                whole = min(min((left_[c] - 1) // m for c, m in times.items()), (count - n) // size)
+                if whole:
+                    extend([key_of[c] for c in period] * whole)
+                    n += whole * size
+                    for c, m in times.items():
+                        left_[c] -= m * whole
+                    if n == count:
+                        return n, 0
+            else:
+                moved = advance(c)
+                if moved < 0:
+                    return n, -1
+                if moved:
+                    j = affected(period, took_a, took_b, c, 0)
+                    if cycle is period and 0 <= j < i:
+                        # The cycle under way keeps its copies before j: fixed up apart.
+                        cycle, cycle_a, cycle_b = period[:], took_a[:], took_b[:]
+                    if cycle is not period:
+                        jc = affected(cycle, cycle_a, cycle_b, c, i)
+                        if jc >= 0 and not walk(cycle, cycle_a, cycle_b, c, jc):
+                            return n, i
+                    if j >= 0 and not walk(period, took_a, took_b, c, j):
+                        return n, i
 
     # Where the groups started, and the last time both started together in an even state
     # (the groups are then all live zones, whatever came before): from there on the picks
     # repeat while no head takes another bit (`version`), so one period is replayed.
     start_a = start_b = n = 0
     mark, mark_version, version = -1, -1, 0
-    allowed: list[int] = []  # each copy's candidates (as bits) since the mark
-    trace = allowed.append
     # Local names for the loop (the closures above change these lists in place).
     bits, at_bit, zones_a, zones_b, left_ = zbits, cell_at, zone_of_a, zone_of_b, left
     while n < count:
@@ -195,7 +336,6 @@ def two_zone_prefix(
             break  # the best cell is outside the two groups' intersection
         c = at_bit[(both & -both).bit_length() - 1]
         append(key_of[c])
-        trace(both)
         n += 1
         mask_a &= ~bits[zones_a[c]]
         mask_b &= ~bits[zones_b[c]]
@@ -227,46 +367,14 @@ def two_zone_prefix(
         if start_a != n or not even_a:
             continue
         if mark_version == version:
-            # The picks since the mark are one period: replay it while no head moves.
-            period = [cell_of[at] for at in out[mark:]]
-            size = len(period)
-            times: dict[int, int] = {}
-            for c in period:
-                times[c] = times.get(c, 0) + 1
-            # Whole periods in which no head fills: one list operation.
-            whole = min(min((left_[c] - 1) // m for c, m in times.items()), (count - n) // size)
-            if whole:
-                out.extend([key_of[c] for c in period] * whole)
-                n += whole * size
-                for c, m in times.items():
-                    left_[c] -= m * whole
-            # Then copy by copy, heads filling on the way. A head that moves past others (its
-            # key grew) changes the period only where it was taken with one of those among
-            # the candidates: they would win now. Elsewhere every choice stays.
-            learnt = pos[:]
-            steps: dict[int, list[int]] = {}
-            for j, c in enumerate(period):
-                steps.setdefault(c, []).append(allowed[j])
-            stopped = moved = i = 0
-            while n < count:
-                c = period[i]
-                append(key_of[c])
-                n += 1
-                left_[c] -= 1
-                if (not left_[c] and (moved := advance(c))
-                        and (moved < 0 or any((b >> learnt[d]) & 1
-                                              for b in steps[c] for d in passed))):  # fmt: skip
-                    stopped = i + 1  # copies of this period so far
-                    break
-                i += 1
-                if i == size:
-                    i = 0
-            if n == count:
-                break
-            if moved < 0:
-                break  # a cell ran out
-            # A head moved after `stopped` copies of a period: the groups started where the
-            # period did, then every len(live) copies; their masks from the copies since.
+            # The picks since the mark are one period: replay it, fixing it up where a head
+            # that moves changes it, until `count` (or a hand-over: see `replay`).
+            n, stopped = replay(cell_of_key[out[mark:]].tolist(), n)
+            if n == count or stopped < 0:
+                break  # done, or a cell ran out
+            # The period could not be fixed up after `stopped` copies of it: the groups
+            # started where the period did, then every len(live) copies; their masks from
+            # the copies since.
             version += 1
             begin = n - stopped
             start_a = begin + stopped // len(live_a) * len(live_a)
@@ -276,7 +384,6 @@ def two_zone_prefix(
             mark_version = -1
             continue
         mark, mark_version = n, version
-        allowed.clear()
     n_keys = len(key)
     row_of_key = np.empty(n_keys, dtype=np.int64)
     row_of_key[key] = np.arange(n_keys, dtype=np.int64)
