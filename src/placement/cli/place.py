@@ -185,7 +185,8 @@ def run(args: argparse.Namespace, out: Output) -> int:
         args.parser.error("--service and --service-file: give one")
     if not (args.service or args.task_definition):
         args.parser.error("--task-definition is required (or --cluster with --service)")
-    check_one_stdin(args.inventory, args.tasks, args.task_definition, args.service_file)
+    check_one_stdin(args.inventory, args.tasks, args.task_definition, args.service_file,
+                    *args.template)  # fmt: skip
     inventory = load_inventory(args, out, tasks_matter=True)
     if args.service or args.service_file:
         request = _service_request(args, out, inventory)
