@@ -26,6 +26,7 @@ from placement import (
     Op,
     Or,
     PlacementError,
+    PlacementSyntaxError,
     Subject,
     SubjectKind,
     TranslationError,
@@ -123,3 +124,11 @@ def test_huge_gt_bounds_are_refused_cleanly(rule: dict[str, Any]) -> None:
         translate(rule, to="ecs")
     with pytest.raises(PlacementError, match="needs an integer value"):
         node_affinity(rule)
+
+
+@pytest.mark.parametrize("text", ["", "   ", "\n"])
+def test_empty_ecs_text_is_a_syntax_error_not_a_hint_to_match_everything(text: str) -> None:
+    # Before the fix: "'' is not ECS text but reads as a Kubernetes label selector: say
+    # source='k8s'", steering an empty rule (an unset shell variable) to the match-all selector.
+    with pytest.raises(PlacementSyntaxError, match="unexpected end of expression"):
+        translate(text, to="k8s")
