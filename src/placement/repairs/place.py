@@ -23,6 +23,7 @@ from ..errors import PlacementInputError
 from ..inventory import Inventory
 from ..ops.templates import TemplateRefusedError
 from ..ops.whatif import (
+    MAX_LIMIT,
     _Fresh,
     _Grown,
     _reads_identity,
@@ -391,6 +392,10 @@ class _Finder:
             return self.add("add-instances", summary, {"instances": k}, inventory=grown, size=k)
 
         k = self._instances_counted(fresh)
+        if k is not None and k > MAX_LIMIT:
+            # Past the most `instances_needed` may add: verifying would build k instances
+            # (hundreds of millions for a count near 2**31), so there is no such fix.
+            return
         if k is not None and add(k) >= p.count:
             return
         if k is not None and self.fixes and self.fixes[-1].kind == "add-instances":
