@@ -132,3 +132,29 @@ def test_empty_ecs_text_is_a_syntax_error_not_a_hint_to_match_everything(text: s
     # source='k8s'", steering an empty rule (an unset shell variable) to the match-all selector.
     with pytest.raises(PlacementSyntaxError, match="unexpected end of expression"):
         translate(text, to="k8s")
+
+
+JSON = st.recursive(
+    st.none() | st.booleans() | st.integers() | st.floats(allow_nan=True)
+    | st.sampled_from(["", "a", "In", "NotIn", "Gt", "Exists", "metadata.name", "1" * 50, "k=v",
+                       "attribute:a == b", "a in (x)", "${attr.x}", "=", "regexp"])
+    | st.text(max_size=8),
+    lambda inner: st.lists(inner, max_size=3)
+    | st.dictionaries(
+        st.sampled_from(["nodeSelectorTerms", "matchExpressions", "matchFields", "matchLabels",
+                         "key", "operator", "values", "attribute", "value", "x"]),
+        inner, max_size=4),
+    max_leaves=12,
+)  # fmt: skip
+
+
+@settings(max_examples=examples(2.0))
+@given(JSON, st.sampled_from(["ecs", "k8s", "nomad"]), st.sampled_from([None, "ecs", "k8s"]))
+def test_any_json_shape_translates_or_raises_a_placement_error(
+    rule: Any, to: str, source: str | None
+) -> None:
+    try:
+        t = translate(rule, to=to, source=source)
+    except PlacementError:
+        return
+    assert t.to == to and isinstance(t.exact, bool)
