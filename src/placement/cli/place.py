@@ -191,7 +191,7 @@ def run(args: argparse.Namespace, out: Output) -> int:
     if not (args.service or args.task_definition or args.task_group or args.pod):
         args.parser.error("--task-definition is required (or --cluster with --service)")
     check_one_stdin(args.inventory, args.tasks, args.task_definition, args.service_file,
-                    args.task_group)  # fmt: skip
+                    args.task_group, getattr(args, "pod", None), *args.template)  # fmt: skip
     inventory = load_inventory(args, out, tasks_matter=not args.nomad_nodes)
     if args.task_group:  # Nomad (docs/nomad.md)
         request = file_request(args, out, inventory, None, default_count=1,

@@ -163,8 +163,12 @@ def requirement(
     if op in ("gt", "lt"):
         if len(items) != 1:
             raise PlacementInputError(f"{where}: operator {operator} needs exactly one value")
-        if not isinstance(items[0], str) or not re.fullmatch(INT_PATTERN, items[0]) or not (
-            INT64_MIN <= int(items[0]) <= INT64_MAX
+        # The length check comes first: int() of thousands of digits raises ValueError.
+        if (
+            not isinstance(items[0], str)
+            or len(items[0]) > 40
+            or not re.fullmatch(INT_PATTERN, items[0])
+            or not INT64_MIN <= int(items[0]) <= INT64_MAX
         ):
             raise PlacementInputError(
                 f"{where}: operator {operator} needs an integer value, got {shown(items[0])}"

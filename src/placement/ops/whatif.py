@@ -28,6 +28,7 @@ from ..place.api import place
 from ..place.capacity import MAX_PLACED, UNLIMITED, capacities, counted_capacities
 from ..place.inputs import check_inputs as _place_inputs
 from ..place.masks import constraint_rules, first_reasons, reason_masks
+from ..place.names import names_checked
 from ..place.providers import (
     ProviderFailure,
     ProviderItem,
@@ -465,7 +466,11 @@ def instances_needed(
     `instances` is their total and `by_provider` the count per provider. Constraints that
     couple providers (`maxPer`, `topologySpread`, a user's rule) are refused with a strategy.
     """
-    rules, chain = _place_inputs(inventory, task, _count(count, "count"), constraints, strategy)
+    fresh = _template_list(templates)
+    # A rule may name an attribute only the templates have (the reason to add them): no warning.
+    known = {name for template in fresh for name in template.attributes}
+    rules, chain = _place_inputs(inventory, task, _count(count, "count"), constraints, strategy,
+                                 known=known)  # fmt: skip
     limit = _count(limit, "limit")
     if limit > MAX_LIMIT:
         raise PlacementInputError(f"limit must be at most MAX_LIMIT ({MAX_LIMIT:,}), got {limit:,}")
@@ -474,12 +479,11 @@ def instances_needed(
             f"count must be at most MAX_PLACED ({MAX_PLACED:,}) copies placed in one call, "
             f"got {count:,}"
         )
-    if capacity_provider_strategy is not None:
-        items = provider_strategy(capacity_provider_strategy)
-        return _provider_needed(inventory, task, count, _template_list(templates), rules, chain,
-                                limit, items)  # fmt: skip
-    return _needed(inventory, task, count, _Fresh(inventory, _template_list(templates)), rules,
-                   chain, limit)  # fmt: skip
+    with names_checked():  # the placements tried below check the same rules again
+        if capacity_provider_strategy is not None:
+            items = provider_strategy(capacity_provider_strategy)
+            return _provider_needed(inventory, task, count, fresh, rules, chain, limit, items)
+        return _needed(inventory, task, count, _Fresh(inventory, fresh), rules, chain, limit)
 
 
 def _needed(

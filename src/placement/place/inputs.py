@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from typing import Any
 
 from ..errors import PlacementInputError
@@ -32,9 +33,14 @@ rest fail, which costs nothing per copy) and refused up front otherwise."""
 
 
 def check_inputs(
-    inventory: Any, task: Any, count: Any, constraints: Any, strategy: Any, seed: Any = None
+    inventory: Any, task: Any, count: Any, constraints: Any, strategy: Any, seed: Any = None,
+    *, known: Collection[str] = (),
 ) -> tuple[tuple[Constraint, ...], tuple[Strategy, ...]]:
-    """Check every argument of `place`/`rank` and read the rules; nothing is trusted yet."""
+    """Check every argument of `place`/`rank` and read the rules; nothing is trusted yet.
+
+    `known`: attribute names that exist besides the inventory's (templates' attributes): a
+    rule naming one is not warned about (`names.warn_unknown_attributes`).
+    """
     if not isinstance(inventory, Inventory):
         raise PlacementInputError(f"inventory must be an Inventory, got {shown(inventory)}")
     if not isinstance(task, TaskSpec):
@@ -51,7 +57,7 @@ def check_inputs(
             f"{len(rules) + len(task.constraints)}"
         )
     chain = strategy_from(strategy)
-    warn_unknown_attributes(inventory, (*task.constraints, *rules, *chain))
+    warn_unknown_attributes(inventory, (*task.constraints, *rules, *chain), known)
     return rules, chain
 
 

@@ -18,17 +18,32 @@ from __future__ import annotations
 import difflib
 import sys
 import warnings
-from collections.abc import Iterator, Sequence
+from collections.abc import Collection, Iterator, Sequence
+from contextlib import contextmanager
+from contextvars import ContextVar
 
 from ..errors import UnknownAttributeWarning
 from ..inventory import Inventory
 from ..syntax.ast import Comparison, Expression, Op, SubjectKind
 from ..text import shorten
 
-__all__ = ["named_attributes", "warn_unknown_attributes", "nearest"]
+__all__ = ["named_attributes", "warn_unknown_attributes", "nearest", "names_checked"]
 
 _EXISTENCE = (Op.EXISTS, Op.NOT_EXISTS)
 _PACKAGE = __name__.split(".")[0]
+# Set while a question that checked its names once runs the placements it is made of: their
+# own checks would warn again, and without what the question knows (its templates' names).
+_CHECKED: ContextVar[bool] = ContextVar("placement_names_checked", default=False)
+
+
+@contextmanager
+def names_checked() -> Iterator[None]:
+    """Inside: the caller's rules were checked (and warned about) once; inner checks are quiet."""
+    token = _CHECKED.set(True)
+    try:
+        yield
+    finally:
+        _CHECKED.reset(token)
 
 
 def _expression_names(expr: Expression) -> Iterator[str]:
@@ -78,22 +93,25 @@ def _caller_level() -> int:
     return level
 
 
-def warn_unknown_attributes(inventory: Inventory, rules: Sequence[object]) -> None:
+def warn_unknown_attributes(
+    inventory: Inventory, rules: Sequence[object], also: Collection[str] = ()
+) -> None:
     """One `UnknownAttributeWarning` per attribute named in `rules` that no instance has.
 
-    Nothing for an empty inventory (no instance to compare with).
+    Nothing for an empty inventory (no instance to compare with). `also`: attribute names the
+    question brings besides the inventory's (the templates of instances it may add), known too.
     """
-    if not len(inventory):
+    if _CHECKED.get() or not len(inventory):
         return
     have = inventory.attributes
     missing: dict[str, object] = {}
     for rule in rules:
         for name in named_attributes(rule):
-            if name not in have and name not in missing:
+            if name not in have and name not in also and name not in missing:
                 missing[name] = rule
     if not missing:
         return
-    known = sorted(have)
+    known = sorted({*have, *also})
     level = _caller_level()
     for name, rule in missing.items():
         close = nearest(name, known)

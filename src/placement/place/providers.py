@@ -105,6 +105,9 @@ def _amount(item: Mapping[str, Any], key: str, top: int, position: int) -> int:
     return value
 
 
+_ITEM_KEYS = frozenset({"capacityProvider", "base", "weight"})
+
+
 def provider_strategy(value: Any) -> tuple[ProviderItem, ...]:
     """A capacity provider strategy, checked (ECS's limits): `PlacementInputError` if bad.
 
@@ -124,6 +127,13 @@ def provider_strategy(value: Any) -> tuple[ProviderItem, ...]:
         if not isinstance(raw, Mapping):
             raise PlacementInputError(
                 f"capacity provider strategy item {position}: expected an object, got {shown(raw)}"
+            )
+        unknown = sorted(str(key) for key in raw if key not in _ITEM_KEYS)
+        if unknown:
+            # ECS refuses them too; read as absent, a misspelt `wieght` would silently be 0.
+            raise PlacementInputError(
+                f"capacity provider strategy item {position}: unknown field {shown(unknown[0])}"
+                ": an item has capacityProvider, base and weight"
             )
         name = raw.get("capacityProvider")
         if not isinstance(name, str) or not name:

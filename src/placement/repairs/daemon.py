@@ -9,11 +9,20 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Any
 
+import numpy as np
+
 from ..inventory import Inventory
 from ..ops.daemon import DaemonResult, decide_daemon
 from ..place.task import TaskSpec
 from ..rules.read import constraints_from
-from .place import dynamic_change, resized, taken_ports, without_ports
+from .place import (
+    dynamic_change,
+    out_of_service,
+    resized,
+    returned_to_service,
+    taken_ports,
+    without_ports,
+)
 from .result import Fix, Repair
 
 __all__ = ["repair_daemon"]
@@ -26,7 +35,8 @@ def repair_daemon(
 
     `requested` is the instances that need the daemon (those that take it plus its failures),
     `placed` those that take it. Fixes: the task's CPU or memory lowered to the largest amount
-    that lets the most of them take it, and each taken host port made dynamic. Each fix's
+    that lets the most of them take it, each taken host port made dynamic, and the DRAINING or
+    disconnected ones returned to service (those that then take it). Each fix's
     `instances` are the ARNs that could run the daemon after the change and could not before.
     A non-empty `strategy` is refused, as `place_daemon` refuses it.
     """
@@ -38,17 +48,18 @@ def repair_daemon(
         return Repair("daemon", requested, len(before.placements), ())
     had = set(before.placements)
 
-    def decide(changed: TaskSpec) -> DaemonResult:
-        return decide_daemon(inventory, changed, rules, None)
+    def decide(changed: TaskSpec, where: Inventory = inventory) -> DaemonResult:
+        return decide_daemon(where, changed, rules, None)
 
-    def fix(kind: str, summary: str, change: dict[str, Any], changed: TaskSpec, size: int) -> None:
-        after = decide(changed)
+    def fix(kind: str, summary: str, change: dict[str, Any], changed: TaskSpec, size: int,
+            where: Inventory = inventory) -> None:  # fmt: skip
+        after = decide(changed, where)
         gained = tuple(arn for arn in after.placements if arn not in had)
         if gained:
             fixes.append(
                 Fix(kind, summary + f" {len(gained)} more instance"
                     f"{'s' if len(gained) > 1 else ''} could run it.",
-                    change, len(had), len(after.placements), requested, inventory, changed,
+                    change, len(had), len(after.placements), requested, where, changed,
                     rules, (), instances=gained, size=size)
             )  # fmt: skip
 
@@ -76,4 +87,20 @@ def repair_daemon(
             f"Map the daemon's host port {port}/{protocol} to a dynamic host port (hostPort 0).",
             dynamic_change([(port, protocol)]), without_ports(task, [(port, protocol)]),
             1)  # fmt: skip
+    # An instance that needs the daemon but is DRAINING or has its agent disconnected takes it
+    # once back in service (instances are judged each alone: return exactly those that gain).
+    failed = {str(arn) for arn in before.failures}
+    out = [r for r in np.flatnonzero(out_of_service(inventory)).tolist()
+           if str(inventory.ids[r]) in failed]  # fmt: skip
+    if out:
+        back = {str(arn) for arn in decide(task, returned_to_service(inventory, np.array(out)))
+                .placements} - {str(arn) for arn in had}  # fmt: skip
+        chosen = [r for r in out if str(inventory.ids[r]) in back]
+        ids = [str(inventory.ids[r]) for r in chosen]
+        if chosen:
+            shown = ", ".join(ids[:5]) + (f" and {len(ids) - 5} more" if len(ids) > 5 else "")
+            fix("return-instances",
+                f"Return {len(ids)} instance{'s' if len(ids) > 1 else ''} to service (ACTIVE, "
+                f"agent connected): {shown}.", {"instances": ids, "count": len(ids)}, task,
+                len(ids), returned_to_service(inventory, np.array(chosen)))  # fmt: skip
     return Repair("daemon", requested, len(had), tuple(sorted(fixes, key=Fix.sort_key)))

@@ -15,7 +15,7 @@ from typing import Any
 
 from ..inventory import Inventory
 from ..ops.deploy import Deployment, deploy
-from ..ops.whatif import _Fresh, _Grown, _template_list
+from ..ops.whatif import MAX_LIMIT, _Fresh, _Grown, _template_list
 from ..place.inputs import check_inputs
 from ..place.task import TaskSpec
 from .place import dynamic_change, taken_ports, without_ports
@@ -143,7 +143,9 @@ def _instances(
     if templates is None or (isinstance(templates, (list, tuple)) and not templates):
         return
     grown = _Grown(inventory, _Fresh(inventory, _template_list(templates)))
-    limit = max(desired + old, 1)
+    # At most MAX_LIMIT new instances, as `instances_needed` bounds its search: a desired count
+    # near 2**31 would otherwise build that many instances before the first answer.
+    limit = min(max(desired + old, 1), MAX_LIMIT)
 
     def completes(k: int, m: int = low) -> bool:
         return bool(run(grown.with_new(k), low=m).completed)

@@ -23,6 +23,7 @@ from ..errors import PlacementInputError
 from ..inventory import Inventory
 from ..ops.templates import TemplateRefusedError
 from ..ops.whatif import (
+    MAX_LIMIT,
     _Fresh,
     _Grown,
     _reads_identity,
@@ -33,6 +34,7 @@ from ..ops.whatif import (
 from ..place.api import place
 from ..place.capacity import counted_capacities
 from ..place.inputs import check_inputs
+from ..place.names import names_checked
 from ..place.result import PlacementResult
 from ..place.task import TaskSpec
 from ..rules.base import Constraint, Strategy
@@ -390,6 +392,10 @@ class _Finder:
             return self.add("add-instances", summary, {"instances": k}, inventory=grown, size=k)
 
         k = self._instances_counted(fresh)
+        if k is not None and k > MAX_LIMIT:
+            # Past the most `instances_needed` may add: verifying would build k instances
+            # (hundreds of millions for a count near 2**31), so there is no such fix.
+            return
         if k is not None and add(k) >= p.count:
             return
         if k is not None and self.fixes and self.fixes[-1].kind == "add-instances":
@@ -454,16 +460,22 @@ def repair(
     documents or `Instance`s). Fixes that complete come first, then by how little they change.
     When every copy already places, the repair has no fixes. Inputs are never changed.
     """
-    rules, chain = check_inputs(inventory, task, count, constraints, strategy, seed)
+    # Attributes only the templates have are known: adding such instances may be the fix.
+    known = (
+        {name for t in _template_list(templates) for name in t.attributes}
+        if _has_templates(templates) else set()
+    )  # fmt: skip
+    rules, chain = check_inputs(inventory, task, count, constraints, strategy, seed, known=known)
     problem = Problem(inventory, task, count, rules, chain, seed, capacity_provider_strategy)
-    result = problem.run()
-    finder = _Finder(problem, result.placed)
-    if result.placed < count:
-        finder.constraints()
-        finder.resources()
-        finder.ports()
-        finder.returns()
-        if _has_templates(templates) and capacity_provider_strategy is None:
-            finder.additions(templates)
+    with names_checked():  # every variant placed below checks the same rules again
+        result = problem.run()
+        finder = _Finder(problem, result.placed)
+        if result.placed < count:
+            finder.constraints()
+            finder.resources()
+            finder.ports()
+            finder.returns()
+            if _has_templates(templates) and capacity_provider_strategy is None:
+                finder.additions(templates)
     fixes = sorted(finder.fixes, key=Fix.sort_key)
     return Repair("place", count, result.placed, tuple(fixes))

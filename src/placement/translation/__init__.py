@@ -135,6 +135,8 @@ def _ecs_text(text: str) -> Expression:
     try:
         return parse(text, max_length=None)
     except PlacementSyntaxError as exc:
+        if not text.strip():  # empty text is no rule: never suggest the match-all selector
+            raise
         try:
             selector(text)
         except PlacementError:
