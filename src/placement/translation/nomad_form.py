@@ -141,8 +141,8 @@ def _block(attribute: str, operator: str, value: str | None = None) -> dict[str,
                 # (present, and empty), exactly.
                 return {"attribute": attribute, "operator": "regexp", "value": "^$"}
             raise TranslationError(
-                f"a comparison with the empty value cannot be translated to Nomad: Nomad's "
-                f"{operator!r} requires a value"
+                f"`{attribute} {operator} ''` cannot be translated to Nomad: Nomad's "
+                f"{operator!r} requires a value, and this one is empty"
             )
         out["value"] = value
     return out
