@@ -97,6 +97,11 @@ def test_docs_example_goes_to_the_emptier_zone() -> None:
     result = place(inv, task, 1, method="batch")
     assert placed_on(inv, task, 3) == sorted(placed_on(inv, task, 3, "loop"))
     assert len(result.placements) == 1
+    # The reference counts the running pods too: zone B first (A holds two), then A, then B.
+    got = place(inv, task, 3, method="reference")
+    assert got == place(inv, task, 3, method="batch") == place(inv, task, 3, method="loop")
+    zones = {"n1": "A", "n2": "A", "n3": "B", "n4": "B"}
+    assert [zones[n] for n in got.placements] == ["B", "A", "B"]
 
 
 def test_pod_not_matching_its_own_selector_adds_nothing() -> None:
@@ -245,6 +250,11 @@ def test_random_clusters_agree_with_the_documentation(
     task = TaskSpec.from_k8s(dep)
     got = place(inv, task, count, method="batch")
     assert got == place(inv, task, count, method="loop")
+    # The reference counts the running pods by selector one task row at a time; and again
+    # from the result, whose placed copies are the group's unlabelled task rows.
+    assert got == place(inv, task, count, method="reference")
+    more = [place(got.inventory, task, 3, method=m) for m in ("batch", "loop", "reference")]
+    assert more[0] == more[1] == more[2]
     selector_labels = dep["spec"]["template"]["spec"]["topologySpreadConstraints"][0][
         "labelSelector"]["matchLabels"]  # fmt: skip
     counts = {n["metadata"]["name"]: 0 for n in nodes}
