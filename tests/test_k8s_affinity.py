@@ -224,6 +224,18 @@ def test_running_pods_anti_affinity_keeps_matching_pods_away() -> None:
     assert "a1" in place(inv, other, 3).placements
 
 
+def test_few_open_nodes_still_see_the_pods_on_the_others() -> None:
+    # Zone A is kept off by a running pod's anti-affinity, b1 by another's (per host): only b2
+    # is open, and the db pods that satisfy the affinity run on the refused nodes. The batch
+    # placer asks capacities over the open rows alone; that must not hide those pods.
+    nodes = [node("a1", "A"), node("a2", "A"), node("a3", "A"), node("b1", "B"), node("b2", "B")]
+    pods = [guarded("g0", "a1", "zone", app="web"), guarded("g1", "b1", HOST, app="web")]
+    task = TaskSpec.from_k8s(workload("podAffinity", [term("zone", app="db")]))
+    inv = Inventory.from_k8s(nodes, pods)
+    for method in ("batch", "loop", "reference"):
+        assert place(inv, task, 3, method=method).placements == ("b2",) * 3, method
+
+
 def test_running_pods_terms_look_in_their_own_namespace_by_default() -> None:
     inv = Inventory.from_k8s([node("a1", "A"), node("b1", "B")],
                              [guarded("db", "a1", HOST, "shop", app="web")])  # fmt: skip

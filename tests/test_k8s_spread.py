@@ -154,6 +154,20 @@ def test_only_the_pods_namespace_counts() -> None:
     assert placed_on(inv, task, 2) == ["a", "b"]
 
 
+def test_few_open_nodes_still_see_the_pods_on_the_others() -> None:
+    # a1, a2 are tainted (refused, still domain A with one db pod); c holds two db pods. The
+    # pod is not app=db: c passes (2 + 0 - 1 <= 1, two domains) for every copy. The batch
+    # placer asks capacities over the open rows alone; that must not hide zone A's pod.
+    taint = {"taints": [{"key": "k", "value": "v", "effect": "NoSchedule"}]}
+    nodes = [{**node("a1", "A"), "spec": taint}, {**node("a2", "A"), "spec": taint},
+             node("c", "C")]  # fmt: skip
+    pods = [pod("d1", "a1", app="db"), pod("d2", "c", app="db"), pod("d3", "c", app="db")]
+    inv = Inventory.from_k8s(nodes, pods)
+    task = TaskSpec.from_k8s(deployment([zone_spread(1, {"app": "db"}, minDomains=2)]))
+    for method in ("batch", "loop", "reference"):
+        assert place(inv, task, 2, method=method).placements == ("c", "c"), method
+
+
 def test_schedule_anyway_and_missing_selector() -> None:
     inv = Inventory.from_k8s([node("a", "A"), node("b", "B")],
                              [pod(f"p{k}", "a", app="web") for k in range(3)])  # fmt: skip

@@ -97,8 +97,14 @@ def reference_counts(
 
 
 def fixed_room(rule: Constraint, view: View, task: TaskLike, count: int) -> Ints:
-    """The capacity of a rule whose answer the call's copies do not change: all or nothing."""
-    room: Ints = np.where(rule.excluded(view, task), 0, count).astype(np.int64)
+    """The capacity of a rule whose answer the call's copies do not change: `count` per row.
+
+    The rows it refuses take none anyway: the engines mask them with `excluded` over every
+    row, and a capacity there may be anything. It must not read `excluded` itself: engines
+    may ask over a selection of the rows (`place/capacity.py` `rule_capacity`), which lacks
+    the pods on the other rows that the rule counts.
+    """
+    room: Ints = np.full(len(view), count, dtype=np.int64)
     return room
 
 
