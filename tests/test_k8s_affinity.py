@@ -257,7 +257,8 @@ def test_running_pods_bad_terms_are_named() -> None:
 
 @st.composite
 def busy_cluster(draw: Any) -> tuple[list[dict[str, Any]], list[dict[str, Any]], dict[str, Any]]:
-    """Nodes in zones, running pods (some guarding their zone or node), a pod with 0-2 terms."""
+    """Nodes in zones, running pods (some guarding their zone or node), a pod with 0-2 terms
+    of affinity and of anti-affinity, and perhaps a topology spread constraint."""
     n = draw(st.integers(1, 6))
     nodes = [node(f"n{k}", draw(st.sampled_from(["A", "B", "C", None]))) for k in range(n)]
     apps, tiers = st.sampled_from(["web", "db"]), st.sampled_from(["x", "y"])
@@ -282,8 +283,13 @@ def busy_cluster(draw: Any) -> tuple[list[dict[str, Any]], list[dict[str, Any]],
         if terms:
             affinity[kind] = {"requiredDuringSchedulingIgnoredDuringExecution": terms}
     labels = {"app": draw(apps), "tier": draw(tiers)}
-    template = {"metadata": {"labels": labels},
-                "spec": {"containers": [{"name": "c"}], "affinity": affinity}}  # fmt: skip
+    spec: dict[str, Any] = {"containers": [{"name": "c"}], "affinity": affinity}
+    if draw(st.booleans()):  # with a topology spread constraint beside the terms
+        spec["topologySpreadConstraints"] = [{
+            "maxSkew": draw(st.integers(1, 2)), "topologyKey": "zone",
+            "whenUnsatisfiable": "DoNotSchedule", "minDomains": draw(st.integers(1, 3)),
+            "labelSelector": {"matchLabels": {"app": draw(apps)}}}]  # fmt: skip
+    template = {"metadata": {"labels": labels}, "spec": spec}
     dep = {"kind": "Deployment", "metadata": {"name": "w", "namespace": "default"},
            "spec": {"template": template}}  # fmt: skip
     return nodes, pods, dep
