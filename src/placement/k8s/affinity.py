@@ -174,7 +174,7 @@ class PodAffinity(_Terms):
             if any(value is None for value in values):
                 out.append(True)  # every term's key must be on the node
                 continue
-            found = all(pairs.get((t.key, str(v)), 0) > 0
+            found = all(pairs.get((t.key, str(v)), 0) > 0  # str: v is not None here
                         for t, v in zip(self.terms, values, strict=True))  # fmt: skip
             out.append(not (found or first))
         return out
@@ -182,8 +182,8 @@ class PodAffinity(_Terms):
     def capacity(self, view: View, task: TaskLike, count: int) -> Ints | None:
         """Fixed for the call unless this is the first pod of a self-affine group."""
         _, _, total = self._pair_counts(view, task)
-        if total == 0 and any(term.self_match for term in self.terms):
-            return None  # the first copy decides where the others may go
+        if total == 0 and all(term.self_match for term in self.terms):
+            return None  # the first copy decides where the others may go (copies count)
         # A copy lands only where its pairs count pods already: no row opens or closes.
         return fixed_room(self, view, task, count)
 
