@@ -82,6 +82,22 @@ def test_affinity_goes_where_the_matching_pods_are() -> None:
     assert got == place(inv, task, 4, method="loop")
 
 
+def test_affinity_terms_must_be_met_by_one_pod() -> None:
+    # The filter counts a pod for a pod's affinity only when it matches every term
+    # (kubernetes#68173, #130784): a cache pod and a tier=x pod side by side are not enough.
+    apart = [pod("cache", "a1", app="cache"), pod("front", "a1", tier="x")]
+    both = [*apart, pod("one", "b1", app="cache", tier="x")]
+    task = TaskSpec.from_k8s(workload("podAffinity", [term("zone", app="cache"),
+                                                      term("zone", tier="x")]))  # fmt: skip
+    nodes = [node("a1", "A"), node("a2", "A"), node("b1", "B")]
+    for method in ("batch", "loop", "reference"):
+        got = place(Inventory.from_k8s(nodes, apart), task, 2, method=method)
+        assert not got.placements, method
+        assert dict(got.failures[0].reasons) == {AFFINITY_UNSATISFIED: 3}, method
+        assert place(Inventory.from_k8s(nodes, both), task, 2, method=method).placements == (
+            "b1", "b1"), method  # fmt: skip
+
+
 def test_affinity_nowhere_satisfied_refuses_every_node() -> None:
     inv = Inventory.from_k8s([node("a1", "A"), node("b1", "B")], [])
     task = TaskSpec.from_k8s(workload("podAffinity", [term("zone", app="cache")]))
@@ -164,7 +180,8 @@ def test_random_clusters_agree_with_the_documentation(
     inv = Inventory.from_k8s(nodes, pods)
     task = TaskSpec.from_k8s(dep)
     got = place(inv, task, count, method="batch")
-    assert got == place(inv, task, count, method="loop")
+    assert got == place(inv, task, count, method="loop") == place(inv, task, count,
+                                                                  method="reference")
     placed = [(p["spec"]["nodeName"], p["metadata"]["labels"]["app"]) for p in pods]
     app = dep["spec"]["template"]["metadata"]["labels"]["app"]
     for name in got.placements:  # in the order the copies were placed
@@ -207,6 +224,18 @@ def test_running_pods_anti_affinity_keeps_matching_pods_away() -> None:
     assert "a1" in place(inv, other, 3).placements
 
 
+def test_few_open_nodes_still_see_the_pods_on_the_others() -> None:
+    # Zone A is kept off by a running pod's anti-affinity, b1 by another's (per host): only b2
+    # is open, and the db pods that satisfy the affinity run on the refused nodes. The batch
+    # placer asks capacities over the open rows alone; that must not hide those pods.
+    nodes = [node("a1", "A"), node("a2", "A"), node("a3", "A"), node("b1", "B"), node("b2", "B")]
+    pods = [guarded("g0", "a1", "zone", app="web"), guarded("g1", "b1", HOST, app="web")]
+    task = TaskSpec.from_k8s(workload("podAffinity", [term("zone", app="db")]))
+    inv = Inventory.from_k8s(nodes, pods)
+    for method in ("batch", "loop", "reference"):
+        assert place(inv, task, 3, method=method).placements == ("b2",) * 3, method
+
+
 def test_running_pods_terms_look_in_their_own_namespace_by_default() -> None:
     inv = Inventory.from_k8s([node("a1", "A"), node("b1", "B")],
                              [guarded("db", "a1", HOST, "shop", app="web")])  # fmt: skip
@@ -221,3 +250,62 @@ def test_running_pods_bad_terms_are_named() -> None:
     bad = guarded("db", "a1", "-bad", app="web")
     with pytest.raises(PlacementError, match=r"pods\[0\].*podAntiAffinity"):
         Inventory.from_k8s([node("a1", "A")], [bad])
+
+
+# -- engines agree on random clusters with running pods that match --------------------------------
+
+
+@st.composite
+def busy_cluster(draw: Any) -> tuple[list[dict[str, Any]], list[dict[str, Any]], dict[str, Any]]:
+    """Nodes in zones, running pods (some guarding their zone or node), a pod with 0-2 terms
+    of affinity and of anti-affinity, and perhaps a topology spread constraint."""
+    n = draw(st.integers(1, 6))
+    nodes = [node(f"n{k}", draw(st.sampled_from(["A", "B", "C", None]))) for k in range(n)]
+    apps, tiers = st.sampled_from(["web", "db"]), st.sampled_from(["x", "y"])
+    pods = []
+    for j in range(draw(st.integers(0, 6))):
+        on = f"n{draw(st.integers(0, n - 1))}"
+        space = draw(st.sampled_from(["default", "default", "other"]))
+        if draw(st.integers(0, 3)) == 0:  # a running pod with anti-affinity of its own
+            guard = {"app": draw(apps)}
+            if draw(st.booleans()):
+                guard["namespaces"] = [draw(st.sampled_from(["default", "other"]))]
+            pods.append(guarded(f"g{j}", on, draw(st.sampled_from(["zone", HOST])), space,
+                                **guard))  # fmt: skip
+        else:
+            pods.append(pod(f"p{j}", on, space, app=draw(apps), tier=draw(tiers)))
+    affinity: dict[str, Any] = {}
+    for kind in ("podAffinity", "podAntiAffinity"):
+        terms = []
+        for _ in range(draw(st.integers(0, 2))):
+            chosen = {"app": draw(apps)} if draw(st.booleans()) else {"tier": draw(tiers)}
+            terms.append(term(draw(st.sampled_from(["zone", HOST])), **chosen))
+        if terms:
+            affinity[kind] = {"requiredDuringSchedulingIgnoredDuringExecution": terms}
+    labels = {"app": draw(apps), "tier": draw(tiers)}
+    spec: dict[str, Any] = {"containers": [{"name": "c"}], "affinity": affinity}
+    if draw(st.booleans()):  # with a topology spread constraint beside the terms
+        spec["topologySpreadConstraints"] = [{
+            "maxSkew": draw(st.integers(1, 2)), "topologyKey": "zone",
+            "whenUnsatisfiable": "DoNotSchedule", "minDomains": draw(st.integers(1, 3)),
+            "labelSelector": {"matchLabels": {"app": draw(apps)}}}]  # fmt: skip
+    template = {"metadata": {"labels": labels}, "spec": spec}
+    dep = {"kind": "Deployment", "metadata": {"name": "w", "namespace": "default"},
+           "spec": {"template": template}}  # fmt: skip
+    return nodes, pods, dep
+
+
+@settings(max_examples=examples(0.5), deadline=None)
+@given(busy_cluster(), st.integers(1, 8))
+def test_batch_loop_and_reference_agree_with_running_pods(
+    case: tuple[list[dict[str, Any]], list[dict[str, Any]], dict[str, Any]], count: int
+) -> None:
+    nodes, pods, dep = case
+    inv = Inventory.from_k8s(nodes, pods)
+    task = TaskSpec.from_k8s(dep)
+    results = [place(inv, task, count, method=m) for m in ("batch", "loop", "reference")]
+    assert results[0] == results[1] == results[2]
+    # Again from the result: the copies placed are now the group's (unlabelled) task rows.
+    again = [place(results[0].inventory, task, 2, method=m) for m in ("batch", "loop",
+                                                                      "reference")]  # fmt: skip
+    assert again[0] == again[1] == again[2]

@@ -97,6 +97,11 @@ def test_docs_example_goes_to_the_emptier_zone() -> None:
     result = place(inv, task, 1, method="batch")
     assert placed_on(inv, task, 3) == sorted(placed_on(inv, task, 3, "loop"))
     assert len(result.placements) == 1
+    # The reference counts the running pods too: zone B first (A holds two), then A, then B.
+    got = place(inv, task, 3, method="reference")
+    assert got == place(inv, task, 3, method="batch") == place(inv, task, 3, method="loop")
+    zones = {"n1": "A", "n2": "A", "n3": "B", "n4": "B"}
+    assert [zones[n] for n in got.placements] == ["B", "A", "B"]
 
 
 def test_pod_not_matching_its_own_selector_adds_nothing() -> None:
@@ -147,6 +152,20 @@ def test_only_the_pods_namespace_counts() -> None:
                              [pod(f"o{k}", "a", "other", app="web") for k in range(4)])  # fmt: skip
     task = TaskSpec.from_k8s(deployment([zone_spread(1)]))
     assert placed_on(inv, task, 2) == ["a", "b"]
+
+
+def test_few_open_nodes_still_see_the_pods_on_the_others() -> None:
+    # a1, a2 are tainted (refused, still domain A with one db pod); c holds two db pods. The
+    # pod is not app=db: c passes (2 + 0 - 1 <= 1, two domains) for every copy. The batch
+    # placer asks capacities over the open rows alone; that must not hide zone A's pod.
+    taint = {"taints": [{"key": "k", "value": "v", "effect": "NoSchedule"}]}
+    nodes = [{**node("a1", "A"), "spec": taint}, {**node("a2", "A"), "spec": taint},
+             node("c", "C")]  # fmt: skip
+    pods = [pod("d1", "a1", app="db"), pod("d2", "c", app="db"), pod("d3", "c", app="db")]
+    inv = Inventory.from_k8s(nodes, pods)
+    task = TaskSpec.from_k8s(deployment([zone_spread(1, {"app": "db"}, minDomains=2)]))
+    for method in ("batch", "loop", "reference"):
+        assert place(inv, task, 2, method=method).placements == ("c", "c"), method
 
 
 def test_schedule_anyway_and_missing_selector() -> None:
@@ -245,6 +264,11 @@ def test_random_clusters_agree_with_the_documentation(
     task = TaskSpec.from_k8s(dep)
     got = place(inv, task, count, method="batch")
     assert got == place(inv, task, count, method="loop")
+    # The reference counts the running pods by selector one task row at a time; and again
+    # from the result, whose placed copies are the group's unlabelled task rows.
+    assert got == place(inv, task, count, method="reference")
+    more = [place(got.inventory, task, 3, method=m) for m in ("batch", "loop", "reference")]
+    assert more[0] == more[1] == more[2]
     selector_labels = dep["spec"]["template"]["spec"]["topologySpreadConstraints"][0][
         "labelSelector"]["matchLabels"]  # fmt: skip
     counts = {n["metadata"]["name"]: 0 for n in nodes}

@@ -56,7 +56,7 @@ def _replay(problem: dict[str, Any], placements: tuple[str, ...]) -> None:
     for arn in placements:
         # Judged in its cluster: caps and topology spread read the other instances too.
         instances = list(state.values())
-        reasons = cluster_reasons(instances, task, rules)
+        reasons = cluster_reasons(instances, task, rules, tuple(inv.tasks))
         assert reasons[list(state).index(arn)] == [], arn
         state[arn] = commit(state[arn], task)
     assert [state[i.arn] for i in inv] == list(place(**problem, method="reference").inventory)

@@ -7,8 +7,10 @@ nodes that have the key, summed per (key, value) pair over every term of the pod
 keeps one count per topology pair).
 
 * Affinity: a node passes when it has every term's key and each term's pair on it counts a
-  pod. When no pod anywhere matches any term, a pod that matches all its own terms may go to
-  any node having every key (the first pod of a group with affinity to itself).
+  pod, where only pods matching *every* term count (the filter's `updateWithAffinityTerms`:
+  one pod must satisfy all terms, kubernetes#68173 and #130784, not one pod per term). When no
+  pod anywhere matches all the terms, a pod that matches all its own terms may go to any node
+  having every key (the first pod of a group with affinity to itself).
 * Anti-affinity: a node is refused when, for some term, it has the key and that pair counts a
   pod. A node without the key passes.
 
@@ -24,6 +26,7 @@ from __future__ import annotations
 
 import functools
 import json
+import operator
 from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING, Any, ClassVar
 
@@ -37,9 +40,10 @@ from ..syntax.ast import Expression
 from ..syntax.builders import attribute
 from ..text import shown
 from .labels import NOTHING, check_key, selector
-from .spread import NAMESPACE, fixed_room, objects, own_match
+from .spread import NAMESPACE, fixed_room, objects, own_match, reference_counts
 
 if TYPE_CHECKING:
+    from ..instance import Instance, Task
     from ..rules.view import View
 
 __all__ = ["PodAffinity", "PodAntiAffinity", "Term", "AFFINITY_UNSATISFIED",
@@ -72,6 +76,12 @@ class _Terms(Constraint):
 
     terms: tuple[Term, ...]  # set by the attrs subclasses
     name: ClassVar[str] = ""
+    joint: ClassVar[bool] = False
+    """Whether a pod counts only when it matches every term (affinity), else per term."""
+
+    def _together(self) -> Expression:
+        """The pods matching every term (the terms' selectors and namespaces, and-ed)."""
+        return functools.reduce(operator.and_, [term.pods for term in self.terms])
 
     def __str__(self) -> str:
         return f"{self.name}(" + ", ".join(f"{t.key}: {t.pods}" for t in self.terms) + ")"
@@ -84,8 +94,10 @@ class _Terms(Constraint):
         per_key: dict[str, npt.NDArray[Any]] = {}
         for term in self.terms:
             zones, missing = view.zones(term.key)
-            counted: npt.NDArray[Any] = view.matching_count(term.pods)
-            if term.self_match:
+            chosen, own = (self._together(), all(t.self_match for t in self.terms)) if (
+                self.joint) else (term.pods, term.self_match)  # fmt: skip
+            counted: npt.NDArray[Any] = view.matching_count(chosen)
+            if own:
                 counted = counted + view.unlabelled_count(task.group)
             on = zones != missing
             totals: npt.NDArray[Any] = np.bincount(
@@ -103,6 +115,30 @@ class _Terms(Constraint):
             has.append(on)
         return counts, has, total
 
+    def _reference_pairs(
+        self, instances: Sequence[Instance], task: TaskLike, tasks: Sequence[Task], joint: bool
+    ) -> dict[tuple[str, str], int]:
+        """The filter's map of (key, value) pairs to pods counted, one instance at a time.
+
+        `joint` (affinity): a pod counts for every term when it matches all of them;
+        otherwise (anti-affinity) for each term it matches. Pairs that count none are left out.
+        """
+        if joint:
+            together = reference_counts([t.pods for t in self.terms],
+                                        all(t.self_match for t in self.terms),
+                                        instances, task, tasks)  # fmt: skip
+            per_term = [together] * len(self.terms)
+        else:
+            per_term = [reference_counts([t.pods], t.self_match, instances, task, tasks)
+                        for t in self.terms]  # fmt: skip
+        pairs: dict[tuple[str, str], int] = {}
+        for term, counted in zip(self.terms, per_term, strict=True):
+            for inst, found in zip(instances, counted, strict=True):
+                value = inst.attributes.get(term.key)
+                if value is not None and found:
+                    pairs[term.key, value] = pairs.get((term.key, value), 0) + found
+        return pairs
+
 
 @attrs.frozen
 class PodAffinity(_Terms):
@@ -111,6 +147,7 @@ class PodAffinity(_Terms):
     reason: ClassVar[str] = AFFINITY_UNSATISFIED
     name: ClassVar[str] = "podAffinity"
     rank: ClassVar[int] = 86
+    joint: ClassVar[bool] = True  # the filter counts a pod only when it matches every term
 
     terms: tuple[Term, ...] = attrs.field(converter=tuple)
 
@@ -125,11 +162,28 @@ class PodAffinity(_Terms):
         out: Bools = ~(every_key & present)
         return out
 
+    def reference_excluded_among(
+        self, instances: Sequence[Instance], task: TaskLike, tasks: Sequence[Task]
+    ) -> list[bool]:
+        """One node at a time, as the InterPodAffinity filter reads (see the module)."""
+        pairs = self._reference_pairs(instances, task, tasks, joint=True)
+        first = not pairs and all(term.self_match for term in self.terms)
+        out = []
+        for inst in instances:
+            values = [inst.attributes.get(term.key) for term in self.terms]
+            if any(value is None for value in values):
+                out.append(True)  # every term's key must be on the node
+                continue
+            found = all(pairs.get((t.key, str(v)), 0) > 0  # str: v is not None here
+                        for t, v in zip(self.terms, values, strict=True))  # fmt: skip
+            out.append(not (found or first))
+        return out
+
     def capacity(self, view: View, task: TaskLike, count: int) -> Ints | None:
         """Fixed for the call unless this is the first pod of a self-affine group."""
         _, _, total = self._pair_counts(view, task)
-        if total == 0 and any(term.self_match for term in self.terms):
-            return None  # the first copy decides where the others may go
+        if total == 0 and all(term.self_match for term in self.terms):
+            return None  # the first copy decides where the others may go (copies count)
         # A copy lands only where its pairs count pods already: no row opens or closes.
         return fixed_room(self, view, task, count)
 
@@ -157,6 +211,20 @@ class PodAntiAffinity(_Terms):
         if any(term.self_match for term in self.terms):
             return None
         return fixed_room(self, view, task, count)
+
+    def reference_excluded_among(
+        self, instances: Sequence[Instance], task: TaskLike, tasks: Sequence[Task]
+    ) -> list[bool]:
+        """One node at a time: refused where some term's pair on it counts a pod."""
+        pairs = self._reference_pairs(instances, task, tasks, joint=False)
+        return [
+            any(
+                (value := inst.attributes.get(term.key)) is not None
+                and pairs.get((term.key, value), 0) > 0
+                for term in self.terms
+            )
+            for inst in instances
+        ]
 
     def zone_caps(self, view: View, task: TaskLike) -> ZoneCaps | None:
         """One self-matching term: each value of its key takes one pod, and only while empty."""
@@ -315,6 +383,23 @@ class ExistingAntiAffinity(Constraint):
         for key, values in forbidden.items():
             out |= np.isin(view.attribute(key), np.array(sorted(values), dtype=object))
         return out
+
+    def reference_excluded(self, instances: Sequence[Instance], task: TaskLike) -> list[bool]:
+        """One node at a time: the key values each node's stored terms forbid to this pod."""
+        labels = dict(self.labels)
+        forbidden: set[tuple[str, str]] = set()
+        for inst in instances:
+            text = inst.attributes.get(ANTI_TERMS)
+            if text is None:
+                continue
+            for term in _stored(text):
+                value = inst.attributes.get(term.key)
+                if value is not None and own_match(term.pods, labels, self.namespace):
+                    forbidden.add((term.key, value))
+        return [
+            any((key, value) in forbidden for key, value in inst.attributes.items())
+            for inst in instances
+        ]
 
     def __str__(self) -> str:
         return "existingPodsAntiAffinity"

@@ -17,7 +17,7 @@ it never changes the counts, so the rule is fixed for the call (`capacity`).
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterator, Mapping, Sequence
 from typing import TYPE_CHECKING, Any, ClassVar
 
 import attrs
@@ -33,11 +33,12 @@ from ..text import shown
 from .labels import NOTHING, check_key, selector
 
 if TYPE_CHECKING:
-    from ..instance import Instance
+    from ..instance import Instance, Task
     from ..rules.view import View
 
 __all__ = ["PodTopologySpread", "SPREAD_UNSATISFIED", "NAMESPACE", "spread_constraints",
-           "pod_selector", "own_match", "objects", "fixed_room"]  # fmt: skip
+           "pod_selector", "own_match", "objects", "fixed_room", "label_match",
+           "reference_counts"]  # fmt: skip
 
 SPREAD_UNSATISFIED = "node(s) didn't match pod topology spread constraints"
 """The failure reason, as the PodTopologySpread plugin words it."""
@@ -59,15 +60,51 @@ def pod_selector(label_selector: Any, namespace: str, where: str) -> Expression:
 
 def own_match(chosen: Expression, labels: Mapping[str, str], namespace: str) -> bool:
     """Whether a pod with `labels` in `namespace` matches `chosen` (a `pod_selector`)."""
+    return label_match(chosen, {**labels, NAMESPACE: namespace})
+
+
+def label_match(chosen: Expression, labels: Mapping[str, str | None]) -> bool:
+    """Whether one task row's `labels` (its namespace among them) match `chosen`, scalar."""
     from ..instance import Instance
 
-    own = Instance(arn="pod", attributes={**labels, NAMESPACE: namespace})
-    return bool(chosen.matches(own))
+    present = {key: value for key, value in labels.items() if value is not None}
+    return bool(chosen.matches(Instance(arn="pod", attributes=present)))
+
+
+def reference_counts(
+    chosen: Sequence[Expression], own: bool, instances: Sequence[Instance], task: TaskLike,
+    tasks: Sequence[Task],
+) -> list[int]:  # fmt: skip
+    """Per instance, the pods matching every selector of `chosen`, one task row at a time.
+
+    For the reference placer: the original `tasks` whose labels match, by their instance's
+    ARN; and, when the pod is
+    counted by its own selector (`own`), its copies: the group's tasks on the instance
+    (`task_groups`, the copies placed so far included) less the group's labelled rows.
+    """
+    matched: dict[str, int] = {}
+    labelled: dict[str, int] = {}
+    for row in tasks:
+        if all(label_match(one, row.labels) for one in chosen):
+            matched[row.instance] = matched.get(row.instance, 0) + 1
+        if row.group == task.group and any(v is not None for v in row.labels.values()):
+            labelled[row.instance] = labelled.get(row.instance, 0) + 1
+    return [
+        matched.get(inst.arn, 0)
+        + (inst.task_groups.get(task.group, 0) - labelled.get(inst.arn, 0) if own else 0)
+        for inst in instances
+    ]
 
 
 def fixed_room(rule: Constraint, view: View, task: TaskLike, count: int) -> Ints:
-    """The capacity of a rule whose answer the call's copies do not change: all or nothing."""
-    room: Ints = np.where(rule.excluded(view, task), 0, count).astype(np.int64)
+    """The capacity of a rule whose answer the call's copies do not change: `count` per row.
+
+    The rows it refuses take none anyway: the engines mask them with `excluded` over every
+    row, and a capacity there may be anything. It must not read `excluded` itself: engines
+    may ask over a selection of the rows (`place/capacity.py` `rule_capacity`), which lacks
+    the pods on the other rows that the rule counts.
+    """
+    room: Ints = np.full(len(view), count, dtype=np.int64)
     return room
 
 
@@ -85,6 +122,8 @@ class PodTopologySpread(TopologySpread):
 
     pods: Expression = attrs.field(default=NOTHING, kw_only=True)
     self_match: bool = attrs.field(default=True, kw_only=True)
+    _seen: Mapping[str, int] | None = attrs.field(default=None, kw_only=True, eq=False, repr=False)
+    """The reference placer's pods counted per instance ARN (`reference_excluded_among`)."""
 
     def counted(self, view: View, task: TaskLike) -> Ints:
         """Matching pods per node; with a self-matching pod, the copies placed (no labels)."""
@@ -99,8 +138,18 @@ class PodTopologySpread(TopologySpread):
         return 1 if self.self_match else 0
 
     def reference_count(self, inst: Instance, task: TaskLike) -> int:
-        """One instance alone shows no pod labels: the pod's own copies, if they count."""
+        """The pods counted on one instance (without the tasks: the pod's own copies only)."""
+        if self._seen is not None:
+            return self._seen.get(inst.arn, 0)
         return inst.task_groups.get(task.group, 0) if self.self_match else 0
+
+    def reference_excluded_among(
+        self, instances: Sequence[Instance], task: TaskLike, tasks: Sequence[Task]
+    ) -> list[bool]:
+        """`reference_excluded`, counting the running pods by selector one row at a time."""
+        counts = reference_counts((self.pods,), self.self_match, instances, task, tasks)
+        seen = {inst.arn: n for inst, n in zip(instances, counts, strict=True)}
+        return attrs.evolve(self, seen=seen).reference_excluded(instances, task)
 
     def capacity(self, view: View, task: TaskLike, count: int) -> Ints | None:
         """A pod outside its own selector never moves the counts: all or nothing per node."""

@@ -24,13 +24,14 @@ __all__ = ["place_reference", "instance_reasons", "cluster_reasons", "commit"]
 
 
 def instance_reasons(
-    inst: Instance, task: TaskSpec, constraints: Sequence[Constraint]
+    inst: Instance, task: TaskSpec, constraints: Sequence[Constraint], tasks: Sequence[Task] = ()
 ) -> list[str]:
     """Every reason `inst` cannot take one copy of `task`, in reason order (alone in its cluster).
 
     Rules that look at other instances see `inst` alone; `cluster_reasons` sees them all.
+    `tasks`: the inventory's running tasks, as `cluster_reasons` takes them.
     """
-    return cluster_reasons([inst], task, constraints)[0]
+    return cluster_reasons([inst], task, constraints, tasks)[0]
 
 
 def _eligibility(inst: Instance, task: TaskSpec) -> list[str]:
@@ -52,11 +53,18 @@ def _eligibility(inst: Instance, task: TaskSpec) -> list[str]:
 
 
 def cluster_reasons(
-    state: Sequence[Instance], task: TaskSpec, constraints: Sequence[Constraint]
+    state: Sequence[Instance],
+    task: TaskSpec,
+    constraints: Sequence[Constraint],
+    tasks: Sequence[Task] = (),
 ) -> list[list[str]]:
-    """Per instance of `state`, every reason it cannot take one copy, in reason order."""
+    """Per instance of `state`, every reason it cannot take one copy, in reason order.
+
+    `tasks`: the running tasks of the inventory the call started from (rules that count tasks
+    by label read them); the copies placed since show only in `state`'s `task_groups`.
+    """
     rules = in_force([*task.constraints, *constraints])
-    refused = [rule.reference_excluded(state, task) for rule in rules]
+    refused = [rule.reference_excluded_among(state, task, tasks) for rule in rules]
     order = _reason_order(task, constraints)  # a reason stands where it first appears
     out = []
     for i, inst in enumerate(state):
@@ -144,11 +152,12 @@ def place_reference(
     failures: list[Failure] = []
     new_tasks: list[Task] = []
     serial = inventory.next_task_serial()
+    running = tuple(inventory.tasks)  # the original tasks, with their labels
     for copy in range(count):
         draws = keys
         candidates = []
         first_reason: dict[str, int] = {}
-        for i, found in enumerate(cluster_reasons(state, task, constraints)):
+        for i, found in enumerate(cluster_reasons(state, task, constraints, running)):
             if found:
                 first_reason[found[0]] = first_reason.get(found[0], 0) + 1
             else:

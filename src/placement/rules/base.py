@@ -17,7 +17,9 @@ A constraint answers
     default: any row) and `refreshed(view, task, rows)`: its answer again for those rows (by
     default the whole `excluded` again, sliced);
   * `reference_excluded(instances, task)`: the same answer computed one instance at a time, for
-    the reference placer (by default from `excluded` over an inventory of those instances).
+    the reference placer (by default from `excluded` over an inventory of those instances);
+    `reference_excluded_among(instances, task, tasks)`: the same, given the inventory's running
+    tasks with their labels (by default `reference_excluded`, which does not read them).
 
 and, optionally,
   * `zone_caps(view, task)`: for a rule that caps the copies per zone (rows sharing a value),
@@ -188,6 +190,18 @@ class Constraint:
 
         inventory = Inventory.from_instances(list(instances))
         return [bool(x) for x in self.excluded(View(inventory), task)]
+
+    def reference_excluded_among(
+        self, instances: Sequence[Instance], task: TaskLike, tasks: Sequence[Task]
+    ) -> list[bool]:
+        """`reference_excluded` given the running tasks the call started from (`tasks`).
+
+        `tasks` are the original inventory's task rows (their labels and instances); the copies
+        placed so far show only in `instances[i].task_groups`. The reference placer asks this;
+        the default ignores `tasks` and answers `reference_excluded`. A rule that counts tasks by
+        their labels (Kubernetes' pod selectors) overrides it.
+        """
+        return self.reference_excluded(instances, task)
 
     def relaxations(self, view: View, task: TaskLike, count: int) -> Iterable[Relaxation]:
         """Ways this rule could refuse fewer rows, for `placement.repair` (default: none).
