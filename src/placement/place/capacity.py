@@ -85,9 +85,12 @@ def counted_capacities(
     k = resource_limit(inventory, task, np.where(eligible, UNLIMITED, 0).astype(np.int64))
     exact = True
     for rule in constraint_rules(constraints, task):
-        alive = np.flatnonzero(k > 1)
-        if not rule.reads_placements or not len(alive):
+        if not rule.reads_placements:
             continue
+        # Asked even when no instance takes two copies (as the batch placer asks): a rule that
+        # cannot say its capacity couples instances (a zone's cap), and one copy on each of
+        # them may already break it.
+        alive = np.flatnonzero(k > 1)
         cap = rule_capacity(rule, inventory, alive, task, UNLIMITED)
         if cap is None:
             exact = False

@@ -365,6 +365,12 @@ class _Finder:
             out = out[np.argsort(-caps[out], kind="stable")]
             k = 1 + int(np.searchsorted(np.cumsum(caps[out]), target - self.before))
         else:
+            # Only placing says the copies (a rule couples instances): try first the instances
+            # whose capacities' upper bounds take copies at all (one missing a required
+            # attribute never helps), keeping the rest after them (one that takes no copy may
+            # still add a domain a spread counts).
+            bound = counted_capacities(every, p.task, p.rules)[0]
+            out = out[np.argsort(-np.minimum(bound[out], p.count), kind="stable")]
             k = 1 + first_reaching(
                 len(out),
                 lambda i: p.placed(inventory=returned_to_service(p.inventory, out[: i + 1])),
