@@ -27,6 +27,7 @@ from ..rules.view import View
 from . import reasons as R
 from .capacity import resource_limit, rule_capacity
 from .draws import RandomKeys, random_keys
+from .gated import gated_order
 from .masks import (
     constraint_rules,
     eligibility_masks,
@@ -36,7 +37,7 @@ from .masks import (
     reason_masks,
     rule_mask,
 )
-from .order import Column, _starts, order
+from .order import Column, _starts
 from .result import Failure, PlacementResult
 from .task import TaskSpec
 from .working import Working
@@ -136,7 +137,7 @@ def _capped_order(
     """
     k = k.copy()
     while True:
-        chosen = order(k, columns, count, gate)
+        chosen = gated_order(k, columns, count, gate)
         first, settle = len(chosen), None
         for caps in zoned:
             zone = caps.zones[chosen]
