@@ -1,8 +1,10 @@
-"""`topologySpread` in front of each chain: the batch placer's gated order (`place/gated.py`).
+"""Caps in front of each chain: the batch placer's shortcuts against the per-copy loop.
 
-With maxSkew = 1 the batch placer orders copies by rounds of zones instead of the event loop,
-and for other gates it may take the order without the gate, checked, where it decides the
-answer. Both must give what the per-copy loop gives, copy for copy.
+`topologySpread`: with maxSkew = 1 the batch placer orders copies by rounds of zones instead
+of the event loop (`place/gated.py`), and for other gates it may take the order without the
+gate, checked, where it decides the answer. `maxPer` on a chain of runs (binpack): the runs
+shortened by the zones' room (`order.capped_runs`) instead of reruns. Each must give what the
+per-copy loop gives, copy for copy.
 """
 
 from __future__ import annotations
@@ -16,7 +18,17 @@ from conftest import examples
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from placement import Binpack, Instance, Inventory, Random, Spread, TaskSpec, TopologySpread, place
+from placement import (
+    Binpack,
+    Instance,
+    Inventory,
+    MaxPer,
+    Random,
+    Spread,
+    TaskSpec,
+    TopologySpread,
+    place,
+)
 from placement.testing import placement_problems
 
 order_module = importlib.import_module("placement.place.order")
@@ -138,3 +150,31 @@ def test_max_skew_1_orders_by_rounds_not_the_event_loop(
     batch = place(inv, task, 200, constraints=[rule], strategy=strategy, seed=3)
     assert batch.placements == loop.placements
     assert batch.placed == loop.placed > 0
+
+
+@settings(max_examples=examples(1))
+@given(gated_problems(), st.sampled_from([AZ, "attribute:stack", "instanceId", "host"]),
+       st.integers(1, 6), st.lists(st.sampled_from(["cpu", "memory"]).map(Binpack), max_size=2),
+       st.booleans())  # fmt: skip
+def test_max_per_on_runs_agrees_with_the_loop(
+    problem: dict[str, Any], field: str, most: int, chain: list[Binpack], spread: bool
+) -> None:
+    problem["constraints"] = [MaxPer(field, most)]
+    problem["strategy"] = [*chain, Spread("instanceId")] if spread else chain
+    _agree(problem)
+
+
+def test_max_per_on_binpack_shortens_runs_without_reruns(monkeypatch: pytest.MonkeyPatch) -> None:
+    inv = _zones(30)
+    task = TaskSpec(cpu=100, memory=10, group="service:web")
+    rule = f"maxPer({AZ}, 25)"
+    loop = place(inv, task, 200, constraints=[rule], strategy=["binpack(cpu)"], method="loop")
+
+    def refuse(*args: Any, **kwargs: Any) -> Any:
+        raise AssertionError("the order ran again")
+
+    monkeypatch.setattr(importlib.import_module("placement.place.gated"), "gated_order", refuse)
+    monkeypatch.setattr(importlib.import_module("placement.place.batch"), "gated_order", refuse)
+    batch = place(inv, task, 200, constraints=[rule], strategy=["binpack(cpu)"])
+    assert batch.placements == loop.placements
+    assert batch.placed == loop.placed == 3 * (25 - 5)  # each zone runs 5 of the group already

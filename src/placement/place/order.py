@@ -41,7 +41,7 @@ from ..rules.base import ZoneGate
 from .draws import RandomKeys
 from .twozones import two_zone_prefix
 
-__all__ = ["Column", "CONST", "DEC", "INC", "RND", "ZONE", "order"]
+__all__ = ["Column", "CONST", "DEC", "INC", "RND", "ZONE", "capped_runs", "order"]
 
 Ints = npt.NDArray[np.int64]
 
@@ -839,4 +839,41 @@ def _heap(ev: _Events, count: int, gate: _Gate | None = None) -> list[int]:
             for opened in gate.place(c)[1]:
                 for d in waiting.pop(opened, ()):
                     heapq.heappush(heap, (ev.zone_key(d) + slots[d][head[d]], d))
+    return out
+
+
+def capped_runs(
+    k: Ints, cols: Sequence[Column], count: int, zones: Ints, room: Ints
+) -> Ints | None:
+    """`order` with the copies of each zone capped at its room, for chains of runs.
+
+    When the chain is constants then a decreasing key (or nothing), and no zone strategy, each
+    chosen instance stays the best until it is full, so the order is the instances sorted by
+    their keys at t = 0, each taking its copies in a row (`_runs`). A cap per zone only
+    shortens runs: a run takes what its zone has left after the runs before it there, and a
+    run cut short leaves the instance refused, not better, so the next run is the next
+    instance in that sort. None for any other chain (the caller reruns `order`).
+    """
+    lead = 0
+    while lead < len(cols) and cols[lead].kind == CONST:
+        lead += 1
+    if (lead < len(cols) and cols[lead].kind != DEC) or any(c.kind == ZONE for c in cols):
+        return None
+    rows = np.flatnonzero(k > 0).astype(np.int64)
+    zero = np.zeros(len(rows), dtype=np.int64)
+    rows = rows[_sort(*[_values(c, rows, zero) for c in cols], rows)]
+    size = k[rows]
+    zone = zones[rows]
+    by_zone = _sort(zone)
+    total = np.cumsum(size[by_zone])
+    first = np.ones(len(rows), dtype=bool)
+    first[1:] = zone[by_zone][1:] != zone[by_zone][:-1]
+    before = np.empty(len(rows), dtype=np.int64)  # copies of the runs before, in the zone
+    before[by_zone] = total - size[by_zone] - np.maximum.accumulate(
+        np.where(first, total - size[by_zone], 0)
+    )
+    lengths = np.clip(room[zone] - before, 0, size)
+    ends = np.cumsum(lengths)
+    lengths = np.clip(count - (ends - lengths), 0, lengths)
+    out: Ints = np.repeat(rows, lengths)
     return out
