@@ -155,26 +155,30 @@ def test_max_skew_1_orders_by_rounds_not_the_event_loop(
 @settings(max_examples=examples(1))
 @given(gated_problems(), st.sampled_from([AZ, "attribute:stack", "instanceId", "host"]),
        st.integers(1, 6), st.lists(st.sampled_from(["cpu", "memory"]).map(Binpack), max_size=2),
-       st.booleans())  # fmt: skip
+       st.lists(st.sampled_from(["instanceId", AZ, "attribute:stack"]).map(Spread),
+                max_size=1))  # fmt: skip
 def test_max_per_on_runs_agrees_with_the_loop(
-    problem: dict[str, Any], field: str, most: int, chain: list[Binpack], spread: bool
+    problem: dict[str, Any], field: str, most: int, chain: list[Binpack], spread: list[Spread]
 ) -> None:
     problem["constraints"] = [MaxPer(field, most)]
-    problem["strategy"] = [*chain, Spread("instanceId")] if spread else chain
+    problem["strategy"] = [*chain, *spread]
     _agree(problem)
 
 
-def test_max_per_on_binpack_shortens_runs_without_reruns(monkeypatch: pytest.MonkeyPatch) -> None:
+@pytest.mark.parametrize("strategy", [["binpack(cpu)"], ["binpack(cpu)", f"spread({AZ})"]])
+def test_max_per_on_binpack_shortens_runs_without_reruns(
+    strategy: list[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
     inv = _zones(30)
     task = TaskSpec(cpu=100, memory=10, group="service:web")
     rule = f"maxPer({AZ}, 25)"
-    loop = place(inv, task, 200, constraints=[rule], strategy=["binpack(cpu)"], method="loop")
+    loop = place(inv, task, 200, constraints=[rule], strategy=strategy, method="loop")
 
     def refuse(*args: Any, **kwargs: Any) -> Any:
         raise AssertionError("the order ran again")
 
     monkeypatch.setattr(importlib.import_module("placement.place.gated"), "gated_order", refuse)
     monkeypatch.setattr(importlib.import_module("placement.place.batch"), "gated_order", refuse)
-    batch = place(inv, task, 200, constraints=[rule], strategy=["binpack(cpu)"])
+    batch = place(inv, task, 200, constraints=[rule], strategy=strategy)
     assert batch.placements == loop.placements
     assert batch.placed == loop.placed == 3 * (25 - 5)  # each zone runs 5 of the group already

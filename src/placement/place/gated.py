@@ -29,7 +29,18 @@ import numpy as np
 import numpy.typing as npt
 
 from ..rules.base import ZoneGate
-from .order import CONST, ZONE, Column, _cap_linear, _sequence, _sort, _starts, _values, order
+from .order import (
+    CONST,
+    ZONE,
+    Column,
+    _cap_linear,
+    _sequence,
+    _sort,
+    _starts,
+    _values,
+    follows,
+    order,
+)
 
 __all__ = ["gated_order"]
 
@@ -55,22 +66,6 @@ def gated_order(k: Ints, cols: Sequence[Column], count: int, gate: ZoneGate | No
     return order(k, cols, count, gate)
 
 
-def _follows(col: Column, gate_zone: Ints, rows: Ints) -> bool:
-    """Whether `col`'s zones on `rows` are the gate's: one zone each way (lacking aside).
-
-    Instances lacking the column's attribute share a level that never moves, so several
-    gate zones may lack it; every other column zone must lie inside one gate zone.
-    """
-    zone = col.base[rows]
-    width = int(max(gate_zone.max(), zone.max())) + 1
-    to_col = np.full(width, -1, dtype=np.int64)
-    to_col[gate_zone] = zone
-    to_gate = np.full(width, -1, dtype=np.int64)
-    to_gate[zone] = gate_zone
-    real = zone != col.missing
-    return bool((to_col[gate_zone] == zone).all() and (to_gate[zone] == gate_zone)[real].all())
-
-
 def _rounds(rows: Ints, k: Ints, cols: Sequence[Column], count: int, gate: ZoneGate) -> Ints | None:
     """The gated order for maxSkew = 1 by rounds (module docstring); None where it does not hold."""
     domains = np.flatnonzero(gate.domain)
@@ -79,7 +74,7 @@ def _rounds(rows: Ints, k: Ints, cols: Sequence[Column], count: int, gate: ZoneG
         return None
     if not gate.domain[zone].all():
         return None
-    if not all(_follows(c, zone, rows) for c in cols if c.kind == ZONE):
+    if not all(follows(c, zone, rows) for c in cols if c.kind == ZONE):
         return None
     n_zones = len(gate.counts)
     start = gate.counts - int(gate.counts[domains].min())  # each zone's first round
