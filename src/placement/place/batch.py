@@ -27,6 +27,7 @@ from ..rules.view import View
 from . import reasons as R
 from .capacity import resource_limit, rule_capacity
 from .draws import RandomKeys, random_keys
+from .gated import gated_order
 from .masks import (
     constraint_rules,
     eligibility_masks,
@@ -36,7 +37,7 @@ from .masks import (
     reason_masks,
     rule_mask,
 )
-from .order import Column, _starts, order
+from .order import Column, _starts, capped_runs
 from .result import Failure, PlacementResult
 from .task import TaskSpec
 from .working import Working
@@ -134,24 +135,48 @@ def _capped_order(
     and never fills the zone past its cap. Each rerun settles one zone: at most zones + 1 runs.
     A gate changes none of this: it too depends only on the state.
     """
+    if gate is None and len(zoned) == 1:
+        runs = capped_runs(k, columns, count, zoned[0].zones, zoned[0].room)
+        if runs is not None:
+            return runs
     k = k.copy()
     while True:
-        chosen = order(k, columns, count, gate)
+        chosen = gated_order(k, columns, count, gate)
         first, settle = len(chosen), None
         for caps in zoned:
             zone = caps.zones[chosen]
-            by_zone = np.argsort(zone, kind="stable")
-            within = np.empty(len(chosen), dtype=np.int64)
-            within[by_zone] = _starts(zone[by_zone])
-            over = np.flatnonzero(within >= caps.room[zone])
-            if len(over) and over[0] < first:
-                first, settle = int(over[0]), (caps, int(zone[over[0]]))
+            over = _first_over(zone, caps.room)
+            if over < first:
+                first, settle = over, (caps, int(zone[over]))
         if settle is None:
             return chosen
         caps, zone_id = settle
         rows = np.flatnonzero(caps.zones == zone_id)
         took = np.bincount(chosen[:first], minlength=len(k))
         k[rows] = np.minimum(k[rows], took[rows])
+
+
+# Up to this many zones past their room, `_first_over` looks for each one's first copy too
+# many directly; past it, one sort of the copies by zone.
+_FEW_OVER = 8
+
+
+def _first_over(zone: Ints, room: Ints) -> int:
+    """The first copy that passes its zone's room (`zone`: each copy's), or len(zone) if none.
+
+    Most orders pass few zones' rooms, or none (the last run): counting copies per zone
+    settles that without sorting the copies, and a zone past its room is found by its copies.
+    """
+    passed = np.flatnonzero(np.bincount(zone, minlength=len(room)) > room)
+    if not len(passed):
+        return len(zone)
+    if len(passed) <= _FEW_OVER:
+        return min(int(np.flatnonzero(zone == z)[max(int(room[z]), 0)]) for z in passed)
+    by_zone = np.argsort(zone, kind="stable")
+    within = np.empty(len(zone), dtype=np.int64)
+    within[by_zone] = _starts(zone[by_zone])
+    over = np.flatnonzero(within >= room[zone])
+    return int(over[0])
 
 
 def _columns(

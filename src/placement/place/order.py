@@ -41,7 +41,7 @@ from ..rules.base import ZoneGate
 from .draws import RandomKeys
 from .twozones import two_zone_prefix
 
-__all__ = ["Column", "CONST", "DEC", "INC", "RND", "ZONE", "order"]
+__all__ = ["Column", "CONST", "DEC", "INC", "RND", "ZONE", "capped_runs", "follows", "order"]
 
 Ints = npt.NDArray[np.int64]
 
@@ -840,3 +840,66 @@ def _heap(ev: _Events, count: int, gate: _Gate | None = None) -> list[int]:
                 for d in waiting.pop(opened, ()):
                     heapq.heappush(heap, (ev.zone_key(d) + slots[d][head[d]], d))
     return out
+
+
+def capped_runs(
+    k: Ints, cols: Sequence[Column], count: int, zones: Ints, room: Ints
+) -> Ints | None:
+    """`order` with the copies of each zone capped at its room, for chains of runs.
+
+    When the chain is constants then a decreasing key (or nothing), each chosen instance stays
+    the best until it is full, so the order is the instances sorted by their keys at t = 0,
+    each taking its copies in a row (`_runs`). A cap per zone only shortens runs: a run takes
+    what its zone has left after the runs before it there, and a run cut short leaves the
+    instance refused, not better, so the next run is the next instance in that sort. A zone
+    strategy later in the chain orders tied runs by their zones' levels, which the runs'
+    lengths raise; when its zones are the caps' (`follows`), a zone's runs still come in the
+    order of the other keys, so the lengths are known first and `order` with them as the
+    capacities gives the answer. None for any other chain (the caller reruns `order`).
+    """
+    lead = 0
+    while lead < len(cols) and cols[lead].kind == CONST:
+        lead += 1
+    spreads = [c for c in cols if c.kind == ZONE]
+    if (lead < len(cols) and cols[lead].kind != DEC) or len(spreads) > 1:
+        return None
+    rows = np.flatnonzero(k > 0).astype(np.int64)
+    if spreads and len(rows) and not follows(spreads[0], zones[rows], rows):
+        return None
+    zero = np.zeros(len(rows), dtype=np.int64)
+    rows = rows[_sort(*[_values(c, rows, zero) for c in cols if c.kind != ZONE], rows)]
+    size = k[rows]
+    zone = zones[rows]
+    by_zone = _sort(zone)
+    total = np.cumsum(size[by_zone])
+    first = np.ones(len(rows), dtype=bool)
+    first[1:] = zone[by_zone][1:] != zone[by_zone][:-1]
+    before = np.empty(len(rows), dtype=np.int64)  # copies of the runs before, in the zone
+    before[by_zone] = total - size[by_zone] - np.maximum.accumulate(
+        np.where(first, total - size[by_zone], 0)
+    )
+    lengths = np.clip(room[zone] - before, 0, size)
+    if spreads:
+        capped = np.zeros_like(k)
+        capped[rows] = lengths
+        return order(capped, cols, count)
+    ends = np.cumsum(lengths)
+    lengths = np.clip(count - (ends - lengths), 0, lengths)
+    out: Ints = np.repeat(rows, lengths)
+    return out
+
+
+def follows(col: Column, zone: Ints, rows: Ints) -> bool:
+    """Whether the zone strategy's zones on `rows` are `zone`: one each way (lacking aside).
+
+    Instances lacking the column's attribute share a level that never moves, so several
+    zones may lack it; every other column zone must lie inside one zone.
+    """
+    own = col.base[rows]
+    width = int(max(zone.max(), own.max())) + 1
+    to_col = np.full(width, -1, dtype=np.int64)
+    to_col[zone] = own
+    to_zone = np.full(width, -1, dtype=np.int64)
+    to_zone[own] = zone
+    real = own != col.missing
+    return bool((to_col[zone] == own).all() and (to_zone[own] == zone)[real].all())
