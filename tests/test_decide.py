@@ -113,9 +113,10 @@ def test_one_copy_does_not_order(monkeypatch: pytest.MonkeyPatch) -> None:
     """The count-of-one path is taken: the batch ordering is never reached."""
 
     def refuse(*args: Any) -> Any:
-        raise AssertionError("order() called for one copy")
+        raise AssertionError("the batch order was built for one copy")
 
-    monkeypatch.setattr(batch, "order", refuse)
+    # Every batch placement orders through `_capped_order` (plain, capped or gated).
+    monkeypatch.setattr(batch, "_capped_order", refuse)
     inv = Inventory.from_ecs(
         {"containerInstances": [
             {"containerInstanceArn": f"arn:aws:ecs:us-east-1:1:container-instance/c/{i}",
