@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import contextlib
 import gc
-import json
 import os
 import re
 from collections.abc import Iterator
@@ -27,6 +26,7 @@ import numpy.typing as npt
 from msgspec import UNSET, Raw, Struct, UnsetType
 
 from ..columns import Built, SparseSets, StringColumn, attribute_columns, frozen
+from ..documents import parse_json
 from ..errors import InventoryError
 from ..model import LONG_DIGITS, MAX_AMOUNT, MAX_TEXT, short_repr
 from .common import Unusual, fast_text
@@ -91,16 +91,6 @@ def _source(value: Any, what: str) -> bytes | str:
         raise InventoryError(f"{what}: cannot read {shown}: {reason}") from None
 
 
-def _parse(data: bytes | str, what: str) -> Any:
-    """`json.loads(data)`, its failures as `InventoryError`."""
-    try:
-        return json.loads(data)
-    except RecursionError:
-        raise InventoryError(f"{what}: not valid JSON: nested too deeply") from None
-    except ValueError as exc:  # JSONDecodeError, bad UTF-8, integers past the digit limit
-        raise InventoryError(f"{what}: not valid JSON: {str(exc)[:200]}") from None
-
-
 def load_json(container_instances: Any, tasks: Any = None) -> tuple[Fields, Records]:
     """(instance fields, task records) for `Inventory._from_fields`, as `from_ecs` reads them.
 
@@ -119,8 +109,8 @@ def load_json(container_instances: Any, tasks: Any = None) -> tuple[Fields, Reco
         OverflowError,
     ):  # OverflowError: an integer past int64 in a column
         pass  # the plain way gives the answer or the exact error
-    instances_doc = _parse(instances_data, "container instances")
-    tasks_doc = _parse(tasks_data, "tasks")
+    instances_doc = parse_json(instances_data, "container instances")
+    tasks_doc = parse_json(tasks_data, "tasks")
     return transpose(read_instances(instances_doc)), read_tasks(tasks_doc)
 
 

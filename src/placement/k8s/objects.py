@@ -16,9 +16,10 @@ from collections.abc import Mapping, Sequence
 from fractions import Fraction
 from typing import Any
 
-import msgspec
 import numpy as np
 
+from ..documents import decode_json, objects
+from ..documents import get_path as _get
 from ..errors import InventoryError, PlacementError, PlacementInputError
 from ..model import TASK_FIELDS, check
 from ..syntax.ast import Expression
@@ -43,66 +44,19 @@ _WORKLOADS = (
 _APP_LABELS = ("app.kubernetes.io/name", "app", "k8s-app")
 
 
-def _decoded(value: Any, what: str) -> Any:
-    """JSON bytes or text decoded; anything else as given.
-
-    msgspec decodes kubectl output faster than `json.loads`; where it refuses, `json.loads`
-    gives the exact error, as `InventoryError`.
-    """
-    if isinstance(value, str) and value.lstrip()[:1] not in ("{", "["):
-        return value  # not JSON text: `_items` names what it is
-    if not isinstance(value, (bytes, bytearray, memoryview, str)):
-        return value
-    try:
-        return msgspec.json.decode(value)
-    except (msgspec.DecodeError, RecursionError):
-        pass
-    try:
-        return json.loads(bytes(value) if isinstance(value, memoryview) else value)
-    except RecursionError:
-        raise InventoryError(f"{what}: not valid JSON: nested too deeply") from None
-    except ValueError as exc:  # JSONDecodeError, bad UTF-8, integers past the digit limit
-        raise InventoryError(f"{what}: not valid JSON: {str(exc)[:200]}") from None
-
-
 def _items(value: Any, what: str) -> list[Mapping[str, Any]]:
     """`kubectl get ... -o json` output (a List) or a plain list of objects.
 
     Either may come as JSON bytes or text.
     """
-    value = _decoded(value, what)
+    value = decode_json(value, what)
     if isinstance(value, Mapping):
         if "items" not in value:
             return [value]  # a single object
         value = value.get("items") or []
     if not isinstance(value, (list, tuple)):
         raise InventoryError(f"{what}: expected a List (with items) or a list, got {shown(value)}")
-    for position, item in enumerate(value):
-        if not isinstance(item, Mapping):
-            raise InventoryError(f"{what}[{position}]: expected an object, got {shown(item)}")
-    return list(value)
-
-
-def _get(doc: Mapping[str, Any], path: str, kind: type | tuple[type, ...], where: str) -> Any:
-    """`doc` at a dotted `path`, None when absent (JSON null too), else of type `kind`."""
-    value: Any = doc
-    for part in path.split("."):
-        if not isinstance(value, Mapping):
-            return None
-        value = value.get(part)
-        if value is None:
-            return None
-    if not isinstance(value, kind):
-        raise PlacementInputError(
-            f"{where}.{path}: expected {_kind_name(kind)}, got {shown(value)}"
-        )
-    return value
-
-
-def _kind_name(kind: type | tuple[type, ...]) -> str:
-    names = {dict: "an object", list: "a list", str: "a string", bool: "true or false"}
-    kinds = kind if isinstance(kind, tuple) else (kind,)
-    return " or ".join(names.get(k, k.__name__) for k in kinds)
+    return objects(value, what)
 
 
 def _map(doc: Mapping[str, Any], path: str, where: str) -> Mapping[str, Any]:

@@ -11,8 +11,9 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import Any
 
+from ..documents import get_path as _get
+from ..documents import objects
 from ..errors import InventoryError, PlacementError, PlacementInputError
-from ..k8s.objects import _get  # the same dotted-path reader (absent and null alike)
 from ..syntax.ast import ATTRIBUTE_NAME
 from ..text import shown
 from .constraints import NomadConstraint, constraints
@@ -35,12 +36,7 @@ def _items(value: Any, what: str) -> list[Mapping[str, Any]]:
     """A list of objects, or one object (a `{"Job": ...}`-style wrapper is not unwrapped here)."""
     if isinstance(value, Mapping):
         return [value]
-    if not isinstance(value, (list, tuple)):
-        raise InventoryError(f"{what}: expected a list of objects, got {shown(value)}")
-    for position, item in enumerate(value):
-        if not isinstance(item, Mapping):
-            raise InventoryError(f"{what}[{position}]: expected an object, got {shown(item)}")
-    return list(value)
+    return objects(value, what)
 
 
 def _amount(doc: Mapping[str, Any], paths: Sequence[str], where: str) -> int | None:

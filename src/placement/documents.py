@@ -1,0 +1,77 @@
+"""Reading JSON documents the dialects' loaders share: decoding, dotted paths, lists of objects.
+
+Kubernetes' and Nomad's objects and ECS's responses are all nested JSON; each loader names the
+part at fault the same way (`nodes[3].status.allocatable: expected an object, got 3`), so the
+readers live here, below every dialect.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping
+from typing import Any
+
+import msgspec
+
+from .errors import InventoryError, PlacementInputError
+from .text import shown
+
+__all__ = ["parse_json", "decode_json", "get_path", "kind_name", "objects"]
+
+
+def parse_json(data: bytes | str, what: str) -> Any:
+    """`json.loads(data)`, its failures as `InventoryError` naming `what`."""
+    try:
+        return json.loads(data)
+    except RecursionError:
+        raise InventoryError(f"{what}: not valid JSON: nested too deeply") from None
+    except ValueError as exc:  # JSONDecodeError, bad UTF-8, integers past the digit limit
+        raise InventoryError(f"{what}: not valid JSON: {str(exc)[:200]}") from None
+
+
+def decode_json(value: Any, what: str) -> Any:
+    """JSON bytes or text (a str starting with `{` or `[`) decoded; anything else as given.
+
+    msgspec decodes faster than `json.loads`; where it refuses, `parse_json` gives the exact
+    error.
+    """
+    if isinstance(value, str) and value.lstrip()[:1] not in ("{", "["):
+        return value  # not JSON text: the caller names what it is
+    if not isinstance(value, (bytes, bytearray, memoryview, str)):
+        return value
+    try:
+        return msgspec.json.decode(value)
+    except (msgspec.DecodeError, RecursionError):
+        pass
+    return parse_json(bytes(value) if isinstance(value, (bytearray, memoryview)) else value, what)
+
+
+def kind_name(kind: type | tuple[type, ...]) -> str:
+    """`an object`, `a list or a string`: a JSON type as error messages name it."""
+    names = {dict: "an object", list: "a list", str: "a string", bool: "true or false"}
+    kinds = kind if isinstance(kind, tuple) else (kind,)
+    return " or ".join(names.get(k, k.__name__) for k in kinds)
+
+
+def get_path(doc: Mapping[str, Any], path: str, kind: type | tuple[type, ...], where: str) -> Any:
+    """`doc` at a dotted `path`, None when absent (JSON null too), else of type `kind`."""
+    value: Any = doc
+    for part in path.split("."):
+        if not isinstance(value, Mapping):
+            return None
+        value = value.get(part)
+        if value is None:
+            return None
+    if not isinstance(value, kind):
+        raise PlacementInputError(f"{where}.{path}: expected {kind_name(kind)}, got {shown(value)}")
+    return value
+
+
+def objects(value: Any, what: str) -> list[Mapping[str, Any]]:
+    """A list (or tuple) whose every item is an object, as a list; else `InventoryError`."""
+    if not isinstance(value, (list, tuple)):
+        raise InventoryError(f"{what}: expected a list of objects, got {shown(value)}")
+    for position, item in enumerate(value):
+        if not isinstance(item, Mapping):
+            raise InventoryError(f"{what}[{position}]: expected an object, got {shown(item)}")
+    return list(value)
