@@ -14,6 +14,7 @@ from typing import Any
 
 import numpy as np
 from conftest import examples
+from engines import assert_engines_agree
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -233,19 +234,7 @@ def k8s_problem(draw: Any) -> tuple[Inventory, TaskSpec, int]:
 @settings(max_examples=examples(0.5))
 @given(k8s_problem())
 def test_engines_agree_on_k8s_clusters(problem: tuple[Inventory, TaskSpec, int]) -> None:
-    from placement import headroom, place, rank
-
-    inv, task, count = problem
-    results = {m: place(inv, task, count, method=m) for m in ("batch", "loop", "reference")}
-    ref = results["reference"]
-    for method in ("batch", "loop"):
-        assert results[method].placements == ref.placements, method
-        assert results[method].failures == ref.failures, method
-    best = rank(inv, task).best
-    assert place(inv, task, 1).placements == (() if best is None else (best,))
-    room = headroom(inv, task)
-    if not room.unbounded and room.copies is not None:
-        assert place(inv, task, room.copies + 2).placed == room.copies
+    assert_engines_agree(*problem)
 
 
 _NAME_ST = st.from_regex(r"\A[A-Za-z0-9]([-A-Za-z0-9_.]{0,61}[A-Za-z0-9])?\Z")

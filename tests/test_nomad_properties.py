@@ -15,10 +15,11 @@ import re
 from typing import Any
 
 from conftest import examples
+from engines import assert_engines_agree
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from placement import Instance, Inventory, TaskSpec, headroom, parse, place, rank
+from placement import Instance, Inventory, TaskSpec, parse
 from placement.nomad import constraint
 from placement.syntax.ast import NOMAD_OPS
 from placement.testing import expressions
@@ -255,17 +256,7 @@ def nomad_problem(draw: Any) -> tuple[Inventory, TaskSpec, int]:
 @settings(max_examples=examples(0.5))
 @given(nomad_problem())
 def test_engines_agree_on_nomad_clusters(problem: tuple[Inventory, TaskSpec, int]) -> None:
-    inv, task, count = problem
-    results = {m: place(inv, task, count, method=m) for m in ("batch", "loop", "reference")}
-    ref = results["reference"]
-    for method in ("batch", "loop"):
-        assert results[method].placements == ref.placements, method
-        assert results[method].failures == ref.failures, method
-    best = rank(inv, task).best
-    assert place(inv, task, 1).placements == (() if best is None else (best,))
-    room = headroom(inv, task)
-    if not room.unbounded and room.copies is not None:
-        assert place(inv, task, room.copies + 2).placed == room.copies
+    assert_engines_agree(*problem)
 
 
 _JSON = st.recursive(
