@@ -46,8 +46,7 @@ def add_fix_option(command: argparse.ArgumentParser, *, templates: bool = True) 
              "change first (the exit code is unchanged)",
     )  # fmt: skip
     if templates:
-        command.add_argument("--template", action="append", default=[], metavar="FILE",
-                             help=_TEMPLATE_HELP)  # fmt: skip
+        _add_template_option(command)
 
 
 def add_headroom_fix_option(command: argparse.ArgumentParser) -> None:
@@ -57,6 +56,11 @@ def add_headroom_fix_option(command: argparse.ArgumentParser) -> None:
         help="also list what would let N more copies fit than fit now: the fixes of placing "
              "(headroom + N) copies, verified and minimal, smallest change first",
     )  # fmt: skip
+    _add_template_option(command)
+
+
+def _add_template_option(command: argparse.ArgumentParser) -> None:
+    """`--template FILE`, repeatable: instances a fix may add."""
     command.add_argument("--template", action="append", default=[], metavar="FILE",
                          help=_TEMPLATE_HELP)  # fmt: skip
 

@@ -227,6 +227,11 @@ HEADROOM_SEARCH_LIMIT = 100_000
 nothing else bounds the copies; if they all fit, the headroom is reported unbounded."""
 
 
+def _search_bound(caps: Ints) -> int:
+    """Copies a headroom search by placing tries: the capacities' sum, else the search limit."""
+    return HEADROOM_SEARCH_LIMIT if bool((caps == UNLIMITED).any()) else sum(caps.tolist())
+
+
 def _headroom_by_placing(
     inventory: Inventory, task: TaskSpec, rules: Sequence[Constraint], caps: Ints
 ) -> Headroom:
@@ -238,9 +243,7 @@ def _headroom_by_placing(
     """
     from ..place.batch import place_batch
 
-    unbounded = bool((caps == UNLIMITED).any())
-    bound = HEADROOM_SEARCH_LIMIT if unbounded else sum(caps.tolist())
-    result = place_batch(inventory, task, bound + 1, rules, (), None)
+    result = place_batch(inventory, task, _search_bound(caps) + 1, rules, (), None)
     if not result.failed:
         return Headroom(None, {}, unbounded=True)
     return Headroom(result.placed, result.failures[0].reasons)
@@ -291,9 +294,7 @@ def _provider_headroom_by_placing(
     one gives the failure's reasons at the moment it fails.
     """
     caps, _exact = counted_capacities(inventory, task, rules)  # upper bounds
-    unbounded = bool((caps == UNLIMITED).any())
-    bound = HEADROOM_SEARCH_LIMIT if unbounded else sum(caps.tolist())
-    result = place(inventory, task, bound + 1, constraints=rules, strategy=chain,
+    result = place(inventory, task, _search_bound(caps) + 1, constraints=rules, strategy=chain,
                    capacity_provider_strategy=items)  # fmt: skip
     if not result.failures:
         return Headroom(None, {}, unbounded=True)
