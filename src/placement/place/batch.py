@@ -37,7 +37,7 @@ from .masks import (
     reason_masks,
     rule_mask,
 )
-from .order import Column, _starts, capped_runs
+from .order import Column, _within, capped_runs
 from .result import Failure, PlacementResult
 from .task import TaskSpec
 from .working import Working
@@ -172,10 +172,7 @@ def _first_over(zone: Ints, room: Ints) -> int:
         return len(zone)
     if len(passed) <= _FEW_OVER:
         return min(int(np.flatnonzero(zone == z)[max(int(room[z]), 0)]) for z in passed)
-    by_zone = np.argsort(zone, kind="stable")
-    within = np.empty(len(zone), dtype=np.int64)
-    within[by_zone] = _starts(zone[by_zone])
-    over = np.flatnonzero(within >= room[zone])
+    over = np.flatnonzero(_within(zone) >= room[zone])
     return int(over[0])
 
 

@@ -38,6 +38,7 @@ from .order import (
     _sort,
     _starts,
     _values,
+    _within,
     follows,
     order,
 )
@@ -112,10 +113,7 @@ def _stop(chosen: Ints, k: Ints, gate: ZoneGate) -> int | None:
     """
     n = len(chosen)
     zone = gate.zones[chosen]
-    by_zone = _sort(zone)
-    before = np.empty(n, dtype=np.int64)
-    before[by_zone] = _starts(zone[by_zone])
-    level = gate.counts[zone] + before  # the zone's count when copy i comes
+    level = gate.counts[zone] + _within(zone)  # the zone's count when copy i comes
     domains = np.flatnonzero(gate.domain)
     if len(domains) >= gate.min_domains and len(domains):
         low = _least(level, zone, gate, domains, n)

@@ -106,6 +106,18 @@ def _starts(sorted_groups: Ints) -> Ints:
     return index - np.maximum.accumulate(np.where(first, index, 0))
 
 
+def _within(groups: Ints) -> Ints:
+    """Each element's position among the earlier elements of its group (any order of groups).
+
+    One stable argsort: `_sort` on a single key with repeats sorts twice (unstably, then
+    stably), and group keys here always repeat.
+    """
+    by_group = np.argsort(groups, kind="stable")
+    out = np.empty(len(groups), dtype=np.int64)
+    out[by_group] = _starts(groups[by_group])
+    return out
+
+
 def _dense(*keys: Ints) -> Ints:
     """Dense rank of the key tuples (0, 1, ...), in lexicographic order."""
     n = len(keys[0])
@@ -870,7 +882,7 @@ def capped_runs(
     rows = rows[_sort(*[_values(c, rows, zero) for c in cols if c.kind != ZONE], rows)]
     size = k[rows]
     zone = zones[rows]
-    by_zone = _sort(zone)
+    by_zone = np.argsort(zone, kind="stable")  # zones repeat: `_sort` would sort twice
     total = np.cumsum(size[by_zone])
     first = np.ones(len(rows), dtype=bool)
     first[1:] = zone[by_zone][1:] != zone[by_zone][:-1]

@@ -384,7 +384,4 @@ def two_zone_prefix(
             mark_version = -1
             continue
         mark, mark_version = n, version
-    n_keys = len(key)
-    row_of_key = np.empty(n_keys, dtype=np.int64)
-    row_of_key[key] = np.arange(n_keys, dtype=np.int64)
-    return row_of_key[np.asarray(out, dtype=np.int64)]
+    return by_key[np.asarray(out, dtype=np.int64)]  # the row of each key
