@@ -590,12 +590,14 @@ def test_engines_on_a_k8s_inventory() -> None:
     result = place(inv, task, 3)
     assert result.placements == ("node-a",)
     explanation = explain_placement(inv, task)
-    assert explanation.reasons("node-b") == (UNTOLERATED,)
-    assert explanation.reasons("node-c")[0] == "AGENT"
+    assert explanation.reasons("node-b") == (f"{UNTOLERATED} {{dedicated: gpu}}",)
+    assert explanation.codes("node-b") == (UNTOLERATED,)
+    assert explanation.reasons("node-c")[0] == "node(s) were unschedulable"
+    assert explanation.codes("node-c")[0] == "AGENT"
     assert headroom(inv, task).copies == 1
     ranking = rank(inv, task)
     assert list(ranking.ids) == ["node-a"]
-    assert ranking.excluded["node-b"] == UNTOLERATED
+    assert ranking.excluded["node-b"] == f"{UNTOLERATED} {{dedicated: gpu}}"
     tolerant = {**DEPLOYMENT, "spec": {**DEPLOYMENT["spec"], "template": {
         **DEPLOYMENT["spec"]["template"],
         "spec": {**DEPLOYMENT["spec"]["template"]["spec"],

@@ -71,8 +71,10 @@ def test_every_reason_in_kubernetes_words() -> None:
         "1 node(s) were unschedulable, "
         "2 node(s) didn't match Pod's node affinity/selector."  # "both" counted here only
     )
-    # The core's own words stay ECS's.
-    assert explain_placement(inv, why.explanation.task).reasons("small") == (R.CPU,)
+    # The library speaks the task's dialect; the ECS codes stay reachable for programs.
+    core = explain_placement(inv, why.explanation.task)
+    assert core.reasons("small") == ("Insufficient cpu",)
+    assert core.codes("small") == (R.CPU,)
 
 
 def test_resource_fit_reports_each_insufficient_resource() -> None:

@@ -683,8 +683,11 @@ class ClusterState:
                   for rule in chain]  # fmt: skip
         grid = plan.grid.copy()
         grid.flags.writeable = False
-        return Ranking(self._base.ids, rows, values, dict(zip(plan.masks, grid, strict=True)),
-                       lexicographic_min(rows, values))  # fmt: skip
+        masks = dict(zip(plan.masks, grid, strict=True))
+        # The task's dialect names the excluded (the snapshot is read only for a dialect's).
+        words = None if not R.speaks(task) else R.worded(task, self.inventory, rules, masks)
+        return Ranking(self._base.ids, rows, values, masks, lexicographic_min(rows, values),
+                       worded=words)  # fmt: skip
 
     def _parse(
         self, task: Any, constraints: Iterable[Any], strategy: Iterable[Any]

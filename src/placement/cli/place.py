@@ -266,7 +266,7 @@ def explain_json(explanation: PlacementExplanation) -> dict[str, Any]:
     ids = [str(arn) for arn in inventory.ids]
     return {
         "eligible": int(explanation.eligible.sum()),
-        "reasons": explanation.counts(),
+        "reasons": explanation.code_counts(),  # the codes, as "instances" and "details" are
         "details": details_dict(explanation.details()),
         "instances": [
             {"instance": ids[row], "reasons": reasons}
@@ -391,7 +391,8 @@ def _failure_lines(request: Request, result: PlacementResult, out: Output) -> li
             lines += ["", f"{head} {empty[0].upper()}{empty[1:]}."]
             continue
         label = f"Instances excluded, each counted under its first reason (adds up to {n}):"
-        table_lines = reason_table(dict(failure.reasons), out, details=failure.details)
+        # The codes (first reason each, adding up to n): `reason_table` words them.
+        table_lines = reason_table(dict(failure.codes), out, details=failure.details)
         lines += ["", head, label, *table_lines]
     return lines
 
@@ -405,7 +406,7 @@ def _explain_lines(explanation: PlacementExplanation, out: Output) -> list[str]:
         out.style.bold(f"After placing, {eligible} of {n} instances can take one more copy."),
         "Every reason (an instance counts under each of its reasons):",
     ]
-    counts = explanation.counts()
+    counts = explanation.code_counts()  # `reason_table` words the codes
     if counts:
         lines += reason_table(counts, out, details=explanation.details())
     every = _every_reason(explanation)

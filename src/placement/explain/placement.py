@@ -39,17 +39,67 @@ class PlacementExplanation:
             out &= ~mask
         return out
 
+    def worded(self) -> R.Worded | None:
+        """The reason masks in the task's dialect: `(words, group, mask)` in its order.
+
+        None for an ECS task, whose words the codes are (`masks`). For a Kubernetes task the
+        filter plugins' words (`Insufficient cpu`, `node(s) had untolerated taint {k: v}`),
+        grouped by plugin, in the scheduler's order.
+        """
+        return R.worded(self.task, self.inventory, self.constraints, self.masks)
+
     def counts(self) -> dict[str, int]:
-        """Per reason, how many instances it excludes (an instance counts under each reason)."""
+        """Per reason, how many instances it excludes (an instance counts under each reason).
+
+        In the task's dialect (see `reasons`); `code_counts` keeps ECS's codes.
+        """
+        worded = self.worded()
+        if worded is None:
+            return self.code_counts()
+        return {word: int(mask.sum()) for word, _, mask in worded}
+
+    def code_counts(self) -> dict[str, int]:
+        """`counts` by ECS reason code, whatever the task's dialect."""
         return {r: int(mask.sum()) for r, mask in self.masks.items() if mask.any()}
 
-    def reasons(self, instance: int | np.integer[Any] | str) -> tuple[str, ...]:
-        """Every reason one instance is excluded, in ECS's order.
+    def first_reasons(self) -> dict[str, int]:
+        """Each excluded instance counted once, under its first reason, as a failure counts.
 
-        `instance` is keyed as `Explanation.reasons` keys it: a row (numpy integers included,
-        negative from the end) or an ARN; `InstanceNotFoundError`, `RowOutOfRangeError` and
-        `RowTypeError` (all `PlacementInputError`s) for anything else.
+        ECS: the first code in ECS's order (the counts add up to the excluded instances).
+        Kubernetes: every reason of the node's first failing filter plugin, as the scheduler's
+        `0/N nodes are available: ...` counts (NodeResourcesFit gives all of its reasons).
         """
+        worded = self.worded()
+        if worded is None:
+            from ..place.masks import first_reasons
+
+            return first_reasons(dict(self.masks), len(self.inventory))[1]
+        return R.first_counts(worded, len(self.inventory))
+
+    def summary(self) -> str | None:
+        """The dialect's one-line summary (`0/3 nodes are available: ...`); None for ECS."""
+        if not R.speaks(self.task):
+            return None
+        return R.summary(self.task, int(self.eligible.sum()), len(self.inventory),
+                         self.first_reasons())  # fmt: skip
+
+    def reasons(self, instance: int | np.integer[Any] | str) -> tuple[str, ...]:
+        """Every reason one instance is excluded, in the task's dialect and order.
+
+        ECS's codes in ECS's order for an ECS task; a Kubernetes task's in the filter plugins'
+        words and order (`codes` keeps the ECS codes). `instance` is keyed as
+        `Explanation.reasons` keys it: a row (numpy integers included, negative from the end)
+        or an ARN; `InstanceNotFoundError`, `RowOutOfRangeError` and `RowTypeError` (all
+        `PlacementInputError`s) for anything else.
+        """
+        worded = self.worded()
+        if worded is None:
+            return self.codes(instance)
+        row = row_of(instance, len(self.inventory), self._find)
+        return tuple(word for word, _, mask in worded if mask[row])
+
+    def codes(self, instance: int | np.integer[Any] | str) -> tuple[str, ...]:
+        """Every ECS reason code one instance is excluded for, in ECS's order (any dialect)."""
         row = row_of(instance, len(self.inventory), self._find)
         return tuple(r for r, mask in self.masks.items() if mask[row])
 
@@ -82,12 +132,19 @@ class PlacementExplanation:
                 for rule in member_of(self.constraints, self.task)]  # fmt: skip
 
     def __str__(self) -> str:
-        n = len(self.inventory)
-        lines = [f"{int(self.eligible.sum())} of {n} instances can take the task"]
-        details = self.details()
-        for reason, count in self.counts().items():
-            named = examples(self.inventory.ids, self.masks[reason])
-            lines.append(f"  {R.labelled(reason, details)}: {count} (e.g. {named})")
+        worded = self.worded()
+        if worded is not None:
+            lines = [str(self.summary())]
+            for word, _, mask in worded:
+                named = examples(self.inventory.ids, mask)
+                lines.append(f"  {word}: {int(mask.sum())} (e.g. {named})")
+        else:
+            n = len(self.inventory)
+            lines = [f"{int(self.eligible.sum())} of {n} instances can take the task"]
+            details = self.details()
+            for reason, count in self.counts().items():
+                named = examples(self.inventory.ids, self.masks[reason])
+                lines.append(f"  {R.labelled(reason, details)}: {count} (e.g. {named})")
         if self.masks[R.MEMBER_OF].any():
             # Which clause of which memberOf expression did the rejecting.
             for detail in self.member_of_details():
@@ -95,6 +152,9 @@ class PlacementExplanation:
         return "\n".join(lines)
 
     def __repr__(self) -> str:
+        said = self.summary()  # a dialect's own line (Kubernetes: `0/3 nodes are available: ...`)
+        if said is not None:
+            return short_repr(f"<PlacementExplanation {said}>")
         n, eligible = len(self.inventory), int(self.eligible.sum())
         counts = reason_counts(self.counts())
         tail = f"; {counts}>" if counts else ">"

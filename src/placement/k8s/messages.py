@@ -14,12 +14,14 @@ pod)` reads a `PlacementExplanation` in the Kubernetes dialect, so ECS output ne
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 import attrs
 import numpy as np
+import numpy.typing as npt
 
+from ..dialects import register
 from ..explain.placement import PlacementExplanation, explain_placement
 from ..inventory import Inventory
 from ..place import reasons as R
@@ -27,10 +29,11 @@ from .affinity import AFFINITY_UNSATISFIED, ANTI_AFFINITY_UNSATISFIED, EXISTING_
 from .objects import GPU
 from .slots import TOO_MANY_PODS
 from .spread import SPREAD_UNSATISFIED
+from .taints import TAINTS as TAINT_ATTRIBUTE
 from .taints import UNTOLERATED, Taints
 
 __all__ = ["WORDS", "K8sExplanation", "explain", "UNSCHEDULABLE", "NOT_READY", "PORTS_TAKEN",
-           "NODE_AFFINITY"]  # fmt: skip
+           "NODE_AFFINITY", "word_masks", "summary"]  # fmt: skip
 
 UNSCHEDULABLE = "node(s) were unschedulable"
 """A cordoned node (NodeUnschedulable)."""
@@ -66,53 +69,98 @@ def _plugin(reason: str) -> int:
     return _PLUGIN.get(reason if not reason.startswith(UNTOLERATED) else UNTOLERATED, _LAST)
 
 
+def _taint_words(
+    inventory: Inventory, rules: Sequence[Any], mask: npt.NDArray[np.bool_]
+) -> dict[str, npt.NDArray[np.bool_]]:
+    """`node(s) had untolerated taint {key: value}` per node, one check per distinct taint set."""
+    taints = next((rule for rule in rules if isinstance(rule, Taints)), None)
+    column = inventory.attributes.get(TAINT_ATTRIBUTE)
+    if taints is None or column is None:
+        return {UNTOLERATED: mask}
+    out: dict[str, npt.NDArray[np.bool_]] = {}
+    for code in np.unique(column.codes[mask]).tolist():
+        text = column.values[code] if code >= 0 else None
+        taint = taints.first_untolerated(text) if text is not None else None
+        named = "{" + f"{taint[0].lstrip(chr(0))}: {taint[1]}" + "}" if taint else None
+        word = f"{UNTOLERATED} {named}" if named else UNTOLERATED
+        out[word] = out.get(word, np.zeros(len(mask), dtype=bool)) | (mask & (column.codes == code))
+    return out
+
+
+def word_masks(
+    inventory: Inventory, rules: Sequence[Any], masks: Mapping[str, npt.NDArray[np.bool_]]
+) -> R.Worded:
+    """The engine's reason masks in Kubernetes' words, in the scheduler's plugin order.
+
+    `AGENT` is the node's own words (cordoned: `node(s) were unschedulable`; not ready: the
+    not-ready taint), an untolerated taint names the node's taint, the rest are `WORDS`.
+    """
+    out: dict[str, npt.NDArray[np.bool_]] = {}
+
+    def add(word: str, mask: npt.NDArray[np.bool_]) -> None:
+        if mask.any():
+            out[word] = out[word] | mask if word in out else mask
+
+    for code, mask in masks.items():
+        if not mask.any():
+            continue
+        if code == R.AGENT:
+            status = inventory.status
+            add(UNSCHEDULABLE, mask & (status.codes != status.index.get("ACTIVE", -3)))
+            add(NOT_READY, mask & ~np.asarray(inventory.agent_connected, dtype=bool))
+        elif code == UNTOLERATED:
+            for word, rows in _taint_words(inventory, rules, mask).items():
+                add(word, rows)
+        else:
+            add(WORDS.get(code, code), mask)
+    # Stable: the engine's order within a plugin.
+    return sorted(((word, _plugin(word), mask) for word, mask in out.items()),
+                  key=lambda item: item[1])  # fmt: skip
+
+
+def summary(available: int, total: int, counts: Mapping[str, int]) -> str:
+    """`0/N nodes are available: 1 Insufficient cpu, ...`: the parts sorted as text (FitError)."""
+    parts = sorted(f"{count} {reason}" for reason, count in counts.items())
+    head = f"{available}/{total} nodes are available"
+    return f"{head}: {', '.join(parts)}." if parts else f"{head}."
+
+
+# The core asks for these by the task's dialect (`placement.place.reasons`).
+register("words", "k8s", word_masks)
+register("summary", "k8s", summary)
+
+
 @attrs.frozen(eq=False)
 class K8sExplanation:
-    """A `PlacementExplanation` read in Kubernetes' words (see the module)."""
+    """A `PlacementExplanation` read in Kubernetes' words (see the module).
+
+    Worded from the explanation's ECS codes, whatever the task's dialect: a `TaskSpec` built
+    by hand reads the same as one from `TaskSpec.from_k8s`.
+    """
 
     explanation: PlacementExplanation
 
-    def _words(self, row: int, reason: str) -> list[str]:
-        inventory = self.explanation.inventory
-        if reason == R.AGENT:
-            out = []
-            if inventory.status.get(row) != "ACTIVE":
-                out.append(UNSCHEDULABLE)
-            if not inventory.agent_connected[row]:
-                out.append(NOT_READY)
-            return out
-        if reason == UNTOLERATED:
-            rules = (*self.explanation.task.constraints, *self.explanation.constraints)
-            taints = [c for c in rules if isinstance(c, Taints)]
-            named = taints[0].untolerated(inventory[row]) if taints else None
-            return [f"{UNTOLERATED} {named}" if named else UNTOLERATED]
-        return [WORDS.get(reason, reason)]
+    def _worded(self) -> R.Worded:
+        e = self.explanation
+        return word_masks(e.inventory, (*e.task.constraints, *e.constraints), e.masks)
 
     def reasons(self, node: int | str) -> tuple[str, ...]:
         """Every reason `node` (a row or a node name) refuses the pod, in plugin order."""
         inventory = self.explanation.inventory
         row = node if isinstance(node, int) else inventory.index_of(node)
-        found = [w for r in self.explanation.reasons(node) for w in self._words(row, r)]
-        return tuple(sorted(found, key=_plugin))  # stable: the engine's order within a plugin
+        return tuple(word for word, _, mask in self._worded() if mask[row])
 
     def message(self) -> str:
         """The scheduler's summary: `0/N nodes are available: 1 Insufficient cpu, ...`."""
-        inventory = self.explanation.inventory
-        counts: dict[str, int] = {}
-        for row in np.flatnonzero(~self.explanation.eligible).tolist():
-            found = self.reasons(int(row))
-            first = _plugin(found[0])
-            for reason in found:
-                if _plugin(reason) == first:
-                    counts[reason] = counts.get(reason, 0) + 1
-        parts = sorted(f"{count} {reason}" for reason, count in counts.items())
-        head = f"{int(self.explanation.eligible.sum())}/{len(inventory)} nodes are available"
-        return f"{head}: {', '.join(parts)}." if parts else f"{head}."
+        n = len(self.explanation.inventory)
+        counts = R.first_counts(self._worded(), n)
+        return summary(int(self.explanation.eligible.sum()), n, counts)
 
     def __str__(self) -> str:
         lines = [self.message()]
+        worded = self._worded()
         for row, name in enumerate(self.explanation.inventory.ids.tolist()):
-            found = self.reasons(row)
+            found = [word for word, _, mask in worded if mask[row]]
             lines.append(f"  {name}: {'; '.join(found) if found else 'fits'}")
         return "\n".join(lines)
 

@@ -257,7 +257,7 @@ def task_spec(pod: Any, group: str | None = None) -> Any:
     return TaskSpec(
         cpu=cpu, memory=memory, gpus=gpus, ports=tcp, udp_ports=udp,
         group=pod_group(metadata, kind) if group is None else group,
-        constraints=constraints,
+        constraints=constraints, dialect="k8s",
     )  # fmt: skip
 
 

@@ -24,6 +24,7 @@ from ..errors import PlacementError, PlacementInputError
 from ..instance import Instance
 from ..inventory import PROVIDER_ATTRIBUTE, Inventory
 from ..model import INSTANCE_FIELDS, FrozenMap
+from ..place import reasons as R
 from ..place.api import place
 from ..place.capacity import MAX_PLACED, UNLIMITED, capacities, counted_capacities
 from ..place.inputs import check_inputs as _place_inputs
@@ -179,7 +180,11 @@ def _reasons_when_full(
     inventory: Inventory, task: TaskSpec, rules: Sequence[Constraint], copies: Ints
 ) -> dict[str, int]:
     full = _full_state(inventory, task, copies)
-    return first_reasons(reason_masks(full, task, rules), len(full))[1]
+    masks = reason_masks(full, task, rules)
+    words = R.worded(task, full, rules, masks)  # a Kubernetes task's, as its scheduler counts
+    if words is not None:
+        return R.first_counts(words, len(full))
+    return first_reasons(masks, len(full))[1]
 
 
 # -- headroom -----------------------------------------------------------------------------------

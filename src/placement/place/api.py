@@ -11,10 +11,12 @@ import numpy.typing as npt
 from ..errors import PlacementInputError
 from ..inventory import Inventory
 from ..rules import shown
+from . import reasons as R
 from .batch import place_batch, place_loop
 from .capacity import MAX_PLACED, check_placeable
 from .inputs import MAX_COUNT, check_inputs
 from .masks import lexicographic_min, one_copy
+from .reasons import worded
 from .reference import place_reference
 from .result import PlacementResult
 from .task import TaskSpec
@@ -73,7 +75,7 @@ class Ranking:
     the state it was read from (a `ClusterState` commit) do not change it.
     """
 
-    __slots__ = ("masks", "_ids", "_rows", "_values", "_best", "_order", "_excluded")
+    __slots__ = ("masks", "_ids", "_rows", "_values", "_best", "_order", "_excluded", "_worded")
 
     def __init__(
         self,
@@ -82,6 +84,7 @@ class Ranking:
         values: Sequence[npt.NDArray[np.generic]],
         masks: dict[str, npt.NDArray[np.bool_]],
         best: int | None = -1,
+        worded: R.Worded | None = None,
     ) -> None:
         """A ranking from rows, values and masks (called by `rank` and `ClusterState.rank`).
 
@@ -89,6 +92,7 @@ class Ranking:
         strategy's values over those rows (lower is better, chain order); `masks`: per reason,
         the instances it excludes; `best`: the best row when the caller already knows it.
         Called by `rank` and `ClusterState.rank`; the arrays become the ranking's own.
+        `worded`: the masks in the task's dialect (`reasons.worded`), which `excluded` speaks.
         """
         self._ids = ids
         self._rows = _frozen(rows)
@@ -97,6 +101,7 @@ class Ranking:
         self._best = best
         self._order: npt.NDArray[np.int64] | None = None
         self._excluded: dict[str, str] | None = None
+        self._worded = worded
 
     @property
     def best(self) -> str | None:
@@ -127,11 +132,17 @@ class Ranking:
 
     @property
     def excluded(self) -> dict[str, str]:
-        """Every other instance's ARN -> the first reason it fails (ECS's order)."""
+        """Every other instance's ARN -> the first reason it fails (ECS's order).
+
+        In the task's dialect: a Kubernetes node's first reason in the scheduler's plugin order
+        and words (`masks` keeps the ECS codes).
+        """
         if self._excluded is None:
             excluded: dict[str, str] = {}
             taken = np.zeros(len(self._ids), dtype=bool)
-            for reason, mask in self.masks.items():  # built in reason order
+            reasons = self.masks.items() if self._worded is None else (
+                (word, mask) for word, _, mask in self._worded)  # fmt: skip
+            for reason, mask in reasons:  # built in reason order
                 for row in np.flatnonzero(mask & ~taken):
                     excluded[str(self._ids[row])] = reason
                 taken |= mask
@@ -157,7 +168,7 @@ class Ranking:
         return (
             Ranking,
             (np.array(self._ids), np.array(self._rows), [np.array(v) for v in self._values],
-             {k: np.array(m) for k, m in self.masks.items()}, self.best_row),
+             {k: np.array(m) for k, m in self.masks.items()}, self.best_row, self._worded),
         )  # fmt: skip
 
     def __repr__(self) -> str:
@@ -204,4 +215,4 @@ def rank(
         items = provider_strategy(capacity_provider_strategy)
         rules = (*rules, only_provider(next_provider(inventory, task.group, items)))
     masks, rows, values = one_copy(inventory, task, rules, chain, seed)
-    return Ranking(inventory.ids, rows, values, masks)
+    return Ranking(inventory.ids, rows, values, masks, worded=worded(task, inventory, rules, masks))

@@ -2,12 +2,17 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
+from typing import Any
+
+import numpy as np
+import numpy.typing as npt
 
 __all__ = [
     "AGENT", "ATTRIBUTE", "CPU", "MEMORY", "PORTS", "GPU", "MEMBER_OF", "DISTINCT_INSTANCE",
     "MAX_PER", "TOPOLOGY_SPREAD",
     "ORDER", "ELIGIBILITY", "CONSTRAINTS", "DETAIL_WORDS", "labelled",
+    "Worded", "speaks", "worded", "summary", "first_counts",
 ]  # fmt: skip
 
 AGENT = "AGENT"
@@ -42,3 +47,80 @@ def labelled(reason: str, details: Mapping[str, Sequence[str]] | None = None) ->
         return reason
     listed = ", ".join(names[:8]) + (f", +{len(names) - 8} more" if len(names) > 8 else "")
     return f"{reason} ({DETAIL_WORDS.get(reason, 'detail')}: {listed})"
+
+
+# -- a task's own dialect ------------------------------------------------------------------------
+
+Worded = list[tuple[str, int, npt.NDArray[np.bool_]]]
+"""The reason masks read in a dialect's words: `(words, group, mask)` in the dialect's order.
+
+A group is what the dialect reports together: Kubernetes' filter plugin (NodeResourcesFit
+gives every one of its reasons), where ECS's group is each reason alone."""
+
+
+def _hook(task: Any, what: str) -> Callable[..., Any] | None:
+    """What `task`'s dialect registered as `what`; None for ECS or a dialect without one."""
+    dialect = getattr(task, "dialect", "ecs")
+    if dialect == "ecs":
+        return None
+    from ..dialects import reader
+    from ..errors import PlacementInputError
+
+    try:
+        return reader(what, dialect)
+    except PlacementInputError:  # not loaded, or no words of its own: ECS's codes
+        return None
+
+
+def speaks(task: Any) -> bool:
+    """Whether `task`'s dialect names reasons in its own words; ECS's words are the codes.
+
+    A dialect speaks when its front end registered `words` for it
+    (`dialects.register("words", dialect, ...)`).
+    """
+    return _hook(task, "words") is not None
+
+
+def worded(
+    task: Any,
+    inventory: Any,
+    rules: Sequence[Any],
+    masks: Mapping[str, npt.NDArray[np.bool_]],
+) -> Worded | None:
+    """`masks` in `task`'s dialect (its own constraints and `rules` name the taints); None: ECS.
+
+    The front end's `words` hook is called as `words(inventory, rules, masks)`.
+    """
+    words = _hook(task, "words")
+    if words is None:
+        return None
+    out: Worded = words(inventory, (*getattr(task, "constraints", ()), *rules), masks)
+    return out
+
+
+def summary(task: Any, available: int, total: int, counts: Mapping[str, int]) -> str | None:
+    """The dialect's one-line summary of a failure from `first_counts`; None for ECS.
+
+    Kubernetes' `0/3 nodes are available: ...`. Hook: `summary(available, total, counts)`.
+    """
+    line = _hook(task, "summary")
+    return None if line is None else str(line(available, total, counts))
+
+
+def first_counts(words: Worded, n: int) -> dict[str, int]:
+    """Each excluded instance under every reason of its first failing group.
+
+    As the dialect counts a failure (Kubernetes' `0/N nodes are available: ...`), in the
+    dialect's order.
+    """
+    groups = sorted({group for _, group, _ in words})
+    failing = np.zeros((len(groups), n), dtype=bool)
+    for _, group, mask in words:
+        failing[groups.index(group)] |= mask
+    first = np.where(failing.any(axis=0), failing.argmax(axis=0), -1)
+    counts: dict[str, int] = {}
+    for reason, group, mask in words:
+        count = int((mask & (first == groups.index(group))).sum())
+        if count:
+            counts[reason] = counts.get(reason, 0) + count
+    return counts

@@ -55,6 +55,11 @@ class Failure:
     reason it fails (ECS's order: AGENT, ATTRIBUTE, RESOURCE:CPU, RESOURCE:MEMORY,
     RESOURCE:PORTS, RESOURCE:GPU, MemberOf, DistinctInstance), so the counts add up to the
     inventory's size. `explain()` on the result gives every reason of every instance.
+
+    A Kubernetes task's failure (read from a `PlacementResult`) speaks Kubernetes: `reasons`
+    counts each node under every reason of its first failing filter plugin, in the plugins'
+    words, as the scheduler's `FailedScheduling` event does (`message` is that event's line);
+    `codes` keeps the ECS counts.
     """
 
     index: int
@@ -67,6 +72,16 @@ class Failure:
     instances counted under `ATTRIBUTE` lack, the task's host ports taken on instances counted
     under `RESOURCE:PORTS` (`"80"`, `"53/udp"`). Filled when a `PlacementResult`'s failures
     are read; not part of equality (the counts are the decision)."""
+    codes: Mapping[str, int] = attrs.field(
+        default=attrs.Factory(lambda self: self.reasons, takes_self=True),
+        converter=_frozen, eq=False, repr=False, kw_only=True,
+    )  # fmt: skip
+    """The same failure by ECS reason code, each instance under its first code: `reasons`
+    itself for an ECS task; the engine's own counts when `reasons` speaks the task's dialect."""
+    message: str = attrs.field(default="", eq=False, repr=False, kw_only=True)
+    """The dialect's summary of the failure, as its scheduler writes it (Kubernetes: `0/3 nodes
+    are available: 1 Insufficient cpu, 2 node(s) didn't match Pod's node affinity/selector.`);
+    empty for ECS, whose failures have no such line."""
 
     def label(self, reason: str) -> str:
         """`reason` with its details: `ATTRIBUTE (missing: a)`, `RESOURCE:PORTS (taken: 80)`."""
@@ -78,10 +93,12 @@ class Failure:
         """Plain JSON-ready data: `index`, `count` and `reasons` (first reason per instance).
 
         With `details` when there are some: `{"ATTRIBUTE": {"missing": [...]},
-        "RESOURCE:PORTS": {"taken": [...]}}`.
+        "RESOURCE:PORTS": {"taken": [...]}}`; with the dialect's `message` when it has one.
         """
         out: dict[str, Any] = {"index": self.index, "count": self.count,
                                "reasons": dict(self.reasons)}  # fmt: skip
+        if self.message:
+            out["message"] = self.message
         if self.details:
             out["details"] = details_dict(self.details)
         return out
@@ -91,7 +108,8 @@ class Failure:
 
         last = self.index + self.count - 1
         span = f"copy {self.index}" if self.count == 1 else f"copies {self.index}-{last}"
-        return short_repr(f"<Failure {span}: {reason_counts(self.reasons) or 'no instances'}>")
+        said = self.message or reason_counts(self.reasons) or "no instances"  # a dialect's own
+        return short_repr(f"<Failure {span}: {said}>")
 
 
 def _task_dict(task: Any) -> dict[str, Any]:
@@ -105,7 +123,7 @@ def _task_dict(task: Any) -> dict[str, Any]:
         "group": task.group,
         "requires_attributes": sorted(task.requires_attributes),
         "constraints": [str(c) for c in task.constraints],
-    }
+    } | ({"dialect": task.dialect} if getattr(task, "dialect", "ecs") != "ecs" else {})
 
 
 class PlacementResult:
@@ -201,7 +219,7 @@ class PlacementResult:
         return detailed
 
     def _with_details(self) -> tuple[Failure, ...]:
-        failures = self._failures
+        failures = self._spoken(self._failures)
         wanted = (R.ATTRIBUTE, R.PORTS)
         if not any(r in f.reasons for f in failures for r in wanted):
             return failures
@@ -221,6 +239,23 @@ class PlacementResult:
             own = masks if provider is None else _provider_masks(inventory, masks, provider)
             details = reason_details(inventory, self.task, own, placed)
             out.append(attrs.evolve(failure, details=details) if details else failure)
+        return tuple(out)
+
+    def _spoken(self, failures: tuple[Failure, ...]) -> tuple[Failure, ...]:
+        """`failures` in the task's dialect: counted as its scheduler counts, in its words."""
+        if not failures or not R.speaks(self.task):
+            return failures
+        explanation = self.explain()
+        out = []
+        for failure in failures:
+            if failure.message or getattr(failure, "provider", None) is not None:
+                # Spoken already (a result built from another's failures), or a capacity
+                # provider's, which is ECS's own: no other dialect has them.
+                out.append(failure)
+                continue
+            out.append(attrs.evolve(failure, reasons=explanation.first_reasons(),
+                                    codes=failure.reasons,
+                                    message=explanation.summary() or ""))  # fmt: skip
         return tuple(out)
 
     @property

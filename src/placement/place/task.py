@@ -19,7 +19,7 @@ from ..rules import MemberOf, task_constraints_from
 from ..syntax.ast import ATTRIBUTE_NAME
 from ..text import shown
 
-__all__ = ["TaskSpec", "MAX_AMOUNT"]
+__all__ = ["TaskSpec", "MAX_AMOUNT", "DIALECTS"]
 
 MAX_AMOUNT = 2**53
 """The largest CPU, memory or GPU amount (and sum of amounts): what a float64 holds exactly."""
@@ -80,6 +80,17 @@ def _attribute_names(value: Any) -> frozenset[str]:
     return frozenset(names)
 
 
+DIALECTS = ("ecs", "k8s", "nomad")
+"""The systems a task's inputs come from: the words its reasons are named in."""
+
+
+def _dialect(_instance: Any, _attribute: Any, value: Any) -> None:
+    if not isinstance(value, str) or value not in DIALECTS:
+        raise PlacementInputError(
+            f"dialect must be one of {', '.join(DIALECTS)}, got {shown(value)}"
+        )
+
+
 def _constraints(value: Any) -> tuple[MemberOf, ...]:
     return task_constraints_from(value, "constraints")
 
@@ -91,7 +102,8 @@ class TaskSpec:
     `cpu` units, `memory` MiB, host `ports` (TCP) and `udp_ports`, `gpus`, the task `group`
     (`service:NAME`, `family:NAME`, ...), the attribute names it requires, and the `memberOf`
     constraints its task definition carries (text, ECS JSON or `MemberOf`, read as a task
-    definition's are: `distinctInstance` is refused, at most 10). Every field is checked here.
+    definition's are: `distinctInstance` is refused, at most 10), and the `dialect` its reasons
+    are named in. Every field is checked here.
     """
 
     cpu: int = attrs.field(default=0, validator=_amount)
@@ -104,6 +116,10 @@ class TaskSpec:
         default=frozenset(), converter=_attribute_names
     )
     constraints: tuple[MemberOf, ...] = attrs.field(default=(), converter=_constraints)
+    dialect: str = attrs.field(default="ecs", validator=_dialect, kw_only=True)
+    """The system the task was read from (`from_k8s` sets `k8s`, `from_nomad` `nomad`): the
+    words placing, explaining and planning name its reasons in (`Insufficient cpu` for
+    Kubernetes; ECS's codes for ECS, and for Nomad until its front end names its own)."""
 
     @classmethod
     def from_ecs(cls, task_definition: Mapping[str, Any], group: str | None = None) -> TaskSpec:
@@ -187,6 +203,8 @@ class TaskSpec:
                             (len(self.constraints), "constraint")):  # fmt: skip
             if count:
                 parts.append(f"{count} {noun}" + ("s" if count > 1 else ""))
+        if self.dialect != "ecs":
+            parts.append(f"dialect={self.dialect}")
         return short_repr("<TaskSpec " + " ".join(parts) + ">")
 
 
