@@ -1,8 +1,13 @@
 """Reasons in Kubernetes' words: every reason per node, and the scheduler's own summary.
 
-The engine's reasons are ECS's (`RESOURCE:CPU`, `MemberOf placement constraint unsatisfied.`)
-plus each rule's own (the Kubernetes rules already speak Kubernetes). `explain(inventory,
-pod)` reads a `PlacementExplanation` in the Kubernetes dialect, so ECS output never changes:
+The engine's reasons are ECS's codes (`RESOURCE:CPU`, `MemberOf placement constraint
+unsatisfied.`) plus each rule's own (the Kubernetes rules already speak Kubernetes). This
+module words them once, for everyone: it registers `word_masks` and `summary` as the `k8s`
+dialect's words, so a task read by `TaskSpec.from_k8s` (dialect `k8s`) gets Kubernetes words
+from `place`'s failures, `rank`, `explain_placement`, `headroom`, `instances_needed`,
+`ClusterState` and `deploy` (their ECS codes stay reachable: `codes`, `code_counts`, `masks`).
+`explain(inventory, pod)` reads a `PlacementExplanation` in these words whatever the task's
+dialect:
 
 * `reasons(node)`: every reason the node refuses the pod, worded as the filter plugins word
   them (`Insufficient cpu`, `node(s) didn't match Pod's node affinity/selector`,
