@@ -1,0 +1,231 @@
+"""The library names a task's reasons in its dialect: Kubernetes words for a Kubernetes task.
+
+Each entry point is asked twice on the same inventory with the same task, once as read by
+`TaskSpec.from_k8s` (dialect `k8s`) and once with the dialect set back to `ecs`: the engine's
+decision is the same, the words differ (and ECS's stay its codes).
+"""
+
+from __future__ import annotations
+
+import json
+import pickle
+from typing import Any
+
+import attrs
+import pytest
+from conftest import examples
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from placement import (
+    ClusterState,
+    Inventory,
+    TaskSpec,
+    deploy,
+    explain_placement,
+    headroom,
+    instances_needed,
+    place,
+    rank,
+)
+from placement import k8s as K
+from placement.errors import PlacementInputError
+from placement.k8s.messages import NODE_AFFINITY, UNSCHEDULABLE
+from placement.place import reasons as R
+
+CPU, TAINTED = "Insufficient cpu", "node(s) had untolerated taint {dedicated: gpu}"
+CORDONED, AFFINITY = UNSCHEDULABLE, NODE_AFFINITY
+TAINT = {"key": "dedicated", "value": "gpu", "effect": "NoSchedule"}
+
+
+def node(name: str, zone: str = "a", *, cpu: str = "4", memory: str = "16Gi",
+         taints: tuple[Any, ...] = (), cordoned: bool = False, ready: bool = True
+         ) -> dict[str, Any]:  # fmt: skip
+    return {"metadata": {"name": name, "labels": {"zone": zone}},
+            "spec": {"taints": list(taints), "unschedulable": cordoned},
+            "status": {"allocatable": {"cpu": cpu, "memory": memory, "pods": "110"},
+                       "conditions": [{"type": "Ready", "status": str(ready)}]}}  # fmt: skip
+
+
+def pod(cpu: str = "1", memory: str = "1Gi", name: str = "web", **spec: Any) -> dict[str, Any]:
+    requests = {"cpu": cpu, "memory": memory}
+    return {"kind": "Deployment", "metadata": {"name": name, "namespace": "default"},
+            "spec": {"template": {"metadata": {"labels": {"app": name}}, "spec": {
+                "containers": [{"name": "c", "resources": {"requests": requests}}],
+                **spec}}}}  # fmt: skip
+
+
+def cluster() -> Inventory:
+    """roomy (2 copies), small (no room), tainted, far (zone b), cordoned."""
+    return Inventory.from_k8s([
+        node("roomy", cpu="2"), node("small", cpu="500m"), node("tainted", taints=(TAINT,)),
+        node("far", "b"), node("cordoned", cordoned=True)])  # fmt: skip
+
+
+def both() -> tuple[TaskSpec, TaskSpec]:
+    k8s = TaskSpec.from_k8s(pod(nodeSelector={"zone": "a"}))
+    return k8s, attrs.evolve(k8s, dialect="ecs")
+
+
+FIRST = {CORDONED: 1, TAINTED: 1, AFFINITY: 1, CPU: 2}
+"""Each node under its first failing plugin once roomy holds its two copies."""
+CODES = {R.AGENT: 1, R.CPU: 2, R.MEMBER_OF: 1, "node(s) had untolerated taint": 1}
+"""The same failure in ECS's codes, each instance under its first code."""
+
+
+def test_task_spec_carries_its_dialect() -> None:
+    k8s, ecs = both()
+    assert (k8s.dialect, ecs.dialect, TaskSpec().dialect) == ("k8s", "ecs", "ecs")
+    assert k8s != ecs and hash(attrs.evolve(ecs, dialect="k8s")) == hash(k8s)
+    assert repr(k8s).endswith("dialect=k8s>") and "dialect" not in repr(ecs)
+    assert pickle.loads(pickle.dumps(k8s)) == k8s
+    with pytest.raises(PlacementInputError, match="dialect must be one of ecs, k8s, nomad"):
+        TaskSpec(dialect="swarm")
+
+
+def test_place_failure_speaks_the_task_dialect() -> None:
+    k8s, ecs = both()
+    spoken, coded = place(cluster(), k8s, 5), place(cluster(), ecs, 5)
+    assert spoken.placements == coded.placements == ("roomy", "roomy")
+    (failure,), (plain,) = spoken.failures, coded.failures
+    assert dict(failure.reasons) == FIRST
+    assert dict(failure.codes) == dict(plain.reasons) == dict(plain.codes) == CODES
+    assert failure.message == K.explain(spoken.inventory, k8s).message() == (
+        "0/5 nodes are available: 1 node(s) didn't match Pod's node affinity/selector, "
+        f"1 {TAINTED}, 1 {CORDONED}, 2 {CPU}.")  # fmt: skip
+    assert failure.to_dict()["reasons"] == FIRST
+    assert failure.to_dict()["message"] == failure.message
+    assert plain.message == "" and "message" not in plain.to_dict()
+    assert "nodes are available" in repr(failure) and "AGENT 1" in repr(plain)
+    json.dumps(spoken.to_dict())
+    assert spoken.to_dict()["task"]["dialect"] == "k8s" and "dialect" not in coded.to_dict()["task"]
+    # The decision is the engine's: equality reads the counts it made, not their words.
+    assert spoken == place(cluster(), k8s, 5)
+
+
+def test_explain_placement_speaks_the_task_dialect() -> None:
+    k8s, ecs = both()
+    spoken, coded = explain_placement(cluster(), k8s), explain_placement(cluster(), ecs)
+    assert spoken.reasons("tainted") == (TAINTED,) and spoken.reasons("cordoned") == (CORDONED,)
+    assert spoken.reasons("small") == (CPU,) and spoken.reasons("roomy") == ()
+    assert coded.reasons("small") == (R.CPU,) and coded.reasons("cordoned") == (R.AGENT,)
+    for name in cluster().ids:
+        assert spoken.codes(name) == coded.reasons(name) == coded.codes(name)
+    assert spoken.counts() == {CORDONED: 1, TAINTED: 1, AFFINITY: 1, CPU: 1}
+    assert spoken.code_counts() == coded.counts() == coded.code_counts()
+    assert spoken.first_reasons() == {CORDONED: 1, TAINTED: 1, AFFINITY: 1, CPU: 1}
+    assert spoken.summary() == K.explain(cluster(), k8s).message() and coded.summary() is None
+    assert str(spoken).startswith("1/5 nodes are available: ") and TAINTED in str(spoken)
+    assert str(coded).startswith("1 of 5 instances can take the task")
+    assert TAINTED in spoken._repr_html_() and R.CPU in coded._repr_html_()
+    assert "nodes are available" in repr(spoken) and "CPU 1" in repr(coded)
+
+
+def test_rank_speaks_the_task_dialect() -> None:
+    k8s, ecs = both()
+    spoken, coded = rank(cluster(), k8s), rank(cluster(), ecs)
+    assert spoken.ids == coded.ids == ("roomy",)
+    assert spoken.excluded == {"small": CPU, "tainted": TAINTED, "far": AFFINITY,
+                               "cordoned": CORDONED}  # fmt: skip
+    assert coded.excluded["tainted"] == "node(s) had untolerated taint"
+    assert coded.excluded["cordoned"] == R.AGENT
+    assert spoken.masks.keys() == coded.masks.keys()  # the masks keep the codes
+    assert pickle.loads(pickle.dumps(spoken)).excluded == spoken.excluded
+
+
+def test_headroom_speaks_the_task_dialect() -> None:
+    k8s, ecs = both()
+    spoken, coded = headroom(cluster(), k8s), headroom(cluster(), ecs)
+    assert spoken.copies == coded.copies == 2
+    assert dict(spoken.reasons) == FIRST and dict(coded.reasons) == CODES
+
+
+def test_instances_needed_speaks_the_task_dialect() -> None:
+    k8s, ecs = both()
+    inv = cluster()
+    spoken = instances_needed(inv, k8s, 100, [inv[0]], limit=1)  # roomy's clones: 2 copies
+    coded = instances_needed(inv, ecs, 100, [inv[0]], limit=1)
+    assert spoken.instances is None and coded.instances is None
+    assert dict(spoken.reasons) == {CPU: 1} and dict(coded.reasons) == {R.CPU: 1}
+
+
+def test_cluster_state_speaks_the_task_dialect() -> None:
+    k8s, ecs = both()
+    spoken, coded = ClusterState(cluster()), ClusterState(cluster())
+    assert spoken.rank(k8s).excluded["tainted"] == TAINTED
+    assert coded.rank(ecs).excluded["tainted"] == "node(s) had untolerated taint"
+    (failure,) = spoken.place(k8s, 5).failures
+    (plain,) = coded.place(ecs, 5).failures
+    assert dict(failure.reasons) == FIRST and dict(plain.reasons) == CODES
+    assert dict(failure.codes) == CODES  # worded once: the codes are still the engine's
+
+
+def test_deploy_stuck_reasons_speak_the_task_dialect() -> None:
+    running = [{"metadata": {"name": f"old{k}", "namespace": "default", "labels": {"app": "web"}},
+                "spec": {"nodeName": "roomy", "containers": [
+                    {"name": "c", "resources": {"requests": {"cpu": "1"}}}]},
+                "status": {"phase": "Running"}} for k in range(2)]  # fmt: skip
+    inv = Inventory.from_k8s([node("roomy", cpu="2"), node("tainted", taints=(TAINT,))], running)
+    k8s = TaskSpec.from_k8s(pod(cpu="1", name="web"))
+    group = k8s.group
+    spoken = deploy(inv, group, k8s, desired_count=2)
+    coded = deploy(inv, group, attrs.evolve(k8s, dialect="ecs"), desired_count=2)
+    assert not spoken.completed and not coded.completed
+    assert dict(spoken.pending_reasons) == {TAINTED: 1, CPU: 1}
+    assert dict(coded.pending_reasons) == {"node(s) had untolerated taint": 1, R.CPU: 1}
+
+
+def _parsed(message: str) -> dict[str, int]:
+    """`0/N nodes are available: 1 a, 2 b.` as {a: 1, b: 2} (no reason holds ', ')."""
+    _, _, parts = message.rstrip(".").partition(": ")
+    out: dict[str, int] = {}
+    for part in filter(None, parts.split(", ")):
+        count, _, reason = part.partition(" ")
+        out[reason] = int(count)
+    return out
+
+
+_nodes = st.lists(
+    st.tuples(st.sampled_from(["a", "b"]), st.sampled_from(["500m", "1", "2", "3"]),
+              st.sampled_from(["1Gi", "4Gi"]), st.booleans(), st.booleans(), st.booleans()),
+    min_size=1, max_size=8,
+)  # fmt: skip
+
+
+@settings(max_examples=examples(0.5), deadline=None)
+@given(_nodes, st.sampled_from(["1", "1500m"]), st.sampled_from(["1Gi", "2Gi"]),
+       st.booleans(), st.booleans(), st.integers(1, 12))  # fmt: skip
+def test_failure_counts_are_the_scheduler_message(
+    shapes: list[tuple[str, str, str, bool, bool, bool]],
+    cpu: str,
+    memory: str,
+    select: bool,
+    tolerate: bool,
+    count: int,
+) -> None:
+    nodes = [node(f"n{i}", zone, cpu=c, memory=m, taints=(TAINT,) if tainted else (),
+                  cordoned=cordoned, ready=ready)
+             for i, (zone, c, m, tainted, cordoned, ready) in enumerate(shapes)]  # fmt: skip
+    spec: dict[str, Any] = {"nodeSelector": {"zone": "a"}} if select else {}
+    if tolerate:
+        spec["tolerations"] = [{"key": "dedicated", "operator": "Exists"}]
+    inv = Inventory.from_k8s(nodes)
+    task = TaskSpec.from_k8s(pod(cpu, memory, **spec))
+    result = place(inv, task, count)
+    if not result.failures:
+        return
+    (failure,) = result.failures
+    message = K.explain(result.inventory, task).message()
+    assert failure.message == message
+    assert dict(failure.reasons) == _parsed(message)
+    # The engine's own counts (ECS: each instance once) cover every node; the scheduler's
+    # count each node at least once, and more only where its first plugin gives several
+    # reasons: NodeResourcesFit (cpu and memory), TaintToleration (not ready and a taint).
+    assert sum(failure.codes.values()) == len(inv)
+    assert sum(failure.reasons.values()) >= len(inv)
+    several = sum(n for r, n in failure.reasons.items()
+                  if r in (CPU, "Insufficient memory") or r.startswith(K.UNTOLERATED))  # fmt: skip
+    assert sum(failure.reasons.values()) - len(inv) <= several // 2
+    # An ECS task on the same inputs keeps the engine's counts, byte for byte.
+    (plain,) = place(inv, attrs.evolve(task, dialect="ecs"), count).failures
+    assert dict(plain.reasons) == dict(failure.codes)
