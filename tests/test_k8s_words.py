@@ -1,4 +1,4 @@
-"""The library names a task's reasons in its dialect: Kubernetes words for a Kubernetes task.
+"""The library names a task's reasons in its dialect: Kubernetes' or Nomad's words for theirs.
 
 Each entry point is asked twice on the same inventory with the same task, once as read by
 `TaskSpec.from_k8s` (dialect `k8s`) and once with the dialect set back to `ecs`: the engine's
@@ -229,3 +229,75 @@ def test_failure_counts_are_the_scheduler_message(
     # An ECS task on the same inputs keeps the engine's counts, byte for byte.
     (plain,) = place(inv, attrs.evolve(task, dialect="ecs"), count).failures
     assert dict(plain.reasons) == dict(failure.codes)
+
+
+# -- Nomad ---------------------------------------------------------------------------------------
+
+
+def nomad_node(name: str, kernel: str = "linux", cpu: int = 2000, status: str = "ready",
+               eligible: bool = True) -> dict[str, Any]:  # fmt: skip
+    return {"ID": f"{name}-id", "Name": name, "Datacenter": "dc1", "NodeClass": "",
+            "Attributes": {"kernel.name": kernel, "driver.exec": "1"}, "Meta": {},
+            "NodeResources": {"Cpu": {"CpuShares": cpu}, "Memory": {"MemoryMB": 4096}},
+            "Status": status, "SchedulingEligibility": "eligible" if eligible else "ineligible",
+            "Drain": False}  # fmt: skip
+
+
+def nomad_group(cpu: int = 1000, memory: int = 512) -> dict[str, Any]:
+    return {"ID": "web", "Constraints": [
+                {"LTarget": "${attr.kernel.name}", "Operand": "=", "RTarget": "linux"}],
+            "TaskGroups": [{"Name": "fe", "Tasks": [{"Name": "t", "Driver": "exec",
+                            "Resources": {"CPU": cpu, "MemoryMB": memory}}]}]}  # fmt: skip
+
+
+def test_nomad_task_speaks_nomad() -> None:
+    inv = Inventory.from_nomad([nomad_node("roomy"), nomad_node("win", "windows"),
+                                nomad_node("small", cpu=500), nomad_node("down", status="down"),
+                                nomad_node("off", eligible=False)])  # fmt: skip
+    task = TaskSpec.from_nomad(nomad_group(), "fe")
+    ecs = attrs.evolve(task, dialect="ecs")
+    assert task.dialect == "nomad"
+    spoken, coded = place(inv, task, 5), place(inv, ecs, 5)
+    assert spoken.placements == coded.placements == ("roomy", "roomy")
+    (failure,), (plain,) = spoken.failures, coded.failures
+    assert dict(failure.reasons) == {"node not ready": 1, "node ineligible or draining": 1,
+                                     "${attr.kernel.name} = linux": 1, "cpu": 2}  # fmt: skip
+    assert dict(failure.codes) == dict(plain.reasons)
+    assert failure.message.splitlines() == [
+        '* Constraint "${attr.kernel.name} = linux": 1 nodes excluded by filter',
+        "* Resources exhausted on 2 nodes",
+        '* Dimension "cpu" exhausted on 2 nodes',
+    ]
+    why = explain_placement(inv, task)
+    assert why.reasons("small") == ("cpu",) and why.codes("small") == (R.CPU,)
+    assert rank(inv, task).excluded["win"] == "${attr.kernel.name} = linux"
+    assert dict(headroom(inv, task).reasons) == dict(failure.reasons)
+    assert explain_placement(inv, ecs).reasons("small") == (R.CPU,)
+
+
+@settings(max_examples=examples(0.5), deadline=None)
+@given(st.lists(st.tuples(st.sampled_from(["linux", "windows"]), st.sampled_from([500, 1500, 3000]),
+                          st.booleans(), st.booleans()), min_size=1, max_size=8),
+       st.integers(1, 8))  # fmt: skip
+def test_nomad_counts_each_node_once(
+    shapes: list[tuple[str, int, bool, bool]], count: int
+) -> None:
+    nodes = [nomad_node(f"n{i}", kernel, cpu, "ready" if ready else "down", eligible)
+             for i, (kernel, cpu, ready, eligible) in enumerate(shapes)]  # fmt: skip
+    inv = Inventory.from_nomad(nodes)
+    task = TaskSpec.from_nomad(nomad_group(), "fe")
+    result = place(inv, task, count)
+    if not result.failures:
+        return
+    (failure,) = result.failures
+    assert sum(failure.reasons.values()) == sum(failure.codes.values()) == len(inv)
+    (plain,) = place(inv, attrs.evolve(task, dialect="ecs"), count).failures
+    assert dict(plain.reasons) == dict(failure.codes)
+    # The summary counts every evaluated node once: filtered, or exhausted.
+    lines = failure.message.splitlines()
+    shown = [int(line.split(": ")[-1].split()[0]) for line in lines if "excluded by" in line]
+    shown += [int(line.split()[-2]) for line in lines if line.startswith("* Resources")]
+    unevaluated = failure.reasons.get("node not ready", 0) + failure.reasons.get(
+        "node ineligible or draining", 0)  # fmt: skip
+    assert sum(shown) == len(inv) - unevaluated
+    assert ("* No nodes were eligible for evaluation" in lines) == (unevaluated == len(inv))

@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 from typing import Any
 
@@ -93,8 +94,8 @@ def test_place_reads_nomad_inputs(
     # Rack r1 already holds web/fe (on n2): distinct_property leaves no room there; n3 runs
     # Windows and n4 has 100 MHz.
     assert (doc["placed"], doc["placements"]) == (0, [])
-    assert doc["failures"][0]["reasons"] == {
-        "RESOURCE:CPU": 1,
+    assert doc["failures"][0]["reasons"] == {  # Nomad's words: the task is Nomad's
+        "cpu": 1,
         "${attr.kernel.name} = linux": 1,
         "${meta.rack} distinct_property": 2,
     }
@@ -112,7 +113,8 @@ def test_place_reads_nomad_inputs(
     )
     assert code == 3
     assert "placed 1 of 3 copies of web/fe" in out
-    assert "${attr.kernel.name} = linux" in out and "RESOURCE:CPU" in out
+    assert "${attr.kernel.name} = linux" in out and "RESOURCE:CPU" not in out
+    assert re.search(r"\n  cpu +1  not enough CPU left\n", out)
 
 
 def test_headroom_filter_and_explain(

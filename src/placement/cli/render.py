@@ -115,14 +115,20 @@ class Output:
 
     @property
     def reason_words(self) -> Mapping[str, str]:
-        """The engine's reason codes in the inputs' own words (`Insufficient cpu`).
+        """The engine's reason codes in the inputs' own words (`Insufficient cpu`, `cpu`).
 
-        Empty for ECS, whose words the codes are.
+        Empty for ECS, whose words the codes are. The library words a task's reasons itself
+        (`Failure.reasons`, `Headroom.reasons`): these word the codes a table shows from
+        `Failure.codes` and `PlacementExplanation.code_counts`, so nothing is worded twice.
         """
         if self.dialect == "k8s":
             from ..k8s.messages import WORDS
 
             return WORDS
+        if self.dialect == "nomad":
+            from ..nomad.messages import DIMENSIONS
+
+            return DIMENSIONS
         return {}
 
     @property

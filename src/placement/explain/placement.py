@@ -154,7 +154,7 @@ class PlacementExplanation:
     def __repr__(self) -> str:
         said = self.summary()  # a dialect's own line (Kubernetes: `0/3 nodes are available: ...`)
         if said is not None:
-            return short_repr(f"<PlacementExplanation {said}>")
+            return short_repr(f"<PlacementExplanation {'; '.join(said.splitlines())}>")
         n, eligible = len(self.inventory), int(self.eligible.sum())
         counts = reason_counts(self.counts())
         tail = f"; {counts}>" if counts else ">"

@@ -11,6 +11,7 @@ none), `distinct_hosts` and `distinct_property` become `maxPer` rules, the node 
 """
 
 from ..dialects import register
+from . import messages  # noqa: F401 - registers the nomad dialect's words
 from .constraints import (
     EVERYTHING,
     NOTHING,

@@ -336,7 +336,7 @@ def task_spec(doc: Any, group: str | None = None) -> Any:
         rules.append(NomadConstraint(check, text=MISSING_DRIVERS))
     owner = f"{job.get('ID') or job.get('Name')}/{name}" if job is not None else name
     return TaskSpec(cpu=cpu, memory=memory, ports=frozenset(ports), group=owner,
-                    constraints=_fold(rules))  # fmt: skip
+                    constraints=_fold(rules), dialect="nomad")  # fmt: skip
 
 
 def _fold(rules: list[Any]) -> list[Any]:

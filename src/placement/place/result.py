@@ -108,7 +108,8 @@ class Failure:
 
         last = self.index + self.count - 1
         span = f"copy {self.index}" if self.count == 1 else f"copies {self.index}-{last}"
-        said = self.message or reason_counts(self.reasons) or "no instances"  # a dialect's own
+        # A dialect's own summary (Nomad's is a few lines) on one line.
+        said = "; ".join(self.message.splitlines()) or reason_counts(self.reasons) or "no instances"
         return short_repr(f"<Failure {span}: {said}>")
 
 

@@ -119,7 +119,7 @@ class TaskSpec:
     dialect: str = attrs.field(default="ecs", validator=_dialect, kw_only=True)
     """The system the task was read from (`from_k8s` sets `k8s`, `from_nomad` `nomad`): the
     words placing, explaining and planning name its reasons in (`Insufficient cpu` for
-    Kubernetes; ECS's codes for ECS, and for Nomad until its front end names its own)."""
+    Kubernetes, `cpu` for Nomad, ECS's codes for ECS)."""
 
     @classmethod
     def from_ecs(cls, task_definition: Mapping[str, Any], group: str | None = None) -> TaskSpec:
