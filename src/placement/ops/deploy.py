@@ -80,7 +80,8 @@ class Deployment:
 
     `completed` is True when `desired_count` copies of the new task run and no old task does;
     False when it is stuck, with `pending_reasons` saying why the copies it still needs fit
-    nowhere (empty when nothing was tried: `maximumPercent` left no room to start one), and
+    nowhere (the placement's `Failure.reasons`, in the task's dialect; empty when nothing was
+    tried: `maximumPercent` left no room to start one), and
     `pending_reasons["PROTECTED"]` how many old tasks it would have stopped but that are
     protected (a deployment never stops a protected task: SEMANTICS.md §9).
     `minimum` and `maximum` are the task counts the percents allow (lo and hi of §7).

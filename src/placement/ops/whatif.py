@@ -61,7 +61,8 @@ class Headroom:
 
     `copies` is what `place` with a large count would place; `reasons` counts, per ECS reason,
     the instances that refuse the copy after those (each under its first reason, ECS's order),
-    as the failure record of that placement would. A task that reserves nothing (no CPU,
+    as the failure record of that placement would (a Kubernetes or Nomad task's in its own
+    words and counting, as its `Failure.reasons`). A task that reserves nothing (no CPU,
     memory, GPU, host port, no `distinctInstance`) on an instance that keeps accepting it has
     `unbounded` headroom: `copies` is then None and `reasons` empty.
     """
@@ -106,7 +107,7 @@ class InstancesNeeded:
     `PlacementResult` of placing the copies on the inventory plus those k instances. When no k
     up to `limit` works, `instances` and `placements` are None and `reasons` counts why the
     template instances refuse the task (each filled with the copies it can take, under the
-    first reason it refuses one more).
+    first reason it refuses one more; in the task's dialect, as `Headroom.reasons`).
     """
 
     instances: int | None
