@@ -1,4 +1,10 @@
-"""ECS's reasons for not placing a task on an instance, in the order ECS checks them."""
+"""ECS's reasons for not placing a task on an instance, in the order ECS checks them.
+
+The engine speaks these codes whatever the task. A task read from another system (its
+`dialect`) is answered in that system's words: its front end registers them
+(`dialects.register("words"/"summary", ...)`) and `worded`, `first_counts` and `summary`
+below are how every result (failures, explanations, rankings, headroom) reads them.
+"""
 
 from __future__ import annotations
 
