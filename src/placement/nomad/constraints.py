@@ -37,6 +37,7 @@ __all__ = [
     "constraint",
     "constraints",
     "target_attribute",
+    "operator_of",
     "NomadConstraint",
     "NomadDistinct",
     "NomadPair",
@@ -299,6 +300,14 @@ def _shorthand(block: Mapping[str, Any]) -> tuple[str, str, str]:
     if "distinct_property" in block:
         left, operator = _field(block, "distinct_property"), "distinct_property"
     return left, operator or "=", right
+
+
+def operator_of(block: Any) -> str:
+    """The operator a block names, as Nomad reads it (`=` by default; shorthand keys too)."""
+    if not isinstance(block, Mapping):
+        raise PlacementInputError(f"a constraint block is an object, got {shown(block)}")
+    operator = _shorthand(block)[1]
+    return "distinct_hosts" if operator == "disabled" else operator
 
 
 def _text(left: str, operator: str, right: str) -> str:
