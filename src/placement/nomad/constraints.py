@@ -114,11 +114,90 @@ class NomadDistinct(MaxPer):
     in_task_definition: ClassVar[bool] = True  # a job carries it, as a task definition memberOf
 
     text: str = ""
+    job: str | None = None
+    """For a job-level block, the job's ID: then the allocations of every group of the job
+    (`JOB/...`) count, as Nomad counts them; else only the task spec's group."""
 
     @property
     def reason(self) -> str:  # type: ignore[override]
         """The failure reason: `distinct_hosts`, or `distinct_property ${...}`."""
         return self.text or super().__str__()
+
+    def _siblings(self, view: View, task: TaskLike) -> list[str]:
+        """The job's other groups with tasks in the inventory (none for a group-level block)."""
+        if self.job is None:
+            return []
+        prefix = self.job + "/"
+        names = view.inventory.groups.names
+        return [g for g in names if g.startswith(prefix) and g != task.group]
+
+    def _row_counts(self, view: View, task: TaskLike) -> Any:
+        counts = view.group_count(task.group)
+        for group in self._siblings(view, task):
+            counts = counts + view.group_count(group)
+        return counts
+
+    def _zone_totals(self, view: View, task: TaskLike, attribute: str) -> Any:
+        totals = view.zone_totals(task.group, attribute)
+        for group in self._siblings(view, task):
+            totals = totals + view.zone_totals(group, attribute)
+        return totals
+
+    def _counts(self, view: View, task: TaskLike) -> Any:
+        if self.job is None:
+            return super()._counts(view, task)
+        if self.attribute is None:
+            return self._row_counts(view, task)
+        zones, _ = view.zones(self.attribute)
+        return self._zone_totals(view, task, self.attribute)[zones]
+
+    def refreshed(self, view: View, task: TaskLike, rows: Any) -> Bools:
+        """The changed rows again (the job's other groups counted for a job-level block)."""
+        if self.job is None:
+            return super().refreshed(view, task, rows)
+        out: Bools = np.asarray(self._counts(view, task) >= self.max)[rows]
+        return out
+
+    def capacity(self, view: View, task: TaskLike, count: int) -> Any:
+        """Per instance: `max` less the tasks counted there. Per zone: None (`zone_caps`)."""
+        if self.job is None or self.attribute is not None:
+            return super().capacity(view, task, count)
+        room = np.clip(self.max - self._row_counts(view, task), 0, count)
+        return room.astype(np.int64)
+
+    def zone_caps(self, view: View, task: TaskLike) -> Any:
+        """Per zone of the attribute, the copies it may still take (the job's groups counted)."""
+        if self.job is None or self.attribute is None:
+            return super().zone_caps(view, task)
+        from ..rules import ZoneCaps
+
+        zones, missing = view.zones(self.attribute)
+        totals = self._zone_totals(view, task, self.attribute)
+        room = np.where(np.isfinite(totals), np.maximum(self.max - totals, 0), 0)
+        room[missing] = 0
+        return ZoneCaps(zones, room.astype(np.int64))
+
+    def reference_excluded(self, instances: Sequence[Instance], task: TaskLike) -> list[bool]:
+        """One instance at a time: the group's tasks, or the whole job's for a job-level block."""
+        if self.job is None:
+            return super().reference_excluded(instances, task)
+        prefix = self.job + "/"
+
+        def mine(inst: Instance) -> int:
+            return sum(n for g, n in inst.task_groups.items()
+                       if g == task.group or g.startswith(prefix))  # fmt: skip
+
+        if self.attribute is None:
+            return [mine(inst) >= self.max for inst in instances]
+        totals: dict[str, int] = {}
+        for inst in instances:
+            value = inst.attributes.get(self.attribute)
+            if value is not None:
+                totals[value] = totals.get(value, 0) + mine(inst)
+        return [
+            (value := inst.attributes.get(self.attribute)) is None or totals[value] >= self.max
+            for inst in instances
+        ]
 
     def __str__(self) -> str:
         return f"constraint({self.reason})"

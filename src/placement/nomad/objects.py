@@ -11,12 +11,21 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import Any
 
+import attrs
+
 from ..documents import get_path as _get
 from ..documents import objects
 from ..errors import InventoryError, PlacementError, PlacementInputError
 from ..syntax.ast import ATTRIBUTE_NAME
 from ..text import shown
-from .constraints import NomadConstraint, constraint, constraints, operator_of, target_attribute
+from .constraints import (
+    NomadConstraint,
+    NomadDistinct,
+    constraint,
+    constraints,
+    operator_of,
+    target_attribute,
+)
 
 __all__ = [
     "inventory", "task_spec", "job_group", "group_count", "node_attributes", "MISSING_DRIVERS",
@@ -340,7 +349,12 @@ def task_spec(doc: Any, group: str | None = None) -> Any:
     ports = _network_ports(task_group.get("Networks"), f"{where}.Networks")
     rules: list[Any] = []
     if job is not None:
-        rules.extend(constraints(job.get("Constraints") or [], "job.Constraints"))
+        job_id = str(job.get("ID") or job.get("Name") or "")
+        for rule in constraints(job.get("Constraints") or [], "job.Constraints"):
+            # A job-level distinct_* counts the allocations of every group of the job.
+            if isinstance(rule, NomadDistinct):
+                rule = attrs.evolve(rule, job=job_id)
+            rules.append(rule)
         _scoring(job, "job")
     rules.extend(constraints(task_group.get("Constraints") or [], f"{where}.Constraints"))
     _scoring(task_group, where)
@@ -477,7 +491,10 @@ def _scoring(doc: Mapping[str, Any], where: str) -> None:
         _weight(spread.get("Weight"), f"{at}.Weight", 1, 100)
         seen: set[Any] = set()
         percent = 0
-        for j, target in enumerate(spread.get("SpreadTarget") or []):
+        targets = spread.get("SpreadTarget") or []
+        if not isinstance(targets, list):
+            raise PlacementInputError(f"{at}.SpreadTarget: expected a list, got {shown(targets)}")
+        for j, target in enumerate(targets):
             value = target.get("Value") if isinstance(target, Mapping) else None
             share = target.get("Percent", 0) if isinstance(target, Mapping) else None
             if not isinstance(value, str) or value in seen:
