@@ -592,6 +592,12 @@ def test_devices_that_cannot_be_honoured_are_refused(device: dict[str, Any], par
         TaskSpec.from_nomad(_gpu_task(device))
 
 
+def spread(*targets: tuple[str, int]) -> dict[str, Any]:
+    """A group's `Spreads` of one block over `${meta.rack}` with these (value, percent)."""
+    shares = [{"Value": value, "Percent": percent} for value, percent in targets]
+    return {"Spreads": [{"Attribute": "${meta.rack}", "SpreadTarget": shares}]}
+
+
 def test_affinity_and_spread_only_score() -> None:
     """`affinity`: "allows operators to express placement preference"; `spread`: "allows
     operators to increase the failure tolerance": neither filters. They are checked as Nomad
@@ -622,34 +628,8 @@ def test_affinity_and_spread_only_score() -> None:
         ),
         ({"Spreads": [{"Weight": 50}]}, "Attribute"),
         ({"Spreads": [{"Attribute": "${meta.rack}", "Weight": 0}]}, "Weight"),
-        (
-            {
-                "Spreads": [
-                    {
-                        "Attribute": "${meta.rack}",
-                        "SpreadTarget": [
-                            {"Value": "a", "Percent": 60},
-                            {"Value": "b", "Percent": 50},
-                        ],
-                    }
-                ]
-            },
-            "100%",
-        ),
-        (
-            {
-                "Spreads": [
-                    {
-                        "Attribute": "${meta.rack}",
-                        "SpreadTarget": [
-                            {"Value": "a", "Percent": 10},
-                            {"Value": "a", "Percent": 10},
-                        ],
-                    }
-                ]
-            },
-            "already defined",
-        ),
+        (spread(("a", 60), ("b", 50)), "100%"),
+        (spread(("a", 10), ("a", 10)), "already defined"),
     ]
     for extra, part in bad_blocks:
         with pytest.raises(placement.PlacementInputError, match=part):

@@ -426,10 +426,8 @@ def _devices(devices: list[Any] | None, where: str) -> int:
     Device `Affinities` only score in Nomad: checked, then left out.
     """
     total = 0
-    for i, device in enumerate(devices or []):
+    for i, device in enumerate(_object_list(devices, where)):
         at = f"{where}[{i}]"
-        if not isinstance(device, Mapping):
-            raise PlacementInputError(f"{at}: expected an object, got {shown(device)}")
         name = device.get("Name")
         if not isinstance(name, str) or not name:
             raise PlacementInputError(f"{at}.Name: expected a device name, got {shown(name)}")
@@ -471,18 +469,23 @@ _AFFINITY_OPERATORS = (
 )  # fmt: skip
 
 
+def _object_list(value: Any, where: str) -> list[Mapping[str, Any]]:
+    """A JSON list of objects (None: empty); else `PlacementInputError` naming the item."""
+    if value is None:
+        return []
+    if not isinstance(value, list):
+        raise PlacementInputError(f"{where}: expected a list, got {shown(value)}")
+    for i, item in enumerate(value):
+        if not isinstance(item, Mapping):
+            raise PlacementInputError(f"{where}[{i}]: expected an object, got {shown(item)}")
+    return value
+
+
 def _scoring(doc: Mapping[str, Any], where: str) -> None:
     """A job's or group's `Affinities` and `Spreads`, checked as Nomad validates them."""
     _affinities(doc.get("Affinities"), f"{where}.Affinities")
-    spreads = doc.get("Spreads")
-    if spreads is None:
-        return
-    if not isinstance(spreads, list):
-        raise PlacementInputError(f"{where}.Spreads: expected a list, got {shown(spreads)}")
-    for i, spread in enumerate(spreads):
+    for i, spread in enumerate(_object_list(doc.get("Spreads"), f"{where}.Spreads")):
         at = f"{where}.Spreads[{i}]"
-        if not isinstance(spread, Mapping):
-            raise PlacementInputError(f"{at}: expected an object, got {shown(spread)}")
         attribute = spread.get("Attribute")
         if not isinstance(attribute, str) or not attribute:
             raise PlacementInputError(f"{at}.Attribute: missing spread attribute")
@@ -491,12 +494,8 @@ def _scoring(doc: Mapping[str, Any], where: str) -> None:
         _weight(spread.get("Weight"), f"{at}.Weight", 1, 100)
         seen: set[Any] = set()
         percent = 0
-        targets = spread.get("SpreadTarget") or []
-        if not isinstance(targets, list):
-            raise PlacementInputError(f"{at}.SpreadTarget: expected a list, got {shown(targets)}")
-        for j, target in enumerate(targets):
-            value = target.get("Value") if isinstance(target, Mapping) else None
-            share = target.get("Percent", 0) if isinstance(target, Mapping) else None
+        for j, target in enumerate(_object_list(spread.get("SpreadTarget"), f"{at}.SpreadTarget")):
+            value, share = target.get("Value"), target.get("Percent", 0)
             if not isinstance(value, str) or value in seen:
                 raise PlacementInputError(
                     f"{at}.SpreadTarget[{j}].Value: {shown(value)} is missing or already defined"
@@ -515,14 +514,8 @@ def _scoring(doc: Mapping[str, Any], where: str) -> None:
 
 def _affinities(blocks: Any, where: str, device_level: bool = False) -> None:
     """`Affinities` checked as Nomad's `Affinity.Validate` checks them; they filter nothing."""
-    if blocks is None:
-        return
-    if not isinstance(blocks, list):
-        raise PlacementInputError(f"{where}: expected a list, got {shown(blocks)}")
-    for i, block in enumerate(blocks):
+    for i, block in enumerate(_object_list(blocks, where)):
         at = f"{where}[{i}]"
-        if not isinstance(block, Mapping):
-            raise PlacementInputError(f"{at}: expected an object, got {shown(block)}")
         operator = operator_of(block)
         if operator not in _AFFINITY_OPERATORS:
             raise PlacementInputError(f"{at}: unknown affinity operator {shown(operator)}")
