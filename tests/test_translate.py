@@ -562,3 +562,12 @@ def test_a_negated_nomad_operator_is_refused_for_nomad() -> None:
     expr = placement.parse("not(attribute:attr.os.version version '>= 1.2')")
     with pytest.raises(TranslationError, match="cannot be negated"):
         translate(expr, to="nomad")
+
+
+def test_attribute_pair_block_is_refused_naming_why() -> None:
+    """A Nomad block comparing two attributes has no ECS or Kubernetes form: the refusal says so."""
+    block = {"LTarget": "${attr.a}", "RTarget": "${attr.b}", "Operand": "="}
+    for to in ("ecs", "k8s"):
+        with pytest.raises(TranslationError, match="compares two node attributes") as caught:
+            translate([block], to=to)
+        assert "constraint 0" in str(caught.value)

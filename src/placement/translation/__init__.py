@@ -177,10 +177,16 @@ def _nomad(blocks: list[Any]) -> Expression:
         if expr is None:  # `distinct_hosts = false`: Nomad drops the block, so do we
             continue
         if not isinstance(expr, Expression):
+            why = (
+                "it compares two node attributes with each other, which no ECS expression or "
+                "Kubernetes selector can say"
+                if type(expr).__name__ == "NomadPair"
+                else "distinct_hosts and distinct_property are rules of their own"
+            )
             raise TranslationError(
                 f"constraint {position} ({shown(block)}) is a placement rule "
                 f"({type(expr).__name__}), not an expression: translate() covers constraints "
-                "that filter nodes (distinct_hosts and distinct_property are rules of their own)"
+                f"that filter nodes by their own values ({why})"
             )
         parts.append(expr)
     if not parts:
