@@ -275,6 +275,23 @@ def test_nomad_task_speaks_nomad() -> None:
     assert explain_placement(inv, ecs).reasons("small") == (R.CPU,)
 
 
+def test_nomad_devices_and_ports_are_dimensions() -> None:
+    job = nomad_group()
+    job["TaskGroups"][0]["Tasks"][0]["Resources"]["Devices"] = [{"Name": "nvidia/gpu"}]
+    job["TaskGroups"][0]["Networks"] = [{"ReservedPorts": [{"Label": "http", "Value": 8080}]}]
+    task = TaskSpec.from_nomad(job, "fe")
+    assert task.gpus == 1 and task.ports == {8080}
+    inv = Inventory.from_nomad([nomad_node("plain")])
+    (failure,) = place(inv, task, 1).failures
+    assert dict(failure.codes) == {R.GPU: 1}
+    assert dict(failure.reasons) == {"devices: no devices match request": 1}
+    assert failure.message.splitlines()[-1] == (
+        '* Dimension "devices: no devices match request" exhausted on 1 nodes')
+    busy = place(inv, attrs.evolve(task, gpus=0), 1).inventory  # takes 8080
+    assert explain_placement(busy, attrs.evolve(task, gpus=0)).reasons("plain") == (
+        "network: reserved port collision",)
+
+
 @settings(max_examples=examples(0.5), deadline=None)
 @given(st.lists(st.tuples(st.sampled_from(["linux", "windows"]), st.sampled_from([500, 1500, 3000]),
                           st.booleans(), st.booleans()), min_size=1, max_size=8),

@@ -204,6 +204,8 @@ def nomad_problem(draw: Any) -> tuple[Inventory, TaskSpec, int]:
             "docker.version": draw(st.sampled_from(["19.03", "20.10.7", "24.0-rc1"])),
         }
         meta = {"rack": draw(st.sampled_from(["r1", "r2", "r3"]))} if draw(st.booleans()) else {}
+        if draw(st.booleans()):
+            meta["zone"] = draw(st.sampled_from(["r1", "dc1", "dc2"]))
         nodes.append(
             {
                 "ID": f"id{i}",
@@ -230,6 +232,8 @@ def nomad_problem(draw: Any) -> tuple[Inventory, TaskSpec, int]:
                     {"attribute": "${attr.docker.version}", "version": ">= 20"},
                     {"attribute": "${attr.docker.version}", "semver": ">= 20.0.0-a"},
                     {"attribute": "${meta.rack}", "operator": "set_contains_any", "value": "r1,r2"},
+                    {"attribute": "${meta.rack}", "operator": "!=", "value": "${meta.zone}"},
+                    {"attribute": "${node.datacenter}", "value": "${meta.zone}"},
                     {"attribute": "${meta.rack}", "operator": "is_not_set"},
                     {"distinct_hosts": True},
                     {"distinct_property": "${meta.rack}", "value": "2"},
@@ -250,7 +254,28 @@ def nomad_problem(draw: Any) -> tuple[Inventory, TaskSpec, int]:
             }
         ],
     }
-    return Inventory.from_nomad(nodes), TaskSpec.from_nomad(group), draw(st.integers(1, 10))
+    # A job around it: a job-level distinct_* counts the allocations of its other group too.
+    job_blocks = draw(
+        st.lists(
+            st.sampled_from(
+                [{"distinct_hosts": True}, {"distinct_property": "${meta.rack}", "value": "2"}]
+            ),
+            max_size=1,
+        )
+    )
+    allocations = [
+        {
+            "ID": f"a{k}",
+            "NodeID": f"id{draw(st.integers(0, len(nodes) - 1))}",
+            "JobID": draw(st.sampled_from(["web", "web", "other"])),
+            "TaskGroup": draw(st.sampled_from(["g", "ui"])),
+            "ClientStatus": "running",
+        }
+        for k in range(draw(st.integers(0, 4)))
+    ]
+    job = {"ID": "web", "Constraints": job_blocks, "TaskGroups": [group, {"Name": "ui"}]}
+    inv = Inventory.from_nomad(nodes, allocations)
+    return inv, TaskSpec.from_nomad(job, "g"), draw(st.integers(1, 10))
 
 
 @settings(max_examples=examples(0.5))
@@ -300,7 +325,10 @@ _BLOCK_KEYS = [
     "distinct_property",
     "semver",
 ]
-_GROUP_KEYS = ["Name", "Constraints", "Tasks", "Networks", "TaskGroups", "Job", "ID"]
+_GROUP_KEYS = [
+    "Name", "Constraints", "Tasks", "Networks", "TaskGroups", "Job", "ID", "Count", "Scaling",
+    "Affinities", "Spreads", "job",
+]  # fmt: skip
 
 
 @settings(max_examples=examples())
@@ -331,6 +359,19 @@ def test_bad_input_raises_only_placement_errors(
                 "Tasks": [{"Name": "t", "Resources": anything, "Driver": anything}],
             }
         ),
+        lambda: TaskSpec.from_nomad(
+            {
+                "Name": "g",
+                "Affinities": [anything],
+                "Spreads": [{"Attribute": "${meta.a}", "SpreadTarget": anything}],
+                "Tasks": [{"Resources": {"Devices": [anything], "Cores": anything}}],
+                "Networks": [{"Mode": anything}],
+            }
+        ),
+        lambda: TaskSpec.from_nomad(
+            {"Name": "g", "Tasks": [{"Resources": {"Devices": [{"Name": "gpu", **block}]}}]}
+        ),
+        lambda: TaskSpec.from_nomad({"Name": "g", "Tasks": [{"Constraints": [block]}]}),
         lambda: TaskSpec.from_nomad(
             {
                 "Name": "g",

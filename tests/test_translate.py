@@ -400,9 +400,11 @@ def test_nomad_blocks_are_well_formed(expr: Expression) -> None:
     if refusal:
         assert "cannot be translated to Nomad" in refusal
         return
-    assert isinstance(t.rule, list) and t.rule
+    assert isinstance(t.rule, list)
+    assert t.rule or any("every node" in note for note in t.notes)  # a tautology: no block
     renamed = any(leaf.subject.name == "rack" for leaf in expr.leaves())
-    assert not (renamed and t.exact)  # a renamed attribute is never exact
+    # a renamed attribute is never exact (unless the rule holds everywhere: no block at all)
+    assert not (renamed and t.exact and t.rule)
     for block in t.rule:
         attribute = block["attribute"]
         inner = attribute[2:-1]
@@ -472,8 +474,8 @@ def test_exact_nomad_translations_read_back_the_same(expr: Expression, inv: Inve
         assume(False)
         raise
     assert isinstance(t.rule, list)
-    back: Expression = nomad.constraint(t.rule[0])
-    for block in t.rule[1:]:
+    back: Expression = EVERYTHING  # no block: every node
+    for block in t.rule:
         back = back & nomad.constraint(block)
     if t.exact:
         assert same(expr, back, inv), (str(expr), t.rule)
@@ -560,3 +562,12 @@ def test_a_negated_nomad_operator_is_refused_for_nomad() -> None:
     expr = placement.parse("not(attribute:attr.os.version version '>= 1.2')")
     with pytest.raises(TranslationError, match="cannot be negated"):
         translate(expr, to="nomad")
+
+
+def test_attribute_pair_block_is_refused_naming_why() -> None:
+    """A Nomad block comparing two attributes has no ECS or Kubernetes form: the refusal says so."""
+    block = {"LTarget": "${attr.a}", "RTarget": "${attr.b}", "Operand": "="}
+    for to in ("ecs", "k8s"):
+        with pytest.raises(TranslationError, match="compares two node attributes") as caught:
+            translate([block], to=to)
+        assert "constraint 0" in str(caught.value)

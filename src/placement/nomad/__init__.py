@@ -18,16 +18,26 @@ from .constraints import (
     OPERATORS,
     NomadConstraint,
     NomadDistinct,
+    NomadPair,
     constraint,
     constraints,
+    operator_of,
     target_attribute,
 )
-from .objects import DRIVER, MISSING_DRIVERS, inventory, job_group, node_attributes, task_spec
+from .objects import (
+    DRIVER,
+    MISSING_DRIVERS,
+    group_count,
+    inventory,
+    job_group,
+    node_attributes,
+    task_spec,
+)
 
 __all__ = [
-    "constraint", "constraints", "target_attribute", "NomadConstraint", "NomadDistinct",
-    "OPERATORS", "EVERYTHING", "NOTHING", "inventory", "task_spec", "job_group",
-    "node_attributes", "MISSING_DRIVERS", "DRIVER",
+    "constraint", "constraints", "target_attribute", "operator_of", "NomadConstraint",
+    "NomadDistinct", "NomadPair", "OPERATORS", "EVERYTHING", "NOTHING", "inventory", "task_spec",
+    "job_group", "group_count", "node_attributes", "MISSING_DRIVERS", "DRIVER",
 ]  # fmt: skip
 
 # `Inventory.from_nomad` and `TaskSpec.from_nomad` read through these (placement.dialects).

@@ -6,16 +6,16 @@ Registered as the `nomad` dialect's words (`placement.place.reasons`), so a task
 
 * A constraint block keeps its own text, the key Nomad's `ConstraintFiltered` metric counts it
   under (`${attr.kernel.name} = linux`, `missing drivers`, `${meta.rack} distinct_property 2`).
-* Resources are `DimensionExhausted` keys: `cpu`, `memory`, and
-  `network: reserved port collision` for a host port already taken (Nomad appends the port's
-  label, which a `TaskSpec` does not keep).
+* Resources are `DimensionExhausted` keys: `cpu`, `memory`,
+  `devices: no devices match request` for GPUs, and `network: reserved port collision` for a
+  host port already taken (Nomad appends the port's label, which a `TaskSpec` does not keep).
 * Nomad never evaluates a node that is not ready, or ineligible or draining: such a node is
   named by its state (`node not ready`, `node ineligible or draining`), and the summary leaves
   it out, as Nomad's does.
 
 Nomad counts each node once, under the first check that refused it: filters (constraint
-blocks in the order the task lists them, `distinct_*` after them), then the network, CPU and
-memory; `summary` writes what `nomad job status` prints for a placement failure:
+blocks in the order the task lists them, `distinct_*` after them), then the network,
+devices, CPU and memory; `summary` writes what `nomad job status` prints for a placement failure:
 `* Constraint "${attr.kernel.name} = linux": 1 nodes excluded by filter`,
 `* Resources exhausted on 2 nodes`, `* Dimension "cpu" exhausted on 2 nodes`.
 """
@@ -34,9 +34,12 @@ from .constraints import NomadDistinct
 
 __all__ = ["DIMENSIONS", "NOT_READY", "INELIGIBLE", "word_masks", "summary"]
 
-DIMENSIONS = {R.PORTS: "network: reserved port collision", R.CPU: "cpu", R.MEMORY: "memory"}
+DIMENSIONS = {
+    R.PORTS: "network: reserved port collision", R.GPU: "devices: no devices match request",
+    R.CPU: "cpu", R.MEMORY: "memory",
+}  # fmt: skip
 """The engine's resource reasons as Nomad's `DimensionExhausted` keys, in the order Nomad
-checks them (ports are assigned before the resources are compared)."""
+checks them (ports, then devices, are assigned before the resources are compared)."""
 NOT_READY = "node not ready"
 """A node whose `Status` is not `ready`: Nomad does not evaluate it."""
 INELIGIBLE = "node ineligible or draining"

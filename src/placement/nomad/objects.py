@@ -11,14 +11,26 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import Any
 
+import attrs
+
 from ..documents import get_path as _get
 from ..documents import objects
 from ..errors import InventoryError, PlacementError, PlacementInputError
 from ..syntax.ast import ATTRIBUTE_NAME
 from ..text import shown
-from .constraints import NomadConstraint, constraints
+from .constraints import (
+    NomadConstraint,
+    NomadDistinct,
+    constraint,
+    constraints,
+    operator_of,
+    target_attribute,
+)
 
-__all__ = ["inventory", "task_spec", "job_group", "node_attributes", "MISSING_DRIVERS", "DRIVER"]
+__all__ = [
+    "inventory", "task_spec", "job_group", "group_count", "node_attributes", "MISSING_DRIVERS",
+    "DRIVER",
+]  # fmt: skip
 
 MISSING_DRIVERS = "missing drivers"
 """The failure reason of a node lacking a task's driver, as Nomad's metrics name it."""
@@ -27,6 +39,9 @@ DRIVER = "_nomad/driver."
 (the node's `Drivers`, else its `driver.NAME` attribute read as Go's ParseBool), else `0`.
 A leading `_` keeps them apart from `attr.*` and `meta.*`."""
 
+_HCL_KEYS = ("job", "group", "task")  # HCL's JSON form: lowercase blocks, out of scope
+_NETWORK_MODES = ("", "host", "bridge", "none")  # and `cni/NAME`
+_GPU = "gpu"
 _TERMINAL_CLIENT = ("complete", "failed", "lost")
 _TERMINAL_DESIRED = ("stop", "evict")
 _GO_TRUE = ("1", "t", "T", "TRUE", "true", "True")  # strconv.ParseBool's true spellings
@@ -224,9 +239,15 @@ def inventory(nodes: Any, allocations: Any = None) -> Any:
 
 
 def _unwrap(doc: Any) -> Mapping[str, Any]:
+    """The job or task group of the API's JSON: bare, or wrapped as `{"Job": ...}`."""
     if not isinstance(doc, Mapping):
         raise PlacementInputError(f"expected a Nomad job or task group object, got {shown(doc)}")
     inner = doc.get("Job")
+    if inner is None and any(key in doc for key in _HCL_KEYS):
+        raise PlacementInputError(
+            "this is HCL's JSON form (lowercase job/group/task blocks), which is not read: "
+            "pass the API's JSON (`nomad job inspect JOB`, or `nomad job run -output job.hcl`)"
+        )
     return inner if isinstance(inner, Mapping) else doc
 
 
@@ -274,6 +295,18 @@ def _network_ports(networks: Any, where: str) -> set[int]:
     for i, network in enumerate(networks):
         if not isinstance(network, Mapping):
             raise PlacementInputError(f"{where}[{i}]: expected an object, got {shown(network)}")
+        mode = network.get("Mode") or ""
+        if not isinstance(mode, str) or not (
+            mode in _NETWORK_MODES or (mode.startswith("cni/") and len(mode) > len("cni/"))
+        ):
+            raise PlacementInputError(
+                f"{where}[{i}].Mode: {shown(mode)} is not a network mode Nomad takes "
+                "(host, bridge, none or cni/NAME)"
+            )
+        # Static ports (`ReservedPorts`) bind the node's port in every mode (in bridge and CNI
+        # mode `To` is the port inside the namespace): they collide. Dynamic ports
+        # (`DynamicPorts`) are picked by the scheduler from the node's free range and never
+        # collide, so they do not constrain placement here.
         reserved = network.get("ReservedPorts") or []
         if not isinstance(reserved, list):
             raise PlacementInputError(
@@ -293,11 +326,16 @@ def task_spec(doc: Any, group: str | None = None) -> Any:
     """A `TaskSpec` for one allocation of a task group (a job plus `group`, or a task group).
 
     CPU (MHz) and memory (MB) are the sum of the tasks' `Resources`; static ports
-    (`ReservedPorts` of the group's and the tasks' networks) are host ports. The job's, the
-    group's and every task's `Constraints` are ANDed, each a `NomadConstraint` refusing under
-    its own text, `distinct_hosts`/`distinct_property` a `NomadDistinct`; and each task's
-    `Driver` must be detected on the node (`attr.driver.NAME` true), else `missing drivers`.
-    The group is `JOB/GROUP` (the allocations' group in `inventory`), or the group's name.
+    (`ReservedPorts` of the group's and the tasks' networks, in any network mode) are host
+    ports, dynamic ports never collide; GPU devices (`gpu`, `VENDOR/gpu`, with `Count`) are
+    GPUs. The job's, the group's and every task's `Constraints` are ANDed, each a
+    `NomadConstraint` refusing under its own text, `distinct_hosts`/`distinct_property` a
+    `NomadDistinct` (refused at task level, as Nomad refuses it); and each task's `Driver`
+    must be detected on the node (`attr.driver.NAME` true), else `missing drivers`.
+    `Affinities` and `Spreads` only score in Nomad: they are checked as Nomad validates them
+    and filter nothing. What cannot be honoured (a device model, device constraints, devices
+    other than GPUs, reserved `Cores`) is refused naming the part. The group is `JOB/GROUP`
+    (the allocations' group in `inventory`), or the group's name.
     """
     from ..place.task import TaskSpec
 
@@ -306,12 +344,20 @@ def task_spec(doc: Any, group: str | None = None) -> Any:
     if not isinstance(name, str) or not name:
         raise PlacementInputError(f"task group Name: expected a name, got {shown(name)}")
     where = f"group {name!r}"
-    cpu = memory = 0
+    group_count(task_group)  # checked, as Nomad validates it
+    cpu = memory = gpus = 0
     ports = _network_ports(task_group.get("Networks"), f"{where}.Networks")
     rules: list[Any] = []
     if job is not None:
-        rules.extend(constraints(job.get("Constraints") or [], "job.Constraints"))
+        job_id = str(job.get("ID") or job.get("Name") or "")
+        for rule in constraints(job.get("Constraints") or [], "job.Constraints"):
+            # A job-level distinct_* counts the allocations of every group of the job.
+            if isinstance(rule, NomadDistinct):
+                rule = attrs.evolve(rule, job=job_id)
+            rules.append(rule)
+        _scoring(job, "job")
     rules.extend(constraints(task_group.get("Constraints") or [], f"{where}.Constraints"))
+    _scoring(task_group, where)
     drivers: list[str] = []
     tasks = task_group.get("Tasks") or []
     if not isinstance(tasks, list):
@@ -322,10 +368,24 @@ def task_spec(doc: Any, group: str | None = None) -> Any:
             raise PlacementInputError(f"{at}: expected an object, got {shown(task)}")
         cpu += _amount(task, ("Resources.CPU",), at) or 0
         memory += _amount(task, ("Resources.MemoryMB",), at) or 0
+        if _amount(task, ("Resources.Cores",), at):
+            raise PlacementInputError(
+                f"{at}.Resources.Cores: reserved cores cannot be honoured (placement counts "
+                "CPU in MHz, not whole cores per node); give CPU in MHz instead"
+            )
+        gpus += _devices(_get(task, "Resources.Devices", list, at), f"{at}.Resources.Devices")
         ports |= _network_ports(
             _get(task, "Resources.Networks", list, at), f"{at}.Resources.Networks"
         )
-        rules.extend(constraints(task.get("Constraints") or [], f"{at}.Constraints"))
+        blocks = task.get("Constraints") or []
+        for j, block in enumerate(blocks if isinstance(blocks, list) else []):
+            if operator_of(block) in ("distinct_hosts", "distinct_property"):
+                raise PlacementInputError(
+                    f"{at}.Constraints[{j}]: {operator_of(block)} is not allowed at task level "
+                    "(Nomad: disallowed Operand at task level); put it on the group or the job"
+                )
+        rules.extend(constraints(blocks, f"{at}.Constraints"))
+        _affinities(task.get("Affinities"), f"{at}.Affinities")
         driver = _get(task, "Driver", str, at)
         if driver and driver not in drivers:
             drivers.append(driver)
@@ -335,8 +395,148 @@ def task_spec(doc: Any, group: str | None = None) -> Any:
             check = check & _driver_check(driver)
         rules.append(NomadConstraint(check, text=MISSING_DRIVERS))
     owner = f"{job.get('ID') or job.get('Name')}/{name}" if job is not None else name
-    return TaskSpec(cpu=cpu, memory=memory, ports=frozenset(ports), group=owner,
+    return TaskSpec(cpu=cpu, memory=memory, ports=frozenset(ports), gpus=gpus, group=owner,
                     constraints=_fold(rules), dialect="nomad")  # fmt: skip
+
+
+def group_count(doc: Any, group: str | None = None) -> int:
+    """The task group's `Count`: how many allocations Nomad places (1 when left out).
+
+    Pass it as `place`'s count: `place(inv, TaskSpec.from_nomad(job), group_count(job))`.
+    A group left without `Count` but with a `Scaling` block starts at `Scaling.Min`, as
+    Nomad's API fills it in.
+    """
+    _, task_group = job_group(doc, group)
+    count = task_group.get("Count")
+    if count is None:
+        count = _get(task_group, "Scaling.Min", int, "group") if task_group.get("Scaling") else None
+        count = 1 if count is None else count
+    if isinstance(count, bool) or not isinstance(count, int) or count < 0:
+        raise PlacementInputError(
+            f"task group Count: expected a non-negative integer, got {shown(count)}"
+        )
+    return count
+
+
+def _devices(devices: list[Any] | None, where: str) -> int:
+    """GPUs a task's `device` blocks ask for: `gpu` or `VENDOR/gpu`, `Count` each (1 if left out).
+
+    A node's GPUs are counted whatever their vendor or model, so what needs more than a count
+    (a model `VENDOR/gpu/MODEL`, device `Constraints`, devices that are not GPUs) is refused.
+    Device `Affinities` only score in Nomad: checked, then left out.
+    """
+    total = 0
+    for i, device in enumerate(_object_list(devices, where)):
+        at = f"{where}[{i}]"
+        name = device.get("Name")
+        if not isinstance(name, str) or not name:
+            raise PlacementInputError(f"{at}.Name: expected a device name, got {shown(name)}")
+        parts = name.split("/")
+        if len(parts) > 3 or any(not part for part in parts):
+            raise PlacementInputError(
+                f"{at}.Name: {shown(name)} is not TYPE, VENDOR/TYPE or VENDOR/TYPE/MODEL"
+            )
+        kind = parts[0] if len(parts) == 1 else parts[1]
+        if kind != _GPU:
+            raise PlacementInputError(
+                f"{at}.Name: device {shown(name)} cannot be honoured: placement counts GPUs "
+                "only (device type gpu)"
+            )
+        if len(parts) == 3:
+            raise PlacementInputError(
+                f"{at}.Name: device {shown(name)} names a model, which cannot be honoured: "
+                f"placement counts a node's GPUs, not their models (ask for {parts[0]}/gpu)"
+            )
+        if device.get("Constraints"):
+            raise PlacementInputError(
+                f"{at}.Constraints: device constraints (${{device.*}}) cannot be honoured: "
+                "placement counts a node's GPUs, not their attributes"
+            )
+        _affinities(device.get("Affinities"), f"{at}.Affinities", device_level=True)
+        count = device.get("Count")
+        count = 1 if count is None else count
+        if isinstance(count, bool) or not isinstance(count, int) or count < 0:
+            raise PlacementInputError(
+                f"{at}.Count: expected a non-negative integer, got {shown(count)}"
+            )
+        total += count
+    return total
+
+
+_AFFINITY_OPERATORS = (
+    "=", "==", "is", "!=", "not", "<", "<=", ">", ">=", "regexp", "version", "semver",
+    "set_contains", "set_contains_all", "set_contains_any",
+)  # fmt: skip
+
+
+def _object_list(value: Any, where: str) -> list[Mapping[str, Any]]:
+    """A JSON list of objects (None: empty); else `PlacementInputError` naming the item."""
+    if value is None:
+        return []
+    if not isinstance(value, list):
+        raise PlacementInputError(f"{where}: expected a list, got {shown(value)}")
+    for i, item in enumerate(value):
+        if not isinstance(item, Mapping):
+            raise PlacementInputError(f"{where}[{i}]: expected an object, got {shown(item)}")
+    return value
+
+
+def _scoring(doc: Mapping[str, Any], where: str) -> None:
+    """A job's or group's `Affinities` and `Spreads`, checked as Nomad validates them."""
+    _affinities(doc.get("Affinities"), f"{where}.Affinities")
+    for i, spread in enumerate(_object_list(doc.get("Spreads"), f"{where}.Spreads")):
+        at = f"{where}.Spreads[{i}]"
+        attribute = spread.get("Attribute")
+        if not isinstance(attribute, str) or not attribute:
+            raise PlacementInputError(f"{at}.Attribute: missing spread attribute")
+        if attribute.startswith("${"):
+            target_attribute(attribute, f"{at}.Attribute")
+        _weight(spread.get("Weight"), f"{at}.Weight", 1, 100)
+        seen: set[Any] = set()
+        percent = 0
+        for j, target in enumerate(_object_list(spread.get("SpreadTarget"), f"{at}.SpreadTarget")):
+            value, share = target.get("Value"), target.get("Percent", 0)
+            if not isinstance(value, str) or value in seen:
+                raise PlacementInputError(
+                    f"{at}.SpreadTarget[{j}].Value: {shown(value)} is missing or already defined"
+                )
+            seen.add(value)
+            if isinstance(share, bool) or not isinstance(share, int) or not 0 <= share <= 100:
+                raise PlacementInputError(
+                    f"{at}.SpreadTarget[{j}].Percent: must be between 0 and 100, got {shown(share)}"
+                )
+            percent += share
+        if percent > 100:
+            raise PlacementInputError(
+                f"{at}.SpreadTarget: percentages sum to {percent}%, more than 100%"
+            )
+
+
+def _affinities(blocks: Any, where: str, device_level: bool = False) -> None:
+    """`Affinities` checked as Nomad's `Affinity.Validate` checks them; they filter nothing."""
+    for i, block in enumerate(_object_list(blocks, where)):
+        at = f"{where}[{i}]"
+        operator = operator_of(block)
+        if operator not in _AFFINITY_OPERATORS:
+            raise PlacementInputError(f"{at}: unknown affinity operator {shown(operator)}")
+        _weight(block.get("Weight"), f"{at}.Weight", -100, 100)
+        if device_level:
+            continue  # ${device.*} targets: the device's own, not the node's
+        try:
+            constraint({k: v for k, v in block.items() if k != "Weight"})
+        except PlacementError as exc:
+            raise PlacementInputError(f"{at}: {exc}") from None
+
+
+def _weight(value: Any, where: str, low: int, high: int) -> None:
+    """An affinity's or spread's weight (the API fills in 50 when it is left out); never 0."""
+    if value is None:
+        return
+    whole = isinstance(value, int) and not isinstance(value, bool)
+    if not whole or value == 0 or not low <= value <= high:
+        raise PlacementInputError(
+            f"{where}: expected a non-zero integer within [{low},{high}], got {shown(value)}"
+        )
 
 
 def _fold(rules: list[Any]) -> list[Any]:

@@ -13,7 +13,8 @@ Nomad constraint means the same thing here as on a Nomad server:
 * `version`: a go-version constraint list (`>= 1.2, < 1.5`, `~> 1.2`); a pre-release version
   satisfies an ordering only against a pre-release constraint of the same segments.
 * `semver`: the same list without `~>`, each constraint version strict SemVer, ordered by
-  go-version's comparison with no pre-release restriction.
+  go-version's comparison with no pre-release restriction, pre-releases of the same version
+  by SemVer 2.0's precedence (as Nomad documents it; see `GoVersion.compare`).
 
 Every function takes the instance's value as a str and never raises for one.
 """
@@ -197,8 +198,14 @@ class GoVersion:
     si: int
     pre: str
 
-    def compare(self, other: GoVersion) -> int:
-        """go-version's `Compare`: -1, 0 or 1."""
+    def compare(self, other: GoVersion, semver: bool = False) -> int:
+        """go-version's `Compare`: -1, 0 or 1.
+
+        With `semver`, two pre-releases of the same segments order by SemVer 2.0 §11 (as
+        Nomad documents `semver`), not by go-version's `comparePart`, which puts a shorter
+        pre-release above a longer one whose next field is alphanumeric (`1.0.0-alpha` above
+        `1.0.0-alpha.beta`).
+        """
         if self.segments == other.segments:
             if not self.pre and not other.pre:
                 return 0
@@ -206,6 +213,8 @@ class GoVersion:
                 return 1
             if not other.pre:
                 return -1
+            if semver:
+                return _semver_prereleases(self.pre, other.pre)
             return _compare_prereleases(self.pre, other.pre)
         mine, theirs = self.segments, other.segments
         for i in range(max(len(mine), len(theirs))):
@@ -246,6 +255,25 @@ def _compare_prereleases(mine: str, theirs: str) -> int:
         if found:
             return found
     return 0
+
+
+def _semver_prereleases(mine: str, theirs: str) -> int:
+    """SemVer 2.0 §11.4's order of two pre-releases: -1, 0 or 1.
+
+    Field by field, numeric fields by value and below alphanumeric ones, alphanumeric ones by
+    ASCII order; when one list is a prefix of the other, the shorter is lower.
+    """
+    left, right = mine.split("."), theirs.split(".")
+    for a, b in zip(left, right, strict=False):
+        if a == b:
+            continue
+        a_digits, b_digits = a.isascii() and a.isdigit(), b.isascii() and b.isdigit()
+        if a_digits and b_digits:
+            return -1 if int(a) < int(b) else 1
+        if a_digits != b_digits:
+            return -1 if a_digits else 1
+        return -1 if a < b else 1
+    return (len(left) > len(right)) - (len(left) < len(right))
 
 
 def _version_from(m: re.Match[str], offset: int) -> GoVersion | None:
@@ -300,13 +328,13 @@ _VERSION_TESTS: dict[str, Callable[[GoVersion, GoVersion], bool]] = {
     "~>": _pessimistic,
 }
 _SEMVER_TESTS: dict[str, Callable[[GoVersion, GoVersion], bool]] = {
-    "": lambda v, c: v.compare(c) == 0,
-    "=": lambda v, c: v.compare(c) == 0,
-    "!=": lambda v, c: v.compare(c) != 0,
-    ">": lambda v, c: v.compare(c) == 1,
-    "<": lambda v, c: v.compare(c) == -1,
-    ">=": lambda v, c: v.compare(c) >= 0,
-    "<=": lambda v, c: v.compare(c) <= 0,
+    "": lambda v, c: v.compare(c, semver=True) == 0,
+    "=": lambda v, c: v.compare(c, semver=True) == 0,
+    "!=": lambda v, c: v.compare(c, semver=True) != 0,
+    ">": lambda v, c: v.compare(c, semver=True) == 1,
+    "<": lambda v, c: v.compare(c, semver=True) == -1,
+    ">=": lambda v, c: v.compare(c, semver=True) >= 0,
+    "<=": lambda v, c: v.compare(c, semver=True) <= 0,
 }
 
 

@@ -40,7 +40,7 @@ from ..text import shown
 from .k8s_form import MAX_TERMS, to_k8s
 from .nomad_form import to_nomad
 from .normal import TranslationError
-from .notes import ECS_OPERATORS, Notes
+from .notes import ECS_OPERATORS, Notes, group
 
 __all__ = ["translate", "read", "Translation", "TranslationError", "TARGETS", "MAX_TERMS"]
 
@@ -147,15 +147,19 @@ def _ecs_text(text: str) -> Expression:
         ) from None
 
 
-_NOMAD_KEYS = frozenset({"attribute", "LTarget", "operator", "Operand", "value", "RTarget"})
+_NOMAD_KEYS = frozenset({
+    "attribute", "LTarget", "operator", "Operand", "value", "RTarget",
+    # HCL's shorthand: `regexp = "..."` stands for `operator = "regexp"` and its value
+    "version", "semver", "regexp", "set_contains", "distinct_hosts", "distinct_property",
+})  # fmt: skip
 
 
 def _nomad_block(rule: Mapping[Any, Any]) -> bool:
-    return (
-        bool(rule)
-        and set(map(str, rule)) <= _NOMAD_KEYS
-        and ("operator" in rule or "Operand" in rule or "attribute" in rule or "LTarget" in rule)
-    )
+    return bool(rule) and set(map(str, rule)) <= _NOMAD_KEYS and any(
+        key in rule
+        for key in ("operator", "Operand", "attribute", "LTarget", "distinct_hosts",
+                    "distinct_property")
+    )  # fmt: skip
 
 
 def _nomad(blocks: list[Any]) -> Expression:
@@ -170,11 +174,19 @@ def _nomad(blocks: list[Any]) -> Expression:
     parts: list[Expression] = []
     for position, block in enumerate(blocks):
         expr = nomad.constraint(block)
+        if expr is None:  # `distinct_hosts = false`: Nomad drops the block, so do we
+            continue
         if not isinstance(expr, Expression):
+            why = (
+                "it compares two node attributes with each other, which no ECS expression or "
+                "Kubernetes selector can say"
+                if type(expr).__name__ == "NomadPair"
+                else "distinct_hosts and distinct_property are rules of their own"
+            )
             raise TranslationError(
                 f"constraint {position} ({shown(block)}) is a placement rule "
                 f"({type(expr).__name__}), not an expression: translate() covers constraints "
-                "that filter nodes (distinct_hosts and distinct_property are rules of their own)"
+                f"that filter nodes by their own values ({why})"
             )
         parts.append(expr)
     if not parts:
@@ -202,7 +214,7 @@ def _nomad_leaves_for_ecs(expr: Expression, notes: Notes) -> Expression:
             return Comparison(expr.subject, ecs, expr.argument)
         if expr.op is not Op.REGEXP:
             return expr
-        pattern = f"(?s:.*)(?:{expr.argument})(?s:.*)"
+        pattern = f"(?s:.*){group(str(expr.argument), str(expr))}(?s:.*)"
         notes.add(
             f"`{expr}` searches anywhere in the value (Nomad's regexp); ECS's `=~` matches the "
             f"whole value, so the pattern is padded: `{pattern}`"

@@ -33,7 +33,7 @@ from typing import Any
 
 from ..syntax.ast import NOMAD_OPS, NOMAD_ORDERINGS, Comparison, Expression, Op, SubjectKind
 from .normal import Junction, Literal, Node, TranslationError, conjuncts, nnf
-from .notes import ECS_OPERATORS, Notes, refuse_subject
+from .notes import ECS_OPERATORS, Notes, group, refuse_subject
 
 __all__ = ["to_nomad", "target", "NODE_TARGETS", "escape"]
 
@@ -86,6 +86,11 @@ def to_nomad(expr: Expression, notes: Notes) -> list[dict[str, Any]]:
     """`expr` as Nomad constraint blocks (ANDed); shifts are recorded in `notes`."""
     out: list[dict[str, Any]] = []
     for node in conjuncts(_merge(nnf(expr), notes)):
+        if _always(node):
+            # No block says "true"; Nomad's way is to write none (the empty selector, an
+            # empty constraint list and `k exists or k !exists` land here).
+            notes.add(f"`{node}` holds on every node: Nomad needs no constraint block for it")
+            continue
         if isinstance(node, Junction):
             raise TranslationError(
                 f"`{node}` cannot be translated to Nomad: Nomad ANDs its constraint blocks and "
@@ -93,6 +98,23 @@ def to_nomad(expr: Expression, notes: Notes) -> list[dict[str, Any]]:
             )
         out.extend(_literal(node, notes))
     return [dict(block) for block in dict.fromkeys(tuple(b.items()) for b in out)]
+
+
+def _always(node: Node) -> bool:
+    """Whether `node` holds on every instance: an OR holding a comparison and its negation."""
+    if isinstance(node, Literal):
+        return False
+    if node.kind == "and":
+        return all(_always(item) for item in node.items)
+    seen = {_truth(item) for item in node.items if isinstance(item, Literal)}
+    return any((leaf, not p) in seen for leaf, p in seen) or any(map(_always, node.items))
+
+
+def _truth(lit: Literal) -> tuple[Comparison, bool]:
+    """`lit` as (comparison, positive), `k !exists` read as `not(k exists)`."""
+    if lit.leaf.op is Op.NOT_EXISTS:
+        return Comparison(lit.leaf.subject, Op.EXISTS), not lit.positive
+    return lit.leaf, lit.positive
 
 
 def _merge(node: Node, notes: Notes) -> Node:
@@ -121,7 +143,7 @@ def _alternation(node: Node) -> bool:
 
 def _alternatives(leaf: Comparison) -> str:
     if leaf.op is Op.MATCHES:
-        return f"(?:{leaf.argument})"
+        return group(str(leaf.argument), str(leaf))
     raw = leaf.argument if isinstance(leaf.argument, tuple) else (leaf.argument,)
     return "|".join(escape(str(v)) for v in sorted({str(v) for v in raw}))
 
@@ -186,7 +208,7 @@ def _literal(lit: Literal, notes: Notes) -> list[dict[str, Any]]:
         notes.add(NAME_ONLY.format(lit=lit, key=name), exact=False)
         return [_block(attr, "is_set")] + [_block(attr, "!=", v) for v in values]
     if op is Op.MATCHES and p:
-        return [_block(target(name, notes), "regexp", f"^(?:{leaf.argument})$")]
+        return [_block(target(name, notes), "regexp", f"^{group(str(leaf.argument), str(lit))}$")]
     if op in (Op.GT, Op.GE, Op.LT, Op.LE) and p:
         notes.add(ORDERING.format(lit=lit, op=op.value), exact=False)
         return [_block(target(name, notes), op.value, values[0])]

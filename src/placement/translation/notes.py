@@ -5,9 +5,10 @@ from __future__ import annotations
 import re
 
 from ..syntax.ast import SubjectKind
+from ..syntax.literals import PatternError, compile_pattern
 from .normal import Literal, TranslationError
 
-__all__ = ["Notes", "int_text", "refuse_subject", "ECS_OPERATORS"]
+__all__ = ["Notes", "int_text", "refuse_subject", "ECS_OPERATORS", "group"]
 
 ECS_OPERATORS = frozenset(
     {"==", "!=", ">", ">=", "<", "<=", "exists", "!exists", "in", "!in", "=~", "!~"}
@@ -55,3 +56,19 @@ def refuse_subject(lit: Literal, target: str, reads: str) -> TranslationError:
     """The refusal of a comparison on a subject other than `attribute:`."""
     why = _WHY.get(lit.leaf.subject.kind, f"{lit.leaf.subject} has no counterpart")
     return TranslationError(f"`{lit}` cannot be translated to {target}: {why}, and {reads}")
+
+
+def group(pattern: str, where: str) -> str:
+    r"""`pattern` as one RE2 group, `(?:pattern)`, that text may follow without changing it.
+
+    RE2 (Go's syntax too) reads everything after an unterminated `\Q` as literal text, so
+    `(?:\Qa)` would swallow its own `)`: such a pattern is closed with `\E` first, which
+    adds no text. `where` names the comparison in the refusal of a pattern that fits neither.
+    """
+    for body in (pattern, pattern + "\\E"):
+        try:
+            compile_pattern(f"(?:{body})")
+        except PatternError:
+            continue
+        return f"(?:{body})"
+    raise TranslationError(f"`{where}`: the pattern {pattern!r} cannot be used inside a group")
