@@ -36,7 +36,7 @@ from ..text import shown
 
 __all__ = [
     "selector", "node_affinity", "requirement", "NODE_NAME", "EVERYTHING", "NOTHING",
-    "check_key", "check_value", "key_fault", "is_label_value", "MAX_ECS_KEY",
+    "check_key", "check_value", "key_fault", "is_label_value", "MAX_ECS_KEY", "all_of",
 ]  # fmt: skip
 
 NODE_NAME = "_k8s/name"
@@ -195,7 +195,8 @@ def requirement(
     return integer & (field < bound) & (field >= str(INT64_MIN))
 
 
-def _all(parts: Sequence[Expression]) -> Expression:
+def all_of(parts: Sequence[Expression]) -> Expression:
+    """The AND of `parts` (`EVERYTHING` when there are none)."""
     if not parts:
         return EVERYTHING
     out: Expression = reduce(lambda a, b: a & b, parts)
@@ -377,7 +378,7 @@ def selector(value: Any) -> Expression:
         for key, op, values in _parse_text(value):
             where = f"label selector {shown(value)}: requirement {key!r}"
             parts.append(requirement(key, op, values, where))
-        return _all(parts)
+        return all_of(parts)
     if isinstance(value, Mapping):
         return _label_selector(value)
     raise PlacementInputError(
@@ -404,7 +405,7 @@ def _label_selector(doc: Mapping[str, Any]) -> Expression:
         where = f"LabelSelector.matchExpressions[{position}]"
         key, operator, values = _expression_fields(item, where, _SET_OPERATORS)
         parts.append((str(key), requirement(key, operator, values, where)))
-    return _all([expr for _, expr in sorted(parts, key=lambda part: part[0])])
+    return all_of([expr for _, expr in sorted(parts, key=lambda part: part[0])])
 
 
 def _list(value: Any, where: str) -> list[Any]:
@@ -461,7 +462,7 @@ def node_affinity(node_selector: Any) -> Expression:
         for f, item in enumerate(_list(term.get("matchFields"), f"{where}.matchFields")):
             parts.append(_field(item, f"{where}.matchFields[{f}]"))
         if parts:  # an empty term selects no node: it adds nothing to the OR
-            terms.append(_all(parts))
+            terms.append(all_of(parts))
     if not terms:
         return NOTHING
     out: Expression = reduce(lambda a, b: a | b, terms)
@@ -489,4 +490,4 @@ def node_selector_map(labels: Any, where: str = "nodeSelector") -> Expression:
         (str(key), requirement(key, "=", [value], f"{where}[{shown(key)}]"))
         for key, value in labels.items()
     ]
-    return _all([expr for _, expr in sorted(parts, key=lambda part: part[0])])
+    return all_of([expr for _, expr in sorted(parts, key=lambda part: part[0])])
