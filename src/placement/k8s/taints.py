@@ -101,7 +101,14 @@ class Toleration:
             raise PlacementInputError(
                 f"{where}.effect must be empty or one of {', '.join(EFFECTS)}, got {shown(effect)}"
             )
-        if item.get("tolerationSeconds") is not None and effect != "NoExecute":
+        seconds = item.get("tolerationSeconds")
+        if seconds is not None and (isinstance(seconds, bool) or not isinstance(seconds, int)):
+            raise PlacementInputError(
+                f"{where}.tolerationSeconds must be an integer, got {shown(seconds)}"
+            )
+        # tolerationSeconds only bounds how long a NoExecute taint lets a running pod stay:
+        # for scheduling, the toleration tolerates as it would without it.
+        if seconds is not None and effect != "NoExecute":
             raise PlacementInputError(
                 f"{where}: tolerationSeconds needs effect NoExecute, got {shown(effect)}"
             )
