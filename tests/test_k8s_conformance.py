@@ -278,3 +278,227 @@ def test_preferred_node_affinity_never_filters_but_is_checked() -> None:
                 {**good, "preference": {"matchExpressions": [expr("z", "In")]}}):  # fmt: skip
         with pytest.raises(PlacementInputError, match=r"preferredDuring.*\[0\]"):
             TaskSpec.from_k8s(pod(affinity=preferred(bad)))
+
+
+# -- Taints and Tolerations --------------------------------------------------------------------
+
+
+def tainted(name: str, *taints: tuple[str, str, str]) -> dict[str, Any]:
+    return node(name, taints=[{"key": k, "value": v, "effect": e} for k, v, e in taints])
+
+
+TAINTED = [tainted("plain"), tainted("ns", ("key1", "value1", "NoSchedule")),
+           tainted("ne", ("key1", "value1", "NoExecute")),
+           tainted("pref", ("key1", "value1", "PreferNoSchedule")),
+           tainted("other", ("key2", "", "NoSchedule")),
+           tainted("two", ("key1", "value1", "NoSchedule"), ("key2", "", "NoExecute"))]  # fmt: skip
+
+
+@pytest.mark.parametrize(
+    ("toleration", "expected"),
+    [  # "A toleration 'matches' a taint if the keys are the same and the effects are the same,
+       # and: the operator is Exists (no value should be specified), or the operator is Equal
+       # and the values should be equal." PreferNoSchedule "tries to avoid": never refuses.
+        (None, ["plain", "pref"]),
+        ({"key": "key1", "operator": "Equal", "value": "value1", "effect": "NoSchedule"},
+         ["ns", "plain", "pref"]),
+        # "The default value for operator is Equal."
+        ({"key": "key1", "value": "value1", "effect": "NoSchedule"}, ["ns", "plain", "pref"]),
+        ({"key": "key1", "value": "other", "effect": "NoSchedule"}, ["plain", "pref"]),
+        ({"key": "key1", "operator": "Exists", "effect": "NoSchedule"}, ["ns", "plain", "pref"]),
+        # "An empty effect matches all effects with key key1."
+        ({"key": "key1", "operator": "Exists"}, ["ne", "ns", "plain", "pref"]),
+        # "An empty key with operator Exists matches all keys, values and effects".
+        ({"operator": "Exists"}, ["ne", "ns", "other", "plain", "pref", "two"]),
+        ({"operator": "Exists", "effect": "NoSchedule"}, ["ns", "other", "plain", "pref"]),
+        # The key2 taint's value is empty: Equal with no value matches it.
+        ({"key": "key2", "effect": "NoSchedule"}, ["other", "plain", "pref"]),
+        # tolerationSeconds only bounds eviction: scheduling tolerates as without it.
+        ({"key": "key1", "operator": "Exists", "effect": "NoExecute", "tolerationSeconds": 60},
+         ["ne", "plain", "pref"]),
+    ],
+)  # fmt: skip
+def test_tolerations_match_taints(toleration: dict[str, Any] | None, expected: list[str]) -> None:
+    spec = {} if toleration is None else {"tolerations": [toleration]}
+    assert fits(TAINTED, pod(**spec)) == expected
+
+
+def test_every_untolerated_taint_must_be_tolerated() -> None:
+    # "if there is at least one un-ignored taint with effect NoSchedule then Kubernetes will not
+    # schedule the Pod onto that node".
+    one = {"key": "key1", "operator": "Exists"}
+    both = [one, {"key": "key2", "operator": "Exists"}]
+    assert "two" not in fits(TAINTED, pod(tolerations=[one]))
+    assert "two" in fits(TAINTED, pod(tolerations=both))
+
+
+@pytest.mark.parametrize(
+    ("bad", "part"),
+    [({"operator": "Equal", "value": "v"}, "Exists when key is empty"),
+     ({"value": "v"}, "Exists when key is empty"),
+     ({"key": "k", "operator": "Exists", "value": "v"}, "value must be empty"),
+     ({"key": "k", "operator": "In"}, "operator"),
+     ({"key": "-k", "operator": "Exists"}, "key"),
+     ({"key": "k", "value": "-v"}, "value"),
+     ({"key": "k", "effect": "Never"}, "effect"),
+     ({"key": "k", "effect": "NoSchedule", "tolerationSeconds": 5}, "NoExecute"),
+     ({"key": "k", "effect": "NoExecute", "tolerationSeconds": "5"}, "tolerationSeconds")],
+)  # fmt: skip
+def test_tolerations_the_api_server_refuses(bad: dict[str, Any], part: str) -> None:
+    with pytest.raises(PlacementInputError, match=part):
+        TaskSpec.from_k8s(pod(tolerations=[bad]))
+
+
+# -- Inter-pod affinity and anti-affinity ------------------------------------------------------
+
+HOSTS = [node("a1", {"zone": "A"}), node("a2", {"zone": "A"}), node("b1", {"zone": "B"}),
+         node("x")]  # fmt: skip
+
+
+def pod_term(key: str, labels: dict[str, Any] | None, **extra: Any) -> dict[str, Any]:
+    chosen = None if labels is None else {"matchLabels": labels}
+    return {"topologyKey": key, "labelSelector": chosen, **extra}
+
+
+def with_terms(kind: str, *terms: dict[str, Any], labels: dict[str, str] | None = None,
+               preferred: list[dict[str, Any]] | None = None) -> dict[str, Any]:  # fmt: skip
+    block: dict[str, Any] = {"requiredDuringSchedulingIgnoredDuringExecution": list(terms)}
+    if preferred is not None:
+        block["preferredDuringSchedulingIgnoredDuringExecution"] = preferred
+    return pod(labels, affinity={kind: block})
+
+
+def test_affinity_and_anti_affinity_by_topology_value() -> None:
+    # Affinity: "only if the node is in the same zone as one or more existing Pods"; a node
+    # without the key cannot satisfy it. Anti-affinity: not in the same zone; a node without
+    # the key passes.
+    cache = [running("c", "a2", app="cache")]
+    assert fits(HOSTS, with_terms("podAffinity", pod_term("zone", {"app": "cache"})),
+                cache) == ["a1", "a2"]  # fmt: skip
+    assert fits(HOSTS, with_terms("podAntiAffinity", pod_term("zone", {"app": "cache"})),
+                cache) == ["b1", "x"]  # fmt: skip
+
+
+def test_a_null_label_selector_matches_no_pod() -> None:
+    # PodAffinityTerm.labelSelector: "If it's null, this PodAffinityTerm matches with no Pods."
+    cache = [running("c", "a2", app="cache")]
+    assert fits(HOSTS, with_terms("podAntiAffinity", pod_term("zone", None)), cache) == [
+        "a1", "a2", "b1", "x"]  # fmt: skip
+
+
+def test_the_first_pod_of_a_self_affine_group() -> None:
+    # A pod whose affinity term matches itself may go first when no pod matches anywhere.
+    alone = with_terms("podAffinity", pod_term("zone", {"app": "web"}))
+    assert fits(HOSTS, alone) == ["a1", "a2", "b1"]  # every node with the key
+    other = with_terms("podAffinity", pod_term("zone", {"app": "db"}))
+    assert fits(HOSTS, other) == []
+
+
+def test_namespaces() -> None:
+    # "If you omit the namespaces list and namespaceSelector, the term applies to the namespace
+    # of the Pod"; an empty namespaceSelector ({}) matches every namespace; the term applies to
+    # the union of namespaces listed and selected.
+    elsewhere = [running("c", "a2", "team", app="cache")]
+    term = pod_term("zone", {"app": "cache"})
+    assert fits(HOSTS, with_terms("podAntiAffinity", term), elsewhere) == ["a1", "a2", "b1", "x"]
+    listed = {**term, "namespaces": ["team"]}
+    assert fits(HOSTS, with_terms("podAntiAffinity", listed), elsewhere) == ["b1", "x"]
+    every = {**term, "namespaceSelector": {}}
+    assert fits(HOSTS, with_terms("podAntiAffinity", every), elsewhere) == ["b1", "x"]
+    with pytest.raises(PlacementInputError, match="namespaces"):
+        TaskSpec.from_k8s(with_terms("podAntiAffinity", {**term, "namespaces": ["Team_1"]}))
+
+
+def test_match_label_keys_on_affinity() -> None:
+    # "matchLabelKeys: the keys are used to look up values from the incoming pod labels, those
+    # key-value labels are merged with labelSelector as `key in (value)`"; keys the pod lacks
+    # are ignored. The docs' rolling-update example: affinity with the same revision only.
+    old_and_new = [running("o", "a1", app="db", **{"pod-template-hash": "old"}),
+                   running("n", "b1", app="db", **{"pod-template-hash": "new"})]  # fmt: skip
+    term = pod_term("zone", {"app": "db"}, matchLabelKeys=["pod-template-hash"])
+    new = {"app": "web", "pod-template-hash": "new"}
+    assert fits(HOSTS, with_terms("podAffinity", term, labels=new), old_and_new) == ["b1"]
+    plain = pod_term("zone", {"app": "db"})
+    assert fits(HOSTS, with_terms("podAffinity", plain, labels=new), old_and_new) == [
+        "a1", "a2", "b1"]  # fmt: skip
+    assert fits(HOSTS, with_terms("podAffinity", term, labels={"app": "web"}), old_and_new) == [
+        "a1", "a2", "b1"]  # the pod lacks the key: ignored  # fmt: skip
+
+
+def test_mismatch_label_keys_isolate_tenants() -> None:
+    # "mismatchLabelKeys ... merged with labelSelector as `key notin (value)`": the docs'
+    # example keeps a tenant's pods off topology domains used by other tenants.
+    pods = [running("t1", "a1", tenant="one"), running("t2", "b1", tenant="two")]
+    term = {"topologyKey": "zone", "mismatchLabelKeys": ["tenant"],
+            "labelSelector": {"matchExpressions": [expr("tenant", "Exists")]}}  # fmt: skip
+    mine = with_terms("podAntiAffinity", term, labels={"tenant": "one"})
+    assert fits(HOSTS, mine, pods) == ["a1", "a2", "x"]
+
+
+@pytest.mark.parametrize(
+    ("extra", "part"),
+    [({"labelSelector": None, "matchLabelKeys": ["app"]}, "labelSelector is not set"),
+     ({"matchLabelKeys": ["t"], "mismatchLabelKeys": ["t"]}, "both"),
+     ({"matchLabelKeys": ["app"]}, "matchLabels"),
+     ({"mismatchLabelKeys": ["-t"]}, "mismatchLabelKeys"),
+     ({"matchLabelKeys": "t"}, "matchLabelKeys"),
+     ({"topologyKey": ""}, "topologyKey")],
+)  # fmt: skip
+def test_affinity_terms_the_api_server_refuses(extra: dict[str, Any], part: str) -> None:
+    term = {**pod_term("zone", {"app": "db"}), **extra}
+    for kind in ("podAffinity", "podAntiAffinity"):
+        with pytest.raises(PlacementInputError, match=part):
+            TaskSpec.from_k8s(with_terms(kind, term))
+
+
+def test_preferred_pod_affinity_never_filters_but_is_checked() -> None:
+    cache = [running("c", "a2", app="cache")]
+    good = {"weight": 100, "podAffinityTerm": pod_term("zone", {"app": "cache"})}
+    assert fits(HOSTS, with_terms("podAntiAffinity", preferred=[good]), cache) == [
+        "a1", "a2", "b1", "x"]  # fmt: skip
+    for bad in ({**good, "weight": 0}, {"weight": 1},
+                {**good, "podAffinityTerm": pod_term("", {"app": "cache"})}):  # fmt: skip
+        with pytest.raises(PlacementInputError, match=r"preferredDuring.*\[0\]"):
+            TaskSpec.from_k8s(with_terms("podAffinity", preferred=[bad]))
+
+
+# -- Pod Topology Spread Constraints -----------------------------------------------------------
+
+
+def spread(**extra: Any) -> dict[str, Any]:
+    return {"maxSkew": 1, "topologyKey": "zone", "whenUnsatisfiable": "DoNotSchedule",
+            "labelSelector": {"matchLabels": {"foo": "bar"}}, **extra}  # fmt: skip
+
+
+FOUR = [node("node1", {"zone": "zoneA"}), node("node2", {"zoneX": "", "zone": "zoneA"}),
+        node("node3", {"zone": "zoneB"}), node("node4", {"zone": "zoneB"}), node("bare")]
+THREE = [running("p1", "node1", foo="bar"), running("p2", "node2", foo="bar"),
+         running("p3", "node3", foo="bar")]  # fmt: skip
+
+
+def test_the_documented_example_goes_to_zone_b() -> None:
+    # "If the incoming Pod were placed in zoneA the skew would be 3 - 1 = 2, violating maxSkew
+    # of 1 ... the incoming Pod can only be placed onto a node in zoneB". A node without the
+    # topologyKey ("bare") is never a candidate.
+    assert fits(FOUR, pod({"foo": "bar"}, topologySpreadConstraints=[spread()]), THREE) == [
+        "node3", "node4"]  # fmt: skip
+    assert fits(FOUR, pod({"foo": "bar"}, topologySpreadConstraints=[spread(maxSkew=2)]),
+                THREE) == ["node1", "node2", "node3", "node4"]  # fmt: skip
+
+
+def test_a_pod_outside_its_own_selector_adds_nothing() -> None:
+    # The skew is "matching pods in the domain + (1 if the incoming pod matches) - minimum":
+    # a pod with other labels may go to zone A (2 + 0 - 1 = 1).
+    assert fits(FOUR, pod({"foo": "baz"}, topologySpreadConstraints=[spread()]), THREE) == [
+        "node1", "node2", "node3", "node4"]  # fmt: skip
+
+
+def test_min_domains_makes_the_global_minimum_zero() -> None:
+    # "When the number of eligible domains ... is less than minDomains, ... the global minimum
+    # is treated as 0": two zones < minDomains 3, so zone B (1 pod) takes a copy only while
+    # 1 + 1 - 0 <= maxSkew.
+    the_pod = pod({"foo": "bar"}, topologySpreadConstraints=[spread(minDomains=3, maxSkew=2)])
+    assert fits(FOUR, the_pod, THREE) == ["node3", "node4"]
+    with pytest.raises(PlacementInputError, match="minDomains"):
+        TaskSpec.from_k8s(pod(topologySpreadConstraints=[
+            spread(minDomains=2, whenUnsatisfiable="ScheduleAnyway")]))  # fmt: skip
