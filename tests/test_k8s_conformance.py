@@ -502,3 +502,27 @@ def test_min_domains_makes_the_global_minimum_zero() -> None:
     with pytest.raises(PlacementInputError, match="minDomains"):
         TaskSpec.from_k8s(pod(topologySpreadConstraints=[
             spread(minDomains=2, whenUnsatisfiable="ScheduleAnyway")]))  # fmt: skip
+
+
+def test_max_skew_and_min_domains_take_any_positive_int32() -> None:
+    # The API takes both as int32 values greater than zero.
+    big = pod({"foo": "bar"}, topologySpreadConstraints=[spread(maxSkew=2**31 - 1)])
+    assert fits(FOUR, big, THREE) == ["node1", "node2", "node3", "node4"]
+    many = pod({"foo": "bar"}, topologySpreadConstraints=[spread(maxSkew=1, minDomains=2**31 - 1)])
+    assert fits(FOUR, many, THREE) == []  # the global minimum is 0: every zone holds a pod
+    for bad in (0, -1, 2**31, True, 1.0):
+        with pytest.raises(PlacementInputError, match="maxSkew"):
+            TaskSpec.from_k8s(pod(topologySpreadConstraints=[spread(maxSkew=bad)]))
+
+
+def test_running_pods_anti_affinity_uses_their_own_match_label_keys() -> None:
+    # The symmetric check: a running pod's required anti-affinity term, with its own values of
+    # matchLabelKeys merged in, refuses the incoming pod only where that term matches it.
+    guard = running("g", "a1", tenant="one")
+    guard["spec"]["affinity"] = {"podAntiAffinity": {
+        "requiredDuringSchedulingIgnoredDuringExecution": [{
+            "topologyKey": "zone", "matchLabelKeys": ["tenant"],
+            "labelSelector": {"matchExpressions": [expr("tenant", "Exists")]}}]}}  # fmt: skip
+    same, other = pod({"tenant": "one"}), pod({"tenant": "two"})
+    assert fits(HOSTS, same, [guard]) == ["b1", "x"]
+    assert fits(HOSTS, other, [guard]) == ["a1", "a2", "b1", "x"]

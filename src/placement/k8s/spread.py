@@ -214,11 +214,19 @@ class PodTopologySpread(TopologySpread):
         return f"<PodTopologySpread {self.field} {self.max_skew} {self.min_domains}>"
 
 
+INT32_MAX = 2**31 - 1
+
+
 def _positive(value: Any, where: str) -> int:
-    if isinstance(value, bool) or not isinstance(value, int) or not 1 <= value <= MAX_PER_LIMIT:
-        raise PlacementInputError(f"{where}: expected an integer 1..{MAX_PER_LIMIT}, "
+    """A positive int32, as the API takes maxSkew and minDomains, held at most `MAX_PER_LIMIT`.
+
+    Past that bound the answer does not change while no domain holds `MAX_PER_LIMIT` matching
+    pods (maxSkew) and there are fewer domains than that (minDomains).
+    """
+    if isinstance(value, bool) or not isinstance(value, int) or not 1 <= value <= INT32_MAX:
+        raise PlacementInputError(f"{where}: expected an integer 1..{INT32_MAX}, "
                                   f"got {shown(value)}")  # fmt: skip
-    return value
+    return min(value, MAX_PER_LIMIT)
 
 
 def objects(items: Any, where: str) -> Iterator[tuple[str, Mapping[str, Any]]]:
