@@ -526,3 +526,22 @@ def test_running_pods_anti_affinity_uses_their_own_match_label_keys() -> None:
     same, other = pod({"tenant": "one"}), pod({"tenant": "two"})
     assert fits(HOSTS, same, [guard]) == ["b1", "x"]
     assert fits(HOSTS, other, [guard]) == ["a1", "a2", "b1", "x"]
+
+
+@pytest.mark.parametrize(
+    ("spec", "field"),
+    [({"topologySpreadConstraints": [spread(minDomain=2)]}, "minDomain"),
+     ({"tolerations": [{"key": "k", "operator": "Exists", "efect": "NoSchedule"}]}, "efect"),
+     ({"affinity": required({"matchExpression": [expr("zone", "In", "A")]})}, "matchExpression"),
+     ({"affinity": required({"matchExpressions": [{**expr("zone", "In", "A"), "value": "A"}]})},
+      "value"),
+     ({"affinity": {"podAntiAffinity": {"requiredDuringSchedulingIgnoredDuringExecution": [
+         {**pod_term("zone", {"app": "x"}), "namespace": "default"}]}}}, "namespace"),
+     ({"affinity": {"podAffinity": {"preferredDuringSchedulingIgnoredDuringExecution": [
+         {"weight": 1, "term": pod_term("zone", {"app": "x"})}]}}}, "term")],
+)  # fmt: skip
+def test_unknown_fields_are_refused_not_dropped(spec: dict[str, Any], field: str) -> None:
+    # kubectl asks for strict field validation by default: a misspelt field is an error, not a
+    # silently dropped rule.
+    with pytest.raises(PlacementInputError, match=f"unknown field '{field}'"):
+        TaskSpec.from_k8s(pod(**spec))

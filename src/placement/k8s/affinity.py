@@ -40,7 +40,7 @@ from ..rules.base import Bools, Constraint, Ints, TaskLike, ZoneCaps
 from ..syntax.ast import Expression
 from ..syntax.builders import attribute
 from ..text import shown
-from .labels import NOTHING, check_key, check_weight, selector
+from .labels import NOTHING, check_fields, check_key, check_weight, selector
 from .spread import (
     NAMESPACE,
     fixed_room,
@@ -278,6 +278,10 @@ def _namespaces(term: Mapping[str, Any], own: str, where: str) -> Expression | N
     return attribute(NAMESPACE).in_(sorted(set(listed or [own])))
 
 
+_TERM_FIELDS = ("labelSelector", "namespaces", "topologyKey", "namespaceSelector",
+                "matchLabelKeys", "mismatchLabelKeys")  # fmt: skip
+
+
 def _terms(
     items: Any, labels: Mapping[str, str], namespace: str, where: str
 ) -> list[Term]:
@@ -288,6 +292,7 @@ def _terms(
     """
     out = []
     for at, item in objects(items, where):
+        check_fields(item, _TERM_FIELDS, at)
         try:
             key = check_key(item.get("topologyKey"), f"{at}.topologyKey")
             chosen = NOTHING if item.get("labelSelector") is None else selector(
@@ -317,6 +322,7 @@ def _preferred(items: Any, labels: Mapping[str, str], namespace: str, where: str
     never filter, so they are checked, then left out.
     """
     for at, item in objects(items, where):
+        check_fields(item, ("weight", "podAffinityTerm"), at)
         check_weight(item.get("weight"), f"{at}.weight")
         term = item.get("podAffinityTerm")
         if term is None:

@@ -38,6 +38,7 @@ __all__ = [
     "selector", "node_affinity", "requirement", "NODE_NAME", "EVERYTHING", "NOTHING",
     "check_key", "check_value", "key_fault", "is_label_value", "MAX_ECS_KEY", "all_of",
     "node_selector_term", "check_preferred_node_terms", "check_weight", "check_node_affinity",
+    "check_fields",
 ]  # fmt: skip
 
 NODE_NAME = "_k8s/name"
@@ -388,12 +389,7 @@ def selector(value: Any) -> Expression:
 
 
 def _label_selector(doc: Mapping[str, Any]) -> Expression:
-    unknown = set(doc) - {"matchLabels", "matchExpressions"}
-    if unknown:
-        raise PlacementInputError(
-            f"LabelSelector: unknown field {shown(sorted(map(str, unknown))[0])} "
-            "(matchLabels, matchExpressions)"
-        )
+    check_fields(doc, ("matchLabels", "matchExpressions"), "LabelSelector")
     parts: list[tuple[str, Expression]] = []
     labels = doc.get("matchLabels") or {}
     if not isinstance(labels, Mapping):
@@ -409,6 +405,19 @@ def _label_selector(doc: Mapping[str, Any]) -> Expression:
     return all_of([expr for _, expr in sorted(parts, key=lambda part: part[0])])
 
 
+def check_fields(item: Mapping[str, Any], known: Sequence[str], where: str) -> None:
+    """Refuse a field of `item` beyond `known`, as strict field validation does.
+
+    kubectl asks the API server for it by default; a misspelt field would otherwise silently
+    drop a rule.
+    """
+    unknown = sorted(str(name) for name in item if name not in known)
+    if unknown:
+        raise PlacementInputError(
+            f"{where}: unknown field {shown(unknown[0])} ({', '.join(known)})"
+        )
+
+
 def _list(value: Any, where: str) -> list[Any]:
     if value is None:
         return []
@@ -422,6 +431,7 @@ def _expression_fields(
 ) -> tuple[Any, str, list[Any]]:
     if not isinstance(item, Mapping):
         raise PlacementInputError(f"{where} must be an object, got {shown(item)}")
+    check_fields(item, ("key", "operator", "values"), where)
     operator = item.get("operator")
     if operator not in operators:
         raise PlacementInputError(
@@ -483,6 +493,7 @@ def node_selector_term(term: Any, where: str) -> Expression | None:
     """
     if not isinstance(term, Mapping):
         raise PlacementInputError(f"{where} must be an object, got {shown(term)}")
+    check_fields(term, ("matchExpressions", "matchFields"), where)
     parts: list[Expression] = []
     unparsable = False
     for e, item in enumerate(_list(term.get("matchExpressions"), f"{where}.matchExpressions")):
@@ -510,6 +521,7 @@ def check_preferred_node_terms(items: Any, where: str) -> None:
         at = f"{where}[{p}]"
         if not isinstance(item, Mapping):
             raise PlacementInputError(f"{at} must be an object, got {shown(item)}")
+        check_fields(item, ("weight", "preference"), at)
         check_weight(item.get("weight"), f"{at}.weight")
         preference = item.get("preference")
         if preference is None:

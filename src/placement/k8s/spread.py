@@ -39,7 +39,7 @@ from ..rules.topology_spread import TopologySpread
 from ..syntax.ast import Expression
 from ..syntax.builders import attribute
 from ..text import shown
-from .labels import NOTHING, all_of, check_key, selector
+from .labels import NOTHING, all_of, check_fields, check_key, selector
 from .taints import Taints
 
 if TYPE_CHECKING:
@@ -285,6 +285,8 @@ def with_label_keys(
 
 
 _POLICIES = ("Honor", "Ignore")
+_SPREAD_FIELDS = ("maxSkew", "topologyKey", "whenUnsatisfiable", "labelSelector", "minDomains",
+                  "nodeAffinityPolicy", "nodeTaintsPolicy", "matchLabelKeys")  # fmt: skip
 
 
 def spread_constraints(
@@ -300,6 +302,7 @@ def spread_constraints(
     read: list[tuple[str, Mapping[str, Any], str, int, int | None, Expression]] = []
     seen: set[tuple[str, str]] = set()
     for at, item in objects(items, where):
+        check_fields(item, _SPREAD_FIELDS, at)
         when = item.get("whenUnsatisfiable")
         if when not in ("DoNotSchedule", "ScheduleAnyway"):
             raise PlacementInputError(f"{at}.whenUnsatisfiable: expected DoNotSchedule or "

@@ -20,7 +20,7 @@ import numpy as np
 from ..errors import PlacementInputError
 from ..rules.base import Bools, Constraint, TaskLike
 from ..text import shorten, shown
-from .labels import is_label_value, key_fault
+from .labels import check_fields, is_label_value, key_fault
 
 if TYPE_CHECKING:
     from ..instance import Instance
@@ -77,6 +77,7 @@ class Toleration:
             return item
         if not isinstance(item, Mapping):
             raise PlacementInputError(f"{where} must be an object, got {shown(item)}")
+        check_fields(item, ("key", "operator", "value", "effect", "tolerationSeconds"), where)
         fields = {name: item.get(name) for name in ("key", "operator", "value", "effect")}
         for name, value in fields.items():
             if value is not None and not isinstance(value, str):
