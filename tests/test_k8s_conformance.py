@@ -545,3 +545,16 @@ def test_unknown_fields_are_refused_not_dropped(spec: dict[str, Any], field: str
     # silently dropped rule.
     with pytest.raises(PlacementInputError, match=f"unknown field '{field}'"):
         TaskSpec.from_k8s(pod(**spec))
+
+
+@pytest.mark.parametrize(
+    "affinity",
+    [{"nodeAfinity": {}},
+     {"nodeAffinity": {"requiredDuringSchedulingIgnoredDuringExecutions": {}}},
+     {"nodeAffinity": {"requiredDuringSchedulingIgnoredDuringExecution": {
+         "nodeSelectorTerm": [{"matchExpressions": [expr("zone", "In", "A")]}]}}},
+     {"podAntiAffinity": {"requiredDuringSchedulingRequiredDuringExecution": []}}],
+)  # fmt: skip
+def test_a_misspelt_affinity_block_is_refused(affinity: dict[str, Any]) -> None:
+    with pytest.raises(PlacementInputError, match="unknown field"):
+        TaskSpec.from_k8s(pod(affinity=affinity))

@@ -40,7 +40,14 @@ from ..rules.base import Bools, Constraint, Ints, TaskLike, ZoneCaps
 from ..syntax.ast import Expression
 from ..syntax.builders import attribute
 from ..text import shown
-from .labels import NOTHING, check_fields, check_key, check_weight, selector
+from .labels import (
+    NOTHING,
+    SCHEDULING_FIELDS,
+    check_fields,
+    check_key,
+    check_weight,
+    selector,
+)
 from .spread import (
     NAMESPACE,
     fixed_room,
@@ -335,6 +342,7 @@ def affinity_rules(
 ) -> Sequence[Constraint]:
     """The required `podAffinity` and `podAntiAffinity` terms of a pod's `affinity` as rules."""
     out: list[Constraint] = []
+    check_fields(affinity, ("nodeAffinity", "podAffinity", "podAntiAffinity"), where)
     kinds: tuple[tuple[str, Any], ...] = (
         ("podAffinity", PodAffinity), ("podAntiAffinity", PodAntiAffinity)
     )
@@ -344,6 +352,7 @@ def affinity_rules(
             continue
         if not isinstance(block, Mapping):
             raise PlacementInputError(f"{where}.{field}: expected an object, got {shown(block)}")
+        check_fields(block, SCHEDULING_FIELDS, f"{where}.{field}")
         preferred = block.get("preferredDuringSchedulingIgnoredDuringExecution")
         if preferred is not None:
             _preferred(preferred, labels, namespace,

@@ -38,7 +38,7 @@ __all__ = [
     "selector", "node_affinity", "requirement", "NODE_NAME", "EVERYTHING", "NOTHING",
     "check_key", "check_value", "key_fault", "is_label_value", "MAX_ECS_KEY", "all_of",
     "node_selector_term", "check_preferred_node_terms", "check_weight", "check_node_affinity",
-    "check_fields",
+    "check_fields", "SCHEDULING_FIELDS",
 ]  # fmt: skip
 
 NODE_NAME = "_k8s/name"
@@ -529,6 +529,11 @@ def check_preferred_node_terms(items: Any, where: str) -> None:
         node_selector_term(preference, f"{at}.preference")
 
 
+SCHEDULING_FIELDS = ("requiredDuringSchedulingIgnoredDuringExecution",
+                      "preferredDuringSchedulingIgnoredDuringExecution")  # fmt: skip
+"""The fields of `nodeAffinity`, `podAffinity` and `podAntiAffinity`."""
+
+
 def check_node_affinity(block: Any, where: str = "affinity.nodeAffinity") -> None:
     """What the API server refuses in a pod's `nodeAffinity` that `node_affinity` accepts.
 
@@ -541,7 +546,11 @@ def check_node_affinity(block: Any, where: str = "affinity.nodeAffinity") -> Non
         return
     if not isinstance(block, Mapping):
         raise PlacementInputError(f"{where} must be an object, got {shown(block)}")
+    check_fields(block, SCHEDULING_FIELDS, where)
     required = block.get("requiredDuringSchedulingIgnoredDuringExecution")
+    if isinstance(required, Mapping):
+        check_fields(required, ("nodeSelectorTerms",),
+                     f"{where}.requiredDuringSchedulingIgnoredDuringExecution")  # fmt: skip
     if isinstance(required, Mapping) and not required.get("nodeSelectorTerms"):
         raise PlacementInputError(
             f"{where}.requiredDuringSchedulingIgnoredDuringExecution.nodeSelectorTerms: must "
