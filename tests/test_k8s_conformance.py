@@ -558,3 +558,12 @@ def test_unknown_fields_are_refused_not_dropped(spec: dict[str, Any], field: str
 def test_a_misspelt_affinity_block_is_refused(affinity: dict[str, Any]) -> None:
     with pytest.raises(PlacementInputError, match="unknown field"):
         TaskSpec.from_k8s(pod(affinity=affinity))
+
+
+def test_a_label_selector_is_an_object_not_text() -> None:
+    # The API's labelSelector fields are LabelSelector objects; selector text is for kubectl.
+    with pytest.raises(PlacementInputError, match="LabelSelector object"):
+        TaskSpec.from_k8s(pod(topologySpreadConstraints=[spread(labelSelector="foo=bar")]))
+    with pytest.raises(PlacementInputError, match="LabelSelector object"):
+        TaskSpec.from_k8s(with_terms("podAntiAffinity", {"topologyKey": "zone",
+                                                         "labelSelector": "app=x"}))

@@ -41,12 +41,10 @@ from ..syntax.ast import Expression
 from ..syntax.builders import attribute
 from ..text import shown
 from .labels import (
-    NOTHING,
     SCHEDULING_FIELDS,
     check_fields,
     check_key,
     check_weight,
-    selector,
 )
 from .spread import (
     NAMESPACE,
@@ -54,6 +52,7 @@ from .spread import (
     label_keys,
     objects,
     own_match,
+    pod_selector,
     reference_counts,
     with_label_keys,
 )
@@ -302,10 +301,9 @@ def _terms(
         check_fields(item, _TERM_FIELDS, at)
         try:
             key = check_key(item.get("topologyKey"), f"{at}.topologyKey")
-            chosen = NOTHING if item.get("labelSelector") is None else selector(
-                item["labelSelector"])  # fmt: skip
         except PlacementError as exc:
             raise PlacementInputError(f"{at}: {exc}") from exc
+        chosen = pod_selector(item.get("labelSelector"), None, at)
         given = item.get("labelSelector")
         same = label_keys(item.get("matchLabelKeys"), given, f"{at}.matchLabelKeys")
         other = label_keys(item.get("mismatchLabelKeys"), given, f"{at}.mismatchLabelKeys")

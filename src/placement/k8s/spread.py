@@ -57,15 +57,22 @@ NAMESPACE = "_k8s/namespace"
 """The reserved task label holding a pod's namespace (no label key may begin with `_`)."""
 
 
-def pod_selector(label_selector: Any, namespace: str, where: str) -> Expression:
-    """A `labelSelector` over the pods of `namespace` (None: no pod), as task-label terms."""
+def pod_selector(label_selector: Any, namespace: str | None, where: str) -> Expression:
+    """A `labelSelector` over the pods of `namespace` (None: no pod), as task-label terms.
+
+    `namespace` None: the pods of every namespace (the caller adds its own namespace test).
+    """
     if label_selector is None:
         return NOTHING
+    if not isinstance(label_selector, Mapping):  # the API's LabelSelector is an object
+        raise PlacementInputError(
+            f"{where}.labelSelector: expected a LabelSelector object, got {shown(label_selector)}"
+        )
     try:
         chosen = selector(label_selector)
     except PlacementError as exc:
         raise PlacementInputError(f"{where}.labelSelector: {exc}") from exc
-    return chosen & (attribute(NAMESPACE) == namespace)
+    return chosen if namespace is None else chosen & (attribute(NAMESPACE) == namespace)
 
 
 def own_match(chosen: Expression, labels: Mapping[str, str], namespace: str) -> bool:
