@@ -177,18 +177,26 @@ def test_random_clusters_agree_with_the_documentation(
     case: tuple[list[dict[str, Any]], list[dict[str, Any]], dict[str, Any]], count: int
 ) -> None:
     nodes, pods, dep = case
+    placed = [(p["spec"]["nodeName"], p["metadata"]["labels"]["app"]) for p in pods]
+    app = dep["spec"]["template"]["metadata"]["labels"]["app"]
+    replay(nodes, pods, dep, count, placed, lambda name: (name, app), allowed)
+
+
+def replay(nodes: list[dict[str, Any]], pods: list[dict[str, Any]], dep: dict[str, Any],
+           count: int, placed: list[Any], copy: Any, allowed_here: Any) -> None:  # fmt: skip
+    """Every engine places the same copies, each allowed (by `allowed_here`) when placed, and
+    when fewer than `count` were placed no node is allowed any more. `placed` holds the
+    running pods as `allowed_here` reads them; `copy(node)` is a placed copy in that form."""
     inv = Inventory.from_k8s(nodes, pods)
     task = TaskSpec.from_k8s(dep)
     got = place(inv, task, count, method="batch")
     assert got == place(inv, task, count, method="loop") == place(inv, task, count,
                                                                   method="reference")
-    placed = [(p["spec"]["nodeName"], p["metadata"]["labels"]["app"]) for p in pods]
-    app = dep["spec"]["template"]["metadata"]["labels"]["app"]
     for name in got.placements:  # in the order the copies were placed
-        assert allowed(nodes, placed, dep, name), (name, placed)
-        placed.append((name, app))
+        assert allowed_here(nodes, placed, dep, name), (name, placed)
+        placed.append(copy(name))
     if len(got.placements) < count:
-        assert not any(allowed(nodes, placed, dep, n["metadata"]["name"]) for n in nodes)
+        assert not any(allowed_here(nodes, placed, dep, n["metadata"]["name"]) for n in nodes)
 
 
 # -- running pods' anti-affinity (the symmetric check) -----------------------------------------
@@ -309,3 +317,62 @@ def test_batch_loop_and_reference_agree_with_running_pods(
     again = [place(results[0].inventory, task, 2, method=m) for m in ("batch", "loop",
                                                                       "reference")]  # fmt: skip
     assert again[0] == again[1] == again[2]
+
+
+# -- matchLabelKeys / mismatchLabelKeys, against a per-copy reference ----------------------------
+
+
+@st.composite
+def keyed_problem(draw: Any) -> tuple[list[dict[str, Any]], list[dict[str, Any]], dict[str, Any]]:
+    n = draw(st.integers(1, 6))
+    nodes = [node(f"n{k}", draw(st.sampled_from(["A", "B", "C", None]))) for k in range(n)]
+    pods = [pod(f"p{j}", f"n{draw(st.integers(0, n - 1))}",
+                app=draw(st.sampled_from(["web", "db"])), rev=draw(st.sampled_from(["r1", "r2"])))
+            for j in range(draw(st.integers(0, 5)))]  # fmt: skip
+    kind = draw(st.sampled_from(["podAffinity", "podAntiAffinity"]))
+    which = draw(st.sampled_from(["matchLabelKeys", "mismatchLabelKeys"]))
+    the_term = {**term(draw(st.sampled_from(["zone", HOST])),
+                       app=draw(st.sampled_from(["web", "db"]))), which: ["rev"]}
+    dep = workload(kind, [the_term], draw(st.sampled_from(["web", "db"])))
+    dep["spec"]["template"]["metadata"]["labels"]["rev"] = draw(st.sampled_from(["r1", "r2"]))
+    return nodes, pods, dep
+
+
+def keyed_allowed(nodes: list[dict[str, Any]], pods: list[tuple[str, str, str]],
+                  dep: dict[str, Any], name: str) -> bool:  # fmt: skip
+    """The documented filter for one term with match/mismatchLabelKeys: `pods` are
+    (node, app, rev); the term counts pods with its app and the same (match) or another
+    (mismatch) rev than the incoming pod's."""
+    template = dep["spec"]["template"]
+    kind, block = next(iter(template["spec"]["affinity"].items()))
+    t = block["requiredDuringSchedulingIgnoredDuringExecution"][0]
+    key, want = t["topologyKey"], t["labelSelector"]["matchLabels"]["app"]
+    mine = template["metadata"]["labels"]
+    same_rev = "matchLabelKeys" in t
+
+    def chosen(app: str, rev: str) -> bool:
+        return app == want and (rev == mine["rev"]) is same_rev
+
+    labels = {n["metadata"]["name"]: n["metadata"]["labels"] for n in nodes}
+    value = labels[name].get(key)
+    here = [p for p in pods if chosen(p[1], p[2]) and labels[p[0]].get(key, None) is not None
+            and labels[p[0]][key] == value]  # fmt: skip
+    if kind == "podAntiAffinity":
+        return value is None or not here
+    if value is None:
+        return False
+    anywhere = [p for p in pods if chosen(p[1], p[2]) and key in labels[p[0]]]
+    return bool(here) or (not anywhere and chosen(mine["app"], mine["rev"]))
+
+
+@settings(max_examples=examples(0.5), deadline=None)
+@given(keyed_problem(), st.integers(1, 6))
+def test_label_keys_agree_with_the_documentation(
+    case: tuple[list[dict[str, Any]], list[dict[str, Any]], dict[str, Any]], count: int
+) -> None:
+    nodes, pods, dep = case
+    placed = [(p["spec"]["nodeName"], p["metadata"]["labels"]["app"],
+               p["metadata"]["labels"]["rev"]) for p in pods]  # fmt: skip
+    mine = dep["spec"]["template"]["metadata"]["labels"]
+    replay(nodes, pods, dep, count, placed, lambda name: (name, mine["app"], mine["rev"]),
+           keyed_allowed)  # fmt: skip

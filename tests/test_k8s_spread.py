@@ -2,9 +2,11 @@
 
 "Pod Topology Spread Constraints": skew = matching pods in the domain + (1 if the pod matches
 its own selector) - the least count over the domains (0 while fewer than minDomains); nodes
-without the topologyKey are refused and are no domain; the domains are the nodes that pass
-the pod's nodeSelector / required node affinity (taints ignored); only pods of the pod's own
-namespace count.
+without the topologyKey are refused and are no domain; the domains are the nodes that have
+every DoNotSchedule topologyKey and pass the pod's nodeSelector / required node affinity
+(`nodeAffinityPolicy: Honor`, the default; `Ignore`: every node) and, with `nodeTaintsPolicy:
+Honor`, carry no NoSchedule/NoExecute taint the pod does not tolerate (`Ignore`, the default:
+taints play no part); only pods of the pod's own namespace count.
 """
 
 from __future__ import annotations
@@ -184,8 +186,10 @@ def test_schedule_anyway_and_missing_selector() -> None:
 @pytest.mark.parametrize(
     "bad",
     [{"maxSkew": 0}, {"maxSkew": "1"}, {"topologyKey": "-bad"}, {"whenUnsatisfiable": "Never"},
-     {"minDomains": 0}, {"nodeTaintsPolicy": "Honor"},
-     {"labelSelector": {"matchLabels": {"app": "-x"}}}],
+     {"minDomains": 0}, {"nodeTaintsPolicy": "honor"}, {"nodeAffinityPolicy": "Never"},
+     {"labelSelector": {"matchLabels": {"app": "-x"}}}, {"matchLabelKeys": "app"},
+     {"matchLabelKeys": ["app"]}, {"matchLabelKeys": ["-bad"]},
+     {"labelSelector": None, "matchLabelKeys": ["version"]}],
 )  # fmt: skip
 def test_bad_constraints_are_refused(bad: dict[str, Any]) -> None:
     with pytest.raises(PlacementError, match="topologySpreadConstraints\\[0\\]"):
@@ -254,19 +258,26 @@ def allowed(nodes: list[dict[str, Any]], counts: dict[str, int], dep: dict[str, 
     return domains.get(zone, 0) + int(own) - low <= spread["maxSkew"]
 
 
+def every_engine(nodes: list[dict[str, Any]], pods: list[dict[str, Any]], dep: dict[str, Any],
+                 count: int) -> tuple[Any, TaskSpec]:  # fmt: skip
+    """The batch placement, asserted equal to the loop's and the reference's (which counts
+    the running pods by selector one task row at a time), and the task."""
+    inv = Inventory.from_k8s(nodes, pods)
+    task = TaskSpec.from_k8s(dep)
+    got = place(inv, task, count, method="batch")
+    assert got == place(inv, task, count, method="loop")
+    assert got == place(inv, task, count, method="reference")
+    return got, task
+
+
 @settings(max_examples=examples(0.5), deadline=None)
 @given(spread_problem(), st.integers(1, 12))
 def test_random_clusters_agree_with_the_documentation(
     problem: tuple[list[dict[str, Any]], list[dict[str, Any]], dict[str, Any]], count: int
 ) -> None:
     nodes, pods, dep = problem
-    inv = Inventory.from_k8s(nodes, pods)
-    task = TaskSpec.from_k8s(dep)
-    got = place(inv, task, count, method="batch")
-    assert got == place(inv, task, count, method="loop")
-    # The reference counts the running pods by selector one task row at a time; and again
-    # from the result, whose placed copies are the group's unlabelled task rows.
-    assert got == place(inv, task, count, method="reference")
+    got, task = every_engine(nodes, pods, dep, count)
+    # And again from the result, whose placed copies are the group's unlabelled task rows.
     more = [place(got.inventory, task, 3, method=m) for m in ("batch", "loop", "reference")]
     assert more[0] == more[1] == more[2]
     selector_labels = dep["spec"]["template"]["spec"]["topologySpreadConstraints"][0][
@@ -291,3 +302,222 @@ def test_counts_ignore_other_namespaces_in_the_view() -> None:
     chosen = next(c for c in TaskSpec.from_k8s(deployment([zone_spread(1)])).constraints
                   if isinstance(c, PodTopologySpread)).pods  # fmt: skip
     assert np.array_equal(View(inv).matching_count(chosen), [0])
+
+
+# -- node inclusion policies and several constraints, against a per-copy reference -------------
+
+_EFFECTS = ["NoSchedule", "PreferNoSchedule", "NoExecute"]
+
+
+@st.composite
+def policy_problem(draw: Any) -> tuple[list[dict[str, Any]], list[dict[str, Any]], dict[str, Any]]:
+    n = draw(st.integers(1, 7))
+    nodes = []
+    for k in range(n):
+        item = node(f"n{k}", draw(st.sampled_from(["A", "B", "C", None])),
+                    pool=draw(st.sampled_from(["x", "y"])))  # fmt: skip
+        if draw(st.booleans()):  # a rack label that a second constraint may need
+            item["metadata"]["labels"]["rack"] = draw(st.sampled_from(["r1", "r2"]))
+        taint = draw(st.sampled_from([None, *_EFFECTS]))
+        if taint:
+            item["spec"] = {"taints": [{"key": "t", "value": "v", "effect": taint}]}
+        nodes.append(item)
+    pods = [pod(f"p{j}", f"n{draw(st.integers(0, n - 1))}",
+                app=draw(st.sampled_from(["web", "db"]))) for j in range(draw(st.integers(0, 8)))]
+    spreads = [zone_spread(
+        draw(st.integers(1, 2)), {"app": draw(st.sampled_from(["web", "db"]))},
+        minDomains=draw(st.integers(1, 3)),
+        nodeAffinityPolicy=draw(st.sampled_from(["Honor", "Ignore"])),
+        nodeTaintsPolicy=draw(st.sampled_from(["Honor", "Ignore"])),
+    )]  # fmt: skip
+    if draw(st.booleans()):
+        spreads.append({"maxSkew": draw(st.integers(1, 3)), "topologyKey": "rack",
+                        "whenUnsatisfiable": draw(st.sampled_from(["DoNotSchedule",
+                                                                   "ScheduleAnyway"])),
+                        "labelSelector": {"matchLabels": {"app": "web"}}})  # fmt: skip
+    extra: dict[str, Any] = {}
+    if draw(st.booleans()):
+        extra["nodeSelector"] = {"pool": "x"}
+    toleration = draw(st.sampled_from([None, "NoSchedule", "NoExecute", ""]))
+    if toleration is not None:
+        extra["tolerations"] = [{"key": "t", "operator": "Exists", "effect": toleration}]
+    return nodes, pods, deployment(spreads, {"app": draw(st.sampled_from(["web", "db"]))},
+                                   **extra)  # fmt: skip
+
+
+def _untolerated(item: dict[str, Any], spec: dict[str, Any]) -> bool:
+    """A NoSchedule/NoExecute taint on the node that no toleration of the pod tolerates."""
+    for taint in item.get("spec", {}).get("taints", []):
+        if taint["effect"] == "PreferNoSchedule":
+            continue
+        if not any(t["key"] == taint["key"] and t["effect"] in ("", taint["effect"])
+                   for t in spec.get("tolerations", [])):  # fmt: skip
+            return True
+    return False
+
+
+def policy_allowed(nodes: list[dict[str, Any]], counts: dict[str, dict[str, int]],
+                   dep: dict[str, Any], name: str) -> bool:  # fmt: skip
+    """The documentation's filters for one node, from plain dicts: node selection, taints and
+    each DoNotSchedule constraint with its inclusion policies (counts: per constraint key)."""
+    template = dep["spec"]["template"]
+    spec = template["spec"]
+    want = spec.get("nodeSelector", {})
+    by_name = {n["metadata"]["name"]: n for n in nodes}
+
+    def selected(item: dict[str, Any]) -> bool:
+        labels = item["metadata"]["labels"]
+        return all(labels.get(k) == v for k, v in want.items())
+
+    me = by_name[name]
+    if not selected(me) or _untolerated(me, spec):
+        return False
+    hard = [c for c in spec["topologySpreadConstraints"]
+            if c["whenUnsatisfiable"] == "DoNotSchedule"]  # fmt: skip
+    for c in hard:
+        key = c["topologyKey"]
+        domains: dict[str, int] = {}
+        for item in nodes:
+            labels = item["metadata"]["labels"]
+            if not all(h["topologyKey"] in labels for h in hard):
+                continue  # bypassed: lacks one of the pod's topology keys
+            if c.get("nodeAffinityPolicy", "Honor") == "Honor" and not selected(item):
+                continue
+            if c.get("nodeTaintsPolicy", "Ignore") == "Honor" and _untolerated(item, spec):
+                continue
+            value = labels[key]
+            domains[value] = domains.get(value, 0) + counts[key][item["metadata"]["name"]]
+        mine = me["metadata"]["labels"].get(key)
+        if mine is None:
+            return False
+        low = min(domains.values()) if len(domains) >= c.get("minDomains", 1) else 0
+        own = all(template["metadata"]["labels"].get(k) == v
+                  for k, v in c["labelSelector"]["matchLabels"].items())  # fmt: skip
+        if domains.get(mine, 0) + int(own) - low > c["maxSkew"]:
+            return False
+    return True
+
+
+@settings(max_examples=examples(0.5), deadline=None)
+@given(policy_problem(), st.integers(1, 10))
+def test_inclusion_policies_agree_with_the_documentation(
+    problem: tuple[list[dict[str, Any]], list[dict[str, Any]], dict[str, Any]], count: int
+) -> None:
+    nodes, pods, dep = problem
+    got, _ = every_engine(nodes, pods, dep, count)
+    spec = dep["spec"]["template"]
+    keys = [c["topologyKey"] for c in spec["spec"]["topologySpreadConstraints"]]
+    counts: dict[str, dict[str, int]] = {}
+    own: dict[str, bool] = {}
+    for c in spec["spec"]["topologySpreadConstraints"]:
+        chosen = c["labelSelector"]["matchLabels"]
+        counts[c["topologyKey"]] = {n["metadata"]["name"]: 0 for n in nodes}
+        for p in pods:
+            if all(p["metadata"]["labels"].get(k) == v for k, v in chosen.items()):
+                counts[c["topologyKey"]][p["spec"]["nodeName"]] += 1
+        own[c["topologyKey"]] = all(spec["metadata"]["labels"].get(k) == v
+                                    for k, v in chosen.items())  # fmt: skip
+    for name in got.placements:  # in the order the copies were placed
+        assert policy_allowed(nodes, counts, dep, name), (name, counts)
+        for key in keys:
+            counts[key][name] += int(own[key])
+    if len(got.placements) < count:  # a copy failed: no node was allowed any more
+        assert not any(policy_allowed(nodes, counts, dep, n["metadata"]["name"]) for n in nodes)
+
+
+def test_policies_keep_the_batch_path(monkeypatch: Any) -> None:
+    def refuse(*_args: Any, **_kw: Any) -> None:
+        raise AssertionError("place_batch fell back to place_loop")
+
+    nodes = [node(f"n{k}", f"z{k % 4}", pool="x" if k % 3 else "y") for k in range(24)]
+    for item in nodes[::5]:
+        item["spec"] = {"taints": [{"key": "t", "value": "v", "effect": "NoSchedule"}]}
+    inv = Inventory.from_k8s(nodes, [pod(f"p{k}", f"n{k % 9}", app="web") for k in range(20)])
+    for policies in ({"nodeAffinityPolicy": "Ignore"}, {"nodeTaintsPolicy": "Honor"}):
+        task = TaskSpec.from_k8s(deployment([zone_spread(1, **policies)],
+                                            nodeSelector={"pool": "x"}))  # fmt: skip
+        monkeypatch.setattr(batch, "place_loop", refuse)
+        got = place(inv, task, 200, method="batch")
+        monkeypatch.undo()
+        assert got == place(inv, task, 200, method="loop")
+        assert got.placements
+
+
+def test_taints_policy_honor_leaves_untolerated_nodes_out_of_the_domains() -> None:
+    # Zone C holds only a tainted node. Ignore (default): C is a domain with 0 pods, so the
+    # global minimum is 0 and A and B (1 pod each) are closed at maxSkew 1, while C's node is
+    # refused by its taint: nothing fits. Honor: C is no domain; A and B are open.
+    nodes = [node("a", "A"), node("b", "B"), node("c", "C")]
+    nodes[2]["spec"] = {"taints": [{"key": "t", "value": "v", "effect": "NoSchedule"}]}
+    inv = Inventory.from_k8s(nodes, [pod("p", "a", app="web"), pod("q", "b", app="web")])
+    ignore = TaskSpec.from_k8s(deployment([zone_spread(1)]))
+    honor = TaskSpec.from_k8s(deployment([zone_spread(1, nodeTaintsPolicy="Honor")]))
+    assert placed_on(inv, ignore, 1) == []
+    assert placed_on(inv, honor, 1) == ["a"]
+
+
+def test_affinity_policy_ignore_counts_nodes_outside_the_selector() -> None:
+    # Zone C's node is outside the nodeSelector. Honor: C is no domain, A and B (1 pod each)
+    # are open. Ignore: C (0 pods) is a domain, so A and B are closed at maxSkew 1, and C's
+    # node fails the nodeSelector: nothing fits.
+    nodes = [node("a", "A", pool="x"), node("b", "B", pool="x"), node("c", "C", pool="y")]
+    inv = Inventory.from_k8s(nodes, [pod("p", "a", app="web"), pod("q", "b", app="web")])
+    honor = TaskSpec.from_k8s(deployment([zone_spread(1)], nodeSelector={"pool": "x"}))
+    ignore = TaskSpec.from_k8s(deployment([zone_spread(1, nodeAffinityPolicy="Ignore")],
+                                          nodeSelector={"pool": "x"}))  # fmt: skip
+    assert placed_on(inv, honor, 1) == ["a"]
+    assert placed_on(inv, ignore, 1) == []
+
+
+def test_a_node_missing_another_constraints_key_is_bypassed() -> None:
+    # The docs: only nodes with every topologyKey count. Node c (zone A, no rack) holds two
+    # pods; bypassed, zone A counts 0 like B, so both take a copy at maxSkew 1.
+    nodes = [node("a", "A", rack="r1"), node("b", "B", rack="r1"), node("c", "A")]
+    inv = Inventory.from_k8s(nodes, [pod("p", "c", app="web"), pod("q", "c", app="web")])
+    rack = {"maxSkew": 5, "topologyKey": "rack", "whenUnsatisfiable": "DoNotSchedule",
+            "labelSelector": {"matchLabels": {"app": "web"}}}  # fmt: skip
+    alone = TaskSpec.from_k8s(deployment([zone_spread(1)]))
+    both = TaskSpec.from_k8s(deployment([zone_spread(1), rack]))
+    assert placed_on(inv, alone, 1) == ["b"]  # zone A counts c's two pods
+    assert placed_on(inv, both, 2) == ["a", "b"]
+    soft = TaskSpec.from_k8s(deployment([zone_spread(1), {**rack, "whenUnsatisfiable":
+                                                          "ScheduleAnyway"}]))  # fmt: skip
+    assert placed_on(inv, soft, 1) == ["b"]  # a ScheduleAnyway key bypasses nothing
+
+
+def test_match_label_keys_join_the_selector() -> None:
+    # The docs' rolling-update example: only pods of the incoming pod's revision count.
+    nodes = [node("a", "A"), node("b", "B")]
+    old = [pod(f"o{k}", "a", app="web", **{"pod-template-hash": "old"}) for k in range(3)]
+    inv = Inventory.from_k8s(nodes, old)
+    labels = {"app": "web", "pod-template-hash": "new"}
+    plain = TaskSpec.from_k8s(deployment([zone_spread(1)], labels))
+    keyed = TaskSpec.from_k8s(deployment([zone_spread(1, matchLabelKeys=["pod-template-hash"])],
+                                         labels))  # fmt: skip
+    assert placed_on(inv, plain, 2) == ["b", "b"]
+    assert placed_on(inv, keyed, 2) == ["a", "b"]
+    # A key the pod lacks is ignored; one in matchExpressions (as the API server merges it)
+    # is accepted with the same meaning.
+    absent = TaskSpec.from_k8s(deployment([zone_spread(1, matchLabelKeys=["missing"])], labels))
+    assert placed_on(inv, absent, 2) == ["b", "b"]
+    merged = zone_spread(1, matchLabelKeys=["pod-template-hash"])
+    merged["labelSelector"]["matchExpressions"] = [
+        {"key": "pod-template-hash", "operator": "In", "values": ["new"]}]
+    assert placed_on(inv, TaskSpec.from_k8s(deployment([merged], labels)), 2) == ["a", "b"]
+
+
+def test_duplicate_key_and_when_pairs_are_refused() -> None:
+    with pytest.raises(PlacementError, match=r"topologySpreadConstraints\[1\].*once"):
+        TaskSpec.from_k8s(deployment([zone_spread(1), zone_spread(2)]))
+    soft = zone_spread(2, whenUnsatisfiable="ScheduleAnyway")
+    TaskSpec.from_k8s(deployment([zone_spread(1), soft]))  # a different pair: fine
+
+
+def test_schedule_anyway_items_are_checked_though_they_never_filter() -> None:
+    soft = zone_spread(1, whenUnsatisfiable="ScheduleAnyway")
+    assert not [c for c in TaskSpec.from_k8s(deployment([soft])).constraints
+                if isinstance(c, PodTopologySpread)]  # fmt: skip
+    for bad in ({"labelSelector": {"matchLabels": {"app": "-x"}}}, {"maxSkew": 0},
+                {"nodeTaintsPolicy": "x"}, {"matchLabelKeys": ["app"]}):  # fmt: skip
+        with pytest.raises(PlacementError, match=r"topologySpreadConstraints\[0\]"):
+            TaskSpec.from_k8s(deployment([{**soft, **bad}]))

@@ -27,6 +27,7 @@ from __future__ import annotations
 import functools
 import json
 import operator
+import re
 from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING, Any, ClassVar
 
@@ -39,8 +40,22 @@ from ..rules.base import Bools, Constraint, Ints, TaskLike, ZoneCaps
 from ..syntax.ast import Expression
 from ..syntax.builders import attribute
 from ..text import shown
-from .labels import NOTHING, check_key, selector
-from .spread import NAMESPACE, fixed_room, objects, own_match, reference_counts
+from .labels import (
+    SCHEDULING_FIELDS,
+    check_fields,
+    check_key,
+    check_weight,
+)
+from .spread import (
+    NAMESPACE,
+    fixed_room,
+    label_keys,
+    objects,
+    own_match,
+    pod_selector,
+    reference_counts,
+    with_label_keys,
+)
 
 if TYPE_CHECKING:
     from ..instance import Instance, Task
@@ -240,6 +255,9 @@ class PodAntiAffinity(_Terms):
 
 
 
+_NAMESPACE = re.compile(r"(?=.{1,63}\Z)[a-z0-9]([-a-z0-9]*[a-z0-9])?")
+
+
 def _namespaces(term: Mapping[str, Any], own: str, where: str) -> Expression | None:
     """The namespaces a term looks in, as a test of `_k8s/namespace` (None: every one)."""
     names = term.get("namespaces")
@@ -257,27 +275,64 @@ def _namespaces(term: Mapping[str, Any], own: str, where: str) -> Expression | N
                 "supported: namespaces' labels are not loaded"
             )
         return None  # `{}` selects every namespace (listed names add nothing)
-    listed = [str(n) for n in names or () if isinstance(n, str)]
+    listed = [str(n) for n in names or () if isinstance(n, str) and _NAMESPACE.fullmatch(n)]
     if len(listed) != len(names or ()):
-        raise PlacementInputError(f"{where}.namespaces: expected names, got {shown(names)}")
+        raise PlacementInputError(
+            f"{where}.namespaces: expected namespace names (lowercase DNS labels of at most "
+            f"63 characters), got {shown(names)}"
+        )
     return attribute(NAMESPACE).in_(sorted(set(listed or [own])))
+
+
+_TERM_FIELDS = ("labelSelector", "namespaces", "topologyKey", "namespaceSelector",
+                "matchLabelKeys", "mismatchLabelKeys")  # fmt: skip
 
 
 def _terms(
     items: Any, labels: Mapping[str, str], namespace: str, where: str
 ) -> list[Term]:
+    """`PodAffinityTerm`s, checked as the API server checks them.
+
+    `matchLabelKeys` / `mismatchLabelKeys` add `key in (value)` / `key notin (value)` for each
+    key the pod holding the term (`labels`) has; a key may not be in both lists.
+    """
     out = []
     for at, item in objects(items, where):
+        check_fields(item, _TERM_FIELDS, at)
         try:
             key = check_key(item.get("topologyKey"), f"{at}.topologyKey")
-            chosen = NOTHING if item.get("labelSelector") is None else selector(
-                item["labelSelector"])  # fmt: skip
         except PlacementError as exc:
             raise PlacementInputError(f"{at}: {exc}") from exc
+        chosen = pod_selector(item.get("labelSelector"), None, at)
+        given = item.get("labelSelector")
+        same = label_keys(item.get("matchLabelKeys"), given, f"{at}.matchLabelKeys")
+        other = label_keys(item.get("mismatchLabelKeys"), given, f"{at}.mismatchLabelKeys")
+        both = sorted(set(same) & set(other))
+        if both:
+            raise PlacementInputError(
+                f"{at}: {shown(both[0])} is in both matchLabelKeys and mismatchLabelKeys"
+            )
+        chosen = with_label_keys(with_label_keys(chosen, same, labels, same=True),
+                                 other, labels, same=False)  # fmt: skip
         spaces = _namespaces(item, namespace, at)
         pods = chosen if spaces is None else chosen & spaces
         out.append(Term(pods, key, own_match(pods, labels, namespace)))
     return out
+
+
+def _preferred(items: Any, labels: Mapping[str, str], namespace: str, where: str) -> None:
+    """Check `preferredDuringSchedulingIgnoredDuringExecution` items, as the API server does.
+
+    Each has a weight 1..100 and a valid `podAffinityTerm`. Preferred terms only score: they
+    never filter, so they are checked, then left out.
+    """
+    for at, item in objects(items, where):
+        check_fields(item, ("weight", "podAffinityTerm"), at)
+        check_weight(item.get("weight"), f"{at}.weight")
+        term = item.get("podAffinityTerm")
+        if term is None:
+            raise PlacementInputError(f"{at}.podAffinityTerm is required")
+        _terms([term], labels, namespace, f"{at}.podAffinityTerm")
 
 
 def affinity_rules(
@@ -285,6 +340,7 @@ def affinity_rules(
 ) -> Sequence[Constraint]:
     """The required `podAffinity` and `podAntiAffinity` terms of a pod's `affinity` as rules."""
     out: list[Constraint] = []
+    check_fields(affinity, ("nodeAffinity", "podAffinity", "podAntiAffinity"), where)
     kinds: tuple[tuple[str, Any], ...] = (
         ("podAffinity", PodAffinity), ("podAntiAffinity", PodAntiAffinity)
     )
@@ -294,9 +350,14 @@ def affinity_rules(
             continue
         if not isinstance(block, Mapping):
             raise PlacementInputError(f"{where}.{field}: expected an object, got {shown(block)}")
+        check_fields(block, SCHEDULING_FIELDS, f"{where}.{field}")
+        preferred = block.get("preferredDuringSchedulingIgnoredDuringExecution")
+        if preferred is not None:
+            _preferred(preferred, labels, namespace,
+                       f"{where}.{field}.preferredDuringSchedulingIgnoredDuringExecution")
         required = block.get("requiredDuringSchedulingIgnoredDuringExecution")
         if required is None:
-            continue  # preferred terms only score
+            continue
         terms = _terms(required, labels, namespace,
                        f"{where}.{field}.requiredDuringSchedulingIgnoredDuringExecution")
         if terms:
@@ -317,7 +378,8 @@ def anti_terms(pod: Mapping[str, Any], namespace: str, where: str) -> list[dict[
     """A running pod's required anti-affinity terms, as stored on its node (checked here).
 
     A term with a non-empty `namespaceSelector` cannot be read (namespaces' labels are not
-    loaded): it is left out, as docs/kubernetes.md says.
+    loaded): it is left out, as docs/kubernetes.md says. The pod's own values of the term's
+    `matchLabelKeys`/`mismatchLabelKeys` are stored with it (`labels`).
     """
     spec = pod.get("spec")
     affinity = spec.get("affinity") if isinstance(spec, Mapping) else None
@@ -333,9 +395,24 @@ def anti_terms(pod: Mapping[str, Any], namespace: str, where: str) -> list[dict[
         if isinstance(chooser, Mapping) and (chooser.get("matchLabels")
                                              or chooser.get("matchExpressions")):  # fmt: skip
             continue
-        _terms([item], {}, namespace, at.rsplit("[", 1)[0])  # checked now, read later
-        out.append({"term": dict(item), "namespace": namespace})
+        # The pod's own values of its match/mismatchLabelKeys go with the term.
+        mine = _label_map(pod)
+        wanted = [*(item.get("matchLabelKeys") or ()), *(item.get("mismatchLabelKeys") or ())]
+        kept = {key: mine[key] for key in wanted if isinstance(key, str) and key in mine}
+        _terms([item], kept, namespace, at.rsplit("[", 1)[0])  # checked now, read later
+        entry: dict[str, Any] = {"term": dict(item), "namespace": namespace}
+        if kept:
+            entry["labels"] = kept
+        out.append(entry)
     return out
+
+
+def _label_map(pod: Mapping[str, Any]) -> dict[str, str]:
+    metadata = pod.get("metadata")
+    labels = metadata.get("labels") if isinstance(metadata, Mapping) else None
+    if not isinstance(labels, Mapping):
+        return {}
+    return {str(k): v for k, v in labels.items() if isinstance(v, str)}
 
 
 @functools.lru_cache(maxsize=256)
@@ -344,7 +421,8 @@ def _stored(text: str) -> tuple[Term, ...]:
     return tuple(
         term
         for entry in json.loads(text)
-        for term in _terms([entry["term"]], {}, entry["namespace"], "stored term")
+        for term in _terms([entry["term"]], entry.get("labels", {}), entry["namespace"],
+                           "stored term")
     )
 
 

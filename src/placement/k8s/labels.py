@@ -36,7 +36,9 @@ from ..text import shown
 
 __all__ = [
     "selector", "node_affinity", "requirement", "NODE_NAME", "EVERYTHING", "NOTHING",
-    "check_key", "check_value", "key_fault", "is_label_value", "MAX_ECS_KEY",
+    "check_key", "check_value", "key_fault", "is_label_value", "MAX_ECS_KEY", "all_of",
+    "node_selector_term", "check_preferred_node_terms", "check_weight", "check_node_affinity",
+    "check_fields", "SCHEDULING_FIELDS",
 ]  # fmt: skip
 
 NODE_NAME = "_k8s/name"
@@ -195,7 +197,8 @@ def requirement(
     return integer & (field < bound) & (field >= str(INT64_MIN))
 
 
-def _all(parts: Sequence[Expression]) -> Expression:
+def all_of(parts: Sequence[Expression]) -> Expression:
+    """The AND of `parts` (`EVERYTHING` when there are none)."""
     if not parts:
         return EVERYTHING
     out: Expression = reduce(lambda a, b: a & b, parts)
@@ -377,7 +380,7 @@ def selector(value: Any) -> Expression:
         for key, op, values in _parse_text(value):
             where = f"label selector {shown(value)}: requirement {key!r}"
             parts.append(requirement(key, op, values, where))
-        return _all(parts)
+        return all_of(parts)
     if isinstance(value, Mapping):
         return _label_selector(value)
     raise PlacementInputError(
@@ -386,12 +389,7 @@ def selector(value: Any) -> Expression:
 
 
 def _label_selector(doc: Mapping[str, Any]) -> Expression:
-    unknown = set(doc) - {"matchLabels", "matchExpressions"}
-    if unknown:
-        raise PlacementInputError(
-            f"LabelSelector: unknown field {shown(sorted(map(str, unknown))[0])} "
-            "(matchLabels, matchExpressions)"
-        )
+    check_fields(doc, ("matchLabels", "matchExpressions"), "LabelSelector")
     parts: list[tuple[str, Expression]] = []
     labels = doc.get("matchLabels") or {}
     if not isinstance(labels, Mapping):
@@ -404,7 +402,20 @@ def _label_selector(doc: Mapping[str, Any]) -> Expression:
         where = f"LabelSelector.matchExpressions[{position}]"
         key, operator, values = _expression_fields(item, where, _SET_OPERATORS)
         parts.append((str(key), requirement(key, operator, values, where)))
-    return _all([expr for _, expr in sorted(parts, key=lambda part: part[0])])
+    return all_of([expr for _, expr in sorted(parts, key=lambda part: part[0])])
+
+
+def check_fields(item: Mapping[str, Any], known: Sequence[str], where: str) -> None:
+    """Refuse a field of `item` beyond `known`, as strict field validation does.
+
+    kubectl asks the API server for it by default; a misspelt field would otherwise silently
+    drop a rule.
+    """
+    unknown = sorted(str(name) for name in item if name not in known)
+    if unknown:
+        raise PlacementInputError(
+            f"{where}: unknown field {shown(unknown[0])} ({', '.join(known)})"
+        )
 
 
 def _list(value: Any, where: str) -> list[Any]:
@@ -420,6 +431,7 @@ def _expression_fields(
 ) -> tuple[Any, str, list[Any]]:
     if not isinstance(item, Mapping):
         raise PlacementInputError(f"{where} must be an object, got {shown(item)}")
+    check_fields(item, ("key", "operator", "values"), where)
     operator = item.get("operator")
     if operator not in operators:
         raise PlacementInputError(
@@ -442,30 +454,116 @@ def node_affinity(node_selector: Any) -> Expression:
     `nodeSelectorTerms` are ORed; a term ANDs its `matchExpressions` (In, NotIn, Exists,
     DoesNotExist, Gt, Lt) and its `matchFields` (`metadata.name` In/NotIn with one value, read
     from the reserved attribute `_k8s/name`). An empty term list, or a term with neither, matches
-    nothing. Gt/Lt take one integer and compare the label as an int64; a label that does not
-    parse as one does not match. Invalid requirements (which the API server refuses at
-    admission) raise `PlacementInputError` naming the term and field.
+    nothing. Gt/Lt take one value and compare the label as an int64; a label that does not
+    parse as one does not match. A Gt/Lt value that is a label value but not an int64 (`1.0`,
+    `abc`, `9223372036854775808`) passes the API server, and the scheduler then fails to parse
+    that term, which matches no node (the other terms still count): so here. Invalid
+    requirements the API server refuses at admission raise `PlacementInputError` naming the term
+    and field.
     """
     if not isinstance(node_selector, Mapping):
         raise PlacementInputError(f"NodeSelector must be an object, got {shown(node_selector)}")
     terms: list[Expression] = []
     for t, term in enumerate(_list(node_selector.get("nodeSelectorTerms"), "nodeSelectorTerms")):
-        where = f"nodeSelectorTerms[{t}]"
-        if not isinstance(term, Mapping):
-            raise PlacementInputError(f"{where} must be an object, got {shown(term)}")
-        parts: list[Expression] = []
-        for e, item in enumerate(_list(term.get("matchExpressions"), f"{where}.matchExpressions")):
-            at = f"{where}.matchExpressions[{e}]"
-            key, operator, values = _expression_fields(item, at, _NODE_OPERATORS)
-            parts.append(requirement(key, operator, values, at))
-        for f, item in enumerate(_list(term.get("matchFields"), f"{where}.matchFields")):
-            parts.append(_field(item, f"{where}.matchFields[{f}]"))
-        if parts:  # an empty term selects no node: it adds nothing to the OR
-            terms.append(_all(parts))
+        read = node_selector_term(term, f"nodeSelectorTerms[{t}]")
+        if read is not None:  # an empty or unparsable term selects no node: nothing to the OR
+            terms.append(read)
     if not terms:
         return NOTHING
     out: Expression = reduce(lambda a, b: a | b, terms)
     return out
+
+
+def _unparsable_bound(operator: Any, values: list[Any]) -> bool:
+    """A Gt/Lt whose one value is a label value the scheduler cannot read as an int64."""
+    if operator not in ("Gt", "Lt") or len(values) != 1 or not isinstance(values[0], str):
+        return False
+    value = values[0]
+    if not is_label_value(value):
+        return False  # the API server refuses it: `requirement` says why
+    return not (len(value) <= 40 and re.fullmatch(INT_PATTERN, value)
+                and INT64_MIN <= int(value) <= INT64_MAX)  # fmt: skip
+
+
+def node_selector_term(term: Any, where: str) -> Expression | None:
+    """One `NodeSelectorTerm`: the AND of its requirements; None when it matches no node.
+
+    None for an empty term (the API: "a null or empty node selector term matches no
+    objects") and for one whose Gt/Lt value the scheduler cannot parse (see `node_affinity`).
+    """
+    if not isinstance(term, Mapping):
+        raise PlacementInputError(f"{where} must be an object, got {shown(term)}")
+    check_fields(term, ("matchExpressions", "matchFields"), where)
+    parts: list[Expression] = []
+    unparsable = False
+    for e, item in enumerate(_list(term.get("matchExpressions"), f"{where}.matchExpressions")):
+        at = f"{where}.matchExpressions[{e}]"
+        key, operator, values = _expression_fields(item, at, _NODE_OPERATORS)
+        if _unparsable_bound(operator, values):
+            check_key(key, f"{at}: key")
+            unparsable = True
+            continue
+        parts.append(requirement(key, operator, values, at))
+    for f, item in enumerate(_list(term.get("matchFields"), f"{where}.matchFields")):
+        parts.append(_field(item, f"{where}.matchFields[{f}]"))
+    if unparsable or not parts:
+        return None
+    return all_of(parts)
+
+
+def check_preferred_node_terms(items: Any, where: str) -> None:
+    """Check node affinity's `preferredDuringSchedulingIgnoredDuringExecution` items.
+
+    As the API server does: weight 1..100 and a valid `preference` term. They only score, so
+    they never filter: checked, then left out.
+    """
+    for p, item in enumerate(_list(items, where)):
+        at = f"{where}[{p}]"
+        if not isinstance(item, Mapping):
+            raise PlacementInputError(f"{at} must be an object, got {shown(item)}")
+        check_fields(item, ("weight", "preference"), at)
+        check_weight(item.get("weight"), f"{at}.weight")
+        preference = item.get("preference")
+        if preference is None:
+            raise PlacementInputError(f"{at}.preference is required")
+        node_selector_term(preference, f"{at}.preference")
+
+
+SCHEDULING_FIELDS = ("requiredDuringSchedulingIgnoredDuringExecution",
+                      "preferredDuringSchedulingIgnoredDuringExecution")  # fmt: skip
+"""The fields of `nodeAffinity`, `podAffinity` and `podAntiAffinity`."""
+
+
+def check_node_affinity(block: Any, where: str = "affinity.nodeAffinity") -> None:
+    """What the API server refuses in a pod's `nodeAffinity` that `node_affinity` accepts.
+
+    A required `NodeSelector` needs at least one term ("must have at least one node selector
+    term"; `node_affinity` itself reads an empty list as matching nothing, the form
+    `placement.translate` writes for a rule no node satisfies); preferred terms are checked by
+    `check_preferred_node_terms`.
+    """
+    if block is None:
+        return
+    if not isinstance(block, Mapping):
+        raise PlacementInputError(f"{where} must be an object, got {shown(block)}")
+    check_fields(block, SCHEDULING_FIELDS, where)
+    required = block.get("requiredDuringSchedulingIgnoredDuringExecution")
+    if isinstance(required, Mapping):
+        check_fields(required, ("nodeSelectorTerms",),
+                     f"{where}.requiredDuringSchedulingIgnoredDuringExecution")  # fmt: skip
+    if isinstance(required, Mapping) and not required.get("nodeSelectorTerms"):
+        raise PlacementInputError(
+            f"{where}.requiredDuringSchedulingIgnoredDuringExecution.nodeSelectorTerms: must "
+            "have at least one node selector term"
+        )
+    check_preferred_node_terms(block.get("preferredDuringSchedulingIgnoredDuringExecution"),
+                               f"{where}.preferredDuringSchedulingIgnoredDuringExecution")
+
+
+def check_weight(weight: Any, where: str) -> None:
+    """A preferred term's `weight`: an integer in 1..100."""
+    if isinstance(weight, bool) or not isinstance(weight, int) or not 1 <= weight <= 100:
+        raise PlacementInputError(f"{where}: expected an integer 1..100, got {shown(weight)}")
 
 
 def _field(item: Any, where: str) -> Expression:
@@ -489,4 +587,4 @@ def node_selector_map(labels: Any, where: str = "nodeSelector") -> Expression:
         (str(key), requirement(key, "=", [value], f"{where}[{shown(key)}]"))
         for key, value in labels.items()
     ]
-    return _all([expr for _, expr in sorted(parts, key=lambda part: part[0])])
+    return all_of([expr for _, expr in sorted(parts, key=lambda part: part[0])])

@@ -229,6 +229,7 @@ def task_spec(pod: Any, group: str | None = None) -> Any:
     """
     from ..place.task import TaskSpec
     from ..rules import MemberOf
+    from .labels import check_node_affinity
 
     metadata, spec, where, kind = _pod_spec(pod)
     cpu, memory, gpus = _amounts(pod_requests(spec, where))
@@ -250,6 +251,7 @@ def task_spec(pod: Any, group: str | None = None) -> Any:
     ))  # fmt: skip
     affinity = _get(spec, "affinity", Mapping, where)
     if affinity:
+        check_node_affinity(affinity.get("nodeAffinity"), f"{where}.affinity.nodeAffinity")
         constraints.extend(affinity_rules(affinity, labels, str(namespace), f"{where}.affinity"))
     constraints.append(ExistingAntiAffinity(labels, str(namespace)))
     if group is not None and not isinstance(group, str):

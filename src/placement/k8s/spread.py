@@ -2,17 +2,26 @@
 
 SEMANTICS.md §8 and §11, as the Kubernetes documentation ("Pod Topology Spread Constraints")
 reads: the pods counted are those in the incoming pod's namespace whose labels match the
-constraint's `labelSelector` (a missing selector matches none), existing ones and the copies
-placed so far in the same call (these only when the pod matches its own selector, which is
-when a copy adds one to its domain); the domains are the `topologyKey` values of the nodes
-that pass the pod's `nodeSelector` and required node affinity (taints ignored:
-`nodeAffinityPolicy: Honor`, `nodeTaintsPolicy: Ignore`, the defaults), cordoned and NotReady
-nodes included; a node without the key is refused. `ScheduleAnyway` constraints only score,
-so they do not filter and are not read.
+constraint's `labelSelector` (a missing selector matches none) ANDed with the incoming pod's
+values of `matchLabelKeys`, existing ones and the copies placed so far in the same call (these
+only when the pod matches its own selector, which is when a copy adds one to its domain).
+
+The nodes that define domains and whose pods count (the scheduler's "eligible" nodes) are
+those that have every `DoNotSchedule` constraint's `topologyKey` (a node missing any of them
+is bypassed), and
+* `nodeAffinityPolicy: Honor` (the default): that pass the pod's `nodeSelector` and required
+  node affinity; `Ignore`: every node;
+* `nodeTaintsPolicy: Ignore` (the default): taints play no part; `Honor`: only nodes without
+  a `NoSchedule`/`NoExecute` taint that the pod does not tolerate;
+cordoned and NotReady nodes included. A node without the constraint's own key is refused.
+`ScheduleAnyway` constraints only score, so they never filter; they are read and checked as
+the API server checks them, then left out.
 
 A pod that matches its own selector adds one to a domain per copy: the batch placer's zone
-gate (`ZoneGate`) then places every copy without a per-copy pass. A pod that does not match
-it never changes the counts, so the rule is fixed for the call (`capacity`).
+gate (`ZoneGate`) then places every copy without a per-copy pass (the policies only change
+which rows define domains, through `memberOf`-like rules that do not read placements). A pod
+that does not match it never changes the counts, so the rule is fixed for the call
+(`capacity`).
 """
 
 from __future__ import annotations
@@ -30,7 +39,8 @@ from ..rules.topology_spread import TopologySpread
 from ..syntax.ast import Expression
 from ..syntax.builders import attribute
 from ..text import shown
-from .labels import NOTHING, check_key, selector
+from .labels import NOTHING, all_of, check_fields, check_key, selector
+from .taints import Taints
 
 if TYPE_CHECKING:
     from ..instance import Instance, Task
@@ -38,7 +48,7 @@ if TYPE_CHECKING:
 
 __all__ = ["PodTopologySpread", "SPREAD_UNSATISFIED", "NAMESPACE", "spread_constraints",
            "pod_selector", "own_match", "objects", "fixed_room", "label_match",
-           "reference_counts"]  # fmt: skip
+           "reference_counts", "label_keys", "with_label_keys"]  # fmt: skip
 
 SPREAD_UNSATISFIED = "node(s) didn't match pod topology spread constraints"
 """The failure reason, as the PodTopologySpread plugin words it."""
@@ -47,15 +57,22 @@ NAMESPACE = "_k8s/namespace"
 """The reserved task label holding a pod's namespace (no label key may begin with `_`)."""
 
 
-def pod_selector(label_selector: Any, namespace: str, where: str) -> Expression:
-    """A `labelSelector` over the pods of `namespace` (None: no pod), as task-label terms."""
+def pod_selector(label_selector: Any, namespace: str | None, where: str) -> Expression:
+    """A `labelSelector` over the pods of `namespace` (None: no pod), as task-label terms.
+
+    `namespace` None: the pods of every namespace (the caller adds its own namespace test).
+    """
     if label_selector is None:
         return NOTHING
+    if not isinstance(label_selector, Mapping):  # the API's LabelSelector is an object
+        raise PlacementInputError(
+            f"{where}.labelSelector: expected a LabelSelector object, got {shown(label_selector)}"
+        )
     try:
         chosen = selector(label_selector)
     except PlacementError as exc:
         raise PlacementInputError(f"{where}.labelSelector: {exc}") from exc
-    return chosen & (attribute(NAMESPACE) == namespace)
+    return chosen if namespace is None else chosen & (attribute(NAMESPACE) == namespace)
 
 
 def own_match(chosen: Expression, labels: Mapping[str, str], namespace: str) -> bool:
@@ -122,8 +139,33 @@ class PodTopologySpread(TopologySpread):
 
     pods: Expression = attrs.field(default=NOTHING, kw_only=True)
     self_match: bool = attrs.field(default=True, kw_only=True)
+    affinity_policy: str = attrs.field(default="Honor", kw_only=True)
+    """`nodeAffinityPolicy`: Honor (domains pass the pod's node selection) or Ignore."""
+    taints_policy: str = attrs.field(default="Ignore", kw_only=True)
+    """`nodeTaintsPolicy`: Ignore (taints play no part) or Honor (untolerated: no domain)."""
+    keys: tuple[str, ...] = attrs.field(default=(), kw_only=True)
+    """Every `DoNotSchedule` topologyKey of the pod: a node missing one is bypassed."""
     _seen: Mapping[str, int] | None = attrs.field(default=None, kw_only=True, eq=False, repr=False)
     """The reference placer's pods counted per instance ARN (`reference_excluded_among`)."""
+
+    def among(self, rules: Sequence[Constraint]) -> PodTopologySpread:
+        """Bound to the rules that decide the eligible nodes, by the constraint's policies.
+
+        Honor affinity: the pod's `memberOf` (its nodeSelector and required node affinity);
+        Honor taints: its `Taints`; and a node must have every `DoNotSchedule` topologyKey of
+        the pod. None of these reads placements, so the batch placer's zone gate still holds.
+        """
+        from ..rules import MemberOf
+
+        bound: list[Constraint] = [
+            rule for rule in rules
+            if (isinstance(rule, MemberOf) and self.affinity_policy == "Honor")
+            or (isinstance(rule, Taints) and self.taints_policy == "Honor")
+        ]  # fmt: skip
+        others = sorted(set(self.keys) - {self.attribute})
+        if others:
+            bound.append(MemberOf(all_of([attribute(key).exists() for key in others])))
+        return attrs.evolve(self, domain_rules=tuple(bound))
 
     def counted(self, view: View, task: TaskLike) -> Ints:
         """Matching pods per node; with a self-matching pod, the copies placed (no labels)."""
@@ -166,18 +208,32 @@ class PodTopologySpread(TopologySpread):
         raise PlacementInputError(f"{self} has no ECS JSON form (it counts pods by selector)")
 
     def __str__(self) -> str:
+        policies = "".join(
+            f", {name}={given}"
+            for name, given, default in (("nodeAffinityPolicy", self.affinity_policy, "Honor"),
+                                         ("nodeTaintsPolicy", self.taints_policy, "Ignore"))
+            if given != default
+        )  # fmt: skip
         return (f"topologySpreadConstraint({self.field}, maxSkew={self.max_skew}, "
-                f"minDomains={self.min_domains}, labelSelector={self.pods})")  # fmt: skip
+                f"minDomains={self.min_domains}{policies}, labelSelector={self.pods})")  # fmt: skip
 
     def __repr__(self) -> str:
         return f"<PodTopologySpread {self.field} {self.max_skew} {self.min_domains}>"
 
 
+INT32_MAX = 2**31 - 1
+
+
 def _positive(value: Any, where: str) -> int:
-    if isinstance(value, bool) or not isinstance(value, int) or not 1 <= value <= MAX_PER_LIMIT:
-        raise PlacementInputError(f"{where}: expected an integer 1..{MAX_PER_LIMIT}, "
+    """A positive int32, as the API takes maxSkew and minDomains, held at most `MAX_PER_LIMIT`.
+
+    Past that bound the answer does not change while no domain holds `MAX_PER_LIMIT` matching
+    pods (maxSkew) and there are fewer domains than that (minDomains).
+    """
+    if isinstance(value, bool) or not isinstance(value, int) or not 1 <= value <= INT32_MAX:
+        raise PlacementInputError(f"{where}: expected an integer 1..{INT32_MAX}, "
                                   f"got {shown(value)}")  # fmt: skip
-    return value
+    return min(value, MAX_PER_LIMIT)
 
 
 def objects(items: Any, where: str) -> Iterator[tuple[str, Mapping[str, Any]]]:
@@ -191,14 +247,69 @@ def objects(items: Any, where: str) -> Iterator[tuple[str, Mapping[str, Any]]]:
         yield at, item
 
 
+def label_keys(
+    keys: Any, label_selector: Any, where: str
+) -> list[str]:
+    """A `matchLabelKeys` (or `mismatchLabelKeys`) list, checked as the API server checks it.
+
+    Each key must be a label key; the list needs a `labelSelector`; a key may not also be a
+    `matchLabels` key of it. (A key among its `matchExpressions` is accepted: since Kubernetes
+    1.31 the API server merges `matchLabelKeys` into `matchExpressions` when it creates the
+    pod, so a pod read back from the cluster holds both, with the same meaning.)
+    """
+    if keys is None:
+        return []
+    if not isinstance(keys, (list, tuple)):
+        raise PlacementInputError(f"{where}: expected a list of label keys, got {shown(keys)}")
+    if keys and label_selector is None:
+        raise PlacementInputError(f"{where}: must not be set when labelSelector is not set")
+    fixed = label_selector.get("matchLabels") if isinstance(label_selector, Mapping) else None
+    out = []
+    for position, key in enumerate(keys):
+        try:
+            out.append(check_key(key, f"{where}[{position}]"))
+        except PlacementError as exc:
+            raise PlacementInputError(str(exc)) from exc
+        if isinstance(fixed, Mapping) and key in fixed:
+            raise PlacementInputError(
+                f"{where}[{position}]: {shown(key)} is also a key of labelSelector.matchLabels"
+            )
+    return out
+
+
+def with_label_keys(
+    chosen: Expression, keys: Sequence[str], labels: Mapping[str, str], same: bool
+) -> Expression:
+    """`chosen` ANDed with `key in (value)` (`same`) or `key notin (value)` per key of `keys`.
+
+    Only keys the incoming pod's `labels` hold count: the others are ignored, as documented.
+    """
+    for name in keys:
+        if name in labels:
+            equal = attribute(name) == labels[name]
+            chosen = chosen & (equal if same else ~equal)
+    return chosen
+
+
+_POLICIES = ("Honor", "Ignore")
+_SPREAD_FIELDS = ("maxSkew", "topologyKey", "whenUnsatisfiable", "labelSelector", "minDomains",
+                  "nodeAffinityPolicy", "nodeTaintsPolicy", "matchLabelKeys")  # fmt: skip
+
+
 def spread_constraints(
     items: Any, labels: Mapping[str, str], namespace: str, where: str
 ) -> list[PodTopologySpread]:
-    """The `DoNotSchedule` items of a pod's `topologySpreadConstraints` as rules."""
+    """The `DoNotSchedule` items of a pod's `topologySpreadConstraints` as rules.
+
+    Every item is checked as the API server checks it (`ScheduleAnyway` ones too, then left
+    out: they only score); a `(topologyKey, whenUnsatisfiable)` pair may appear once.
+    """
     if items is None:
         return []
-    out = []
+    read: list[tuple[str, Mapping[str, Any], str, int, int | None, Expression]] = []
+    seen: set[tuple[str, str]] = set()
     for at, item in objects(items, where):
+        check_fields(item, _SPREAD_FIELDS, at)
         when = item.get("whenUnsatisfiable")
         if when not in ("DoNotSchedule", "ScheduleAnyway"):
             raise PlacementInputError(f"{at}.whenUnsatisfiable: expected DoNotSchedule or "
@@ -209,30 +320,37 @@ def spread_constraints(
             key = check_key(key, f"{at}.topologyKey")
         except PlacementError as exc:
             raise PlacementInputError(str(exc)) from exc
+        if (key, when) in seen:
+            raise PlacementInputError(
+                f"{at}: a second constraint with topologyKey {shown(key)} and "
+                f"whenUnsatisfiable {when} (each pair may appear once)"
+            )
+        seen.add((key, when))
         domains = item.get("minDomains")
         if domains is not None:
             if when != "DoNotSchedule":
                 raise PlacementInputError(f"{at}.minDomains: only with DoNotSchedule")
             domains = _positive(domains, f"{at}.minDomains")
-        for policy, default in (("nodeAffinityPolicy", "Honor"), ("nodeTaintsPolicy", "Ignore")):
+        for policy in ("nodeAffinityPolicy", "nodeTaintsPolicy"):
             given = item.get(policy)
-            if given not in (None, default):
+            if given is not None and given not in _POLICIES:
                 raise PlacementInputError(
-                    f"{at}.{policy}: only {default} (the default) is supported, got {shown(given)}"
+                    f"{at}.{policy}: expected Honor or Ignore, got {shown(given)}"
                 )
-        if when == "ScheduleAnyway":
-            continue  # scoring only: never filters
         chosen = pod_selector(item.get("labelSelector"), namespace, at)
-        # matchLabelKeys: the incoming pod's values for those keys join the selector.
-        keys = item.get("matchLabelKeys") or []
-        if not isinstance(keys, (list, tuple)):
-            raise PlacementInputError(f"{at}.matchLabelKeys: expected a list, got {shown(keys)}")
-        if item.get("labelSelector") is not None:
-            for name in keys:
-                if isinstance(name, str) and name in labels:
-                    chosen = chosen & (attribute(name) == labels[name])
-        out.append(PodTopologySpread(
+        keys = label_keys(item.get("matchLabelKeys"), item.get("labelSelector"),
+                          f"{at}.matchLabelKeys")  # fmt: skip
+        chosen = with_label_keys(chosen, keys, labels, same=True)
+        read.append((at, item, key, skew, domains, chosen))
+    hard = [key for _, item, key, *_ in read if item["whenUnsatisfiable"] == "DoNotSchedule"]
+    return [
+        PodTopologySpread(
             f"attribute:{key}", skew, 1 if domains is None else domains,
             pods=chosen, self_match=own_match(chosen, labels, namespace),
-        ))  # fmt: skip
-    return out
+            affinity_policy=item.get("nodeAffinityPolicy") or "Honor",
+            taints_policy=item.get("nodeTaintsPolicy") or "Ignore",
+            keys=tuple(hard),
+        )
+        for _, item, key, skew, domains, chosen in read
+        if item["whenUnsatisfiable"] == "DoNotSchedule"  # ScheduleAnyway only scores
+    ]  # fmt: skip

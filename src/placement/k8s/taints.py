@@ -20,7 +20,7 @@ import numpy as np
 from ..errors import PlacementInputError
 from ..rules.base import Bools, Constraint, TaskLike
 from ..text import shorten, shown
-from .labels import is_label_value, key_fault
+from .labels import check_fields, is_label_value, key_fault
 
 if TYPE_CHECKING:
     from ..instance import Instance
@@ -77,6 +77,7 @@ class Toleration:
             return item
         if not isinstance(item, Mapping):
             raise PlacementInputError(f"{where} must be an object, got {shown(item)}")
+        check_fields(item, ("key", "operator", "value", "effect", "tolerationSeconds"), where)
         fields = {name: item.get(name) for name in ("key", "operator", "value", "effect")}
         for name, value in fields.items():
             if value is not None and not isinstance(value, str):
@@ -101,7 +102,14 @@ class Toleration:
             raise PlacementInputError(
                 f"{where}.effect must be empty or one of {', '.join(EFFECTS)}, got {shown(effect)}"
             )
-        if item.get("tolerationSeconds") is not None and effect != "NoExecute":
+        seconds = item.get("tolerationSeconds")
+        if seconds is not None and (isinstance(seconds, bool) or not isinstance(seconds, int)):
+            raise PlacementInputError(
+                f"{where}.tolerationSeconds must be an integer, got {shown(seconds)}"
+            )
+        # tolerationSeconds only bounds how long a NoExecute taint lets a running pod stay:
+        # for scheduling, the toleration tolerates as it would without it.
+        if seconds is not None and effect != "NoExecute":
             raise PlacementInputError(
                 f"{where}: tolerationSeconds needs effect NoExecute, got {shown(effect)}"
             )
