@@ -140,6 +140,14 @@ def test_headroom_speaks_the_task_dialect() -> None:
     assert dict(spoken.reasons) == FIRST and dict(coded.reasons) == CODES
 
 
+def test_short_reprs_keep_kubernetes_reasons_whole() -> None:
+    """A repr shortens ECS's codes to a word; `Insufficient cpu` would lose its meaning."""
+    k8s, ecs = both()
+    spoken, coded = repr(headroom(cluster(), k8s)), repr(headroom(cluster(), ecs))
+    assert "node(s) were unschedulable 1" in spoken and "node(s) 1" not in spoken
+    assert "AGENT 1, CPU 2, MemberOf 1" in coded
+
+
 def test_instances_needed_speaks_the_task_dialect() -> None:
     k8s, ecs = both()
     inv = cluster()

@@ -60,7 +60,15 @@ def short_repr(text: str) -> str:
 
 
 def reason_counts(counts: Mapping[str, int]) -> str:
-    """`AGENT 2, CPU 9, MemberOf 1`: reason counts in a few words, for short reprs."""
-    return ", ".join(
-        f"{reason.split()[0].removeprefix('RESOURCE:')} {count}" for reason, count in counts.items()
-    )
+    """`AGENT 2, CPU 9, MemberOf 1`: reason counts in a few words, for short reprs.
+
+    ECS's codes shrink to their first word; another dialect's reasons (`Insufficient cpu`,
+    `node(s) had untolerated taint {k: v}`) stay whole, since their first word says nothing.
+    """
+    return ", ".join(f"{_short_reason(reason)} {count}" for reason, count in counts.items())
+
+
+def _short_reason(reason: str) -> str:
+    if reason.endswith(" placement constraint unsatisfied."):
+        return reason.split()[0]
+    return reason.removeprefix("RESOURCE:")
