@@ -339,8 +339,13 @@ def reason_table(
     `details`, `PlacementExplanation.details()`): `ATTRIBUTE (missing: a)`.
     """
     words = out.reason_words  # the inputs' own words first, the details kept after them
+    # Counts the library already worded (headroom, needs, deploy on Kubernetes or Nomad inputs)
+    # find their phrase through their code; a reason with no phrase leaves MEANING empty
+    # rather than saying itself twice.
+    codes = {word: code for code, word in words.items()}
     rows = [[words.get(code, code) + R.labelled(code, details)[len(code):], str(n),
-             reason_phrase(code)] for code, n in counts.items()]  # fmt: skip
+             REASON_PHRASES.get(codes.get(code, code), "")]
+            for code, n in counts.items()]  # fmt: skip
     return table(["REASON", "INSTANCES", "MEANING"], rows, right=(1,), shrink=2,
                  width=out.width, indent=indent, paint={0: out.style.yellow})  # fmt: skip
 
