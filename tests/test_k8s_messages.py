@@ -103,3 +103,27 @@ def test_spread_and_affinity_reasons() -> None:
             {"topologyKey": "zone", "labelSelector": {"matchLabels": {"app": "db"}}}]}}))
     assert near.message() == "0/3 nodes are available: 3 node(s) didn't match pod affinity rules."
     assert "b1: fits" in str(anti)
+
+
+def test_spread_names_a_missing_topology_key() -> None:
+    """PodTopologySpread's ErrReasonNodeLabelNotMatch: a node without the pod's topologyKey is
+    `... (missing required label)`; a node refused for skew keeps the plain reason."""
+    keyed = [{"metadata": {"name": n, "labels": labels},
+              "status": {"allocatable": {"cpu": "4", "memory": "8Gi", "pods": "110"}}}
+             for n, labels in (("a", {"zone": "z1"}), ("b", {}), ("c", {"zone": "z2"}))
+             ]  # fmt: skip
+    pods = [{"metadata": {"name": f"p{i}", "namespace": "default", "labels": {"app": "web"}},
+             "spec": {"nodeName": "a", "containers": [{"name": "c"}]},
+             "status": {"phase": "Running"}} for i in range(3)]  # fmt: skip
+    inv = Inventory.from_k8s(keyed, pods)
+    spread = {"maxSkew": 1, "topologyKey": "zone", "whenUnsatisfiable": "DoNotSchedule",
+              "labelSelector": {"matchLabels": {"app": "web"}}}  # fmt: skip
+    web = {"metadata": {"name": "web", "labels": {"app": "web"}},
+           "spec": {"containers": [{"name": "c"}], "topologySpreadConstraints": [spread]}}
+    said = K.explain(inv, web)
+    assert said.reasons("a") == (K.SPREAD_UNSATISFIED,)
+    assert said.reasons("b") == (f"{K.SPREAD_UNSATISFIED} (missing required label)",)
+    assert said.reasons("c") == ()
+    assert "1 node(s) didn't match pod topology spread constraints (missing required label)" in (
+        said.message()
+    )

@@ -26,6 +26,7 @@ import attrs
 import numpy as np
 import numpy.typing as npt
 
+from ..columns import ABSENT
 from ..dialects import register
 from ..explain.placement import PlacementExplanation, explain_placement
 from ..inventory import Inventory
@@ -33,12 +34,12 @@ from ..place import reasons as R
 from .affinity import AFFINITY_UNSATISFIED, ANTI_AFFINITY_UNSATISFIED, EXISTING_ANTI_AFFINITY
 from .objects import GPU
 from .slots import TOO_MANY_PODS
-from .spread import SPREAD_UNSATISFIED
+from .spread import SPREAD_UNSATISFIED, PodTopologySpread
 from .taints import TAINTS as TAINT_ATTRIBUTE
 from .taints import UNTOLERATED, Taints
 
 __all__ = ["WORDS", "K8sExplanation", "explain", "UNSCHEDULABLE", "NOT_READY", "PORTS_TAKEN",
-           "NODE_AFFINITY", "word_masks", "summary"]  # fmt: skip
+           "NODE_AFFINITY", "SPREAD_MISSING_LABEL", "word_masks", "summary"]  # fmt: skip
 
 UNSCHEDULABLE = "node(s) were unschedulable"
 """A cordoned node (NodeUnschedulable)."""
@@ -48,6 +49,8 @@ PORTS_TAKEN = "node(s) didn't have free ports for the requested pod ports"
 """NodePorts' reason."""
 NODE_AFFINITY = "node(s) didn't match Pod's node affinity/selector"
 """NodeAffinity's reason (nodeSelector, required node affinity, matchFields)."""
+SPREAD_MISSING_LABEL = f"{SPREAD_UNSATISFIED} (missing required label)"
+"""PodTopologySpread's reason for a node without one of the pod's topology keys."""
 
 WORDS = {
     R.CPU: "Insufficient cpu",
@@ -64,8 +67,8 @@ node; the Kubernetes rules' reasons are already Kubernetes')."""
 _PLUGIN = {
     UNSCHEDULABLE: 0, NOT_READY: 1, UNTOLERATED: 1, NODE_AFFINITY: 2, PORTS_TAKEN: 3,
     WORDS[R.CPU]: 4, WORDS[R.MEMORY]: 4, WORDS[R.GPU]: 4, TOO_MANY_PODS: 4,
-    SPREAD_UNSATISFIED: 5, AFFINITY_UNSATISFIED: 6, ANTI_AFFINITY_UNSATISFIED: 6,
-    EXISTING_ANTI_AFFINITY: 6,
+    SPREAD_UNSATISFIED: 5, SPREAD_MISSING_LABEL: 5,
+    AFFINITY_UNSATISFIED: 6, ANTI_AFFINITY_UNSATISFIED: 6, EXISTING_ANTI_AFFINITY: 6,
 }  # fmt: skip
 _LAST = 7
 
@@ -92,6 +95,19 @@ def _taint_words(
     return out
 
 
+def _missing_topology_key(
+    inventory: Inventory, rules: Sequence[Any], mask: npt.NDArray[np.bool_]
+) -> npt.NDArray[np.bool_]:
+    """The refused nodes that lack some `DoNotSchedule` topologyKey of the pod."""
+    keys = {key for rule in rules if isinstance(rule, PodTopologySpread)
+            for key in (*rule.keys, rule.attribute) if key}  # fmt: skip
+    missing = np.zeros(len(mask), dtype=bool)
+    for key in sorted(keys):
+        column = inventory.attributes.get(key)
+        missing |= mask if column is None else mask & (column.codes == ABSENT)
+    return missing
+
+
 def word_masks(
     inventory: Inventory, rules: Sequence[Any], masks: Mapping[str, npt.NDArray[np.bool_]]
 ) -> R.Worded:
@@ -116,6 +132,10 @@ def word_masks(
         elif code == UNTOLERATED:
             for word, rows in _taint_words(inventory, rules, mask).items():
                 add(word, rows)
+        elif code == SPREAD_UNSATISFIED:
+            missing = _missing_topology_key(inventory, rules, mask)
+            add(SPREAD_MISSING_LABEL, missing)
+            add(SPREAD_UNSATISFIED, mask & ~missing)
         else:
             add(WORDS.get(code, code), mask)
     # Stable: the engine's order within a plugin.
