@@ -24,6 +24,20 @@ batch_module = importlib.import_module("placement.place.batch")
 order_module = importlib.import_module("placement.place.order")
 
 
+def _problem(draw: st.DrawFn, rules: list[Any], most: int) -> dict[str, Any]:
+    """The rules, in any order, in front of a drawn chain on a drawn zoned inventory."""
+    return {
+        "inventory": draw(zoned_inventories()),
+        "task": TaskSpec(
+            cpu=draw(st.integers(0, 20)), memory=draw(st.integers(0, 20)), group="service:web"
+        ),
+        "count": draw(st.integers(2, most)),
+        "constraints": draw(st.permutations(rules)),
+        "strategy": draw(CHAINS),
+        "seed": draw(st.integers(0, 2**32 - 1)),
+    }
+
+
 @st.composite
 def capped_problems(draw: st.DrawFn) -> dict[str, Any]:
     """One or two maxPer rules (maybe a topologySpread too) in front of any drawn chain."""
@@ -33,16 +47,7 @@ def capped_problems(draw: st.DrawFn) -> dict[str, Any]:
     if draw(st.booleans()):
         rules.append(TopologySpread(draw(st.sampled_from(FIELDS)), draw(st.integers(1, 3)),
                                     draw(st.integers(1, 3))))  # fmt: skip
-    return {
-        "inventory": draw(zoned_inventories()),
-        "task": TaskSpec(
-            cpu=draw(st.integers(0, 20)), memory=draw(st.integers(0, 20)), group="service:web"
-        ),
-        "count": draw(st.integers(2, 60)),
-        "constraints": draw(st.permutations(rules)),
-        "strategy": draw(CHAINS),
-        "seed": draw(st.integers(0, 2**32 - 1)),
-    }
+    return _problem(draw, rules, 60)
 
 
 @settings(max_examples=examples(2))
@@ -78,3 +83,43 @@ def test_max_per_orders_only_the_copies_left(
     # from the start would ask for all 200 again).
     assert asked[0] == 200 and len(asked) > 1
     assert all(later < before for before, later in itertools.pairwise(asked))
+
+
+@st.composite
+def skewed_problems(draw: st.DrawFn) -> dict[str, Any]:
+    """A topologySpread with maxSkew > 1 (maybe a maxPer too) in front of any drawn chain."""
+    rules: list[Any] = [TopologySpread(draw(st.sampled_from(FIELDS)), draw(st.integers(2, 5)),
+                                       draw(st.integers(1, 3)))]  # fmt: skip
+    if draw(st.booleans()):
+        rules.append(MaxPer(draw(st.sampled_from(FIELDS)), draw(st.integers(1, 8))))
+    return _problem(draw, rules, 80)
+
+
+@settings(max_examples=examples(2))
+@given(skewed_problems())
+def test_max_skew_above_1_agrees_with_the_loop(problem: dict[str, Any]) -> None:
+    _agree(problem)
+
+
+@pytest.mark.parametrize("skew", [2, 3, 7])
+@pytest.mark.parametrize(
+    "strategy",
+    [["binpack(memory)"], [f"spread({AZ})", "binpack(memory)"], ["random"],
+     ["binpack(cpu)", f"spread({AZ})"], ["random", f"spread({AZ})"],
+     [f"spread({AZ})", "spread(instanceId)"], ["spread(instanceId)"]],
+)  # fmt: skip
+def test_max_skew_above_1_orders_by_levels_not_the_event_loop(
+    strategy: list[str], skew: int, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    inv = _zones(30)
+    task = TaskSpec(cpu=100, memory=10, group="service:web")
+    rule = f"topologySpread({AZ}, maxSkew={skew})"
+    loop = place(inv, task, 250, constraints=[rule], strategy=strategy, seed=3, method="loop")
+
+    def refuse(*args: Any, **kwargs: Any) -> Any:
+        raise AssertionError("the event loop ran")
+
+    monkeypatch.setattr(order_module, "order_events", refuse)
+    batch = place(inv, task, 250, constraints=[rule], strategy=strategy, seed=3)
+    assert batch.placements == loop.placements
+    assert batch.placed == loop.placed > 0
