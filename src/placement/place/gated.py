@@ -18,7 +18,17 @@ then the instance: one sort over (round, keys, instance).
 Any other gate (K > 1, fewer domains than minDomains, a chain spreading over another
 attribute) tries the unconstrained order first when the chain is led by a zone strategy: it
 agrees with the gated one up to the first copy the gate refuses, and if no open zone then has
-room, the gated order stops right there. Otherwise the event loop of `order.py` decides.
+room, the gated order stops right there.
+
+With K > 1 (same zones and chains as the rounds), *levels* (`_levels`): zone d's copy at level
+l (its count before it) may go once every domain took its copy at level l - K. The greedy
+takes, among the open zones' next copies, the least key; a copy whose key is below its
+zone's earlier ones goes right after them, so each copy is ranked by the running maximum of
+its zone's keys and by the copy that lets it through, whichever comes later (a cumulative
+maximum over levels with stride K). Copies sharing a rank follow the same rule among
+themselves, pass after pass (`_when`). The candidate is checked copy by copy against the
+greedy rule (`_greedy`): only one that passes is returned. Otherwise the event loop of
+`order.py` decides.
 """
 
 from __future__ import annotations
@@ -59,15 +69,15 @@ def gated_order(k: Ints, cols: Sequence[Column], count: int, gate: ZoneGate | No
     by_rounds = _rounds(rows, k[rows], cols, count, gate)
     if by_rounds is not None:
         return by_rounds
-    by_levels = _levels(rows, k[rows], cols, count, gate)
-    if by_levels is not None:
-        return by_levels
     lead = next((c for c in cols if c.kind != CONST), None)
     if lead is not None and lead.kind == ZONE:
         free = order(k, cols, count)
         stop = _stop(free, k, gate)
         if stop is not None:
             return free[:stop]
+    by_levels = _levels(rows, k[rows], cols, count, gate)
+    if by_levels is not None:
+        return by_levels
     return order(k, cols, count, gate)
 
 
