@@ -251,8 +251,9 @@ def _when(
         # Parts of one slot are settled.
         ends = np.r_[np.flatnonzero(new_part)[1:], len(se)]
         size = ends - np.flatnonzero(new_part)
-        shared = np.repeat(size > 1, size)
-        active = np.sort(active[perm[shared]])
+        shared = np.empty(len(perm), dtype=bool)
+        shared[perm] = np.repeat(size > 1, size)
+        active = active[shared]
     return None
 
 
