@@ -138,6 +138,8 @@ def _capped_order(
     are left. A gate changes none of this: it too depends only on the state (its counts move
     on with the copies).
     """
+    if not zoned:
+        return gated_order(k, columns, count, gate)
     if gate is None and len(zoned) == 1:
         runs = capped_runs(k, columns, count, zoned[0].zones, zoned[0].room)
         if runs is not None:
