@@ -12,6 +12,7 @@ import importlib
 import itertools
 from typing import Any
 
+import numpy as np
 import pytest
 from conftest import examples
 from hypothesis import given, settings
@@ -19,6 +20,7 @@ from hypothesis import strategies as st
 from test_caps_gate import AZ, CHAINS, FIELDS, _agree, _zones, zoned_inventories
 
 from placement import MaxPer, TaskSpec, TopologySpread, place
+from placement.place.draws import random_keys
 
 batch_module = importlib.import_module("placement.place.batch")
 order_module = importlib.import_module("placement.place.order")
@@ -123,3 +125,32 @@ def test_max_skew_above_1_orders_by_levels_not_the_event_loop(
     batch = place(inv, task, 250, constraints=[rule], strategy=strategy, seed=3)
     assert batch.placements == loop.placements
     assert batch.placed == loop.placed > 0
+
+
+@settings(max_examples=examples(1))
+@given(zoned_inventories(), CHAINS, st.integers(0, 2**32 - 1), st.integers(2, 60), st.data())
+def test_order_goes_on_from_any_prefix(
+    inv: Any, strategy: list[Any], seed: int, count: int, data: st.DataObject
+) -> None:
+    """What `_capped_order` rests on: the order from the state a prefix leaves is the rest."""
+    task = TaskSpec(cpu=5, memory=5, group="service:web")
+    capacity = batch_module._capacity(inv, task, count, [])
+    assert capacity is not None
+    k = capacity[0]
+    cols = batch_module._columns(inv, task, strategy, random_keys(strategy, seed))
+    full = order_module.order(k, cols, count)
+    cut = sorted(data.draw(st.lists(st.integers(0, len(full)), min_size=2, max_size=2)))
+    left, at = k, cols
+    for start, end in itertools.pairwise([0, *cut]):
+        step = full[start:end]
+        left = left - np.bincount(step, minlength=len(k))
+        at = order_module.advanced(at, step, len(k))
+        rest = order_module.order(left, at, count - end)
+        assert rest.tolist() == full[end:].tolist()
+        # The next copy's `random` keys, read the loop's way, are the ones the order merged.
+        for col in at:
+            if col.keys is not None and len(full) > end:
+                row = np.array([full[end]])
+                taken = int(np.count_nonzero(full[:end] == row[0]))
+                assert col.keys.first(row)[0] == col.keys.runs(row, np.array([1]))[0]
+                assert taken == int(getattr(col.keys, "taken", np.zeros(len(k)))[row[0]])

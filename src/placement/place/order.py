@@ -78,6 +78,17 @@ class _Onward(RandomKeys):
     def __init__(self, keys: RandomKeys, taken: Ints, last: Ints) -> None:
         self.word, self.inner, self.taken, self.last = keys.word, keys, taken, last
 
+    def steps(self, rows: npt.ArrayLike, t: npt.ArrayLike) -> Ints:
+        """As `RandomKeys.steps`, t counted from the copies taken before."""
+        at = np.asarray(rows, dtype=np.int64)
+        return self.inner.steps(at, np.asarray(t, dtype=np.int64) + self.taken[at])
+
+    def first(self, rows: npt.ArrayLike) -> Ints:
+        """key(i, taken[i]) for each row: the key of its next copy."""
+        at = np.asarray(rows, dtype=np.int64)
+        out: Ints = self.last[at] + self.steps(at, np.zeros(len(at), dtype=np.int64))
+        return out
+
     def runs_from(self, rows: Ints, start: Ints, lengths: Ints, before: Ints) -> Ints:
         """As `RandomKeys.runs_from`, t counted from the copies taken before."""
         before = np.where(start > 0, before, self.last[rows])
