@@ -131,6 +131,29 @@ def _zone_keys(cols: Sequence[Column], inst: Ints, t: Ints, picked: Ints, count:
     return values
 
 
+def _by_zone(
+    rows: Ints, k: Ints, zone: Ints, need: Ints, local: Sequence[Column]
+) -> tuple[Ints, Ints, Ints]:
+    """`_sequence` with the zones as groups, one zone at a time (few zones).
+
+    One group's threshold for `random` keys is a selection; several groups' is a sort.
+    """
+    by_zone = np.argsort(zone, kind="stable")
+    zs = zone[by_zone]
+    parts: list[tuple[Ints, Ints, Ints]] = []
+    for d in np.flatnonzero(need).tolist():
+        lo, hi = np.searchsorted(zs, [d, d + 1])
+        mine = by_zone[lo:hi]
+        inst, t, _ = _sequence(rows[mine], k[mine], np.zeros(hi - lo, dtype=np.int64),
+                               need[d : d + 1], local)  # fmt: skip
+        parts.append((inst, t, np.full(len(inst), d, dtype=np.int64)))
+    if not parts:
+        empty = np.zeros(0, dtype=np.int64)
+        return empty, empty, empty
+    inst, t, owner = (np.concatenate(p) for p in zip(*parts, strict=True))
+    return inst, t, owner
+
+
 def _levels(rows: Ints, k: Ints, cols: Sequence[Column], count: int, gate: ZoneGate) -> Ints | None:
     """The gated order for any maxSkew by levels, checked (module docstring); None if not decided.
 
@@ -161,7 +184,7 @@ def _levels(rows: Ints, k: Ints, cols: Sequence[Column], count: int, gate: ZoneG
     high = (int(counts[domains].sum()) + count) // len(domains) + skew
     need = np.clip(np.minimum(np.minimum(cap, count), high - counts), 0, None)
     local = [c for c in cols if c.kind != ZONE]
-    inst, t, owner = _sequence(rows, k, zone, need, local)
+    inst, t, owner = _by_zone(rows, k, zone, need, local)
     if not len(inst):
         return None
     picked = _starts(owner)
@@ -237,7 +260,7 @@ def _when(
         e = np.maximum(top, release)
         # Split each class by e: a part is named by its class plus the slots of the class
         # in parts before it.
-        perm = np.argsort(e, kind="stable")
+        perm = np.argsort(e)  # which of equal ones comes first names nothing
         se, sc = e[perm], c[perm]
         index = np.arange(len(se), dtype=np.int64)
         new_part = np.ones(len(se), dtype=bool)
