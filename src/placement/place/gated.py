@@ -102,7 +102,7 @@ def _rounds(rows: Ints, k: Ints, cols: Sequence[Column], count: int, gate: ZoneG
     need = np.zeros(n_zones, dtype=np.int64)
     need[used] = np.minimum(upto, np.clip(last - start[used] + 1, 0, cap[used]))
     local = [c for c in cols if c.kind != ZONE]
-    inst, t, owner = _sequence(rows, k, zone, need, local)
+    inst, t, owner = _by_zone(rows, k, zone, need, local)
     picked = _starts(owner)  # the zone's copies before this one
     values = _zone_keys(cols, inst, t, picked, count)
     perm = _sort(start[owner] + picked, *values, inst)
