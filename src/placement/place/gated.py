@@ -215,9 +215,10 @@ def _when(
     it sharing it. Slots that share e come together, the first being the one whose own rank
     is e (its source): it goes first, and the rest follow by the same rule among themselves
     (their ranks, the source's counted as none). Each pass refines the classes so, on the
-    slots whose class is not yet theirs alone (the others no longer move), until each is;
-    None if some still share one after `_PASSES`. A class is named by the slots in classes
-    before it, so a split names its parts without renaming any other. -1: never (a copy
+    slots whose class is neither theirs alone nor their zone's alone (the others no longer
+    move: one zone's slots go in its order, the final sort's level), until none is left;
+    None if some are after `_PASSES`. A class is named by the slots in classes before it, so
+    a split names its parts without renaming any other. -1: never (a copy
     waiting on a domain's copy at a level that domain never reaches).
     """
     n = len(rank)
@@ -271,11 +272,14 @@ def _when(
         class_start = np.maximum.accumulate(np.where(new_class, index, 0))
         cls[active[perm]] = sc + part_start - class_start
         own[active] = np.where(packed == e, -1, own[active])  # each source goes first: none now
-        # Parts of one slot are settled.
-        ends = np.r_[np.flatnonzero(new_part)[1:], len(se)]
-        size = ends - np.flatnonzero(new_part)
+        # Parts of one slot are settled, and so are parts of one zone: its slots go in its
+        # order (the final sort's level).
+        starts = np.flatnonzero(new_part)
+        size = np.r_[starts[1:], len(se)] - starts
+        zs = z[perm]
+        mixed = np.minimum.reduceat(zs, starts) != np.maximum.reduceat(zs, starts)
         shared = np.empty(len(perm), dtype=bool)
-        shared[perm] = np.repeat(size > 1, size)
+        shared[perm] = np.repeat(mixed, size)
         active = active[shared]
     return None
 
