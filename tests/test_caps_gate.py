@@ -122,7 +122,8 @@ def _zones(n: int) -> Inventory:
     return Inventory.from_instances([
         Instance(
             arn=f"arn:aws:ecs:us-east-1:1:container-instance/c/{i}", ec2_instance_id=f"i-{i}",
-            attributes={"ecs.availability-zone": f"us-east-1{'abc'[i % 3]}"},
+            attributes={"ecs.availability-zone": f"us-east-1{'abc'[i % 3]}",
+                        "stack": f"s{i % 4}"},
             cpu=1000 + 10 * i, memory=4096, task_groups={"service:web": i % 2},
         )
         for i in range(n)

@@ -18,6 +18,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
+import attrs
 import numpy as np
 import numpy.typing as npt
 
@@ -37,7 +38,7 @@ from .masks import (
     reason_masks,
     rule_mask,
 )
-from .order import Column, _within, capped_runs
+from .order import Column, _within, advanced, capped_runs
 from .result import Failure, PlacementResult
 from .task import TaskSpec
 from .working import Working
@@ -124,36 +125,52 @@ def _capped_order(
     k: Ints, columns: Sequence[Column], count: int, zoned: Sequence[ZoneCaps],
     gate: ZoneGate | None,
 ) -> Ints:  # fmt: skip
-    """`order` under caps per zone: rerun with the first overflowing zone's rows capped.
+    """`order` under caps per zone: the order without them, up to the first zone they fill.
 
     The unconstrained greedy order agrees with the capped one up to the first copy that would
     pass a zone's cap: every choice before it was allowed, and the best of more candidates
     that is allowed is the best of the allowed ones (the keys depend only on the state, which
-    is the same). From that copy on the zone is full for good. Capping each of its rows at the
-    copies it took before that point and ordering again from the start gives the same prefix
-    (each choice there still has its slot, and fewer slots cannot make another one better)
-    and never fills the zone past its cap. Each rerun settles one zone: at most zones + 1 runs.
-    A gate changes none of this: it too depends only on the state.
+    is the same). From that copy on the zone is full for good. So that prefix stands, and the
+    rest is the capped order from the state it leaves (`advanced`: the chain's keys after
+    those copies, capacities and rooms less them, the zone's rows closed), found the same
+    way. Each step settles one zone and orders only the copies still to place; a zone
+    strategy leading the chain fills the zones together, so after the first step few copies
+    are left. A gate changes none of this: it too depends only on the state (its counts move
+    on with the copies).
     """
+    if not zoned:
+        return gated_order(k, columns, count, gate)
     if gate is None and len(zoned) == 1:
         runs = capped_runs(k, columns, count, zoned[0].zones, zoned[0].room)
         if runs is not None:
             return runs
     k = k.copy()
-    while True:
-        chosen = gated_order(k, columns, count, gate)
-        first, settle = len(chosen), None
-        for caps in zoned:
-            zone = caps.zones[chosen]
-            over = _first_over(zone, caps.room)
-            if over < first:
-                first, settle = over, (caps, int(zone[over]))
-        if settle is None:
-            return chosen
-        caps, zone_id = settle
-        rows = np.flatnonzero(caps.zones == zone_id)
-        took = np.bincount(chosen[:first], minlength=len(k))
-        k[rows] = np.minimum(k[rows], took[rows])
+    rooms = [caps.room.copy() for caps in zoned]
+    done: list[Ints] = []
+    left = count
+    while left:
+        for caps, room in zip(zoned, rooms, strict=True):
+            k[room[caps.zones] <= 0] = 0
+        chosen = gated_order(k, columns, left, gate)
+        first = len(chosen)
+        for caps, room in zip(zoned, rooms, strict=True):
+            first = min(first, _first_over(caps.zones[chosen], room))
+        if first == len(chosen):
+            done.append(chosen)
+            break
+        chosen = chosen[:first]
+        done.append(chosen)
+        left -= first
+        if first:
+            for caps, room in zip(zoned, rooms, strict=True):
+                room -= np.bincount(caps.zones[chosen], minlength=len(room))
+            k -= np.bincount(chosen, minlength=len(k))
+            columns = advanced(columns, chosen, len(k))
+            if gate is not None:
+                placed = np.bincount(gate.zones[chosen], minlength=len(gate.counts))
+                gate = attrs.evolve(gate, counts=gate.counts + placed)
+    out: Ints = np.concatenate(done) if len(done) > 1 else done[0]
+    return out
 
 
 # Up to this many zones past their room, `_first_over` looks for each one's first copy too

@@ -18,7 +18,17 @@ then the instance: one sort over (round, keys, instance).
 Any other gate (K > 1, fewer domains than minDomains, a chain spreading over another
 attribute) tries the unconstrained order first when the chain is led by a zone strategy: it
 agrees with the gated one up to the first copy the gate refuses, and if no open zone then has
-room, the gated order stops right there. Otherwise the event loop of `order.py` decides.
+room, the gated order stops right there.
+
+With K > 1 (same zones and chains as the rounds), *levels* (`_levels`): zone d's copy at level
+l (its count before it) may go once every domain took its copy at level l - K. The greedy
+takes, among the open zones' next copies, the least key; a copy whose key is below its
+zone's earlier ones goes right after them, so each copy is ranked by the running maximum of
+its zone's keys and by the copy that lets it through, whichever comes later (a cumulative
+maximum over levels with stride K). Copies sharing a rank follow the same rule among
+themselves, pass after pass (`_when`). The candidate is checked copy by copy against the
+greedy rule (`_greedy`): only one that passes is returned. Otherwise the event loop of
+`order.py` decides.
 """
 
 from __future__ import annotations
@@ -34,6 +44,7 @@ from .order import (
     ZONE,
     Column,
     _cap_linear,
+    _dense,
     _sequence,
     _sort,
     _starts,
@@ -64,6 +75,9 @@ def gated_order(k: Ints, cols: Sequence[Column], count: int, gate: ZoneGate | No
         stop = _stop(free, k, gate)
         if stop is not None:
             return free[:stop]
+    by_levels = _levels(rows, k[rows], cols, count, gate)
+    if by_levels is not None:
+        return by_levels
     return order(k, cols, count, gate)
 
 
@@ -88,8 +102,23 @@ def _rounds(rows: Ints, k: Ints, cols: Sequence[Column], count: int, gate: ZoneG
     need = np.zeros(n_zones, dtype=np.int64)
     need[used] = np.minimum(upto, np.clip(last - start[used] + 1, 0, cap[used]))
     local = [c for c in cols if c.kind != ZONE]
-    inst, t, owner = _sequence(rows, k, zone, need, local)
+    inst, t, owner = _by_zone(rows, k, zone, need, local)
     picked = _starts(owner)  # the zone's copies before this one
+    values = _zone_keys(cols, inst, t, picked, count)
+    perm = _sort(start[owner] + picked, *values, inst)
+    out: Ints = inst[perm[:count]]
+    return out
+
+
+# Past this many zones the level order is not tried: its check costs a pass per zone.
+_LEVEL_ZONES = 16
+
+
+def _zone_keys(cols: Sequence[Column], inst: Ints, t: Ints, picked: Ints, count: int) -> list[Ints]:
+    """The chain's keys of each zone's slots, a zone strategy's being the zone's level then.
+
+    `picked`: the zone's copies before each slot (the zones being the gate's, `follows`).
+    """
     values = []
     for c in cols:
         if c.kind != ZONE:
@@ -99,9 +128,204 @@ def _rounds(rows: Ints, k: Ints, cols: Sequence[Column], count: int, gate: ZoneG
         own = c.base[inst]
         top = int(np.delete(c.levels, c.missing).max(initial=0)) + count + 1
         values.append(np.where(own == c.missing, top, c.levels[own] + picked))
-    perm = _sort(start[owner] + picked, *values, inst)
-    out: Ints = inst[perm[:count]]
+    return values
+
+
+def _by_zone(
+    rows: Ints, k: Ints, zone: Ints, need: Ints, local: Sequence[Column]
+) -> tuple[Ints, Ints, Ints]:
+    """`_sequence` with the zones as groups, one zone at a time (few zones).
+
+    One group's threshold for `random` keys is a selection; several groups' is a sort.
+    """
+    by_zone = np.argsort(zone, kind="stable")
+    zs = zone[by_zone]
+    parts: list[tuple[Ints, Ints, Ints]] = []
+    for d in np.flatnonzero(need).tolist():
+        lo, hi = np.searchsorted(zs, [d, d + 1])
+        mine = by_zone[lo:hi]
+        inst, t, _ = _sequence(rows[mine], k[mine], np.zeros(hi - lo, dtype=np.int64),
+                               need[d : d + 1], local)  # fmt: skip
+        parts.append((inst, t, np.full(len(inst), d, dtype=np.int64)))
+    if not parts:
+        empty = np.zeros(0, dtype=np.int64)
+        return empty, empty, empty
+    inst, t, owner = (np.concatenate(p) for p in zip(*parts, strict=True))
+    return inst, t, owner
+
+
+def _levels(rows: Ints, k: Ints, cols: Sequence[Column], count: int, gate: ZoneGate) -> Ints | None:
+    """The gated order for any maxSkew by levels, checked (module docstring); None if not decided.
+
+    Zone d's copy at level l (its count before the copy) may go once low >= l + 1 - K, that
+    is once every domain took its copy at level l - K. Each zone's sequence is fixed, so its
+    j-th copy is taken, at the earliest, when its key is the least of the heads: ranked by
+    the running maximum `top` of its zone's keys, not before the copy that lets it through.
+    With M(u), the rank by which every domain has taken its copy at level u,
+    M(u) = max(top over the domains' copies at level u, M(u - K)): a cumulative maximum with
+    stride K. Copies sorted by (max(top, M(l - K)), l, key) is the candidate; it is checked
+    copy by copy against the greedy rule (the copy allowed, its key the least of the open
+    zones' heads), and only a candidate that passes is returned.
+    """
+    domains = np.flatnonzero(gate.domain)
+    zone = gate.zones[rows]
+    n_zones = len(gate.counts)
+    if not len(domains) or len(domains) < gate.min_domains or not gate.domain[zone].all():
+        return None
+    if not all(follows(c, zone, rows) for c in cols if c.kind == ZONE):
+        return None
+    used = np.flatnonzero(np.bincount(zone, minlength=n_zones))
+    if len(used) > _LEVEL_ZONES:
+        return None
+    skew = gate.skew
+    counts = gate.counts
+    cap = np.bincount(zone, weights=k, minlength=n_zones).astype(np.int64)
+    # No zone's count passes low + K, and low ends at most at the domains' mean count.
+    high = (int(counts[domains].sum()) + count) // len(domains) + skew
+    need = np.clip(np.minimum(np.minimum(cap, count), high - counts), 0, None)
+    local = [c for c in cols if c.kind != ZONE]
+    inst, t, owner = _by_zone(rows, k, zone, need, local)
+    if not len(inst):
+        return None
+    picked = _starts(owner)
+    values = _zone_keys(cols, inst, t, picked, count)
+    rank = _dense(*values, inst)
+    level = counts[owner] + picked
+    when = _when(rank, owner, level, counts, domains, skew, n_zones)
+    if when is None:
+        return None
+    perm = _sort(when, level, rank)
+    perm = perm[when[perm] >= 0][:count]
+    if not _greedy(perm, owner, rank, level, counts, gate, need < cap, count):
+        return None
+    out: Ints = inst[perm]
     return out
+
+
+# Passes of `_when` at most: each splits the ties the one before left.
+_PASSES = 64
+
+
+def _when(
+    rank: Ints, owner: Ints, level: Ints, counts: Ints, domains: Ints, skew: int, n_zones: int
+) -> Ints | None:
+    """Per slot, its class: slots sort by it (then level, rank) into the candidate order.
+
+    A pass gives each slot e = max(top, M(l - K)) (`_levels`), the slots of one class before
+    it sharing it. Slots that share e come together, the first being the one whose own rank
+    is e (its source): it goes first, and the rest follow by the same rule among themselves
+    (their ranks, the source's counted as none). Each pass refines the classes so, on the
+    slots whose class is neither theirs alone nor their zone's alone (the others no longer
+    move: one zone's slots go in its order, the final sort's level), until none is left;
+    None if some are after `_PASSES`. A class is named by the slots in classes before it, so
+    a split names its parts without renaming any other. -1: never (a copy
+    waiting on a domain's copy at a level that domain never reaches).
+    """
+    n = len(rank)
+    width = n + 2  # a (class, own rank + 1) pair packed in one int
+    span = int(level.max()) + 1
+    reach = counts + np.bincount(owner, minlength=n_zones)  # first level without a slot
+    low0 = int(counts[domains].min())
+    # M(u) is never from the first level some domain does not reach: copies waiting on it.
+    cut = int(reach[domains].min())
+    live = level - skew < cut
+    cls = np.zeros(n, dtype=np.int64)
+    own = rank.copy()
+    active = np.flatnonzero(live)
+    zones = [d for d in domains.tolist() if reach[d] > counts[d]]
+    for _ in range(_PASSES):
+        if not len(active):
+            out: Ints = np.where(live, cls, -1)
+            return out
+        z, lev, c = owner[active], level[active], cls[active]
+        packed = c * width + own[active] + 1
+        # Running maximum within each zone (slots come by zone, in order; classes only rise).
+        zone_base = z * (n * width)
+        top = np.maximum.accumulate(zone_base + packed) - zone_base
+        # M(u): the last of the domains' copies at level u, a cumulative maximum with stride
+        # K (a domain already past u counts as nothing, 0). Each zone's levels rise one by one.
+        pm = np.zeros(span, dtype=np.int64)
+        lows = np.searchsorted(z, zones, side="left")
+        highs = np.searchsorted(z, zones, side="right")
+        for lo, hi in zip(lows.tolist(), highs.tolist(), strict=True):
+            at = lev[lo:hi]
+            pm[at] = np.maximum(pm[at], top[lo:hi])
+        pm[:low0] = 0
+        m = pm.copy()
+        for r in range(min(skew, span)):
+            m[r::skew] = np.maximum.accumulate(pm[r::skew])
+        before = lev - skew
+        release = np.where(before >= low0, m[np.clip(before, 0, span - 1)], 0)
+        # A release from an earlier class came before this one began: it orders nothing.
+        release = np.where(release >= c * width, release, 0)
+        e = np.maximum(top, release)
+        # Split each class by e: a part is named by its class plus the slots of the class
+        # in parts before it.
+        perm = np.argsort(e)  # which of equal ones comes first names nothing
+        se, sc = e[perm], c[perm]
+        index = np.arange(len(se), dtype=np.int64)
+        new_part = np.ones(len(se), dtype=bool)
+        new_part[1:] = se[1:] != se[:-1]
+        new_class = np.ones(len(se), dtype=bool)
+        new_class[1:] = sc[1:] != sc[:-1]
+        part_start = np.maximum.accumulate(np.where(new_part, index, 0))
+        class_start = np.maximum.accumulate(np.where(new_class, index, 0))
+        cls[active[perm]] = sc + part_start - class_start
+        own[active] = np.where(packed == e, -1, own[active])  # each source goes first: none now
+        # Parts of one slot are settled, and so are parts of one zone: its slots go in its
+        # order (the final sort's level).
+        starts = np.flatnonzero(new_part)
+        size = np.r_[starts[1:], len(se)] - starts
+        zs = z[perm]
+        mixed = np.minimum.reduceat(zs, starts) != np.maximum.reduceat(zs, starts)
+        shared = np.empty(len(perm), dtype=bool)
+        shared[perm] = np.repeat(mixed, size)
+        active = active[shared]
+    return None
+
+
+def _greedy(
+    perm: npt.NDArray[np.intp], owner: Ints, rank: Ints, level: Ints, counts: Ints,
+    gate: ZoneGate, short: npt.NDArray[np.bool_], count: int,
+) -> bool:  # fmt: skip
+    """Whether slots `perm` (of zones `owner`, by zone in order) are the gated greedy order.
+
+    Each copy must be its zone's next slot, allowed by the gate, and of a lower rank than
+    every other open zone's next slot; when fewer than `count` come, no open zone may have a
+    slot left. A zone whose slots were cut short (`short`) has unknown slots past them.
+    """
+    zone = owner[perm]
+    m = len(perm)
+    within = _within(zone)
+    firsts = np.zeros(len(counts), dtype=np.int64)
+    size = np.bincount(owner, minlength=len(counts))
+    firsts[1:] = np.cumsum(size)[:-1]
+    if (perm != firsts[zone] + within).any():
+        return False
+    # Each zone's count before each copy, and the least count over the domains then.
+    at = level[perm]
+    domains = np.flatnonzero(gate.domain)
+    low = _least(at, zone, gate, domains, m + 1)
+    if (at[:m] + 1 - low[:m] > gate.skew).any():
+        return False
+    chosen = rank[perm]
+    for d in np.flatnonzero(size | short):
+        # Zone d's head before copy i: its copies before i.
+        head = np.cumsum(zone == d) - (zone == d)
+        head = np.append(head, head[-1] + (zone[-1] == d) if m else 0)
+        open_ = counts[d] + head + 1 - low <= gate.skew
+        left = head < size[d]
+        if short[d] and (open_ & ~left).any():
+            return False  # its next slot was not made: unknown
+        if not size[d]:
+            continue
+        check = open_[:m] & left[:m] & (zone != d)
+        heads = rank[firsts[d] + np.minimum(head[:m], size[d] - 1)]
+        if (heads[check] < chosen[check]).any():
+            return False
+        if m < count and open_[m] and left[m]:
+            return False
+    return True
 
 
 def _stop(chosen: Ints, k: Ints, gate: ZoneGate) -> int | None:

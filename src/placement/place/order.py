@@ -41,7 +41,9 @@ from ..rules.base import ZoneGate
 from .draws import RandomKeys
 from .twozones import two_zone_prefix
 
-__all__ = ["Column", "CONST", "DEC", "INC", "RND", "ZONE", "capped_runs", "follows", "order"]
+__all__ = [
+    "Column", "CONST", "DEC", "INC", "RND", "ZONE", "advanced", "capped_runs", "follows", "order",
+]  # fmt: skip
 
 Ints = npt.NDArray[np.int64]
 
@@ -63,6 +65,65 @@ class Column:
     keys: RandomKeys | None = None
     levels: Ints | None = None
     missing: int = -1
+
+
+class _Onward(RandomKeys):
+    """A `random` rule's keys going on after copies taken: key(i, taken[i] + t) as its t-th.
+
+    Keys are sums of steps, so a slot's key carries every step before it: runs start from
+    the key of the last copy taken (`last`), and compare with other instances' as they would
+    have in one placement.
+    """
+
+    def __init__(self, keys: RandomKeys, taken: Ints, last: Ints) -> None:
+        self.word, self.inner, self.taken, self.last = keys.word, keys, taken, last
+
+    def steps(self, rows: npt.ArrayLike, t: npt.ArrayLike) -> Ints:
+        """As `RandomKeys.steps`, t counted from the copies taken before."""
+        at = np.asarray(rows, dtype=np.int64)
+        return self.inner.steps(at, np.asarray(t, dtype=np.int64) + self.taken[at])
+
+    def first(self, rows: npt.ArrayLike) -> Ints:
+        """key(i, taken[i]) for each row: the key of its next copy."""
+        at = np.asarray(rows, dtype=np.int64)
+        out: Ints = self.last[at] + self.steps(at, np.zeros(len(at), dtype=np.int64))
+        return out
+
+    def runs_from(self, rows: Ints, start: Ints, lengths: Ints, before: Ints) -> Ints:
+        """As `RandomKeys.runs_from`, t counted from the copies taken before."""
+        before = np.where(start > 0, before, self.last[rows])
+        return self.inner.runs_from(rows, start + self.taken[rows], lengths, before)
+
+
+def advanced(cols: Sequence[Column], chosen: Ints, n: int) -> list[Column]:
+    """The chain as it stands after the copies `chosen` (rows of an inventory of n).
+
+    Every key is a function of the state, so the greedy order from there on is `order` with
+    these columns (and the capacities less the copies taken): DEC and INC move by their step
+    per copy, `random` goes on along each instance's draws, zones' levels rise.
+    """
+    taken = np.bincount(chosen, minlength=n).astype(np.int64)
+    out = []
+    for c in cols:
+        if c.kind in (DEC, INC):
+            c = attrs.evolve(c, base=c.base + c.step * taken)
+        elif c.kind == RND:
+            assert c.keys is not None
+            keys, shift = c.keys, taken
+            rows = np.flatnonzero(taken)
+            last = keys.last.copy() if isinstance(keys, _Onward) else np.zeros(n, np.int64)
+            if len(rows):
+                ends = np.cumsum(taken[rows]) - 1
+                last[rows] = keys.runs(rows.astype(np.int64), taken[rows])[ends]
+            if isinstance(keys, _Onward):  # taken after taken: one shift from the start
+                shift, keys = taken + keys.taken, keys.inner
+            c = attrs.evolve(c, keys=_Onward(keys, shift, last))
+        elif c.kind == ZONE:
+            assert c.levels is not None
+            c = attrs.evolve(c, levels=c.levels + np.bincount(c.base[chosen],
+                                                               minlength=len(c.levels)))
+        out.append(c)
+    return out
 
 
 def _sort(*keys: npt.NDArray[np.integer], stable: bool = True) -> npt.NDArray[np.intp]:

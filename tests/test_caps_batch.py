@@ -1,0 +1,156 @@
+"""Caps on the batch path: `maxPer` in front of any chain, `topologySpread` with any skew.
+
+`maxPer`: the order without the cap stands up to the first copy a zone has no room for; the
+rest is ordered from the state that prefix leaves (`order.advanced`), never again from the
+start. `topologySpread` with maxSkew > 1: levels instead of the event loop (`place/gated.py`).
+Each must give what the per-copy loop gives, copy for copy.
+"""
+
+from __future__ import annotations
+
+import importlib
+import itertools
+from typing import Any
+
+import numpy as np
+import pytest
+from conftest import examples
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from test_caps_gate import AZ, CHAINS, FIELDS, _agree, _zones, zoned_inventories
+
+from placement import MaxPer, TaskSpec, TopologySpread, place
+from placement.place.draws import random_keys
+
+batch_module = importlib.import_module("placement.place.batch")
+order_module = importlib.import_module("placement.place.order")
+
+
+def _problem(draw: st.DrawFn, rules: list[Any], most: int) -> dict[str, Any]:
+    """The rules, in any order, in front of a drawn chain on a drawn zoned inventory."""
+    return {
+        "inventory": draw(zoned_inventories()),
+        "task": TaskSpec(
+            cpu=draw(st.integers(0, 20)), memory=draw(st.integers(0, 20)), group="service:web"
+        ),
+        "count": draw(st.integers(2, most)),
+        "constraints": draw(st.permutations(rules)),
+        "strategy": draw(CHAINS),
+        "seed": draw(st.integers(0, 2**32 - 1)),
+    }
+
+
+@st.composite
+def capped_problems(draw: st.DrawFn) -> dict[str, Any]:
+    """One or two maxPer rules (maybe a topologySpread too) in front of any drawn chain."""
+    rules: list[Any] = [MaxPer(draw(st.sampled_from([*FIELDS, "host"])), draw(st.integers(1, 8)))]
+    if draw(st.booleans()):
+        rules.append(MaxPer(draw(st.sampled_from(FIELDS)), draw(st.integers(1, 8))))
+    if draw(st.booleans()):
+        rules.append(TopologySpread(draw(st.sampled_from(FIELDS)), draw(st.integers(1, 3)),
+                                    draw(st.integers(1, 3))))  # fmt: skip
+    return _problem(draw, rules, 60)
+
+
+@settings(max_examples=examples(2))
+@given(capped_problems())
+def test_max_per_in_front_of_any_chain_agrees_with_the_loop(problem: dict[str, Any]) -> None:
+    _agree(problem)
+
+
+@pytest.mark.parametrize(
+    "strategy",
+    [[f"spread({AZ})", "binpack(memory)"], ["random"], ["random", f"spread({AZ})"],
+     [f"spread({AZ})", "spread(attribute:stack)"], [f"spread({AZ})", "spread(instanceId)"]],
+)  # fmt: skip
+def test_max_per_orders_only_the_copies_left(
+    strategy: list[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    inv = _zones(30)
+    task = TaskSpec(cpu=100, memory=10, group="service:web")
+    rule = f"maxPer({AZ}, 25)"
+    loop = place(inv, task, 200, constraints=[rule], strategy=strategy, seed=5, method="loop")
+    asked: list[int] = []
+    real = batch_module.gated_order
+
+    def counting(k: Any, cols: Any, count: int, gate: Any) -> Any:
+        asked.append(count)
+        return real(k, cols, count, gate)
+
+    monkeypatch.setattr(batch_module, "gated_order", counting)
+    batch = place(inv, task, 200, constraints=[rule], strategy=strategy, seed=5)
+    assert batch.placements == loop.placements
+    assert batch.placed == loop.placed == 3 * (25 - 5)  # each zone runs 5 of the group already
+    # The first pass orders every copy; each later one only those still to place (a rerun
+    # from the start would ask for all 200 again).
+    assert asked[0] == 200 and len(asked) > 1
+    assert all(later < before for before, later in itertools.pairwise(asked))
+
+
+@st.composite
+def skewed_problems(draw: st.DrawFn) -> dict[str, Any]:
+    """A topologySpread with maxSkew > 1 (maybe a maxPer too) in front of any drawn chain."""
+    rules: list[Any] = [TopologySpread(draw(st.sampled_from(FIELDS)), draw(st.integers(2, 5)),
+                                       draw(st.integers(1, 3)))]  # fmt: skip
+    if draw(st.booleans()):
+        rules.append(MaxPer(draw(st.sampled_from(FIELDS)), draw(st.integers(1, 8))))
+    return _problem(draw, rules, 80)
+
+
+@settings(max_examples=examples(2))
+@given(skewed_problems())
+def test_max_skew_above_1_agrees_with_the_loop(problem: dict[str, Any]) -> None:
+    _agree(problem)
+
+
+@pytest.mark.parametrize("skew", [2, 3, 7])
+@pytest.mark.parametrize(
+    "strategy",
+    [["binpack(memory)"], [f"spread({AZ})", "binpack(memory)"], ["random"],
+     ["binpack(cpu)", f"spread({AZ})"], ["random", f"spread({AZ})"],
+     [f"spread({AZ})", "spread(instanceId)"], ["spread(instanceId)"]],
+)  # fmt: skip
+def test_max_skew_above_1_orders_by_levels_not_the_event_loop(
+    strategy: list[str], skew: int, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    inv = _zones(30)
+    task = TaskSpec(cpu=100, memory=10, group="service:web")
+    rule = f"topologySpread({AZ}, maxSkew={skew})"
+    loop = place(inv, task, 250, constraints=[rule], strategy=strategy, seed=3, method="loop")
+
+    def refuse(*args: Any, **kwargs: Any) -> Any:
+        raise AssertionError("the event loop ran")
+
+    monkeypatch.setattr(order_module, "order_events", refuse)
+    batch = place(inv, task, 250, constraints=[rule], strategy=strategy, seed=3)
+    assert batch.placements == loop.placements
+    assert batch.placed == loop.placed > 0
+
+
+@settings(max_examples=examples(1))
+@given(zoned_inventories(), CHAINS, st.integers(0, 2**32 - 1), st.integers(2, 60), st.data())
+def test_order_goes_on_from_any_prefix(
+    inv: Any, strategy: list[Any], seed: int, count: int, data: st.DataObject
+) -> None:
+    """What `_capped_order` rests on: the order from the state a prefix leaves is the rest."""
+    task = TaskSpec(cpu=5, memory=5, group="service:web")
+    capacity = batch_module._capacity(inv, task, count, [])
+    assert capacity is not None
+    k = capacity[0]
+    cols = batch_module._columns(inv, task, strategy, random_keys(strategy, seed))
+    full = order_module.order(k, cols, count)
+    cut = sorted(data.draw(st.lists(st.integers(0, len(full)), min_size=2, max_size=2)))
+    left, at = k, cols
+    for start, end in itertools.pairwise([0, *cut]):
+        step = full[start:end]
+        left = left - np.bincount(step, minlength=len(k))
+        at = order_module.advanced(at, step, len(k))
+        rest = order_module.order(left, at, count - end)
+        assert rest.tolist() == full[end:].tolist()
+        # The next copy's `random` keys, read the loop's way, are the ones the order merged.
+        for col in at:
+            if col.keys is not None and len(full) > end:
+                row = np.array([full[end]])
+                taken = int(np.count_nonzero(full[:end] == row[0]))
+                assert col.keys.first(row)[0] == col.keys.runs(row, np.array([1]))[0]
+                assert taken == int(getattr(col.keys, "taken", np.zeros(len(k)))[row[0]])
