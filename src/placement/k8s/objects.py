@@ -21,7 +21,7 @@ import numpy as np
 from ..documents import decode_json, objects
 from ..documents import get_path as _get
 from ..errors import InventoryError, PlacementError, PlacementInputError
-from ..model import TASK_FIELDS, check
+from ..model import MAX_AMOUNT, TASK_FIELDS, check
 from ..syntax.ast import Expression
 from ..text import shown
 from .affinity import ANTI_TERMS, ExistingAntiAffinity, affinity_rules, anti_terms
@@ -393,6 +393,8 @@ class _Pods:
             except PlacementError:
                 return False
             known = self.known[signature] = (requests, _amounts(requests))
+        if max(known[1]) > MAX_AMOUNT:
+            return False  # past any column's range: the careful reader names the pod
         stamp = None if started is None else _utc_micros(started)
         if started is not None and stamp is None:
             return False
