@@ -283,9 +283,9 @@ def _node_taints(spec: Mapping[str, Any], where: str) -> list[tuple[str, str, st
     return out
 
 
-def _ready(status: Mapping[str, Any]) -> bool:
+def _ready(status: Mapping[str, Any], where: str) -> bool:
     """False when the node's Ready condition is present and not True."""
-    for condition in status.get("conditions") or []:
+    for condition in _seq(status, "conditions", where):
         if isinstance(condition, Mapping) and condition.get("type") == "Ready":
             return condition.get("status") == "True"
     return True
@@ -595,7 +595,7 @@ def _node(node: Mapping[str, Any], name: str, where: str, pods: _Pods) -> list[A
     values = {
         "arn": name,
         "status": "DRAINING" if _get(spec, "unschedulable", bool, where) else "ACTIVE",
-        "agent_connected": _ready(status),
+        "agent_connected": _ready(status, f"{where}.status"),
         "registered_at": _get(node, "metadata.creationTimestamp", str, where),
         "attributes": attributes,
         "cpu": max(cpu - need_cpu, 0), "memory": max(memory - need_memory, 0),
