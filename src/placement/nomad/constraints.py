@@ -230,6 +230,9 @@ def _validate(left: str, operator: str, right: str) -> None:
         raise PlacementInputError(f"constraint attribute: {operator} requires an attribute")
 
 
+_GO_FALSE = ("0", "f", "F", "FALSE", "false", "False")  # strconv.ParseBool's false spellings
+
+
 def _distinct_count(right: str) -> int:
     if not right:
         return 1
@@ -263,6 +266,8 @@ def constraint(block: Any) -> Expression | NomadDistinct | None:
         return None
     _validate(left, operator, right)
     if operator == "distinct_hosts":
+        if right in _GO_FALSE:
+            return None  # DistinctHostsIterator: RTarget read by strconv.ParseBool; false is off
         return NomadDistinct("instanceId", 1, text="distinct_hosts")
     if operator == "distinct_property":
         name = target_attribute(left)
