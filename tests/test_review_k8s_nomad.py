@@ -341,6 +341,29 @@ def test_a_task_group_with_many_constraints_and_drivers_is_built_in_one_pass() -
     assert len(merged.expression.children()) == 10_000  # 5,000 blocks and 5,000 drivers
 
 
+def test_a_part_that_should_be_an_object_is_refused_not_read_as_absent() -> None:
+    # `resources: "x"` used to read as no resources: the pod requested nothing.
+    pod = _replaced(POD, ("spec", "containers", 0, "resources"), "x")
+    with pytest.raises(PlacementError, match=r"containers\[0\]\.resources: expected an object"):
+        TaskSpec.from_k8s(pod)
+    running = _replaced(RUNNING, ("spec", "containers", 0, "resources"), ["100m"])
+    with pytest.raises(PlacementError, match=r"pods\[0\]\.spec\.containers\[0\]\.resources"):
+        Inventory.from_k8s([NODE], [running])
+    job = _replaced(JOB, ("Job", "TaskGroups", 0, "Tasks", 0, "Resources"), "x")
+    with pytest.raises(PlacementError, match=r"Tasks\[0\]\.Resources: expected an object"):
+        TaskSpec.from_nomad(job)
+    allocation = _replaced(ALLOCATION, ("AllocatedResources", "Tasks", "t"), 5)
+    with pytest.raises(PlacementError, match=r"AllocatedResources\.Tasks\.t: expected an object"):
+        Inventory.from_nomad([NOMAD_NODE], [allocation])
+
+
+def test_json_text_with_a_byte_order_mark_reads_as_bytes_with_one_do() -> None:
+    text = json.dumps([NODE])
+    want = Inventory.from_k8s([NODE])
+    for data in ("\ufeff" + text, b"\xef\xbb\xbf" + text.encode()):
+        assert list(Inventory.from_k8s(data).ids) == list(want.ids)
+
+
 @pytest.mark.parametrize("value", ["false", "0", "f", "F", "FALSE", "False"])
 def test_distinct_hosts_false_in_the_api_form_is_not_enforced(value: str) -> None:
     # Nomad's DistinctHostsIterator: RTarget parsed by strconv.ParseBool, false disables it.
