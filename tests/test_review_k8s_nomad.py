@@ -513,3 +513,23 @@ def test_without_pyyaml_a_yaml_file_says_to_install_it(nodes_file: str, tmp_path
     pod.write_text(json.dumps(POD))  # JSON still reads without it
     got = _run("place", "--k8s-nodes", nodes_file, "--pod", str(pod), "--count", "1", prelude=hide)
     assert got.returncode in (0, 3), got.stderr
+
+
+def test_an_option_of_another_system_is_a_usage_error_not_ignored(tmp_path: Path) -> None:
+    # Each was silently ignored: --task-group won over --pod, --k8s-pods beside --nomad-nodes.
+    files = {}
+    for name, doc in (("k8s", [NODE]), ("pod", POD), ("nomad", [NOMAD_NODE]), ("group", JOB)):
+        files[name] = str(tmp_path / f"{name}.json")
+        Path(files[name]).write_text(json.dumps(doc))
+    for argv, message in (
+        (("--nomad-nodes", files["nomad"], "--task-group", files["group"], "--pod", files["pod"]),
+         "--pod and --task-group: give one"),
+        (("--nomad-nodes", files["nomad"], "--task-group", files["group"], "--k8s-pods",
+          files["k8s"]), "--k8s-pods goes with --k8s-nodes, not --nomad-nodes"),
+        (("--k8s-nodes", files["k8s"], "--pod", files["pod"], "--nomad-allocations",
+          files["nomad"]), "--nomad-allocations goes with --nomad-nodes, not --k8s-nodes"),
+    ):  # fmt: skip
+        got = _run("place", *argv, "--count", "1")
+        err = got.stderr.decode()
+        assert got.returncode == 2 and not got.stdout and "Traceback" not in err, err
+        assert err.splitlines()[-1] == f"placement place: error: {message}"

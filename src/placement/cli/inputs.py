@@ -177,6 +177,7 @@ def load_inventory(args: argparse.Namespace, out: Output, *, tasks_matter: bool)
     Without `--tasks`, a note on stderr says that running tasks are unknown when
     `tasks_matter` (their groups would change the answer).
     """
+    _check_dialect_options(args)
     if getattr(args, "cluster", None):
         from .live import read_cluster
 
@@ -204,6 +205,34 @@ def load_inventory(args: argparse.Namespace, out: Output, *, tasks_matter: bool)
             warnings.warn_explicit(warning.message, warning.category, warning.filename,
                                    warning.lineno)  # fmt: skip
     return inventory
+
+
+_DIALECT_OPTIONS = (
+    ("k8s_pods", "--k8s-pods", "k8s_nodes", "--k8s-nodes"),
+    ("pod", "--pod", "k8s_nodes", "--k8s-nodes"),
+    ("nomad_allocations", "--nomad-allocations", "nomad_nodes", "--nomad-nodes"),
+    ("task_group", "--task-group", "nomad_nodes", "--nomad-nodes"),
+)
+
+
+def _check_dialect_options(args: argparse.Namespace) -> None:
+    """Refuse a Kubernetes or Nomad option beside another system's inventory (a usage error).
+
+    Given there, it would be silently ignored (`--pod` beside `--task-group`, `--k8s-pods`
+    beside `--nomad-nodes`). `--pod` and `--task-group` describe the task, so they may also go
+    with an ECS inventory, but not together.
+    """
+    if getattr(args, "pod", None) and getattr(args, "task_group", None):
+        args.parser.error("--pod and --task-group: give one")
+    k8s, nomad = getattr(args, "k8s_nodes", None), getattr(args, "nomad_nodes", None)
+    other = "--k8s-nodes" if k8s else "--nomad-nodes" if nomad else None
+    for name, option, source, source_option in _DIALECT_OPTIONS:
+        if not getattr(args, name, None) or getattr(args, source, None):
+            continue
+        if other is not None:
+            args.parser.error(f"{option} goes with {source_option}, not {other}")
+        if name in ("k8s_pods", "nomad_allocations"):  # inventory options, read only there
+            args.parser.error(f"{option} goes with {source_option}")
 
 
 class _Carried(msgspec.Struct):
