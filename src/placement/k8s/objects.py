@@ -21,7 +21,7 @@ import numpy as np
 from ..documents import decode_json, objects
 from ..documents import get_path as _get
 from ..errors import InventoryError, PlacementError, PlacementInputError
-from ..model import MAX_AMOUNT, TASK_FIELDS, check
+from ..model import MAX_AMOUNT, MAX_TEXT, TASK_FIELDS, check
 from ..syntax.ast import Expression
 from ..text import shown
 from .affinity import ANTI_TERMS, ExistingAntiAffinity, affinity_rules, anti_terms
@@ -377,6 +377,10 @@ class _Pods:
         for key, value in labels.items():
             if type(key) is not str or type(value) is not str or not key:
                 return False
+            if len(key) > MAX_TEXT or len(value) > MAX_TEXT:
+                return False  # the careful reader refuses it, naming the pod and label
+        if len(namespace) + len(str(name)) >= MAX_TEXT:
+            return False  # its task name would be over the limit: the careful reader says so
         containers = spec.get("containers")
         host_network = spec.get("hostNetwork")
         if (type(containers) is not list or "initContainers" in spec or "overhead" in spec
