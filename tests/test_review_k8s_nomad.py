@@ -555,3 +555,25 @@ def test_a_pod_label_that_is_not_text_is_refused_naming_the_label() -> None:
 def test_match_labels_that_is_a_list_is_refused() -> None:
     with pytest.raises(PlacementError, match="matchLabels"):
         k8s.selector({"matchLabels": []})
+
+
+@pytest.mark.parametrize(
+    "metadata",
+    [{"name": "p", "labels": {"a": "v" * 1_100_000}},
+     {"name": "p", "labels": {"a" * 1_100_000: "v"}},
+     {"name": "p" * 1_100_000}, {"name": "p", "namespace": "n" * 1_100_000}],
+    ids=["long-value", "long-key", "long-name", "long-namespace"],
+)  # fmt: skip
+def test_a_running_pod_is_read_alike_on_the_fast_and_the_careful_path(metadata: Any) -> None:
+    # The fast path (plain containers) skipped the text limits the careful one (init
+    # containers) applies: the same over-long pod loaded or not by its shape.
+    outcomes = []
+    for extra in ({}, {"initContainers": []}):
+        pod = {"metadata": metadata, "spec": {"nodeName": "n1", "containers": [], **extra}}
+        try:
+            Inventory.from_k8s([NODE], [pod])
+        except PlacementError as exc:
+            outcomes.append(str(exc)[:60])
+        else:
+            outcomes.append("loaded")
+    assert outcomes[0] == outcomes[1] != "loaded"
