@@ -242,7 +242,8 @@ def task_spec(pod: Any, group: str | None = None) -> Any:
         constraints.append(Taints(_seq(spec, "tolerations", where)))
     except PlacementError as exc:
         raise PlacementInputError(f"{where}.{exc}") from exc
-    namespace = metadata.get("namespace") or "default"
+    namespace = _get(metadata, "namespace", str, "metadata") or "default"
+    _get(metadata, "name", str, "metadata")  # text, or absent (pod_group quotes it)
     labels = _map(metadata, "labels", "metadata")
     constraints.extend(spread_constraints(
         _get(spec, "topologySpreadConstraints", (list, tuple), where), labels, str(namespace),
@@ -379,8 +380,10 @@ class _Pods:
                 return False
             if len(key) > MAX_TEXT or len(value) > MAX_TEXT:
                 return False  # the careful reader refuses it, naming the pod and label
-        if len(namespace) + len(str(name)) >= MAX_TEXT:
-            return False  # its task name would be over the limit: the careful reader says so
+        if (name is not None and type(name) is not str) or len(namespace) + len(
+            name or ""
+        ) >= MAX_TEXT:
+            return False  # not a name, or its task name over the limit: the careful reader says so
         containers = spec.get("containers")
         host_network = spec.get("hostNetwork")
         if (type(containers) is not list or "initContainers" in spec or "overhead" in spec
@@ -449,7 +452,8 @@ class _Pods:
         requests = pod_requests(spec, f"{where}.spec")
         self.exact.setdefault(node, []).append(requests)
         tcp, udp = _host_ports(spec, f"{where}.spec")
-        namespace = metadata.get("namespace") or "default"
+        namespace = _get(metadata, "namespace", str, f"{where}.metadata") or "default"
+        name = _get(metadata, "name", str, f"{where}.metadata")
         terms = anti_terms(pod, str(namespace), where)
         if terms:
             self.anti.setdefault(node, []).extend(terms)
@@ -459,7 +463,7 @@ class _Pods:
         group = pod_group(metadata)
         try:
             task = Task(
-                arn=f"{namespace}/{metadata.get('name')}",
+                arn=f"{namespace}/{name}",
                 labels={**_map(metadata, "labels", where), NAMESPACE: namespace},
                 instance=node, group=group, cpu=cpu, memory=memory, gpus=gpus,
                 ports=frozenset(tcp), udp_ports=frozenset(udp),
