@@ -335,7 +335,9 @@ def task_spec(doc: Any, group: str | None = None) -> Any:
         # One And of every check, in one pass (`&` one at a time copies the operands so far).
         check = checks[0] if len(checks) == 1 else And(tuple(checks))
         rules.append(NomadConstraint(check, text=MISSING_DRIVERS))
-    owner = f"{job.get('ID') or job.get('Name')}/{name}" if job is not None else name
+    owner = name
+    if job is not None:  # text, or absent: an ID of 5,000 digits cannot even be printed
+        owner = f"{_get(job, 'ID', str, 'job') or _get(job, 'Name', str, 'job')}/{name}"
     return TaskSpec(cpu=cpu, memory=memory, ports=frozenset(ports), group=owner,
                     constraints=_fold(rules))  # fmt: skip
 
