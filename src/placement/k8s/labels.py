@@ -409,12 +409,14 @@ def _label_selector(doc: Mapping[str, Any]) -> Expression:
         raise PlacementInputError(f"LabelSelector.matchLabels must be a map, got {shown(labels)}")
     for key, value in labels.items():
         where = f"LabelSelector.matchLabels[{shown(key)}]"
-        parts.append((str(key), requirement(key, "=", [value], where)))
+        checked = requirement(key, "=", [value], where)  # first: it refuses a key not text
+        parts.append((str(key), checked))
     expressions = _list(doc.get("matchExpressions"), "LabelSelector.matchExpressions")
     for position, item in enumerate(expressions):
         where = f"LabelSelector.matchExpressions[{position}]"
         key, operator, values = _expression_fields(item, where, _SET_OPERATORS)
-        parts.append((str(key), requirement(key, operator, values, where)))
+        checked = requirement(key, operator, values, where)
+        parts.append((str(key), checked))
     return _all([expr for _, expr in sorted(parts, key=lambda part: part[0])])
 
 
