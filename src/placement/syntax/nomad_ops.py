@@ -340,7 +340,7 @@ def _constraints(
         again = (_STRICT_VERSION if strict else _LOOSE_VERSION).match(m.group(2))
         version = _version_from(again, 1) if again else None
         if version is None:
-            raise ConstraintError(f"version {m.group(2)!r} in {what} constraint out of range")
+            raise ConstraintError(f"version {shown(m.group(2))} in {what} constraint out of range")
         items.append((tests[m.group(1)], version))
     return VersionConstraints(tuple(items))
 
