@@ -35,6 +35,8 @@ def decode_json(value: Any, what: str) -> Any:
     msgspec decodes faster than `json.loads`; where it refuses, `parse_json` gives the exact
     error.
     """
+    if isinstance(value, str) and value.startswith("\ufeff"):
+        value = value[1:]  # a byte-order mark read as text (bytes with one decode as they are)
     if isinstance(value, str) and value.lstrip()[:1] not in ("{", "["):
         return value  # not JSON text: the caller names what it is
     if not isinstance(value, (bytes, bytearray, memoryview, str)):
@@ -54,11 +56,17 @@ def kind_name(kind: type | tuple[type, ...]) -> str:
 
 
 def get_path(doc: Mapping[str, Any], path: str, kind: type | tuple[type, ...], where: str) -> Any:
-    """`doc` at a dotted `path`, None when absent (JSON null too), else of type `kind`."""
+    """`doc` at a dotted `path`, None when absent (JSON null too), else of type `kind`.
+
+    A step on the way that is not an object (`resources: "x"`) is refused, naming it: read as
+    absent, the requests under it would silently count as none.
+    """
     value: Any = doc
-    for part in path.split("."):
+    parts = path.split(".")
+    for step, part in enumerate(parts):
         if not isinstance(value, Mapping):
-            return None
+            walked = ".".join([where, *parts[:step]])
+            raise PlacementInputError(f"{walked}: expected an object, got {shown(value)}")
         value = value.get(part)
         if value is None:
             return None

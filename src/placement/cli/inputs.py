@@ -24,6 +24,7 @@ from ..errors import InventoryError, PlacementError
 from ..inventory import Inventory
 from ..syntax.ast import Expression, SubjectKind
 from ..syntax.parser import parse
+from ..text import shown
 from .render import Output
 
 __all__ = [
@@ -123,8 +124,8 @@ _WHOLE = re.compile(r"\s*\+?([0-9]{1,30})\s*")
 def _whole(text: str, option: str, example: str) -> int:
     m = _WHOLE.fullmatch(text)
     if m is None:
-        shown = text if len(text) <= 40 else text[:40] + "..."
-        raise PlacementError(f"{option}: expected a whole number such as {example}, got {shown!r}")
+        quoted = text if len(text) <= 40 else text[:40] + "..."
+        raise PlacementError(f"{option}: expected a whole number such as {example}, got {quoted!r}")
     return int(m.group(1))
 
 
@@ -176,6 +177,7 @@ def load_inventory(args: argparse.Namespace, out: Output, *, tasks_matter: bool)
     Without `--tasks`, a note on stderr says that running tasks are unknown when
     `tasks_matter` (their groups would change the answer).
     """
+    _check_dialect_options(args)
     if getattr(args, "cluster", None):
         from .live import read_cluster
 
@@ -203,6 +205,34 @@ def load_inventory(args: argparse.Namespace, out: Output, *, tasks_matter: bool)
             warnings.warn_explicit(warning.message, warning.category, warning.filename,
                                    warning.lineno)  # fmt: skip
     return inventory
+
+
+_DIALECT_OPTIONS = (
+    ("k8s_pods", "--k8s-pods", "k8s_nodes", "--k8s-nodes"),
+    ("pod", "--pod", "k8s_nodes", "--k8s-nodes"),
+    ("nomad_allocations", "--nomad-allocations", "nomad_nodes", "--nomad-nodes"),
+    ("task_group", "--task-group", "nomad_nodes", "--nomad-nodes"),
+)
+
+
+def _check_dialect_options(args: argparse.Namespace) -> None:
+    """Refuse a Kubernetes or Nomad option beside another system's inventory (a usage error).
+
+    Given there, it would be silently ignored (`--pod` beside `--task-group`, `--k8s-pods`
+    beside `--nomad-nodes`). `--pod` and `--task-group` describe the task, so they may also go
+    with an ECS inventory, but not together.
+    """
+    if getattr(args, "pod", None) and getattr(args, "task_group", None):
+        args.parser.error("--pod and --task-group: give one")
+    k8s, nomad = getattr(args, "k8s_nodes", None), getattr(args, "nomad_nodes", None)
+    other = "--k8s-nodes" if k8s else "--nomad-nodes" if nomad else None
+    for name, option, source, source_option in _DIALECT_OPTIONS:
+        if not getattr(args, name, None) or getattr(args, source, None):
+            continue
+        if other is not None:
+            args.parser.error(f"{option} goes with {source_option}, not {other}")
+        if name in ("k8s_pods", "nomad_allocations"):  # inventory options, read only there
+            args.parser.error(f"{option} goes with {source_option}")
 
 
 class _Carried(msgspec.Struct):
@@ -345,23 +375,78 @@ def read_task_group(args: argparse.Namespace) -> Any:
 
 
 def read_document(path: str, what: str, expect: tuple[type, ...] = (dict, list)) -> Any:
-    """A JSON document, or YAML where PyYAML is installed (text not starting with `{` or `[`)."""
+    """A JSON document, or YAML where PyYAML is installed (text not starting with `{` or `[`).
+
+    YAML is read as Kubernetes reads it (JSON's data model): one document, no repeated key in
+    a mapping (kubectl refuses them), timestamps left as text. Errors are one line.
+    """
     text = read_text(path, what)
     if text.lstrip()[:1] in ("{", "[") or not text.strip():
         return _document(text, path, what, expect)
     try:
         yaml: Any = importlib.import_module("yaml")  # optional: PyYAML
     except ImportError:
-        raise PlacementError(f"{what} {_describe(path)} is not JSON (YAML needs PyYAML)") from None
+        raise PlacementError(
+            f"{what} {_describe(path)} is not JSON; reading YAML needs PyYAML, which is not "
+            "installed (pip install pyyaml), or give the file as JSON (kubectl get -o json)"
+        ) from None
     try:
-        document = yaml.safe_load(text)
-    except (yaml.YAMLError, RecursionError) as exc:
-        raise PlacementError(f"{what} {_describe(path)} is not JSON or YAML: {exc}") from None
+        document = yaml.load(text, Loader=_yaml_loader(yaml))
+    except yaml.MarkedYAMLError as exc:
+        mark = exc.problem_mark or exc.context_mark
+        at = f" (line {mark.line + 1}, column {mark.column + 1})" if mark is not None else ""
+        problem = " ".join(str(exc.problem or exc.context or "invalid").split())
+        if "expected a single document" in str(exc.context):
+            problem = "holds several documents (---); give one"
+        raise PlacementError(f"{what} {_describe(path)} is not valid YAML: {problem}{at}") from None
+    except yaml.YAMLError as exc:
+        problem = " ".join(str(exc).split())[:200]
+        raise PlacementError(f"{what} {_describe(path)} is not valid YAML: {problem}") from None
+    except RecursionError:
+        raise PlacementError(f"{what} {_describe(path)}: YAML nested too deeply to read") from None
     if not isinstance(document, expect):
         wanted = " or ".join(_json_type(t()) for t in expect)
         raise PlacementError(f"{what} {_describe(path)}: expected {wanted}, got "
                              f"{_json_type(document)}")  # fmt: skip
     return document
+
+
+_LOADERS: dict[int, Any] = {}
+
+
+def _yaml_loader(yaml: Any) -> Any:
+    """PyYAML's SafeLoader, refusing repeated keys and keeping timestamps as text (built once)."""
+    loader = _LOADERS.get(id(yaml))
+    if loader is not None:
+        return loader
+
+    class Loader(yaml.SafeLoader):  # type: ignore[misc]
+        def construct_mapping(self, node: Any, deep: bool = False) -> Any:
+            seen: set[Any] = set()
+            for key_node, _ in node.value:
+                if key_node.tag == "tag:yaml.org,2002:merge":
+                    continue  # `<<: *base`: its keys may be overridden, as YAML allows
+                key = self.construct_object(key_node, deep=True)
+                try:
+                    repeated = key in seen
+                except TypeError:  # an unhashable key: SafeLoader's own error names it
+                    break
+                if repeated:
+                    raise yaml.constructor.ConstructorError(
+                        None, None, f"key {shown(key)} appears twice in a mapping",
+                        key_node.start_mark,
+                    )  # fmt: skip
+                seen.add(key)
+            return super().construct_mapping(node, deep=deep)
+
+    # JSON has no timestamps: `creationTimestamp: 2024-01-01T00:00:00Z` stays text, as
+    # Kubernetes' YAML-to-JSON conversion keeps it.
+    Loader.yaml_implicit_resolvers = {
+        first: [(tag, regexp) for tag, regexp in resolvers if tag != "tag:yaml.org,2002:timestamp"]
+        for first, resolvers in yaml.SafeLoader.yaml_implicit_resolvers.items()
+    }
+    _LOADERS[id(yaml)] = Loader
+    return Loader
 
 
 def add_k8s_options(

@@ -21,7 +21,7 @@ import numpy as np
 from ..documents import decode_json, objects
 from ..documents import get_path as _get
 from ..errors import InventoryError, PlacementError, PlacementInputError
-from ..model import TASK_FIELDS, check
+from ..model import MAX_AMOUNT, MAX_TEXT, TASK_FIELDS, check
 from ..syntax.ast import Expression
 from ..text import shown
 from .affinity import ANTI_TERMS, ExistingAntiAffinity, affinity_rules, anti_terms
@@ -243,7 +243,8 @@ def task_spec(pod: Any, group: str | None = None) -> Any:
         constraints.append(Taints(_seq(spec, "tolerations", where)))
     except PlacementError as exc:
         raise PlacementInputError(f"{where}.{exc}") from exc
-    namespace = metadata.get("namespace") or "default"
+    namespace = _get(metadata, "namespace", str, "metadata") or "default"
+    _get(metadata, "name", str, "metadata")  # text, or absent (pod_group quotes it)
     labels = _map(metadata, "labels", "metadata")
     constraints.extend(spread_constraints(
         _get(spec, "topologySpreadConstraints", (list, tuple), where), labels, str(namespace),
@@ -285,9 +286,9 @@ def _node_taints(spec: Mapping[str, Any], where: str) -> list[tuple[str, str, st
     return out
 
 
-def _ready(status: Mapping[str, Any]) -> bool:
+def _ready(status: Mapping[str, Any], where: str) -> bool:
     """False when the node's Ready condition is present and not True."""
-    for condition in status.get("conditions") or []:
+    for condition in _seq(status, "conditions", where):
         if isinstance(condition, Mapping) and condition.get("type") == "Ready":
             return condition.get("status") == "True"
     return True
@@ -379,6 +380,12 @@ class _Pods:
         for key, value in labels.items():
             if type(key) is not str or type(value) is not str or not key:
                 return False
+            if len(key) > MAX_TEXT or len(value) > MAX_TEXT:
+                return False  # the careful reader refuses it, naming the pod and label
+        if (name is not None and type(name) is not str) or len(namespace) + len(
+            name or ""
+        ) >= MAX_TEXT:
+            return False  # not a name, or its task name over the limit: the careful reader says so
         containers = spec.get("containers")
         host_network = spec.get("hostNetwork")
         if (type(containers) is not list or "initContainers" in spec or "overhead" in spec
@@ -395,6 +402,8 @@ class _Pods:
             except PlacementError:
                 return False
             known = self.known[signature] = (requests, _amounts(requests))
+        if max(known[1]) > MAX_AMOUNT:
+            return False  # past any column's range: the careful reader names the pod
         stamp = None if started is None else _utc_micros(started)
         if started is not None and stamp is None:
             return False
@@ -445,7 +454,8 @@ class _Pods:
         requests = pod_requests(spec, f"{where}.spec")
         self.exact.setdefault(node, []).append(requests)
         tcp, udp = _host_ports(spec, f"{where}.spec")
-        namespace = metadata.get("namespace") or "default"
+        namespace = _get(metadata, "namespace", str, f"{where}.metadata") or "default"
+        name = _get(metadata, "name", str, f"{where}.metadata")
         terms = anti_terms(pod, str(namespace), where)
         if terms:
             self.anti.setdefault(node, []).extend(terms)
@@ -455,7 +465,7 @@ class _Pods:
         group = pod_group(metadata)
         try:
             task = Task(
-                arn=f"{namespace}/{metadata.get('name')}",
+                arn=f"{namespace}/{name}",
                 labels={**_map(metadata, "labels", where), NAMESPACE: namespace},
                 instance=node, group=group, cpu=cpu, memory=memory, gpus=gpus,
                 ports=frozenset(tcp), udp_ports=frozenset(udp),
@@ -595,7 +605,7 @@ def _node(node: Mapping[str, Any], name: str, where: str, pods: _Pods) -> list[A
     values = {
         "arn": name,
         "status": "DRAINING" if _get(spec, "unschedulable", bool, where) else "ACTIVE",
-        "agent_connected": _ready(status),
+        "agent_connected": _ready(status, f"{where}.status"),
         "registered_at": _get(node, "metadata.creationTimestamp", str, where),
         "attributes": attributes,
         "cpu": max(cpu - need_cpu, 0), "memory": max(memory - need_memory, 0),

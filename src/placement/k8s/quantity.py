@@ -54,6 +54,9 @@ def _quantity(value: Any, where: str) -> Fraction:
     if isinstance(value, bool) or not isinstance(value, (str, int, float)):
         raise PlacementInputError(f"{where}: a quantity is text like '100m' or '1Gi', got "
                                   f"{shown(value)}")  # fmt: skip
+    if isinstance(value, int) and value.bit_length() > 4 * _TEXT:
+        # Past Python's digit limit `str` itself raises; no real quantity is this long.
+        raise PlacementInputError(f"{where}: quantity of {value.bit_length():,} bits is too large")
     if isinstance(value, (int, float)):
         value = repr(value) if isinstance(value, float) else str(value)
     match = _FORM.fullmatch(value) if value and len(value) <= _TEXT else None
@@ -68,8 +71,9 @@ def _quantity(value: Any, where: str) -> Fraction:
         exponent = int(suffix[1:])
         if number and exponent > _EXPONENT:
             raise PlacementInputError(f"{where}: quantity {shown(value)} is too large")
-        # A vanishing amount still rounds up to one unit: keep it tiny, not zero.
-        exponent = max(exponent, -_EXPONENT)
+        # A vanishing amount still rounds up to one unit: keep it tiny, not zero. Zero times
+        # any power is zero: clamp both ways, so `0e99999999` costs no 10**99999999.
+        exponent = min(max(exponent, -_EXPONENT), _EXPONENT)
         number *= Fraction(10) ** exponent
     else:
         number *= _SCALE[suffix]

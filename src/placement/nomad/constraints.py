@@ -448,6 +448,9 @@ def _validate(left: str, operator: str, right: str) -> None:
         raise PlacementInputError(f"constraint attribute: {operator} requires an attribute")
 
 
+_GO_FALSE = ("0", "f", "F", "FALSE", "false", "False")  # strconv.ParseBool's false spellings
+
+
 def _distinct_count(right: str) -> int:
     if not right:
         return 1
@@ -483,6 +486,8 @@ def constraint(block: Any) -> Expression | NomadDistinct | NomadPair | None:
         return None  # Nomad: `value = "false"` (strconv.ParseBool) turns distinct_hosts off
     _validate(left, operator, right)
     if operator == "distinct_hosts":
+        if right in _GO_FALSE:
+            return None  # DistinctHostsIterator: RTarget read by strconv.ParseBool; false is off
         return NomadDistinct("instanceId", 1, text="distinct_hosts")
     if operator == "distinct_property":
         name = target_attribute(left)

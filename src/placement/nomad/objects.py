@@ -9,6 +9,7 @@ without `${}`: `attr.NAME` (the node's `Attributes`), `meta.NAME` (`Meta`), `nod
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
+from itertools import chain
 from typing import Any
 
 import attrs
@@ -16,7 +17,7 @@ import attrs
 from ..documents import get_path as _get
 from ..documents import objects
 from ..errors import InventoryError, PlacementError, PlacementInputError
-from ..syntax.ast import ATTRIBUTE_NAME
+from ..syntax.ast import ATTRIBUTE_NAME, And
 from ..text import shown
 from .constraints import (
     NomadConstraint,
@@ -349,7 +350,7 @@ def task_spec(doc: Any, group: str | None = None) -> Any:
     ports = _network_ports(task_group.get("Networks"), f"{where}.Networks")
     rules: list[Any] = []
     if job is not None:
-        job_id = str(job.get("ID") or job.get("Name") or "")
+        job_id = _get(job, "ID", str, "job") or _get(job, "Name", str, "job") or ""
         for rule in constraints(job.get("Constraints") or [], "job.Constraints"):
             # A job-level distinct_* counts the allocations of every group of the job.
             if isinstance(rule, NomadDistinct):
@@ -358,7 +359,7 @@ def task_spec(doc: Any, group: str | None = None) -> Any:
         _scoring(job, "job")
     rules.extend(constraints(task_group.get("Constraints") or [], f"{where}.Constraints"))
     _scoring(task_group, where)
-    drivers: list[str] = []
+    drivers: dict[str, None] = {}  # in order, each once
     tasks = task_group.get("Tasks") or []
     if not isinstance(tasks, list):
         raise PlacementInputError(f"{where}.Tasks: expected a list, got {shown(tasks)}")
@@ -387,14 +388,16 @@ def task_spec(doc: Any, group: str | None = None) -> Any:
         rules.extend(constraints(blocks, f"{at}.Constraints"))
         _affinities(task.get("Affinities"), f"{at}.Affinities")
         driver = _get(task, "Driver", str, at)
-        if driver and driver not in drivers:
-            drivers.append(driver)
+        if driver:
+            drivers[driver] = None
     if drivers:
-        check = _driver_check(drivers[0])
-        for driver in drivers[1:]:
-            check = check & _driver_check(driver)
+        checks = [_driver_check(driver) for driver in drivers]
+        # One And of every check, in one pass (`&` one at a time copies the operands so far).
+        check = checks[0] if len(checks) == 1 else And(tuple(checks))
         rules.append(NomadConstraint(check, text=MISSING_DRIVERS))
-    owner = f"{job.get('ID') or job.get('Name')}/{name}" if job is not None else name
+    owner = name
+    if job is not None:  # text, or absent: an ID of 5,000 digits cannot even be printed
+        owner = f"{job_id}/{name}"
     return TaskSpec(cpu=cpu, memory=memory, ports=frozenset(ports), gpus=gpus, group=owner,
                     constraints=_fold(rules), dialect="nomad")  # fmt: skip
 
@@ -545,8 +548,11 @@ def _fold(rules: list[Any]) -> list[Any]:
         return rules
     blocks = [r for r in rules if isinstance(r, NomadConstraint)]
     expression = blocks[0].expression
-    for rule in blocks[1:]:
-        expression = expression & rule.expression
+    if len(blocks) > 1:  # `a & b & c`, built in one pass (pairwise copies the operands so far)
+        parts = (b.expression for b in blocks)
+        expression = And(tuple(chain.from_iterable(
+            p.children() if type(p) is And else (p,) for p in parts
+        )))  # fmt: skip
     merged = NomadConstraint(expression, text=" and ".join(r.reason for r in blocks))
     return [merged, *(r for r in rules if not isinstance(r, NomadConstraint))]
 

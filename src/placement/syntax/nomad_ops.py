@@ -28,6 +28,8 @@ from typing import Any
 
 import attrs
 
+from ..text import shown
+
 __all__ = [
     "go_trim",
     "go_int",
@@ -361,12 +363,12 @@ def _constraints(
     for single in text.split(","):
         m = pattern.match(single)
         if m is None:
-            raise ConstraintError(f"malformed {what} constraint {single!r}")
+            raise ConstraintError(f"malformed {what} constraint {shown(single)}")
         # The check version is parsed again on its own, as go-version does.
         again = (_STRICT_VERSION if strict else _LOOSE_VERSION).match(m.group(2))
         version = _version_from(again, 1) if again else None
         if version is None:
-            raise ConstraintError(f"version {m.group(2)!r} in {what} constraint out of range")
+            raise ConstraintError(f"version {shown(m.group(2))} in {what} constraint out of range")
         items.append((tests[m.group(1)], version))
     return VersionConstraints(tuple(items))
 
