@@ -12,11 +12,13 @@ from __future__ import annotations
 
 import datetime as _dt
 import json
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from fractions import Fraction
 from typing import Any
 
+import msgspec
 import numpy as np
+from msgspec import UNSET, UnsetType
 
 from ..documents import decode_json, objects
 from ..documents import get_path as _get
@@ -344,9 +346,13 @@ class _Pods:
         self.anti: dict[str, list[dict[str, Any]]] = {}  # node -> its pods' anti terms
         self.ports: dict[str, set[int]] = {}
         self.udp_ports: dict[str, set[int]] = {}
-        self.known: dict[_Signature, tuple[dict[str, Fraction], tuple[int, int, int]]] = {}
-        # The rows' labels a column at a time: name -> (rows having it, their values).
-        self.labels: dict[str, tuple[list[int], list[str | None]]] = {}
+        # signature -> (requests, their amounts, whether those are exact: no rounding)
+        self.known: dict[_Signature, tuple[dict[str, Fraction], tuple[int, int, int], bool]] = {}
+        self.allocatable: dict[tuple[Any, ...], int] = {}  # see `_node`
+        self.kinds: dict[tuple[_Container, ...], _Signature | None] = {}  # see `read_typed`
+        # Each row's labels and namespace (`_k8s/namespace`), made columns by `label_columns`.
+        self.row_labels: list[Mapping[str, str | None]] = []
+        self.namespaces: list[Any] = []
 
     def read(self, items: Sequence[Mapping[str, Any]]) -> None:
         for position, pod in enumerate(items):
@@ -392,43 +398,145 @@ class _Pods:
                 requests = pod_requests({"containers": containers})
             except PlacementError:
                 return False
-            known = self.known[signature] = (requests, _amounts(requests))
+            known = self.known[signature] = _known(requests)
         stamp = None if started is None else _utc_micros(started)
         if started is not None and stamp is None:
             return False
         mine = self.used.setdefault(node, {})
         mine[signature] = mine.get(signature, 0) + 1
-        for label in _APP_LABELS:  # pod_group's first rule, inline
-            value = labels.get(label)
-            if value:
-                group = f"{namespace}/{value}"
-                break
-        else:
-            group = pod_group(metadata)
-        groups = self.groups[node]
-        groups[group] = groups.get(group, 0) + 1
+        group = _app_group(labels, namespace) or pod_group(metadata)
+        self._count(node, group)
         cpu, memory, gpus = known[1]
         self._label(labels, namespace)
         self.rows.append((f"{namespace}/{name}", node, group, cpu, memory, gpus, _NO_PORTS,
                           _NO_PORTS, stamp, False, _NO_LABELS))  # fmt: skip
         return True
 
-    def _label(self, labels: Mapping[str, str | None], namespace: str) -> None:
+    def read_typed(self, pods: Sequence[_Pod], source: Callable[[int], Mapping[str, Any]]) -> None:
+        """`read` of pods decoded into `_Pod`s; `source(position)` is a pod as a document.
+
+        The same reading as `_quick`'s, on typed fields (msgspec checked their types while
+        decoding), a pod's containers read once per distinct set (they are hashable); any
+        other pod is read by `_careful`, from its document.
+        """
+        groups, rows, kinds = self.groups, self.rows, self.kinds
+        for position, pod in enumerate(pods):
+            spec, status = pod.spec, pod.status
+            if spec is None:
+                continue  # no node: `_careful` would read nothing
+            node = spec.nodeName
+            if not node or node not in groups:
+                continue
+            phase = None if status is None else status.phase
+            if phase in _DONE:
+                continue
+            metadata, containers = pod.metadata, spec.containers
+            kind = None
+            if containers is not None:
+                kind = kinds.get(containers, _NEW)
+                if kind is _NEW:
+                    kind = kinds[containers] = self._kind(containers)
+            started = None if status is None else status.startTime
+            stamp = None if started is None else _utc_micros(started)
+            if (kind is None or metadata is None or spec.hostNetwork
+                    or spec.initContainers is not UNSET or spec.overhead is not UNSET
+                    or spec.affinity is not UNSET
+                    or (started is not None and stamp is None)):  # fmt: skip
+                self._careful(source(position), f"pods[{position}]")
+                continue
+            labels = metadata.labels or _NO_LABELS
+            if "" in labels:
+                self._careful(source(position), f"pods[{position}]")
+                continue
+            namespace = metadata.namespace or "default"
+            mine = self.used.get(node)
+            if mine is None:
+                mine = self.used[node] = {}
+            mine[kind] = mine.get(kind, 0) + 1
+            group = _app_group(labels, namespace) or pod_group({
+                "namespace": metadata.namespace, "name": metadata.name,
+                "ownerReferences": metadata.ownerReferences})  # fmt: skip
+            counts = groups[node]
+            counts[group] = counts.get(group, 0) + 1
+            cpu, memory, gpus = self.known[kind][1]
+            self._label(labels, namespace)
+            rows.append((f"{namespace}/{metadata.name}", node, group, cpu, memory, gpus,
+                         _NO_PORTS, _NO_PORTS, stamp, False, _NO_LABELS))  # fmt: skip
+
+    def _kind(self, containers: tuple[_Container, ...]) -> _Signature | None:
+        """The signature of typed containers (as `_signature`'s), its requests known.
+
+        None: read the pod the careful way (a host port, or requests the readers refuse).
+        """
+        out: list[tuple[Any, ...]] = []
+        for container in containers:
+            if container.ports and any(port.hostPort for port in container.ports):
+                return None
+            resources = container.resources
+            requests = None if resources is None else resources.requests
+            limits = None if resources is None else resources.limits
+            item = []
+            for name in ("cpu", "memory", "gpu"):
+                # As `_container_requests`: a request present (even null) wins over the limit.
+                value = UNSET if requests is None else getattr(requests, name)
+                if value is UNSET:
+                    value = None if limits is None else getattr(limits, name)
+                item.append(None if value is UNSET else value)
+            out.append(tuple(item) if resources is not None else (None, None, None))
+        signature = tuple(out)
+        if signature not in self.known:
+            plain = [{"resources": {"requests": dict(zip(_RESOURCES, item, strict=True))}}
+                     for item in signature]  # fmt: skip
+            try:
+                asked = pod_requests({"containers": plain})
+            except PlacementError:
+                return None
+            self.known[signature] = _known(asked)
+        return signature
+
+    def _label(self, labels: Mapping[str, str | None], namespace: Any) -> None:
         """Record the next row's labels (and its namespace, `_k8s/namespace`)."""
-        row, columns = len(self.rows), self.labels
-        for key, value in labels.items():
+        self.row_labels.append(labels)
+        self.namespaces.append(namespace)
+
+    def _count(self, node: str, group: str) -> None:
+        """One more task of `group` on `node`."""
+        counts = self.groups[node]
+        counts[group] = counts.get(group, 0) + 1
+
+    def label_columns(self) -> dict[str, tuple[Sequence[int], Sequence[Any]]]:
+        """The rows' labels a column at a time: name -> (rows having it, their values).
+
+        Rows are grouped by their label keys (a cluster has few sets of keys), each set's
+        values read a key at a time; a name's rows ascend, names come in the order rows
+        first have them, `_k8s/namespace` (every row's) after the first row's own.
+        """
+        by_keys: dict[tuple[str, ...], list[int]] = {}
+        for row, labels in enumerate(self.row_labels):
+            keys = tuple(labels)
+            found = by_keys.get(keys)
+            if found is None:
+                found = by_keys[keys] = []
+            found.append(row)
+        parts: dict[str, list[tuple[list[int], list[Any]]]] = {}
+        for keys, rows in by_keys.items():
+            chosen = [self.row_labels[row] for row in rows]
+            for key in keys:
+                if key != NAMESPACE:  # not a label key (a leading `_`): the namespace stands there
+                    parts.setdefault(key, []).append((rows, [labels[key] for labels in chosen]))
+            parts.setdefault(NAMESPACE, [])
+        out: dict[str, tuple[Sequence[int], Sequence[Any]]] = {}
+        for key, pieces in parts.items():
             if key == NAMESPACE:
-                continue  # not a label key (a leading `_`): the pod's namespace stands there
-            entry = columns.get(key)
-            if entry is None:
-                entry = columns[key] = ([], [])
-            entry[0].append(row)
-            entry[1].append(value)
-        entry = columns.get(NAMESPACE)
-        if entry is None:
-            entry = columns[NAMESPACE] = ([], [])
-        entry[0].append(row)
-        entry[1].append(namespace)
+                out[key] = (range(len(self.namespaces)), self.namespaces)
+            elif len(pieces) == 1:
+                out[key] = pieces[0]
+            else:
+                rows = [row for piece in pieces for row in piece[0]]
+                values = [value for piece in pieces for value in piece[1]]
+                order = np.argsort(np.asarray(rows, dtype=np.intp), kind="stable").tolist()
+                out[key] = ([rows[k] for k in order], [values[k] for k in order])
+        return out
 
     def _careful(self, pod: Mapping[str, Any], where: str) -> None:
         """Any pod, every field checked (`InventoryError` naming the pod and field)."""
@@ -461,21 +569,178 @@ class _Pods:
             )  # fmt: skip
         except InventoryError as exc:  # name the pod, not just the field
             raise InventoryError(f"{where}: {exc}") from exc
-        groups = self.groups[node]
-        groups[group] = groups.get(group, 0) + 1
+        self._count(node, group)
         self._label(task.labels, namespace)
         self.rows.append(tuple(getattr(task, spec.name) for spec in TASK_FIELDS))
 
     def requests_on(self, node: str) -> tuple[int, int, int]:
         """(millicores, bytes, GPUs) the node's pods request, summed exactly, rounded up."""
+        used = self.used.get(node, {})
+        if node not in self.exact and all(self.known[signature][2] for signature in used):
+            cpu = memory = gpus = 0  # whole amounts each: their sum is exact in integers
+            for signature, count in used.items():
+                amounts = self.known[signature][1]
+                cpu, memory, gpus = (cpu + amounts[0] * count, memory + amounts[1] * count,
+                                     gpus + amounts[2] * count)  # fmt: skip
+            return cpu, memory, gpus
         total: dict[str, Fraction] = {}
-        for signature, count in self.used.get(node, {}).items():
+        for signature, count in used.items():
             for resource, amount in self.known[signature][0].items():
                 total[resource] = total.get(resource, Fraction(0)) + amount * count
         for requests in self.exact.get(node, ()):
             for resource, amount in requests.items():
                 total[resource] = total.get(resource, Fraction(0)) + amount
         return _amounts(total)
+
+
+# -- pods decoded typed ----------------------------------------------------------------------------
+# Only the fields `_Pods.read_typed` reads (msgspec skips the rest without building them), of
+# the types the quick reading accepts: a value of another type fails the typed decode, and the
+# whole input is then read as today (`_items`), whose readers name what is wrong.
+
+
+class _Quantities(msgspec.Struct, frozen=True, gc=False):
+    cpu: str | UnsetType | None = UNSET
+    memory: str | UnsetType | None = UNSET
+    gpu: str | UnsetType | None = msgspec.field(default=UNSET, name=GPU)
+
+
+class _Resources(msgspec.Struct, frozen=True, gc=False):
+    requests: _Quantities | None = None
+    limits: _Quantities | None = None
+
+
+class _Port(msgspec.Struct, frozen=True, gc=False):
+    hostPort: int | None = None  # noqa: N815 - the API's name
+
+
+class _Container(msgspec.Struct, frozen=True, gc=False):
+    resources: _Resources | None = None
+    ports: tuple[_Port, ...] | None = None
+
+
+class _Spec(msgspec.Struct, gc=False):
+    nodeName: str | None = None  # noqa: N815
+    containers: tuple[_Container, ...] | None = None
+    hostNetwork: bool | None = None  # noqa: N815
+    # Present (null too): the pod is read the careful way, from its document.
+    initContainers: Any = UNSET  # noqa: N815
+    overhead: Any = UNSET
+    affinity: Any = UNSET
+
+
+class _Metadata(msgspec.Struct, gc=False):
+    name: str | None = None
+    namespace: str | None = None
+    labels: dict[str, str] | None = None
+    ownerReferences: Any = None  # noqa: N815
+
+
+class _Status(msgspec.Struct, gc=False):
+    phase: str | None = None
+    startTime: str | None = None  # noqa: N815
+
+
+class _Pod(msgspec.Struct, gc=False):
+    metadata: _Metadata | None = None
+    spec: _Spec | None = None
+    status: _Status | None = None
+
+
+class _PodList(msgspec.Struct, gc=False):
+    items: list[_Pod] | UnsetType | None = UNSET
+
+
+class _RawList(msgspec.Struct, gc=False):
+    items: list[msgspec.Raw] | None = None
+
+
+_NEW: _Signature = ("new",)  # `read_typed`: containers not seen before (compared by identity)
+
+
+def _typed_pods(
+    value: Any,
+) -> tuple[list[_Pod] | None, list[Mapping[str, Any]] | None, Callable[[int], Mapping[str, Any]]]:
+    """(pods typed or None, the documents where decoded, a pod's document by position).
+
+    None for the typed pods: read the documents as today (`_items`: a single object, a value
+    of another type than `_Pod` expects, JSON msgspec refuses).
+    """
+    if isinstance(value, (bytes, bytearray, memoryview, str)):
+        if isinstance(value, str) and value.lstrip()[:1] not in ("{", "["):
+            return None, None, _no_source
+        data = value if isinstance(value, str) else bytes(value)
+        # Typed decoding skips what it does not read without checking its UTF-8; today's
+        # decoding refuses bad UTF-8 anywhere.
+        if isinstance(data, bytes) and not data.isascii():
+            try:
+                data.decode()
+            except UnicodeDecodeError:
+                return None, None, _no_source
+        try:
+            doc = msgspec.json.decode(data, type=_PodList | list[_Pod])
+        except (msgspec.DecodeError, RecursionError):  # ValidationError included
+            return None, None, _no_source
+        if isinstance(doc, _PodList):
+            if doc.items is UNSET:
+                return None, None, _no_source  # a single object
+            pods = doc.items or []
+        else:
+            pods = doc
+        return pods, None, _RawPods(data)
+    items = _items(value, "pods")
+    try:
+        typed = msgspec.convert(items, type=list[_Pod])
+    except (msgspec.ValidationError, RecursionError):
+        return None, items, items.__getitem__
+    return typed, items, items.__getitem__
+
+
+def _no_source(position: int) -> Mapping[str, Any]:
+    raise AssertionError("no pods were decoded typed")
+
+
+class _RawPods:
+    """The pods of JSON that decoded typed, each as a document when asked (decoded once)."""
+
+    def __init__(self, data: bytes | str) -> None:
+        self.data = data
+        self.raw: list[msgspec.Raw] | None = None
+
+    def __call__(self, position: int) -> Mapping[str, Any]:
+        if self.raw is None:
+            doc = msgspec.json.decode(self.data, type=_RawList | list[msgspec.Raw])
+            self.raw = (doc.items or []) if isinstance(doc, _RawList) else doc
+        found: Mapping[str, Any] = decode_json(bytes(self.raw[position]), "pods")
+        return found
+
+
+def _known(requests: dict[str, Fraction]) -> tuple[dict[str, Fraction], tuple[int, int, int], bool]:
+    """A signature's requests, their amounts (`_amounts`), and whether those are exact."""
+    scaled = (requests.get("cpu", Fraction(0)) * 1000, requests.get("memory", Fraction(0)),
+              requests.get(GPU, Fraction(0)))  # fmt: skip
+    return requests, _amounts(requests), all(v.denominator == 1 for v in scaled)
+
+
+def _read(read: Callable[[Any, str], int], value: Any, where: str,
+          seen: dict[tuple[Any, ...], int]) -> int:  # fmt: skip
+    """`read(value, where)`, once per text or integer (nodes repeat a few allocatable amounts)."""
+    if type(value) is not str and type(value) is not int:
+        return read(value, where)
+    key = (read, type(value), value)
+    found = seen.get(key)
+    if found is None:
+        found = seen[key] = read(value, where)
+    return found
+
+
+def _app_group(labels: Mapping[str, Any], namespace: str) -> str | None:
+    """`pod_group`'s first rule (`namespace/app` from an app label); None: none has one."""
+    for label in _APP_LABELS:
+        value = labels.get(label)
+        if value:
+            return f"{namespace}/{value}"
+    return None
 
 
 def _utc_micros(text: str) -> int | None:
@@ -509,12 +774,17 @@ def inventory(nodes: Any, pods: Any = None) -> Any:
     """
     from ..ecs_json import paused_gc
 
-    node_items = _items(nodes, "nodes")
-    pod_items = _items(pods, "pods") if pods is not None else []
     names: list[str] = []
     groups: dict[str, dict[str, int]] = {}
     try:
-        with paused_gc():  # a load makes no cycles: the collector would only rescan
+        # A load makes no cycles: the collector would only rescan (decoding included, where
+        # it costs the most: every container the decoder makes counts towards a collection).
+        with paused_gc():
+            node_items = _items(nodes, "nodes")
+            typed, pod_items, source = (_typed_pods(pods) if pods is not None
+                                        else (None, [], _no_source))  # fmt: skip
+            if typed is None and pod_items is None:
+                pod_items = _items(pods, "pods")
             for position, node in enumerate(node_items):
                 name = _get(node, "metadata.name", str, f"nodes[{position}]")
                 if not name:
@@ -522,7 +792,10 @@ def inventory(nodes: Any, pods: Any = None) -> Any:
                 names.append(name)
                 groups[name] = {}
             read = _Pods(groups)
-            read.read(pod_items)
+            if typed is not None:
+                read.read_typed(typed, source)
+            else:
+                read.read(pod_items or [])
             records = [
                 _node(node, name, f"nodes[{position}]", read)
                 for position, (node, name) in enumerate(zip(node_items, names, strict=True))
@@ -556,7 +829,7 @@ def _inventory(records: list[list[Any]], pods: _Pods, names: list[str]) -> Any:
     tasks: dict[str, Any] = {}
     for k, spec in enumerate(TASK_FIELDS):
         if spec.name == "labels":
-            tasks[spec.name] = attribute_columns(pods.labels, len(rows))
+            tasks[spec.name] = attribute_columns(pods.label_columns(), len(rows))
         elif spec.name == "instance":
             on = (row_of[node] for node in values[k])
             tasks[spec.name] = frozen(np.fromiter(on, dtype=np.int64, count=len(rows)))
@@ -586,9 +859,10 @@ def _node(node: Mapping[str, Any], name: str, where: str, pods: _Pods) -> list[A
         attributes[TAINTS] = taints_text(taints)
     if name in pods.anti:
         attributes[ANTI_TERMS] = json.dumps(pods.anti[name], sort_keys=True)
-    cpu = millicores(allocatable.get("cpu", 0), f"{where}.status.allocatable.cpu")
-    memory = whole(allocatable.get("memory", 0), f"{where}.status.allocatable.memory")
-    gpus = whole(allocatable.get(GPU, 0), f"{where}.status.allocatable.{GPU}")
+    seen = pods.allocatable
+    cpu = _read(millicores, allocatable.get("cpu", 0), f"{where}.status.allocatable.cpu", seen)
+    memory = _read(whole, allocatable.get("memory", 0), f"{where}.status.allocatable.memory", seen)
+    gpus = _read(whole, allocatable.get(GPU, 0), f"{where}.status.allocatable.{GPU}", seen)
     need_cpu, need_memory, need_gpus = pods.requests_on(name)
     values = {
         "arn": name,
