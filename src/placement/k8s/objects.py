@@ -23,7 +23,7 @@ from msgspec import UNSET, UnsetType
 from ..documents import decode_json, objects
 from ..documents import get_path as _get
 from ..errors import InventoryError, PlacementError, PlacementInputError
-from ..model import TASK_FIELDS, check
+from ..model import MAX_AMOUNT, MAX_TEXT, TASK_FIELDS, FieldSpec, FrozenMap, Kind, check
 from ..syntax.ast import Expression
 from ..text import shown
 from .affinity import ANTI_TERMS, ExistingAntiAffinity, affinity_rules, anti_terms
@@ -349,7 +349,11 @@ class _Pods:
         # signature -> (requests, their amounts, whether those are exact: no rounding)
         self.known: dict[_Signature, tuple[dict[str, Fraction], tuple[int, int, int], bool]] = {}
         self.allocatable: dict[tuple[Any, ...], int] = {}  # see `_node`
-        self.kinds: dict[tuple[_Container, ...], _Signature | None] = {}  # see `read_typed`
+        # `read_typed`: containers -> (number of their signature, its amounts), or None; and
+        # node -> signature number -> pods, the typed reading's `used`.
+        self.kinds: dict[tuple[_Container, ...], tuple[int, tuple[int, int, int]] | None] = {}
+        self.signatures: list[_Signature] = []
+        self.typed_used: dict[str, dict[int, int]] = {}
         # Each row's labels and namespace (`_k8s/namespace`), made columns by `label_columns`.
         self.row_labels: list[Mapping[str, str | None]] = []
         self.namespaces: list[Any] = []
@@ -404,7 +408,13 @@ class _Pods:
             return False
         mine = self.used.setdefault(node, {})
         mine[signature] = mine.get(signature, 0) + 1
-        group = _app_group(labels, namespace) or pod_group(metadata)
+        for label in _APP_LABELS:  # pod_group's first rule, inline
+            value = labels.get(label)
+            if value:
+                group = f"{namespace}/{value}"
+                break
+        else:
+            group = pod_group(metadata)
         self._count(node, group)
         cpu, memory, gpus = known[1]
         self._label(labels, namespace)
@@ -419,7 +429,8 @@ class _Pods:
         decoding), a pod's containers read once per distinct set (they are hashable); any
         other pod is read by `_careful`, from its document.
         """
-        groups, rows, kinds = self.groups, self.rows, self.kinds
+        groups, rows, kinds, used = self.groups, self.rows, self.kinds, self.typed_used
+        add_labels, add_namespace = self.row_labels.append, self.namespaces.append
         for position, pod in enumerate(pods):
             spec, status = pod.spec, pod.status
             if spec is None:
@@ -433,8 +444,8 @@ class _Pods:
             metadata, containers = pod.metadata, spec.containers
             kind = None
             if containers is not None:
-                kind = kinds.get(containers, _NEW)
-                if kind is _NEW:
+                kind = kinds.get(containers)
+                if kind is None and containers not in kinds:
                     kind = kinds[containers] = self._kind(containers)
             started = None if status is None else status.startTime
             stamp = None if started is None else _utc_micros(started)
@@ -449,22 +460,26 @@ class _Pods:
                 self._careful(source(position), f"pods[{position}]")
                 continue
             namespace = metadata.namespace or "default"
-            mine = self.used.get(node)
+            mine = used.get(node)
             if mine is None:
-                mine = self.used[node] = {}
-            mine[kind] = mine.get(kind, 0) + 1
-            group = _app_group(labels, namespace) or pod_group({
+                mine = used[node] = {}
+            number, amounts = kind
+            mine[number] = mine.get(number, 0) + 1
+            # pod_group's first rule, inline (the values are text: the first non-empty wins)
+            app = labels.get(_APP_LABELS[0]) or labels.get(_APP_LABELS[1]) or labels.get(
+                _APP_LABELS[2])  # fmt: skip
+            group = f"{namespace}/{app}" if app else pod_group({
                 "namespace": metadata.namespace, "name": metadata.name,
                 "ownerReferences": metadata.ownerReferences})  # fmt: skip
             counts = groups[node]
             counts[group] = counts.get(group, 0) + 1
-            cpu, memory, gpus = self.known[kind][1]
-            self._label(labels, namespace)
-            rows.append((f"{namespace}/{metadata.name}", node, group, cpu, memory, gpus,
-                         _NO_PORTS, _NO_PORTS, stamp, False, _NO_LABELS))  # fmt: skip
+            add_labels(labels)
+            add_namespace(namespace)
+            rows.append((f"{namespace}/{metadata.name}", node, group, amounts[0], amounts[1],
+                         amounts[2], _NO_PORTS, _NO_PORTS, stamp, False, _NO_LABELS))  # fmt: skip
 
-    def _kind(self, containers: tuple[_Container, ...]) -> _Signature | None:
-        """The signature of typed containers (as `_signature`'s), its requests known.
+    def _kind(self, containers: tuple[_Container, ...]) -> tuple[int, tuple[int, int, int]] | None:
+        """Typed containers' signature (as `_signature`'s) by number, and their amounts.
 
         None: read the pod the careful way (a host port, or requests the readers refuse).
         """
@@ -492,7 +507,8 @@ class _Pods:
             except PlacementError:
                 return None
             self.known[signature] = _known(asked)
-        return signature
+        self.signatures.append(signature)
+        return len(self.signatures) - 1, self.known[signature][1]
 
     def _label(self, labels: Mapping[str, str | None], namespace: Any) -> None:
         """Record the next row's labels (and its namespace, `_k8s/namespace`)."""
@@ -575,7 +591,10 @@ class _Pods:
 
     def requests_on(self, node: str) -> tuple[int, int, int]:
         """(millicores, bytes, GPUs) the node's pods request, summed exactly, rounded up."""
-        used = self.used.get(node, {})
+        used = dict(self.used.get(node, {}))
+        for number, count in self.typed_used.get(node, {}).items():
+            signature = self.signatures[number]
+            used[signature] = used.get(signature, 0) + count
         if node not in self.exact and all(self.known[signature][2] for signature in used):
             cpu = memory = gpus = 0  # whole amounts each: their sum is exact in integers
             for signature, count in used.items():
@@ -655,9 +674,6 @@ class _RawList(msgspec.Struct, gc=False):
     items: list[msgspec.Raw] | None = None
 
 
-_NEW: _Signature = ("new",)  # `read_typed`: containers not seen before (compared by identity)
-
-
 def _typed_pods(
     value: Any,
 ) -> tuple[list[_Pod] | None, list[Mapping[str, Any]] | None, Callable[[int], Mapping[str, Any]]]:
@@ -734,15 +750,6 @@ def _read(read: Callable[[Any, str], int], value: Any, where: str,
     return found
 
 
-def _app_group(labels: Mapping[str, Any], namespace: str) -> str | None:
-    """`pod_group`'s first rule (`namespace/app` from an app label); None: none has one."""
-    for label in _APP_LABELS:
-        value = labels.get(label)
-        if value:
-            return f"{namespace}/{value}"
-    return None
-
-
 def _utc_micros(text: str) -> int | None:
     """`YYYY-MM-DDTHH:MM:SSZ` (how the API writes times) as microseconds; None for any other."""
     if len(text) != 20 or text[19] != "Z" or text[10] != "T":
@@ -814,7 +821,7 @@ def _inventory(records: list[list[Any]], pods: _Pods, names: list[str]) -> Any:
     inventory's own (every pod on a listed node, its groups counted). A repeated node or pod
     name is left to `_build`, which names the first repeat.
     """
-    from ..columns import GroupCounts, attribute_columns, build_column, frozen
+    from ..columns import GroupCounts, SparseSets, attribute_columns, build_column, frozen
     from ..ecs.instances import INSTANCE_READ
     from ..inventory import Inventory
 
@@ -833,6 +840,10 @@ def _inventory(records: list[list[Any]], pods: _Pods, names: list[str]) -> Any:
         elif spec.name == "instance":
             on = (row_of[node] for node in values[k])
             tasks[spec.name] = frozen(np.fromiter(on, dtype=np.int64, count=len(rows)))
+        elif spec.kind is Kind.PORTS and values[k].count(_NO_PORTS) == len(rows):
+            # No pod binds a host port of this kind (the usual case): no row's set to sort.
+            nothing = np.zeros(0, dtype=np.int32)
+            tasks[spec.name] = SparseSets(np.zeros(len(rows) + 1, dtype=np.int64), nothing)
         else:
             tasks[spec.name] = build_column(spec, values[k])
     return Inventory(columns, tasks)
@@ -876,4 +887,32 @@ def _node(node: Mapping[str, Any], name: str, where: str, pods: _Pods) -> list[A
         "registered_cpu": cpu, "registered_memory": memory,
         "running_tasks_count": sum(pods.groups[name].values()),
     }  # fmt: skip
-    return [check(spec, values.get(spec.name), where) for spec in INSTANCE_READ]
+    return [_check(spec, values.get(spec.name), where) for spec in INSTANCE_READ]
+
+
+def _check(spec: FieldSpec, value: Any, where: str) -> Any:
+    """`check(spec, value, where)`, without its general reading where the value is plainly fine.
+
+    A node's amounts are integers, its name and status text, its flag a bool: only a value
+    out of range (or another field) goes to `check`, which gives the same value or the error.
+    """
+    kind = spec.kind
+    if kind is Kind.AMOUNT or kind is Kind.COUNT:
+        if type(value) is int and 0 <= value <= MAX_AMOUNT:
+            return value
+    elif kind is Kind.ARN or kind is Kind.STATUS:
+        if type(value) is str and 0 < len(value) <= MAX_TEXT:
+            return value
+    elif kind is Kind.FLAG:
+        if type(value) is bool:
+            return value
+    elif kind is Kind.ATTRIBUTES:
+        if type(value) is dict and all(
+            type(k) is str and 0 < len(k) <= MAX_TEXT
+            and (v is None or (type(v) is str and len(v) <= MAX_TEXT))
+            for k, v in value.items()
+        ):
+            return FrozenMap(value)
+    elif kind is Kind.PORTS and not value:
+        return _NO_PORTS
+    return check(spec, value, where)
