@@ -856,15 +856,15 @@ def _node(node: Mapping[str, Any], name: str, where: str, pods: _Pods) -> list[A
     """
     from ..ecs.instances import INSTANCE_READ
 
-    labels = dict(_map(node, "metadata.labels", where))
-    spec = _map(node, "spec", where)
-    status = _map(node, "status", where)
-    allocatable = _map(node, "status.allocatable", where)
+    labels = _dict_at(node, ("metadata", "labels"), where)
+    spec = _dict_at(node, ("spec",), where)
+    status = _dict_at(node, ("status",), where)
+    allocatable = _dict_at(status, ("allocatable",), f"{where}.status")
     attributes: dict[str, str | None] = {str(k): v for k, v in labels.items()}
     attributes[NODE_NAME] = name
     if allocatable.get("pods") is not None:
         pods_at = f"{where}.status.allocatable.pods"
-        attributes[PODS] = str(whole(allocatable["pods"], pods_at))
+        attributes[PODS] = str(_read(whole, allocatable["pods"], pods_at, pods.allocatable))
     taints = _node_taints(spec, f"{where}.spec")
     if taints:
         attributes[TAINTS] = taints_text(taints)
@@ -875,9 +875,12 @@ def _node(node: Mapping[str, Any], name: str, where: str, pods: _Pods) -> list[A
     memory = _read(whole, allocatable.get("memory", 0), f"{where}.status.allocatable.memory", seen)
     gpus = _read(whole, allocatable.get(GPU, 0), f"{where}.status.allocatable.{GPU}", seen)
     need_cpu, need_memory, need_gpus = pods.requests_on(name)
+    cordoned = spec.get("unschedulable")
+    if cordoned is not None and type(cordoned) is not bool:
+        cordoned = _get(spec, "unschedulable", bool, where)  # raises, as it reads a Mapping too
     values = {
         "arn": name,
-        "status": "DRAINING" if _get(spec, "unschedulable", bool, where) else "ACTIVE",
+        "status": "DRAINING" if cordoned else "ACTIVE",
         "agent_connected": _ready(status),
         "registered_at": _get(node, "metadata.creationTimestamp", str, where),
         "attributes": attributes,
@@ -887,7 +890,40 @@ def _node(node: Mapping[str, Any], name: str, where: str, pods: _Pods) -> list[A
         "registered_cpu": cpu, "registered_memory": memory,
         "running_tasks_count": sum(pods.groups[name].values()),
     }  # fmt: skip
+    attributes_plain = attributes.values()
+    if (min(values[field] for field in _COUNTED) >= 0
+            and max(values[field] for field in _COUNTED) <= MAX_AMOUNT
+            and len(name) <= MAX_TEXT and set(map(type, attributes_plain)) <= _TEXTS
+            and max(map(len, filter(None, attributes_plain)), default=0) <= MAX_TEXT
+            and min(map(len, attributes), default=1) > 0
+            and max(map(len, attributes), default=0) <= MAX_TEXT):  # fmt: skip
+        # What `check` gives these: the amounts, name, status and flag as they are (made
+        # here, of their types), the attributes read-only.
+        values["attributes"] = FrozenMap(attributes)
+        return [values[spec.name] if spec.name in _PLAIN
+                else _check(spec, values.get(spec.name), where)
+                for spec in INSTANCE_READ]  # fmt: skip
     return [_check(spec, values.get(spec.name), where) for spec in INSTANCE_READ]
+
+
+_COUNTED = ("cpu", "memory", "gpus", "registered_cpu", "registered_memory", "running_tasks_count")
+_PLAIN = frozenset((*_COUNTED, "arn", "status", "agent_connected", "attributes"))
+_TEXTS = frozenset((str, type(None)))
+_NULLABLE = frozenset((Kind.TEXT, Kind.STATUS, Kind.VERSION, Kind.TIMESTAMP))  # None: None
+_CREATED: dict[str, Any] = {}  # timestamp texts read (only valid ones: a bad one raises)
+
+
+def _dict_at(doc: Mapping[str, Any], path: tuple[str, ...], where: str) -> dict[str, Any]:
+    """`_map(doc, ".".join(path), where)` as a dict, quicker where each step is a dict."""
+    value: Any = doc
+    for part in path:
+        if type(value) is not dict:
+            value = None
+            break
+        value = value.get(part)
+    if type(value) is dict:
+        return value
+    return dict(_map(doc, ".".join(path), where))  # absent, null, another Mapping, or an error
 
 
 def _check(spec: FieldSpec, value: Any, where: str) -> Any:
@@ -897,6 +933,18 @@ def _check(spec: FieldSpec, value: Any, where: str) -> Any:
     out of range (or another field) goes to `check`, which gives the same value or the error.
     """
     kind = spec.kind
+    if value is None:
+        if spec.default is not None:
+            return spec.default
+        if kind in _NULLABLE:
+            return None
+    elif kind is Kind.TIMESTAMP and type(value) is str:
+        found = _CREATED.get(value)
+        if found is None:
+            found = check(spec, value, where)
+            if len(_CREATED) < 4096:  # nodes created in the same second share a text
+                _CREATED[value] = found
+        return found
     if kind is Kind.AMOUNT or kind is Kind.COUNT:
         if type(value) is int and 0 <= value <= MAX_AMOUNT:
             return value
