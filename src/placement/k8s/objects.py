@@ -14,6 +14,7 @@ import datetime as _dt
 import json
 from collections.abc import Callable, Mapping, Sequence
 from fractions import Fraction
+from operator import itemgetter
 from typing import Any
 
 import msgspec
@@ -527,19 +528,24 @@ class _Pods:
         values read a key at a time; a name's rows ascend, names come in the order rows
         first have them, `_k8s/namespace` (every row's) after the first row's own.
         """
-        by_keys: dict[tuple[str, ...], list[int]] = {}
-        for row, labels in enumerate(self.row_labels):
-            keys = tuple(labels)
-            found = by_keys.get(keys)
-            if found is None:
-                found = by_keys[keys] = []
-            found.append(row)
-        parts: dict[str, list[tuple[list[int], list[Any]]]] = {}
+        labels_of, n = self.row_labels, len(self.row_labels)
+        keys_of = list(map(tuple, labels_of))
+        sets = list(dict.fromkeys(keys_of))  # in the order rows first have them
+        if len(sets) <= 1:
+            by_keys: dict[tuple[str, ...], Sequence[int]] = dict.fromkeys(sets, range(n))
+        else:  # each set's rows, ascending: a stable sort of the rows by their set's number
+            number = {keys: k for k, keys in enumerate(sets)}
+            codes = np.fromiter(map(number.__getitem__, keys_of), dtype=np.intp, count=n)
+            order = np.argsort(codes, kind="stable")
+            ends = np.cumsum(np.bincount(codes, minlength=len(sets)))[:-1]
+            by_keys = {keys: part.tolist()
+                       for keys, part in zip(sets, np.split(order, ends), strict=True)}  # fmt: skip
+        parts: dict[str, list[tuple[Sequence[int], list[Any]]]] = {}
         for keys, rows in by_keys.items():
-            chosen = [self.row_labels[row] for row in rows]
+            chosen = list(map(labels_of.__getitem__, rows))
             for key in keys:
                 if key != NAMESPACE:  # not a label key (a leading `_`): the namespace stands there
-                    parts.setdefault(key, []).append((rows, [labels[key] for labels in chosen]))
+                    parts.setdefault(key, []).append((rows, list(map(itemgetter(key), chosen))))
             parts.setdefault(NAMESPACE, [])
         out: dict[str, tuple[Sequence[int], Sequence[Any]]] = {}
         for key, pieces in parts.items():
@@ -548,10 +554,10 @@ class _Pods:
             elif len(pieces) == 1:
                 out[key] = pieces[0]
             else:
-                rows = [row for piece in pieces for row in piece[0]]
+                joined = np.concatenate([np.asarray(piece[0], dtype=np.intp) for piece in pieces])
                 values = [value for piece in pieces for value in piece[1]]
-                order = np.argsort(np.asarray(rows, dtype=np.intp), kind="stable").tolist()
-                out[key] = ([rows[k] for k in order], [values[k] for k in order])
+                ranked = np.argsort(joined, kind="stable")
+                out[key] = (joined[ranked].tolist(), list(map(values.__getitem__, ranked.tolist())))
         return out
 
     def _careful(self, pod: Mapping[str, Any], where: str) -> None:
@@ -838,8 +844,13 @@ def _inventory(records: list[list[Any]], pods: _Pods, names: list[str]) -> Any:
         if spec.name == "labels":
             tasks[spec.name] = attribute_columns(pods.label_columns(), len(rows))
         elif spec.name == "instance":
-            on = (row_of[node] for node in values[k])
+            on = map(row_of.__getitem__, values[k])
             tasks[spec.name] = frozen(np.fromiter(on, dtype=np.int64, count=len(rows)))
+        elif spec.kind is Kind.TIMESTAMP and set(map(type, values[k])) <= _STAMPS:
+            # Whole microseconds or None (no start time) each: `build_column`'s pair at once.
+            micros = np.array([0 if v is None else v for v in values[k]], dtype=np.int64)
+            present = np.array([v is not None for v in values[k]], dtype=bool)
+            tasks[spec.name] = (frozen(micros), frozen(present))
         elif spec.kind is Kind.PORTS and values[k].count(_NO_PORTS) == len(rows):
             # No pod binds a host port of this kind (the usual case): no row's set to sort.
             nothing = np.zeros(0, dtype=np.int32)
@@ -909,6 +920,7 @@ def _node(node: Mapping[str, Any], name: str, where: str, pods: _Pods) -> list[A
 _COUNTED = ("cpu", "memory", "gpus", "registered_cpu", "registered_memory", "running_tasks_count")
 _PLAIN = frozenset((*_COUNTED, "arn", "status", "agent_connected", "attributes"))
 _TEXTS = frozenset((str, type(None)))
+_STAMPS = frozenset((int, type(None)))
 _NULLABLE = frozenset((Kind.TEXT, Kind.STATUS, Kind.VERSION, Kind.TIMESTAMP))  # None: None
 _CREATED: dict[str, Any] = {}  # timestamp texts read (only valid ones: a bad one raises)
 
