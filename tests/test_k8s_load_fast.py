@@ -101,7 +101,9 @@ def pod(draw: Any, j: int, names: list[str]) -> Any:
                                                    None]))),
         "startTime": draw(st.sampled_from([None, "2024-01-02T03:04:05Z", "0001-01-01T00:00:00Z",
                                            "2024-01-02T03:04:05.5Z", "2024-02-30T00:00:00Z",
-                                           "2024-01-02T03:04:05+01:00", "yesterday"])),
+                                           "2024-01-02T03:04:05+01:00", "yesterday",
+                                           "0000-01-01T00:00:00Z", "2024-01-02T23:59:60Z",
+                                           "9999-12-31T23:59:59Z", "2024-01-02 03:04:05Z"])),
         "conditions": [{"type": "Ready", "status": "True"}],
     }  # fmt: skip
     doc: dict[str, Any] = {"apiVersion": "v1", "kind": "Pod", "metadata": metadata,
@@ -262,3 +264,20 @@ def test_requests_that_round_are_summed_before_rounding() -> None:
     node = next(iter(got))
     assert (node.cpu, node.memory) == (4000 - 2, 8 * 2**30 - 5)
     same(got, careful(NODES, pods))
+
+
+TIMES = ["2024-01-02T03:04:05Z", "0001-01-01T00:00:00Z", "9999-12-31T23:59:59Z",
+         "1969-12-31T23:59:59Z", "2024-02-29T00:00:00Z", "2023-02-29T00:00:00Z",
+         "0000-01-01T00:00:00Z", "2024-01-02T24:00:00Z", "2024-01-02T23:59:60Z",
+         "2024-01-02 03:04:05Z", "2024-01-02T03:04:05.5Z", "2024-01-02T03:04:05+00:00",
+         "2024-1-02T03:04:05Z", "+2024-01-02T03:04:05Z", "2024-01-02T03:04:05z", "NaT", "",
+         "2024-01-02T03:04:0\u0665Z", "yesterday"]  # fmt: skip
+
+
+@settings(max_examples=examples(0.5), deadline=None)
+@given(st.lists(st.one_of(st.none(), st.sampled_from(TIMES)), max_size=12))
+def test_start_times_read_at_once_as_each_alone(texts: list[str | None]) -> None:
+    want = [None if t is None else objects._utc_micros(t) for t in texts]
+    got = objects._start_micros(texts)
+    assert got == [objects._UNREAD if t is not None and w is None else w
+                   for t, w in zip(texts, want, strict=True)]  # fmt: skip

@@ -432,6 +432,8 @@ class _Pods:
         """
         groups, rows, kinds, used = self.groups, self.rows, self.kinds, self.typed_used
         add_labels, add_namespace = self.row_labels.append, self.namespaces.append
+        stamps = _start_micros([None if pod.status is None else pod.status.startTime
+                                for pod in pods])  # fmt: skip
         for position, pod in enumerate(pods):
             spec, status = pod.spec, pod.status
             if spec is None:
@@ -448,12 +450,10 @@ class _Pods:
                 kind = kinds.get(containers)
                 if kind is None and containers not in kinds:
                     kind = kinds[containers] = self._kind(containers)
-            started = None if status is None else status.startTime
-            stamp = None if started is None else _utc_micros(started)
+            stamp = stamps[position]
             if (kind is None or metadata is None or spec.hostNetwork
                     or spec.initContainers is not UNSET or spec.overhead is not UNSET
-                    or spec.affinity is not UNSET
-                    or (started is not None and stamp is None)):  # fmt: skip
+                    or spec.affinity is not UNSET or stamp == _UNREAD):  # fmt: skip
                 self._careful(source(position), f"pods[{position}]")
                 continue
             labels = metadata.labels or _NO_LABELS
@@ -710,12 +710,20 @@ def _typed_pods(
         else:
             pods = doc
         return pods, None, _RawPods(data)
-    items = _items(value, "pods")
+    # `_items`' reading of the list, less its check of each item (the conversion's own)
+    if isinstance(value, Mapping):
+        if "items" not in value:
+            return None, None, _no_source  # a single object
+        value = value.get("items") or []
+    if not isinstance(value, list):
+        return None, None, _no_source
     try:
-        typed = msgspec.convert(items, type=list[_Pod])
+        typed = msgspec.convert(value, type=list[_Pod])
     except (msgspec.ValidationError, RecursionError):
-        return None, items, items.__getitem__
-    return typed, items, items.__getitem__
+        return None, None, _no_source
+    if not set(map(type, value)) <= {dict}:  # another Mapping, or an object msgspec reads
+        return None, None, _no_source
+    return typed, value, value.__getitem__
 
 
 def _no_source(position: int) -> Mapping[str, Any]:
@@ -767,6 +775,34 @@ def _utc_micros(text: str) -> int | None:
     return (moment - _EPOCH) // _MICRO
 
 
+def _start_micros(texts: Sequence[str | None]) -> list[int | None]:
+    """`_utc_micros` of each text (None: None, `_UNREAD`: not read), most at once.
+
+    numpy reads the usual `YYYY-MM-DDTHH:MM:SS` (less its `Z`); a text it does not write back
+    the same (another form, or a date numpy and `datetime` disagree on) is read alone.
+    """
+    # (`datetime` has no year 0: numpy's is read alone, and refused)
+    shaped = [t[:19] if t is not None and len(t) == 20 and t[19] == "Z" and t[10] == "T"
+              and t[:4] != "0000" else "" for t in texts]  # fmt: skip
+    try:
+        parsed = np.array(shaped, dtype="datetime64[s]")
+    except ValueError:  # a text numpy cannot read: each alone
+        parsed = np.full(len(texts), np.datetime64("NaT"), dtype="datetime64[s]")
+    same = (np.datetime_as_string(parsed, unit="s") == np.array(shaped, dtype=str)).tolist()
+    micros = (parsed.astype(np.int64) * 1_000_000).tolist()  # NaT's product is never used
+    out: list[int | None] = []
+    for text, value, exact in zip(texts, micros, same, strict=True):
+        if exact:
+            out.append(value)
+        elif text is None:
+            out.append(None)
+        else:
+            read = _utc_micros(text)
+            out.append(_UNREAD if read is None else read)
+    return out
+
+
+_UNREAD = -(2**63)  # `_start_micros`: a start time `_utc_micros` does not read (none is this)
 _EPOCH = _dt.datetime(1970, 1, 1)
 _MICRO = _dt.timedelta(microseconds=1)
 _NO_PORTS: frozenset[int] = frozenset()
