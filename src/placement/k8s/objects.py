@@ -21,10 +21,10 @@ import msgspec
 import numpy as np
 from msgspec import UNSET, UnsetType
 
-from ..documents import decode_json, objects
+from ..documents import checked, decode_json, objects
 from ..documents import get_path as _get
 from ..errors import InventoryError, PlacementError, PlacementInputError
-from ..model import MAX_AMOUNT, MAX_TEXT, TASK_FIELDS, FieldSpec, FrozenMap, Kind, check
+from ..model import MAX_AMOUNT, MAX_TEXT, TASK_FIELDS, FrozenMap, Kind
 from ..syntax.ast import Expression
 from ..text import shown
 from .affinity import ANTI_TERMS, ExistingAntiAffinity, affinity_rules, anti_terms
@@ -948,17 +948,15 @@ def _node(node: Mapping[str, Any], name: str, where: str, pods: _Pods) -> list[A
         # here, of their types), the attributes read-only.
         values["attributes"] = FrozenMap(attributes)
         return [values[spec.name] if spec.name in _PLAIN
-                else _check(spec, values.get(spec.name), where)
+                else checked(spec, values.get(spec.name), where)
                 for spec in INSTANCE_READ]  # fmt: skip
-    return [_check(spec, values.get(spec.name), where) for spec in INSTANCE_READ]
+    return [checked(spec, values.get(spec.name), where) for spec in INSTANCE_READ]
 
 
 _COUNTED = ("cpu", "memory", "gpus", "registered_cpu", "registered_memory", "running_tasks_count")
 _PLAIN = frozenset((*_COUNTED, "arn", "status", "agent_connected", "attributes"))
 _TEXTS = frozenset((str, type(None)))
 _STAMPS = frozenset((int, type(None)))
-_NULLABLE = frozenset((Kind.TEXT, Kind.STATUS, Kind.VERSION, Kind.TIMESTAMP))  # None: None
-_CREATED: dict[str, Any] = {}  # timestamp texts read (only valid ones: a bad one raises)
 
 
 def _dict_at(doc: Mapping[str, Any], path: tuple[str, ...], where: str) -> dict[str, Any]:
@@ -972,43 +970,3 @@ def _dict_at(doc: Mapping[str, Any], path: tuple[str, ...], where: str) -> dict[
     if type(value) is dict:
         return value
     return dict(_map(doc, ".".join(path), where))  # absent, null, another Mapping, or an error
-
-
-def _check(spec: FieldSpec, value: Any, where: str) -> Any:
-    """`check(spec, value, where)`, without its general reading where the value is plainly fine.
-
-    A node's amounts are integers, its name and status text, its flag a bool: only a value
-    out of range (or another field) goes to `check`, which gives the same value or the error.
-    """
-    kind = spec.kind
-    if value is None:
-        if spec.default is not None:
-            return spec.default
-        if kind in _NULLABLE:
-            return None
-    elif kind is Kind.TIMESTAMP and type(value) is str:
-        found = _CREATED.get(value)
-        if found is None:
-            found = check(spec, value, where)
-            if len(_CREATED) < 4096:  # nodes created in the same second share a text
-                _CREATED[value] = found
-        return found
-    if kind is Kind.AMOUNT or kind is Kind.COUNT:
-        if type(value) is int and 0 <= value <= MAX_AMOUNT:
-            return value
-    elif kind is Kind.ARN or kind is Kind.STATUS:
-        if type(value) is str and 0 < len(value) <= MAX_TEXT:
-            return value
-    elif kind is Kind.FLAG:
-        if type(value) is bool:
-            return value
-    elif kind is Kind.ATTRIBUTES:
-        if type(value) is dict and all(
-            type(k) is str and 0 < len(k) <= MAX_TEXT
-            and (v is None or (type(v) is str and len(v) <= MAX_TEXT))
-            for k, v in value.items()
-        ):
-            return FrozenMap(value)
-    elif kind is Kind.PORTS and not value:
-        return _NO_PORTS
-    return check(spec, value, where)
