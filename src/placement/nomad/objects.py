@@ -11,8 +11,8 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from ..documents import checked, objects
 from ..documents import get_path as _get
+from ..documents import objects
 from ..errors import InventoryError, PlacementError, PlacementInputError
 from ..syntax.ast import ATTRIBUTE_NAME
 from ..text import shown
@@ -163,6 +163,7 @@ def inventory(nodes: Any, allocations: Any = None) -> Any:
     listed node is a task in group `JobID/TaskGroup`, and its `AllocatedResources` are
     subtracted from the node's.
     """
+    from ..documents import checked
     from ..ecs.instances import INSTANCE_READ
     from ..ecs_json import paused_gc
     from ..inventory import Inventory
