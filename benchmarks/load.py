@@ -4,6 +4,7 @@
     python benchmarks/load.py --sizes 10000 100000 1000000 --runs 3 --shapes aws-cli
     python benchmarks/load.py --cli 50000            # `placement headroom`: loading vs the rest
     python benchmarks/load.py --k8s 5000 100000 --runs 2   # Kubernetes: from_k8s vs json.loads
+    python benchmarks/load.py --k8s 1000 20000 --k8s-shape kubectl   # every field kubectl writes
 
 Two shapes of file. `epoch`: the evaluate benchmark's synthetic instances (3-4 attributes,
 4 remaining and 2 registered resources each, `registeredAt` in epoch seconds) and one RUNNING
@@ -251,8 +252,13 @@ def measure(mode: str, folder: str, runs: int) -> tuple[float, float]:
     return float(seconds), float(peak)
 
 
-def k8s_texts(n_nodes: int, n_pods: int) -> tuple[str, str]:
-    """`kubectl get nodes -o json` and `kubectl get pods -A -o json` of a synthetic cluster."""
+def k8s_texts(n_nodes: int, n_pods: int, shape: str = "lean") -> tuple[str, str]:
+    """`kubectl get nodes -o json` and `kubectl get pods -A -o json` of a synthetic cluster.
+
+    `lean`: only the fields the loader reads. `kubectl`: each object with the fields kubectl
+    writes besides (uids, managed fields, owner references, volumes, statuses, ...), which a
+    loader skips: most of a real file.
+    """
     nodes = [{
         "metadata": {"name": f"node-{i:05d}", "creationTimestamp": "2024-01-01T00:00:00Z",
                      "labels": {"kubernetes.io/hostname": f"node-{i:05d}",
@@ -272,16 +278,98 @@ def k8s_texts(n_nodes: int, n_pods: int) -> tuple[str, str]:
                    "startTime": f"2024-01-{1 + j // 86400:02d}T{j // 3600 % 24:02d}:"
                                 f"{j // 60 % 60:02d}:{j % 60:02d}Z"},
     } for j in range(n_pods)]  # fmt: skip
+    if shape == "kubectl":
+        for i, node in enumerate(nodes):
+            _kubectl_node(node, i)
+        for j, pod in enumerate(pods):
+            _kubectl_pod(pod, j)
     return (json.dumps({"kind": "List", "items": nodes}),
             json.dumps({"kind": "List", "items": pods}))  # fmt: skip
 
 
-def k8s_rows(n_nodes: int, n_pods: int, runs: int) -> None:
+def _kubectl_node(node: dict[str, Any], i: int) -> None:
+    """The fields `kubectl get nodes -o json` writes besides those `k8s_texts` sets."""
+    node.update(apiVersion="v1", kind="Node")
+    node["metadata"].update(uid=f"{i:08x}-0000-4000-8000-000000000000", resourceVersion=str(i),
+                            annotations={"node.alpha.kubernetes.io/ttl": "0",
+                                         "volumes.kubernetes.io/controller-managed-attach-detach":
+                                         "true"})  # fmt: skip
+    node["spec"].update(podCIDR=f"10.{i // 256 % 256}.{i % 256}.0/24",
+                        providerID=f"aws:///us-east-1a/i-{i:017x}")  # fmt: skip
+    node["status"].update(
+        capacity={"cpu": "8", "memory": "32Gi", "pods": "110", "ephemeral-storage": "100Gi"},
+        addresses=[{"type": "InternalIP", "address": f"10.0.{i // 256 % 256}.{i % 256}"},
+                   {"type": "Hostname", "address": f"node-{i:05d}"}],
+        nodeInfo={"kubeletVersion": "v1.29.0", "containerRuntimeVersion": "containerd://1.7.2",
+                  "osImage": "Amazon Linux 2", "architecture": "amd64",
+                  "machineID": f"{i:032x}", "bootID": f"{i:032x}"},
+        images=[{"names": [f"registry.example/img{k}:1.{k}"], "sizeBytes": 10_000_000 + k}
+                for k in range(5)],
+    )  # fmt: skip
+    node["status"]["conditions"] = [
+        {"type": kind, "status": "False", "lastHeartbeatTime": "2024-01-01T00:00:00Z",
+         "lastTransitionTime": "2024-01-01T00:00:00Z", "reason": f"Kubelet{kind}",
+         "message": "kubelet is fine"} for kind in ("MemoryPressure", "DiskPressure", "PIDPressure")
+    ] + [{"type": "Ready", "status": "True", "lastHeartbeatTime": "2024-01-01T00:00:00Z",
+          "lastTransitionTime": "2024-01-01T00:00:00Z", "reason": "KubeletReady",
+          "message": "kubelet is posting ready status"}]  # fmt: skip
+
+
+def _kubectl_pod(pod: dict[str, Any], j: int) -> None:
+    """The fields `kubectl get pods -o json` writes besides those `k8s_texts` sets."""
+    started = pod["status"]["startTime"]
+    pod.update(apiVersion="v1", kind="Pod")
+    pod["metadata"].update(
+        generateName="web-", uid=f"{j:08x}-0000-4000-8000-000000000000",
+        resourceVersion=str(j), creationTimestamp=started,
+        annotations={"kubectl.kubernetes.io/restartedAt": "2024-01-01T00:00:00Z"},
+        ownerReferences=[{"apiVersion": "apps/v1", "kind": "ReplicaSet", "name": "web-abc123",
+                          "uid": "0000", "controller": True, "blockOwnerDeletion": True}],
+        managedFields=[{"manager": "kube-controller-manager", "operation": "Update",
+                        "apiVersion": "v1", "time": started, "fieldsType": "FieldsV1",
+                        "fieldsV1": {"f:metadata": {"f:labels": {".": {}, "f:app": {}}},
+                                     "f:spec": {"f:containers": {'k:{"name":"c"}': {}}}}}],
+    )  # fmt: skip
+    container = pod["spec"]["containers"][0]
+    container.update(image="registry.example/web:1.2.3", imagePullPolicy="IfNotPresent",
+                     ports=[{"containerPort": 8080, "protocol": "TCP"}],
+                     env=[{"name": "MODE", "value": "prod"}],
+                     terminationMessagePath="/dev/termination-log",
+                     terminationMessagePolicy="File",
+                     volumeMounts=[{"name": "kube-api-access", "readOnly": True, "mountPath":
+                                    "/var/run/secrets/kubernetes.io/serviceaccount"}])  # fmt: skip
+    container["resources"]["limits"] = {"memory": "128Mi"}
+    pod["spec"].update(
+        restartPolicy="Always", terminationGracePeriodSeconds=30, dnsPolicy="ClusterFirst",
+        serviceAccountName="default", serviceAccount="default", securityContext={},
+        schedulerName="default-scheduler", priority=0, enableServiceLinks=True,
+        preemptionPolicy="PreemptLowerPriority",
+        tolerations=[{"key": f"node.kubernetes.io/{taint}", "operator": "Exists",
+                      "effect": "NoExecute", "tolerationSeconds": 300}
+                     for taint in ("not-ready", "unreachable")],
+        volumes=[{"name": "kube-api-access", "projected": {"defaultMode": 420, "sources": [
+            {"serviceAccountToken": {"expirationSeconds": 3607, "path": "token"}}]}}],
+    )  # fmt: skip
+    pod["status"].update(
+        hostIP="10.0.0.1", podIP=f"10.1.{j // 256 % 256}.{j % 256}", qosClass="Burstable",
+        podIPs=[{"ip": f"10.1.{j // 256 % 256}.{j % 256}"}],
+        conditions=[{"type": kind, "status": "True", "lastProbeTime": None,
+                     "lastTransitionTime": started}
+                    for kind in ("Initialized", "Ready", "ContainersReady", "PodScheduled")],
+        containerStatuses=[{"name": "c", "state": {"running": {"startedAt": started}},
+                            "lastState": {}, "ready": True, "restartCount": 0,
+                            "image": "registry.example/web:1.2.3",
+                            "imageID": "registry.example/web@sha256:" + "0" * 64,
+                            "containerID": f"containerd://{j:064x}", "started": True}],
+    )  # fmt: skip
+
+
+def k8s_rows(n_nodes: int, n_pods: int, runs: int, shape: str = "lean") -> None:
     """json.loads of both files; from_k8s(json.loads(...)); from_k8s of the JSON bytes (its
     own decoder): CPU time, fastest of `runs`."""
     from placement import Inventory
 
-    nodes, pods = k8s_texts(n_nodes, n_pods)
+    nodes, pods = k8s_texts(n_nodes, n_pods, shape)
     raw = (nodes.encode(), pods.encode())
     best: dict[str, float] = {}
     for mode in ("json.loads", "from_k8s(json.loads)", "from_k8s(bytes)"):
@@ -300,7 +388,7 @@ def k8s_rows(n_nodes: int, n_pods: int, runs: int) -> None:
           f"{'time':>8} {'x json':>7}")
     size = (len(nodes) + len(pods)) / 1e6
     for mode, seconds in best.items():
-        print(f"{'k8s':<8} {n_nodes:>7,} {n_pods:>8,} {size:>6.1f}  {mode:<22} {seconds:>7.3f}s "
+        print(f"{shape:<8} {n_nodes:>7,} {n_pods:>8,} {size:>6.1f}  {mode:<22} {seconds:>7.3f}s "
               f"{seconds / best['json.loads']:>6.2f}x")
 
 
@@ -313,6 +401,8 @@ def main() -> None:
                         help="instead: time `placement headroom` on an N-instance aws-cli file")
     parser.add_argument("--k8s", type=int, nargs=2, metavar=("NODES", "PODS"),
                         help="instead: Kubernetes nodes and pods, from_k8s against json.loads")
+    parser.add_argument("--k8s-shape", choices=("lean", "kubectl"), default="lean",
+                        help="with --k8s: only the fields read, or every field kubectl writes")
     parser.add_argument("--child", nargs=2, metavar=("MODE", "FOLDER"), help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.child:
@@ -323,7 +413,7 @@ def main() -> None:
         return
     if args.k8s:
         print_header()
-        k8s_rows(args.k8s[0], args.k8s[1], args.runs)
+        k8s_rows(args.k8s[0], args.k8s[1], args.runs, args.k8s_shape)
         return
     if args.cli:
         print_header()

@@ -72,6 +72,7 @@ def cluster(draw: Any) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
 def careful(nodes: Any, pods: Any, monkeypatch: pytest.MonkeyPatch) -> Inventory:
     with monkeypatch.context() as patch:
         patch.setattr(objects._Pods, "_quick", lambda self, pod: False)
+        patch.setattr(objects, "_typed_pods", lambda pods: (None, None, objects._no_source))
         return Inventory.from_k8s(nodes, pods)
 
 

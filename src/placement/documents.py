@@ -14,9 +14,10 @@ from typing import Any
 import msgspec
 
 from .errors import InventoryError, PlacementInputError
+from .model import MAX_AMOUNT, MAX_TEXT, FieldSpec, FrozenMap, Kind, check
 from .text import shown
 
-__all__ = ["parse_json", "decode_json", "get_path", "kind_name", "objects"]
+__all__ = ["parse_json", "decode_json", "get_path", "kind_name", "objects", "checked"]
 
 
 def parse_json(data: bytes | str, what: str) -> Any:
@@ -83,3 +84,49 @@ def objects(value: Any, what: str) -> list[Mapping[str, Any]]:
         if not isinstance(item, Mapping):
             raise InventoryError(f"{what}[{position}]: expected an object, got {shown(item)}")
     return list(value)
+
+
+def checked(spec: FieldSpec, value: Any, where: str) -> Any:
+    """`check(spec, value, where)`, without its general reading where the value is plainly fine.
+
+    An integer amount in range, a non-empty text, a bool, text attributes, no ports, null:
+    the value `check` gives, at once; any other goes to `check` (the same value, or the
+    error). A valid timestamp text is read once.
+    """
+    kind = spec.kind
+    if value is None:
+        if spec.default is not None:
+            return spec.default
+        if kind in _NULLABLE:
+            return None
+    elif kind is Kind.TIMESTAMP and type(value) is str:
+        found = _CREATED.get(value)
+        if found is None:
+            found = check(spec, value, where)
+            if len(_CREATED) < 4096:  # nodes created in the same second share a text
+                _CREATED[value] = found
+        return found
+    if kind is Kind.AMOUNT or kind is Kind.COUNT:
+        if type(value) is int and 0 <= value <= MAX_AMOUNT:
+            return value
+    elif kind is Kind.ARN or kind is Kind.STATUS:
+        if type(value) is str and 0 < len(value) <= MAX_TEXT:
+            return value
+    elif kind is Kind.FLAG:
+        if type(value) is bool:
+            return value
+    elif kind is Kind.ATTRIBUTES:
+        if type(value) is dict and all(
+            type(k) is str and 0 < len(k) <= MAX_TEXT
+            and (v is None or (type(v) is str and len(v) <= MAX_TEXT))
+            for k, v in value.items()
+        ):
+            return FrozenMap(value)
+    elif kind is Kind.PORTS and not value:
+        return _NO_PORTS
+    return check(spec, value, where)
+
+
+_NO_PORTS: frozenset[int] = frozenset()
+_NULLABLE = frozenset((Kind.TEXT, Kind.STATUS, Kind.VERSION, Kind.TIMESTAMP))  # None: None
+_CREATED: dict[str, Any] = {}  # timestamp texts read (only valid ones: a bad one raises)

@@ -12,16 +12,19 @@ from __future__ import annotations
 
 import datetime as _dt
 import json
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from fractions import Fraction
-from typing import Any
+from operator import itemgetter
+from typing import Annotated, Any
 
+import msgspec
 import numpy as np
+from msgspec import UNSET, UnsetType
 
-from ..documents import decode_json, objects
+from ..documents import checked, decode_json, objects
 from ..documents import get_path as _get
 from ..errors import InventoryError, PlacementError, PlacementInputError
-from ..model import MAX_AMOUNT, MAX_TEXT, TASK_FIELDS, check
+from ..model import MAX_AMOUNT, MAX_TEXT, TASK_FIELDS, FrozenMap, Kind
 from ..syntax.ast import Expression
 from ..text import shown
 from .affinity import ANTI_TERMS, ExistingAntiAffinity, affinity_rules, anti_terms
@@ -347,9 +350,17 @@ class _Pods:
         self.anti: dict[str, list[dict[str, Any]]] = {}  # node -> its pods' anti terms
         self.ports: dict[str, set[int]] = {}
         self.udp_ports: dict[str, set[int]] = {}
-        self.known: dict[_Signature, tuple[dict[str, Fraction], tuple[int, int, int]]] = {}
-        # The rows' labels a column at a time: name -> (rows having it, their values).
-        self.labels: dict[str, tuple[list[int], list[str | None]]] = {}
+        # signature -> (requests, their amounts, whether those are exact: no rounding)
+        self.known: dict[_Signature, tuple[dict[str, Fraction], tuple[int, int, int], bool]] = {}
+        self.allocatable: dict[tuple[Any, ...], int] = {}  # see `_node`
+        # `read_typed`: containers -> (number of their signature, its amounts), or None; and
+        # node -> signature number -> pods, the typed reading's `used`.
+        self.kinds: dict[tuple[_Container, ...], tuple[int, tuple[int, int, int]] | None] = {}
+        self.signatures: list[_Signature] = []
+        self.typed_used: dict[str, dict[int, int]] = {}
+        # Each row's labels and namespace (`_k8s/namespace`), made columns by `label_columns`.
+        self.row_labels: list[Mapping[str, str | None]] = []
+        self.namespaces: list[Any] = []
 
     def read(self, items: Sequence[Mapping[str, Any]]) -> None:
         for position, pod in enumerate(items):
@@ -401,7 +412,7 @@ class _Pods:
                 requests = pod_requests({"containers": containers})
             except PlacementError:
                 return False
-            known = self.known[signature] = (requests, _amounts(requests))
+            known = self.known[signature] = _known(requests)
         if max(known[1]) > MAX_AMOUNT:
             return False  # past any column's range: the careful reader names the pod
         stamp = None if started is None else _utc_micros(started)
@@ -416,30 +427,154 @@ class _Pods:
                 break
         else:
             group = pod_group(metadata)
-        groups = self.groups[node]
-        groups[group] = groups.get(group, 0) + 1
+        self._count(node, group)
         cpu, memory, gpus = known[1]
         self._label(labels, namespace)
         self.rows.append((f"{namespace}/{name}", node, group, cpu, memory, gpus, _NO_PORTS,
                           _NO_PORTS, stamp, False, _NO_LABELS))  # fmt: skip
         return True
 
-    def _label(self, labels: Mapping[str, str | None], namespace: str) -> None:
+    def read_typed(self, pods: Sequence[_Pod], source: Callable[[int], Mapping[str, Any]]) -> None:
+        """`read` of pods decoded into `_Pod`s; `source(position)` is a pod as a document.
+
+        The same reading as `_quick`'s, on typed fields (msgspec checked their types while
+        decoding), a pod's containers read once per distinct set (they are hashable); any
+        other pod is read by `_careful`, from its document.
+        """
+        groups, rows, kinds, used = self.groups, self.rows, self.kinds, self.typed_used
+        add_labels, add_namespace = self.row_labels.append, self.namespaces.append
+        stamps = _start_micros([None if pod.status is None else pod.status.startTime
+                                for pod in pods])  # fmt: skip
+        for position, pod in enumerate(pods):
+            spec, status = pod.spec, pod.status
+            if spec is None:
+                continue  # no node: `_careful` would read nothing
+            node = spec.nodeName
+            if not node or node not in groups:
+                continue
+            phase = None if status is None else status.phase
+            if phase in _DONE:
+                continue
+            metadata, containers = pod.metadata, spec.containers
+            kind = None
+            if containers is not None:
+                kind = kinds.get(containers)
+                if kind is None and containers not in kinds:
+                    kind = kinds[containers] = self._kind(containers)
+            stamp = stamps[position]
+            if (kind is None or metadata is None or spec.hostNetwork
+                    or spec.initContainers is not UNSET or spec.overhead is not UNSET
+                    or spec.affinity is not UNSET or stamp == _UNREAD):  # fmt: skip
+                self._careful(source(position), f"pods[{position}]")
+                continue
+            labels = metadata.labels or _NO_LABELS
+            if "" in labels:
+                self._careful(source(position), f"pods[{position}]")
+                continue
+            namespace = metadata.namespace or "default"
+            if len(namespace) + len(metadata.name or "") >= MAX_TEXT:
+                self._careful(source(position), f"pods[{position}]")  # its task name: too long
+                continue
+            mine = used.get(node)
+            if mine is None:
+                mine = used[node] = {}
+            number, amounts = kind
+            mine[number] = mine.get(number, 0) + 1
+            # pod_group's first rule, inline (the values are text: the first non-empty wins)
+            app = labels.get(_APP_LABELS[0]) or labels.get(_APP_LABELS[1]) or labels.get(
+                _APP_LABELS[2])  # fmt: skip
+            group = f"{namespace}/{app}" if app else pod_group({
+                "namespace": metadata.namespace, "name": metadata.name,
+                "ownerReferences": metadata.ownerReferences})  # fmt: skip
+            counts = groups[node]
+            counts[group] = counts.get(group, 0) + 1
+            add_labels(labels)
+            add_namespace(namespace)
+            rows.append((f"{namespace}/{metadata.name}", node, group, amounts[0], amounts[1],
+                         amounts[2], _NO_PORTS, _NO_PORTS, stamp, False, _NO_LABELS))  # fmt: skip
+
+    def _kind(self, containers: tuple[_Container, ...]) -> tuple[int, tuple[int, int, int]] | None:
+        """Typed containers' signature (as `_signature`'s) by number, and their amounts.
+
+        None: read the pod the careful way (a host port, or requests the readers refuse).
+        """
+        out: list[tuple[Any, ...]] = []
+        for container in containers:
+            if container.ports and any(port.hostPort for port in container.ports):
+                return None
+            resources = container.resources
+            requests = None if resources is None else resources.requests
+            limits = None if resources is None else resources.limits
+            item = []
+            for name in ("cpu", "memory", "gpu"):
+                # As `_container_requests`: a request present (even null) wins over the limit.
+                value = UNSET if requests is None else getattr(requests, name)
+                if value is UNSET:
+                    value = None if limits is None else getattr(limits, name)
+                item.append(None if value is UNSET else value)
+            out.append(tuple(item) if resources is not None else (None, None, None))
+        signature = tuple(out)
+        if signature not in self.known:
+            plain = [{"resources": {"requests": dict(zip(_RESOURCES, item, strict=True))}}
+                     for item in signature]  # fmt: skip
+            try:
+                asked = pod_requests({"containers": plain})
+            except PlacementError:
+                return None
+            self.known[signature] = _known(asked)
+        if max(self.known[signature][1]) > MAX_AMOUNT:
+            return None  # past any column's range: the careful reader names the pod
+        self.signatures.append(signature)
+        return len(self.signatures) - 1, self.known[signature][1]
+
+    def _label(self, labels: Mapping[str, str | None], namespace: Any) -> None:
         """Record the next row's labels (and its namespace, `_k8s/namespace`)."""
-        row, columns = len(self.rows), self.labels
-        for key, value in labels.items():
+        self.row_labels.append(labels)
+        self.namespaces.append(namespace)
+
+    def _count(self, node: str, group: str) -> None:
+        """One more task of `group` on `node`."""
+        counts = self.groups[node]
+        counts[group] = counts.get(group, 0) + 1
+
+    def label_columns(self) -> dict[str, tuple[Sequence[int], Sequence[Any]]]:
+        """The rows' labels a column at a time: name -> (rows having it, their values).
+
+        Rows are grouped by their label keys (a cluster has few sets of keys), each set's
+        values read a key at a time; a name's rows ascend, names come in the order rows
+        first have them, `_k8s/namespace` (every row's) after the first row's own.
+        """
+        labels_of, n = self.row_labels, len(self.row_labels)
+        keys_of = list(map(tuple, labels_of))
+        sets = list(dict.fromkeys(keys_of))  # in the order rows first have them
+        if len(sets) <= 1:
+            by_keys: dict[tuple[str, ...], Sequence[int]] = dict.fromkeys(sets, range(n))
+        else:  # each set's rows, ascending: a stable sort of the rows by their set's number
+            number = {keys: k for k, keys in enumerate(sets)}
+            codes = np.fromiter(map(number.__getitem__, keys_of), dtype=np.intp, count=n)
+            order = np.argsort(codes, kind="stable")
+            ends = np.cumsum(np.bincount(codes, minlength=len(sets)))[:-1]
+            by_keys = {keys: part.tolist()
+                       for keys, part in zip(sets, np.split(order, ends), strict=True)}  # fmt: skip
+        parts: dict[str, list[tuple[Sequence[int], list[Any]]]] = {}
+        for keys, rows in by_keys.items():
+            chosen = list(map(labels_of.__getitem__, rows))
+            for key in keys:
+                if key != NAMESPACE:  # not a label key (a leading `_`): the namespace stands there
+                    parts.setdefault(key, []).append((rows, list(map(itemgetter(key), chosen))))
+            parts.setdefault(NAMESPACE, [])
+        out: dict[str, tuple[Sequence[int], Sequence[Any]]] = {}
+        for key, pieces in parts.items():
             if key == NAMESPACE:
-                continue  # not a label key (a leading `_`): the pod's namespace stands there
-            entry = columns.get(key)
-            if entry is None:
-                entry = columns[key] = ([], [])
-            entry[0].append(row)
-            entry[1].append(value)
-        entry = columns.get(NAMESPACE)
-        if entry is None:
-            entry = columns[NAMESPACE] = ([], [])
-        entry[0].append(row)
-        entry[1].append(namespace)
+                out[key] = (range(len(self.namespaces)), self.namespaces)
+            elif len(pieces) == 1:
+                out[key] = pieces[0]
+            else:
+                joined = np.concatenate([np.asarray(piece[0], dtype=np.intp) for piece in pieces])
+                values = [value for piece in pieces for value in piece[1]]
+                ranked = np.argsort(joined, kind="stable")
+                out[key] = (joined[ranked].tolist(), list(map(values.__getitem__, ranked.tolist())))
+        return out
 
     def _careful(self, pod: Mapping[str, Any], where: str) -> None:
         """Any pod, every field checked (`InventoryError` naming the pod and field)."""
@@ -473,21 +608,182 @@ class _Pods:
             )  # fmt: skip
         except InventoryError as exc:  # name the pod, not just the field
             raise InventoryError(f"{where}: {exc}") from exc
-        groups = self.groups[node]
-        groups[group] = groups.get(group, 0) + 1
+        self._count(node, group)
         self._label(task.labels, namespace)
         self.rows.append(tuple(getattr(task, spec.name) for spec in TASK_FIELDS))
 
     def requests_on(self, node: str) -> tuple[int, int, int]:
         """(millicores, bytes, GPUs) the node's pods request, summed exactly, rounded up."""
+        used = dict(self.used.get(node, {}))
+        for number, count in self.typed_used.get(node, {}).items():
+            signature = self.signatures[number]
+            used[signature] = used.get(signature, 0) + count
+        if node not in self.exact and all(self.known[signature][2] for signature in used):
+            cpu = memory = gpus = 0  # whole amounts each: their sum is exact in integers
+            for signature, count in used.items():
+                amounts = self.known[signature][1]
+                cpu, memory, gpus = (cpu + amounts[0] * count, memory + amounts[1] * count,
+                                     gpus + amounts[2] * count)  # fmt: skip
+            return cpu, memory, gpus
         total: dict[str, Fraction] = {}
-        for signature, count in self.used.get(node, {}).items():
+        for signature, count in used.items():
             for resource, amount in self.known[signature][0].items():
                 total[resource] = total.get(resource, Fraction(0)) + amount * count
         for requests in self.exact.get(node, ()):
             for resource, amount in requests.items():
                 total[resource] = total.get(resource, Fraction(0)) + amount
         return _amounts(total)
+
+
+# -- pods decoded typed ----------------------------------------------------------------------------
+# Only the fields `_Pods.read_typed` reads (msgspec skips the rest without building them), of
+# the types the quick reading accepts: a value of another type fails the typed decode, and the
+# whole input is then read as today (`_items`), whose readers name what is wrong.
+
+
+class _Quantities(msgspec.Struct, frozen=True, gc=False):
+    cpu: str | UnsetType | None = UNSET
+    memory: str | UnsetType | None = UNSET
+    gpu: str | UnsetType | None = msgspec.field(default=UNSET, name=GPU)
+
+
+class _Resources(msgspec.Struct, frozen=True, gc=False):
+    requests: _Quantities | None = None
+    limits: _Quantities | None = None
+
+
+class _Port(msgspec.Struct, frozen=True, gc=False):
+    hostPort: int | None = None  # noqa: N815 - the API's name
+
+
+class _Container(msgspec.Struct, frozen=True, gc=False):
+    resources: _Resources | None = None
+    ports: tuple[_Port, ...] | None = None
+
+
+class _Spec(msgspec.Struct, gc=False):
+    nodeName: str | None = None  # noqa: N815
+    containers: tuple[_Container, ...] | None = None
+    hostNetwork: bool | None = None  # noqa: N815
+    # Present (null too): the pod is read the careful way, from its document.
+    initContainers: Any = UNSET  # noqa: N815
+    overhead: Any = UNSET
+    affinity: Any = UNSET
+
+
+# Text past the model's limit fails the typed decode, so the checked readers refuse it as they
+# would on any pod (the limit counts characters, as theirs does).
+_Text = Annotated[str, msgspec.Meta(max_length=MAX_TEXT)]
+
+
+class _Metadata(msgspec.Struct, gc=False):
+    name: _Text | None = None
+    namespace: _Text | None = None
+    labels: dict[_Text, _Text] | None = None
+    ownerReferences: Any = None  # noqa: N815
+
+
+class _Status(msgspec.Struct, gc=False):
+    phase: str | None = None
+    startTime: str | None = None  # noqa: N815
+
+
+class _Pod(msgspec.Struct, gc=False):
+    metadata: _Metadata | None = None
+    spec: _Spec | None = None
+    status: _Status | None = None
+
+
+class _PodList(msgspec.Struct, gc=False):
+    items: list[_Pod] | UnsetType | None = UNSET
+
+
+class _RawList(msgspec.Struct, gc=False):
+    items: list[msgspec.Raw] | None = None
+
+
+def _typed_pods(
+    value: Any,
+) -> tuple[list[_Pod] | None, list[Mapping[str, Any]] | None, Callable[[int], Mapping[str, Any]]]:
+    """(pods typed or None, the documents where decoded, a pod's document by position).
+
+    None for the typed pods: read the documents as today (`_items`: a single object, a value
+    of another type than `_Pod` expects, JSON msgspec refuses).
+    """
+    if isinstance(value, (bytes, bytearray, memoryview, str)):
+        if isinstance(value, str) and value.lstrip()[:1] not in ("{", "["):
+            return None, None, _no_source
+        data = value if isinstance(value, str) else bytes(value)
+        # Typed decoding skips what it does not read without checking its UTF-8; today's
+        # decoding refuses bad UTF-8 anywhere.
+        if isinstance(data, bytes) and not data.isascii():
+            try:
+                data.decode()
+            except UnicodeDecodeError:
+                return None, None, _no_source
+        try:
+            doc = msgspec.json.decode(data, type=_PodList | list[_Pod])
+        except (msgspec.DecodeError, RecursionError):  # ValidationError included
+            return None, None, _no_source
+        if isinstance(doc, _PodList):
+            if doc.items is UNSET:
+                return None, None, _no_source  # a single object
+            pods = doc.items or []
+        else:
+            pods = doc
+        return pods, None, _RawPods(data)
+    # `_items`' reading of the list, less its check of each item (the conversion's own)
+    if isinstance(value, Mapping):
+        if "items" not in value:
+            return None, None, _no_source  # a single object
+        value = value.get("items") or []
+    if not isinstance(value, list):
+        return None, None, _no_source
+    try:
+        typed = msgspec.convert(value, type=list[_Pod])
+    except (msgspec.ValidationError, RecursionError):
+        return None, None, _no_source
+    if not set(map(type, value)) <= {dict}:  # another Mapping, or an object msgspec reads
+        return None, None, _no_source
+    return typed, value, value.__getitem__
+
+
+def _no_source(position: int) -> Mapping[str, Any]:
+    raise AssertionError("no pods were decoded typed")
+
+
+class _RawPods:
+    """The pods of JSON that decoded typed, each as a document when asked (decoded once)."""
+
+    def __init__(self, data: bytes | str) -> None:
+        self.data = data
+        self.raw: list[msgspec.Raw] | None = None
+
+    def __call__(self, position: int) -> Mapping[str, Any]:
+        if self.raw is None:
+            doc = msgspec.json.decode(self.data, type=_RawList | list[msgspec.Raw])
+            self.raw = (doc.items or []) if isinstance(doc, _RawList) else doc
+        found: Mapping[str, Any] = decode_json(bytes(self.raw[position]), "pods")
+        return found
+
+
+def _known(requests: dict[str, Fraction]) -> tuple[dict[str, Fraction], tuple[int, int, int], bool]:
+    """A signature's requests, their amounts (`_amounts`), and whether those are exact."""
+    scaled = (requests.get("cpu", Fraction(0)) * 1000, requests.get("memory", Fraction(0)),
+              requests.get(GPU, Fraction(0)))  # fmt: skip
+    return requests, _amounts(requests), all(v.denominator == 1 for v in scaled)
+
+
+def _read(read: Callable[[Any, str], int], value: Any, where: str,
+          seen: dict[tuple[Any, ...], int]) -> int:  # fmt: skip
+    """`read(value, where)`, once per text or integer (nodes repeat a few allocatable amounts)."""
+    if type(value) is not str and type(value) is not int:
+        return read(value, where)
+    key = (read, type(value), value)
+    found = seen.get(key)
+    if found is None:
+        found = seen[key] = read(value, where)
+    return found
 
 
 def _utc_micros(text: str) -> int | None:
@@ -501,6 +797,34 @@ def _utc_micros(text: str) -> int | None:
     return (moment - _EPOCH) // _MICRO
 
 
+def _start_micros(texts: Sequence[str | None]) -> list[int | None]:
+    """`_utc_micros` of each text (None: None, `_UNREAD`: not read), most at once.
+
+    numpy reads the usual `YYYY-MM-DDTHH:MM:SS` (less its `Z`); a text it does not write back
+    the same (another form, or a date numpy and `datetime` disagree on) is read alone.
+    """
+    # (`datetime` has no year 0: numpy's is read alone, and refused)
+    shaped = [t[:19] if t is not None and len(t) == 20 and t[19] == "Z" and t[10] == "T"
+              and t[:4] != "0000" else "" for t in texts]  # fmt: skip
+    try:
+        parsed = np.array(shaped, dtype="datetime64[s]")
+    except ValueError:  # a text numpy cannot read: each alone
+        parsed = np.full(len(texts), np.datetime64("NaT"), dtype="datetime64[s]")
+    same = (np.datetime_as_string(parsed, unit="s") == np.array(shaped, dtype=str)).tolist()
+    micros = (parsed.astype(np.int64) * 1_000_000).tolist()  # NaT's product is never used
+    out: list[int | None] = []
+    for text, value, exact in zip(texts, micros, same, strict=True):
+        if exact:
+            out.append(value)
+        elif text is None:
+            out.append(None)
+        else:
+            read = _utc_micros(text)
+            out.append(_UNREAD if read is None else read)
+    return out
+
+
+_UNREAD = -(2**63)  # `_start_micros`: a start time `_utc_micros` does not read (none is this)
 _EPOCH = _dt.datetime(1970, 1, 1)
 _MICRO = _dt.timedelta(microseconds=1)
 _NO_PORTS: frozenset[int] = frozenset()
@@ -521,12 +845,17 @@ def inventory(nodes: Any, pods: Any = None) -> Any:
     """
     from ..ecs_json import paused_gc
 
-    node_items = _items(nodes, "nodes")
-    pod_items = _items(pods, "pods") if pods is not None else []
     names: list[str] = []
     groups: dict[str, dict[str, int]] = {}
     try:
-        with paused_gc():  # a load makes no cycles: the collector would only rescan
+        # A load makes no cycles: the collector would only rescan (decoding included, where
+        # it costs the most: every container the decoder makes counts towards a collection).
+        with paused_gc():
+            node_items = _items(nodes, "nodes")
+            typed, pod_items, source = (_typed_pods(pods) if pods is not None
+                                        else (None, [], _no_source))  # fmt: skip
+            if typed is None and pod_items is None:
+                pod_items = _items(pods, "pods")
             for position, node in enumerate(node_items):
                 name = _get(node, "metadata.name", str, f"nodes[{position}]")
                 if not name:
@@ -534,7 +863,10 @@ def inventory(nodes: Any, pods: Any = None) -> Any:
                 names.append(name)
                 groups[name] = {}
             read = _Pods(groups)
-            read.read(pod_items)
+            if typed is not None:
+                read.read_typed(typed, source)
+            else:
+                read.read(pod_items or [])
             records = [
                 _node(node, name, f"nodes[{position}]", read)
                 for position, (node, name) in enumerate(zip(node_items, names, strict=True))
@@ -553,7 +885,7 @@ def _inventory(records: list[list[Any]], pods: _Pods, names: list[str]) -> Any:
     inventory's own (every pod on a listed node, its groups counted). A repeated node or pod
     name is left to `_build`, which names the first repeat.
     """
-    from ..columns import GroupCounts, attribute_columns, build_column, frozen
+    from ..columns import GroupCounts, SparseSets, attribute_columns, build_column, frozen
     from ..ecs.instances import INSTANCE_READ
     from ..inventory import Inventory
 
@@ -568,10 +900,19 @@ def _inventory(records: list[list[Any]], pods: _Pods, names: list[str]) -> Any:
     tasks: dict[str, Any] = {}
     for k, spec in enumerate(TASK_FIELDS):
         if spec.name == "labels":
-            tasks[spec.name] = attribute_columns(pods.labels, len(rows))
+            tasks[spec.name] = attribute_columns(pods.label_columns(), len(rows))
         elif spec.name == "instance":
-            on = (row_of[node] for node in values[k])
+            on = map(row_of.__getitem__, values[k])
             tasks[spec.name] = frozen(np.fromiter(on, dtype=np.int64, count=len(rows)))
+        elif spec.kind is Kind.TIMESTAMP and set(map(type, values[k])) <= _STAMPS:
+            # Whole microseconds or None (no start time) each: `build_column`'s pair at once.
+            micros = np.array([0 if v is None else v for v in values[k]], dtype=np.int64)
+            present = np.array([v is not None for v in values[k]], dtype=bool)
+            tasks[spec.name] = (frozen(micros), frozen(present))
+        elif spec.kind is Kind.PORTS and values[k].count(_NO_PORTS) == len(rows):
+            # No pod binds a host port of this kind (the usual case): no row's set to sort.
+            nothing = np.zeros(0, dtype=np.int32)
+            tasks[spec.name] = SparseSets(np.zeros(len(rows) + 1, dtype=np.int64), nothing)
         else:
             tasks[spec.name] = build_column(spec, values[k])
     return Inventory(columns, tasks)
@@ -584,27 +925,31 @@ def _node(node: Mapping[str, Any], name: str, where: str, pods: _Pods) -> list[A
     """
     from ..ecs.instances import INSTANCE_READ
 
-    labels = dict(_map(node, "metadata.labels", where))
-    spec = _map(node, "spec", where)
-    status = _map(node, "status", where)
-    allocatable = _map(node, "status.allocatable", where)
+    labels = _dict_at(node, ("metadata", "labels"), where)
+    spec = _dict_at(node, ("spec",), where)
+    status = _dict_at(node, ("status",), where)
+    allocatable = _dict_at(status, ("allocatable",), f"{where}.status")
     attributes: dict[str, str | None] = {str(k): v for k, v in labels.items()}
     attributes[NODE_NAME] = name
     if allocatable.get("pods") is not None:
         pods_at = f"{where}.status.allocatable.pods"
-        attributes[PODS] = str(whole(allocatable["pods"], pods_at))
+        attributes[PODS] = str(_read(whole, allocatable["pods"], pods_at, pods.allocatable))
     taints = _node_taints(spec, f"{where}.spec")
     if taints:
         attributes[TAINTS] = taints_text(taints)
     if name in pods.anti:
         attributes[ANTI_TERMS] = json.dumps(pods.anti[name], sort_keys=True)
-    cpu = millicores(allocatable.get("cpu", 0), f"{where}.status.allocatable.cpu")
-    memory = whole(allocatable.get("memory", 0), f"{where}.status.allocatable.memory")
-    gpus = whole(allocatable.get(GPU, 0), f"{where}.status.allocatable.{GPU}")
+    seen = pods.allocatable
+    cpu = _read(millicores, allocatable.get("cpu", 0), f"{where}.status.allocatable.cpu", seen)
+    memory = _read(whole, allocatable.get("memory", 0), f"{where}.status.allocatable.memory", seen)
+    gpus = _read(whole, allocatable.get(GPU, 0), f"{where}.status.allocatable.{GPU}", seen)
     need_cpu, need_memory, need_gpus = pods.requests_on(name)
+    cordoned = spec.get("unschedulable")
+    if cordoned is not None and type(cordoned) is not bool:
+        cordoned = _get(spec, "unschedulable", bool, where)  # raises, as it reads a Mapping too
     values = {
         "arn": name,
-        "status": "DRAINING" if _get(spec, "unschedulable", bool, where) else "ACTIVE",
+        "status": "DRAINING" if cordoned else "ACTIVE",
         "agent_connected": _ready(status, f"{where}.status"),
         "registered_at": _get(node, "metadata.creationTimestamp", str, where),
         "attributes": attributes,
@@ -614,4 +959,36 @@ def _node(node: Mapping[str, Any], name: str, where: str, pods: _Pods) -> list[A
         "registered_cpu": cpu, "registered_memory": memory,
         "running_tasks_count": sum(pods.groups[name].values()),
     }  # fmt: skip
-    return [check(spec, values.get(spec.name), where) for spec in INSTANCE_READ]
+    attributes_plain = attributes.values()
+    if (min(values[field] for field in _COUNTED) >= 0
+            and max(values[field] for field in _COUNTED) <= MAX_AMOUNT
+            and len(name) <= MAX_TEXT and set(map(type, attributes_plain)) <= _TEXTS
+            and max(map(len, filter(None, attributes_plain)), default=0) <= MAX_TEXT
+            and min(map(len, attributes), default=1) > 0
+            and max(map(len, attributes), default=0) <= MAX_TEXT):  # fmt: skip
+        # What `check` gives these: the amounts, name, status and flag as they are (made
+        # here, of their types), the attributes read-only.
+        values["attributes"] = FrozenMap(attributes)
+        return [values[spec.name] if spec.name in _PLAIN
+                else checked(spec, values.get(spec.name), where)
+                for spec in INSTANCE_READ]  # fmt: skip
+    return [checked(spec, values.get(spec.name), where) for spec in INSTANCE_READ]
+
+
+_COUNTED = ("cpu", "memory", "gpus", "registered_cpu", "registered_memory", "running_tasks_count")
+_PLAIN = frozenset((*_COUNTED, "arn", "status", "agent_connected", "attributes"))
+_TEXTS = frozenset((str, type(None)))
+_STAMPS = frozenset((int, type(None)))
+
+
+def _dict_at(doc: Mapping[str, Any], path: tuple[str, ...], where: str) -> dict[str, Any]:
+    """`_map(doc, ".".join(path), where)` as a dict, quicker where each step is a dict."""
+    value: Any = doc
+    for part in path:
+        if type(value) is not dict:
+            value = None
+            break
+        value = value.get(part)
+    if type(value) is dict:
+        return value
+    return dict(_map(doc, ".".join(path), where))  # absent, null, another Mapping, or an error

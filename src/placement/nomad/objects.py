@@ -179,8 +179,11 @@ def inventory(nodes: Any, allocations: Any = None) -> Any:
     listed node is a task in group `JobID/TaskGroup`, and its `AllocatedResources` are
     subtracted from the node's.
     """
-    from ..instance import Instance
+    from ..documents import checked
+    from ..ecs.instances import INSTANCE_READ
+    from ..ecs_json import paused_gc
     from ..inventory import Inventory
+    from ..model import TASK_FIELDS
 
     items = _items(nodes, "nodes")
     try:
@@ -191,7 +194,7 @@ def inventory(nodes: Any, allocations: Any = None) -> Any:
                 raise InventoryError(f"nodes[{position}]: Name is missing")
             by_id[_get(node, "ID", str, f"nodes[{position}]") or name] = name
         tasks, used = _allocations(allocations, by_id) if allocations is not None else ([], {})
-        instances = []
+        records = []  # each node's fields as `Instance` checks them (INSTANCE_READ order)
         for position, node in enumerate(items):
             where = f"nodes[{position}]"
             name = node["Name"]
@@ -218,22 +221,29 @@ def inventory(nodes: Any, allocations: Any = None) -> Any:
                 bool(_get(node, "Drain", bool, where)) or node.get("DrainStrategy") is not None
             )
             mine = used.get(name, {"cpu": 0, "memory": 0, "groups": {}})
-            instances.append(Instance(
-                arn=name,
-                status="ACTIVE" if eligible and not draining else "DRAINING",
-                agent_connected=_get(node, "Status", str, where) in (None, "ready"),
-                agent_version=None,
-                attributes=node_attributes(node, where),
-                cpu=max(cpu - mine["cpu"], 0), memory=max(memory - mine["memory"], 0),
-                ports=frozenset(ports),
-                registered_cpu=max(cpu, 0), registered_memory=max(memory, 0),
-                running_tasks_count=sum(mine["groups"].values()), task_groups=mine["groups"],
-            ))  # fmt: skip
+            values = {
+                "arn": name,
+                "status": "ACTIVE" if eligible and not draining else "DRAINING",
+                "agent_connected": _get(node, "Status", str, where) in (None, "ready"),
+                "agent_version": None,
+                "attributes": node_attributes(node, where),
+                "cpu": max(cpu - mine["cpu"], 0), "memory": max(memory - mine["memory"], 0),
+                "ports": frozenset(ports),
+                "registered_cpu": max(cpu, 0), "registered_memory": max(memory, 0),
+                "running_tasks_count": sum(mine["groups"].values()),
+            }  # fmt: skip
+            # `Instance(**values)`'s checks (its task groups are the tasks' own, counted above)
+            records.append([checked(spec, values.get(spec.name), "Instance")
+                            for spec in INSTANCE_READ])  # fmt: skip
     except InventoryError:
         raise
     except PlacementError as exc:
         raise InventoryError(str(exc)) from exc
-    return Inventory.from_instances(instances, tasks)
+    # `Inventory.from_instances(instances, tasks)` less its Instance objects: every task is on
+    # a listed node, which counts exactly its tasks.
+    with paused_gc():  # building columns makes no cycles
+        rows = [[getattr(task, spec.name) for spec in TASK_FIELDS] for task in tasks]
+        return Inventory._build(records, rows, where="instance")
 
 
 # -- task groups ---------------------------------------------------------------------------------
