@@ -381,11 +381,6 @@ def test_distinct_hosts_true_empty_or_unparsable_is_enforced(value: str) -> None
     assert nomad.constraint({"Operand": "distinct_hosts", "RTarget": value}) is not None
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="objects.py ignores a hostPort whose protocol is neither "
-    "TCP, UDP nor SCTP (the API server refuses it): left to the objects.py owner",
-)
 def test_a_host_port_with_an_unknown_protocol_is_refused() -> None:
     pod = {
         "kind": "Pod",
@@ -538,23 +533,12 @@ def test_an_option_of_another_system_is_a_usage_error_not_ignored(tmp_path: Path
         assert err.splitlines()[-1] == f"placement place: error: {message}"
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="objects.py reads the pod's labels unchecked: a non-text value is accepted, or (with "
-    "a spread constraint) refused as \"Instance: field 'attributes[app]'\", which names no part "
-    "of the pod; left to the objects.py owner",
-)
 def test_a_pod_label_that_is_not_text_is_refused_naming_the_label() -> None:
     pod = _replaced(POD, ("metadata", "labels", "app"), 1)
     with pytest.raises(PlacementError, match=r"metadata\.labels"):
         TaskSpec.from_k8s(pod)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="labels.py reads `matchLabels: []` (a list, which the API server refuses) as no "
-    "labels: the selector selects everything; left to the labels.py owner",
-)
 def test_match_labels_that_is_a_list_is_refused() -> None:
     with pytest.raises(PlacementError, match="matchLabels"):
         k8s.selector({"matchLabels": []})

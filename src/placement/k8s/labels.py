@@ -402,7 +402,8 @@ def selector(value: Any) -> Expression:
 def _label_selector(doc: Mapping[str, Any]) -> Expression:
     check_fields(doc, ("matchLabels", "matchExpressions"), "LabelSelector")
     parts: list[tuple[str, Expression]] = []
-    labels = doc.get("matchLabels") or {}
+    labels = doc.get("matchLabels")
+    labels = {} if labels is None else labels  # `[]` is no map: refused below, not read as none
     if not isinstance(labels, Mapping):
         raise PlacementInputError(f"LabelSelector.matchLabels must be a map, got {shown(labels)}")
     for key, value in labels.items():

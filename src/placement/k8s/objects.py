@@ -149,6 +149,10 @@ def _host_ports(spec: Mapping[str, Any], where: str) -> tuple[set[int], set[int]
             if isinstance(host, bool) or not isinstance(host, int) or not 0 < host <= 65535:
                 raise PlacementInputError(f"{at}.hostPort: not a port (1 to 65535): {shown(host)}")
             protocol = port.get("protocol") or "TCP"
+            if protocol not in ("TCP", "UDP", "SCTP"):  # the API server refuses any other
+                raise PlacementInputError(
+                    f"{at}.protocol: expected TCP, UDP or SCTP, got {shown(protocol)}"
+                )
             if protocol == "UDP":
                 udp.add(host)
             elif protocol == "TCP":
@@ -249,6 +253,11 @@ def task_spec(pod: Any, group: str | None = None) -> Any:
     namespace = _get(metadata, "namespace", str, "metadata") or "default"
     _get(metadata, "name", str, "metadata")  # text, or absent (pod_group quotes it)
     labels = _map(metadata, "labels", "metadata")
+    for key, value in labels.items():  # a rule matches labels as text: anything else is no label
+        if not isinstance(key, str) or not isinstance(value, str):
+            raise PlacementInputError(
+                f"metadata.labels[{shown(key)}]: expected text, got {shown(value)}"
+            )
     constraints.extend(spread_constraints(
         _get(spec, "topologySpreadConstraints", (list, tuple), where), labels, str(namespace),
         f"{where}.topologySpreadConstraints",
