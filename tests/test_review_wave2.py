@@ -196,3 +196,149 @@ def test_a_draining_nomad_node_is_counted_once() -> None:
     (failure,) = place(inv, task, 1).failures
     assert sum(failure.reasons.values()) == len(inv)
     assert dict(failure.reasons) == {"node ineligible or draining": 1, "ATTRIBUTE": 1}
+
+
+def test_a_k8s_failure_keeps_the_details_of_its_codes() -> None:
+    """Fixed: a Kubernetes pod's failure had no details (the CLI printed no `taken: 80`)."""
+    inv = Inventory.from_k8s([node("a"), node("b", "b")])
+    container = {"name": "c", "ports": [{"containerPort": 80, "hostPort": 80}],
+                 "resources": {"requests": {"cpu": "1"}}}  # fmt: skip
+    task = TaskSpec.from_k8s({"kind": "Pod", "metadata": {"name": "w", "namespace": "d"},
+                              "spec": {"containers": [container]}})  # fmt: skip
+    (spoken,) = place(inv, task, 3).failures
+    (coded,) = place(inv, attrs.evolve(task, dialect="ecs"), 3).failures
+    assert dict(spoken.codes) == dict(coded.reasons) == {R.PORTS: 2}
+    assert dict(spoken.details) == dict(coded.details) == {R.PORTS: ("80",)}
+
+
+# -- 3. the typed Kubernetes pod reader ----------------------------------------------------------
+
+LONE = "\ud800"  # a lone surrogate: a Python str JSON cannot carry as UTF-8
+K8S_NODES = [node("n0")]
+
+
+def running(**parts: Any) -> dict[str, Any]:
+    """A running pod on n0 asking for 1 CPU and 1Gi, with `parts` replaced."""
+    doc: dict[str, Any] = {
+        "metadata": {"name": "p", "namespace": "a", "labels": {"app": "web"}},
+        "spec": {"nodeName": "n0", "containers": [
+            {"name": "c", "resources": {"requests": {"cpu": "1", "memory": "1Gi"}}}]},
+        "status": {"phase": "Running"},
+    }  # fmt: skip
+    return doc | parts
+
+
+def requests(amounts: Any) -> dict[str, Any]:
+    return {"spec": {"nodeName": "n0", "containers": [
+        {"name": "c", "resources": {"requests": amounts}}]}}  # fmt: skip
+
+
+HOSTILE: dict[str, list[Any]] = {
+    "float cpu": [running(**requests({"cpu": 0.5}))],
+    "float memory": [running(**requests({"memory": 1e9}))],
+    "fractional memory": [running(**requests({"memory": 1.5}))],
+    "int quantities": [running(**requests({"cpu": 2, "memory": 1073741824}))],
+    "int past 2**53": [running(**requests({"memory": 2**70}))],
+    "negative int": [running(**requests({"cpu": -1}))],
+    "bool quantity": [running(**requests({"cpu": True}))],
+    "nan": [running(**requests({"cpu": float("nan")}))],
+    "null container": [running(spec={"nodeName": "n0", "containers": [None]})],
+    "null port": [running(spec={"nodeName": "n0", "containers": [{"name": "c", "ports": [None]}]})],
+    "null init container": [running(spec={"nodeName": "n0", "containers": [],
+                                          "initContainers": [None]})],
+    "null pod": [None],
+    "null label value": [running(metadata={"name": "p", "labels": {"app": None}})],
+    "int label value": [running(metadata={"name": "p", "labels": {"app": 1}})],
+    "unicode names": [running(metadata={"name": "w\u00e9b-\u00df", "namespace": "\u00f1",
+                                        "labels": {"app": "\u00fc", "\u6f22": "\u5b57"}})],
+    "float hostPort": [running(spec={"nodeName": "n0", "containers": [
+        {"name": "c", "ports": [{"containerPort": 80, "hostPort": 80.0}]}]})],
+    "text hostPort": [running(spec={"nodeName": "n0", "containers": [
+        {"name": "c", "ports": [{"containerPort": 80, "hostPort": "80"}]}]})],
+    "many containers": [running(spec={"nodeName": "n0", "containers": [
+        {"name": f"c{k}", "resources": {"requests": {"cpu": "1m"}}} for k in range(5000)]})],
+    "many pods": [running(metadata={"name": f"p{k}", "labels": {"k": str(k % 7)}})
+                  for k in range(3000)],
+    "a lone surrogate in a label value": [running(metadata={"name": "p",
+                                                            "labels": {"app": LONE}})],
+    "a lone surrogate as a quantity": [running(**requests({"cpu": LONE}))],
+}
+
+
+@pytest.mark.parametrize("name", sorted(HOSTILE))
+def test_typed_and_careful_pod_readers_agree_on_hostile_documents(name: str) -> None:
+    from test_k8s_load_fast import careful, load, same
+
+    pods = HOSTILE[name]
+    want = careful(K8S_NODES, pods)
+    for given_pods in (copy.deepcopy(pods), json.dumps(pods), json.dumps(pods).encode()):
+        same(load(K8S_NODES, given_pods), want)
+
+
+def test_repeated_json_keys_read_alike() -> None:
+    """The last of a repeated key wins on both readers, as `json.loads` reads it."""
+    from test_k8s_load_fast import careful, load, same
+
+    texts = [
+        b'[{"metadata":{"name":"p","namespace":"a","labels":{"app":"web","app":"db"}},'
+        b'"spec":{"nodeName":"n0","containers":[{"name":"c","resources":{"requests":'
+        b'{"cpu":"1","cpu":"3"}}}]},"status":{"phase":"Pending","phase":"Running"}}]',
+        b'[{"metadata":{"name":"p","namespace":"a"},"spec":{"nodeName":"n0","containers":[]},'
+        b'"spec":{"nodeName":"n0","containers":[{"name":"c","resources":{"requests":'
+        b'{"cpu":"2"}}}]},"status":{"phase":"Running"}}]',
+        b'{"items":[],"kind":"List","items":[{"metadata":{"name":"p","namespace":"a"},'
+        b'"spec":{"nodeName":"n0","containers":[{"name":"c","resources":{"requests":'
+        b'{"cpu":"2"}}}]},"status":{"phase":"Running"}}]}',
+    ]
+    for text in texts:
+        want = careful(K8S_NODES, text)
+        assert not isinstance(want, str)
+        (task,) = want.tasks
+        assert task.cpu in (2000, 3000)
+        same(load(K8S_NODES, text), want)
+        same(load(K8S_NODES, text.decode()), want)
+        same(load(K8S_NODES, json.loads(text)), want)
+
+
+@pytest.mark.xfail(strict=True, reason=(
+    "k8s/objects.py _typed_pods: msgspec.convert raises UnicodeEncodeError (not a "
+    "ValidationError) when a lone-surrogate str stands where an object or list is expected, "
+    "and only ValidationError/RecursionError are caught, so a TypeError subclass escapes "
+    "Inventory.from_k8s (the careful reader refuses it by name). Found by "
+    "test_review_k8s_nomad's hypothesis run; catch UnicodeEncodeError there too."))
+@pytest.mark.parametrize("where", ["pod", "metadata", "labels", "spec", "status", "containers",
+                                   "container", "requests"])  # fmt: skip
+def test_a_lone_surrogate_where_an_object_belongs_is_refused_by_name(where: str) -> None:
+    from placement.errors import InventoryError
+
+    spec = {"nodeName": "n0", "containers": [{"name": "c", "resources": {"requests": {}}}]}
+    doc: Any = {
+        "pod": LONE, "metadata": running(metadata=LONE), "spec": running(spec=LONE),
+        "status": running(status=LONE), "labels": running(metadata={"name": "p", "labels": LONE}),
+        "containers": running(spec={"nodeName": "n0", "containers": LONE}),
+        "container": running(spec={"nodeName": "n0", "containers": [LONE]}),
+        "requests": running(spec=spec | {"containers": [{"name": "c", "resources": {
+            "requests": LONE}}]}),
+    }[where]  # fmt: skip
+    with pytest.raises(InventoryError, match="expected"):
+        Inventory.from_k8s(K8S_NODES, [doc])
+
+
+@pytest.mark.xfail(strict=True, reason=(
+    "documents.decode_json (and _typed_pods for text) hand a str holding a lone surrogate to "
+    "msgspec.json.decode, which raises UnicodeEncodeError, caught by neither: JSON text "
+    "written with ensure_ascii=False escapes Inventory.from_k8s as a non-PlacementError on "
+    "both readers (json.loads reads it; decode_json's fallback would too)."))
+@pytest.mark.parametrize("what", ["nodes", "pods"])
+def test_json_text_with_a_lone_surrogate_is_read_or_refused(what: str) -> None:
+    from placement.errors import PlacementError
+
+    pods = [running(metadata={"name": "p", "labels": {"app": LONE}})]
+    nodes: Any = K8S_NODES
+    if what == "nodes":
+        nodes = json.dumps([node("n0", labels={"rack": LONE})], ensure_ascii=False)
+    text = json.dumps(pods, ensure_ascii=False)
+    try:
+        Inventory.from_k8s(nodes, text)
+    except PlacementError:
+        pass

@@ -222,7 +222,8 @@ class PlacementResult:
     def _with_details(self) -> tuple[Failure, ...]:
         failures = self._spoken(self._failures)
         wanted = (R.ATTRIBUTE, R.PORTS)
-        if not any(r in f.reasons for f in failures for r in wanted):
+        # `codes`, not `reasons`: a dialect's words hide the codes the details belong to.
+        if not any(r in f.codes for f in failures for r in wanted):
             return failures
         if not isinstance(self.task, TaskSpec):
             return failures
