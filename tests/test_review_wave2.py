@@ -16,12 +16,19 @@ from typing import Any
 import attrs
 import numpy as np
 import pytest
+from conftest import examples
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from test_caps_gate import CHAINS, _agree
 
 import placement
 from placement import (
     ClusterState,
+    Instance,
     Inventory,
+    MaxPer,
     TaskSpec,
+    TopologySpread,
     deploy,
     explain_placement,
     headroom,
@@ -341,3 +348,111 @@ def test_json_text_with_a_lone_surrogate_is_read_or_refused(what: str) -> None:
     text = json.dumps(pods, ensure_ascii=False)
     with contextlib.suppress(PlacementError):  # read or refused by name, nothing else
         Inventory.from_k8s(nodes, text)
+
+
+# -- 2. the batch paths for caps -----------------------------------------------------------------
+
+
+@st.composite
+def nasty_inventories(draw: st.DrawFn) -> Inventory:
+    """Ties everywhere (few distinct amounts and zones), instances without a zone, zero room,
+    and groups already running far past any cap."""
+    n = draw(st.integers(1, 14))
+    same = draw(st.booleans())  # every instance alike: ties all the way down the chain
+    amounts = st.sampled_from([0, 5, 40]) if not same else st.just(40)
+    running = st.dictionaries(st.sampled_from(["service:web", "service:db"]),
+                              st.sampled_from([1, 2, 9, 40]), max_size=2)  # fmt: skip
+    out = []
+    for i in range(n):
+        zone = draw(st.sampled_from(["a", "b", None])) if not same else "a"
+        attributes = {} if zone is None else {"ecs.availability-zone": f"us-east-1{zone}"}
+        if draw(st.booleans()):
+            attributes["stack"] = draw(st.sampled_from(["prod", "dev"]))
+        out.append(Instance(
+            arn=f"arn:aws:ecs:us-east-1:1:container-instance/c/{i:02d}",
+            ec2_instance_id=f"i-{i:02d}",
+            attributes=attributes, cpu=draw(amounts), memory=draw(amounts),
+            task_groups=draw(running) if not same else {},
+        ))  # fmt: skip
+    return Inventory.from_instances(out)
+
+
+CAP_FIELDS = ["attribute:ecs.availability-zone", "attribute:stack", "instanceId"]
+CAP_SIZES = st.sampled_from([1, 1, 2, 3, 99_999, 100_000])  # 100000: the most allowed
+
+
+@st.composite
+def nasty_capped_problems(draw: st.DrawFn) -> dict[str, Any]:
+    """Several caps (maybe on one field), a skew, zero demand, more copies than room."""
+    field = draw(st.sampled_from(CAP_FIELDS))
+    rules: list[Any] = [MaxPer(field, draw(CAP_SIZES))]
+    for _ in range(draw(st.integers(0, 2))):
+        rules.append(MaxPer(draw(st.sampled_from([field, *CAP_FIELDS])), draw(CAP_SIZES)))
+    if draw(st.booleans()):
+        rules.append(TopologySpread(draw(st.sampled_from([field, *CAP_FIELDS])),
+                                    draw(st.sampled_from([1, 2, 5, 100_000])),
+                                    draw(st.integers(1, 3))))  # fmt: skip
+    demand = st.sampled_from([0, 0, 1, 5])
+    return {
+        "inventory": draw(nasty_inventories()),
+        "task": TaskSpec(cpu=draw(demand), memory=draw(demand), group="service:web"),
+        "count": draw(st.sampled_from([1, 2, 7, 50, 400])),
+        "constraints": draw(st.permutations(rules)),
+        "strategy": draw(CHAINS),
+        "seed": draw(st.integers(0, 2**32 - 1)),
+    }
+
+
+@settings(max_examples=examples(1))
+@given(nasty_capped_problems())
+def test_nasty_caps_batch_equals_loop(problem: dict[str, Any]) -> None:
+    _agree(problem)
+
+
+@settings(max_examples=examples(0.2))
+@given(nasty_capped_problems())
+def test_nasty_caps_batch_equals_reference(problem: dict[str, Any]) -> None:
+    import warnings
+
+    problem["count"] = min(problem["count"], 50)  # the reference places one instance at a time
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        batch = place(**problem, method="batch")
+        reference = place(**problem, method="reference")
+    assert batch.placements == reference.placements
+    assert batch == reference
+
+
+def test_headroom_under_a_zone_rule_gives_the_reasons_place_gives() -> None:
+    """Fixed: headroom placed without the strategy when a rule couples instances, so a zone's
+    copies sat elsewhere and the next copy's reasons were not the placement's."""
+    two = Inventory.from_instances([
+        Instance(arn=f"arn:aws:ecs:us-east-1:1:container-instance/c/{i}", ec2_instance_id=f"i-{i}",
+                 attributes={"ecs.availability-zone": "us-east-1a"}, cpu=40, memory=40)
+        for i in range(2)])  # fmt: skip
+    task = TaskSpec(group="service:web")
+    rules = [MaxPer("instanceId", 2), TopologySpread("attribute:ecs.availability-zone", 2, 2)]
+    room = headroom(two, task, constraints=rules, strategy=["spread(instanceId)"])
+    result = place(two, task, 3, constraints=rules, strategy=["spread(instanceId)"])
+    assert room.copies == result.placed == 2  # one on each: minDomains 2 leaves a skew of 2
+    assert dict(room.reasons) == dict(result.failures[0].reasons) == {R.TOPOLOGY_SPREAD: 2}
+
+
+@settings(max_examples=examples(0.5))
+@given(nasty_capped_problems())
+def test_nasty_caps_headroom_is_what_place_places(problem: dict[str, Any]) -> None:
+    """Without `random` in the chain (headroom takes no seed: its draws are its own)."""
+    import warnings
+
+    problem["strategy"] = [rule for rule in problem["strategy"] if not rule.random]
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        rules, chain = problem["constraints"], problem["strategy"]
+        room = headroom(problem["inventory"], problem["task"], constraints=rules, strategy=chain)
+        if room.unbounded:
+            return
+        assert room.copies is not None
+        result = place(**problem | {"count": room.copies + 1})
+    assert result.placed == room.copies
+    (failure,) = result.failures
+    assert dict(failure.reasons) == dict(room.reasons)

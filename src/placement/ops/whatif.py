@@ -202,9 +202,13 @@ def headroom(
     """How many more copies of `task` would place, and why the next one would fit nowhere.
 
     Equal to `place(inventory, task, count, ...).placed` for any count past it, with that
-    placement's failure reasons (SEMANTICS.md §7). The strategy is checked but cannot change
-    the answer: each copy changes only its own instance, so every order fills the same
-    instances. Computed over columns, without placing: its cost does not grow with the copies.
+    placement's failure reasons (SEMANTICS.md §7). Where every rule says its capacity the
+    strategy cannot change the answer: each copy changes only its own instance, so every order
+    fills the same instances, counted over columns without placing (its cost does not grow
+    with the copies). A rule that couples instances (`maxPer` or `topologySpread` over a zone,
+    a user's rule that reads placements) is answered by placing with the strategy given: the
+    count stays, but which instances fill decides the next copy's reasons (a `random` strategy
+    draws afresh, as `place` without a seed does).
 
     With a `capacity_provider_strategy` (§9) the headroom is the number of copies `place`
     with that strategy places before the first copy that fits on none of its provider's
@@ -221,7 +225,7 @@ def headroom(
         return _provider_headroom(inventory, task, rules, chain, items)
     caps, exact = counted_capacities(inventory, task, rules)
     if not exact:
-        return _headroom_by_placing(inventory, task, rules, caps)
+        return _headroom_by_placing(inventory, task, rules, caps, chain)
     if (caps == UNLIMITED).any():
         return Headroom(None, {}, unbounded=True)
     copies = sum(caps.tolist())  # Python ints: 100,000 capacities near 2**53 overflow int64
@@ -239,7 +243,11 @@ def _search_bound(caps: Ints) -> int:
 
 
 def _headroom_by_placing(
-    inventory: Inventory, task: TaskSpec, rules: Sequence[Constraint], caps: Ints
+    inventory: Inventory,
+    task: TaskSpec,
+    rules: Sequence[Constraint],
+    caps: Ints,
+    chain: Sequence[Strategy] = (),
 ) -> Headroom:
     """Headroom when a rule reads placements without saying its capacity: place copy by copy.
 
@@ -249,7 +257,9 @@ def _headroom_by_placing(
     """
     from ..place.batch import place_batch
 
-    result = place_batch(inventory, task, _search_bound(caps) + 1, rules, (), None)
+    # With the strategy: the copies land where `place` puts them, so the failure's reasons
+    # are that placement's (without it, a zone's copies could sit on other instances).
+    result = place_batch(inventory, task, _search_bound(caps) + 1, rules, tuple(chain), None)
     if not result.failed:
         return Headroom(None, {}, unbounded=True)
     return Headroom(result.placed, result.failures[0].reasons)
