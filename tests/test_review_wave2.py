@@ -33,6 +33,7 @@ from placement import (
     explain_placement,
     headroom,
     place,
+    rank,
 )
 from placement.place import reasons as R
 
@@ -456,3 +457,24 @@ def test_nasty_caps_headroom_is_what_place_places(problem: dict[str, Any]) -> No
     assert result.placed == room.copies
     (failure,) = result.failures
     assert dict(failure.reasons) == dict(room.reasons)
+
+
+@settings(max_examples=examples(0.5))
+@given(nasty_capped_problems())
+def test_nasty_caps_cluster_state_and_rank_agree_with_place(problem: dict[str, Any]) -> None:
+    """ClusterState.place and rank(...).best say what place says (no `random`: own draws)."""
+    import warnings
+
+    problem["strategy"] = [rule for rule in problem["strategy"] if not rule.random]
+    inv, task = problem["inventory"], problem["task"]
+    rules, chain = problem["constraints"], problem["strategy"]
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        want = place(**problem)
+        state = ClusterState(inv)
+        got = state.place(task, problem["count"], constraints=rules, strategy=chain)
+        best = rank(inv, task, constraints=rules, strategy=chain).best
+    assert got.placements == want.placements
+    assert [dict(f.reasons) for f in got.failures] == [dict(f.reasons) for f in want.failures]
+    assert best == (want.placements[0] if want.placements else None)
+    assert state.inventory == want.inventory
