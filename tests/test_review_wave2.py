@@ -220,6 +220,42 @@ def test_a_k8s_failure_keeps_the_details_of_its_codes() -> None:
     assert dict(spoken.details) == dict(coded.details) == {R.PORTS: ("80",)}
 
 
+class Shouting(placement.rules.Constraint):
+    """A user's rule whose reason is HTML."""
+
+    reason = "<script>alert(1)</script> & co"
+
+    def excluded(self, view: Any, task: Any) -> Any:
+        return np.ones(len(view.ec2_instance_ids), dtype=bool)
+
+
+@pytest.mark.parametrize("dialect", ["k8s", "nomad", "ecs"])
+def test_a_users_reason_is_escaped_in_every_html_report(dialect: str) -> None:
+    inv = Inventory.from_k8s([node("a"), node("b")])
+    task = attrs.evolve(TaskSpec.from_k8s(pod()), dialect=dialect)
+    rules = [Shouting()]
+    reports = [place(inv, task, 1, constraints=rules), explain_placement(inv, task, rules),
+               headroom(inv, task, constraints=rules), rank(inv, task, constraints=rules),
+               deploy(inv, "g", task, desired_count=1, constraints=rules)]  # fmt: skip
+    for report in reports:
+        html = report._repr_html_()
+        assert "<script>" not in html and "&lt;script&gt;" in html, type(report).__name__
+
+
+def test_events_then_place_speak_as_place_on_the_snapshot() -> None:
+    from test_state_bounds import _task_event
+
+    inv, task = k8s_cluster(), k8s_task()
+    state = ClusterState(inv)
+    assert state.apply(_task_event("arn:aws:ecs:us-east-1:1:task/x", "roomy", 1))
+    snapshot = state.inventory
+    got, want = state.place(task, 3), place(snapshot, task, 3)
+    assert got.placements == want.placements
+    assert got.failures == want.failures
+    assert [f.message for f in got.failures] == [f.message for f in want.failures]
+    assert got.failures[0].message.startswith("0/6 nodes are available")
+
+
 # -- 3. the typed Kubernetes pod reader ----------------------------------------------------------
 
 LONE = "\ud800"  # a lone surrogate: a Python str JSON cannot carry as UTF-8
