@@ -256,6 +256,54 @@ def test_events_then_place_speak_as_place_on_the_snapshot() -> None:
     assert got.failures[0].message.startswith("0/6 nodes are available")
 
 
+class TwoPerZone(placement.rules.Constraint):
+    """docs/rules.md's rule with `zone_caps`, its room `2 - tasks` (below zero once over)."""
+
+    reason = "TwoPerZone"
+    reads_placements = True
+
+    def _zones(self, view: Any, task: Any) -> tuple[Any, Any]:
+        zones = view.attribute("ecs.availability-zone").tolist()
+        names = sorted(set(zones) - {None})
+        index = np.array([names.index(z) if z is not None else len(names) for z in zones],
+                         dtype=np.int64)  # fmt: skip
+        totals = np.bincount(index, weights=view.group_count(task.group),
+                             minlength=len(names) + 1).astype(np.int64)  # fmt: skip
+        room = 2 - totals
+        room[len(names)] = 0  # no zone: no room
+        return index, room
+
+    def excluded(self, view: Any, task: Any) -> Any:
+        index, room = self._zones(view, task)
+        return room[index] <= 0
+
+    def zone_caps(self, view: Any, task: Any) -> Any:
+        from placement.rules.base import ZoneCaps
+
+        return ZoneCaps(*self._zones(view, task))
+
+
+@pytest.mark.xfail(strict=True, raises=IndexError, reason=(
+    "place/batch.py _first_over: a zone whose room is below zero (a user's zone_caps over a "
+    "zone already past its cap, room = 2 - tasks) counts as passed with no copy in it "
+    "(bincount 0 > -1), and its first copy too many is looked up in an empty array: "
+    "IndexError from place() (batch) beside a second zone rule or a gate, where the loop and "
+    "the reference answer. Clamp the rooms at 0 in _capped_order (MaxPer clamps its own)."))
+@pytest.mark.parametrize("other", ["maxPer(attribute:stack, 50)",
+                                   "topologySpread(attribute:stack, maxSkew=1)"])  # fmt: skip
+def test_a_zone_already_over_a_users_cap_on_the_batch_path(other: str) -> None:
+    inv = Inventory.from_instances([
+        Instance(arn=f"arn:aws:ecs:us-east-1:1:container-instance/c/{i}", ec2_instance_id=f"i-{i}",
+                 cpu=100, memory=100, task_groups={"g": 3} if i == 0 else {},
+                 attributes={"ecs.availability-zone": "ab"[i % 2], "stack": "s"})
+        for i in range(4)])  # fmt: skip
+    task = TaskSpec(cpu=1, memory=1, group="g")
+    rules = [TwoPerZone(), other]
+    loop = place(inv, task, 5, constraints=rules, method="loop")
+    assert loop.placed == 2  # zone b's two; zone a runs three already
+    assert place(inv, task, 5, constraints=rules) == loop
+
+
 # -- 3. the typed Kubernetes pod reader ----------------------------------------------------------
 
 LONE = "\ud800"  # a lone surrogate: a Python str JSON cannot carry as UTF-8
