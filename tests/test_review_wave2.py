@@ -256,6 +256,18 @@ def test_events_then_place_speak_as_place_on_the_snapshot() -> None:
     assert got.failures[0].message.startswith("0/6 nodes are available")
 
 
+def test_a_daemon_speaks_the_task_dialect() -> None:
+    """Fixed: place_daemon gave a Kubernetes task ECS's codes (a taint without its name)."""
+    inv, task = k8s_cluster(), k8s_task()
+    worded = explain_placement(inv, task)
+    for result in (placement.place_daemon(inv, task), ClusterState(inv).place_daemon(task)):
+        assert dict(result.failures) == {
+            name: worded.reasons(name) for name in ("small", "tainted", "down")}  # fmt: skip
+        assert result.failures["tainted"] == ("node(s) had untolerated taint {dedicated: gpu}",)
+    coded = placement.place_daemon(inv, attrs.evolve(task, dialect="ecs"))
+    assert coded.failures["small"] == (R.CPU,) and coded.failures["down"] == (R.AGENT,)
+
+
 class TwoPerZone(placement.rules.Constraint):
     """docs/rules.md's rule with `zone_caps`, its room `2 - tasks` (below zero once over)."""
 

@@ -38,8 +38,10 @@ class DaemonResult:
     """Where the daemon starts, which instances cannot take it, which daemon tasks stop.
 
     `placements`: instance ARNs in inventory order; `failures`: instance ARN -> every reason
-    it cannot take the task (ECS's order); `stops`: ARNs of the group's tasks on instances that
-    no longer qualify; `inventory`: the state afterwards; `task_arns`: the new tasks' ARNs.
+    it cannot take the task (ECS's order; a task read from Kubernetes or Nomad gets its
+    system's words and order, as `explain_placement` gives them); `stops`: ARNs of the
+    group's tasks on instances that no longer qualify; `inventory`: the state afterwards;
+    `task_arns`: the new tasks' ARNs.
     """
 
     placements: tuple[str, ...]
@@ -121,8 +123,12 @@ def decide_daemon(
     # Instances that should run the daemon: ACTIVE, inside every memberOf, without one yet.
     # Those that cannot take it are the failures; the others do not need it (SEMANTICS §5).
     needed = ~runs & active & ~masks[R.MEMBER_OF]
+    # In the task's dialect where it has words (a Kubernetes DaemonSet's pod: the taint named),
+    # as `explain_placement` gives them; ECS's codes otherwise.
+    words = R.worded(task, inventory, rules, masks) if R.speaks(task) else None
+    named = list(masks.items()) if words is None else [(word, mask) for word, _, mask in words]
     failures = {
-        str(ids[i]): tuple(reason for reason, mask in masks.items() if mask[i])
+        str(ids[i]): tuple(reason for reason, mask in named if mask[i])
         for i in np.flatnonzero(needed & blocked)
     }
     leaving = runs & (masks[R.MEMBER_OF] | ~active)
