@@ -268,6 +268,29 @@ def test_a_daemon_speaks_the_task_dialect() -> None:
     assert coded.failures["small"] == (R.CPU,) and coded.failures["down"] == (R.AGENT,)
 
 
+@pytest.mark.parametrize("dialect", ["k8s", "nomad", "ecs"])
+def test_nothing_refused_reads_in_every_dialect(dialect: str) -> None:
+    """Fixed: with no reason to word (every node fits, or no nodes), a Kubernetes or Nomad
+    task's explanation raised ValueError from repr/str (argmax of an empty sequence), and so
+    did `place(...).failures` on an empty inventory; Nomad's read as an empty line."""
+    task = attrs.evolve(TaskSpec.from_k8s(pod()), dialect=dialect)
+    roomy = Inventory.from_k8s([node("a"), node("b")])
+    fits = explain_placement(roomy, task)
+    assert fits.first_reasons() == {} and fits.reasons("a") == ()
+    assert "2" in repr(fits) and repr(fits).endswith(">") and str(fits).startswith("2")
+    empty = Inventory.from_k8s([])
+    result = place(empty, task, 2)
+    (failure,) = result.failures
+    assert (failure.count, dict(failure.reasons), dict(failure.codes)) == (2, {}, {})
+    assert repr(failure).endswith(">") and json.dumps(result.to_dict())
+    room = headroom(empty, task)
+    assert (room.copies, dict(room.reasons)) == (0, {})
+    assert ClusterState(empty).place(task, 1).failures[0].reasons == {}
+    assert not deploy(empty, "g", task, desired_count=1).completed
+    assert explain_placement(empty, task).first_reasons() == {} and repr(
+        explain_placement(empty, task)).endswith(">")  # fmt: skip
+
+
 class TwoPerZone(placement.rules.Constraint):
     """docs/rules.md's rule with `zone_caps`, its room `2 - tasks` (below zero once over)."""
 

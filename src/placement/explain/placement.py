@@ -133,14 +133,16 @@ class PlacementExplanation:
 
     def __str__(self) -> str:
         worded = self.worded()
+        n = len(self.inventory)
+        head = f"{int(self.eligible.sum())} of {n} instances can take the task"
         if worded is not None:
-            lines = [str(self.summary())]
+            # The dialect's summary; Nomad's says only what refused, so none when all fit.
+            lines = [self.summary() or head]
             for word, _, mask in worded:
                 named = examples(self.inventory.ids, mask)
                 lines.append(f"  {word}: {int(mask.sum())} (e.g. {named})")
         else:
-            n = len(self.inventory)
-            lines = [f"{int(self.eligible.sum())} of {n} instances can take the task"]
+            lines = [head]
             details = self.details()
             for reason, count in self.counts().items():
                 named = examples(self.inventory.ids, self.masks[reason])
@@ -153,7 +155,7 @@ class PlacementExplanation:
 
     def __repr__(self) -> str:
         said = self.summary()  # a dialect's own line (Kubernetes: `0/3 nodes are available: ...`)
-        if said is not None:
+        if said:  # Nomad's is empty when nothing refused: then the counts, as ECS's
             return short_repr(f"<PlacementExplanation {'; '.join(said.splitlines())}>")
         n, eligible = len(self.inventory), int(self.eligible.sum())
         counts = reason_counts(self.counts())

@@ -119,6 +119,8 @@ def first_counts(words: Worded, n: int) -> dict[str, int]:
     As the dialect counts a failure (Kubernetes' `0/N nodes are available: ...`), in the
     dialect's order.
     """
+    if not words:
+        return {}  # nothing refused (every instance fits, or there are none): no first group
     groups = sorted({group for _, group, _ in words})
     failing = np.zeros((len(groups), n), dtype=bool)
     for _, group, mask in words:
