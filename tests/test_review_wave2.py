@@ -291,6 +291,52 @@ def test_nothing_refused_reads_in_every_dialect(dialect: str) -> None:
         explain_placement(empty, task)).endswith(">")  # fmt: skip
 
 
+def test_a_cluster_state_pickled_or_copied_goes_on_in_words() -> None:
+    inv, task = k8s_cluster(), k8s_task()
+    state = ClusterState(inv)
+    state.place(task, 1)
+    state.rank(task)  # a cached plan, dropped by pickling
+    again, copied = pickle.loads(pickle.dumps(state)), copy.deepcopy(state)
+    results = [s.place(task, 3) for s in (state, again, copied)]
+    assert len({r.placements for r in results}) == 1
+    assert len({(r.failures, r.failures[0].message) for r in results}) == 1
+    assert results[0].failures[0].message.startswith("0/6 nodes are available")
+
+
+def test_k8s_explain_keys_nodes_as_explain_placement_does() -> None:
+    from placement import k8s as K
+
+    inv, task = k8s_cluster(), k8s_task()
+    spoken, plain = K.explain(inv, task), explain_placement(inv, task)
+    for node_key in (0, 3, -1, "tainted"):
+        assert spoken.reasons(node_key) == plain.reasons(node_key)
+
+
+@pytest.mark.xfail(strict=True, reason=(
+    "k8s/messages.py K8sExplanation.reasons keys a node by `isinstance(node, int)` and "
+    "`inventory.index_of`, not explain.keys.row_of as PlacementExplanation.reasons does: a "
+    "numpy integer raises KeyError, a row out of range IndexError, an unknown name KeyError, "
+    "True ValueError (no PlacementError; explain_placement's reasons answers or raises "
+    "RowOutOfRangeError/InstanceNotFoundError/RowTypeError)."))
+@pytest.mark.parametrize("bad", ["np1", 99, "nope", 1.0, True])
+def test_k8s_explain_refuses_a_bad_node_as_explain_placement_does(bad: Any) -> None:
+    from placement import k8s as K
+    from placement.errors import PlacementError
+
+    inv, task = k8s_cluster(), k8s_task()
+    key = np.int64(1) if bad == "np1" else bad
+    plain = explain_placement(inv, task)
+    try:
+        want: Any = plain.reasons(key)
+    except PlacementError as exc:
+        want = type(exc)
+    try:
+        got: Any = K.explain(inv, task).reasons(key)
+    except PlacementError as exc:
+        got = type(exc)
+    assert got == want
+
+
 class TwoPerZone(placement.rules.Constraint):
     """docs/rules.md's rule with `zone_caps`, its room `2 - tasks` (below zero once over)."""
 
