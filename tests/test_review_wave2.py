@@ -604,6 +604,27 @@ def test_headroom_under_a_zone_rule_gives_the_reasons_place_gives() -> None:
     assert dict(room.reasons) == dict(result.failures[0].reasons) == {R.TOPOLOGY_SPREAD: 2}
 
 
+def test_headroom_searches_past_a_gate_that_opens_later() -> None:
+    """Fixed: headroom bounded its search by the capacities the rules give now, but a gate
+    refusing an instance now opens later (topologySpread over instanceId: the instance with
+    two tasks takes one once the other has one), so place placed all it tried: `unbounded`
+    where place stops at 2 (tests/test_whatif.py's property found it on main)."""
+    inv = Inventory.from_instances([
+        Instance(arn=f"arn:aws:ecs:us-east-1:1:container-instance/{i}", cpu=0, memory=memory,
+                 agent_connected=connected, task_groups=groups)
+        for i, (memory, connected, groups) in enumerate(
+            [(0, False, {}), (512, True, {}), (512, True, {"family:batch": 2})])])  # fmt: skip
+    task = TaskSpec(memory=512, group="family:batch")
+    rules = [TopologySpread("instanceId", 2, 1)]
+    room = headroom(inv, task, constraints=rules)
+    assert not room.unbounded and room.copies == place(inv, task, 10, constraints=rules).placed == 2
+    providers = Inventory.from_instances([
+        attrs.evolve(instance, capacity_provider="A") for instance in inv])  # fmt: skip
+    split = [{"capacityProvider": "A", "weight": 1}]
+    room = headroom(providers, task, constraints=rules, capacity_provider_strategy=split)
+    assert not room.unbounded and room.copies == 2
+
+
 @settings(max_examples=examples(0.5))
 @given(nasty_capped_problems())
 def test_nasty_caps_headroom_is_what_place_places(problem: dict[str, Any]) -> None:

@@ -225,7 +225,7 @@ def headroom(
         return _provider_headroom(inventory, task, rules, chain, items)
     caps, exact = counted_capacities(inventory, task, rules)
     if not exact:
-        return _headroom_by_placing(inventory, task, rules, caps, chain)
+        return _headroom_by_placing(inventory, task, rules, chain)
     if (caps == UNLIMITED).any():
         return Headroom(None, {}, unbounded=True)
     copies = sum(caps.tolist())  # Python ints: 100,000 capacities near 2**53 overflow int64
@@ -237,8 +237,15 @@ HEADROOM_SEARCH_LIMIT = 100_000
 nothing else bounds the copies; if they all fit, the headroom is reported unbounded."""
 
 
-def _search_bound(caps: Ints) -> int:
-    """Copies a headroom search by placing tries: the capacities' sum, else the search limit."""
+def _search_bound(inventory: Inventory, task: TaskSpec, rules: Sequence[Constraint]) -> int:
+    """Copies a headroom search by placing tries, at most, else the search limit.
+
+    What resources and the rules that never read placements allow: a rule that reads them is
+    no bound, since it may refuse an instance now and take it later (`topologySpread`'s gate
+    opens as the other zones fill).
+    """
+    static = [rule for rule in (*task.constraints, *rules) if not rule.reads_placements]
+    caps, _ = counted_capacities(inventory, attrs.evolve(task, constraints=()), static)
     return HEADROOM_SEARCH_LIMIT if bool((caps == UNLIMITED).any()) else sum(caps.tolist())
 
 
@@ -246,12 +253,11 @@ def _headroom_by_placing(
     inventory: Inventory,
     task: TaskSpec,
     rules: Sequence[Constraint],
-    caps: Ints,
     chain: Sequence[Strategy] = (),
 ) -> Headroom:
     """Headroom when a rule reads placements without saying its capacity: place copy by copy.
 
-    `caps` bound the copies (each rule can only refuse more). The batch placer keeps its fast
+    `_search_bound` bounds the copies. The batch placer keeps its fast
     path for rules that say zone caps or a zone gate (`maxPer`, `topologySpread`) and asks any
     other rule again after every commit (the per-copy loop).
     """
@@ -259,7 +265,8 @@ def _headroom_by_placing(
 
     # With the strategy: the copies land where `place` puts them, so the failure's reasons
     # are that placement's (without it, a zone's copies could sit on other instances).
-    result = place_batch(inventory, task, _search_bound(caps) + 1, rules, tuple(chain), None)
+    bound = _search_bound(inventory, task, rules)
+    result = place_batch(inventory, task, bound + 1, rules, tuple(chain), None)
     if not result.failed:
         return Headroom(None, {}, unbounded=True)
     return Headroom(result.placed, result.failures[0].reasons)
@@ -309,8 +316,8 @@ def _provider_headroom_by_placing(
     is the first n steps of a longer one), so a second placement of exactly that many plus
     one gives the failure's reasons at the moment it fails.
     """
-    caps, _exact = counted_capacities(inventory, task, rules)  # upper bounds
-    result = place(inventory, task, _search_bound(caps) + 1, constraints=rules, strategy=chain,
+    bound = _search_bound(inventory, task, rules)
+    result = place(inventory, task, bound + 1, constraints=rules, strategy=chain,
                    capacity_provider_strategy=items)  # fmt: skip
     if not result.failures:
         return Headroom(None, {}, unbounded=True)
