@@ -31,7 +31,7 @@ from .affinity import ANTI_TERMS, ExistingAntiAffinity, affinity_rules, anti_ter
 from .labels import NODE_NAME, is_label_value, key_fault, node_affinity, node_selector_map
 from .quantity import millicores, quantity, whole
 from .slots import PODS, PodSlots
-from .spread import NAMESPACE, spread_constraints
+from .spread import NAMESPACE, TERMINATING, spread_constraints
 from .taints import EFFECTS, TAINTS, Taints, taints_text
 
 __all__ = ["inventory", "task_spec", "pod_requests", "pod_group", "GPU"]
@@ -392,6 +392,10 @@ class _Pods:
             return True
         name, namespace = metadata.get("name"), metadata.get("namespace") or "default"
         labels = metadata.get("labels") or {}
+        if metadata.get("deletionTimestamp") is not None or (
+            type(labels) is dict and TERMINATING in labels
+        ):
+            return False  # a pod being deleted: the careful reader marks it
         started = (status or {}).get("startTime")
         if type(namespace) is not str or type(labels) is not dict or (
             started is not None and type(started) is not str
@@ -477,9 +481,11 @@ class _Pods:
                 self._careful(source(position), f"pods[{position}]")
                 continue
             labels = metadata.labels or _NO_LABELS
-            if "" in labels:
+            if "" in labels or TERMINATING in labels:
                 self._careful(source(position), f"pods[{position}]")
                 continue
+            if metadata.deletionTimestamp is not None:  # being deleted: `_careful`'s mark
+                labels = {**labels, TERMINATING: "true"}
             namespace = metadata.namespace or "default"
             if len(namespace) + len(metadata.name or "") >= MAX_TEXT:
                 self._careful(source(position), f"pods[{position}]")  # its task name: too long
@@ -600,6 +606,12 @@ class _Pods:
         tcp, udp = _host_ports(spec, f"{where}.spec")
         namespace = _get(metadata, "namespace", str, f"{where}.metadata") or "default"
         name = _get(metadata, "name", str, f"{where}.metadata")
+        deleting = _get(metadata, "deletionTimestamp", str, f"{where}.metadata")
+        labels = {k: v for k, v in _map(metadata, "labels", where).items()
+                  if k != TERMINATING}  # fmt: skip
+        labels[NAMESPACE] = namespace
+        if deleting is not None:  # still on its node, not counted by topology spread
+            labels[TERMINATING] = "true"
         terms = anti_terms(pod, str(namespace), where)
         if terms:
             self.anti.setdefault(node, []).extend(terms)
@@ -610,7 +622,7 @@ class _Pods:
         try:
             task = Task(
                 arn=f"{namespace}/{name}",
-                labels={**_map(metadata, "labels", where), NAMESPACE: namespace},
+                labels=labels,
                 instance=node, group=group, cpu=cpu, memory=memory, gpus=gpus,
                 ports=frozenset(tcp), udp_ports=frozenset(udp),
                 started_at=_get(pod, "status.startTime", str, where),
@@ -690,6 +702,7 @@ class _Metadata(msgspec.Struct, gc=False):
     namespace: _Text | None = None
     labels: dict[_Text, _Text] | None = None
     ownerReferences: Any = None  # noqa: N815
+    deletionTimestamp: str | None = None  # noqa: N815
 
 
 class _Status(msgspec.Struct, gc=False):

@@ -3,8 +3,9 @@
 SEMANTICS.md §8 and §11, as the Kubernetes documentation ("Pod Topology Spread Constraints")
 reads: the pods counted are those in the incoming pod's namespace whose labels match the
 constraint's `labelSelector` (a missing selector matches none) ANDed with the incoming pod's
-values of `matchLabelKeys`, existing ones and the copies placed so far in the same call (these
-only when the pod matches its own selector, which is when a copy adds one to its domain).
+values of `matchLabelKeys`: existing ones not being deleted (`TERMINATING`), and the copies
+placed so far in the same call (these only when the pod matches its own selector, which is
+when a copy adds one to its domain).
 
 The nodes that define domains and whose pods count (the scheduler's "eligible" nodes) are
 those that have every `DoNotSchedule` constraint's `topologyKey` (a node missing any of them
@@ -46,7 +47,8 @@ if TYPE_CHECKING:
     from ..instance import Instance, Task
     from ..rules.view import View
 
-__all__ = ["PodTopologySpread", "SPREAD_UNSATISFIED", "NAMESPACE", "spread_constraints",
+__all__ = ["PodTopologySpread", "SPREAD_UNSATISFIED", "NAMESPACE", "TERMINATING", "LIVE",
+           "spread_constraints",
            "pod_selector", "own_match", "objects", "fixed_room", "label_match",
            "reference_counts", "label_keys", "with_label_keys"]  # fmt: skip
 
@@ -55,6 +57,17 @@ SPREAD_UNSATISFIED = "node(s) didn't match pod topology spread constraints"
 
 NAMESPACE = "_k8s/namespace"
 """The reserved task label holding a pod's namespace (no label key may begin with `_`)."""
+
+TERMINATING = "_k8s/terminating"
+"""The reserved task label (`"true"`) of a pod being deleted (`metadata.deletionTimestamp` set).
+
+Such a pod still holds its node's resources and pod slot and counts for inter-pod affinity,
+but PodTopologySpread skips it (the plugin's `countPodsMatchSelector`: "Bypass terminating
+Pod", kubernetes#87621).
+"""
+
+LIVE: Expression = attribute(TERMINATING).not_exists()
+"""The pods not being deleted: the ones topology spread counts."""
 
 
 def pod_selector(label_selector: Any, namespace: str | None, where: str) -> Expression:
@@ -340,7 +353,8 @@ def spread_constraints(
         chosen = pod_selector(item.get("labelSelector"), namespace, at)
         keys = label_keys(item.get("matchLabelKeys"), item.get("labelSelector"),
                           f"{at}.matchLabelKeys")  # fmt: skip
-        chosen = with_label_keys(chosen, keys, labels, same=True)
+        # Terminating pods are not counted (the incoming pod is not one: `own_match` holds).
+        chosen = with_label_keys(chosen, keys, labels, same=True) & LIVE
         read.append((at, item, key, skew, domains, chosen))
     hard = [key for _, item, key, *_ in read if item["whenUnsatisfiable"] == "DoNotSchedule"]
     return [
