@@ -285,3 +285,21 @@ def test_start_times_read_at_once_as_each_alone(texts: list[str | None]) -> None
     got = objects._start_micros(texts)
     assert got == [objects._UNREAD if t is not None and w is None else w
                    for t, w in zip(texts, want, strict=True)]  # fmt: skip
+
+
+def test_a_lone_surrogate_in_decoded_documents_is_read_the_careful_way() -> None:
+    """msgspec cannot convert text with a lone surrogate: the checked readers name the pod."""
+    pod = running(spec={"containers": [{"ports": "\ud800"}]})
+    got = load(NODES, [pod])
+    assert got == careful(NODES, [pod])
+    assert isinstance(got, str) and got.startswith("InventoryError: pods[0].spec.containers[0]")
+
+
+def test_a_terminating_pod_is_marked_on_every_path() -> None:
+    pods = [running(metadata={"name": "gone", "deletionTimestamp": "2024-01-02T03:04:05Z"}),
+            running(metadata={"name": "here", "labels": {"app": "web", TERMINATING: "x"}})]
+    want = careful(NODES, pods)
+    assert not isinstance(want, str)
+    assert [dict(task.labels).get(TERMINATING) for task in want.tasks] == ["true", None]
+    for given_pods in (pods, json.dumps(pods), json.dumps(pods).encode()):
+        same(load(NODES, given_pods), want)

@@ -27,7 +27,14 @@ from ..errors import InventoryError, PlacementError, PlacementInputError
 from ..model import MAX_AMOUNT, MAX_TEXT, TASK_FIELDS, FrozenMap, Kind
 from ..syntax.ast import Expression
 from ..text import shown
-from .affinity import ANTI_TERMS, ExistingAntiAffinity, affinity_rules, anti_terms
+from .affinity import (
+    ANTI_TERMS,
+    NAMESPACE_NAME,
+    NAMESPACES,
+    ExistingAntiAffinity,
+    affinity_rules,
+    anti_terms,
+)
 from .labels import NODE_NAME, is_label_value, key_fault, node_affinity, node_selector_map
 from .quantity import millicores, quantity, whole
 from .slots import PODS, PodSlots
@@ -763,7 +770,7 @@ def _typed_pods(
         return None, None, _no_source
     try:
         typed = msgspec.convert(value, type=list[_Pod])
-    except (msgspec.ValidationError, RecursionError):
+    except (msgspec.ValidationError, RecursionError, UnicodeEncodeError):  # a lone surrogate
         return None, None, _no_source
     if not set(map(type, value)) <= {dict}:  # another Mapping, or an object msgspec reads
         return None, None, _no_source
@@ -853,7 +860,33 @@ _NO_PORTS: frozenset[int] = frozenset()
 _NO_LABELS: dict[str, str] = {}  # a row's place for its labels, kept apart (`_Pods.labels`)
 
 
-def inventory(nodes: Any, pods: Any = None) -> Any:
+def _namespace_labels(value: Any, seen: Sequence[Any]) -> str:
+    """`kubectl get namespaces -o json` as a `_k8s/namespaces` value (JSON: name -> labels).
+
+    A namespace of a pod (`seen`) that is not listed is taken to have the label the API
+    server sets on every namespace, `kubernetes.io/metadata.name`, alone.
+    """
+    table: dict[str, dict[str, str]] = {}
+    for position, item in enumerate(_items(value, "namespaces")):
+        where = f"namespaces[{position}]"
+        name = _get(item, "metadata.name", str, where)
+        if not name:
+            raise InventoryError(f"{where}: metadata.name is missing")
+        if name in table:
+            raise InventoryError(f"{where}: namespace {shown(name)} is listed twice")
+        labels = _map(item, "metadata.labels", where)
+        for key, text in labels.items():
+            if not isinstance(key, str) or not isinstance(text, str):
+                raise InventoryError(f"{where}.metadata.labels[{shown(key)}]: expected text, "
+                                     f"got {shown(text)}")  # fmt: skip
+        table[name] = dict(labels)
+    for name in set(seen):
+        if isinstance(name, str):
+            table.setdefault(name, {NAMESPACE_NAME: name})
+    return json.dumps(table, sort_keys=True, separators=(",", ":"))
+
+
+def inventory(nodes: Any, pods: Any = None, namespaces: Any = None) -> Any:
     """An `Inventory` from `kubectl get nodes -o json` and `kubectl get pods -A -o json`.
 
     Each node is an instance named by its node name: its labels are attributes (plus the
@@ -862,8 +895,10 @@ def inventory(nodes: Any, pods: Any = None) -> Any:
     not Succeeded or Failed, and its reserved ports are those pods' host ports. A cordoned node
     (`spec.unschedulable`) is DRAINING; a node whose Ready condition is not True is
     disconnected. Each such pod is a task (`namespace/name`, group `pod_group`, its labels plus
-    `_k8s/namespace`). Pods not bound to a listed node are ignored. Malformed input raises
-    `InventoryError` naming the object.
+    `_k8s/namespace`; a pod being deleted also `_k8s/terminating`). Pods not bound to a
+    listed node are ignored. `namespaces` (`kubectl get namespaces -o json`, optional): their
+    labels, which pod affinity terms with a `namespaceSelector` read (kept on every node as
+    `_k8s/namespaces`). Malformed input raises `InventoryError` naming the object.
     """
     from ..ecs_json import paused_gc
 
@@ -889,8 +924,10 @@ def inventory(nodes: Any, pods: Any = None) -> Any:
                 read.read_typed(typed, source)
             else:
                 read.read(pod_items or [])
+            spaces = (None if namespaces is None
+                      else _namespace_labels(namespaces, read.namespaces))  # fmt: skip
             records = [
-                _node(node, name, f"nodes[{position}]", read)
+                _node(node, name, f"nodes[{position}]", read, spaces)
                 for position, (node, name) in enumerate(zip(node_items, names, strict=True))
             ]
             return _inventory(records, read, names)
@@ -940,7 +977,9 @@ def _inventory(records: list[list[Any]], pods: _Pods, names: list[str]) -> Any:
     return Inventory(columns, tasks)
 
 
-def _node(node: Mapping[str, Any], name: str, where: str, pods: _Pods) -> list[Any]:
+def _node(
+    node: Mapping[str, Any], name: str, where: str, pods: _Pods, spaces: str | None = None
+) -> list[Any]:
     """One node's instance fields (`INSTANCE_READ` order, checked), less what its pods request.
 
     Its task groups are not among them: the inventory counts them from the task rows.
@@ -961,6 +1000,8 @@ def _node(node: Mapping[str, Any], name: str, where: str, pods: _Pods) -> list[A
         attributes[TAINTS] = taints_text(taints)
     if name in pods.anti:
         attributes[ANTI_TERMS] = json.dumps(pods.anti[name], sort_keys=True)
+    if spaces is not None:
+        attributes[NAMESPACES] = spaces
     seen = pods.allocatable
     cpu = _read(millicores, allocatable.get("cpu", 0), f"{where}.status.allocatable.cpu", seen)
     memory = _read(whole, allocatable.get("memory", 0), f"{where}.status.allocatable.memory", seen)
