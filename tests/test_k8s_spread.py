@@ -16,10 +16,11 @@ from typing import Any
 import numpy as np
 import pytest
 from conftest import examples
+from engines import assert_engines_agree
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from placement import Inventory, TaskSpec, place
+from placement import Inventory, TaskSpec, headroom, place
 from placement.errors import PlacementError
 from placement.k8s import NAMESPACE, SPREAD_UNSATISFIED, PodTopologySpread, selector
 from placement.k8s.spread import TERMINATING
@@ -595,3 +596,77 @@ def test_a_terminating_pods_anti_affinity_still_holds() -> None:
     for method in ("batch", "loop", "reference"):
         task = TaskSpec.from_k8s(deployment([]))
         assert set(place(inv, task, 2, method=method).placements) == {"b1"}
+
+
+# -- pod slots: status.allocatable.pods ---------------------------------------------------------
+# NodeResourcesFit sets AllowedPodNumber from `pods` alone (framework.Resource.Add) and refuses
+# a node where len(pods) + 1 > AllowedPodNumber ("Too many pods"): a node whose allocatable has
+# no `pods` takes no pod. A count of 2**62 or more is past any number of pods: no limit.
+
+
+def bare_pod() -> dict[str, Any]:
+    return {"kind": "Pod", "metadata": {"name": "p", "labels": {"app": "web"}},
+            "spec": {"containers": [{"name": "c"}]}}  # fmt: skip
+
+
+def slots_node(name: str, pods: Any = None, *, zone: str = "a") -> dict[str, Any]:
+    allocatable: dict[str, Any] = {"cpu": "64", "memory": "64Gi"}
+    if pods is not None:
+        allocatable["pods"] = pods
+    return {"metadata": {"name": name, "labels": {"zone": zone}},
+            "status": {"allocatable": allocatable}}  # fmt: skip
+
+
+@pytest.mark.parametrize("absent", [{}, {"pods": None}])
+def test_a_node_without_allocatable_pods_takes_no_pod(absent: dict[str, Any]) -> None:
+    bare = slots_node("bare")
+    bare["status"]["allocatable"].update(absent)
+    inv = Inventory.from_k8s([bare, slots_node("roomy", "2")])
+    task = TaskSpec.from_k8s(bare_pod())
+    for method in ("batch", "loop", "reference"):
+        got = place(inv, task, 3, method=method)
+        assert got.placements == ("roomy", "roomy"), method
+        assert dict(got.failures[0].reasons) == {"Too many pods": 2}
+    assert headroom(inv, task).copies == 2
+    assert headroom(Inventory.from_k8s([bare]), task).copies == 0
+
+
+@pytest.mark.parametrize("pods", [str(2**62), "5e18", str(2**63), "9" * 40])
+def test_a_pod_count_past_any_number_of_pods_is_no_limit(pods: str) -> None:
+    inv = Inventory.from_k8s([slots_node("n", pods)])
+    task = TaskSpec.from_k8s(bare_pod())
+    room = headroom(inv, task)
+    assert room.unbounded and room.copies is None
+    assert place(inv, task, 5).placed == 5
+
+
+def test_a_pod_count_just_below_the_bound_is_a_count() -> None:
+    inv = Inventory.from_k8s([slots_node("n", str(2**62 - 1))])
+    assert headroom(inv, TaskSpec.from_k8s(bare_pod())).copies == 2**62 - 1
+
+
+@settings(max_examples=examples(0.3), deadline=None)
+@given(st.lists(st.sampled_from([None, "0", "1", "3", str(2**62), "1e19"]), min_size=1,
+                max_size=4),
+       st.lists(st.tuples(st.integers(0, 3), st.booleans()), max_size=6), st.integers(1, 8))
+def test_pod_slots_agree_on_every_engine(
+    counts: list[str | None], running: list[tuple[int, bool]], count: int
+) -> None:
+    nodes = [slots_node(f"n{k}", pods, zone="ab"[k % 2]) for k, pods in enumerate(counts)]
+    pods = [pod(f"r{j}", f"n{k % len(nodes)}", app="web") for j, (k, _) in enumerate(running)]
+    for item, (_, gone) in zip(pods, running, strict=True):
+        if gone:  # being deleted: it still holds its slot
+            item["metadata"]["deletionTimestamp"] = "2024-01-02T03:04:05Z"
+    inv = Inventory.from_k8s(nodes, pods)
+    task = TaskSpec.from_k8s(bare_pod())
+    assert_engines_agree(inv, task, count)
+    held = {f"n{k}": 0 for k in range(len(nodes))}
+    for item in pods:
+        held[item["spec"]["nodeName"]] += 1
+    limits = [0 if c is None else (None if float(c) >= 2**62 else int(c)) for c in counts]
+    room = headroom(inv, task)
+    if any(limit is None for limit in limits):
+        assert room.unbounded
+    else:
+        assert room.copies == sum(max(limit - held[f"n{k}"], 0)
+                                  for k, limit in enumerate(limits) if limit is not None)

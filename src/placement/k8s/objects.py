@@ -995,6 +995,8 @@ def _node(
     if allocatable.get("pods") is not None:
         pods_at = f"{where}.status.allocatable.pods"
         attributes[PODS] = str(_read(whole, allocatable["pods"], pods_at, pods.allocatable))
+    else:  # the scheduler allows no pod on it (NodeResourcesFit: AllowedPodNumber 0)
+        attributes[PODS] = "0"
     taints = _node_taints(spec, f"{where}.spec")
     if taints:
         attributes[TAINTS] = taints_text(taints)
