@@ -27,6 +27,7 @@ that does not match it never changes the counts, so the rule is fixed for the ca
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Iterator, Mapping, Sequence
 from typing import TYPE_CHECKING, Any, ClassVar
 
@@ -181,8 +182,13 @@ class PodTopologySpread(TopologySpread):
         return attrs.evolve(self, domain_rules=tuple(bound))
 
     def counted(self, view: View, task: TaskLike) -> Ints:
-        """Matching pods per node; with a self-matching pod, the copies placed (no labels)."""
-        found = view.matching_count(self.pods)
+        """Matching pods per node; with a self-matching pod, the copies placed (no labels).
+
+        Pods being deleted are not counted: where the inventory has any, the selector is
+        ANDed with `LIVE` (a test the inventories without them are spared).
+        """
+        chosen = _live(self.pods) if TERMINATING in view.inventory.tasks.labels else self.pods
+        found = view.matching_count(chosen)
         if not self.self_match:
             return found
         out: Ints = found + view.unlabelled_count(task.group)
@@ -202,7 +208,7 @@ class PodTopologySpread(TopologySpread):
         self, instances: Sequence[Instance], task: TaskLike, tasks: Sequence[Task]
     ) -> list[bool]:
         """`reference_excluded`, counting the running pods by selector one row at a time."""
-        counts = reference_counts((self.pods,), self.self_match, instances, task, tasks)
+        counts = reference_counts((self.pods, LIVE), self.self_match, instances, task, tasks)
         seen = {inst.arn: n for inst, n in zip(instances, counts, strict=True)}
         return attrs.evolve(self, seen=seen).reference_excluded(instances, task)
 
@@ -232,6 +238,12 @@ class PodTopologySpread(TopologySpread):
 
     def __repr__(self) -> str:
         return f"<PodTopologySpread {self.field} {self.max_skew} {self.min_domains}>"
+
+
+@functools.lru_cache(maxsize=256)
+def _live(pods: Expression) -> Expression:
+    """`pods` less those being deleted (made once per selector: the memo keys on it)."""
+    return pods & LIVE
 
 
 INT32_MAX = 2**31 - 1
@@ -353,8 +365,7 @@ def spread_constraints(
         chosen = pod_selector(item.get("labelSelector"), namespace, at)
         keys = label_keys(item.get("matchLabelKeys"), item.get("labelSelector"),
                           f"{at}.matchLabelKeys")  # fmt: skip
-        # Terminating pods are not counted (the incoming pod is not one: `own_match` holds).
-        chosen = with_label_keys(chosen, keys, labels, same=True) & LIVE
+        chosen = with_label_keys(chosen, keys, labels, same=True)
         read.append((at, item, key, skew, domains, chosen))
     hard = [key for _, item, key, *_ in read if item["whenUnsatisfiable"] == "DoNotSchedule"]
     return [
