@@ -145,15 +145,28 @@ def test_running_pods_anti_affinity_reads_its_namespace_selector_when_loaded() -
     loaded = Inventory.from_k8s(NODES, [holder], namespaces=SPACES)
     task = TaskSpec.from_k8s(incoming)
     assert _allowed(loaded, task) == {"b1", "c1"}
-    reasons = place(loaded, task, 1).failures  # placed: no failure
-    assert not reasons
+    alone = Inventory.from_k8s(NODES[:1], [holder], namespaces=SPACES)
+    for method in METHODS:
+        got = place(alone, task, 1, method=method)
+        assert dict(got.failures[0].reasons) == {EXISTING_ANTI_AFFINITY: 1}, method
     # in a namespace outside the selector, the running pod's term does not apply
     elsewhere = TaskSpec.from_k8s({**incoming, "metadata": {**incoming["metadata"],
                                                             "namespace": "other"}})  # fmt: skip
     assert _allowed(loaded, elsewhere) == {"a1", "b1", "c1"}
     # without the namespaces' labels, the running pod's term is left out (not refused)
     assert _allowed(Inventory.from_k8s(NODES, [holder]), task) == {"a1", "b1", "c1"}
-    assert EXISTING_ANTI_AFFINITY != ANTI_AFFINITY_UNSATISFIED
+
+
+def test_the_namespaces_stay_with_a_placements_inventory() -> None:
+    inv = Inventory.from_k8s(NODES, PODS, namespaces=SPACES)
+    task = TaskSpec.from_k8s(workload("podAntiAffinity", term({"matchLabels": {"team": "a"}})))
+    got = place(inv, task, 1)
+    for method in METHODS:
+        again = place(got.inventory, task, 1, method=method)
+        assert again.placements and again.placements[0] in {"b1", "c1"}, method
+        every = workload("podAntiAffinity", term({"matchLabels": {"tier": "prod"}}, ["other"]))
+        refused = place(got.inventory, TaskSpec.from_k8s(every), 1, method=method)
+        assert dict(refused.failures[0].reasons) == {ANTI_AFFINITY_UNSATISFIED: 3}, method
 
 
 @pytest.mark.parametrize("spaces", [

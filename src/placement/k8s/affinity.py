@@ -177,7 +177,9 @@ class _Terms(Constraint):
         return functools.reduce(operator.and_, [term.pods for term in self.terms])
 
     def __str__(self) -> str:
-        return f"{self.name}(" + ", ".join(f"{t.key}: {t.pods}" for t in self.terms) + ")"
+        shown_terms = [f"{t.key}: {t.pods}" if t.chooser is None
+                       else f"{t.key}: {t.chosen} in namespaces ({t.chooser})" for t in self.terms]
+        return f"{self.name}(" + ", ".join(shown_terms) + ")"  # fmt: skip
 
     def _pair_counts(self, view: View, task: TaskLike) -> tuple[list[Ints], list[Bools], int]:
         """Per term, each row's pair count (0 without the key) and whether it has the key.
