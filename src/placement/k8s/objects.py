@@ -752,7 +752,7 @@ def _typed_pods(
                 return None, None, _no_source
         try:
             doc = msgspec.json.decode(data, type=_PodList | list[_Pod])
-        except (msgspec.DecodeError, RecursionError):  # ValidationError included
+        except (msgspec.DecodeError, RecursionError, UnicodeError):  # ValidationError included
             return None, None, _no_source
         if isinstance(doc, _PodList):
             if doc.items is UNSET:
@@ -770,7 +770,8 @@ def _typed_pods(
         return None, None, _no_source
     try:
         typed = msgspec.convert(value, type=list[_Pod])
-    except (msgspec.ValidationError, RecursionError, UnicodeEncodeError):  # a lone surrogate
+    # UnicodeError: msgspec cannot word its refusal of a lone surrogate; the careful readers can
+    except (msgspec.ValidationError, RecursionError, UnicodeError):
         return None, None, _no_source
     if not set(map(type, value)) <= {dict}:  # another Mapping, or an object msgspec reads
         return None, None, _no_source
