@@ -209,6 +209,7 @@ def load_inventory(args: argparse.Namespace, out: Output, *, tasks_matter: bool)
 
 _DIALECT_OPTIONS = (
     ("k8s_pods", "--k8s-pods", "k8s_nodes", "--k8s-nodes"),
+    ("k8s_namespaces", "--k8s-namespaces", "k8s_nodes", "--k8s-nodes"),
     ("pod", "--pod", "k8s_nodes", "--k8s-nodes"),
     ("nomad_allocations", "--nomad-allocations", "nomad_nodes", "--nomad-nodes"),
     ("task_group", "--task-group", "nomad_nodes", "--nomad-nodes"),
@@ -231,7 +232,7 @@ def _check_dialect_options(args: argparse.Namespace) -> None:
             continue
         if other is not None:
             args.parser.error(f"{option} goes with {source_option}, not {other}")
-        if name in ("k8s_pods", "nomad_allocations"):  # inventory options, read only there
+        if name in ("k8s_pods", "k8s_namespaces", "nomad_allocations"):  # read only there
             args.parser.error(f"{option} goes with {source_option}")
 
 
@@ -460,6 +461,11 @@ def add_k8s_options(
     command.add_argument(
         "--k8s-pods", metavar="FILE", help="with --k8s-nodes: kubectl get pods -A -o json (or YAML)"
     )
+    command.add_argument(
+        "--k8s-namespaces", metavar="FILE",
+        help="with --k8s-nodes: kubectl get namespaces -o json (or YAML), for pod affinity "
+             "terms' namespaceSelector",
+    )  # fmt: skip
     if pod:
         command.add_argument(
             "--pod", metavar="FILE",
@@ -469,13 +475,15 @@ def add_k8s_options(
 
 
 def load_k8s_inventory(args: argparse.Namespace) -> Inventory:
-    """`--k8s-nodes FILE [--k8s-pods FILE]` as an inventory (`Inventory.from_k8s`)."""
+    """`--k8s-nodes FILE [--k8s-pods FILE] [--k8s-namespaces FILE]` as an inventory."""
     if args.tasks:
         raise PlacementError("--tasks reads ECS tasks: with --k8s-nodes, give --k8s-pods")
-    check_one_stdin(args.k8s_nodes, args.k8s_pods, getattr(args, "pod", None))
+    spaces_file = getattr(args, "k8s_namespaces", None)
+    check_one_stdin(args.k8s_nodes, args.k8s_pods, getattr(args, "pod", None), spaces_file)
     nodes = read_document(args.k8s_nodes, "--k8s-nodes")
     pods = read_document(args.k8s_pods, "--k8s-pods") if args.k8s_pods else None
-    return Inventory.from_k8s(nodes, pods)
+    spaces = read_document(spaces_file, "--k8s-namespaces") if spaces_file else None
+    return Inventory.from_k8s(nodes, pods, namespaces=spaces)
 
 
 def read_task_document(args: argparse.Namespace) -> Any:
