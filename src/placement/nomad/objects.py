@@ -29,8 +29,8 @@ from .constraints import (
 )
 
 __all__ = [
-    "inventory", "task_spec", "job_group", "group_count", "node_attributes", "MISSING_DRIVERS",
-    "DRIVER",
+    "inventory", "task_spec", "job_group", "group_count", "node_attributes", "node_gpus",
+    "MISSING_DRIVERS", "DRIVER",
 ]  # fmt: skip
 
 MISSING_DRIVERS = "missing drivers"
@@ -130,8 +130,74 @@ def node_attributes(node: Mapping[str, Any], where: str = "node") -> dict[str, s
     return out
 
 
+def _text(value: Any, where: str) -> str:
+    """A JSON string (null: empty), as Go's zero value reads it; else `InventoryError`."""
+    if value is None:
+        return ""
+    if not isinstance(value, str):
+        raise InventoryError(f"{where}: expected a string, got {shown(value)}")
+    return value
+
+
+def _gpu_group(doc: Mapping[str, Any], where: str) -> tuple[str, str, str] | None:
+    """(vendor, type, name) of a `gpu` device group (a node's, or one an allocation holds).
+
+    None for a group of another type.
+    """
+    if _text(doc.get("Type"), f"{where}.Type") != _GPU:
+        return None
+    return (_text(doc.get("Vendor"), f"{where}.Vendor"), _GPU,
+            _text(doc.get("Name"), f"{where}.Name"))  # fmt: skip
+
+
+def node_gpus(node: Mapping[str, Any], where: str = "node") -> set[tuple[str, str, str, str]]:
+    """The node's healthy GPUs: (vendor, type, name, instance ID) of each healthy instance.
+
+    `NodeResources.Devices` lists device groups (`Vendor`, `Type`, `Name`, `Instances`); a
+    group whose `Type` is `gpu` contributes each instance whose `Healthy` is true (Nomad's
+    scheduler only assigns healthy instances). An instance is named by its group and `ID`,
+    as an allocation's `DeviceIDs` name it, so a repeated ID counts once.
+    """
+    found: set[tuple[str, str, str, str]] = set()
+    groups = _get(node, "NodeResources.Devices", list, where)
+    for i, group in enumerate(objects(groups or [], f"{where}.NodeResources.Devices")):
+        at = f"{where}.NodeResources.Devices[{i}]"
+        key = _gpu_group(group, at)
+        if key is None:
+            continue
+        instances = _get(group, "Instances", list, at) or []
+        for j, instance in enumerate(objects(instances, f"{at}.Instances")):
+            healthy = instance.get("Healthy")
+            if healthy is not None and not isinstance(healthy, bool):
+                raise InventoryError(
+                    f"{at}.Instances[{j}].Healthy: expected true or false, got {shown(healthy)}"
+                )
+            device = _text(instance.get("ID"), f"{at}.Instances[{j}].ID")
+            if healthy and device:
+                found.add((*key, device))
+    return found
+
+
+def _held_gpus(task: Mapping[str, Any], where: str) -> set[tuple[str, str, str, str]]:
+    """The GPU instances one task of an allocation holds (`Devices[].DeviceIDs`)."""
+    held: set[tuple[str, str, str, str]] = set()
+    devices = _get(task, "Devices", list, where) or []
+    for i, device in enumerate(objects(devices, f"{where}.Devices")):
+        at = f"{where}.Devices[{i}]"
+        key = _gpu_group(device, at)
+        if key is None:
+            continue
+        ids = _get(device, "DeviceIDs", list, at) or []
+        for j, device_id in enumerate(ids):
+            held.add((*key, _text(device_id, f"{at}.DeviceIDs[{j}]")))
+    return held
+
+
 def _allocations(allocations: Any, nodes: dict[str, str]) -> tuple[list[Any], dict[str, Any]]:
-    """Tasks of the non-terminal allocations on listed nodes, and per node name what they use."""
+    """Tasks of the non-terminal allocations on listed nodes, and per node name what they use.
+
+    Each node's `held` is the set of GPU instances its allocations hold (see `node_gpus`).
+    """
     from ..instance import Task
 
     tasks: list[Any] = []
@@ -145,19 +211,23 @@ def _allocations(allocations: Any, nodes: dict[str, str]) -> tuple[list[Any], di
                 or _get(alloc, "DesiredStatus", str, where) in _TERMINAL_DESIRED):  # fmt: skip
             continue
         cpu = memory = 0
+        held: set[tuple[str, str, str, str]] = set()
         for name, task in (_get(alloc, "AllocatedResources.Tasks", Mapping, where) or {}).items():
             at = f"{where}.AllocatedResources.Tasks.{name}"
             cpu += _amount(task, ("Cpu.CpuShares",), at) or 0
             memory += _amount(task, ("Memory.MemoryMB",), at) or 0
+            held |= _held_gpus(task, at)
         group = (
             f"{_get(alloc, 'JobID', str, where) or ''}/{_get(alloc, 'TaskGroup', str, where) or ''}"
         )
-        mine = used.setdefault(node, {"cpu": 0, "memory": 0, "groups": {}})
+        mine = used.setdefault(node, {"cpu": 0, "memory": 0, "groups": {}, "held": set()})
         mine["cpu"] += cpu
         mine["memory"] += memory
+        mine["held"] |= held
         mine["groups"][group] = mine["groups"].get(group, 0) + 1
         tasks.append(Task(arn=_get(alloc, "ID", str, where) or f"alloc-{position}",
-                          instance=node, group=group, cpu=cpu, memory=memory))  # fmt: skip
+                          instance=node, group=group, cpu=cpu, memory=memory,
+                          gpus=len(held)))  # fmt: skip
     return tasks, used
 
 
@@ -167,7 +237,8 @@ def inventory(nodes: Any, allocations: Any = None) -> Any:
     `nodes` is a list of node objects (or one). Each is an instance named by its `Name`, its
     attributes those of `node_attributes`, its CPU `NodeResources.Cpu.CpuShares` (MHz) and
     memory `NodeResources.Memory.MemoryMB` less `ReservedResources` (the pre-0.9 `Resources`
-    and `Reserved` where those are missing), its reserved ports `ReservedHostPorts`. A node
+    and `Reserved` where those are missing), its reserved ports `ReservedHostPorts`, its GPUs
+    the healthy instances of its `gpu` device groups (`node_gpus`). A node
     whose `Status` is not `ready` is disconnected; one that is ineligible or draining is
     DRAINING: both are refused under `AGENT`.
 
@@ -177,7 +248,7 @@ def inventory(nodes: Any, allocations: Any = None) -> Any:
 
     `allocations` (`GET /v1/allocations` items, optional): each non-terminal allocation on a
     listed node is a task in group `JobID/TaskGroup`, and its `AllocatedResources` are
-    subtracted from the node's.
+    subtracted from the node's (the GPU instances its tasks' `Devices` hold included).
     """
     from ..documents import checked
     from ..ecs.instances import INSTANCE_READ
@@ -220,7 +291,10 @@ def inventory(nodes: Any, allocations: Any = None) -> Any:
             draining = (
                 bool(_get(node, "Drain", bool, where)) or node.get("DrainStrategy") is not None
             )
-            mine = used.get(name, {"cpu": 0, "memory": 0, "groups": {}})
+            mine = used.get(name) or {"cpu": 0, "memory": 0, "groups": {}, "held": set()}
+            # Free GPUs: the healthy instances no live allocation holds (IDs of other groups,
+            # or of instances no longer listed, take nothing from this node).
+            gpus = len(node_gpus(node, where) - mine["held"])
             values = {
                 "arn": name,
                 "status": "ACTIVE" if eligible and not draining else "DRAINING",
@@ -228,7 +302,7 @@ def inventory(nodes: Any, allocations: Any = None) -> Any:
                 "agent_version": None,
                 "attributes": node_attributes(node, where),
                 "cpu": max(cpu - mine["cpu"], 0), "memory": max(memory - mine["memory"], 0),
-                "ports": frozenset(ports),
+                "gpus": gpus, "ports": frozenset(ports),
                 "registered_cpu": max(cpu, 0), "registered_memory": max(memory, 0),
                 "running_tasks_count": sum(mine["groups"].values()),
             }  # fmt: skip
