@@ -9,14 +9,17 @@ without `${}`: `attr.NAME` (the node's `Attributes`), `meta.NAME` (`Meta`), `nod
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
+from functools import cache
 from itertools import chain
-from typing import Any
+from typing import Any, cast
 
 import attrs
+import msgspec
 
+from ..documents import checked, decode_json, objects
 from ..documents import get_path as _get
-from ..documents import objects
 from ..errors import InventoryError, PlacementError, PlacementInputError
+from ..model import MAX_TEXT, FrozenMap, Kind
 from ..syntax.ast import ATTRIBUTE_NAME, And
 from ..text import shown
 from .constraints import (
@@ -96,36 +99,95 @@ def node_attributes(node: Mapping[str, Any], where: str = "node") -> dict[str, s
     Keys that cannot be attribute names (over 128 characters, or characters outside
     letters, digits, `-_./` and backslash) are left out: no constraint can name them either.
     """
-    out: dict[str, str | None] = {}
-    for prefix, field in (("attr.", "Attributes"), ("meta.", "Meta")):
-        for key, value in (_get(node, field, Mapping, where) or {}).items():
-            name = f"{prefix}{key}"
+    maps = []
+    for field in ("Attributes", "Meta"):
+        found = _get(node, field, Mapping, where) or {}
+        for key, value in found.items():
             if not isinstance(value, str):
                 raise InventoryError(
                     f"{where}.{field}.{key}: expected a string, got {shown(value)}"
                 )
-            if ATTRIBUTE_NAME.fullmatch(name):
-                out[name] = value
-    for name, field in (("node.datacenter", "Datacenter"), ("node.class", "NodeClass"),
-                        ("node.unique.name", "Name"), ("node.unique.id", "ID"),
-                        ("node.pool", "NodePool")):  # fmt: skip
-        value = _get(node, field, str, where)
-        # Nomad resolves these on every node, empty or not (an empty class is "").
-        out[name] = value if value is not None else ""
-    # Drivers: the node's Drivers map wins; else the legacy attribute (checkDriver).
+        maps.append(found)
+    fixed = [_get(node, field, str, where) for field in _FIXED.values()]
+    drivers = {
+        str(driver): isinstance(info, Mapping)
+        and info.get("Detected") is True
+        and info.get("Healthy") is True
+        for driver, info in (_get(node, "Drivers", Mapping, where) or {}).items()
+    }
+    return _node_attributes(maps[0], maps[1], fixed, drivers)
+
+
+_FIXED = {"node.datacenter": "Datacenter", "node.class": "NodeClass", "node.unique.name": "Name",
+          "node.unique.id": "ID", "node.pool": "NodePool"}  # fmt: skip
+_NAMES: dict[str, bool] = {}  # attribute name -> whether a constraint can name it
+
+
+def _nameable(name: str) -> bool:
+    """`ATTRIBUTE_NAME.fullmatch(name)`, remembered: nodes share most of their keys."""
+    found = _NAMES.get(name)
+    if found is None:
+        found = ATTRIBUTE_NAME.fullmatch(name) is not None
+        if len(_NAMES) < 65536:
+            _NAMES[name] = found
+    return found
+
+
+# Per (prefix, the keys of an Attributes or Meta map, in order): the attribute names, None
+# where every key is one (else each name, or "" for a key no constraint can name), and the
+# position and driver of each legacy `driver.NAME` attribute. Nodes of one cluster mostly
+# share their keys, so most nodes are read without a pass over their keys in Python.
+_KEYS: dict[tuple[str, tuple[str, ...]], tuple[list[str] | None, list[tuple[int, str]]]] = {}
+
+
+def _keys(
+    prefix: str, keys: tuple[str, ...]
+) -> tuple[list[str] | None, list[tuple[int, str]]]:
+    names = [prefix + key if _nameable(prefix + key) else "" for key in keys]
+    drivers = [(at, key[len("driver.") :]) for at, key in enumerate(keys)
+               if prefix == "attr." and names[at] and key.startswith("driver.")
+               and key.count(".") == 1]  # fmt: skip
+    found = (None if all(names) else names), drivers
+    if len(_KEYS) < 4096:
+        _KEYS[prefix, keys] = found
+    return found
+
+
+def _node_attributes(
+    attributes: Mapping[str, str], meta: Mapping[str, str], fixed: Sequence[str | None],
+    drivers: Mapping[str, bool],
+) -> dict[str, str | None]:
+    """`node_attributes` of fields already read.
+
+    `Attributes`, `Meta` (text values), the `_FIXED` fields in order, and each `Drivers`
+    entry's health.
+    """
+    out: dict[str, str | None] = {}
     detected: dict[str, bool] = {}
-    for key, value in out.items():
-        if key.startswith("attr.driver.") and key.count(".") == 2:
-            detected[key[len("attr.driver.") :]] = value in _GO_TRUE
-    for driver, info in (_get(node, "Drivers", Mapping, where) or {}).items():
-        healthy = (
-            isinstance(info, Mapping)
-            and info.get("Detected") is True
-            and info.get("Healthy") is True
-        )
-        detected[str(driver)] = healthy
+    for prefix, found in (("attr.", attributes), ("meta.", meta)):
+        if not found:
+            continue
+        keys = tuple(found)
+        known = _KEYS.get((prefix, keys))
+        if known is None:
+            known = _keys(prefix, keys)
+        names, drivers_at = known
+        if names is None:  # every key a name (the usual case): one pass in C
+            out.update(zip(map(prefix.__add__, keys), found.values(), strict=True))
+        else:
+            pairs = zip(names, found.values(), strict=True)
+            out.update((name, value) for name, value in pairs if name)
+        if drivers_at:
+            # The legacy attribute `driver.NAME` (checkDriver); the Drivers map wins below.
+            values = list(found.values())
+            for at, driver in drivers_at:
+                detected[driver] = values[at] in _GO_TRUE
+    for name, text in zip(_FIXED, fixed, strict=True):
+        # Nomad resolves these on every node, empty or not (an empty class is "").
+        out[name] = text if text is not None else ""
+    detected.update(drivers)  # the node's Drivers map wins over the legacy attribute
     for driver, healthy in detected.items():
-        if ATTRIBUTE_NAME.fullmatch(DRIVER + driver):
+        if _nameable(DRIVER + driver):
             out[DRIVER + driver] = "1" if healthy else "0"
     return out
 
@@ -231,6 +293,47 @@ def _allocations(allocations: Any, nodes: dict[str, str]) -> tuple[list[Any], di
     return tasks, used
 
 
+def _record(
+    mine: dict[str, Any] | None, name: str, cpu: int, memory: int, ports: set[int],
+    eligible: bool, draining: bool, connected: bool, attributes: dict[str, str | None],
+    gpus: set[tuple[str, str, str, str]],
+) -> list[Any]:
+    """One node's fields as `Instance` checks them (INSTANCE_READ order).
+
+    Less what the node's allocations (`mine`, from `_allocations`) use.
+    """
+    mine = mine or {"cpu": 0, "memory": 0, "groups": {}, "held": set()}
+    values = {
+        "arn": name,
+        "status": "ACTIVE" if eligible and not draining else "DRAINING",
+        "agent_connected": connected,
+        "agent_version": None,
+        "attributes": attributes,
+        "cpu": max(cpu - mine["cpu"], 0), "memory": max(memory - mine["memory"], 0),
+        # Free GPUs: the healthy instances no live allocation holds (IDs of other groups,
+        # or of instances no longer listed, take nothing from this node).
+        "gpus": len(gpus - mine["held"]) if gpus else 0, "ports": frozenset(ports),
+        "registered_cpu": max(cpu, 0), "registered_memory": max(memory, 0),
+        "running_tasks_count": sum(mine["groups"].values()),
+    }  # fmt: skip
+    # `Instance(**values)`'s checks (its task groups are the tasks' own, counted above).
+    # The attributes' keys are names (128 characters at most) and their values text: only
+    # the values' lengths are left to check, in one pass in C where all are short.
+    texts = cast("dict[str, str]", attributes).values()  # never None: see `node_attributes`
+    return [FrozenMap(attributes)
+            if spec.kind is Kind.ATTRIBUTES and max(map(len, texts), default=0) <= MAX_TEXT
+            else checked(spec, values.get(spec.name), "Instance")
+            for spec in _instance_read()]  # fmt: skip
+
+
+@cache
+def _instance_read() -> tuple[Any, ...]:
+    """`INSTANCE_READ`, imported once asked (ecs is not imported with this module)."""
+    from ..ecs.instances import INSTANCE_READ
+
+    return INSTANCE_READ
+
+
 def inventory(nodes: Any, allocations: Any = None) -> Any:
     """An `Inventory` from Nomad node objects (`GET /v1/node/:id`), and optionally allocations.
 
@@ -250,74 +353,242 @@ def inventory(nodes: Any, allocations: Any = None) -> Any:
     listed node is a task in group `JobID/TaskGroup`, and its `AllocatedResources` are
     subtracted from the node's (the GPU instances its tasks' `Devices` hold included).
     """
-    from ..documents import checked
-    from ..ecs.instances import INSTANCE_READ
     from ..ecs_json import paused_gc
+
+    if isinstance(allocations, (bytes, bytearray, memoryview, str)):
+        allocations = decode_json(allocations, "allocations")
+    with paused_gc():  # decoding and building columns make no cycles
+        typed = _typed_nodes(nodes)
+        if typed is not None:
+            try:
+                return _typed_inventory(typed, allocations)
+            except PlacementError:
+                pass  # read the documents as below, for the message that names the part
+        items = _items(decode_json(nodes, "nodes"), "nodes")
+        try:
+            by_id: dict[str, str] = {}
+            for position, node in enumerate(items):
+                name = _get(node, "Name", str, f"nodes[{position}]")
+                if not name:
+                    raise InventoryError(f"nodes[{position}]: Name is missing")
+                by_id[_get(node, "ID", str, f"nodes[{position}]") or name] = name
+            tasks, used = (_allocations(allocations, by_id) if allocations is not None
+                           else ([], {}))  # fmt: skip
+            records = []  # each node's fields as `Instance` checks them (INSTANCE_READ order)
+            for position, node in enumerate(items):
+                where = f"nodes[{position}]"
+                name = node["Name"]
+                cpu = _amount(node, ("NodeResources.Cpu.CpuShares", "Resources.CPU"), where)
+                memory = _amount(
+                    node, ("NodeResources.Memory.MemoryMB", "Resources.MemoryMB"), where
+                )
+                if cpu is None or memory is None:
+                    raise InventoryError(_NO_RESOURCES.format(where=where, name=name))
+                reserved_cpu = _amount(
+                    node, ("ReservedResources.Cpu.CpuShares", "Reserved.CPU"), where
+                )
+                reserved_memory = _amount(
+                    node, ("ReservedResources.Memory.MemoryMB", "Reserved.MemoryMB"), where
+                )
+                cpu, memory = cpu - (reserved_cpu or 0), memory - (reserved_memory or 0)
+                ports_text = _get(node, "ReservedResources.Networks.ReservedHostPorts", str, where)
+                ports = (
+                    _port_ranges(ports_text, f"{where}.ReservedResources.Networks")
+                    if ports_text
+                    else set()
+                )
+                eligible = _get(node, "SchedulingEligibility", str, where) != "ineligible"
+                draining = (
+                    bool(_get(node, "Drain", bool, where)) or node.get("DrainStrategy") is not None
+                )
+                records.append(_record(
+                    used.get(name), name, cpu, memory, ports, eligible, draining,
+                    _get(node, "Status", str, where) in (None, "ready"),
+                    node_attributes(node, where), node_gpus(node, where),
+                ))  # fmt: skip
+        except InventoryError:
+            raise
+        except PlacementError as exc:
+            raise InventoryError(str(exc)) from exc
+        return _build(records, tasks)
+
+
+_NO_RESOURCES = (
+    "{where} ({name}): no NodeResources (the node list omits them without ?resources=true: "
+    "read GET /v1/node/:id)"
+)
+
+
+def _build(records: list[list[Any]], tasks: list[Any]) -> Any:
+    """`Inventory.from_instances(instances, tasks)` less its Instance objects.
+
+    Every task is on a listed node, which counts exactly its tasks.
+    """
     from ..inventory import Inventory
     from ..model import TASK_FIELDS
 
-    items = _items(nodes, "nodes")
+    rows = [[getattr(task, spec.name) for spec in TASK_FIELDS] for task in tasks]
+    return Inventory._build(records, rows, where="instance")
+
+
+# -- node documents, typed ---------------------------------------------------------------------
+# Only the fields `inventory` reads, each of the type it accepts (msgspec skips the rest without
+# building it). Where a document holds anything else, the typed reading gives up and the
+# documents are read as above, so every refusal keeps its message.
+
+
+class _Cpu(msgspec.Struct, gc=False):
+    CpuShares: int | None = None
+
+
+class _Memory(msgspec.Struct, gc=False):
+    MemoryMB: int | None = None
+
+
+class _DeviceInstance(msgspec.Struct, gc=False):
+    ID: str | None = None
+    Healthy: bool | None = None
+
+
+class _DeviceGroup(msgspec.Struct, gc=False):
+    Vendor: str | None = None
+    Type: str | None = None
+    Name: str | None = None
+    Instances: list[_DeviceInstance] | None = None
+
+
+class _Resources(msgspec.Struct, gc=False):
+    Cpu: _Cpu | None = None
+    Memory: _Memory | None = None
+    Devices: list[_DeviceGroup] | None = None
+
+
+class _Networks(msgspec.Struct, gc=False):
+    ReservedHostPorts: str | None = None
+
+
+class _Reserved(msgspec.Struct, gc=False):
+    Cpu: _Cpu | None = None
+    Memory: _Memory | None = None
+    Networks: _Networks | None = None
+
+
+class _Legacy(msgspec.Struct, gc=False):  # pre-0.9 `Resources` and `Reserved`
+    CPU: int | None = None
+    MemoryMB: int | None = None
+
+
+class _Driver(msgspec.Struct, gc=False):
+    Detected: bool | None = None
+    Healthy: bool | None = None
+
+
+class _Node(msgspec.Struct, gc=False):
+    ID: str | None = None
+    Name: str | None = None
+    Datacenter: str | None = None
+    NodeClass: str | None = None
+    NodePool: str | None = None
+    Attributes: dict[str, str] | None = None
+    Meta: dict[str, str] | None = None
+    Drivers: dict[str, _Driver] | None = None
+    NodeResources: _Resources | None = None
+    Resources: _Legacy | None = None
+    ReservedResources: _Reserved | None = None
+    Reserved: _Legacy | None = None
+    Status: str | None = None
+    SchedulingEligibility: str | None = None
+    Drain: bool | None = None
+    DrainStrategy: Any = None
+
+
+_NODES = msgspec.json.Decoder(list[_Node] | _Node)
+
+
+class _UntypedError(PlacementError):
+    """A node the typed reading leaves to the documents' (never escapes `inventory`)."""
+
+
+def _typed_nodes(value: Any) -> list[_Node] | None:
+    """The node objects of JSON bytes or text, typed; None: read the documents instead."""
+    if not isinstance(value, (bytes, bytearray, memoryview, str)):
+        return None
+    data = bytes(value) if isinstance(value, (bytearray, memoryview)) else value
+    # Typed decoding skips what it does not read without checking its UTF-8; the documents'
+    # decoding refuses bad UTF-8 anywhere.
+    if isinstance(data, bytes) and not data.isascii():
+        try:
+            data.decode()
+        except UnicodeDecodeError:
+            return None
     try:
-        by_id: dict[str, str] = {}
-        for position, node in enumerate(items):
-            name = _get(node, "Name", str, f"nodes[{position}]")
-            if not name:
-                raise InventoryError(f"nodes[{position}]: Name is missing")
-            by_id[_get(node, "ID", str, f"nodes[{position}]") or name] = name
-        tasks, used = _allocations(allocations, by_id) if allocations is not None else ([], {})
-        records = []  # each node's fields as `Instance` checks them (INSTANCE_READ order)
-        for position, node in enumerate(items):
-            where = f"nodes[{position}]"
-            name = node["Name"]
-            cpu = _amount(node, ("NodeResources.Cpu.CpuShares", "Resources.CPU"), where)
-            memory = _amount(node, ("NodeResources.Memory.MemoryMB", "Resources.MemoryMB"), where)
-            if cpu is None or memory is None:
-                raise InventoryError(
-                    f"{where} ({name}): no NodeResources (the node list omits them without "
-                    "?resources=true: read GET /v1/node/:id)"
-                )
-            reserved_cpu = _amount(node, ("ReservedResources.Cpu.CpuShares", "Reserved.CPU"), where)
-            reserved_memory = _amount(
-                node, ("ReservedResources.Memory.MemoryMB", "Reserved.MemoryMB"), where
-            )
-            cpu, memory = cpu - (reserved_cpu or 0), memory - (reserved_memory or 0)
-            ports_text = _get(node, "ReservedResources.Networks.ReservedHostPorts", str, where)
-            ports = (
-                _port_ranges(ports_text, f"{where}.ReservedResources.Networks")
-                if ports_text
-                else set()
-            )
-            eligible = _get(node, "SchedulingEligibility", str, where) != "ineligible"
-            draining = (
-                bool(_get(node, "Drain", bool, where)) or node.get("DrainStrategy") is not None
-            )
-            mine = used.get(name) or {"cpu": 0, "memory": 0, "groups": {}, "held": set()}
-            # Free GPUs: the healthy instances no live allocation holds (IDs of other groups,
-            # or of instances no longer listed, take nothing from this node).
-            gpus = len(node_gpus(node, where) - mine["held"])
-            values = {
-                "arn": name,
-                "status": "ACTIVE" if eligible and not draining else "DRAINING",
-                "agent_connected": _get(node, "Status", str, where) in (None, "ready"),
-                "agent_version": None,
-                "attributes": node_attributes(node, where),
-                "cpu": max(cpu - mine["cpu"], 0), "memory": max(memory - mine["memory"], 0),
-                "gpus": gpus, "ports": frozenset(ports),
-                "registered_cpu": max(cpu, 0), "registered_memory": max(memory, 0),
-                "running_tasks_count": sum(mine["groups"].values()),
-            }  # fmt: skip
-            # `Instance(**values)`'s checks (its task groups are the tasks' own, counted above)
-            records.append([checked(spec, values.get(spec.name), "Instance")
-                            for spec in INSTANCE_READ])  # fmt: skip
-    except InventoryError:
-        raise
-    except PlacementError as exc:
-        raise InventoryError(str(exc)) from exc
-    # `Inventory.from_instances(instances, tasks)` less its Instance objects: every task is on
-    # a listed node, which counts exactly its tasks.
-    with paused_gc():  # building columns makes no cycles
-        rows = [[getattr(task, spec.name) for spec in TASK_FIELDS] for task in tasks]
-        return Inventory._build(records, rows, where="instance")
+        found = _NODES.decode(data)
+    except (msgspec.DecodeError, RecursionError, UnicodeError):  # ValidationError included
+        return None
+    return found if isinstance(found, list) else [found]
+
+
+def _typed_amount(value: int | None) -> int | None:
+    if value is not None and value < 0:
+        raise _UntypedError()
+    return value
+
+
+def _typed_inventory(nodes: list[_Node], allocations: Any) -> Any:
+    """`inventory`'s reading of typed nodes.
+
+    `UntypedError` (or any refusal) where the documents' reading must answer instead.
+    """
+    by_id: dict[str, str] = {}
+    for node in nodes:
+        if not node.Name:
+            raise _UntypedError()
+        by_id[node.ID or node.Name] = node.Name
+    tasks, used = _allocations(allocations, by_id) if allocations is not None else ([], {})
+    records = []
+    for position, node in enumerate(nodes):
+        where = f"nodes[{position}]"
+        name = node.Name or ""
+        have, legacy = node.NodeResources, node.Resources
+        cpu = _typed_amount(have.Cpu.CpuShares if have and have.Cpu else None)
+        if cpu is None:
+            cpu = _typed_amount(legacy.CPU if legacy else None)
+        memory = _typed_amount(have.Memory.MemoryMB if have and have.Memory else None)
+        if memory is None:
+            memory = _typed_amount(legacy.MemoryMB if legacy else None)
+        if cpu is None or memory is None:
+            raise _UntypedError()
+        kept, old = node.ReservedResources, node.Reserved
+        reserved_cpu = _typed_amount(kept.Cpu.CpuShares if kept and kept.Cpu else None)
+        if reserved_cpu is None:
+            reserved_cpu = _typed_amount(old.CPU if old else None)
+        reserved_memory = _typed_amount(kept.Memory.MemoryMB if kept and kept.Memory else None)
+        if reserved_memory is None:
+            reserved_memory = _typed_amount(old.MemoryMB if old else None)
+        cpu, memory = cpu - (reserved_cpu or 0), memory - (reserved_memory or 0)
+        ports_text = kept.Networks.ReservedHostPorts if kept and kept.Networks else None
+        ports = (_port_ranges(ports_text, f"{where}.ReservedResources.Networks")
+                 if ports_text else set())  # fmt: skip
+        drivers = {
+            driver: info.Detected is True and info.Healthy is True
+            for driver, info in (node.Drivers or {}).items()
+        }
+        fixed = (node.Datacenter, node.NodeClass, node.Name, node.ID, node.NodePool)
+        gpus: set[tuple[str, str, str, str]] = set()
+        for group in (have.Devices or []) if have else []:
+            if group.Type != _GPU:
+                continue
+            for instance in group.Instances or []:
+                if instance.Healthy and instance.ID:
+                    gpus.add((group.Vendor or "", _GPU, group.Name or "", instance.ID))
+        records.append(_record(
+            used.get(name), name, cpu, memory, ports,
+            node.SchedulingEligibility != "ineligible",
+            bool(node.Drain) or node.DrainStrategy is not None,
+            node.Status in (None, "ready"),
+            _node_attributes(node.Attributes or {}, node.Meta or {}, fixed, drivers), gpus,
+        ))  # fmt: skip
+    return _build(records, tasks)
 
 
 # -- task groups ---------------------------------------------------------------------------------
