@@ -337,8 +337,10 @@ def _instance_read() -> tuple[Any, ...]:
 def inventory(nodes: Any, allocations: Any = None) -> Any:
     """An `Inventory` from Nomad node objects (`GET /v1/node/:id`), and optionally allocations.
 
-    `nodes` is a list of node objects (or one). Each is an instance named by its `Name`, its
-    attributes those of `node_attributes`, its CPU `NodeResources.Cpu.CpuShares` (MHz) and
+    `nodes` is a list of node objects (or one), decoded or as JSON bytes or text (`allocations`
+    too); JSON is decoded typed, only the fields read, and read as the documents would be.
+    Each is an instance named by its `Name`, its attributes those of `node_attributes`, its
+    CPU `NodeResources.Cpu.CpuShares` (MHz) and
     memory `NodeResources.Memory.MemoryMB` less `ReservedResources` (the pre-0.9 `Resources`
     and `Reserved` where those are missing), its reserved ports `ReservedHostPorts`, its GPUs
     the healthy instances of its `gpu` device groups (`node_gpus`). A node
