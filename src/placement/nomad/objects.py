@@ -102,11 +102,12 @@ def node_attributes(node: Mapping[str, Any], where: str = "node") -> dict[str, s
     maps = []
     for field in ("Attributes", "Meta"):
         found = _get(node, field, Mapping, where) or {}
-        for key, value in found.items():
-            if not isinstance(value, str):
-                raise InventoryError(
-                    f"{where}.{field}.{key}: expected a string, got {shown(value)}"
-                )
+        if not set(map(type, found.values())) <= {str}:  # one pass in C where all are text
+            for key, value in found.items():
+                if not isinstance(value, str):
+                    raise InventoryError(
+                        f"{where}.{field}.{key}: expected a string, got {shown(value)}"
+                    )
         maps.append(found)
     fixed = [_get(node, field, str, where) for field in _FIXED.values()]
     drivers = {
