@@ -14,9 +14,10 @@ from conftest import examples
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from test_nomad import node
+from test_review_k8s_nomad import ALLOCATION, NOMAD_NODE, mutations
 
 from placement import Inventory
-from placement.errors import InventoryError
+from placement.errors import InventoryError, PlacementError
 from placement.instance import Instance
 from placement.nomad.objects import _typed_inventory, _typed_nodes
 
@@ -169,3 +170,35 @@ def test_odd_json_is_answered_as_the_documents(data: Any) -> None:
     else:
         expected = _answer(documents)
     assert _answer(data) == expected
+
+
+_GPU_GROUP = {"Vendor": "nvidia", "Type": "gpu", "Name": "t4",
+              "Instances": [{"ID": "g0", "Healthy": True}, {"ID": "g1", "Healthy": True}]}
+_GPU_NODE = {**NOMAD_NODE,
+             "NodeResources": {**NOMAD_NODE["NodeResources"], "Devices": [_GPU_GROUP]}}
+_HELD = {"Vendor": "nvidia", "Type": "gpu", "Name": "t4", "DeviceIDs": ["g0"]}
+_GPU_ALLOCATION = {**ALLOCATION, "AllocatedResources": {"Tasks": {"t": {
+    **ALLOCATION["AllocatedResources"]["Tasks"]["t"], "Devices": [_HELD]}}}}
+
+
+def _answer_of(nodes: Any, allocations: Any) -> tuple[str, Any]:
+    try:
+        inv = Inventory.from_nomad(nodes, allocations)
+    except PlacementError as exc:
+        return "refused", (type(exc), str(exc))
+    return "read", (list(inv), list(inv.tasks), inv)
+
+
+@settings(max_examples=examples(), deadline=None)
+@given(mutations([_GPU_NODE], [_GPU_ALLOCATION]))
+def test_json_with_a_hostile_part_is_answered_as_its_documents(docs: tuple[Any, ...]) -> None:
+    """The typed reading of JSON answers exactly as the documents JSON decodes to."""
+    try:
+        data = [json.dumps(doc).encode() for doc in docs]
+    except (ValueError, RecursionError):
+        return  # not JSON
+    try:
+        decoded = [json.loads(item) for item in data]
+    except (ValueError, RecursionError):
+        return  # e.g. a 5,000-digit integer: json.loads refuses what json.dumps wrote
+    assert _answer_of(*data) == _answer_of(*decoded)
