@@ -107,12 +107,21 @@ def test_json_bytes_and_text_read_as_the_documents(case: tuple[Any, Any], data: 
     # The typed reading itself answers (not the documents' reading it falls back to).
     typed = _typed_nodes(json.dumps(nodes).encode())
     assert typed is not None
-    assert _typed_inventory(typed, allocations) == expected
+    direct = _typed_inventory(typed, allocations)
+    assert direct == expected
+    assert _attribute_columns(direct) == _attribute_columns(expected)  # built a run at a time
     for encode in (lambda v: json.dumps(v).encode(), json.dumps):
         again = Inventory.from_nomad(encode(nodes), encode(allocations))
         assert again == expected
+        assert _attribute_columns(again) == _attribute_columns(expected)
         assert list(again) == list(expected)
         assert list(again.tasks) == list(expected.tasks)
+
+
+def _attribute_columns(inv: Inventory) -> list[tuple[str, list[int], tuple[str, ...]]]:
+    """The attribute columns as built: names in order, each one's codes and values."""
+    return [(name, column.codes.tolist(), column.values)
+            for name, column in inv.attributes.items()]  # fmt: skip
 
 
 _HOSTILE: list[tuple[str, Any]] = [

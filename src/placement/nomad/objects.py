@@ -134,63 +134,122 @@ def _nameable(name: str) -> bool:
     return found
 
 
-# Per (prefix, the keys of an Attributes or Meta map, in order): the attribute names, None
-# where every key is one (else each name, or "" for a key no constraint can name), and the
-# position and driver of each legacy `driver.NAME` attribute. Nodes of one cluster mostly
-# share their keys, so most nodes are read without a pass over their keys in Python.
-_KEYS: dict[tuple[str, tuple[str, ...]], tuple[list[str] | None, list[tuple[int, str]]]] = {}
+# Per (prefix, the keys of an Attributes or Meta map, in order): the attribute names of the
+# keys a constraint can name, their positions (None: every key), and the position and driver
+# of each legacy `driver.NAME` attribute. Nodes of one cluster mostly share their keys, so most
+# nodes are read without a pass over their keys in Python.
+_Keys = tuple[tuple[str, ...], tuple[int, ...] | None, tuple[tuple[int, str], ...]]
+_KEYS: dict[tuple[str, tuple[str, ...]], _Keys] = {}
+_FIXED_NAMES = tuple(_FIXED)
 
 
-def _keys(
-    prefix: str, keys: tuple[str, ...]
-) -> tuple[list[str] | None, list[tuple[int, str]]]:
-    names = [prefix + key if _nameable(prefix + key) else "" for key in keys]
-    drivers = [(at, key[len("driver.") :]) for at, key in enumerate(keys)
-               if prefix == "attr." and names[at] and key.startswith("driver.")
-               and key.count(".") == 1]  # fmt: skip
-    found = (None if all(names) else names), drivers
+def _keys(prefix: str, keys: tuple[str, ...]) -> _Keys:
+    found = _KEYS.get((prefix, keys))
+    if found is not None:
+        return found
+    kept = tuple(at for at, key in enumerate(keys) if _nameable(prefix + key))
+    drivers = tuple((at, key[len("driver.") :]) for at, key in enumerate(keys)
+                    if prefix == "attr." and key.startswith("driver.") and key.count(".") == 1
+                    and _nameable(prefix + key))  # fmt: skip
+    found = (tuple(prefix + keys[at] for at in kept),
+             None if len(kept) == len(keys) else kept, drivers)  # fmt: skip
     if len(_KEYS) < 4096:
         _KEYS[prefix, keys] = found
     return found
+
+
+def _segments(
+    attributes: Mapping[str, str], meta: Mapping[str, str], fixed: tuple[str, ...],
+    drivers: Mapping[str, bool],
+) -> list[tuple[tuple[str, ...], tuple[str, ...]]]:
+    """A node's attributes as (names, values) runs.
+
+    `Attributes`, `Meta` (text values), the `_FIXED` fields (None read as ""), then each
+    driver's health (`Drivers` winning over the legacy `driver.NAME` attributes).
+
+    Nodes of one cluster mostly share each run's names: `_AttributeRuns` builds the columns
+    a run at a time.
+    """
+    out = []
+    detected: dict[str, bool] = {}
+    for prefix, found in (("attr.", attributes), ("meta.", meta)):
+        if not found:
+            continue
+        names, kept, drivers_at = _keys(prefix, tuple(found))
+        values = tuple(found.values())
+        if drivers_at:
+            # The legacy attribute `driver.NAME` (checkDriver); the Drivers map wins below.
+            for at, driver in drivers_at:
+                detected[driver] = values[at] in _GO_TRUE
+        if kept is not None:
+            values = tuple(values[at] for at in kept)
+        if names:
+            out.append((names, values))
+    # Nomad resolves these on every node, empty or not (an empty class is "").
+    out.append((_FIXED_NAMES, fixed))
+    detected.update(drivers)  # the node's Drivers map wins over the legacy attribute
+    if detected:
+        pairs = [(DRIVER + driver, "1" if healthy else "0") for driver, healthy in
+                 detected.items() if _nameable(DRIVER + driver)]  # fmt: skip
+        if pairs:
+            names, values = zip(*pairs, strict=True)
+            out.append((names, values))
+    return out
 
 
 def _node_attributes(
     attributes: Mapping[str, str], meta: Mapping[str, str], fixed: Sequence[str | None],
     drivers: Mapping[str, bool],
 ) -> dict[str, str | None]:
-    """`node_attributes` of fields already read.
-
-    `Attributes`, `Meta` (text values), the `_FIXED` fields in order, and each `Drivers`
-    entry's health.
-    """
+    """`node_attributes` of fields already read (see `_segments`)."""
     out: dict[str, str | None] = {}
-    detected: dict[str, bool] = {}
-    for prefix, found in (("attr.", attributes), ("meta.", meta)):
-        if not found:
-            continue
-        keys = tuple(found)
-        known = _KEYS.get((prefix, keys))
-        if known is None:
-            known = _keys(prefix, keys)
-        names, drivers_at = known
-        if names is None:  # every key a name (the usual case): one pass in C
-            out.update(zip(map(prefix.__add__, keys), found.values(), strict=True))
-        else:
-            pairs = zip(names, found.values(), strict=True)
-            out.update((name, value) for name, value in pairs if name)
-        if drivers_at:
-            # The legacy attribute `driver.NAME` (checkDriver); the Drivers map wins below.
-            values = list(found.values())
-            for at, driver in drivers_at:
-                detected[driver] = values[at] in _GO_TRUE
-    for name, text in zip(_FIXED, fixed, strict=True):
-        # Nomad resolves these on every node, empty or not (an empty class is "").
-        out[name] = text if text is not None else ""
-    detected.update(drivers)  # the node's Drivers map wins over the legacy attribute
-    for driver, healthy in detected.items():
-        if _nameable(DRIVER + driver):
-            out[DRIVER + driver] = "1" if healthy else "0"
+    texts = tuple("" if text is None else text for text in fixed)
+    for names, values in _segments(attributes, meta, texts, drivers):
+        out.update(zip(names, values, strict=True))
     return out
+
+
+class _AttributeRuns:
+    """The attribute columns of typed nodes, from each node's `_segments`, a run at a time."""
+
+    def __init__(self) -> None:
+        self.runs: dict[tuple[str, ...], tuple[list[int], list[tuple[str, ...]]]] = {}
+
+    def add(self, row: int, segments: list[tuple[tuple[str, ...], tuple[str, ...]]]) -> None:
+        for names, values in segments:
+            run = self.runs.get(names)
+            if run is None:
+                run = self.runs[names] = ([], [])
+            run[0].append(row)
+            run[1].append(values)
+
+    def columns(self, n: int) -> Any:
+        """The columns `Inventory` holds, as `_attribute_columns` builds them from row maps.
+
+        The same names in the same order, each name's values in row order; None where a value
+        is too long (`Instance` refuses it, with the message the documents' reading gives).
+        """
+        from ..columns import attribute_columns
+
+        per_name: dict[str, tuple[list[int], list[str]]] = {}
+        merged: set[str] = set()
+        for names, (rows, values) in self.runs.items():
+            for name, column in zip(names, zip(*values, strict=True), strict=True):
+                if max(map(len, column)) > MAX_TEXT:
+                    return None
+                entry = per_name.get(name)
+                if entry is None:
+                    per_name[name] = (rows, list(column))
+                else:  # the name in runs of other names too: its values back in row order
+                    if name not in merged:
+                        merged.add(name)
+                        entry = per_name[name] = (list(entry[0]), entry[1])
+                    entry[0].extend(rows)
+                    entry[1].extend(column)
+        for name in merged:
+            pairs = sorted(zip(*per_name[name], strict=True))
+            per_name[name] = ([row for row, _ in pairs], [value for _, value in pairs])
+        return attribute_columns(per_name, n)
 
 
 def _text(value: Any, where: str) -> str:
@@ -296,12 +355,13 @@ def _allocations(allocations: Any, nodes: dict[str, str]) -> tuple[list[Any], di
 
 def _record(
     mine: dict[str, Any] | None, name: str, cpu: int, memory: int, ports: set[int],
-    eligible: bool, draining: bool, connected: bool, attributes: dict[str, str | None],
+    eligible: bool, draining: bool, connected: bool, attributes: dict[str, str | None] | None,
     gpus: set[tuple[str, str, str, str]],
 ) -> list[Any]:
     """One node's fields as `Instance` checks them (INSTANCE_READ order).
 
-    Less what the node's allocations (`mine`, from `_allocations`) use.
+    Less what the node's allocations (`mine`, from `_allocations`) use. Attributes None: the
+    caller builds their column (None in their place).
     """
     mine = mine or {"cpu": 0, "memory": 0, "groups": {}, "held": set()}
     values = {
@@ -320,8 +380,8 @@ def _record(
     # `Instance(**values)`'s checks (its task groups are the tasks' own, counted above).
     # The attributes' keys are names (128 characters at most) and their values text: only
     # the values' lengths are left to check, in one pass in C where all are short.
-    texts = cast("dict[str, str]", attributes).values()  # never None: see `node_attributes`
-    return [FrozenMap(attributes)
+    texts = cast("dict[str, str]", attributes or {}).values()  # never None: `_segments`
+    return [(attributes and FrozenMap(attributes))
             if spec.kind is Kind.ATTRIBUTES and max(map(len, texts), default=0) <= MAX_TEXT
             else checked(spec, values.get(spec.name), "Instance")
             for spec in _instance_read()]  # fmt: skip
@@ -549,6 +609,7 @@ def _typed_inventory(nodes: list[_Node], allocations: Any) -> Any:
         by_id[node.ID or node.Name] = node.Name
     tasks, used = _allocations(allocations, by_id) if allocations is not None else ([], {})
     records = []
+    runs = _AttributeRuns()
     for position, node in enumerate(nodes):
         where = f"nodes[{position}]"
         name = node.Name or ""
@@ -576,7 +637,9 @@ def _typed_inventory(nodes: list[_Node], allocations: Any) -> Any:
             driver: info.Detected is True and info.Healthy is True
             for driver, info in (node.Drivers or {}).items()
         }
-        fixed = (node.Datacenter, node.NodeClass, node.Name, node.ID, node.NodePool)
+        fixed = (node.Datacenter or "", node.NodeClass or "", name, node.ID or "",
+                 node.NodePool or "")  # fmt: skip
+        runs.add(position, _segments(node.Attributes or {}, node.Meta or {}, fixed, drivers))
         gpus: set[tuple[str, str, str, str]] = set()
         for group in (have.Devices or []) if have else []:
             if group.Type != _GPU:
@@ -589,9 +652,20 @@ def _typed_inventory(nodes: list[_Node], allocations: Any) -> Any:
             node.SchedulingEligibility != "ineligible",
             bool(node.Drain) or node.DrainStrategy is not None,
             node.Status in (None, "ready"),
-            _node_attributes(node.Attributes or {}, node.Meta or {}, fixed, drivers), gpus,
+            None, gpus,
         ))  # fmt: skip
-    return _build(records, tasks)
+    columns = runs.columns(len(nodes))
+    if columns is None:
+        raise _UntypedError()
+    from ..columns import Built
+    from ..ecs.instances import transpose
+    from ..inventory import Inventory
+    from ..model import TASK_FIELDS
+
+    fields = transpose(records)
+    fields[[spec.kind for spec in _instance_read()].index(Kind.ATTRIBUTES)] = Built(columns)
+    rows = [[getattr(task, spec.name) for spec in TASK_FIELDS] for task in tasks]
+    return Inventory._from_fields(fields, rows, where="instance")
 
 
 # -- task groups ---------------------------------------------------------------------------------
