@@ -127,6 +127,7 @@ def _attribute_columns(inv: Inventory) -> list[tuple[str, list[int], tuple[str, 
 _HOSTILE: list[tuple[str, Any]] = [
     ("NodeResources.Cpu.CpuShares", -1), ("NodeResources.Cpu.CpuShares", True),
     ("NodeResources.Cpu.CpuShares", 1.5), ("NodeResources.Cpu.CpuShares", 2**70),
+    ("NodeResources.Cpu.CpuShares", 2**60), ("Name", "n" * (2**20 + 1)),
     ("NodeResources.Memory", "x"), ("NodeResources", None), ("Resources", {"CPU": 1}),
     ("ReservedResources.Networks.ReservedHostPorts", "99999"),
     ("ReservedResources.Cpu.CpuShares", -5), ("Name", ""), ("Name", 5), ("ID", 7),

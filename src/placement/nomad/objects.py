@@ -11,6 +11,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from functools import cache
 from itertools import chain
+from operator import itemgetter
 from typing import Any, cast
 
 import attrs
@@ -19,7 +20,7 @@ import msgspec
 from ..documents import checked, decode_json, objects
 from ..documents import get_path as _get
 from ..errors import InventoryError, PlacementError, PlacementInputError
-from ..model import MAX_TEXT, FrozenMap, Kind
+from ..model import MAX_AMOUNT, MAX_TEXT, FieldSpec, FrozenMap, Kind
 from ..syntax.ast import ATTRIBUTE_NAME, And
 from ..text import shown
 from .constraints import (
@@ -353,23 +354,16 @@ def _allocations(allocations: Any, nodes: dict[str, str]) -> tuple[list[Any], di
     return tasks, used
 
 
-def _record(
+def _values(
     mine: dict[str, Any] | None, name: str, cpu: int, memory: int, ports: set[int],
-    eligible: bool, draining: bool, connected: bool, attributes: dict[str, str | None] | None,
-    gpus: set[tuple[str, str, str, str]],
-) -> list[Any]:
-    """One node's fields as `Instance` checks them (INSTANCE_READ order).
-
-    Less what the node's allocations (`mine`, from `_allocations`) use. Attributes None: the
-    caller builds their column (None in their place).
-    """
+    eligible: bool, draining: bool, connected: bool, gpus: set[tuple[str, str, str, str]],
+) -> dict[str, Any]:
+    """One node's fields (but its attributes), less what its allocations (`mine`) use."""
     mine = mine or {"cpu": 0, "memory": 0, "groups": {}, "held": set()}
-    values = {
+    return {
         "arn": name,
         "status": "ACTIVE" if eligible and not draining else "DRAINING",
         "agent_connected": connected,
-        "agent_version": None,
-        "attributes": attributes,
         "cpu": max(cpu - mine["cpu"], 0), "memory": max(memory - mine["memory"], 0),
         # Free GPUs: the healthy instances no live allocation holds (IDs of other groups,
         # or of instances no longer listed, take nothing from this node).
@@ -377,14 +371,43 @@ def _record(
         "registered_cpu": max(cpu, 0), "registered_memory": max(memory, 0),
         "running_tasks_count": sum(mine["groups"].values()),
     }  # fmt: skip
+
+
+def _record(values: dict[str, Any], attributes: dict[str, str | None]) -> list[Any]:
+    """One node's fields (`_values` and its attributes) as `Instance` checks them.
+
+    In INSTANCE_READ order.
+    """
+    values["attributes"] = attributes
     # `Instance(**values)`'s checks (its task groups are the tasks' own, counted above).
     # The attributes' keys are names (128 characters at most) and their values text: only
     # the values' lengths are left to check, in one pass in C where all are short.
-    texts = cast("dict[str, str]", attributes or {}).values()  # never None: `_segments`
-    return [(attributes and FrozenMap(attributes))
+    texts = cast("dict[str, str]", attributes).values()  # never None: see `_segments`
+    return [FrozenMap(attributes)
             if spec.kind is Kind.ATTRIBUTES and max(map(len, texts), default=0) <= MAX_TEXT
             else checked(spec, values.get(spec.name), "Instance")
             for spec in _instance_read()]  # fmt: skip
+
+
+def _checked_column(spec: FieldSpec, values: list[Any]) -> Sequence[Any]:
+    """`checked(spec, value)` of every value.
+
+    In one pass in C where each is plainly fine (as `checked` reads them: then it returns
+    each as it is).
+    """
+    kinds = set(map(type, values))
+    kind = spec.kind
+    if not values:
+        return values
+    if kind is Kind.AMOUNT or kind is Kind.COUNT:
+        if kinds == {int} and min(values) >= 0 and max(values) <= MAX_AMOUNT:
+            return values
+    elif kind is Kind.ARN or kind is Kind.STATUS:
+        if kinds == {str} and min(map(len, values)) > 0 and max(map(len, values)) <= MAX_TEXT:
+            return values
+    elif kind is Kind.FLAG and kinds == {bool}:
+        return values
+    return [checked(spec, value, "Instance") for value in values]
 
 
 @cache
@@ -464,11 +487,11 @@ def inventory(nodes: Any, allocations: Any = None) -> Any:
                 draining = (
                     bool(_get(node, "Drain", bool, where)) or node.get("DrainStrategy") is not None
                 )
-                records.append(_record(
-                    used.get(name), name, cpu, memory, ports, eligible, draining,
-                    _get(node, "Status", str, where) in (None, "ready"),
-                    node_attributes(node, where), node_gpus(node, where),
-                ))  # fmt: skip
+                connected = _get(node, "Status", str, where) in (None, "ready")
+                attributes = node_attributes(node, where)
+                values = _values(used.get(name), name, cpu, memory, ports, eligible, draining,
+                                 connected, node_gpus(node, where))  # fmt: skip
+                records.append(_record(values, attributes))
         except InventoryError:
             raise
         except PlacementError as exc:
@@ -647,23 +670,29 @@ def _typed_inventory(nodes: list[_Node], allocations: Any) -> Any:
             for instance in group.Instances or []:
                 if instance.Healthy and instance.ID:
                     gpus.add((group.Vendor or "", _GPU, group.Name or "", instance.ID))
-        records.append(_record(
+        records.append(_values(
             used.get(name), name, cpu, memory, ports,
             node.SchedulingEligibility != "ineligible",
             bool(node.Drain) or node.DrainStrategy is not None,
-            node.Status in (None, "ready"),
-            None, gpus,
+            node.Status in (None, "ready"), gpus,
         ))  # fmt: skip
     columns = runs.columns(len(nodes))
     if columns is None:
         raise _UntypedError()
     from ..columns import Built
-    from ..ecs.instances import transpose
     from ..inventory import Inventory
     from ..model import TASK_FIELDS
 
-    fields = transpose(records)
-    fields[[spec.kind for spec in _instance_read()].index(Kind.ATTRIBUTES)] = Built(columns)
+    # One column per field, as `_build` takes them from the records `_record` would give.
+    fields: list[Any] = []
+    present = records[0].keys() if records else {}.keys()
+    for spec in _instance_read():
+        if spec.kind is Kind.ATTRIBUTES:
+            fields.append(Built(columns))
+        elif spec.name in present:
+            fields.append(_checked_column(spec, list(map(itemgetter(spec.name), records))))
+        else:  # a field Nomad has no counterpart for: the same value on every node
+            fields.append([checked(spec, None, "Instance")] * len(records))
     rows = [[getattr(task, spec.name) for spec in TASK_FIELDS] for task in tasks]
     return Inventory._from_fields(fields, rows, where="instance")
 
