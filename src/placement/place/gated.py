@@ -102,9 +102,9 @@ def _rounds(rows: Ints, k: Ints, cols: Sequence[Column], count: int, gate: ZoneG
     need = np.zeros(n_zones, dtype=np.int64)
     need[used] = np.minimum(upto, np.clip(last - start[used] + 1, 0, cap[used]))
     local = [c for c in cols if c.kind != ZONE]
-    inst, t, owner = _by_zone(rows, k, zone, need, local)
+    inst, t, owner, made = _by_zone(rows, k, zone, need, local)
     picked = _starts(owner)  # the zone's copies before this one
-    values = _zone_keys(cols, inst, t, picked, count)
+    values = _zone_keys(cols, inst, t, picked, count, made)
     perm = _sort(start[owner] + picked, *values, inst)
     out: Ints = inst[perm[:count]]
     return out
@@ -114,15 +114,20 @@ def _rounds(rows: Ints, k: Ints, cols: Sequence[Column], count: int, gate: ZoneG
 _LEVEL_ZONES = 16
 
 
-def _zone_keys(cols: Sequence[Column], inst: Ints, t: Ints, picked: Ints, count: int) -> list[Ints]:
+def _zone_keys(
+    cols: Sequence[Column], inst: Ints, t: Ints, picked: Ints, count: int,
+    made: list[Ints] | None = None,
+) -> list[Ints]:  # fmt: skip
     """The chain's keys of each zone's slots, a zone strategy's being the zone's level then.
 
-    `picked`: the zone's copies before each slot (the zones being the gate's, `follows`).
+    `picked`: the zone's copies before each slot (the zones being the gate's, `follows`);
+    `made`: the other columns' keys, in order, if `_by_zone` has them.
     """
     values = []
+    local = iter(made or [])
     for c in cols:
         if c.kind != ZONE:
-            values.append(_values(c, inst, t))
+            values.append(next(local) if made is not None else _values(c, inst, t))
             continue
         assert c.levels is not None
         own = c.base[inst]
@@ -133,25 +138,32 @@ def _zone_keys(cols: Sequence[Column], inst: Ints, t: Ints, picked: Ints, count:
 
 def _by_zone(
     rows: Ints, k: Ints, zone: Ints, need: Ints, local: Sequence[Column]
-) -> tuple[Ints, Ints, Ints]:
+) -> tuple[Ints, Ints, Ints, list[Ints] | None]:
     """`_sequence` with the zones as groups, one zone at a time (few zones).
 
     One group's threshold for `random` keys is a selection; several groups' is a sort.
+    Returns the local columns' keys of the slots too where `_sequence` made them (else None).
     """
     by_zone = np.argsort(zone, kind="stable")
     zs = zone[by_zone]
     parts: list[tuple[Ints, Ints, Ints]] = []
+    made: list[list[Ints]] = []
     for d in np.flatnonzero(need).tolist():
         lo, hi = np.searchsorted(zs, [d, d + 1])
         mine = by_zone[lo:hi]
+        keys: list[Ints] = []
         inst, t, _ = _sequence(rows[mine], k[mine], np.zeros(hi - lo, dtype=np.int64),
-                               need[d : d + 1], local)  # fmt: skip
+                               need[d : d + 1], local, keys)  # fmt: skip
         parts.append((inst, t, np.full(len(inst), d, dtype=np.int64)))
+        made.append(keys)
     if not parts:
         empty = np.zeros(0, dtype=np.int64)
-        return empty, empty, empty
+        return empty, empty, empty, None
     inst, t, owner = (np.concatenate(p) for p in zip(*parts, strict=True))
-    return inst, t, owner
+    if not local or any(len(m) != len(local) for m in made):
+        return inst, t, owner, None
+    keys = [np.concatenate(v) for v in zip(*made, strict=True)]
+    return inst, t, owner, keys
 
 
 def _levels(rows: Ints, k: Ints, cols: Sequence[Column], count: int, gate: ZoneGate) -> Ints | None:
@@ -184,11 +196,11 @@ def _levels(rows: Ints, k: Ints, cols: Sequence[Column], count: int, gate: ZoneG
     high = (int(counts[domains].sum()) + count) // len(domains) + skew
     need = np.clip(np.minimum(np.minimum(cap, count), high - counts), 0, None)
     local = [c for c in cols if c.kind != ZONE]
-    inst, t, owner = _by_zone(rows, k, zone, need, local)
+    inst, t, owner, made = _by_zone(rows, k, zone, need, local)
     if not len(inst):
         return None
     picked = _starts(owner)
-    values = _zone_keys(cols, inst, t, picked, count)
+    values = _zone_keys(cols, inst, t, picked, count, made)
     rank = _dense(*values, inst)
     level = counts[owner] + picked
     when = _when(rank, owner, level, counts, domains, skew, n_zones)
