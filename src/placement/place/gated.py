@@ -305,26 +305,36 @@ def _greedy(
     Each copy must be its zone's next slot, allowed by the gate, and of a lower rank than
     every other open zone's next slot; when fewer than `count` come, no open zone may have a
     slot left. A zone whose slots were cut short (`short`) has unknown slots past them.
+    Zones are few (`_LEVEL_ZONES`): each is one pass over the copies, no sort.
     """
     zone = owner[perm]
     m = len(perm)
-    within = _within(zone)
-    firsts = np.zeros(len(counts), dtype=np.int64)
-    size = np.bincount(owner, minlength=len(counts))
+    n_zones = len(counts)
+    size = np.bincount(owner, minlength=n_zones)
+    firsts = np.zeros(n_zones, dtype=np.int64)
     firsts[1:] = np.cumsum(size)[:-1]
-    if (perm != firsts[zone] + within).any():
-        return False
-    # Each zone's count before each copy, and the least count over the domains then.
-    at = level[perm]
-    domains = np.flatnonzero(gate.domain)
-    low = _least(at, zone, gate, domains, m + 1)
-    if (at[:m] + 1 - low[:m] > gate.skew).any():
+    # Zone d's copies before copy i (i = 0 .. m), and the least count over the domains then.
+    heads: dict[int, Ints] = {}
+    low = np.full(m + 1, np.iinfo(np.int64).max, dtype=np.int64)
+    placed = np.bincount(zone, minlength=n_zones)
+    for d in np.flatnonzero(placed).tolist():
+        mine = zone == d
+        head = np.zeros(m + 1, dtype=np.int64)
+        np.cumsum(mine, out=head[1:])
+        if (perm[mine] != firsts[d] + head[:m][mine]).any():
+            return False  # not the zone's next slot
+        heads[d] = head
+        if gate.domain[d]:
+            np.minimum(low, counts[d] + head, out=low)
+    idle = gate.domain & (placed == 0)
+    if idle.any():
+        np.minimum(low, int(counts[idle].min()), out=low)
+    if (level[perm] + 1 - low[:m] > gate.skew).any():
         return False
     chosen = rank[perm]
-    for d in np.flatnonzero(size | short):
-        # Zone d's head before copy i: its copies before i.
-        head = np.cumsum(zone == d) - (zone == d)
-        head = np.append(head, head[-1] + (zone[-1] == d) if m else 0)
+    none = np.zeros(m + 1, dtype=np.int64)
+    for d in np.flatnonzero(size | short).tolist():
+        head = heads.get(d, none)
         open_ = counts[d] + head + 1 - low <= gate.skew
         left = head < size[d]
         if short[d] and (open_ & ~left).any():
@@ -332,8 +342,8 @@ def _greedy(
         if not size[d]:
             continue
         check = open_[:m] & left[:m] & (zone != d)
-        heads = rank[firsts[d] + np.minimum(head[:m], size[d] - 1)]
-        if (heads[check] < chosen[check]).any():
+        at = np.flatnonzero(check)
+        if len(at) and (rank[firsts[d] + head[at]] < chosen[at]).any():
             return False
         if m < count and open_[m] and left[m]:
             return False
