@@ -154,3 +154,91 @@ def test_order_goes_on_from_any_prefix(
                 taken = int(np.count_nonzero(full[:end] == row[0]))
                 assert col.keys.first(row)[0] == col.keys.runs(row, np.array([1]))[0]
                 assert taken == int(getattr(col.keys, "taken", np.zeros(len(k)))[row[0]])
+
+
+gated_module = importlib.import_module("placement.place.gated")
+
+
+@settings(max_examples=examples(1))
+@given(skewed_problems())
+def test_the_level_check_refuses_every_other_order(problem: dict[str, Any]) -> None:
+    """`_greedy` passes the gated order and nothing else: swapping two neighbouring copies of
+    different zones, or leaving the last copy out, is refused."""
+    real = gated_module._greedy
+    passed: list[int] = []
+
+    def checked(perm: Any, owner: Any, *args: Any) -> bool:
+        ok = bool(real(perm, owner, *args))
+        if ok:
+            passed.append(len(perm))
+            zone = owner[perm]
+            for i in np.flatnonzero(zone[1:] != zone[:-1])[:8].tolist():
+                swapped = perm.copy()
+                swapped[[i, i + 1]] = swapped[[i + 1, i]]
+                assert not real(swapped, owner, *args)
+            if len(perm):
+                assert not real(perm[:-1], owner, *args)
+        return ok
+
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(gated_module, "_greedy", checked)
+        _agree(problem)
+
+
+@settings(max_examples=examples(1))
+@given(zoned_inventories(), CHAINS, st.integers(0, 2**32 - 1), st.integers(1, 80))
+def test_sequence_hands_back_the_keys_it_merged(
+    inv: Any, strategy: list[Any], seed: int, count: int
+) -> None:
+    """The keys `_sequence` hands back (`random` ones: made once) are the chain's keys."""
+    task = TaskSpec(cpu=3, memory=3, group="service:web")
+    capacity = batch_module._capacity(inv, task, count, [])
+    assert capacity is not None
+    k = capacity[0]
+    cols = [c for c in batch_module._columns(inv, task, strategy, random_keys(strategy, seed))
+            if c.kind != order_module.ZONE]  # fmt: skip
+    rows = np.flatnonzero(k > 0).astype(np.int64)
+    keys: list[Any] = []
+    inst, t, _ = order_module._sequence(rows, k[rows], np.zeros(len(rows), dtype=np.int64),
+                                        np.array([count]), cols, keys)  # fmt: skip
+    assert inst.tolist() == order_module.order(k, cols, count).tolist()
+    if keys:
+        assert len(keys) == len(cols)
+        for col, got in zip(cols, keys, strict=True):
+            assert got.tolist() == order_module._values(col, inst, t).tolist()
+
+
+def _runs_inventory(n: int) -> Any:
+    """Three zones, instances with room for 4 to 32 copies each: binpack's long runs."""
+    from placement import Instance, Inventory
+
+    return Inventory.from_instances([
+        Instance(
+            arn=f"arn:aws:ecs:us-east-1:1:container-instance/c/{i}", ec2_instance_id=f"i-{i}",
+            attributes={"ecs.availability-zone": f"us-east-1{'abc'[(i * 7) % 3]}"},
+            cpu=1024 * (1 + i % 8), memory=4096 * (1 + i % 8) - 512 * (i % 3),
+        )
+        for i in range(n)
+    ])  # fmt: skip
+
+
+@pytest.mark.parametrize("strategy", [["binpack(memory)"], ["random"],
+                                      ["binpack(cpu)", f"spread({AZ})"]])  # fmt: skip
+def test_max_skew_3_on_long_runs_orders_by_levels(
+    strategy: list[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The benchmark's shape (instances taking many copies in a row): levels, checked, decide
+    it; neither the event loop nor the order without the gate runs."""
+    inv = _runs_inventory(40)
+    task = TaskSpec(cpu=256, memory=512, group="service:web")
+    rule = f"topologySpread({AZ}, maxSkew=3)"
+    loop = place(inv, task, 500, constraints=[rule], strategy=strategy, seed=2, method="loop")
+
+    def refuse(*args: Any, **kwargs: Any) -> Any:
+        raise AssertionError("the event loop ran")
+
+    monkeypatch.setattr(order_module, "order_events", refuse)
+    monkeypatch.setattr(gated_module, "order", refuse)
+    batch = place(inv, task, 500, constraints=[rule], strategy=strategy, seed=2)
+    assert batch.placements == loop.placements
+    assert batch.placed == loop.placed > 100

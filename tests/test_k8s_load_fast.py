@@ -19,7 +19,7 @@ from hypothesis import strategies as st
 from placement import Inventory
 from placement.errors import InventoryError
 from placement.k8s import objects
-from placement.k8s.spread import NAMESPACE
+from placement.k8s.spread import NAMESPACE, TERMINATING
 
 QUANTITY = st.sampled_from(["100m", "0.5", "1", "250m", "64Mi", "1Gi", "1.5Gi", "3", "0.001",
                             "10n", "lots", None, 2, ""])  # fmt: skip
@@ -82,7 +82,8 @@ def pod(draw: Any, j: int, names: list[str]) -> Any:
         if draw(st.integers(0, 7)) == 0:
             spec[name] = draw(value)
     labels = draw(st.dictionaries(
-        st.sampled_from(["app", "tier", "k8s-app", "app.kubernetes.io/name", NAMESPACE, "", "x"]),
+        st.sampled_from(["app", "tier", "k8s-app", "app.kubernetes.io/name", NAMESPACE,
+                         TERMINATING, "", "x"]),
         st.sampled_from(["web", "db", ""]), max_size=3,
     ))  # fmt: skip
     metadata: dict[str, Any] = {
@@ -91,6 +92,9 @@ def pod(draw: Any, j: int, names: list[str]) -> Any:
         "labels": maybe(draw, labels),
         "annotations": {"note": "\u00e9t\u00e9"},  # not ASCII, skipped
     }  # fmt: skip
+    if draw(st.integers(0, 3)) == 0:  # being deleted (a timestamp; now and then an odd value)
+        metadata["deletionTimestamp"] = maybe(draw, draw(st.sampled_from(
+            ["2024-01-02T03:04:05Z", None])))  # fmt: skip
     if draw(st.booleans()):
         metadata["ownerReferences"] = draw(st.sampled_from([
             [{"kind": "ReplicaSet", "name": "web-1", "controller": True}],
@@ -281,3 +285,21 @@ def test_start_times_read_at_once_as_each_alone(texts: list[str | None]) -> None
     got = objects._start_micros(texts)
     assert got == [objects._UNREAD if t is not None and w is None else w
                    for t, w in zip(texts, want, strict=True)]  # fmt: skip
+
+
+def test_a_lone_surrogate_in_decoded_documents_is_read_the_careful_way() -> None:
+    """msgspec cannot convert text with a lone surrogate: the checked readers name the pod."""
+    pod = running(spec={"containers": [{"ports": "\ud800"}]})
+    got = load(NODES, [pod])
+    assert got == careful(NODES, [pod])
+    assert isinstance(got, str) and got.startswith("InventoryError: pods[0].spec.containers[0]")
+
+
+def test_a_terminating_pod_is_marked_on_every_path() -> None:
+    pods = [running(metadata={"name": "gone", "deletionTimestamp": "2024-01-02T03:04:05Z"}),
+            running(metadata={"name": "here", "labels": {"app": "web", TERMINATING: "x"}})]
+    want = careful(NODES, pods)
+    assert not isinstance(want, str)
+    assert [dict(task.labels).get(TERMINATING) for task in want.tasks] == ["true", None]
+    for given_pods in (pods, json.dumps(pods), json.dumps(pods).encode()):
+        same(load(NODES, given_pods), want)

@@ -16,12 +16,14 @@ from typing import Any
 import numpy as np
 import pytest
 from conftest import examples
+from engines import assert_engines_agree
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from placement import Inventory, TaskSpec, place
+from placement import Inventory, TaskSpec, headroom, place
 from placement.errors import PlacementError
 from placement.k8s import NAMESPACE, SPREAD_UNSATISFIED, PodTopologySpread, selector
+from placement.k8s.spread import TERMINATING
 from placement.place import batch
 from placement.rules.view import View
 
@@ -232,6 +234,9 @@ def spread_problem(draw: Any) -> tuple[list[dict[str, Any]], list[dict[str, Any]
     pods = [pod(f"p{j}", f"n{draw(st.integers(0, n - 1))}",
                 draw(st.sampled_from(["default", "other"])),
                 app=draw(st.sampled_from(["web", "db"]))) for j in range(draw(st.integers(0, 8)))]
+    for item in pods:  # now and then one being deleted: spread does not count it
+        if draw(st.integers(0, 3)) == 0:
+            item["metadata"]["deletionTimestamp"] = "2024-01-02T03:04:05Z"
     spread = zone_spread(draw(st.integers(1, 3)), {"app": draw(st.sampled_from(["web", "db"]))},
                          minDomains=draw(st.integers(1, 4)))  # fmt: skip
     extra = {"nodeSelector": {"pool": "x"}} if draw(st.booleans()) else {}
@@ -284,7 +289,8 @@ def test_random_clusters_agree_with_the_documentation(
         "labelSelector"]["matchLabels"]  # fmt: skip
     counts = {n["metadata"]["name"]: 0 for n in nodes}
     for p in pods:
-        if p["metadata"]["namespace"] == "default" and all(
+        if p["metadata"]["namespace"] == "default" and "deletionTimestamp" not in p[
+            "metadata"] and all(
             p["metadata"]["labels"].get(k) == v for k, v in selector_labels.items()
         ):
             counts[p["spec"]["nodeName"]] += 1
@@ -521,3 +527,146 @@ def test_schedule_anyway_items_are_checked_though_they_never_filter() -> None:
                 {"nodeTaintsPolicy": "x"}, {"matchLabelKeys": ["app"]}):  # fmt: skip
         with pytest.raises(PlacementError, match=r"topologySpreadConstraints\[0\]"):
             TaskSpec.from_k8s(deployment([{**soft, **bad}]))
+
+
+# -- terminating pods ------------------------------------------------------------------------
+# The PodTopologySpread plugin skips a pod whose deletionTimestamp is set ("Bypass terminating
+# Pod", kubernetes#87621, in countPodsMatchSelector); the node still holds it (NodeResourcesFit
+# counts every pod of the NodeInfo, its requests and its slot).
+
+
+def terminating(name: str, on: str, **labels: str) -> dict[str, Any]:
+    out = pod(name, on, **labels)
+    out["metadata"]["deletionTimestamp"] = "2024-01-02T03:04:05Z"
+    return out
+
+
+def test_a_terminating_pod_is_not_counted_by_topology_spread() -> None:
+    nodes = [node("a1", "a"), node("b1", "b")]
+    # Zone a holds one running and two terminating app=web pods: only the running one counts.
+    pods = [pod("r", "a1", app="web"), terminating("t1", "a1", app="web"),
+            terminating("t2", "a1", app="web")]  # fmt: skip
+    inv = Inventory.from_k8s(nodes, pods)
+    task = TaskSpec.from_k8s(deployment([zone_spread()]))
+    for method in ("batch", "loop", "reference"):
+        # a: 1, b: 0, so b first; then 1 and 1: either; counting the terminating pods (3 and 0)
+        # b would take three copies before a took any.
+        got = place(inv, task, 3, method=method).placements
+        assert sorted(got).count("b1") == 2, method
+    assert dict(inv.tasks[1].labels) == {"app": "web", NAMESPACE: "default",
+                                         TERMINATING: "true"}  # fmt: skip
+    assert TERMINATING not in dict(inv.tasks[0].labels)
+
+
+def test_a_terminating_pod_still_holds_its_resources_and_slot() -> None:
+    small = {"metadata": {"name": "n", "labels": {"zone": "a"}},
+             "status": {"allocatable": {"cpu": "2", "memory": "1Gi", "pods": "1"}}}  # fmt: skip
+    gone = terminating("t", "n", app="web")
+    gone["spec"]["containers"][0]["resources"] = {"requests": {"cpu": "1"}}
+    inv = Inventory.from_k8s([small], [gone])
+    (only,) = list(inv)
+    assert only.cpu == 1000 and only.running_tasks_count == 1
+    got = place(inv, TaskSpec.from_k8s(deployment([zone_spread()])), 1)
+    assert got.placed == 0
+    assert "Too many pods" in str(got.failures)
+
+
+def test_a_terminating_pod_counts_for_inter_pod_affinity() -> None:
+    """The InterPodAffinity filter counts every pod of the NodeInfo: no deletion check."""
+    nodes = [node("a1", "a"), node("b1", "b")]
+    pods = [terminating("t", "a1", app="db")]
+    term = {"labelSelector": {"matchLabels": {"app": "db"}}, "topologyKey": "zone"}
+    near = deployment([], affinity={"podAffinity": {
+        "requiredDuringSchedulingIgnoredDuringExecution": [term]}})  # fmt: skip
+    away = deployment([], affinity={"podAntiAffinity": {
+        "requiredDuringSchedulingIgnoredDuringExecution": [term]}})  # fmt: skip
+    inv = Inventory.from_k8s(nodes, pods)
+    for method in ("batch", "loop", "reference"):
+        assert set(place(inv, TaskSpec.from_k8s(near), 2, method=method).placements) == {"a1"}
+        assert set(place(inv, TaskSpec.from_k8s(away), 2, method=method).placements) == {"b1"}
+
+
+def test_a_terminating_pods_anti_affinity_still_holds() -> None:
+    nodes = [node("a1", "a"), node("b1", "b")]
+    holder = terminating("t", "a1", app="db")
+    holder["spec"]["affinity"] = {"podAntiAffinity": {
+        "requiredDuringSchedulingIgnoredDuringExecution": [
+            {"labelSelector": {"matchLabels": {"app": "web"}}, "topologyKey": "zone"}]}}
+    inv = Inventory.from_k8s(nodes, [holder])
+    for method in ("batch", "loop", "reference"):
+        task = TaskSpec.from_k8s(deployment([]))
+        assert set(place(inv, task, 2, method=method).placements) == {"b1"}
+
+
+# -- pod slots: status.allocatable.pods ---------------------------------------------------------
+# NodeResourcesFit sets AllowedPodNumber from `pods` alone (framework.Resource.Add) and refuses
+# a node where len(pods) + 1 > AllowedPodNumber ("Too many pods"): a node whose allocatable has
+# no `pods` takes no pod. A count of 2**62 or more is past any number of pods: no limit.
+
+
+def bare_pod() -> dict[str, Any]:
+    return {"kind": "Pod", "metadata": {"name": "p", "labels": {"app": "web"}},
+            "spec": {"containers": [{"name": "c"}]}}  # fmt: skip
+
+
+def slots_node(name: str, pods: Any = None, *, zone: str = "a") -> dict[str, Any]:
+    allocatable: dict[str, Any] = {"cpu": "64", "memory": "64Gi"}
+    if pods is not None:
+        allocatable["pods"] = pods
+    return {"metadata": {"name": name, "labels": {"zone": zone}},
+            "status": {"allocatable": allocatable}}  # fmt: skip
+
+
+@pytest.mark.parametrize("absent", [{}, {"pods": None}])
+def test_a_node_without_allocatable_pods_takes_no_pod(absent: dict[str, Any]) -> None:
+    bare = slots_node("bare")
+    bare["status"]["allocatable"].update(absent)
+    inv = Inventory.from_k8s([bare, slots_node("roomy", "2")])
+    task = TaskSpec.from_k8s(bare_pod())
+    for method in ("batch", "loop", "reference"):
+        got = place(inv, task, 3, method=method)
+        assert got.placements == ("roomy", "roomy"), method
+        assert dict(got.failures[0].reasons) == {"Too many pods": 2}
+    assert headroom(inv, task).copies == 2
+    assert headroom(Inventory.from_k8s([bare]), task).copies == 0
+
+
+@pytest.mark.parametrize("pods", [str(2**62), "5e18", str(2**63), "9" * 40])
+def test_a_pod_count_past_any_number_of_pods_is_no_limit(pods: str) -> None:
+    inv = Inventory.from_k8s([slots_node("n", pods)])
+    task = TaskSpec.from_k8s(bare_pod())
+    room = headroom(inv, task)
+    assert room.unbounded and room.copies is None
+    assert place(inv, task, 5).placed == 5
+
+
+def test_a_pod_count_just_below_the_bound_is_a_count() -> None:
+    inv = Inventory.from_k8s([slots_node("n", str(2**62 - 1))])
+    assert headroom(inv, TaskSpec.from_k8s(bare_pod())).copies == 2**62 - 1
+
+
+@settings(max_examples=examples(0.3), deadline=None)
+@given(st.lists(st.sampled_from([None, "0", "1", "3", str(2**62), "1e19"]), min_size=1,
+                max_size=4),
+       st.lists(st.tuples(st.integers(0, 3), st.booleans()), max_size=6), st.integers(1, 8))
+def test_pod_slots_agree_on_every_engine(
+    counts: list[str | None], running: list[tuple[int, bool]], count: int
+) -> None:
+    nodes = [slots_node(f"n{k}", pods, zone="ab"[k % 2]) for k, pods in enumerate(counts)]
+    pods = [pod(f"r{j}", f"n{k % len(nodes)}", app="web") for j, (k, _) in enumerate(running)]
+    for item, (_, gone) in zip(pods, running, strict=True):
+        if gone:  # being deleted: it still holds its slot
+            item["metadata"]["deletionTimestamp"] = "2024-01-02T03:04:05Z"
+    inv = Inventory.from_k8s(nodes, pods)
+    task = TaskSpec.from_k8s(bare_pod())
+    assert_engines_agree(inv, task, count)
+    held = {f"n{k}": 0 for k in range(len(nodes))}
+    for item in pods:
+        held[item["spec"]["nodeName"]] += 1
+    limits = [0 if c is None else (None if float(c) >= 2**62 else int(c)) for c in counts]
+    room = headroom(inv, task)
+    if any(limit is None for limit in limits):
+        assert room.unbounded
+    else:
+        assert room.copies == sum(max(limit - held[f"n{k}"], 0)
+                                  for k, limit in enumerate(limits) if limit is not None)

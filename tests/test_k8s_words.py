@@ -157,6 +157,15 @@ def test_instances_needed_speaks_the_task_dialect() -> None:
     assert dict(spoken.reasons) == {CPU: 1} and dict(coded.reasons) == {R.CPU: 1}
 
 
+def test_an_unusable_template_is_refused_in_the_task_dialect() -> None:
+    k8s, ecs = both()
+    inv = cluster()
+    with pytest.raises(PlacementInputError, match=r"templates\[0\] \(small\): Insufficient cpu$"):
+        instances_needed(inv, k8s, 100, [inv[1]], limit=3)
+    with pytest.raises(PlacementInputError, match=r"templates\[0\] \(small\): RESOURCE:CPU \("):
+        instances_needed(inv, ecs, 100, [inv[1]], limit=3)
+
+
 def test_cluster_state_speaks_the_task_dialect() -> None:
     k8s, ecs = both()
     spoken, coded = ClusterState(cluster()), ClusterState(cluster())

@@ -596,3 +596,12 @@ def test_each_input_flag_refuses_hostile_bytes_in_one_line(
         argv += [flag, paths[flag]]
     got = _run("headroom", *map(str, argv))
     assert expected in _one_error_line(got)
+
+
+@pytest.mark.parametrize("labels", ["\ud800", ["\ud800"]])
+def test_a_lone_surrogate_where_labels_belong_is_refused_as_bad_input(labels: Any) -> None:
+    # msgspec.convert raised UnicodeEncodeError wording its own refusal of such a value.
+    pod = {"metadata": {"name": "w0", "labels": labels},
+           "spec": {"nodeName": "n1", "containers": []}}  # fmt: skip
+    with pytest.raises(PlacementError, match="labels"):
+        Inventory.from_k8s([NODE], [pod])

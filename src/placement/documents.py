@@ -44,7 +44,7 @@ def decode_json(value: Any, what: str) -> Any:
         return value
     try:
         return msgspec.json.decode(value)
-    except (msgspec.DecodeError, RecursionError):
+    except (msgspec.DecodeError, RecursionError, UnicodeError):  # text with a lone surrogate
         pass
     return parse_json(bytes(value) if isinstance(value, (bytearray, memoryview)) else value, what)
 

@@ -642,13 +642,15 @@ class Inventory:
         return cls._build(records, task_rows, where="instance")
 
     @classmethod
-    def from_k8s(cls, nodes: Any, pods: Any = None) -> Inventory:
+    def from_k8s(cls, nodes: Any, pods: Any = None, namespaces: Any = None) -> Inventory:
         """Load `kubectl get nodes -o json` and `kubectl get pods -A -o json` output.
 
         See `placement.k8s.inventory` (node names as ARNs, labels as attributes, CPU in
         millicores and memory in bytes less the pods' requests) and docs/kubernetes.md.
+        `namespaces`: `kubectl get namespaces -o json`, read by pod affinity terms'
+        `namespaceSelector`.
         """
-        built: Inventory = reader("inventory", "k8s")(nodes, pods)
+        built: Inventory = reader("inventory", "k8s")(nodes, pods, namespaces=namespaces)
         return built
 
     @classmethod

@@ -21,7 +21,10 @@ import contextlib
 from importlib import resources
 from pathlib import Path
 
-__all__ = ["CONTAINER_INSTANCES", "TASKS", "TASK_DEFINITION", "TASK_DEFINITION_V2", "SERVICE"]
+__all__ = [
+    "CONTAINER_INSTANCES", "TASKS", "TASK_DEFINITION", "TASK_DEFINITION_V2", "SERVICE",
+    "K8S_NODES", "K8S_PODS", "K8S_DEPLOYMENT",
+]  # fmt: skip
 
 
 def _path(name: str) -> Path:
@@ -44,3 +47,9 @@ TASK_DEFINITION_V2: Path = _path("web-v2.json")
 """The next revision of `web` (a newer image, more memory): what `placement deploy` rolls to."""
 SERVICE: Path = _path("service.json")
 """A DescribeServices response: the service `web` (constraints, strategy, desired count)."""
+K8S_NODES: Path = _path("k8s-nodes.json")
+"""`kubectl get nodes -o json`: 4 nodes in zones a and b, one tainted `dedicated=gpu`."""
+K8S_PODS: Path = _path("k8s-pods.json")
+"""`kubectl get pods -A -o json`: the pods bound to those nodes."""
+K8S_DEPLOYMENT: Path = _path("k8s-deployment.json")
+"""A Deployment `web` (2 CPUs a pod) with a topology spread constraint over `zone`."""

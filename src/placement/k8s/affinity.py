@@ -16,8 +16,11 @@ keeps one count per topology pair).
 
 The copies placed so far in the same call count as pods where the pod matches the term. The
 namespaces: `namespaces` as listed; neither `namespaces` nor `namespaceSelector`: the pod's
-own; an empty `namespaceSelector` (`{}`): every namespace. A non-empty `namespaceSelector`
-is refused: namespaces' labels are not loaded. Running pods' own required anti-affinity
+own; an empty `namespaceSelector` (`{}`): every namespace; a non-empty one: the namespaces
+whose labels match it, together with those listed in `namespaces` (the API's "union"). Their
+labels come from `Inventory.from_k8s(..., namespaces=...)`, kept on every node as the reserved
+`_k8s/namespaces` (JSON); without them such a term is refused when it is evaluated. Running
+pods' own required anti-affinity
 (the symmetric check) is kept on their nodes (`_k8s/anti-affinity`) and checked by
 `ExistingAntiAffinity`, which every pod carries.
 """
@@ -41,15 +44,18 @@ from ..syntax.ast import Expression
 from ..syntax.builders import attribute
 from ..text import shown
 from .labels import (
+    NOTHING,
     SCHEDULING_FIELDS,
     check_fields,
     check_key,
     check_weight,
+    selector,
 )
 from .spread import (
     NAMESPACE,
     fixed_room,
     label_keys,
+    label_match,
     objects,
     own_match,
     pod_selector,
@@ -61,7 +67,8 @@ if TYPE_CHECKING:
     from ..instance import Instance, Task
     from ..rules.view import View
 
-__all__ = ["PodAffinity", "PodAntiAffinity", "Term", "AFFINITY_UNSATISFIED",
+__all__ = ["PodAffinity", "PodAntiAffinity", "Term", "AFFINITY_UNSATISFIED", "NAMESPACES",
+           "NAMESPACE_NAME",
            "ANTI_AFFINITY_UNSATISFIED", "affinity_rules", "ExistingAntiAffinity",
            "EXISTING_ANTI_AFFINITY", "ANTI_TERMS", "anti_terms"]  # fmt: skip
 
@@ -73,13 +80,78 @@ ANTI_AFFINITY_UNSATISFIED = "node(s) didn't match pod anti-affinity rules"
 _OPEN = 1 << 40  # room for a zone the rule never closes
 
 
+NAMESPACES = "_k8s/namespaces"
+"""The reserved node attribute holding the namespaces' labels (JSON: name -> labels)."""
+
+NAMESPACE_NAME = "kubernetes.io/metadata.name"
+"""The label the API server sets on every namespace (its name): a namespace missing from the
+namespaces loaded (a pod's, or the incoming pod's) is taken to have this label alone."""
+
+NOT_LOADED = ("namespaceSelector: namespaces' labels are not loaded (give "
+              "Inventory.from_k8s(..., namespaces=kubectl get namespaces -o json), "
+              "or --k8s-namespaces FILE)")  # fmt: skip
+
+
+@functools.lru_cache(maxsize=64)
+def namespace_table(text: str) -> Mapping[str, Mapping[str, str]]:
+    """The namespaces' labels a node's `_k8s/namespaces` value holds."""
+    table: Mapping[str, Mapping[str, str]] = json.loads(text)
+    return table
+
+
+def table_text(values: Any) -> str | None:
+    """The first `_k8s/namespaces` value among `values` (None: the namespaces are not loaded)."""
+    return next((value for value in values if isinstance(value, str)), None)
+
+
+def view_table(view: View) -> str | None:
+    """The `_k8s/namespaces` value of the view's inventory (every node holds the same)."""
+    column = view.inventory.attributes.get(NAMESPACES)
+    return None if column is None else table_text(column.values)
+
+
 @attrs.frozen
 class Term:
-    """One `PodAffinityTerm`: the pods it counts (`pods`), its `key`, whether the pod is one."""
+    """One `PodAffinityTerm`: the pods it counts (`pods`), its `key`, whether the pod is one.
+
+    A term with a non-empty `namespaceSelector` (`chooser`, over namespaces' labels) holds its
+    `labelSelector` (`chosen`), its listed namespaces and the pod's own labels and namespace
+    instead: `bound` makes the plain term once the namespaces' labels are known.
+    """
 
     pods: Expression
     key: str
     self_match: bool
+    chooser: Expression | None = None
+    chosen: Expression = NOTHING
+    listed: tuple[str, ...] = ()
+    own: tuple[tuple[str, str], ...] = ()
+    namespace: str = "default"
+
+    def bound(self, text: str | None, incoming: str | None = None) -> Term:
+        """The plain term, its namespaces chosen from `text` (a `_k8s/namespaces` value).
+
+        `incoming`: the namespace of the pod the term is checked against, when that pod is
+        not the term's own (a namespace not loaded has only its `NAMESPACE_NAME` label).
+        """
+        if self.chooser is None:
+            return self
+        if text is None:
+            raise PlacementInputError(NOT_LOADED)
+        return _bind(self, text, incoming)
+
+
+@functools.lru_cache(maxsize=1024)
+def _bind(term: Term, text: str, incoming: str | None) -> Term:
+    table = dict(namespace_table(text))
+    for name in (term.namespace, incoming):
+        if name is not None:
+            table.setdefault(name, {NAMESPACE_NAME: name})
+    assert term.chooser is not None  # `Term.bound` asks only for these
+    names = set(term.listed)
+    names.update(name for name, labels in table.items() if label_match(term.chooser, labels))
+    pods = term.chosen & attribute(NAMESPACE).in_(sorted(names)) if names else NOTHING
+    return Term(pods, term.key, own_match(pods, dict(term.own), term.namespace))
 
 
 class _Terms(Constraint):
@@ -94,12 +166,20 @@ class _Terms(Constraint):
     joint: ClassVar[bool] = False
     """Whether a pod counts only when it matches every term (affinity), else per term."""
 
+    def _at(self, text: str | None) -> Any:
+        """The rule with its terms bound to the namespaces' labels (`Term.bound`)."""
+        if all(term.chooser is None for term in self.terms):
+            return self
+        return attrs.evolve(self, terms=tuple(term.bound(text) for term in self.terms))  # type: ignore[misc]
+
     def _together(self) -> Expression:
         """The pods matching every term (the terms' selectors and namespaces, and-ed)."""
         return functools.reduce(operator.and_, [term.pods for term in self.terms])
 
     def __str__(self) -> str:
-        return f"{self.name}(" + ", ".join(f"{t.key}: {t.pods}" for t in self.terms) + ")"
+        shown_terms = [f"{t.key}: {t.pods}" if t.chooser is None
+                       else f"{t.key}: {t.chosen} in namespaces ({t.chooser})" for t in self.terms]
+        return f"{self.name}(" + ", ".join(shown_terms) + ")"  # fmt: skip
 
     def _pair_counts(self, view: View, task: TaskLike) -> tuple[list[Ints], list[Bools], int]:
         """Per term, each row's pair count (0 without the key) and whether it has the key.
@@ -168,6 +248,9 @@ class PodAffinity(_Terms):
 
     def excluded(self, view: View, task: TaskLike) -> Bools:
         """Rows lacking a key, or a term's pair without pods (unless no pod matches at all)."""
+        rule = self._at(view_table(view))
+        if rule is not self:
+            return rule.excluded(view, task)  # type: ignore[no-any-return]
         counts, has, total = self._pair_counts(view, task)
         every_key = np.logical_and.reduce(has) if has else np.ones(len(view), dtype=bool)
         present = np.logical_and.reduce([c > 0 for c in counts]) if counts else every_key
@@ -181,6 +264,9 @@ class PodAffinity(_Terms):
         self, instances: Sequence[Instance], task: TaskLike, tasks: Sequence[Task]
     ) -> list[bool]:
         """One node at a time, as the InterPodAffinity filter reads (see the module)."""
+        rule = self._at(table_text(inst.attributes.get(NAMESPACES) for inst in instances))
+        if rule is not self:
+            return rule.reference_excluded_among(instances, task, tasks)  # type: ignore[no-any-return]
         pairs = self._reference_pairs(instances, task, tasks, joint=True)
         first = not pairs and all(term.self_match for term in self.terms)
         out = []
@@ -196,6 +282,9 @@ class PodAffinity(_Terms):
 
     def capacity(self, view: View, task: TaskLike, count: int) -> Ints | None:
         """Fixed for the call unless this is the first pod of a self-affine group."""
+        rule = self._at(view_table(view))
+        if rule is not self:
+            return rule.capacity(view, task, count)  # type: ignore[no-any-return]
         _, _, total = self._pair_counts(view, task)
         if total == 0 and all(term.self_match for term in self.terms):
             return None  # the first copy decides where the others may go (copies count)
@@ -215,6 +304,9 @@ class PodAntiAffinity(_Terms):
 
     def excluded(self, view: View, task: TaskLike) -> Bools:
         """Rows with a term's key whose pair counts a pod."""
+        rule = self._at(view_table(view))
+        if rule is not self:
+            return rule.excluded(view, task)  # type: ignore[no-any-return]
         counts, has, _ = self._pair_counts(view, task)
         out: Bools = np.zeros(len(view), dtype=bool)
         for found, on in zip(counts, has, strict=True):
@@ -223,6 +315,9 @@ class PodAntiAffinity(_Terms):
 
     def capacity(self, view: View, task: TaskLike, count: int) -> Ints | None:
         """Fixed for the call when the pod matches none of its terms."""
+        rule = self._at(view_table(view))
+        if rule is not self:
+            return rule.capacity(view, task, count)  # type: ignore[no-any-return]
         if any(term.self_match for term in self.terms):
             return None
         return fixed_room(self, view, task, count)
@@ -231,6 +326,9 @@ class PodAntiAffinity(_Terms):
         self, instances: Sequence[Instance], task: TaskLike, tasks: Sequence[Task]
     ) -> list[bool]:
         """One node at a time: refused where some term's pair on it counts a pod."""
+        rule = self._at(table_text(inst.attributes.get(NAMESPACES) for inst in instances))
+        if rule is not self:
+            return rule.reference_excluded_among(instances, task, tasks)  # type: ignore[no-any-return]
         pairs = self._reference_pairs(instances, task, tasks, joint=False)
         return [
             any(
@@ -243,6 +341,9 @@ class PodAntiAffinity(_Terms):
 
     def zone_caps(self, view: View, task: TaskLike) -> ZoneCaps | None:
         """One self-matching term: each value of its key takes one pod, and only while empty."""
+        rule = self._at(view_table(view))
+        if rule is not self:
+            return rule.zone_caps(view, task)  # type: ignore[no-any-return]
         if len(self.terms) != 1 or not self.terms[0].self_match:
             return None
         term = self.terms[0]
@@ -258,30 +359,37 @@ class PodAntiAffinity(_Terms):
 _NAMESPACE = re.compile(r"(?=.{1,63}\Z)[a-z0-9]([-a-z0-9]*[a-z0-9])?")
 
 
-def _namespaces(term: Mapping[str, Any], own: str, where: str) -> Expression | None:
-    """The namespaces a term looks in, as a test of `_k8s/namespace` (None: every one)."""
+def _namespaces(
+    term: Mapping[str, Any], own: str, where: str
+) -> tuple[Expression | None, Expression | None, tuple[str, ...]]:
+    """The namespaces a term looks in, three ways.
+
+    A test of `_k8s/namespace` (None: every one); the non-empty `namespaceSelector` over
+    namespaces' labels (else None); the names listed beside that selector.
+    """
     names = term.get("namespaces")
     chooser = term.get("namespaceSelector")
     if names is not None and not isinstance(names, (list, tuple)):
         raise PlacementInputError(f"{where}.namespaces: expected a list, got {shown(names)}")
-    if chooser is not None:
-        if not isinstance(chooser, Mapping):
-            raise PlacementInputError(
-                f"{where}.namespaceSelector: expected an object, got {shown(chooser)}"
-            )
-        if chooser.get("matchLabels") or chooser.get("matchExpressions"):
-            raise PlacementInputError(
-                f"{where}.namespaceSelector: only the empty selector (every namespace) is "
-                "supported: namespaces' labels are not loaded"
-            )
-        return None  # `{}` selects every namespace (listed names add nothing)
     listed = [str(n) for n in names or () if isinstance(n, str) and _NAMESPACE.fullmatch(n)]
     if len(listed) != len(names or ()):
         raise PlacementInputError(
             f"{where}.namespaces: expected namespace names (lowercase DNS labels of at most "
             f"63 characters), got {shown(names)}"
         )
-    return attribute(NAMESPACE).in_(sorted(set(listed or [own])))
+    if chooser is not None:
+        if not isinstance(chooser, Mapping):
+            raise PlacementInputError(
+                f"{where}.namespaceSelector: expected an object, got {shown(chooser)}"
+            )
+        if not (chooser.get("matchLabels") or chooser.get("matchExpressions")):
+            return None, None, ()  # `{}` selects every namespace (listed names add nothing)
+        try:
+            chosen = selector(chooser)
+        except PlacementError as exc:
+            raise PlacementInputError(f"{where}.namespaceSelector: {exc}") from exc
+        return None, chosen, tuple(sorted(set(listed)))  # the union: see `Term.bound`
+    return attribute(NAMESPACE).in_(sorted(set(listed or [own]))), None, ()
 
 
 _TERM_FIELDS = ("labelSelector", "namespaces", "topologyKey", "namespaceSelector",
@@ -314,7 +422,11 @@ def _terms(
             )
         chosen = with_label_keys(with_label_keys(chosen, same, labels, same=True),
                                  other, labels, same=False)  # fmt: skip
-        spaces = _namespaces(item, namespace, at)
+        spaces, chooser, listed = _namespaces(item, namespace, at)
+        if chooser is not None:  # bound to the namespaces' labels when evaluated
+            out.append(Term(NOTHING, key, False, chooser=chooser, chosen=chosen, listed=listed,
+                            own=_pairs(labels), namespace=namespace))  # fmt: skip
+            continue
         pods = chosen if spaces is None else chosen & spaces
         out.append(Term(pods, key, own_match(pods, labels, namespace)))
     return out
@@ -377,9 +489,9 @@ ANTI_TERMS = "_k8s/anti-affinity"
 def anti_terms(pod: Mapping[str, Any], namespace: str, where: str) -> list[dict[str, Any]]:
     """A running pod's required anti-affinity terms, as stored on its node (checked here).
 
-    A term with a non-empty `namespaceSelector` cannot be read (namespaces' labels are not
-    loaded): it is left out, as docs/kubernetes.md says. The pod's own values of the term's
-    `matchLabelKeys`/`mismatchLabelKeys` are stored with it (`labels`).
+    A term with a non-empty `namespaceSelector` is kept: `ExistingAntiAffinity` reads it
+    where the namespaces' labels are loaded, and leaves it out elsewhere. The pod's own values
+    of the term's `matchLabelKeys`/`mismatchLabelKeys` are stored with it (`labels`).
     """
     spec = pod.get("spec")
     affinity = spec.get("affinity") if isinstance(spec, Mapping) else None
@@ -391,10 +503,6 @@ def anti_terms(pod: Mapping[str, Any], namespace: str, where: str) -> list[dict[
     out = []
     for at, item in objects(required, f"{where}.spec.affinity.podAntiAffinity.required"
                                       "DuringSchedulingIgnoredDuringExecution"):  # fmt: skip
-        chooser = item.get("namespaceSelector")
-        if isinstance(chooser, Mapping) and (chooser.get("matchLabels")
-                                             or chooser.get("matchExpressions")):  # fmt: skip
-            continue
         # The pod's own values of its match/mismatchLabelKeys go with the term.
         mine = _label_map(pod)
         wanted = [*(item.get("matchLabelKeys") or ()), *(item.get("mismatchLabelKeys") or ())]
@@ -452,9 +560,11 @@ class ExistingAntiAffinity(Constraint):
         if column is None:
             return out
         labels = dict(self.labels)
+        spaces = view_table(view)
         forbidden: dict[str, set[str]] = {}
         for code, text in enumerate(column.values):
-            keys = {t.key for t in _stored(text) if own_match(t.pods, labels, self.namespace)}
+            keys = {t.key for t in self._readable(_stored(text), spaces)
+                    if own_match(t.pods, labels, self.namespace)}  # fmt: skip
             for key in keys:
                 values = view.attribute(key)[column.codes == code]
                 forbidden.setdefault(key, set()).update(v for v in values if v is not None)
@@ -465,12 +575,13 @@ class ExistingAntiAffinity(Constraint):
     def reference_excluded(self, instances: Sequence[Instance], task: TaskLike) -> list[bool]:
         """One node at a time: the key values each node's stored terms forbid to this pod."""
         labels = dict(self.labels)
+        spaces = table_text(inst.attributes.get(NAMESPACES) for inst in instances)
         forbidden: set[tuple[str, str]] = set()
         for inst in instances:
             text = inst.attributes.get(ANTI_TERMS)
             if text is None:
                 continue
-            for term in _stored(text):
+            for term in self._readable(_stored(text), spaces):
                 value = inst.attributes.get(term.key)
                 if value is not None and own_match(term.pods, labels, self.namespace):
                     forbidden.add((term.key, value))
@@ -478,6 +589,15 @@ class ExistingAntiAffinity(Constraint):
             any((key, value) in forbidden for key, value in inst.attributes.items())
             for inst in instances
         ]
+
+    def _readable(self, terms: Sequence[Term], spaces: str | None) -> list[Term]:
+        """The terms bound to the namespaces' labels.
+
+        Without them, those needing them are left out (a running pod's terms are not the
+        incoming pod's to refuse).
+        """
+        return [term.bound(spaces, self.namespace) for term in terms
+                if term.chooser is None or spaces is not None]  # fmt: skip
 
     def __str__(self) -> str:
         return "existingPodsAntiAffinity"

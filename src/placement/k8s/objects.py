@@ -27,11 +27,18 @@ from ..errors import InventoryError, PlacementError, PlacementInputError
 from ..model import MAX_AMOUNT, MAX_TEXT, TASK_FIELDS, FrozenMap, Kind
 from ..syntax.ast import Expression
 from ..text import shown
-from .affinity import ANTI_TERMS, ExistingAntiAffinity, affinity_rules, anti_terms
+from .affinity import (
+    ANTI_TERMS,
+    NAMESPACE_NAME,
+    NAMESPACES,
+    ExistingAntiAffinity,
+    affinity_rules,
+    anti_terms,
+)
 from .labels import NODE_NAME, is_label_value, key_fault, node_affinity, node_selector_map
 from .quantity import millicores, quantity, whole
 from .slots import PODS, PodSlots
-from .spread import NAMESPACE, spread_constraints
+from .spread import NAMESPACE, TERMINATING, spread_constraints
 from .taints import EFFECTS, TAINTS, Taints, taints_text
 
 __all__ = ["inventory", "task_spec", "pod_requests", "pod_group", "GPU"]
@@ -392,6 +399,10 @@ class _Pods:
             return True
         name, namespace = metadata.get("name"), metadata.get("namespace") or "default"
         labels = metadata.get("labels") or {}
+        if metadata.get("deletionTimestamp") is not None or (
+            type(labels) is dict and TERMINATING in labels
+        ):
+            return False  # a pod being deleted: the careful reader marks it
         started = (status or {}).get("startTime")
         if type(namespace) is not str or type(labels) is not dict or (
             started is not None and type(started) is not str
@@ -477,9 +488,11 @@ class _Pods:
                 self._careful(source(position), f"pods[{position}]")
                 continue
             labels = metadata.labels or _NO_LABELS
-            if "" in labels:
+            if "" in labels or TERMINATING in labels:
                 self._careful(source(position), f"pods[{position}]")
                 continue
+            if metadata.deletionTimestamp is not None:  # being deleted: `_careful`'s mark
+                labels = {**labels, TERMINATING: "true"}
             namespace = metadata.namespace or "default"
             if len(namespace) + len(metadata.name or "") >= MAX_TEXT:
                 self._careful(source(position), f"pods[{position}]")  # its task name: too long
@@ -600,6 +613,12 @@ class _Pods:
         tcp, udp = _host_ports(spec, f"{where}.spec")
         namespace = _get(metadata, "namespace", str, f"{where}.metadata") or "default"
         name = _get(metadata, "name", str, f"{where}.metadata")
+        deleting = _get(metadata, "deletionTimestamp", str, f"{where}.metadata")
+        labels = {k: v for k, v in _map(metadata, "labels", where).items()
+                  if k != TERMINATING}  # fmt: skip
+        labels[NAMESPACE] = namespace
+        if deleting is not None:  # still on its node, not counted by topology spread
+            labels[TERMINATING] = "true"
         terms = anti_terms(pod, str(namespace), where)
         if terms:
             self.anti.setdefault(node, []).extend(terms)
@@ -610,7 +629,7 @@ class _Pods:
         try:
             task = Task(
                 arn=f"{namespace}/{name}",
-                labels={**_map(metadata, "labels", where), NAMESPACE: namespace},
+                labels=labels,
                 instance=node, group=group, cpu=cpu, memory=memory, gpus=gpus,
                 ports=frozenset(tcp), udp_ports=frozenset(udp),
                 started_at=_get(pod, "status.startTime", str, where),
@@ -690,6 +709,7 @@ class _Metadata(msgspec.Struct, gc=False):
     namespace: _Text | None = None
     labels: dict[_Text, _Text] | None = None
     ownerReferences: Any = None  # noqa: N815
+    deletionTimestamp: str | None = None  # noqa: N815
 
 
 class _Status(msgspec.Struct, gc=False):
@@ -732,7 +752,7 @@ def _typed_pods(
                 return None, None, _no_source
         try:
             doc = msgspec.json.decode(data, type=_PodList | list[_Pod])
-        except (msgspec.DecodeError, RecursionError):  # ValidationError included
+        except (msgspec.DecodeError, RecursionError, UnicodeError):  # ValidationError included
             return None, None, _no_source
         if isinstance(doc, _PodList):
             if doc.items is UNSET:
@@ -750,7 +770,8 @@ def _typed_pods(
         return None, None, _no_source
     try:
         typed = msgspec.convert(value, type=list[_Pod])
-    except (msgspec.ValidationError, RecursionError):
+    # UnicodeError: msgspec cannot word its refusal of a lone surrogate; the careful readers can
+    except (msgspec.ValidationError, RecursionError, UnicodeError):
         return None, None, _no_source
     if not set(map(type, value)) <= {dict}:  # another Mapping, or an object msgspec reads
         return None, None, _no_source
@@ -840,7 +861,33 @@ _NO_PORTS: frozenset[int] = frozenset()
 _NO_LABELS: dict[str, str] = {}  # a row's place for its labels, kept apart (`_Pods.labels`)
 
 
-def inventory(nodes: Any, pods: Any = None) -> Any:
+def _namespace_labels(value: Any, seen: Sequence[Any]) -> str:
+    """`kubectl get namespaces -o json` as a `_k8s/namespaces` value (JSON: name -> labels).
+
+    A namespace of a pod (`seen`) that is not listed is taken to have the label the API
+    server sets on every namespace, `kubernetes.io/metadata.name`, alone.
+    """
+    table: dict[str, dict[str, str]] = {}
+    for position, item in enumerate(_items(value, "namespaces")):
+        where = f"namespaces[{position}]"
+        name = _get(item, "metadata.name", str, where)
+        if not name:
+            raise InventoryError(f"{where}: metadata.name is missing")
+        if name in table:
+            raise InventoryError(f"{where}: namespace {shown(name)} is listed twice")
+        labels = _map(item, "metadata.labels", where)
+        for key, text in labels.items():
+            if not isinstance(key, str) or not isinstance(text, str):
+                raise InventoryError(f"{where}.metadata.labels[{shown(key)}]: expected text, "
+                                     f"got {shown(text)}")  # fmt: skip
+        table[name] = dict(labels)
+    for name in set(seen):
+        if isinstance(name, str):
+            table.setdefault(name, {NAMESPACE_NAME: name})
+    return json.dumps(table, sort_keys=True, separators=(",", ":"))
+
+
+def inventory(nodes: Any, pods: Any = None, namespaces: Any = None) -> Any:
     """An `Inventory` from `kubectl get nodes -o json` and `kubectl get pods -A -o json`.
 
     Each node is an instance named by its node name: its labels are attributes (plus the
@@ -849,8 +896,10 @@ def inventory(nodes: Any, pods: Any = None) -> Any:
     not Succeeded or Failed, and its reserved ports are those pods' host ports. A cordoned node
     (`spec.unschedulable`) is DRAINING; a node whose Ready condition is not True is
     disconnected. Each such pod is a task (`namespace/name`, group `pod_group`, its labels plus
-    `_k8s/namespace`). Pods not bound to a listed node are ignored. Malformed input raises
-    `InventoryError` naming the object.
+    `_k8s/namespace`; a pod being deleted also `_k8s/terminating`). Pods not bound to a
+    listed node are ignored. `namespaces` (`kubectl get namespaces -o json`, optional): their
+    labels, which pod affinity terms with a `namespaceSelector` read (kept on every node as
+    `_k8s/namespaces`). Malformed input raises `InventoryError` naming the object.
     """
     from ..ecs_json import paused_gc
 
@@ -876,8 +925,10 @@ def inventory(nodes: Any, pods: Any = None) -> Any:
                 read.read_typed(typed, source)
             else:
                 read.read(pod_items or [])
+            spaces = (None if namespaces is None
+                      else _namespace_labels(namespaces, read.namespaces))  # fmt: skip
             records = [
-                _node(node, name, f"nodes[{position}]", read)
+                _node(node, name, f"nodes[{position}]", read, spaces)
                 for position, (node, name) in enumerate(zip(node_items, names, strict=True))
             ]
             return _inventory(records, read, names)
@@ -927,7 +978,9 @@ def _inventory(records: list[list[Any]], pods: _Pods, names: list[str]) -> Any:
     return Inventory(columns, tasks)
 
 
-def _node(node: Mapping[str, Any], name: str, where: str, pods: _Pods) -> list[Any]:
+def _node(
+    node: Mapping[str, Any], name: str, where: str, pods: _Pods, spaces: str | None = None
+) -> list[Any]:
     """One node's instance fields (`INSTANCE_READ` order, checked), less what its pods request.
 
     Its task groups are not among them: the inventory counts them from the task rows.
@@ -943,11 +996,15 @@ def _node(node: Mapping[str, Any], name: str, where: str, pods: _Pods) -> list[A
     if allocatable.get("pods") is not None:
         pods_at = f"{where}.status.allocatable.pods"
         attributes[PODS] = str(_read(whole, allocatable["pods"], pods_at, pods.allocatable))
+    else:  # the scheduler allows no pod on it (NodeResourcesFit: AllowedPodNumber 0)
+        attributes[PODS] = "0"
     taints = _node_taints(spec, f"{where}.spec")
     if taints:
         attributes[TAINTS] = taints_text(taints)
     if name in pods.anti:
         attributes[ANTI_TERMS] = json.dumps(pods.anti[name], sort_keys=True)
+    if spaces is not None:
+        attributes[NAMESPACES] = spaces
     seen = pods.allocatable
     cpu = _read(millicores, allocatable.get("cpu", 0), f"{where}.status.allocatable.cpu", seen)
     memory = _read(whole, allocatable.get("memory", 0), f"{where}.status.allocatable.memory", seen)

@@ -1,9 +1,14 @@
 """Pod slots: a node takes at most `status.allocatable.pods` pods (NodeResourcesFit's count).
 
 The node's allocatable pod count is the reserved attribute `_k8s/pods` (decimal digits),
-written by `placement.k8s.inventory`; a node without it (or with text that is not a count) has
-no pod limit. The pods counted are the node's running tasks: the pods bound to it that are not
-Succeeded or Failed, plus the copies placed so far in the same call.
+written by `placement.k8s.inventory`: `0` for a node whose `status.allocatable` has no `pods`,
+as the scheduler reads it (NodeResourcesFit's `AllowedPodNumber` is set from `pods` alone, and
+`len(pods) + 1 > AllowedPodNumber` is "Too many pods"). A node without the attribute (an
+inventory not read from Kubernetes, or text that is not a count) has no pod limit, and neither
+has a count of 2**62 or more (past any number of pods): its capacity is the copies asked for,
+so `headroom` reports it unbounded rather than a 19-digit count. The pods counted are the
+node's running tasks: the pods bound to it that are not Succeeded or Failed (those being
+deleted included), plus the copies placed so far in the same call.
 """
 
 from __future__ import annotations
@@ -32,9 +37,10 @@ _UNLIMITED = 1 << 62  # more pods than any count reaches
 
 
 def _slots_of(text: str | None) -> int:
-    if text is None or not text.isascii() or not text.isdigit() or len(text) > 18:
-        return _UNLIMITED
-    return int(text)
+    """The pod count `text` allows; `_UNLIMITED` for none, or one of 2**62 or more."""
+    if text is None or not text.isascii() or not text.isdigit() or len(text) > 19:
+        return _UNLIMITED  # (19 digits hold every count below 2**62)
+    return min(int(text), _UNLIMITED)
 
 
 @attrs.frozen
@@ -65,8 +71,10 @@ class PodSlots(Constraint):
         return full
 
     def capacity(self, view: View, task: TaskLike, count: int) -> Ints:
-        """The free slots of each row, at most `count`."""
-        free: Ints = np.clip(self._slots(view) - view.running_tasks_count, 0, count)
+        """The free slots of each row, at most `count` (`count` where no count bounds them)."""
+        slots = self._slots(view)
+        free: Ints = np.where(slots >= _UNLIMITED, count,
+                              np.clip(slots - view.running_tasks_count, 0, count))  # fmt: skip
         return free
 
     def affected(self, view: View, task: TaskLike, row: int) -> Ints:

@@ -3,8 +3,9 @@
 SEMANTICS.md §8 and §11, as the Kubernetes documentation ("Pod Topology Spread Constraints")
 reads: the pods counted are those in the incoming pod's namespace whose labels match the
 constraint's `labelSelector` (a missing selector matches none) ANDed with the incoming pod's
-values of `matchLabelKeys`, existing ones and the copies placed so far in the same call (these
-only when the pod matches its own selector, which is when a copy adds one to its domain).
+values of `matchLabelKeys`: existing ones not being deleted (`TERMINATING`), and the copies
+placed so far in the same call (these only when the pod matches its own selector, which is
+when a copy adds one to its domain).
 
 The nodes that define domains and whose pods count (the scheduler's "eligible" nodes) are
 those that have every `DoNotSchedule` constraint's `topologyKey` (a node missing any of them
@@ -26,6 +27,7 @@ that does not match it never changes the counts, so the rule is fixed for the ca
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Iterator, Mapping, Sequence
 from typing import TYPE_CHECKING, Any, ClassVar
 
@@ -46,7 +48,8 @@ if TYPE_CHECKING:
     from ..instance import Instance, Task
     from ..rules.view import View
 
-__all__ = ["PodTopologySpread", "SPREAD_UNSATISFIED", "NAMESPACE", "spread_constraints",
+__all__ = ["PodTopologySpread", "SPREAD_UNSATISFIED", "NAMESPACE", "TERMINATING", "LIVE",
+           "spread_constraints",
            "pod_selector", "own_match", "objects", "fixed_room", "label_match",
            "reference_counts", "label_keys", "with_label_keys"]  # fmt: skip
 
@@ -55,6 +58,17 @@ SPREAD_UNSATISFIED = "node(s) didn't match pod topology spread constraints"
 
 NAMESPACE = "_k8s/namespace"
 """The reserved task label holding a pod's namespace (no label key may begin with `_`)."""
+
+TERMINATING = "_k8s/terminating"
+"""The reserved task label (`"true"`) of a pod being deleted (`metadata.deletionTimestamp` set).
+
+Such a pod still holds its node's resources and pod slot and counts for inter-pod affinity,
+but PodTopologySpread skips it (the plugin's `countPodsMatchSelector`: "Bypass terminating
+Pod", kubernetes#87621).
+"""
+
+LIVE: Expression = attribute(TERMINATING).not_exists()
+"""The pods not being deleted: the ones topology spread counts."""
 
 
 def pod_selector(label_selector: Any, namespace: str | None, where: str) -> Expression:
@@ -168,8 +182,13 @@ class PodTopologySpread(TopologySpread):
         return attrs.evolve(self, domain_rules=tuple(bound))
 
     def counted(self, view: View, task: TaskLike) -> Ints:
-        """Matching pods per node; with a self-matching pod, the copies placed (no labels)."""
-        found = view.matching_count(self.pods)
+        """Matching pods per node; with a self-matching pod, the copies placed (no labels).
+
+        Pods being deleted are not counted: where the inventory has any, the selector is
+        ANDed with `LIVE` (a test the inventories without them are spared).
+        """
+        chosen = _live(self.pods) if TERMINATING in view.inventory.tasks.labels else self.pods
+        found = view.matching_count(chosen)
         if not self.self_match:
             return found
         out: Ints = found + view.unlabelled_count(task.group)
@@ -189,7 +208,7 @@ class PodTopologySpread(TopologySpread):
         self, instances: Sequence[Instance], task: TaskLike, tasks: Sequence[Task]
     ) -> list[bool]:
         """`reference_excluded`, counting the running pods by selector one row at a time."""
-        counts = reference_counts((self.pods,), self.self_match, instances, task, tasks)
+        counts = reference_counts((self.pods, LIVE), self.self_match, instances, task, tasks)
         seen = {inst.arn: n for inst, n in zip(instances, counts, strict=True)}
         return attrs.evolve(self, seen=seen).reference_excluded(instances, task)
 
@@ -219,6 +238,12 @@ class PodTopologySpread(TopologySpread):
 
     def __repr__(self) -> str:
         return f"<PodTopologySpread {self.field} {self.max_skew} {self.min_domains}>"
+
+
+@functools.lru_cache(maxsize=256)
+def _live(pods: Expression) -> Expression:
+    """`pods` less those being deleted (made once per selector: the memo keys on it)."""
+    return pods & LIVE
 
 
 INT32_MAX = 2**31 - 1

@@ -70,7 +70,14 @@ def refuse_unusable_templates(
     if not refused.any():
         return
     parts = []
+    # A Kubernetes or Nomad task hears its own system's words (without the ECS figures).
+    worded = R.worded(task, sample, rules, masks)
     for row in np.flatnonzero(refused).tolist():
+        if worded is not None:
+            said = [words for words, _, mask in worded if mask[row]]
+            parts.append(f"templates[{row}] ({shorten(templates[row].name, 60)}): "
+                         f"{'; '.join(said)}")  # fmt: skip
+            continue
         one = np.zeros(len(sample), dtype=bool)
         one[row] = True
         own = {reason: mask & one for reason, mask in masks.items()}

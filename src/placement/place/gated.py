@@ -102,9 +102,9 @@ def _rounds(rows: Ints, k: Ints, cols: Sequence[Column], count: int, gate: ZoneG
     need = np.zeros(n_zones, dtype=np.int64)
     need[used] = np.minimum(upto, np.clip(last - start[used] + 1, 0, cap[used]))
     local = [c for c in cols if c.kind != ZONE]
-    inst, t, owner = _by_zone(rows, k, zone, need, local)
+    inst, t, owner, made = _by_zone(rows, k, zone, need, local)
     picked = _starts(owner)  # the zone's copies before this one
-    values = _zone_keys(cols, inst, t, picked, count)
+    values = _zone_keys(cols, inst, t, picked, count, made)
     perm = _sort(start[owner] + picked, *values, inst)
     out: Ints = inst[perm[:count]]
     return out
@@ -114,15 +114,20 @@ def _rounds(rows: Ints, k: Ints, cols: Sequence[Column], count: int, gate: ZoneG
 _LEVEL_ZONES = 16
 
 
-def _zone_keys(cols: Sequence[Column], inst: Ints, t: Ints, picked: Ints, count: int) -> list[Ints]:
+def _zone_keys(
+    cols: Sequence[Column], inst: Ints, t: Ints, picked: Ints, count: int,
+    made: list[Ints] | None = None,
+) -> list[Ints]:  # fmt: skip
     """The chain's keys of each zone's slots, a zone strategy's being the zone's level then.
 
-    `picked`: the zone's copies before each slot (the zones being the gate's, `follows`).
+    `picked`: the zone's copies before each slot (the zones being the gate's, `follows`);
+    `made`: the other columns' keys, in order, if `_by_zone` has them.
     """
     values = []
+    local = iter(made or [])
     for c in cols:
         if c.kind != ZONE:
-            values.append(_values(c, inst, t))
+            values.append(next(local) if made is not None else _values(c, inst, t))
             continue
         assert c.levels is not None
         own = c.base[inst]
@@ -133,25 +138,32 @@ def _zone_keys(cols: Sequence[Column], inst: Ints, t: Ints, picked: Ints, count:
 
 def _by_zone(
     rows: Ints, k: Ints, zone: Ints, need: Ints, local: Sequence[Column]
-) -> tuple[Ints, Ints, Ints]:
+) -> tuple[Ints, Ints, Ints, list[Ints] | None]:
     """`_sequence` with the zones as groups, one zone at a time (few zones).
 
     One group's threshold for `random` keys is a selection; several groups' is a sort.
+    Returns the local columns' keys of the slots too where `_sequence` made them (else None).
     """
     by_zone = np.argsort(zone, kind="stable")
     zs = zone[by_zone]
     parts: list[tuple[Ints, Ints, Ints]] = []
+    made: list[list[Ints]] = []
     for d in np.flatnonzero(need).tolist():
         lo, hi = np.searchsorted(zs, [d, d + 1])
         mine = by_zone[lo:hi]
+        keys: list[Ints] = []
         inst, t, _ = _sequence(rows[mine], k[mine], np.zeros(hi - lo, dtype=np.int64),
-                               need[d : d + 1], local)  # fmt: skip
+                               need[d : d + 1], local, keys)  # fmt: skip
         parts.append((inst, t, np.full(len(inst), d, dtype=np.int64)))
+        made.append(keys)
     if not parts:
         empty = np.zeros(0, dtype=np.int64)
-        return empty, empty, empty
+        return empty, empty, empty, None
     inst, t, owner = (np.concatenate(p) for p in zip(*parts, strict=True))
-    return inst, t, owner
+    if not local or any(len(m) != len(local) for m in made):
+        return inst, t, owner, None
+    keys = [np.concatenate(v) for v in zip(*made, strict=True)]
+    return inst, t, owner, keys
 
 
 def _levels(rows: Ints, k: Ints, cols: Sequence[Column], count: int, gate: ZoneGate) -> Ints | None:
@@ -184,11 +196,11 @@ def _levels(rows: Ints, k: Ints, cols: Sequence[Column], count: int, gate: ZoneG
     high = (int(counts[domains].sum()) + count) // len(domains) + skew
     need = np.clip(np.minimum(np.minimum(cap, count), high - counts), 0, None)
     local = [c for c in cols if c.kind != ZONE]
-    inst, t, owner = _by_zone(rows, k, zone, need, local)
+    inst, t, owner, made = _by_zone(rows, k, zone, need, local)
     if not len(inst):
         return None
     picked = _starts(owner)
-    values = _zone_keys(cols, inst, t, picked, count)
+    values = _zone_keys(cols, inst, t, picked, count, made)
     rank = _dense(*values, inst)
     level = counts[owner] + picked
     when = _when(rank, owner, level, counts, domains, skew, n_zones)
@@ -293,26 +305,36 @@ def _greedy(
     Each copy must be its zone's next slot, allowed by the gate, and of a lower rank than
     every other open zone's next slot; when fewer than `count` come, no open zone may have a
     slot left. A zone whose slots were cut short (`short`) has unknown slots past them.
+    Zones are few (`_LEVEL_ZONES`): each is one pass over the copies, no sort.
     """
     zone = owner[perm]
     m = len(perm)
-    within = _within(zone)
-    firsts = np.zeros(len(counts), dtype=np.int64)
-    size = np.bincount(owner, minlength=len(counts))
+    n_zones = len(counts)
+    size = np.bincount(owner, minlength=n_zones)
+    firsts = np.zeros(n_zones, dtype=np.int64)
     firsts[1:] = np.cumsum(size)[:-1]
-    if (perm != firsts[zone] + within).any():
-        return False
-    # Each zone's count before each copy, and the least count over the domains then.
-    at = level[perm]
-    domains = np.flatnonzero(gate.domain)
-    low = _least(at, zone, gate, domains, m + 1)
-    if (at[:m] + 1 - low[:m] > gate.skew).any():
+    # Zone d's copies before copy i (i = 0 .. m), and the least count over the domains then.
+    heads: dict[int, Ints] = {}
+    low = np.full(m + 1, np.iinfo(np.int64).max, dtype=np.int64)
+    placed = np.bincount(zone, minlength=n_zones)
+    for d in np.flatnonzero(placed).tolist():
+        mine = zone == d
+        head = np.zeros(m + 1, dtype=np.int64)
+        np.cumsum(mine, out=head[1:])
+        if (perm[mine] != firsts[d] + head[:m][mine]).any():
+            return False  # not the zone's next slot
+        heads[d] = head
+        if gate.domain[d]:
+            np.minimum(low, counts[d] + head, out=low)
+    idle = gate.domain & (placed == 0)
+    if idle.any():
+        np.minimum(low, int(counts[idle].min()), out=low)
+    if (level[perm] + 1 - low[:m] > gate.skew).any():
         return False
     chosen = rank[perm]
-    for d in np.flatnonzero(size | short):
-        # Zone d's head before copy i: its copies before i.
-        head = np.cumsum(zone == d) - (zone == d)
-        head = np.append(head, head[-1] + (zone[-1] == d) if m else 0)
+    none = np.zeros(m + 1, dtype=np.int64)
+    for d in np.flatnonzero(size | short).tolist():
+        head = heads.get(d, none)
         open_ = counts[d] + head + 1 - low <= gate.skew
         left = head < size[d]
         if short[d] and (open_ & ~left).any():
@@ -320,8 +342,8 @@ def _greedy(
         if not size[d]:
             continue
         check = open_[:m] & left[:m] & (zone != d)
-        heads = rank[firsts[d] + np.minimum(head[:m], size[d] - 1)]
-        if (heads[check] < chosen[check]).any():
+        at = np.flatnonzero(check)
+        if len(at) and (rank[firsts[d] + head[at]] < chosen[at]).any():
             return False
         if m < count and open_[m] and left[m]:
             return False

@@ -419,9 +419,13 @@ def _runs(
 
 
 def _merge(
-    rows: Ints, k: Ints, bucket: Ints, budget: Ints, cap: Ints, cols: Sequence[Column]
-) -> tuple[Ints, Ints, Ints]:
-    """Keys increase with t: every slot is an item; make only the slots a bucket can use."""
+    rows: Ints, k: Ints, bucket: Ints, budget: Ints, cap: Ints, cols: Sequence[Column],
+    keys: list[Ints] | None = None,
+) -> tuple[Ints, Ints, Ints]:  # fmt: skip
+    """Keys increase with t: every slot is an item; make only the slots a bucket can use.
+
+    `keys`, when given, gets each column's values of the returned slots, in their order.
+    """
     lengths = k.copy()
     partial = budget[bucket] < cap[bucket]
     lead = cols[0]
@@ -455,6 +459,8 @@ def _merge(
                 values.append(_values(c, inst, t))
     order = _truncate(_ordered(cols, slot_bucket, inst, values, np.ones_like(inst)),
                       slot_bucket, budget)  # fmt: skip
+    if keys is not None:
+        keys.extend(v[order] for v in values)
     return inst[order], t[order], slot_bucket[order]
 
 
@@ -507,12 +513,15 @@ def _zone_first(
 
 
 def _sequence(
-    rows: Ints, k: Ints, group: Ints, need: Ints, cols: Sequence[Column]
-) -> tuple[Ints, Ints, Ints]:
+    rows: Ints, k: Ints, group: Ints, need: Ints, cols: Sequence[Column],
+    keys: list[Ints] | None = None,
+) -> tuple[Ints, Ints, Ints]:  # fmt: skip
     """Per group, the first need[group] slots of its greedy order under `cols`.
 
     At most one ZONE in `cols`, and then a single group. Returns (instance, t, group) sorted
-    by group, then order.
+    by group, then order. `keys`, when given, gets each column's values of those slots where
+    the order made them anyway (slots merged by key: `random` keys cost a sort to make
+    again), and stays empty otherwise.
     """
     lead = 0
     while lead < len(cols) and cols[lead].kind == CONST:
@@ -523,7 +532,11 @@ def _sequence(
     if kind == ZONE:
         inst, t, b = _zone_first(rows, k, bucket, budget, cap, rest)
     elif kind in (INC, RND):
-        inst, t, b = _merge(rows, k, bucket, budget, cap, rest)
+        made: list[Ints] | None = None if keys is None else []
+        inst, t, b = _merge(rows, k, bucket, budget, cap, rest, made)
+        if keys is not None and made is not None:
+            keys.extend(c.base[inst] for c in cols[:lead])
+            keys.extend(made)
     else:
         inst, t, b = _runs(rows, k, bucket, budget, rest)
     return inst, t, owner[b]
