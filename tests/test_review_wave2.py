@@ -474,15 +474,10 @@ def test_repeated_json_keys_read_alike() -> None:
         same(load(K8S_NODES, json.loads(text)), want)
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "k8s/objects.py _typed_pods: msgspec.convert raises UnicodeEncodeError (not a "
-    "ValidationError) when a lone-surrogate str stands where an object or list is expected, "
-    "and only ValidationError/RecursionError are caught, so a TypeError subclass escapes "
-    "Inventory.from_k8s (the careful reader refuses it by name). Found by "
-    "test_review_k8s_nomad's hypothesis run; catch UnicodeEncodeError there too."))
 @pytest.mark.parametrize("where", ["pod", "metadata", "labels", "spec", "status", "containers",
                                    "container", "requests"])  # fmt: skip
 def test_a_lone_surrogate_where_an_object_belongs_is_refused_by_name(where: str) -> None:
+    """Found here (UnicodeEncodeError from msgspec.convert in _typed_pods); fixed on main."""
     from placement.errors import InventoryError
 
     spec = {"nodeName": "n0", "containers": [{"name": "c", "resources": {"requests": {}}}]}
@@ -498,13 +493,9 @@ def test_a_lone_surrogate_where_an_object_belongs_is_refused_by_name(where: str)
         Inventory.from_k8s(K8S_NODES, [doc])
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "documents.decode_json (and _typed_pods for text) hand a str holding a lone surrogate to "
-    "msgspec.json.decode, which raises UnicodeEncodeError, caught by neither: JSON text "
-    "written with ensure_ascii=False escapes Inventory.from_k8s as a non-PlacementError on "
-    "both readers (json.loads reads it; decode_json's fallback would too)."))
 @pytest.mark.parametrize("what", ["nodes", "pods"])
 def test_json_text_with_a_lone_surrogate_is_read_or_refused(what: str) -> None:
+    """Found here (UnicodeEncodeError from msgspec.json.decode of text); fixed on main."""
     from placement.errors import PlacementError
 
     pods = [running(metadata={"name": "p", "labels": {"app": LONE}})]
