@@ -183,7 +183,8 @@ def pod_group(metadata: Mapping[str, Any], kind: str | None = None) -> str:
             return f"{namespace}/{value}"
     if kind in _WORKLOADS:
         return f"{namespace}/{kind}/{metadata.get('name')}"
-    for owner in metadata.get("ownerReferences") or []:
+    owners = metadata.get("ownerReferences")
+    for owner in owners if isinstance(owners, (list, tuple)) else ():  # another type: no owner
         if isinstance(owner, Mapping) and owner.get("controller"):
             return f"{namespace}/{owner.get('kind')}/{owner.get('name')}"
     return f"{namespace}/{metadata.get('name')}"
