@@ -79,6 +79,8 @@ def _loads(text: str, what: str) -> Any:
         raise PlacementError(f"{what} is not JSON: {exc}") from None
     except RecursionError:
         raise PlacementError(f"{what}: JSON nested too deeply to read") from None
+    except ValueError as exc:  # an integer past the digit limit (a plain ValueError)
+        raise PlacementError(f"{what} is not JSON: {str(exc)[:200]}") from None
 
 
 def _document(text: str, path: str, what: str, expect: tuple[type, ...]) -> Any:

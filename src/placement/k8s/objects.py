@@ -183,7 +183,8 @@ def pod_group(metadata: Mapping[str, Any], kind: str | None = None) -> str:
             return f"{namespace}/{value}"
     if kind in _WORKLOADS:
         return f"{namespace}/{kind}/{metadata.get('name')}"
-    for owner in metadata.get("ownerReferences") or []:
+    owners = metadata.get("ownerReferences")
+    for owner in owners if isinstance(owners, (list, tuple)) else ():  # another type: no owner
         if isinstance(owner, Mapping) and owner.get("controller"):
             return f"{namespace}/{owner.get('kind')}/{owner.get('name')}"
     return f"{namespace}/{metadata.get('name')}"
@@ -864,8 +865,9 @@ _NO_LABELS: dict[str, str] = {}  # a row's place for its labels, kept apart (`_P
 def _namespace_labels(value: Any, seen: Sequence[Any]) -> str:
     """`kubectl get namespaces -o json` as a `_k8s/namespaces` value (JSON: name -> labels).
 
-    A namespace of a pod (`seen`) that is not listed is taken to have the label the API
-    server sets on every namespace, `kubernetes.io/metadata.name`, alone.
+    Every namespace has the label the API server sets on each (immutable: its name),
+    `kubernetes.io/metadata.name`: a listed one whatever its labels say, and a namespace of a
+    pod (`seen`) that is not listed has it alone.
     """
     table: dict[str, dict[str, str]] = {}
     for position, item in enumerate(_items(value, "namespaces")):
@@ -880,7 +882,9 @@ def _namespace_labels(value: Any, seen: Sequence[Any]) -> str:
             if not isinstance(key, str) or not isinstance(text, str):
                 raise InventoryError(f"{where}.metadata.labels[{shown(key)}]: expected text, "
                                      f"got {shown(text)}")  # fmt: skip
-        table[name] = dict(labels)
+        # The control plane sets this label (the name, immutable) on every namespace, as the
+        # namespaces of `seen` not listed are taken to have below.
+        table[name] = {**labels, NAMESPACE_NAME: name}
     for name in set(seen):
         if isinstance(name, str):
             table.setdefault(name, {NAMESPACE_NAME: name})
