@@ -167,11 +167,6 @@ def test_a_users_rule_on_a_nomad_task_counts_each_node_once() -> None:
     assert dict(failure.reasons) == {"OddRows": 2, "Everything": 2}
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "k8s/messages.py groups every reason it has no plugin for (a user's own rule, ECS's "
-    "ATTRIBUTE/DistinctInstance/MaxPer) in one 'plugin' 7, so a node two such rules refuse is "
-    "counted under both: 0/4 nodes are available: 2 OddRows, 4 Everything (6 > 4). The "
-    "scheduler stops at a node's first failing plugin; each unknown reason is its own plugin."))
 def test_a_users_rule_on_a_k8s_task_counts_each_node_under_one_plugin() -> None:
     inv = Inventory.from_k8s([node(f"n{i}") for i in range(4)])
     task = TaskSpec.from_k8s(pod())
@@ -180,11 +175,6 @@ def test_a_users_rule_on_a_k8s_task_counts_each_node_under_one_plugin() -> None:
     assert sum(failure.reasons.values()) == len(inv)
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "k8s/messages.py words a node that is not Ready as the not-ready taint and its untolerated "
-    "taint as another reason of the same plugin (TaintToleration), so the node is counted "
-    "twice: '0/3 nodes are available: 1 ...not-ready..., 2 ...{dedicated: gpu}' for 3 nodes. "
-    "TaintToleration reports one taint per node (its first untolerated one)."))
 def test_a_not_ready_tainted_node_is_counted_once() -> None:
     inv = Inventory.from_k8s([node("x", taints=(TAINT,), ready=False), node("y", taints=(TAINT,)),
                               node("z", cpu="100m")])
@@ -192,11 +182,6 @@ def test_a_not_ready_tainted_node_is_counted_once() -> None:
     assert sum(failure.reasons.values()) == len(inv)
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "nomad/messages.py gives ECS's codes the group 10 + (index in ECS's order - 10): ATTRIBUTE "
-    "gets group 1, the group of 'node ineligible or draining', so a draining node lacking a "
-    "required attribute counts under both ({'node ineligible or draining': 1, 'ATTRIBUTE': 2} "
-    "for 2 nodes) and the summary says the unevaluated node was excluded by a filter."))
 def test_a_draining_nomad_node_is_counted_once() -> None:
     from test_nomad import node as nomad_node
 
@@ -312,12 +297,6 @@ def test_k8s_explain_keys_nodes_as_explain_placement_does() -> None:
         assert spoken.reasons(node_key) == plain.reasons(node_key)
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "k8s/messages.py K8sExplanation.reasons keys a node by `isinstance(node, int)` and "
-    "`inventory.index_of`, not explain.keys.row_of as PlacementExplanation.reasons does: a "
-    "numpy integer raises KeyError, a row out of range IndexError, an unknown name KeyError, "
-    "True ValueError (no PlacementError; explain_placement's reasons answers or raises "
-    "RowOutOfRangeError/InstanceNotFoundError/RowTypeError)."))
 @pytest.mark.parametrize("bad", ["np1", 99, "nope", 1.0, True])
 def test_k8s_explain_refuses_a_bad_node_as_explain_placement_does(bad: Any) -> None:
     from placement import k8s as K
@@ -364,12 +343,6 @@ class TwoPerZone(placement.rules.Constraint):
         return ZoneCaps(*self._zones(view, task))
 
 
-@pytest.mark.xfail(strict=True, raises=IndexError, reason=(
-    "place/batch.py _first_over: a zone whose room is below zero (a user's zone_caps over a "
-    "zone already past its cap, room = 2 - tasks) counts as passed with no copy in it "
-    "(bincount 0 > -1), and its first copy too many is looked up in an empty array: "
-    "IndexError from place() (batch) beside a second zone rule or a gate, where the loop and "
-    "the reference answer. Clamp the rooms at 0 in _capped_order (MaxPer clamps its own)."))
 @pytest.mark.parametrize("other", ["maxPer(attribute:stack, 50)",
                                    "topologySpread(attribute:stack, maxSkew=1)"])  # fmt: skip
 def test_a_zone_already_over_a_users_cap_on_the_batch_path(other: str) -> None:

@@ -28,6 +28,7 @@ import numpy.typing as npt
 
 from ..columns import ABSENT
 from ..dialects import register
+from ..explain.keys import row_of
 from ..explain.placement import PlacementExplanation, explain_placement
 from ..inventory import Inventory
 from ..place import reasons as R
@@ -138,8 +139,19 @@ def word_masks(
             add(SPREAD_UNSATISFIED, mask & ~missing)
         else:
             add(WORDS.get(code, code), mask)
+    # TaintToleration reports one taint per node, its first untolerated one; the lifecycle
+    # controller appends the not-ready taint after the node's own, so theirs comes first.
+    own_taints = [mask for word, mask in out.items() if word.startswith(f"{UNTOLERATED} {{")
+                  and word != NOT_READY]  # fmt: skip
+    if NOT_READY in out and own_taints:
+        out[NOT_READY] = out[NOT_READY] & ~np.logical_or.reduce(own_taints)
+    # A reason no default plugin gives (a user's rule, ECS's ATTRIBUTE or MaxPer) is a plugin
+    # of its own, after the default ones, in the engine's order: a node counts under one.
+    unknown = [word for word in out if _plugin(word) == _LAST]
+    groups = {word: _LAST + unknown.index(word) if word in unknown else _plugin(word)
+              for word in out}  # fmt: skip
     # Stable: the engine's order within a plugin.
-    return sorted(((word, _plugin(word), mask) for word, mask in out.items()),
+    return sorted(((word, groups[word], mask) for word, mask in out.items() if mask.any()),
                   key=lambda item: item[1])  # fmt: skip
 
 
@@ -169,10 +181,13 @@ class K8sExplanation:
         e = self.explanation
         return word_masks(e.inventory, (*e.task.constraints, *e.constraints), e.masks)
 
-    def reasons(self, node: int | str) -> tuple[str, ...]:
-        """Every reason `node` (a row or a node name) refuses the pod, in plugin order."""
+    def reasons(self, node: int | np.integer[Any] | str) -> tuple[str, ...]:
+        """Every reason `node` (a row or a node name) refuses the pod, in plugin order.
+
+        Keyed as `PlacementExplanation.reasons` keys it (its errors, too).
+        """
         inventory = self.explanation.inventory
-        row = node if isinstance(node, int) else inventory.index_of(node)
+        row = row_of(node, len(inventory), self.explanation._find)  # as `reasons` keys it
         return tuple(word for word, _, mask in self._worded() if mask[row])
 
     def message(self) -> str:

@@ -46,7 +46,7 @@ INELIGIBLE = "node ineligible or draining"
 """A node marked ineligible for scheduling, or draining: Nomad does not evaluate it."""
 
 _UNEVALUATED = (NOT_READY, INELIGIBLE)
-_FILTERS, _DISTINCT, _EXHAUSTED = 10, 10_000, 20_000
+_FILTERS, _DISTINCT, _EXHAUSTED = 100, 10_000, 20_000  # ECS codes sit just below _FILTERS
 
 
 def word_masks(

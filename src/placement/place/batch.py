@@ -145,7 +145,8 @@ def _capped_order(
         if runs is not None:
             return runs
     k = k.copy()
-    rooms = [caps.room.copy() for caps in zoned]
+    # A user's rule may give a zone already past its cap a room below zero: it is simply full.
+    rooms = [np.maximum(caps.room, 0) for caps in zoned]
     done: list[Ints] = []
     left = count
     while left:
