@@ -26,7 +26,13 @@ from ..inventory import PROVIDER_ATTRIBUTE, Inventory
 from ..model import INSTANCE_FIELDS, FrozenMap
 from ..place import reasons as R
 from ..place.api import place
-from ..place.capacity import MAX_PLACED, UNLIMITED, capacities, counted_capacities
+from ..place.capacity import (
+    MAX_PLACED,
+    UNLIMITED,
+    capacities,
+    counted_capacities,
+    rule_capacity,
+)
 from ..place.inputs import check_inputs as _place_inputs
 from ..place.masks import constraint_rules, first_reasons, reason_masks
 from ..place.names import names_checked
@@ -44,6 +50,7 @@ from ..place.providers import (
 from ..place.result import PlacementResult
 from ..place.task import TaskSpec
 from ..rules.base import USER_RANK, Constraint, Strategy
+from ..rules.view import View
 from ..syntax.ast import Expression, SubjectKind
 from .templates import refuse_unusable_templates
 
@@ -244,9 +251,29 @@ def _search_bound(inventory: Inventory, task: TaskSpec, rules: Sequence[Constrai
     no bound, since it may refuse an instance now and take it later (`topologySpread`'s gate
     opens as the other zones fill).
     """
-    static = [rule for rule in (*task.constraints, *rules) if not rule.reads_placements]
+    in_force = constraint_rules(rules, task)
+    static = [rule for rule in in_force if not rule.reads_placements]
     caps, _ = counted_capacities(inventory, attrs.evolve(task, constraints=()), static)
-    return HEADROOM_SEARCH_LIMIT if bool((caps == UNLIMITED).any()) else sum(caps.tolist())
+    # A refusal that never lifts bounds the copies too (a capacity per instance, a cap per
+    # zone: `maxPer`): without them the search places far more copies than can ever fit.
+    view = View(inventory)
+    zoned: int | None = None
+    for rule in in_force:
+        if not rule.reads_placements:
+            continue
+        alive = np.flatnonzero(caps > 0)
+        cap = rule_capacity(rule, inventory, alive, task, UNLIMITED)
+        if cap is not None:
+            caps[alive] = np.minimum(caps[alive], cap)
+            continue
+        zone_caps = rule.zone_caps(view, task)
+        if zone_caps is not None:
+            held = np.minimum(caps, HEADROOM_SEARCH_LIMIT).astype(np.float64)
+            per_zone = np.bincount(zone_caps.zones, weights=held, minlength=len(zone_caps.room))
+            allowed = int(np.minimum(per_zone, np.maximum(zone_caps.room, 0)).sum())
+            zoned = allowed if zoned is None else min(zoned, allowed)
+    bound = HEADROOM_SEARCH_LIMIT if bool((caps == UNLIMITED).any()) else sum(caps.tolist())
+    return bound if zoned is None else min(bound, zoned)
 
 
 def _headroom_by_placing(
