@@ -684,8 +684,10 @@ class ClusterState:
         grid = plan.grid.copy()
         grid.flags.writeable = False
         masks = dict(zip(plan.masks, grid, strict=True))
-        # The task's dialect names the excluded (the snapshot is read only for a dialect's).
-        words = None if not R.speaks(task) else R.worded(task, self.inventory, rules, masks)
+        # The task's dialect names the excluded. The words read the nodes' own columns (status,
+        # agent, attributes such as taints), which the base holds current; building a snapshot
+        # for them cost 5x the ranking on every call.
+        words = None if not R.speaks(task) else R.worded(task, self._base, rules, masks)
         return Ranking(self._base.ids, rows, values, masks, lexicographic_min(rows, values),
                        worded=words)  # fmt: skip
 
