@@ -38,10 +38,12 @@ CORDONED, AFFINITY = UNSCHEDULABLE, NODE_AFFINITY
 TAINT = {"key": "dedicated", "value": "gpu", "effect": "NoSchedule"}
 
 
-def node(name: str, zone: str = "a", *, cpu: str = "4", memory: str = "16Gi",
-         taints: tuple[Any, ...] = (), cordoned: bool = False, ready: bool = True
-         ) -> dict[str, Any]:  # fmt: skip
-    return {"metadata": {"name": name, "labels": {"zone": zone}},
+def node(name: str, zone: str | None = "a", *, cpu: str = "4", memory: str = "16Gi",
+         taints: tuple[Any, ...] = (), cordoned: bool = False, ready: bool = True,
+         labels: dict[str, str] | None = None) -> dict[str, Any]:  # fmt: skip
+    """A Kubernetes node (no `zone` label when `zone` is None)."""
+    own = ({"zone": zone} if zone is not None else {}) | (labels or {})
+    return {"metadata": {"name": name, "labels": own},
             "spec": {"taints": list(taints), "unschedulable": cordoned},
             "status": {"allocatable": {"cpu": cpu, "memory": memory, "pods": "110"},
                        "conditions": [{"type": "Ready", "status": str(ready)}]}}  # fmt: skip

@@ -20,6 +20,7 @@ from conftest import examples
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from test_caps_gate import CHAINS, _agree
+from test_k8s_words import node, pod
 
 import placement
 from placement import (
@@ -38,26 +39,6 @@ from placement import (
 from placement.place import reasons as R
 
 TAINT = {"key": "dedicated", "value": "gpu", "effect": "NoSchedule"}
-
-
-def node(name: str, zone: str | None = "a", *, cpu: str = "4", memory: str = "16Gi",
-         taints: tuple[Any, ...] = (), cordoned: bool = False, ready: bool = True,
-         labels: dict[str, str] | None = None) -> dict[str, Any]:  # fmt: skip
-    """A Kubernetes node (no `zone` label when `zone` is None)."""
-    own = ({"zone": zone} if zone is not None else {}) | (labels or {})
-    return {"metadata": {"name": name, "labels": own},
-            "spec": {"taints": list(taints), "unschedulable": cordoned},
-            "status": {"allocatable": {"cpu": cpu, "memory": memory, "pods": "110"},
-                       "conditions": [{"type": "Ready", "status": str(ready)}]}}  # fmt: skip
-
-
-def pod(cpu: str = "1", memory: str = "1Gi", name: str = "web", **spec: Any) -> dict[str, Any]:
-    """A Deployment whose pods request `cpu` and `memory`."""
-    requests = {"cpu": cpu, "memory": memory}
-    return {"kind": "Deployment", "metadata": {"name": name, "namespace": "default"},
-            "spec": {"template": {"metadata": {"labels": {"app": name}}, "spec": {
-                "containers": [{"name": "c", "resources": {"requests": requests}}],
-                **spec}}}}  # fmt: skip
 
 
 class OddRows(placement.rules.Constraint):
