@@ -44,7 +44,8 @@ def build_parser() -> argparse.ArgumentParser:
     """The argument parser (exposed for tests and docs)."""
     parser = argparse.ArgumentParser(
         prog="placement",
-        description="The Amazon ECS cluster query language and task placement.",
+        description="Task placement in the languages of Amazon ECS (its cluster query language), "
+        "Kubernetes and Nomad: evaluate, place, explain, plan, repair and translate.",
         epilog="Exit status: 0 success, 1 bad input or a failure, 2 usage, 3 some copies did "
                "not fit (no instance count works, a deployment is stuck, a daemon misses an "
                "instance). Every FILE may "
