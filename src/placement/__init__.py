@@ -2,7 +2,9 @@
 
 Parse constraint expressions, evaluate them on one instance (the reference) or on a whole
 columnar inventory at once (vectorized), explain which clause rejected which instance, and place
-tasks with ECS's constraints and strategy chains.
+tasks with ECS's constraints and strategy chains. Kubernetes' and Nomad's placement rules
+(`placement.k8s`, `placement.nomad`) compile to the same tree and run on the same engines, and
+`placement.translate` carries a rule from one system's language to another's.
 """
 
 from . import examples, k8s, nomad
