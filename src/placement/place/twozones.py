@@ -72,13 +72,35 @@ def two_zone_prefix(
     small = np.int16 if len(codes) < 2**15 else np.int64
     by_cell = np.argsort(cell_of_row.astype(small), kind="stable")
     ends = np.cumsum(np.bincount(cell_of_row, minlength=len(codes)))[:-1]
-    # One list each, sliced per cell: a split and a tolist per cell cost more.
     cuts = [0, *ends.tolist(), len(rows)]
-    keys_in_cells: list[int] = key[rows][by_cell].tolist()
-    copies_in_cells: list[int] = np.minimum(k[rows][by_cell], count).tolist()
-    seq = [keys_in_cells[lo:hi] for lo, hi in pairwise(cuts)]
-    copies = [copies_in_cells[lo:hi] for lo, hi in pairwise(cuts)]
-    n_cells = len(seq)
+    keys_by_cell = key[rows][by_cell]
+    copies_by_cell = np.minimum(k[rows][by_cell], count)
+    # `count` copies reach few instances of each cell: only a first part of each is made
+    # Python ints (about twice the instances a cell's share of the copies would fill),
+    # and `grow` takes more when a head gets there. One gather and one list each, sliced
+    # per cell: a tolist per cell costs more.
+    n_cells = len(codes)
+    reach = 16 + 2 * count * len(rows) // max(1, int(copies_by_cell.sum()) * n_cells)
+    lengths = np.minimum(np.diff(np.asarray(cuts, dtype=np.int64)), reach)
+    firsts = np.cumsum(lengths) - lengths
+    at = np.repeat(np.asarray(cuts[:-1], dtype=np.int64) - firsts, lengths)
+    at += np.arange(len(at), dtype=np.int64)
+    keys_first: list[int] = keys_by_cell[at].tolist()
+    copies_first: list[int] = copies_by_cell[at].tolist()
+    bounds = [0, *np.cumsum(lengths).tolist()]
+    seq = [keys_first[lo:hi] for lo, hi in pairwise(bounds)]
+    copies = [copies_first[lo:hi] for lo, hi in pairwise(bounds)]
+
+    def grow(c: int) -> bool:
+        """Make the next instances of cell c Python ints (twice as many); False: none left."""
+        lo = cuts[c] + len(seq[c])
+        hi = min(cuts[c + 1], lo + max(16, len(seq[c])))
+        if lo == hi:
+            return False
+        seq[c] += keys_by_cell[lo:hi].tolist()
+        copies[c] += copies_by_cell[lo:hi].tolist()
+        return True
+
     zone_of_a = (codes // n_b).tolist()
     zone_of_b = (n_a + codes % n_b).tolist()  # one list of zone masks: A zones, then B zones
     head = [0] * n_cells
@@ -146,7 +168,7 @@ def two_zone_prefix(
         """
         nonlocal every
         h = head[c] + 1
-        if h == len(seq[c]):
+        if h == len(seq[c]) and not grow(c):
             return -1
         head[c] = h
         left[c] = copies[c][h]
