@@ -17,8 +17,9 @@ least K is the lowest bit set in `A & B`: a few integer operations per copy.
 
 Once every zone stands at one level and both groups start together, the picks are a function
 of the heads' order alone: the copies until the next such point form a *period* (a cycle of
-the groups), replayed from then on, in one loop until a head fills (whole periods at once
-after five cycles without one: a task that reserves nothing never fills one). A head that
+the groups), replayed from then on, in one loop until a head fills and moves (a head that
+fills and keeps its place among the heads changes no pick; whole periods at once after five
+cycles without a fill: a task that reserves nothing never fills one). A head that
 fills and moves past others (its key grew) changes a cycle only from the first copy where it
 was taken with one of those among its candidates: the cycle under way and the period are
 walked again from there, and only until the groups stand as they stood before (then the old
@@ -300,7 +301,7 @@ def two_zone_prefix(
         extend = out.extend
         times: dict[int, int] = {}
         while True:
-            # The cycle under way, then a few periods: one loop until a head fills.
+            # The cycle under way, then a few periods: one loop until a head moves.
             todo = cycle[i:] + period * 4
             if len(todo) > count - n:
                 del todo[count - n:]
