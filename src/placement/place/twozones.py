@@ -18,7 +18,7 @@ least K is the lowest bit set in `A & B`: a few integer operations per copy.
 Once every zone stands at one level and both groups start together, the picks are a function
 of the heads' order alone: the copies until the next such point form a *period* (a cycle of
 the groups), replayed from then on, in one loop until a head fills and moves (a head that
-fills and keeps its place among the heads changes no pick; whole periods at once after five
+fills and keeps its place among the heads changes no pick; whole periods at once after nine
 cycles without a fill: a task that reserves nothing never fills one). A head that
 fills and moves past others (its key grew) changes a cycle only from the first copy where it
 was taken with one of those among its candidates: the cycle under way and the period are
@@ -302,7 +302,7 @@ def two_zone_prefix(
         times: dict[int, int] = {}
         while True:
             # The cycle under way, then a few periods: one loop until a head moves.
-            todo = cycle[i:] + period * 4
+            todo = cycle[i:] + period * 8
             if len(todo) > count - n:
                 del todo[count - n:]
             done = len(out)
@@ -340,7 +340,7 @@ def two_zone_prefix(
             if c < 0 and filled:
                 pass  # heads filled in place: the period goes on
             elif c < 0:
-                # No head filled in five cycles (a task reserving nothing never fills one):
+                # No head filled in nine cycles (a task reserving nothing never fills one):
                 # the whole periods before the next fill at once. The period's cells and
                 # their copies in it are counted once per version of the period.
                 if not times:
