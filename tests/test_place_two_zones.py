@@ -158,3 +158,37 @@ def test_period_fix_ups_on_grids_with_holes_equal_the_event_loop() -> None:
         rows = np.arange(n, dtype=np.int64)
         fast = order.order_events(rows, k, cols, count)
         assert fast.tolist() == order.order_events(rows, k, cols, count, fast=False).tolist()
+
+
+@st.composite
+def deep_grids(draw: st.DrawFn) -> tuple[np.ndarray, list[order.Column], int]:
+    """(k, chain, count): a zone grid whose cells differ in copies per instance.
+
+    Only a first part of each cell's instances is read ahead (about twice a cell's share of
+    `count`); a cell whose instances take one copy each goes past it and reads on.
+    """
+    n_a, n_b = draw(st.integers(1, 4)), draw(st.integers(1, 5))
+    n = draw(st.integers(50, 600))
+    rng = np.random.default_rng(draw(st.integers(0, 2**32 - 1)))
+    zone_a, zone_b = rng.integers(0, n_a, n), rng.integers(0, n_b, n)
+    small = (zone_a == 0) & (zone_b == 0)  # the thin cell: one or two copies per instance
+    k = np.where(small, rng.integers(1, 3, n), rng.integers(5, 40, n)).astype(np.int64)
+    levels_a = rng.integers(0, draw(st.sampled_from([1, 3])), n_a + 1)
+    levels_b = rng.integers(0, draw(st.sampled_from([1, 3])), n_b + 1)
+    cols = [
+        order.Column(order.ZONE, zone_a.astype(np.int64), levels=levels_a, missing=n_a),
+        order.Column(order.ZONE, zone_b.astype(np.int64), levels=levels_b, missing=n_b),
+        order.Column(order.CONST, rng.permutation(n).astype(np.int64)),
+    ]
+    return k, cols, draw(st.integers(1, int(k.sum())))
+
+
+@settings(max_examples=examples(0.3))
+@given(deep_grids())
+def test_cells_read_past_their_first_instances_equal_the_event_loop(
+    case: tuple[np.ndarray, list[Any], int],
+) -> None:
+    k, cols, count = case
+    rows = np.arange(len(k), dtype=np.int64)
+    fast = order.order_events(rows, k, cols, count)
+    assert fast.tolist() == order.order_events(rows, k, cols, count, fast=False).tolist()

@@ -17,8 +17,9 @@ least K is the lowest bit set in `A & B`: a few integer operations per copy.
 
 Once every zone stands at one level and both groups start together, the picks are a function
 of the heads' order alone: the copies until the next such point form a *period* (a cycle of
-the groups), replayed from then on, in one loop until a head fills (whole periods at once
-after five cycles without one: a task that reserves nothing never fills one). A head that
+the groups), replayed from then on, in one loop until a head fills and moves (a head that
+fills and keeps its place among the heads changes no pick; whole periods at once after nine
+cycles without a fill: a task that reserves nothing never fills one). A head that
 fills and moves past others (its key grew) changes a cycle only from the first copy where it
 was taken with one of those among its candidates: the cycle under way and the period are
 walked again from there, and only until the groups stand as they stood before (then the old
@@ -72,13 +73,35 @@ def two_zone_prefix(
     small = np.int16 if len(codes) < 2**15 else np.int64
     by_cell = np.argsort(cell_of_row.astype(small), kind="stable")
     ends = np.cumsum(np.bincount(cell_of_row, minlength=len(codes)))[:-1]
-    # One list each, sliced per cell: a split and a tolist per cell cost more.
     cuts = [0, *ends.tolist(), len(rows)]
-    keys_in_cells: list[int] = key[rows][by_cell].tolist()
-    copies_in_cells: list[int] = np.minimum(k[rows][by_cell], count).tolist()
-    seq = [keys_in_cells[lo:hi] for lo, hi in pairwise(cuts)]
-    copies = [copies_in_cells[lo:hi] for lo, hi in pairwise(cuts)]
-    n_cells = len(seq)
+    keys_by_cell = key[rows][by_cell]
+    copies_by_cell = np.minimum(k[rows][by_cell], count)
+    # `count` copies reach few instances of each cell: only a first part of each is made
+    # Python ints (about twice the instances a cell's share of the copies would fill),
+    # and `grow` takes more when a head gets there. One gather and one list each, sliced
+    # per cell: a tolist per cell costs more.
+    n_cells = len(codes)
+    reach = 16 + 2 * count * len(rows) // max(1, int(copies_by_cell.sum()) * n_cells)
+    lengths = np.minimum(np.diff(np.asarray(cuts, dtype=np.int64)), reach)
+    firsts = np.cumsum(lengths) - lengths
+    at = np.repeat(np.asarray(cuts[:-1], dtype=np.int64) - firsts, lengths)
+    at += np.arange(len(at), dtype=np.int64)
+    keys_first: list[int] = keys_by_cell[at].tolist()
+    copies_first: list[int] = copies_by_cell[at].tolist()
+    bounds = [0, *np.cumsum(lengths).tolist()]
+    seq = [keys_first[lo:hi] for lo, hi in pairwise(bounds)]
+    copies = [copies_first[lo:hi] for lo, hi in pairwise(bounds)]
+
+    def grow(c: int) -> bool:
+        """Make the next instances of cell c Python ints (twice as many); False: none left."""
+        lo = cuts[c] + len(seq[c])
+        hi = min(cuts[c + 1], lo + max(16, len(seq[c])))
+        if lo == hi:
+            return False
+        seq[c] += keys_by_cell[lo:hi].tolist()
+        copies[c] += copies_by_cell[lo:hi].tolist()
+        return True
+
     zone_of_a = (codes // n_b).tolist()
     zone_of_b = (n_a + codes % n_b).tolist()  # one list of zone masks: A zones, then B zones
     head = [0] * n_cells
@@ -92,16 +115,19 @@ def two_zone_prefix(
     cell_at = [0] * span
     zbits = [0] * (n_a + n_b)
 
+    slots = [r * span // n_cells for r in range(n_cells)]
+    all_slots = sum(1 << p for p in slots)  # `every` after a renumbering
+
     def renumber() -> None:
         """Spread the heads evenly over the positions; rebuild the zones' masks."""
-        for z in range(len(zbits)):
-            zbits[z] = 0
-        for r, c in enumerate(sorted(range(n_cells), key=key_of.__getitem__)):
-            p = r * span // n_cells
+        masks = [0] * len(zbits)
+        for c, p in zip(sorted(range(n_cells), key=key_of.__getitem__), slots, strict=True):
             pos[c] = p
             cell_at[p] = c
-            zbits[zone_of_a[c]] |= 1 << p
-            zbits[zone_of_b[c]] |= 1 << p
+            bit = 1 << p
+            masks[zone_of_a[c]] |= bit
+            masks[zone_of_b[c]] |= bit
+        zbits[:] = masks
 
     renumber()
     live_a = [z for z in range(n_a) if zbits[z]]
@@ -143,7 +169,7 @@ def two_zone_prefix(
         """
         nonlocal every
         h = head[c] + 1
-        if h == len(seq[c]):
+        if h == len(seq[c]) and not grow(c):
             return -1
         head[c] = h
         left[c] = copies[c][h]
@@ -176,7 +202,7 @@ def two_zone_prefix(
             cell_at[p] = c
             return 1
         renumber()
-        every = sum(1 << p for p in pos)
+        every = all_slots
         return 2
 
     def group_mask(start: int, group: list[int], even: bool, zone_of: list[int]) -> int:
@@ -237,12 +263,13 @@ def two_zone_prefix(
 
     def affected(seq: list[int], took_a: list[int], took_b: list[int], c: int, lo: int) -> int:
         """The first copy from `lo` where c won against a head it has now passed (-1: none)."""
-        for j in range(lo, len(seq)):
-            if seq[j] == c:
-                ta, tb = took_a[j], took_b[j]
-                for d in passed:
-                    if not ((ta >> zone_of_a[d]) | (tb >> zone_of_b[d])) & 1:
-                        return j
+        j = lo - 1
+        for _ in range(seq[lo:].count(c)):  # c's copies, found in C
+            j = seq.index(c, j + 1)
+            ta, tb = took_a[j], took_b[j]
+            for d in passed:
+                if not ((ta >> zone_of_a[d]) | (tb >> zone_of_b[d])) & 1:
+                    return j
         return -1
 
     def replay(period: list[int], n: int) -> tuple[int, int]:
@@ -272,19 +299,36 @@ def two_zone_prefix(
         cycle, cycle_a, cycle_b = period, took_a, took_b
         i = 0  # copies of the cycle under way placed
         extend = out.extend
+        times: dict[int, int] = {}
         while True:
-            # The cycle under way, then a few periods: one loop until a head fills.
-            todo = cycle[i:] + period * 4
+            # The cycle under way, then a few periods: one loop until a head moves.
+            todo = cycle[i:] + period * 8
             if len(todo) > count - n:
                 del todo[count - n:]
             done = len(out)
+            filled = False
             for c in todo:
                 append(key_of[c])
                 left_[c] -= 1
-                if not left_[c]:
-                    break
+                if left_[c]:
+                    continue
+                filled = True
+                # A head filled. Most often the next one keeps its place among the heads
+                # (its key stays below the next head's): then nothing else changes and the
+                # period goes on, in this loop. Else `advance` moves it, below.
+                h = head[c] + 1
+                instances = seq[c]
+                if h < len(instances):
+                    new = instances[h]
+                    above = every >> (pos[c] + 1)
+                    if not above or new < key_of[cell_at[pos[c] + (above & -above).bit_length()]]:
+                        head[c] = h
+                        left_[c] = copies[c][h]
+                        key_of[c] = new
+                        continue
+                break
             else:
-                c = -1  # no head filled
+                c = -1  # no head moved
             took = len(out) - done
             n += took
             if n == count:
@@ -293,12 +337,15 @@ def two_zone_prefix(
             if i >= size:  # the cycle under way ended: periods since
                 i = (i - size) % size
                 cycle, cycle_a, cycle_b = period, took_a, took_b
-            if c < 0:
-                # No head filled in five cycles (a task reserving nothing never fills one):
-                # the whole periods before the next fill at once.
-                times: dict[int, int] = {}
-                for c in period:
-                    times[c] = times.get(c, 0) + 1
+            if c < 0 and filled:
+                pass  # heads filled in place: the period goes on
+            elif c < 0:
+                # No head filled in nine cycles (a task reserving nothing never fills one):
+                # the whole periods before the next fill at once. The period's cells and
+                # their copies in it are counted once per version of the period.
+                if not times:
+                    for c in period:
+                        times[c] = times.get(c, 0) + 1
                 whole = min(min((left_[c] - 1) // m for c, m in times.items()), (count - n) // size)
                 if whole:
                     extend([key_of[c] for c in period] * whole)
@@ -320,8 +367,10 @@ def two_zone_prefix(
                         jc = affected(cycle, cycle_a, cycle_b, c, i)
                         if jc >= 0 and not walk(cycle, cycle_a, cycle_b, c, jc):
                             return n, i
-                    if j >= 0 and not walk(period, took_a, took_b, c, j):
-                        return n, i
+                    if j >= 0:
+                        times.clear()
+                        if not walk(period, took_a, took_b, c, j):
+                            return n, i
 
     # Where the groups started, and the last time both started together in an even state
     # (the groups are then all live zones, whatever came before): from there on the picks
@@ -384,4 +433,4 @@ def two_zone_prefix(
             mark_version = -1
             continue
         mark, mark_version = n, version
-    return by_key[np.asarray(out, dtype=np.int64)]  # the row of each key
+    return by_key[np.fromiter(out, dtype=np.int64, count=len(out))]  # the row of each key
