@@ -228,7 +228,8 @@ def test_max_skew_3_on_long_runs_orders_by_levels(
     strategy: list[str], monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """The benchmark's shape (instances taking many copies in a row): levels, checked, decide
-    it; neither the event loop nor the order without the gate runs."""
+    it; neither the event loop nor the order without the gate runs. Binpack's runs tie deep
+    under maxSkew = 3: one pass and the merge of its ties decide, not `_when`'s passes."""
     inv = _runs_inventory(40)
     task = TaskSpec(cpu=256, memory=512, group="service:web")
     rule = f"topologySpread({AZ}, maxSkew=3)"
@@ -239,6 +240,29 @@ def test_max_skew_3_on_long_runs_orders_by_levels(
 
     monkeypatch.setattr(order_module, "order_events", refuse)
     monkeypatch.setattr(gated_module, "order", refuse)
+    monkeypatch.setattr(gated_module, "_when", refuse)
     batch = place(inv, task, 500, constraints=[rule], strategy=strategy, seed=2)
     assert batch.placements == loop.placements
     assert batch.placed == loop.placed > 100
+
+
+@settings(max_examples=examples(2))
+@given(skewed_problems())
+def test_the_merge_gives_the_order_the_passes_give(problem: dict[str, Any]) -> None:
+    """Wherever both decide, `_order` (one pass, ties merged) is the order `_when`'s passes
+    sort to; and the placement still agrees with the loop."""
+    real = gated_module._order
+    compared: list[int] = []
+
+    def both(rank: Any, owner: Any, level: Any, counts: Any, domains: Any, skew: int) -> Any:
+        got = real(rank, owner, level, counts, domains, skew)
+        when = gated_module._when(rank, owner, level, counts, domains, skew, len(counts))
+        if got is not None and when is not None:
+            perm = gated_module._sort(when, level, rank)
+            assert got.tolist() == perm[when[perm] >= 0].tolist()
+            compared.append(len(got))
+        return got
+
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(gated_module, "_order", both)
+        _agree(problem)

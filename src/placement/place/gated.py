@@ -26,9 +26,10 @@ takes, among the open zones' next copies, the least key; a copy whose key is bel
 zone's earlier ones goes right after them, so each copy is ranked by the running maximum of
 its zone's keys and by the copy that lets it through, whichever comes later (a cumulative
 maximum over levels with stride K). Copies sharing a rank follow the same rule among
-themselves, pass after pass (`_when`). The candidate is checked copy by copy against the
-greedy rule (`_greedy`): only one that passes is returned. Otherwise the event loop of
-`order.py` decides.
+themselves: each such tie is a small gated greedy of its own, merged for all ties at once a
+copy a step (`_order`, `_merge`), or where that cannot decide, pass after pass (`_when`). The
+candidate is checked copy by copy against the greedy rule (`_greedy`): only one that passes
+is returned. Otherwise the event loop of `order.py` decides.
 """
 
 from __future__ import annotations
@@ -203,11 +204,14 @@ def _levels(rows: Ints, k: Ints, cols: Sequence[Column], count: int, gate: ZoneG
     values = _zone_keys(cols, inst, t, picked, count, made)
     rank = _dense(*values, inst)
     level = counts[owner] + picked
-    when = _when(rank, owner, level, counts, domains, skew, n_zones)
-    if when is None:
-        return None
-    perm = _sort(when, level, rank)
-    perm = perm[when[perm] >= 0][:count]
+    perm = _order(rank, owner, level, counts, domains, skew)
+    if perm is None:
+        when = _when(rank, owner, level, counts, domains, skew, n_zones)
+        if when is None:
+            return None
+        perm = _sort(when, level, rank)
+        perm = perm[when[perm] >= 0]
+    perm = perm[:count]
     if not _greedy(perm, owner, rank, level, counts, gate, need < cap, count):
         return None
     out: Ints = inst[perm]
@@ -242,15 +246,16 @@ def _when(
     cut = int(reach[domains].min())
     live = level - skew < cut
     cls = np.zeros(n, dtype=np.int64)
-    own = rank.copy()
+    # The slots still moving, compacted each pass (by zone, in order, like the slots).
     active = np.flatnonzero(live)
+    z, lev, own = owner[active], level[active], rank[active]
+    c = np.zeros(len(active), dtype=np.int64)
     zones = [d for d in domains.tolist() if reach[d] > counts[d]]
     for _ in range(_PASSES):
         if not len(active):
             out: Ints = np.where(live, cls, -1)
             return out
-        z, lev, c = owner[active], level[active], cls[active]
-        packed = c * width + own[active] + 1
+        packed = c * width + own + 1
         # Running maximum within each zone (slots come by zone, in order; classes only rise).
         zone_base = z * (n * width)
         top = np.maximum.accumulate(zone_base + packed) - zone_base
@@ -272,9 +277,9 @@ def _when(
         release = np.where(release >= c * width, release, 0)
         e = np.maximum(top, release)
         # Split each class by e: a part is named by its class plus the slots of the class
-        # in parts before it.
-        perm = np.argsort(e)  # which of equal ones comes first names nothing
-        se, sc = e[perm], c[perm]
+        # in parts before it. Each zone's e nearly rises: a stable sort merges the runs.
+        perm = np.argsort(e, kind="stable")  # which of equal ones comes first names nothing
+        se, sc, zs = e[perm], c[perm], z[perm]
         index = np.arange(len(se), dtype=np.int64)
         new_part = np.ones(len(se), dtype=bool)
         new_part[1:] = se[1:] != se[:-1]
@@ -282,18 +287,142 @@ def _when(
         new_class[1:] = sc[1:] != sc[:-1]
         part_start = np.maximum.accumulate(np.where(new_part, index, 0))
         class_start = np.maximum.accumulate(np.where(new_class, index, 0))
-        cls[active[perm]] = sc + part_start - class_start
-        own[active] = np.where(packed == e, -1, own[active])  # each source goes first: none now
+        c[perm] = sc + part_start - class_start
+        own = np.where(packed == e, -1, own)  # each source goes first: none now
         # Parts of one slot are settled, and so are parts of one zone: its slots go in its
         # order (the final sort's level).
         starts = np.flatnonzero(new_part)
-        size = np.r_[starts[1:], len(se)] - starts
-        zs = z[perm]
-        mixed = np.minimum.reduceat(zs, starts) != np.maximum.reduceat(zs, starts)
+        size = np.diff(starts, append=len(se))
+        other = np.zeros(len(se), dtype=bool)
+        other[1:] = (zs[1:] != zs[:-1]) & ~new_part[1:]
         shared = np.empty(len(perm), dtype=bool)
-        shared[perm] = np.repeat(mixed, size)
-        active = active[shared]
+        shared[perm] = np.repeat(np.logical_or.reduceat(other, starts), size)
+        settled = ~shared
+        cls[active[settled]] = c[settled]
+        active, z, lev, own, c = (a[shared] for a in (active, z, lev, own, c))
     return None
+
+
+# Past this many slots in one tie of the first pass, `_order` leaves it to `_when`'s passes.
+_SIM_PART = 1024
+
+
+def _order(
+    rank: Ints, owner: Ints, level: Ints, counts: Ints, domains: Ints, skew: int
+) -> Ints | None:
+    """The candidate order of the slots, by one pass of `_when` and a merge of each tie.
+
+    The first pass's e is exact as the first key: a slot goes before every slot of a higher
+    e (each waits on the copy whose rank is its e, and all of that copy's ancestors rank
+    lower). Slots sharing e therefore come together, after its source, while every zone's
+    count is its count of slots of lower e: so each tie is a small gated greedy of its own,
+    its zones' next slots the only ones open, merged all ties at once, a copy a step. None
+    (`_when`'s passes decide) where two slots share a rank, a tie is larger than
+    `_SIM_PART`, or a merge stalls.
+    """
+    n = len(rank)
+    if int(rank.max(initial=-1)) + 1 != n:
+        return None  # two slots rank alike: the argument needs a strict order (`_when`)
+    reach = counts + np.bincount(owner, minlength=len(counts))
+    low0 = int(counts[domains].min())
+    cut = int(reach[domains].min())
+    active = np.flatnonzero(level - skew < cut)  # the others wait for good (`_when`)
+    if not len(active):
+        return active
+    z, lev, own = owner[active], level[active], rank[active]
+    zones = np.array([d for d in domains.tolist() if reach[d] > counts[d]], dtype=np.int64)
+    lows = np.searchsorted(z, zones, side="left")
+    highs = np.searchsorted(z, zones, side="right")
+    zone_base = z * (n + 2)
+    top = np.maximum.accumulate(zone_base + own + 1) - zone_base
+    span = int(lev.max()) + 1
+    pm = np.zeros(span, dtype=np.int64)
+    for lo, hi in zip(lows.tolist(), highs.tolist(), strict=True):
+        pm[lev[lo:hi]] = np.maximum(pm[lev[lo:hi]], top[lo:hi])
+    pm[:low0] = 0
+    m = pm.copy()
+    for r in range(min(skew, span)):
+        m[r::skew] = np.maximum.accumulate(pm[r::skew])
+    before = lev - skew
+    e = np.maximum(top, np.where(before >= low0, m[np.clip(before, 0, span - 1)], 0))
+    # The ties: parts of equal e holding more than one zone (one zone's go in its order).
+    perm = np.argsort(e, kind="stable")
+    se, zs = e[perm], z[perm]
+    new_part = np.ones(len(se), dtype=bool)
+    new_part[1:] = se[1:] != se[:-1]
+    starts = np.flatnonzero(new_part)
+    size = np.diff(starts, append=len(se))
+    other = np.zeros(len(se), dtype=bool)
+    other[1:] = (zs[1:] != zs[:-1]) & ~new_part[1:]
+    mixed = np.logical_or.reduceat(other, starts)
+    out: Ints = active[perm]  # a part of one zone is in its order already (stable sort)
+    if not mixed.any():
+        return out
+    big = int(size[mixed].max())
+    if big > _SIM_PART:
+        return None
+    by_size = np.argsort(-size[mixed], kind="stable")
+    step = _merge(se[starts[mixed]][by_size], e, own, lows, highs, counts, domains, zones,
+                  skew, big)  # fmt: skip
+    if step is None:
+        return None
+    # A tie's slots go to its part's start plus their step in the merge.
+    part = np.cumsum(new_part) - 1
+    place = np.where(mixed[part], starts[part] + step[perm], np.arange(len(perm)))
+    out[place] = active[perm]
+    return out
+
+
+def _merge(
+    ties: Ints, e: Ints, own: Ints, lows: Ints, highs: Ints, counts: Ints, domains: Ints,
+    zones: Ints, skew: int, steps: int,
+) -> Ints | None:  # fmt: skip
+    """Per slot, its place in its tie (`_order`): the gated greedy of each tie, all at once.
+
+    `ties`: the ties' e, largest tie first; each zone's slots lie at lows..highs, e rising.
+    Zone d's count when a tie begins is its count plus its slots of lower e, and a domain
+    without slots keeps its count. Each step every tie not done takes, among its zones' next
+    slots the gate lets through, the one of least rank. None if a tie stalls.
+    """
+    n_ties, n_zones = len(ties), len(zones)
+    # By zone, then tie: a step's reductions run across the zones, elementwise.
+    start = np.empty((n_zones, n_ties), dtype=np.int64)
+    end = np.empty((n_zones, n_ties), dtype=np.int64)
+    for j, (lo, hi) in enumerate(zip(lows.tolist(), highs.tolist(), strict=True)):
+        mine = e[lo:hi]
+        if (mine[1:] < mine[:-1]).any():
+            return None  # a zone's e always rises (each slot waits on the one before)
+        start[j] = lo + np.searchsorted(mine, ties, side="left")
+        end[j] = lo + np.searchsorted(mine, ties, side="right")
+    base = (counts[zones] - lows)[:, None]  # a zone's count is its head plus this
+    idle = np.setdiff1d(domains, zones)
+    floor = int(counts[idle].min()) if len(idle) else np.iinfo(np.int64).max
+    size = (end - start).sum(axis=0)
+    head = start  # each tie's next slot per zone, taken in place
+    flat_head = head.reshape(-1)
+    never = np.iinfo(np.int64).max
+    rank_at = np.append(own, never)  # past a zone's slots: never least
+    none = len(own)
+    out = np.zeros(len(own), dtype=np.int64)
+    tie_at = np.arange(n_ties)
+    zone_at = np.arange(n_zones)[:, None] * n_ties
+    live = n_ties
+    for s in range(steps):
+        while live and size[live - 1] <= s:
+            live -= 1
+        h = head[:, :live]
+        c = h + base
+        low = np.minimum(c.min(axis=0), floor)
+        shut = (h >= end[:, :live]) | (c > low + (skew - 1))
+        keys = rank_at[np.where(shut, none, h)]
+        least = keys.min(axis=0)
+        if (least == never).any():
+            return None  # a tie with slots left and none open
+        # Ranks differ (`_order`), so one zone holds the least: its flat index, summed.
+        flat = ((keys == least) * zone_at).sum(axis=0) + tie_at[:live]
+        out[flat_head[flat]] = s
+        flat_head[flat] += 1
+    return out
 
 
 def _greedy(
