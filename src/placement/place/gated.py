@@ -435,7 +435,9 @@ def _merge(
         end[j] = lo + np.searchsorted(mine, ties, side="right")
     base = (counts[zones] - lows)[:, None]  # a zone's count is its head plus this
     idle = np.setdiff1d(domains, zones)
-    floor = int(counts[idle].min()) if len(idle) else np.iinfo(np.int64).max
+    idle_too = bool(len(idle))
+    floor = int(counts[idle].min()) if idle_too else 0
+    room = skew - base
     size = (end - start).sum(axis=0)
     head = start  # each tie's next slot per zone, taken in place
     flat_head = head.reshape(-1)
@@ -450,10 +452,11 @@ def _merge(
         while live and size[live - 1] <= s:
             live -= 1
         h = head[:, :live]
-        c = h + base
-        low = np.minimum(c.min(axis=0), floor)
-        shut = (h >= end[:, :live]) | (c > low + (skew - 1))
-        keys = rank_at[np.where(shut, none, h)]
+        low = (h + base).min(axis=0)
+        if idle_too:
+            np.minimum(low, floor, out=low)
+        # Open: a slot left, and the count + 1 - low <= K, that is head < low + K - base.
+        keys = rank_at[np.where(h < np.minimum(end[:, :live], low + room), h, none)]
         least = keys.min(axis=0)
         if (least == never).any():
             return None  # a tie with slots left and none open
