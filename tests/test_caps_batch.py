@@ -228,7 +228,8 @@ def test_max_skew_3_on_long_runs_orders_by_levels(
     strategy: list[str], monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """The benchmark's shape (instances taking many copies in a row): levels, checked, decide
-    it; neither the event loop nor the order without the gate runs."""
+    it; neither the event loop nor the order without the gate runs. Binpack's runs tie deep
+    under maxSkew = 3: one pass and the merge of its ties decide, not pass after pass."""
     inv = _runs_inventory(40)
     task = TaskSpec(cpu=256, memory=512, group="service:web")
     rule = f"topologySpread({AZ}, maxSkew=3)"
@@ -239,6 +240,40 @@ def test_max_skew_3_on_long_runs_orders_by_levels(
 
     monkeypatch.setattr(order_module, "order_events", refuse)
     monkeypatch.setattr(gated_module, "order", refuse)
+    monkeypatch.setattr(gated_module, "_PASSES", 1)
     batch = place(inv, task, 500, constraints=[rule], strategy=strategy, seed=2)
     assert batch.placements == loop.placements
     assert batch.placed == loop.placed > 100
+
+
+@settings(max_examples=examples(2))
+@given(skewed_problems())
+def test_the_merge_gives_the_order_the_passes_give(problem: dict[str, Any]) -> None:
+    """Merging ties (`_order` after one pass; `_when` once its ties are small) gives the
+    order that splitting them pass after pass gives, wherever they decide; and the
+    placement still agrees with the loop."""
+    real = gated_module._order
+
+    def by_when(*args: Any) -> list[int] | None:
+        when = gated_module._when(*args)
+        if when is None:
+            return None
+        held = np.flatnonzero(when >= 0)
+        out: list[int] = held[np.argsort(when[held], kind="stable")].tolist()
+        return out
+
+    def checked(rank: Any, owner: Any, level: Any, counts: Any, domains: Any, skew: int) -> Any:
+        got = real(rank, owner, level, counts, domains, skew)
+        args = (rank, owner, level, counts, domains, skew, len(counts))
+        merged = by_when(*args)
+        with pytest.MonkeyPatch.context() as passes:
+            passes.setattr(gated_module, "_SIM_PART", 0)  # no tie small enough to merge
+            split = by_when(*args)
+        for order in (got if got is None else got.tolist(), merged):
+            if order is not None and split is not None:
+                assert order == split
+        return got
+
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(gated_module, "_order", checked)
+        _agree(problem)

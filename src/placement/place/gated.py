@@ -26,9 +26,11 @@ takes, among the open zones' next copies, the least key; a copy whose key is bel
 zone's earlier ones goes right after them, so each copy is ranked by the running maximum of
 its zone's keys and by the copy that lets it through, whichever comes later (a cumulative
 maximum over levels with stride K). Copies sharing a rank follow the same rule among
-themselves, pass after pass (`_when`). The candidate is checked copy by copy against the
-greedy rule (`_greedy`): only one that passes is returned. Otherwise the event loop of
-`order.py` decides.
+themselves: after one pass, where every tie is small, each is a gated greedy of its own,
+merged for all ties at once a copy a step (`_order`, `_merge`); else pass after pass
+(`_when`) until the ties left are small, and then merged. The
+candidate is checked copy by copy against the greedy rule (`_greedy`): only one that passes
+is returned. Otherwise the event loop of `order.py` decides.
 """
 
 from __future__ import annotations
@@ -203,11 +205,14 @@ def _levels(rows: Ints, k: Ints, cols: Sequence[Column], count: int, gate: ZoneG
     values = _zone_keys(cols, inst, t, picked, count, made)
     rank = _dense(*values, inst)
     level = counts[owner] + picked
-    when = _when(rank, owner, level, counts, domains, skew, n_zones)
-    if when is None:
-        return None
-    perm = _sort(when, level, rank)
-    perm = perm[when[perm] >= 0][:count]
+    perm = _order(rank, owner, level, counts, domains, skew)
+    if perm is None:
+        when = _when(rank, owner, level, counts, domains, skew, n_zones)
+        if when is None:
+            return None
+        held = np.flatnonzero(when >= 0)
+        perm = held[np.argsort(when[held], kind="stable")]
+    perm = perm[:count]
     if not _greedy(perm, owner, rank, level, counts, gate, need < cap, count):
         return None
     out: Ints = inst[perm]
@@ -217,64 +222,74 @@ def _levels(rows: Ints, k: Ints, cols: Sequence[Column], count: int, gate: ZoneG
 # Passes of `_when` at most: each splits the ties the one before left.
 _PASSES = 64
 
+# Ties of at most this many slots are merged, a copy a step, rather than split pass by pass.
+_SIM_PART = 256
+
 
 def _when(
     rank: Ints, owner: Ints, level: Ints, counts: Ints, domains: Ints, skew: int, n_zones: int
 ) -> Ints | None:
-    """Per slot, its class: slots sort by it (then level, rank) into the candidate order.
+    """Per slot, its key: slots sort by it, stably, into the candidate order.
 
     A pass gives each slot e = max(top, M(l - K)) (`_levels`), the slots of one class before
     it sharing it. Slots that share e come together, the first being the one whose own rank
     is e (its source): it goes first, and the rest follow by the same rule among themselves
     (their ranks, the source's counted as none). Each pass refines the classes so, on the
     slots whose class is neither theirs alone nor their zone's alone (the others no longer
-    move: one zone's slots go in its order, the final sort's level), until none is left;
-    None if some are after `_PASSES`. A class is named by the slots in classes before it, so
-    a split names its parts without renaming any other. -1: never (a copy
-    waiting on a domain's copy at a level that domain never reaches).
+    move: one zone's slots go in its order, the slots' own), until none is left. A class is
+    named by the slots in classes before it, so a split names its parts without renaming
+    any other. Once every such tie is small (`_SIM_PART`) and ranks differ, the ties are
+    merged instead (`_merge`): each is a gated greedy of its own, every zone's count being
+    its count plus its slots in classes before it. The key: class * (_SIM_PART + 1) + step in
+    the merge; -1: never (a copy waiting on a domain's copy at a level that domain never
+    reaches). None if ties are left after `_PASSES`.
     """
     n = len(rank)
     width = n + 2  # a (class, own rank + 1) pair packed in one int
-    span = int(level.max()) + 1
+    span = -(-(int(level.max()) + 1) // skew) * skew  # whole rows of K levels
     reach = counts + np.bincount(owner, minlength=n_zones)  # first level without a slot
     low0 = int(counts[domains].min())
     # M(u) is never from the first level some domain does not reach: copies waiting on it.
     cut = int(reach[domains].min())
     live = level - skew < cut
+    distinct = int(rank.max(initial=-1)) + 1 == n  # the merge needs a strict order
     cls = np.zeros(n, dtype=np.int64)
-    own = rank.copy()
+    # The slots still moving, compacted each pass (by zone, in order, like the slots).
     active = np.flatnonzero(live)
+    z, lev, own = owner[active], level[active], rank[active]
+    c = np.zeros(len(active), dtype=np.int64)
     zones = [d for d in domains.tolist() if reach[d] > counts[d]]
     for _ in range(_PASSES):
         if not len(active):
-            out: Ints = np.where(live, cls, -1)
+            out: Ints = np.where(live, cls * (_SIM_PART + 1), -1)
             return out
-        z, lev, c = owner[active], level[active], cls[active]
-        packed = c * width + own[active] + 1
+        packed = c * width + own + 1
         # Running maximum within each zone (slots come by zone, in order; classes only rise).
         zone_base = z * (n * width)
         top = np.maximum.accumulate(zone_base + packed) - zone_base
         # M(u): the last of the domains' copies at level u, a cumulative maximum with stride
-        # K (a domain already past u counts as nothing, 0). Each zone's levels rise one by one.
+        # K (a domain already past u counts as nothing, 0), down the columns of K levels a
+        # row. Each zone's levels rise, one by one while none has settled.
         pm = np.zeros(span, dtype=np.int64)
         lows = np.searchsorted(z, zones, side="left")
         highs = np.searchsorted(z, zones, side="right")
         for lo, hi in zip(lows.tolist(), highs.tolist(), strict=True):
-            at = lev[lo:hi]
+            if hi > lo and int(lev[hi - 1]) - int(lev[lo]) == hi - lo - 1:
+                at: slice | Ints = slice(int(lev[lo]), int(lev[hi - 1]) + 1)
+            else:
+                at = lev[lo:hi]
             pm[at] = np.maximum(pm[at], top[lo:hi])
         pm[:low0] = 0
-        m = pm.copy()
-        for r in range(min(skew, span)):
-            m[r::skew] = np.maximum.accumulate(pm[r::skew])
+        m = np.maximum.accumulate(pm.reshape(-1, skew), axis=0).reshape(-1)
         before = lev - skew
         release = np.where(before >= low0, m[np.clip(before, 0, span - 1)], 0)
         # A release from an earlier class came before this one began: it orders nothing.
         release = np.where(release >= c * width, release, 0)
         e = np.maximum(top, release)
         # Split each class by e: a part is named by its class plus the slots of the class
-        # in parts before it.
-        perm = np.argsort(e)  # which of equal ones comes first names nothing
-        se, sc = e[perm], c[perm]
+        # in parts before it. Each zone's e nearly rises: a stable sort merges the runs.
+        perm = np.argsort(e, kind="stable")  # which of equal ones comes first names nothing
+        se, sc, zs = e[perm], c[perm], z[perm]
         index = np.arange(len(se), dtype=np.int64)
         new_part = np.ones(len(se), dtype=bool)
         new_part[1:] = se[1:] != se[:-1]
@@ -282,18 +297,174 @@ def _when(
         new_class[1:] = sc[1:] != sc[:-1]
         part_start = np.maximum.accumulate(np.where(new_part, index, 0))
         class_start = np.maximum.accumulate(np.where(new_class, index, 0))
-        cls[active[perm]] = sc + part_start - class_start
-        own[active] = np.where(packed == e, -1, own[active])  # each source goes first: none now
+        c[perm] = sc + part_start - class_start
+        own = np.where(packed == e, -1, own)  # each source goes first: none now
         # Parts of one slot are settled, and so are parts of one zone: its slots go in its
-        # order (the final sort's level).
+        # order (the final sort is stable).
         starts = np.flatnonzero(new_part)
-        size = np.r_[starts[1:], len(se)] - starts
-        zs = z[perm]
-        mixed = np.minimum.reduceat(zs, starts) != np.maximum.reduceat(zs, starts)
+        size = np.diff(starts, append=len(se))
+        other = np.zeros(len(se), dtype=bool)
+        other[1:] = (zs[1:] != zs[:-1]) & ~new_part[1:]
+        mixed = np.logical_or.reduceat(other, starts)
+        if distinct and mixed.any() and int(size[mixed].max()) <= _SIM_PART:
+            cls[active] = c
+            by_size = np.argsort(-size[mixed], kind="stable")
+            ties = c[perm[starts[mixed]]][by_size]
+            return _merged(ties, int(size[mixed].max()), cls, rank, owner, live, counts,
+                           domains, zones, skew)  # fmt: skip
         shared = np.empty(len(perm), dtype=bool)
         shared[perm] = np.repeat(mixed, size)
-        active = active[shared]
+        settled = ~shared
+        cls[active[settled]] = c[settled]
+        active, z, lev, own, c = (a[shared] for a in (active, z, lev, own, c))
     return None
+
+
+def _merged(
+    ties: Ints, steps: int, cls: Ints, rank: Ints, owner: Ints, live: npt.NDArray[np.bool_],
+    counts: Ints, domains: Ints, zones: list[int], skew: int,
+) -> Ints | None:  # fmt: skip
+    """`_when`'s keys with the ties (their classes `ties`, largest first) merged."""
+    held = np.flatnonzero(live)  # by zone, a prefix of each zone's slots
+    whole = len(held) == len(live)
+    key, own, z = (a if whole else a[held] for a in (cls, rank, owner))
+    at = np.array(zones, dtype=np.int64)
+    lows = np.searchsorted(z, at, side="left")
+    highs = np.searchsorted(z, at, side="right")
+    step = _merge(ties, key, own, lows, highs, counts, domains, at, skew, steps)
+    if step is None:
+        return None
+    out: Ints = np.full(len(live), -1, dtype=np.int64)
+    out[held] = key * (_SIM_PART + 1) + step
+    return out
+
+
+def _order(
+    rank: Ints, owner: Ints, level: Ints, counts: Ints, domains: Ints, skew: int
+) -> Ints | None:
+    """The candidate order of the slots, by one pass of `_when` and a merge of each tie.
+
+    The first pass's e is exact as the first key: a slot goes before every slot of a higher
+    e (each waits on the copy whose rank is its e, and all of that copy's ancestors rank
+    lower). Slots sharing e therefore come together, after its source, while every zone's
+    count is its count of slots of lower e: so each tie is a small gated greedy of its own,
+    its zones' next slots the only ones open, merged all ties at once, a copy a step. None
+    (`_when` decides) where two slots share a rank, a tie is larger than `_SIM_PART`, or a
+    merge stalls.
+    """
+    n = len(rank)
+    if int(rank.max(initial=-1)) + 1 != n:
+        return None  # two slots rank alike: the argument needs a strict order (`_when`)
+    reach = counts + np.bincount(owner, minlength=len(counts))
+    low0 = int(counts[domains].min())
+    cut = int(reach[domains].min())
+    active = np.flatnonzero(level - skew < cut)  # the others wait for good (`_when`)
+    if not len(active):
+        return active
+    if len(active) == n:
+        z, lev, own = owner, level, rank
+    else:
+        z, lev, own = owner[active], level[active], rank[active]
+    zones = np.array([d for d in domains.tolist() if reach[d] > counts[d]], dtype=np.int64)
+    lows = np.searchsorted(z, zones, side="left")
+    highs = np.searchsorted(z, zones, side="right")
+    zone_base = z * (n + 2)
+    top = np.maximum.accumulate(zone_base + own + 1) - zone_base
+    span = -(-(int(lev.max()) + 1) // skew) * skew  # whole rows of K levels
+    pm = np.zeros(span, dtype=np.int64)
+    for lo, hi in zip(lows.tolist(), highs.tolist(), strict=True):
+        if hi > lo:  # a zone's levels rise one by one (the live slots are a prefix)
+            at = slice(int(lev[lo]), int(lev[hi - 1]) + 1)
+            if at.stop - at.start != hi - lo:
+                return None
+            pm[at] = np.maximum(pm[at], top[lo:hi])
+    pm[:low0] = 0
+    # The cumulative maximum with stride K: down the columns of K levels a row.
+    m = np.maximum.accumulate(pm.reshape(-1, skew), axis=0).reshape(-1)
+    before = lev - skew
+    e = np.maximum(top, np.where(before >= low0, m[np.clip(before, 0, span - 1)], 0))
+    # The ties: parts of equal e holding more than one zone (one zone's go in its order).
+    perm = np.argsort(e, kind="stable")
+    se, zs = e[perm], z[perm]
+    new_part = np.ones(len(se), dtype=bool)
+    new_part[1:] = se[1:] != se[:-1]
+    starts = np.flatnonzero(new_part)
+    size = np.diff(starts, append=len(se))
+    other = np.zeros(len(se), dtype=bool)
+    other[1:] = (zs[1:] != zs[:-1]) & ~new_part[1:]
+    mixed = np.logical_or.reduceat(other, starts)
+    out: Ints = active[perm]  # a part of one zone is in its order already (stable sort)
+    if not mixed.any():
+        return out
+    big = int(size[mixed].max())
+    if big > _SIM_PART:
+        return None
+    by_size = np.argsort(-size[mixed], kind="stable")
+    step = _merge(se[starts[mixed]][by_size], e, own, lows, highs, counts, domains, zones,
+                  skew, big)  # fmt: skip
+    if step is None:
+        return None
+    # A tie's slots go to its part's start plus their step in the merge.
+    part = np.cumsum(new_part) - 1
+    place = np.where(mixed[part], starts[part] + step[perm], np.arange(len(perm)))
+    out[place] = active[perm]
+    return out
+
+
+def _merge(
+    ties: Ints, e: Ints, own: Ints, lows: Ints, highs: Ints, counts: Ints, domains: Ints,
+    zones: Ints, skew: int, steps: int,
+) -> Ints | None:  # fmt: skip
+    """Per slot, its place in its tie (`_order`, `_when`): each tie's gated greedy, all at once.
+
+    `ties`: the ties' classes, largest tie first; `e`: each slot's class, rising along a
+    zone, whose slots lie at lows..highs. Zone d's count when a tie begins is its count plus
+    its slots of lower classes (all taken before: classes are intervals of the order), and a domain
+    without slots keeps its count. Each step every tie not done takes, among its zones' next
+    slots the gate lets through, the one of least rank. None if a tie stalls.
+    """
+    n_ties, n_zones = len(ties), len(zones)
+    # By zone, then tie: a step's reductions run across the zones, elementwise.
+    start = np.empty((n_zones, n_ties), dtype=np.int64)
+    end = np.empty((n_zones, n_ties), dtype=np.int64)
+    for j, (lo, hi) in enumerate(zip(lows.tolist(), highs.tolist(), strict=True)):
+        mine = e[lo:hi]
+        if (mine[1:] < mine[:-1]).any():
+            return None  # a zone's e always rises (each slot waits on the one before)
+        start[j] = lo + np.searchsorted(mine, ties, side="left")
+        end[j] = lo + np.searchsorted(mine, ties, side="right")
+    base = (counts[zones] - lows)[:, None]  # a zone's count is its head plus this
+    idle = np.setdiff1d(domains, zones)
+    idle_too = bool(len(idle))
+    floor = int(counts[idle].min()) if idle_too else 0
+    room = skew - base
+    size = (end - start).sum(axis=0)
+    head = start  # each tie's next slot per zone, taken in place
+    flat_head = head.reshape(-1)
+    never = np.iinfo(np.int64).max
+    rank_at = np.append(own, never)  # past a zone's slots: never least
+    none = len(own)
+    out = np.zeros(len(own), dtype=np.int64)
+    tie_at = np.arange(n_ties)
+    zone_at = np.arange(n_zones)[:, None] * n_ties
+    live = n_ties
+    for s in range(steps):
+        while live and size[live - 1] <= s:
+            live -= 1
+        h = head[:, :live]
+        low = (h + base).min(axis=0)
+        if idle_too:
+            np.minimum(low, floor, out=low)
+        # Open: a slot left, and the count + 1 - low <= K, that is head < low + K - base.
+        keys = rank_at[np.where(h < np.minimum(end[:, :live], low + room), h, none)]
+        least = keys.min(axis=0)
+        if (least == never).any():
+            return None  # a tie with slots left and none open
+        # Ranks differ (checked by the callers): one zone holds the least, its flat index summed.
+        flat = ((keys == least) * zone_at).sum(axis=0) + tie_at[:live]
+        out[flat_head[flat]] = s
+        flat_head[flat] += 1
+    return out
 
 
 def _greedy(
