@@ -31,8 +31,8 @@ import functools
 import json
 import operator
 import re
-from collections.abc import Mapping, Sequence
-from typing import TYPE_CHECKING, Any, ClassVar
+from collections.abc import Callable, Mapping, Sequence
+from typing import TYPE_CHECKING, Any, ClassVar, TypeVar, cast
 
 import attrs
 import numpy as np
@@ -154,6 +154,30 @@ def _bind(term: Term, text: str, incoming: str | None) -> Term:
     return Term(pods, term.key, own_match(pods, dict(term.own), term.namespace))
 
 
+_Method = TypeVar("_Method", bound=Callable[..., Any])
+
+
+def _on_view(method: _Method) -> _Method:
+    """`method` asked of the rule with its terms bound to the view's namespaces (`_at`)."""
+
+    @functools.wraps(method)
+    def bound(self: _Terms, view: View, *args: Any) -> Any:
+        return method(self._at(view_table(view)), view, *args)
+
+    return cast(_Method, bound)
+
+
+def _on_instances(method: _Method) -> _Method:
+    """`method` asked of the rule with its terms bound to the instances' namespaces."""
+
+    @functools.wraps(method)
+    def bound(self: _Terms, instances: Sequence[Instance], *args: Any) -> Any:
+        text = table_text(inst.attributes.get(NAMESPACES) for inst in instances)
+        return method(self._at(text), instances, *args)
+
+    return cast(_Method, bound)
+
+
 class _Terms(Constraint):
     """What affinity and anti-affinity share: per term and row, the pods counted on its pair."""
 
@@ -246,11 +270,9 @@ class PodAffinity(_Terms):
 
     terms: tuple[Term, ...] = attrs.field(converter=tuple)
 
+    @_on_view
     def excluded(self, view: View, task: TaskLike) -> Bools:
         """Rows lacking a key, or a term's pair without pods (unless no pod matches at all)."""
-        rule = self._at(view_table(view))
-        if rule is not self:
-            return rule.excluded(view, task)  # type: ignore[no-any-return]
         counts, has, total = self._pair_counts(view, task)
         every_key = np.logical_and.reduce(has) if has else np.ones(len(view), dtype=bool)
         present = np.logical_and.reduce([c > 0 for c in counts]) if counts else every_key
@@ -260,13 +282,11 @@ class PodAffinity(_Terms):
         out: Bools = ~(every_key & present)
         return out
 
+    @_on_instances
     def reference_excluded_among(
         self, instances: Sequence[Instance], task: TaskLike, tasks: Sequence[Task]
     ) -> list[bool]:
         """One node at a time, as the InterPodAffinity filter reads (see the module)."""
-        rule = self._at(table_text(inst.attributes.get(NAMESPACES) for inst in instances))
-        if rule is not self:
-            return rule.reference_excluded_among(instances, task, tasks)  # type: ignore[no-any-return]
         pairs = self._reference_pairs(instances, task, tasks, joint=True)
         first = not pairs and all(term.self_match for term in self.terms)
         out = []
@@ -280,11 +300,9 @@ class PodAffinity(_Terms):
             out.append(not (found or first))
         return out
 
+    @_on_view
     def capacity(self, view: View, task: TaskLike, count: int) -> Ints | None:
         """Fixed for the call unless this is the first pod of a self-affine group."""
-        rule = self._at(view_table(view))
-        if rule is not self:
-            return rule.capacity(view, task, count)  # type: ignore[no-any-return]
         _, _, total = self._pair_counts(view, task)
         if total == 0 and all(term.self_match for term in self.terms):
             return None  # the first copy decides where the others may go (copies count)
@@ -302,33 +320,27 @@ class PodAntiAffinity(_Terms):
 
     terms: tuple[Term, ...] = attrs.field(converter=tuple)
 
+    @_on_view
     def excluded(self, view: View, task: TaskLike) -> Bools:
         """Rows with a term's key whose pair counts a pod."""
-        rule = self._at(view_table(view))
-        if rule is not self:
-            return rule.excluded(view, task)  # type: ignore[no-any-return]
         counts, has, _ = self._pair_counts(view, task)
         out: Bools = np.zeros(len(view), dtype=bool)
         for found, on in zip(counts, has, strict=True):
             out |= on & (found > 0)
         return out
 
+    @_on_view
     def capacity(self, view: View, task: TaskLike, count: int) -> Ints | None:
         """Fixed for the call when the pod matches none of its terms."""
-        rule = self._at(view_table(view))
-        if rule is not self:
-            return rule.capacity(view, task, count)  # type: ignore[no-any-return]
         if any(term.self_match for term in self.terms):
             return None
         return fixed_room(self, view, task, count)
 
+    @_on_instances
     def reference_excluded_among(
         self, instances: Sequence[Instance], task: TaskLike, tasks: Sequence[Task]
     ) -> list[bool]:
         """One node at a time: refused where some term's pair on it counts a pod."""
-        rule = self._at(table_text(inst.attributes.get(NAMESPACES) for inst in instances))
-        if rule is not self:
-            return rule.reference_excluded_among(instances, task, tasks)  # type: ignore[no-any-return]
         pairs = self._reference_pairs(instances, task, tasks, joint=False)
         return [
             any(
@@ -339,11 +351,9 @@ class PodAntiAffinity(_Terms):
             for inst in instances
         ]
 
+    @_on_view
     def zone_caps(self, view: View, task: TaskLike) -> ZoneCaps | None:
         """One self-matching term: each value of its key takes one pod, and only while empty."""
-        rule = self._at(view_table(view))
-        if rule is not self:
-            return rule.zone_caps(view, task)  # type: ignore[no-any-return]
         if len(self.terms) != 1 or not self.terms[0].self_match:
             return None
         term = self.terms[0]
