@@ -13,7 +13,7 @@ from typing import Any
 
 import msgspec
 
-from .errors import InventoryError, PlacementInputError
+from .errors import InventoryError, PlacementError, PlacementInputError
 from .model import MAX_AMOUNT, MAX_TEXT, FieldSpec, FrozenMap, Kind, check
 from .text import shown
 
@@ -76,13 +76,15 @@ def get_path(doc: Mapping[str, Any], path: str, kind: type | tuple[type, ...], w
     return value
 
 
-def objects(value: Any, what: str) -> list[Mapping[str, Any]]:
-    """A list (or tuple) whose every item is an object, as a list; else `InventoryError`."""
+def objects(
+    value: Any, what: str, error: type[PlacementError] = InventoryError
+) -> list[Mapping[str, Any]]:
+    """A list (or tuple) whose every item is an object, as a list; else `error` naming it."""
     if not isinstance(value, (list, tuple)):
-        raise InventoryError(f"{what}: expected a list of objects, got {shown(value)}")
+        raise error(f"{what}: expected a list of objects, got {shown(value)}")
     for position, item in enumerate(value):
         if not isinstance(item, Mapping):
-            raise InventoryError(f"{what}[{position}]: expected an object, got {shown(item)}")
+            raise error(f"{what}[{position}]: expected an object, got {shown(item)}")
     return list(value)
 
 

@@ -935,14 +935,7 @@ _AFFINITY_OPERATORS = (
 
 def _object_list(value: Any, where: str) -> list[Mapping[str, Any]]:
     """A JSON list of objects (None: empty); else `PlacementInputError` naming the item."""
-    if value is None:
-        return []
-    if not isinstance(value, list):
-        raise PlacementInputError(f"{where}: expected a list, got {shown(value)}")
-    for i, item in enumerate(value):
-        if not isinstance(item, Mapping):
-            raise PlacementInputError(f"{where}[{i}]: expected an object, got {shown(item)}")
-    return value
+    return [] if value is None else objects(value, where, PlacementInputError)
 
 
 def _scoring(doc: Mapping[str, Any], where: str) -> None:
