@@ -130,25 +130,32 @@ def _zones(n: int) -> Inventory:
     ])  # fmt: skip
 
 
+def refusing(what: str) -> Any:
+    """A stand-in for a slower path: it fails the test saying `what` ran."""
+
+    def refuse(*args: Any, **kwargs: Any) -> Any:
+        raise AssertionError(what)
+
+    return refuse
+
+
+@pytest.mark.parametrize("skew", [1, 2, 3, 7])
 @pytest.mark.parametrize(
     "strategy",
     [["binpack(memory)"], [f"spread({AZ})", "binpack(memory)"], ["random"],
      ["binpack(cpu)", f"spread({AZ})"], ["random", f"spread({AZ})"],
-     [f"spread({AZ})", "spread(instanceId)"]],
+     [f"spread({AZ})", "spread(instanceId)"], ["spread(instanceId)"]],
 )  # fmt: skip
-def test_max_skew_1_orders_by_rounds_not_the_event_loop(
-    strategy: list[str], monkeypatch: pytest.MonkeyPatch
+def test_max_skew_orders_without_the_event_loop(
+    strategy: list[str], skew: int, monkeypatch: pytest.MonkeyPatch
 ) -> None:
+    """maxSkew 1 places in rounds, above 1 by levels: neither reaches the per-copy event loop."""
     inv = _zones(30)
     task = TaskSpec(cpu=100, memory=10, group="service:web")
-    rule = f"topologySpread({AZ}, maxSkew=1)"
-    loop = place(inv, task, 200, constraints=[rule], strategy=strategy, seed=3, method="loop")
-
-    def refuse(*args: Any, **kwargs: Any) -> Any:
-        raise AssertionError("the event loop ran")
-
-    monkeypatch.setattr(order_module, "order_events", refuse)
-    batch = place(inv, task, 200, constraints=[rule], strategy=strategy, seed=3)
+    rule = f"topologySpread({AZ}, maxSkew={skew})"
+    loop = place(inv, task, 250, constraints=[rule], strategy=strategy, seed=3, method="loop")
+    monkeypatch.setattr(order_module, "order_events", refusing("the event loop ran"))
+    batch = place(inv, task, 250, constraints=[rule], strategy=strategy, seed=3)
     assert batch.placements == loop.placements
     assert batch.placed == loop.placed > 0
 
@@ -175,9 +182,7 @@ def test_max_per_on_binpack_shortens_runs_without_reruns(
     rule = f"maxPer({AZ}, 25)"
     loop = place(inv, task, 200, constraints=[rule], strategy=strategy, method="loop")
 
-    def refuse(*args: Any, **kwargs: Any) -> Any:
-        raise AssertionError("the order ran again")
-
+    refuse = refusing("the order ran again")
     monkeypatch.setattr(importlib.import_module("placement.place.gated"), "gated_order", refuse)
     monkeypatch.setattr(importlib.import_module("placement.place.batch"), "gated_order", refuse)
     batch = place(inv, task, 200, constraints=[rule], strategy=strategy)
