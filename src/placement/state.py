@@ -684,11 +684,12 @@ class ClusterState:
         grid = plan.grid.copy()
         grid.flags.writeable = False
         masks = dict(zip(plan.masks, grid, strict=True))
-        # The task's dialect names the excluded. The words read the nodes' own columns (status,
-        # agent, attributes such as taints), which the base holds current; building a snapshot
-        # for them cost 5x the ranking on every call.
-        words = None if not R.speaks(task) else R.worded(task, self._base, rules, masks)
-        return Ranking(self._base.ids, rows, values, masks, lexicographic_min(rows, values),
+        # The task's dialect names the excluded, when they are read. The words read the nodes'
+        # own columns (status, agent, attributes such as taints), which this base holds as of
+        # now (an event that changes them replaces the base; the masks are this call's copy).
+        base = self._base
+        words = None if not R.speaks(task) else (lambda: R.worded(task, base, rules, masks))
+        return Ranking(base.ids, rows, values, masks, lexicographic_min(rows, values),
                        worded=words)  # fmt: skip
 
     def _parse(

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from typing import Any, Literal
 
 import numpy as np
@@ -84,7 +84,7 @@ class Ranking:
         values: Sequence[npt.NDArray[np.generic]],
         masks: dict[str, npt.NDArray[np.bool_]],
         best: int | None = -1,
-        worded: R.Worded | None = None,
+        worded: R.Worded | Callable[[], R.Worded | None] | None = None,
     ) -> None:
         """A ranking from rows, values and masks (called by `rank` and `ClusterState.rank`).
 
@@ -92,7 +92,8 @@ class Ranking:
         strategy's values over those rows (lower is better, chain order); `masks`: per reason,
         the instances it excludes; `best`: the best row when the caller already knows it.
         Called by `rank` and `ClusterState.rank`; the arrays become the ranking's own.
-        `worded`: the masks in the task's dialect (`reasons.worded`), which `excluded` speaks.
+        `worded`: the masks in the task's dialect (`reasons.worded`), which `excluded` speaks,
+        or a function giving them, asked when `excluded` is first read (`best` never needs them).
         """
         self._ids = ids
         self._rows = _frozen(rows)
@@ -140,14 +141,20 @@ class Ranking:
         if self._excluded is None:
             excluded: dict[str, str] = {}
             taken = np.zeros(len(self._ids), dtype=bool)
-            reasons = self.masks.items() if self._worded is None else (
-                (word, mask) for word, _, mask in self._worded)  # fmt: skip
+            words = self._words()
+            reasons = self.masks.items() if words is None else (
+                (word, mask) for word, _, mask in words)  # fmt: skip
             for reason, mask in reasons:  # built in reason order
                 for row in np.flatnonzero(mask & ~taken):
                     excluded[str(self._ids[row])] = reason
                 taken |= mask
             self._excluded = excluded
         return dict(self._excluded)
+
+    def _words(self) -> R.Worded | None:
+        if callable(self._worded):
+            self._worded = self._worded()
+        return self._worded
 
     def __len__(self) -> int:
         return len(self._rows)
@@ -168,7 +175,7 @@ class Ranking:
         return (
             Ranking,
             (np.array(self._ids), np.array(self._rows), [np.array(v) for v in self._values],
-             {k: np.array(m) for k, m in self.masks.items()}, self.best_row, self._worded),
+             {k: np.array(m) for k, m in self.masks.items()}, self.best_row, self._words()),
         )  # fmt: skip
 
     def __repr__(self) -> str:
@@ -215,4 +222,5 @@ def rank(
         items = provider_strategy(capacity_provider_strategy)
         rules = (*rules, only_provider(next_provider(inventory, task.group, items)))
     masks, rows, values = one_copy(inventory, task, rules, chain, seed)
-    return Ranking(inventory.ids, rows, values, masks, worded=worded(task, inventory, rules, masks))
+    return Ranking(inventory.ids, rows, values, masks,
+                   worded=lambda: worded(task, inventory, rules, masks))  # fmt: skip
