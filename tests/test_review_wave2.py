@@ -1,8 +1,7 @@
 """Hostile review of the second wave (issue 17): reasons in each dialect's words, the batch
 paths for caps, the typed Kubernetes pod reader.
 
-Each test names what it found; a known bug in a file another helper owns is a strict xfail
-whose reason says what is wrong (it turns red the moment the bug is fixed, so the mark goes).
+Each test names what it found, and each fails on the code before its fix.
 """
 
 from __future__ import annotations

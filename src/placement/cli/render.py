@@ -23,7 +23,7 @@ from ..place import reasons as R
 
 __all__ = [
     "MODES", "TABLE_WIDTH", "Output", "Style", "table", "bar", "percent", "instance_names",
-    "zone_of", "attribute_of", "ints", "fit", "colour_wanted", "REASON_PHRASES", "reason_phrase",
+    "zone_of", "attribute_of", "ints", "fit", "colour_wanted", "REASON_PHRASES",
     "reason_table", "FIRST_REASON_LABEL", "more_line", "warnings_to",
 ]  # fmt: skip
 
@@ -47,11 +47,6 @@ REASON_PHRASES: dict[str, str] = {
     R.TOPOLOGY_SPREAD: "its zone is maxSkew tasks of the group above the least zone",
 }
 """A short human phrase for each ECS reason code."""
-
-
-def reason_phrase(code: str) -> str:
-    """The phrase for an ECS reason code (the code itself when unknown)."""
-    return REASON_PHRASES.get(code, code)
 
 
 class Style:
